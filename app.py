@@ -1,0 +1,117 @@
+"""Practice Quality Portal entrypoint: page config, sign-in and role-based navigation.
+
+This file only routes. Screens live in pages/, rules in qa/, storage in db/.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.engine import configure, database_url
+from db.migrate import upgrade
+from db.models import Role, utcnow
+from qa import auth
+from qa.idle import has_timed_out
+from qa.session import is_demo_organisation
+from qa.settings import idle_timeout_minutes
+
+st.set_page_config(page_title="Practice Quality Portal", page_icon="🧭", layout="wide")
+
+
+def _secret(name: str):
+    try:
+        return st.secrets.get(name)
+    except Exception:  # no secrets.toml is the normal embedded set-up
+        return None
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:
+        return False
+
+
+@st.cache_resource(show_spinner="Preparing the database…")
+def _migrated(url: str) -> bool:
+    upgrade(url)
+    return True
+
+
+configure(_secret("database_url"))
+_migrated(database_url())
+
+if is_demo_organisation():
+    st.warning("**Demo organisation.** Every person and case here is synthetic, generated for training and testing.", icon="🧪")
+
+# --- who is signed in ---------------------------------------------------------
+now = utcnow()
+idle_minutes = idle_timeout_minutes(_secret("idle_timeout_minutes"))
+actor = auth.load_actor(st.session_state.get("user_id"))
+if actor is not None and has_timed_out(st.session_state.get("last_activity"), now, idle_minutes):
+    st.session_state.clear()
+    st.session_state["signed_out_reason"] = f"You were signed out after {idle_minutes} minutes without activity."
+    actor = None
+if actor is None and st.session_state.get("user_id") is not None:
+    st.session_state.pop("user_id", None)  # deactivated or removed since sign-in
+
+if actor is None and _sso_configured() and getattr(st.user, "is_logged_in", False):
+    result = auth.sign_in_sso(st.user.get("email"))
+    if result.ok:
+        actor = result.actor
+        st.session_state["user_id"] = actor.id
+    else:
+        st.session_state["sso_refused"] = result.message
+
+st.session_state["actor"] = actor
+st.session_state["sso_configured"] = _sso_configured()
+if actor is not None:
+    st.session_state["last_activity"] = now
+
+# --- navigation -----------------------------------------------------------------
+if actor is None:
+    if not auth.has_any_user():
+        pages = [st.Page("pages/first_run.py", title="Create the first administrator", icon="🛠️")]
+    else:
+        pages = [st.Page("pages/sign_in.py", title="Sign in", icon="🔑")]
+    st.navigation(pages, position="hidden").run()
+    st.stop()
+
+# (role, menu section, [(file, title, icon, url path)])
+ROLE_SECTIONS = [
+    (Role.PRACTITIONER, "My practice", [("pages/home_practitioner.py", "My home", "🏠", "home")]),
+    (Role.SPO, "My team", [("pages/home_spo.py", "Team home", "👥", "team")]),
+    (Role.QA_LEAD, "Quality assurance", [("pages/home_qa.py", "PDU overview", "📋", "pdu")]),
+    (
+        Role.ADMIN,
+        "Administration",
+        [
+            ("pages/admin_home.py", "Admin home", "🗂️", "admin"),
+            ("pages/admin_users.py", "Users", "🧑‍💼", "users"),
+            ("pages/admin_organisation.py", "PDUs and teams", "🏢", "organisation"),
+            ("pages/admin_import_staff.py", "Import staff", "📥", "import-staff"),
+            ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail"),
+        ],
+    ),
+    (None, "Account", [("pages/account.py", "My account", "⚙️", "account")]),
+]
+
+menu: dict[str, list] = {}
+for role, section, entries in ROLE_SECTIONS:
+    if role is None or actor.has(role):
+        menu[section] = [
+            # The first page of the user's first section is their home.
+            st.Page(path, title=title, icon=icon, url_path=url, default=not menu and i == 0)
+            for i, (path, title, icon, url) in enumerate(entries)
+        ]
+
+with st.sidebar:
+    st.caption(f"Signed in as **{actor.full_name}**")
+    if st.button("Sign out", key="sidebar_sign_out"):
+        st.session_state.clear()
+        st.session_state["signed_out_reason"] = "You have signed out."
+        if _sso_configured() and getattr(st.user, "is_logged_in", False):
+            st.logout()
+        st.rerun()
+
+st.navigation(menu).run()

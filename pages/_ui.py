@@ -1,0 +1,90 @@
+"""Small rendering helpers shared by the screens. No rules live here."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from db.models import GRADE_LABELS, Grade, Role, UserPublic
+from qa.actor import Actor
+
+
+def current_actor() -> Actor:
+    """The user the entrypoint signed in on this run; stops the page if none."""
+    actor = st.session_state.get("actor")
+    if not isinstance(actor, Actor):
+        st.error("Please sign in to continue.")
+        st.stop()
+    return actor
+
+
+def field_error(errors: dict[str, str], field: str) -> None:
+    if field in errors:
+        st.error(errors[field], icon="⚠️")
+
+
+def form_errors(key: str) -> dict[str, str]:
+    return st.session_state.get(f"errors:{key}", {})
+
+
+def set_form_errors(key: str, errors: dict[str, str]) -> None:
+    st.session_state[f"errors:{key}"] = errors
+
+
+def clear_form_errors(key: str) -> None:
+    st.session_state.pop(f"errors:{key}", None)
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun after a save."""
+    st.session_state["flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message, icon="✅")
+
+
+def grade_label(grade: str) -> str:
+    return GRADE_LABELS.get(Grade(grade), str(grade))
+
+
+def roles_label(roles: list[Role]) -> str:
+    return ", ".join(Role(r).label for r in roles) or "None"
+
+
+def who_am_i(me: UserPublic) -> None:
+    st.subheader("Who I am")
+    left, right = st.columns(2)
+    left.markdown(f"**Name**  \n{_plain(me.full_name)}")
+    left.markdown(f"**Grade**  \n{grade_label(me.grade)}")
+    right.markdown(f"**Email**  \n{_plain(me.email)}")
+    right.markdown(f"**Roles**  \n{roles_label(me.roles)}")
+
+
+def my_team(me: UserPublic) -> None:
+    st.subheader("My team")
+    if me.team_name:
+        st.markdown(f"**{_plain(me.team_name)}**, {_plain(me.pdu_name or '')}")
+    else:
+        st.info("You are not in a team yet. Your administrator can add you to one.")
+
+
+def people_table(people: list[UserPublic], empty: str) -> None:
+    if not people:
+        st.info(empty)
+        return
+    frame = pd.DataFrame(
+        [{"Name": p.full_name, "Grade": grade_label(p.grade), "Email": p.email} for p in people]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def _plain(text: str) -> str:
+    """Escape Markdown so names and other user text show literally."""
+    specials = "\\`*_{}[]()#+-.!|<>~$"
+    return "".join("\\" + ch if ch in specials else ch for ch in text)
+
+
+plain = _plain

@@ -1,0 +1,1 @@
+"""The domain and its services. Nothing here imports Streamlit."""

@@ -1,0 +1,165 @@
+"""Signing in: local passwords with lockout, single sign-on matching, first run.
+
+Failed attempts are counted on the account. The fifth failure locks it for
+15 minutes; while locked, even the right password is refused. Messages never
+say whether an email address exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, func, select
+
+from db.engine import session_scope
+from db.models import FirstAdminCreate, Grade, PasswordChange, Role, User, utcnow
+from qa import trail
+from qa.actor import Actor
+from qa.directory import actor_from_user, set_roles
+from qa.errors import PermissionDenied, ValidationFailed
+from qa.passwords import hash_password, needs_rehash, verify_password
+from qa.policy import Action, require
+from qa.settings import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD
+from qa.validation import validate
+
+UK = ZoneInfo("Europe/London")
+WRONG_DETAILS = "The email or password is not right. Check them and try again."
+INACTIVE = "This account has been deactivated. Ask your administrator if you need access."
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    actor: Actor | None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.actor is not None
+
+
+def _locked_message(until: datetime) -> str:
+    local = until.astimezone(UK).strftime("%H:%M")
+    return (
+        f"This account is locked for {LOCKOUT_MINUTES} minutes after {LOCKOUT_THRESHOLD} "
+        f"failed sign-in attempts. Try again after {local}, or ask your administrator to unlock it."
+    )
+
+
+def _find_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def sign_in(email: str, password: str, now: datetime | None = None) -> SignInResult:
+    now = now or utcnow()
+    with session_scope() as session:
+        user = _find_by_email(session, email or "")
+        if user is None:
+            verify_password(None, password or "")  # same cost as a real check
+            return SignInResult(None, WRONG_DETAILS)
+        if user.locked_until and user.locked_until > now:
+            return SignInResult(None, _locked_message(user.locked_until))
+        if user.locked_until and user.locked_until <= now:
+            user.locked_until = None
+            user.failed_logins = 0
+        if not verify_password(user.password_hash, password or ""):
+            user.failed_logins += 1
+            if user.failed_logins >= LOCKOUT_THRESHOLD:
+                user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
+                session.add(user)
+                trail.record(session, None, "locked", "user", user.id, "too many failed sign-in attempts")
+                return SignInResult(None, _locked_message(user.locked_until))
+            session.add(user)
+            left = LOCKOUT_THRESHOLD - user.failed_logins
+            return SignInResult(
+                None,
+                f"{WRONG_DETAILS} After {left} more failed attempt{'s' if left != 1 else ''} "
+                f"the account will be locked for {LOCKOUT_MINUTES} minutes.",
+            )
+        if not user.is_active:
+            return SignInResult(None, INACTIVE)
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        session.add(user)
+        trail.record(session, None, "signed_in", "user", user.id)
+        return SignInResult(actor_from_user(session, user))
+
+
+def sign_in_sso(email: str | None) -> SignInResult:
+    """Match a single-sign-on identity to an existing, active portal user by email."""
+    if not email:
+        return SignInResult(None, "Your sign-in provider did not share an email address. Ask your administrator to add you.")
+    with session_scope() as session:
+        user = _find_by_email(session, email)
+        if user is None or not user.is_active:
+            return SignInResult(
+                None,
+                "You are signed in with your organisation account, but you do not have access to the portal yet. "
+                "Ask your administrator to add you.",
+            )
+        user.last_login_at = utcnow()
+        session.add(user)
+        trail.record(session, None, "signed_in_sso", "user", user.id)
+        return SignInResult(actor_from_user(session, user))
+
+
+def load_actor(user_id: object) -> Actor | None:
+    """The signed-in user, fresh from the database; None if gone or deactivated."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        return None
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            return None
+        return actor_from_user(session, user)
+
+
+def change_password(actor: Actor, form: dict) -> None:
+    require(actor, Action.CHANGE_OWN_PASSWORD)
+    data = validate(PasswordChange, form)
+    if data.new_password != data.confirm_password:
+        raise ValidationFailed({"confirm_password": "The new passwords do not match."})
+    with session_scope() as session:
+        user = session.get(User, actor.id)
+        if user is None or not user.is_active:
+            raise PermissionDenied()
+        if not verify_password(user.password_hash, data.current_password):
+            raise ValidationFailed({"current_password": "Your current password is not right."})
+        if verify_password(user.password_hash, data.new_password):
+            raise ValidationFailed({"new_password": "Choose a password different from your current one."})
+        user.password_hash = hash_password(data.new_password)
+        user.updated_at = utcnow()
+        session.add(user)
+        trail.record(session, actor, "changed_password", "user", user.id)
+
+
+def has_any_user() -> bool:
+    with session_scope() as session:
+        return (session.exec(select(func.count()).select_from(User)).one() or 0) > 0
+
+
+def create_first_admin(form: dict) -> Actor:
+    """Only possible while the portal has no users at all."""
+    data = validate(FirstAdminCreate, form)
+    if data.password != data.confirm_password:
+        raise ValidationFailed({"confirm_password": "The passwords do not match."})
+    with session_scope() as session:
+        if session.exec(select(func.count()).select_from(User)).one():
+            raise PermissionDenied("The first administrator has already been created. Sign in instead.")
+        user = User(
+            full_name=data.full_name,
+            email=data.email,
+            grade=Grade.OTHER,
+            password_hash=hash_password(data.password),
+        )
+        session.add(user)
+        session.flush()
+        set_roles(session, user.id, [Role.ADMIN])
+        session.flush()
+        actor = actor_from_user(session, user)
+        trail.record(session, actor, "created", "user", user.id, "first administrator")
+        return actor

@@ -1,0 +1,93 @@
+"""Test data built straight into the database, bypassing services on purpose
+so that service tests start from a known state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db.engine import session_scope
+from db.models import Grade, Pdu, Region, Role, Team, User, UserRole
+from qa.actor import Actor
+from qa.auth import load_actor
+from qa.passwords import hash_password
+
+PASSWORD = "correct-horse-battery"
+_HASH = hash_password(PASSWORD)
+
+
+def make_user(
+    full_name: str,
+    email: str,
+    grade: Grade,
+    roles: list[Role],
+    team_id: int | None = None,
+    supervisor_id: int | None = None,
+    staff_id: str | None = None,
+    active: bool = True,
+) -> int:
+    with session_scope() as session:
+        user = User(
+            full_name=full_name,
+            email=email,
+            grade=grade,
+            team_id=team_id,
+            supervisor_id=supervisor_id,
+            staff_id=staff_id,
+            password_hash=_HASH,
+            is_active=active,
+        )
+        session.add(user)
+        session.flush()
+        for role in roles:
+            session.add(UserRole(user_id=user.id, role=role))
+        return user.id
+
+
+@dataclass
+class SmallOrg:
+    region_id: int
+    north_pdu_id: int
+    south_pdu_id: int
+    team_a_id: int
+    team_b_id: int
+    team_c_id: int  # in the south PDU
+    admin_id: int
+    qa_lead_id: int  # north PDU
+    spo_id: int  # team A
+    spo_b_id: int  # team B
+    practitioner_id: int  # team A, supervised by spo
+    peer_id: int  # team A, supervised by spo
+    outsider_id: int  # team C, south PDU
+
+    def actor(self, user_id: int) -> Actor:
+        actor = load_actor(user_id)
+        assert actor is not None
+        return actor
+
+
+def small_org() -> SmallOrg:
+    with session_scope() as session:
+        region = Region(name="Test Region")
+        session.add(region)
+        session.flush()
+        north = Pdu(name="North PDU", region_id=region.id)
+        south = Pdu(name="South PDU", region_id=region.id)
+        session.add_all([north, south])
+        session.flush()
+        team_a = Team(name="Team A", pdu_id=north.id)
+        team_b = Team(name="Team B", pdu_id=north.id)
+        team_c = Team(name="Team C", pdu_id=south.id)
+        session.add_all([team_a, team_b, team_c])
+        session.flush()
+        ids = (region.id, north.id, south.id, team_a.id, team_b.id, team_c.id)
+    region_id, north_id, south_id, a, b, c = ids
+    admin = make_user("Ada Admin", "admin@example.org", Grade.OTHER, [Role.ADMIN])
+    qa_lead = make_user("Quinn Lead", "qa@example.org", Grade.ACO, [Role.QA_LEAD], team_id=a)
+    spo = make_user("Sam Supervisor", "spo@example.org", Grade.SPO, [Role.SPO], team_id=a, staff_id="S001")
+    spo_b = make_user("Bea Supervisor", "spo.b@example.org", Grade.SPO, [Role.SPO], team_id=b)
+    practitioner = make_user(
+        "Pat Practitioner", "pat@example.org", Grade.PO, [Role.PRACTITIONER], team_id=a, supervisor_id=spo, staff_id="P001"
+    )
+    peer = make_user("Pip Peer", "pip@example.org", Grade.PSO, [Role.PRACTITIONER], team_id=a, supervisor_id=spo)
+    outsider = make_user("Olu Outsider", "olu@example.org", Grade.PO, [Role.PRACTITIONER], team_id=c, supervisor_id=spo_b)
+    return SmallOrg(region_id, north_id, south_id, a, b, c, admin, qa_lead, spo, spo_b, practitioner, peer, outsider)
