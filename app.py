@@ -10,6 +10,7 @@ import streamlit as st
 from db.engine import configure, database_url
 from db.migrate import upgrade
 from db.models import Role, utcnow
+from pages._ui import plain, sign_out
 from qa import auth
 from qa.idle import has_timed_out
 from qa.session import is_demo_organisation
@@ -63,7 +64,6 @@ if actor is None and _sso_configured() and getattr(st.user, "is_logged_in", Fals
     else:
         st.session_state["sso_refused"] = result.message
 
-st.session_state["actor"] = actor
 st.session_state["sso_configured"] = _sso_configured()
 if actor is not None:
     st.session_state["last_activity"] = now
@@ -106,12 +106,8 @@ for role, section, entries in ROLE_SECTIONS:
         ]
 
 with st.sidebar:
-    st.caption(f"Signed in as **{actor.full_name}**")
+    st.caption(f"Signed in as **{plain(actor.full_name)}**")
     if st.button("Sign out", key="sidebar_sign_out"):
-        st.session_state.clear()
-        st.session_state["signed_out_reason"] = "You have signed out."
-        if _sso_configured() and getattr(st.user, "is_logged_in", False):
-            st.logout()
-        st.rerun()
+        sign_out()
 
 st.navigation(menu).run()

@@ -6,13 +6,19 @@ import pandas as pd
 import streamlit as st
 
 from db.models import GRADE_LABELS, Grade, Role, UserPublic
+from qa import auth
 from qa.actor import Actor
 
 
 def current_actor() -> Actor:
-    """The user the entrypoint signed in on this run; stops the page if none."""
-    actor = st.session_state.get("actor")
-    if not isinstance(actor, Actor):
+    """The signed-in user, re-read from the database; stops the page if none.
+
+    Pages check this themselves rather than trust the entrypoint to have run:
+    Streamlit's legacy pages/ mode can run a page file directly on a process's
+    first request, and deactivation must take effect at once.
+    """
+    actor = auth.load_actor(st.session_state.get("user_id"))
+    if actor is None:
         st.error("Please sign in to continue.")
         st.stop()
     return actor
@@ -57,16 +63,16 @@ def roles_label(roles: list[Role]) -> str:
 def who_am_i(me: UserPublic) -> None:
     st.subheader("Who I am")
     left, right = st.columns(2)
-    left.markdown(f"**Name**  \n{_plain(me.full_name)}")
+    left.markdown(f"**Name**  \n{plain(me.full_name)}")
     left.markdown(f"**Grade**  \n{grade_label(me.grade)}")
-    right.markdown(f"**Email**  \n{_plain(me.email)}")
+    right.markdown(f"**Email**  \n{plain(me.email)}")
     right.markdown(f"**Roles**  \n{roles_label(me.roles)}")
 
 
 def my_team(me: UserPublic) -> None:
     st.subheader("My team")
     if me.team_name:
-        st.markdown(f"**{_plain(me.team_name)}**, {_plain(me.pdu_name or '')}")
+        st.markdown(f"**{plain(me.team_name)}**, {plain(me.pdu_name or '')}")
     else:
         st.info("You are not in a team yet. Your administrator can add you to one.")
 
@@ -81,10 +87,15 @@ def people_table(people: list[UserPublic], empty: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def _plain(text: str) -> str:
-    """Escape Markdown so names and other user text show literally."""
+def plain(text: str) -> str:
+    """Escape Markdown so names and other user text show literally, never as markup."""
     specials = "\\`*_{}[]()#+-.!|<>~$"
     return "".join("\\" + ch if ch in specials else ch for ch in text)
 
 
-plain = _plain
+def sign_out(reason: str = "You have signed out.") -> None:
+    st.session_state.clear()
+    st.session_state["signed_out_reason"] = reason
+    if getattr(st.user, "is_logged_in", False):
+        st.logout()
+    st.rerun()

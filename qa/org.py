@@ -150,3 +150,27 @@ def update_team(actor: Actor, team_id: int, form: dict) -> Team:
             session.add(team)
             trail.record(session, actor, "changed", "team", team_id, "changed: " + ", ".join(changed))
         return team
+
+
+@dataclass(frozen=True)
+class OrganisationCounts:
+    regions: int
+    pdus: int
+    teams: int
+    active_users: int
+    deactivated_users: int
+
+
+def organisation_counts(actor: Actor) -> OrganisationCounts:
+    require(actor, Action.MANAGE_ORGANISATION)
+    with session_scope() as session:
+        def count(model, *where):
+            return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+        return OrganisationCounts(
+            regions=count(Region),
+            pdus=count(Pdu),
+            teams=count(Team),
+            active_users=count(User, User.is_active),
+            deactivated_users=count(User, ~User.is_active),
+        )

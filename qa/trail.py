@@ -8,11 +8,10 @@ fields; they never copy private text.
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from db.models import AuditTrail, utcnow
 from qa.actor import Actor
-from qa.policy import Action, require
 
 
 def record(
@@ -33,11 +32,6 @@ def record(
             summary=summary[:500],
         )
     )
-
-
-def entries(session: Session, actor: Actor, limit: int = 200) -> list[AuditTrail]:
-    require(actor, Action.VIEW_DIRECTORY)
-    return list(session.exec(select(AuditTrail).order_by(AuditTrail.id.desc()).limit(limit)))
 
 
 @event.listens_for(Session, "before_flush")

@@ -73,3 +73,53 @@ def org(db_url):
     from tests.factories import small_org
 
     return small_org()
+
+
+# --------------------------------------------------------------------- AppTest
+
+APP = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _streamlit_navigation_v2(monkeypatch):
+    """AppTest resets Streamlit's "uses a pages/ directory" flag before every
+    run, so from the second run on it would run our page files directly in
+    legacy multipage mode and skip app.py. The live server sets the flag once
+    per process, so force what the live server sees after its first run."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app(db_url):
+    """A fresh portal session on the test database."""
+    from streamlit.testing.v1 import AppTest
+
+    def start():
+        return AppTest.from_file(APP, default_timeout=30).run()
+
+    return start
+
+
+def sign_in(at, email: str, password: str):
+    at.text_input(key="sign_in_email").input(email)
+    at.text_input(key="sign_in_password").input(password)
+    at.button(key="FormSubmitter:sign_in-Sign in").click().run()
+    return at
+
+
+def menu_pages(at) -> set[str]:
+    """The page files in the signed-in user's menu (relative to the project)."""
+    root = __import__("pathlib").Path(APP).parent
+    return {
+        str(__import__("pathlib").Path(info["script_path"]).resolve().relative_to(root))
+        for info in at._registered_pages.values()  # AppTest keeps the st.navigation registry here
+        if info.get("script_path")
+    }

@@ -1,0 +1,113 @@
+"""Database commands: ``python -m db upgrade | demo | create-admin``.
+
+The database is the one in ``PQP_DATABASE_URL`` (or the default SQLite file),
+unless ``--database-url`` names another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from sqlalchemy.exc import IntegrityError
+
+from db import engine, migrate
+from db.demo import DEFAULT_SEED, DEMO_LOGINS, DEMO_PASSWORD, has_users, load_demo
+
+LEAVING_IT = "Database already has data; leaving it as it is."
+
+
+def _upgrade() -> str | None:
+    migrate.upgrade()
+    return migrate.current_revision()
+
+
+def cmd_upgrade(_args: argparse.Namespace) -> int:
+    print(f"Database is up to date at revision {_upgrade()}.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _upgrade()
+    if args.if_empty:
+        with engine.session_scope() as session:
+            if has_users(session):
+                print(LEAVING_IT)
+                return 0
+    try:
+        summary = load_demo(args.seed)
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except IntegrityError:
+        # Another process loaded or created users between our check and our
+        # insert; the transaction rolled back, so the database is as it found it.
+        if args.if_empty:
+            print(LEAVING_IT)
+            return 0
+        raise
+    print(
+        f"Loaded the synthetic demo organisation: {summary.pdus} PDUs, {summary.teams} teams, "
+        f"{summary.staff} staff and {summary.cases} cases."
+    )
+    print(f"Every demo account uses the password {DEMO_PASSWORD}. Try signing in as:")
+    for email, role in DEMO_LOGINS.items():
+        print(f"  {email:<28} {role.label}")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from qa.auth import create_first_admin
+    from qa.errors import PermissionDenied, ValidationFailed
+
+    _upgrade()
+    password = getpass.getpass("Password (at least 12 characters): ")
+    confirm = getpass.getpass("Type the password again: ")
+    try:
+        create_first_admin(
+            {"full_name": args.name, "email": args.email, "password": password, "confirm_password": confirm}
+        )
+    except ValidationFailed as exc:
+        for message in exc.field_errors.values():
+            print(message, file=sys.stderr)
+        return 1
+    except PermissionDenied as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Created the administrator {args.email.strip().lower()}. Sign in to the portal to add everyone else.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m db", description="Practice Quality Portal database commands.")
+    p.add_argument("--database-url", help=f"database to use instead of ${engine.ENV_VAR}")
+    commands = p.add_subparsers(dest="command", required=True, metavar="command")
+
+    up = commands.add_parser("upgrade", help="bring the database schema up to date")
+    up.set_defaults(run=cmd_upgrade)
+
+    demo = commands.add_parser("demo", help="load the synthetic demo organisation into an empty database")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if the database has users")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED, help="a different seed gives a different organisation")
+    demo.set_defaults(run=cmd_demo)
+
+    admin = commands.add_parser("create-admin", help="create the first administrator (asks for the password)")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True, help="full name")
+    admin.set_defaults(run=cmd_create_admin)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.database_url:
+        engine.configure(args.database_url)
+    try:
+        return args.run(args)
+    finally:
+        engine.dispose_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""PDUs and teams: the organisation's regions, delivery units and teams."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._ui import clear_form_errors, current_actor, field_error, flash, form_errors, plain, set_form_errors, show_flash
+from qa import org
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("PDUs and teams")
+st.caption("Regions contain PDUs (probation delivery units), and PDUs contain teams.")
+show_flash()
+
+regions = org.list_regions(actor)
+pdus = org.list_pdus(actor)
+teams = org.list_teams(actor)
+
+
+def submit(key: str, action, message: str) -> None:
+    """Run one save; keep field errors beside the form, or confirm and refresh."""
+    try:
+        action()
+    except ValidationFailed as exc:
+        set_form_errors(key, exc.field_errors)
+    else:
+        clear_form_errors(key)
+        flash(message)
+    st.rerun()
+
+
+st.subheader("Teams")
+if teams:
+    st.dataframe(
+        pd.DataFrame([{"Team": t.name, "PDU": t.pdu_name, "Region": t.region_name, "Active staff": t.active_members} for t in teams]),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.info("No teams yet.")
+
+pdu_labels = {p.id: f"{p.name} ({p.region_name})" for p in pdus}
+team_tab, pdu_tab, region_tab = st.tabs(["Add or rename a team", "Add or rename a PDU", "Add a region"])
+
+with team_tab:
+    if not pdus:
+        st.info("Add a PDU first.")
+    else:
+        errors = form_errors("new_team")
+        with st.form("new_team"):
+            st.markdown("**Add a team**")
+            name = st.text_input("Team name", key="new_team_name")
+            field_error(errors, "name")
+            pdu_id = st.selectbox("PDU", list(pdu_labels), format_func=lambda i: pdu_labels[i], key="new_team_pdu")
+            field_error(errors, "pdu_id")
+            if st.form_submit_button("Add team", type="primary"):
+                submit("new_team", lambda: org.create_team(actor, {"name": name, "pdu_id": pdu_id}), f"Team '{plain(name.strip())}' added.")
+        if teams:
+            team_by_id = {t.id: t for t in teams}
+            chosen = st.selectbox(
+                "Team to change", list(team_by_id), format_func=lambda i: f"{team_by_id[i].name} ({team_by_id[i].pdu_name})"
+            )
+            key = f"edit_team_{chosen}"
+            errors = form_errors(key)
+            with st.form(key):
+                st.markdown("**Rename or move this team**")
+                new_name = st.text_input("Team name", value=team_by_id[chosen].name)
+                field_error(errors, "name")
+                ids = list(pdu_labels)
+                new_pdu = st.selectbox(
+                    "PDU", ids, index=ids.index(team_by_id[chosen].pdu_id), format_func=lambda i: pdu_labels[i]
+                )
+                field_error(errors, "pdu_id")
+                if st.form_submit_button("Save team"):
+                    submit(key, lambda: org.update_team(actor, chosen, {"name": new_name, "pdu_id": new_pdu}), "Team saved.")
+
+with pdu_tab:
+    if pdus:
+        st.dataframe(
+            pd.DataFrame([{"PDU": p.name, "Region": p.region_name, "Teams": p.teams} for p in pdus]),
+            hide_index=True,
+            width="content",
+        )
+    else:
+        st.info("No PDUs yet.")
+    if not regions:
+        st.info("Add a region first.")
+    else:
+        region_labels = {r.id: r.name for r in regions}
+        errors = form_errors("new_pdu")
+        with st.form("new_pdu"):
+            st.markdown("**Add a PDU**")
+            name = st.text_input("PDU name", key="new_pdu_name")
+            field_error(errors, "name")
+            region_id = st.selectbox("Region", list(region_labels), format_func=lambda i: region_labels[i])
+            field_error(errors, "region_id")
+            if st.form_submit_button("Add PDU", type="primary"):
+                submit("new_pdu", lambda: org.create_pdu(actor, {"name": name, "region_id": region_id}), f"PDU '{plain(name.strip())}' added.")
+        if pdus:
+            pdu_by_id = {p.id: p for p in pdus}
+            chosen = st.selectbox("PDU to rename", list(pdu_by_id), format_func=lambda i: pdu_by_id[i].name)
+            key = f"edit_pdu_{chosen}"
+            errors = form_errors(key)
+            with st.form(key):
+                new_name = st.text_input("PDU name", value=pdu_by_id[chosen].name)
+                field_error(errors, "name")
+                if st.form_submit_button("Save PDU"):
+                    submit(
+                        key,
+                        lambda: org.update_pdu(actor, chosen, {"name": new_name, "region_id": pdu_by_id[chosen].region_id}),
+                        "PDU saved.",
+                    )
+
+with region_tab:
+    if regions:
+        st.markdown("Regions: " + ", ".join(plain(r.name) for r in regions))
+    errors = form_errors("new_region")
+    with st.form("new_region"):
+        name = st.text_input("Region name", key="new_region_name")
+        field_error(errors, "name")
+        if st.form_submit_button("Add region", type="primary"):
+            submit("new_region", lambda: org.create_region(actor, {"name": name}), f"Region '{plain(name.strip())}' added.")

@@ -1,0 +1,195 @@
+"""Users: add, edit, deactivate and reactivate staff accounts."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models import GRADE_LABELS, Grade, Role
+from pages._ui import (
+    clear_form_errors,
+    current_actor,
+    field_error,
+    flash,
+    form_errors,
+    plain,
+    roles_label,
+    set_form_errors,
+    show_flash,
+)
+from qa import users
+from qa.errors import NotFound, ValidationFailed
+from qa.org import list_teams
+
+actor = current_actor()
+st.title("Users")
+show_flash()
+
+everyone = users.list_users(actor)
+teams = list_teams(actor)
+team_labels = {None: "No team"} | {t.id: f"{t.name} ({t.pdu_name})" for t in teams}
+active_people = {u.id: f"{u.full_name} ({u.grade})" for u in everyone if u.is_active}
+
+# --- the list ---------------------------------------------------------------------
+filter_text = st.text_input("Find a person", placeholder="Name, email or team")
+show_inactive = st.toggle("Show deactivated users", value=False)
+shown = [
+    u
+    for u in everyone
+    if (show_inactive or u.is_active)
+    and filter_text.lower() in f"{u.full_name} {u.email} {u.team_name or ''}".lower()
+]
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Name": u.full_name,
+                "Email": u.email,
+                "Grade": u.grade,
+                "Roles": roles_label(u.roles),
+                "Team": u.team_name or "",
+                "Supervisor": u.supervisor_name or "",
+                "Status": "Active" if u.is_active else "Deactivated",
+            }
+            for u in shown
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+st.caption(f"Showing {len(shown)} of {len(everyone)} users.")
+
+
+def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) -> dict | None:
+    """Render one add/edit form; return the submitted values, or None."""
+    errors = form_errors(key)
+    with st.form(key):
+        left, right = st.columns(2)
+        with left:
+            full_name = st.text_input("Full name", value=defaults.get("full_name", ""))
+            field_error(errors, "full_name")
+            email = st.text_input("Email", value=defaults.get("email", ""))
+            field_error(errors, "email")
+            staff_id = st.text_input("Staff ID (optional)", value=defaults.get("staff_id") or "")
+            field_error(errors, "staff_id")
+            grades = list(Grade)
+            grade = st.selectbox(
+                "Grade", grades, index=grades.index(Grade(defaults.get("grade", Grade.PO))), format_func=lambda g: GRADE_LABELS[g]
+            )
+            field_error(errors, "grade")
+        with right:
+            roles = st.multiselect(
+                "Roles", list(Role), default=defaults.get("roles", [Role.PRACTITIONER]), format_func=lambda r: r.label
+            )
+            field_error(errors, "roles")
+            team_ids = list(team_labels)
+            team_id = st.selectbox(
+                "Team", team_ids, index=team_ids.index(defaults.get("team_id")) if defaults.get("team_id") in team_ids else 0,
+                format_func=lambda t: team_labels[t],
+            )
+            field_error(errors, "team_id")
+            sup_ids = [None] + [i for i in active_people if i != defaults.get("id")]
+            supervisor_id = st.selectbox(
+                "Supervisor",
+                sup_ids,
+                index=sup_ids.index(defaults.get("supervisor_id")) if defaults.get("supervisor_id") in sup_ids else 0,
+                format_func=lambda i: "No supervisor" if i is None else active_people[i],
+                help="Every practitioner needs a supervisor, normally their SPO.",
+            )
+            field_error(errors, "supervisor_id")
+            password = None
+            if with_password:
+                password = st.text_input(
+                    "First password (optional)",
+                    type="password",
+                    help="At least 12 characters. Leave blank if this person will use single sign-on.",
+                )
+                field_error(errors, "password")
+        submitted = st.form_submit_button(submit_label, type="primary")
+    if not submitted:
+        return None
+    values = {
+        "full_name": full_name,
+        "email": email,
+        "staff_id": staff_id,
+        "grade": grade,
+        "roles": roles,
+        "team_id": team_id,
+        "supervisor_id": supervisor_id,
+    }
+    if with_password:
+        values["password"] = password or None
+    return values
+
+
+add_tab, edit_tab = st.tabs(["Add a user", "Edit a user"])
+
+with add_tab:
+    values = user_form("add_user", {}, "Add user", with_password=True)
+    if values is not None:
+        try:
+            created = users.create_user(actor, values)
+        except ValidationFailed as exc:
+            set_form_errors("add_user", exc.field_errors)
+            st.rerun()
+        else:
+            clear_form_errors("add_user")
+            flash(f"{plain(created.full_name)} has been added.")
+            st.rerun()
+
+with edit_tab:
+    if not everyone:
+        st.info("There are no users yet.")
+    else:
+        labels = {u.id: f"{u.full_name} ({u.email}){'' if u.is_active else ' (deactivated)'}" for u in everyone}
+        chosen_id = st.selectbox("Choose a person", list(labels), format_func=lambda i: labels[i], key="edit_user_choice")
+        try:
+            chosen = users.get_user(actor, chosen_id)
+        except NotFound as exc:
+            st.error(str(exc))
+            st.stop()
+        key = f"edit_user_{chosen.id}"
+        values = user_form(key, chosen.model_dump(), "Save changes", with_password=False)
+        if values is not None:
+            try:
+                users.update_user(actor, chosen.id, values)
+            except ValidationFailed as exc:
+                set_form_errors(key, exc.field_errors)
+                st.rerun()
+            else:
+                clear_form_errors(key)
+                flash(f"Changes to {plain(values['full_name'])} have been saved.")
+                st.rerun()
+
+        st.markdown("**Account status**")
+        status_errors = form_errors(f"status_{chosen.id}")
+        if chosen.is_active:
+            st.caption("Deactivated users keep their history but cannot sign in.")
+            if st.button("Deactivate this user", key=f"deactivate_{chosen.id}"):
+                try:
+                    users.set_active(actor, chosen.id, False)
+                except ValidationFailed as exc:
+                    set_form_errors(f"status_{chosen.id}", exc.field_errors)
+                    st.rerun()
+                else:
+                    flash(f"{plain(chosen.full_name)} has been deactivated.")
+                    st.rerun()
+        else:
+            if st.button("Reactivate this user", key=f"reactivate_{chosen.id}"):
+                users.set_active(actor, chosen.id, True)
+                flash(f"{plain(chosen.full_name)} has been reactivated.")
+                st.rerun()
+        field_error(status_errors, "is_active")
+
+        with st.form(f"password_{chosen.id}", clear_on_submit=True):
+            st.markdown("**Set a new password**")
+            st.caption("This also unlocks the account if it was locked after failed sign-ins.")
+            new_password = st.text_input("New password", type="password")
+            field_error(form_errors(f"password_{chosen.id}"), "password")
+            if st.form_submit_button("Set password"):
+                try:
+                    users.set_password(actor, chosen.id, new_password)
+                except ValidationFailed as exc:
+                    set_form_errors(f"password_{chosen.id}", exc.field_errors)
+                else:
+                    clear_form_errors(f"password_{chosen.id}")
+                    flash(f"A new password has been set for {plain(chosen.full_name)}.")
+                st.rerun()

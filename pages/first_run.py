@@ -1,0 +1,40 @@
+"""First run: with no users at all, the only thing to do is create the first administrator."""
+
+import streamlit as st
+
+from pages._ui import clear_form_errors, field_error, form_errors, set_form_errors
+from qa import auth
+from qa.errors import PermissionDenied, ValidationFailed
+
+st.title("Create the first administrator")
+st.write(
+    "The portal has no accounts yet. Create the first administrator account. "
+    "That person can then set up PDUs, teams and staff."
+)
+
+errors = form_errors("first_admin")
+with st.form("first_admin"):
+    full_name = st.text_input("Full name")
+    field_error(errors, "full_name")
+    email = st.text_input("Email")
+    field_error(errors, "email")
+    password = st.text_input("Password", type="password", help="At least 12 characters.")
+    field_error(errors, "password")
+    confirm = st.text_input("Confirm password", type="password")
+    field_error(errors, "confirm_password")
+    submitted = st.form_submit_button("Create administrator", type="primary")
+
+if submitted:
+    try:
+        actor = auth.create_first_admin(
+            {"full_name": full_name, "email": email, "password": password, "confirm_password": confirm}
+        )
+    except ValidationFailed as exc:
+        set_form_errors("first_admin", exc.field_errors)
+        st.rerun()
+    except PermissionDenied as exc:
+        st.error(str(exc))
+    else:
+        clear_form_errors("first_admin")
+        st.session_state["user_id"] = actor.id
+        st.rerun()

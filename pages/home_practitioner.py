@@ -1,0 +1,23 @@
+"""A practitioner's home: who I am, my team and my supervisor."""
+
+import streamlit as st
+
+from pages._ui import current_actor, my_team, people_table, plain, who_am_i
+from qa.home import home_summary
+
+actor = current_actor()
+summary = home_summary(actor)
+
+st.title(f"Welcome, {plain(summary.me.full_name.split()[0])}")
+who_am_i(summary.me)
+my_team(summary.me)
+
+st.subheader("My supervisor")
+if summary.supervisor:
+    st.markdown(f"**{plain(summary.supervisor.full_name)}** ({plain(summary.supervisor.email)})")
+else:
+    st.warning("You do not have a supervisor recorded. Ask your administrator to add one.")
+
+if summary.team_members:
+    with st.expander(f"People in my team ({len(summary.team_members)})"):
+        people_table([p for p in summary.team_members if p.id != actor.id], "Nobody else is in your team yet.")

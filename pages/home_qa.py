@@ -1,0 +1,21 @@
+"""A quality-assurance lead's home: who I am and the teams in my PDU."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._ui import current_actor, plain, who_am_i
+from qa.home import home_summary
+
+actor = current_actor()
+summary = home_summary(actor)
+
+st.title(f"PDU overview: {plain(summary.me.pdu_name or 'no PDU yet')}")
+who_am_i(summary.me)
+
+st.subheader("Teams in my PDU")
+if summary.pdu_teams:
+    frame = pd.DataFrame([{"Team": t.team_name, "Active staff": t.active_staff} for t in summary.pdu_teams])
+    st.dataframe(frame, hide_index=True, width="content")
+    st.caption(f"{sum(t.active_staff for t in summary.pdu_teams)} active staff across {len(summary.pdu_teams)} teams.")
+else:
+    st.info("You are not linked to a PDU yet. Ask your administrator to place you in a team.")

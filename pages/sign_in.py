@@ -1,0 +1,39 @@
+"""Sign in with a portal password, or with single sign-on when it is configured."""
+
+import streamlit as st
+
+from qa import auth
+
+st.title("Practice Quality Portal")
+st.caption("Case audits, observation, reflection and supervision for probation teams.")
+
+reason = st.session_state.pop("signed_out_reason", None)
+if reason:
+    st.info(reason)
+
+refused = st.session_state.get("sso_refused")
+if refused:
+    st.error(refused)
+    if st.button("Sign out of single sign-on"):
+        st.session_state.pop("sso_refused", None)
+        st.logout()
+
+if st.session_state.get("sso_configured"):
+    st.subheader("Sign in with your organisation account")
+    if st.button("Sign in with single sign-on", type="primary"):
+        st.login()
+    st.divider()
+    st.subheader("Or sign in with a portal password")
+
+with st.form("sign_in"):
+    email = st.text_input("Email", key="sign_in_email")
+    password = st.text_input("Password", type="password", key="sign_in_password")
+    submitted = st.form_submit_button("Sign in", type="primary")
+
+if submitted:
+    result = auth.sign_in(email, password)
+    if result.ok:
+        st.session_state["user_id"] = result.actor.id
+        st.rerun()
+    else:
+        st.error(result.message, icon="🔒")

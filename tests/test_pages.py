@@ -1,0 +1,262 @@
+"""Every screen, driven through Streamlit's AppTest as a user would."""
+
+from datetime import timedelta
+
+import pytest
+
+from db.engine import session_scope
+from db.models import utcnow
+from qa.settings import DEMO_FLAG, set_flag
+from tests.conftest import menu_pages, sign_in
+from tests.factories import PASSWORD
+
+ADMIN_PAGES = {
+    "pages/admin_home.py",
+    "pages/admin_users.py",
+    "pages/admin_organisation.py",
+    "pages/admin_import_staff.py",
+    "pages/admin_trail.py",
+}
+
+
+def titles(at):
+    return [t.value for t in at.title]
+
+
+def texts(at):
+    """All the words on screen, for "does the user see X" checks."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for kind in ("error", "warning", "info", "success", "subheader", "title"):
+        parts += [e.value for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+# --- first run and sign-in ------------------------------------------------------
+
+
+def test_an_empty_portal_offers_only_the_first_administrator(app):
+    at = app()
+    assert titles(at) == ["Create the first administrator"]
+    assert menu_pages(at) == {"pages/first_run.py"}
+
+
+def test_creating_the_first_administrator_signs_them_in(app):
+    at = app()
+    at.text_input[0].input("First Admin")
+    at.text_input[1].input("first@example.org")
+    at.text_input[2].input("a-long-password")
+    at.text_input[3].input("a-long-password")
+    at.button[0].click().run()
+    assert titles(at) == ["Administration"]
+    assert "pages/admin_users.py" in menu_pages(at)
+
+
+def test_first_run_errors_appear_beside_the_fields_and_keep_the_text(app):
+    at = app()
+    at.text_input[0].input("First Admin")
+    at.text_input[1].input("not-an-email")
+    at.text_input[2].input("short")
+    at.text_input[3].input("short")
+    at.button[0].click().run()
+    errors = [e.value for e in at.error]
+    assert "Enter an email address like name@example.org" in errors
+    assert "Password must be at least 12 characters." in errors
+    assert at.text_input[0].value == "First Admin"
+
+
+def test_with_users_the_portal_asks_to_sign_in(app, org):
+    at = app()
+    assert titles(at) == ["Practice Quality Portal"]
+    assert menu_pages(at) == {"pages/sign_in.py"}
+
+
+def test_a_wrong_password_is_refused_with_a_clear_message(app, org):
+    at = sign_in(app(), "pat@example.org", "wrong")
+    assert "The email or password is not right" in at.error[0].value
+    assert titles(at) == ["Practice Quality Portal"]
+
+
+def test_the_fifth_failure_locks_the_account_with_a_clear_message(app, org):
+    at = app()
+    for _ in range(5):
+        sign_in(at, "pat@example.org", "wrong")
+    assert "locked for 15 minutes after 5 failed sign-in attempts" in at.error[0].value
+    sign_in(at, "pat@example.org", PASSWORD)
+    assert "locked" in at.error[0].value
+
+
+@pytest.mark.parametrize(
+    "email, home_title, expected_sections",
+    [
+        ("pat@example.org", "Welcome, Pat", {"pages/home_practitioner.py", "pages/account.py"}),
+        ("spo@example.org", "Team home: Team A", {"pages/home_spo.py", "pages/account.py"}),
+        ("qa@example.org", "PDU overview: North PDU", {"pages/home_qa.py", "pages/account.py"}),
+        ("admin@example.org", "Administration", ADMIN_PAGES | {"pages/account.py"}),
+    ],
+)
+def test_each_role_signs_in_to_its_own_home_and_menu(app, org, email, home_title, expected_sections):
+    at = sign_in(app(), email, PASSWORD)
+    assert not at.exception
+    assert titles(at) == [home_title]
+    assert menu_pages(at) == expected_sections
+
+
+def test_a_practitioner_home_shows_who_i_am_my_team_and_my_supervisor(app, org):
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    shown = texts(at)
+    assert "Pat Practitioner" in shown
+    assert "Team A" in shown
+    assert "Sam Supervisor" in shown
+
+
+def test_an_spo_home_lists_the_people_they_supervise(app, org):
+    at = sign_in(app(), "spo@example.org", PASSWORD)
+    people = at.dataframe[0].value
+    assert set(people["Name"]) == {"Pat Practitioner", "Pip Peer"}
+
+
+def test_a_qa_lead_home_lists_the_teams_in_their_pdu(app, org):
+    at = sign_in(app(), "qa@example.org", PASSWORD)
+    teams = at.dataframe[0].value
+    assert list(teams["Team"]) == ["Team A", "Team B"]
+
+
+def test_a_practitioner_cannot_open_an_admin_page(app, org):
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    with pytest.raises(ValueError):
+        at.switch_page("pages/admin_users.py")
+
+
+def test_a_page_opened_without_signing_in_shows_nothing(app, org):
+    at = app()
+    at.session_state["user_id"] = "1"  # tampered: not a real id
+    at.run()
+    assert titles(at) == ["Practice Quality Portal"]
+
+
+# --- sessions -------------------------------------------------------------------
+
+
+def test_signing_out_returns_to_the_sign_in_page(app, org):
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    at.sidebar.button[0].click().run()
+    assert titles(at) == ["Practice Quality Portal"]
+    assert "You have signed out." in texts(at)
+
+
+def test_an_idle_session_is_signed_out(app, org, monkeypatch):
+    monkeypatch.setenv("PQP_IDLE_TIMEOUT_MINUTES", "10")
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    at.session_state["last_activity"] = utcnow() - timedelta(minutes=11)
+    at.run()
+    assert titles(at) == ["Practice Quality Portal"]
+    assert "signed out after 10 minutes without activity" in texts(at)
+
+
+def test_a_deactivated_user_is_signed_out_on_their_next_click(app, org):
+    from qa import users
+
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    users.set_active(org.actor(org.admin_id), org.practitioner_id, False)
+    at.run()
+    assert titles(at) == ["Practice Quality Portal"]
+
+
+def test_changing_my_password(app, org):
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    at.switch_page("pages/account.py").run()
+    at.text_input[0].input(PASSWORD)
+    at.text_input[1].input("my-new-long-password")
+    at.text_input[2].input("my-new-long-password")
+    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    assert "Your password has been changed." in texts(at)
+
+
+def test_the_demo_banner_shows_when_demo_data_is_loaded(app, org):
+    with session_scope() as session:
+        set_flag(session, DEMO_FLAG, "true")
+    at = app()
+    assert any("synthetic" in w.value for w in at.warning)
+
+
+# --- admin screens --------------------------------------------------------------
+
+
+def admin_at(app, page):
+    at = sign_in(app(), "admin@example.org", PASSWORD)
+    return at.switch_page(page).run()
+
+
+def test_admin_adds_a_user_through_the_form(app, org):
+    at = admin_at(app, "pages/admin_users.py")
+    form = "add_user"
+    inputs = [w for w in at.text_input if w.form_id == form]
+    inputs[0].input("Nia Newstarter")
+    inputs[1].input("nia@example.org")
+    [w for w in at.selectbox if w.form_id == form and w.label == "Supervisor"][0].select_index(1)
+    at.button(key=f"FormSubmitter:{form}-Add user").click().run()
+    assert not at.exception
+    assert "Nia Newstarter has been added." in texts(at)
+    assert "Nia Newstarter" in list(at.dataframe[0].value["Name"])
+
+
+def test_admin_form_errors_show_beside_the_field(app, org):
+    at = admin_at(app, "pages/admin_users.py")
+    form = "add_user"
+    inputs = [w for w in at.text_input if w.form_id == form]
+    inputs[0].input("x" * 130)
+    inputs[1].input("pat@example.org")
+    at.button(key=f"FormSubmitter:{form}-Add user").click().run()
+    errors = [e.value for e in at.error]
+    assert "Full name must be 120 characters or fewer (you entered 130). Nothing has been saved." in errors
+    # What was typed is still there to correct.
+    assert [w for w in at.text_input if w.form_id == form][1].value == "pat@example.org"
+
+
+def test_admin_deactivates_a_user(app, org):
+    at = admin_at(app, "pages/admin_users.py")
+    at.selectbox(key="edit_user_choice").set_value(org.peer_id).run()
+    at.button(key=f"deactivate_{org.peer_id}").click().run()
+    assert "Pip Peer has been deactivated." in texts(at)
+
+
+def test_admin_adds_a_team(app, org):
+    at = admin_at(app, "pages/admin_organisation.py")
+    at.text_input(key="new_team_name").input("Courts Team")
+    at.button(key="FormSubmitter:new_team-Add team").click().run()
+    assert "Team 'Courts Team' added." in texts(at)
+    assert "Courts Team" in list(at.dataframe[0].value["Team"])
+
+
+def test_admin_sees_the_audit_trail(app, org):
+    from qa import users
+
+    users.set_active(org.actor(org.admin_id), org.peer_id, False)
+    at = admin_at(app, "pages/admin_trail.py")
+    trail = at.dataframe[0].value
+    assert "deactivated" in list(trail["Action"])
+    assert "Ada Admin" in list(trail["Who"])
+
+
+HEADER = "staff_id,full_name,email,grade,roles,pdu,team,supervisor\n"
+
+
+def test_admin_imports_staff_from_a_csv_file(app, org):
+    at = admin_at(app, "pages/admin_import_staff.py")
+    assert at.get("download_button"), "a template can be downloaded"
+    good = HEADER + "N100,Nia New,nia@example.org,PSO,practitioner,North PDU,Team A,S001\n"
+    at.file_uploader(key="staff_csv").set_value(("staff.csv", good.encode(), "text/csv")).run()
+    assert "Ready to import: 1 new, 0 to update, 0 unchanged." in texts(at)
+    [b for b in at.button if b.label == "Import staff"][0].click().run()
+    assert "Import finished: 1 added, 0 updated, 0 unchanged." in texts(at)
+
+
+def test_an_invalid_staff_file_lists_every_problem_by_row_and_imports_nothing(app, org):
+    at = admin_at(app, "pages/admin_import_staff.py")
+    bad = HEADER + "N100,Nia New,nia@example.org,PSO,practitioner,North PDU,Team A,S001\nN101,Ned,ned@example.org,Officer,practitioner,North PDU,Team A,S001\n"
+    at.file_uploader(key="staff_csv").set_value(("staff.csv", bad.encode(), "text/csv")).run()
+    assert "1 problem found. Nothing has been imported." in texts(at)
+    problems = at.dataframe[0].value
+    assert list(problems["Row"]) == [3]
+    assert "Officer" in problems.iloc[0]["Problem"]
+    assert not [b for b in at.button if b.label == "Import staff"]
