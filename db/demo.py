@@ -231,6 +231,10 @@ def _build_cases(rng: random.Random, holders: list[DemoPerson]) -> tuple[DemoCas
             grade = Grade.PSO if rng.random() < 0.85 else Grade.PO
         start = REFERENCE_DATE - timedelta(days=rng.randint(0, 3 * 365))
         open_ended = rng.random() < OPEN_ENDED_SHARE
+        end = _add_months(start, rng.randint(12, 36))
+        if end <= REFERENCE_DATE:
+            # The demo caseload is current: every order still runs on the reference date.
+            end = _add_months(REFERENCE_DATE, rng.randint(1, 18))
         cases.append(
             DemoCase(
                 case_ref=ref,
@@ -239,7 +243,7 @@ def _build_cases(rng: random.Random, holders: list[DemoPerson]) -> tuple[DemoCas
                 start_date=start,
                 rosh=rosh,
                 in_custody=rng.random() < IN_CUSTODY_SHARE,
-                expected_end_date=None if open_ended else _add_months(start, rng.randint(12, 36)),
+                expected_end_date=None if open_ended else end,
             )
         )
     return tuple(cases)

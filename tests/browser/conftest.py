@@ -1,0 +1,223 @@
+"""Real-browser fixtures: a live ``streamlit run app.py`` on a fresh demo
+database, driven by Debian's Chromium through Playwright.
+
+Never run ``playwright install`` for these: we use the system browser at
+``/usr/bin/chromium``. Without it the tests skip on a developer machine, but
+fail when ``CI`` is set, so a broken CI image cannot pass silently.
+
+On a failed test a screenshot goes into ``test-artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+SERVER_START_TIMEOUT = 60  # seconds
+#: Wide enough that Streamlit keeps the sidebar open (it collapses on narrow screens).
+VIEWPORT = {"width": 1366, "height": 900}
+
+_failure_shots = pytest.StashKey[list[Path]]()
+
+
+# ------------------------------------------------------------ failure reports
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (``item.rep_setup``, ``item.rep_call``)
+    so that fixture finalisers can tell whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    shots = config.stash.get(_failure_shots, [])
+    if shots:
+        terminalreporter.section("browser test screenshots")
+        terminalreporter.write_line(f"{len(shots)} screenshot(s) of failed browser tests in {ARTIFACTS}")
+        for shot in shots:
+            terminalreporter.write_line(f"  {shot}")
+
+
+# -------------------------------------------------------------------- chromium
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} not found; install Debian's chromium (apt-get install -y chromium)."
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and {message}", pytrace=False)
+        pytest.skip(f"browser tests need a system Chromium: {message}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A page in a fresh browser context, so every test is a new portal session."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        try:
+            failed = any(
+                getattr(request.node, f"rep_{when}", None) is not None
+                and getattr(request.node, f"rep_{when}").failed
+                for when in ("setup", "call")
+            )
+            if failed:
+                _screenshot_failure(page, request)
+        finally:
+            context.close()
+
+
+def _screenshot_failure(page, request) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[:150]
+    path = ARTIFACTS / f"{name}.png"
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as exc:  # a crashed page must not hide the real failure
+        print(f"Could not save a screenshot of the failed browser test: {exc}")
+        return
+    request.config.stash.setdefault(_failure_shots, []).append(path)
+    print(f"Screenshot of the failed browser test saved in {ARTIFACTS}: {path.name}")
+
+
+# ---------------------------------------------------------------------- server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.status == 200 and response.read().decode().strip() == "ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the server and anything it started (it runs in its own process group)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=10)
+    else:
+        # The leader is gone; make sure no child outlived it.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(tmp_path_factory) -> str:
+    """A fresh, migrated SQLite database holding the demo organisation.
+
+    Loaded by ``python -m db ... demo`` in a subprocess so that nothing in this
+    test process (the engine's configured URL) is touched."""
+    path = tmp_path_factory.mktemp("browser-db") / "portal.db"
+    url = f"sqlite:///{path}"
+    result = subprocess.run(
+        [sys.executable, "-m", "db", "--database-url", url, "demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"loading the demo organisation failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return url
+
+
+@pytest.fixture(scope="session")
+def portal_url(chromium_executable, demo_database_url, tmp_path_factory) -> Iterator[str]:
+    """Base URL of a live ``streamlit run app.py`` on the demo database."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env["PQP_DATABASE_URL"] = demo_database_url
+    env["PYTHONUNBUFFERED"] = "1"
+    log_path = tmp_path_factory.mktemp("browser-server") / "streamlit.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(base_url):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with code {process.returncode} before answering:\n{log_path.read_text()}",
+                    pytrace=False,
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {base_url}/_stcore/health within {SERVER_START_TIMEOUT} s:\n"
+                    f"{log_path.read_text()}",
+                    pytrace=False,
+                )
+            time.sleep(0.25)
+        yield base_url
+    finally:
+        _stop(process)
