@@ -116,13 +116,19 @@ def check_email(value: str) -> str:
 # --------------------------------------------------------------------------- org
 
 
-class RegionBase(SQLModel):
+class OrgNameBase(SQLModel):
+    """Regions, PDUs and teams share one rule for their names."""
+
     name: str = Field(min_length=1, max_length=ORG_NAME_MAX)
 
     @field_validator("name", mode="before")
     @classmethod
     def _strip(cls, v):
         return _clean_text(v) if isinstance(v, str) else v
+
+
+class RegionBase(OrgNameBase):
+    pass
 
 
 class Region(RegionBase, table=True):
@@ -134,14 +140,8 @@ class RegionCreate(RegionBase):
     pass
 
 
-class PduBase(SQLModel):
-    name: str = Field(min_length=1, max_length=ORG_NAME_MAX)
+class PduBase(OrgNameBase):
     region_id: int
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _strip(cls, v):
-        return _clean_text(v) if isinstance(v, str) else v
 
 
 class Pdu(PduBase, table=True):
@@ -158,14 +158,8 @@ class PduUpdate(PduBase):
     pass
 
 
-class TeamBase(SQLModel):
-    name: str = Field(min_length=1, max_length=ORG_NAME_MAX)
+class TeamBase(OrgNameBase):
     pdu_id: int
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _strip(cls, v):
-        return _clean_text(v) if isinstance(v, str) else v
 
 
 class Team(TeamBase, table=True):
@@ -186,23 +180,16 @@ class TeamUpdate(TeamBase):
 # ------------------------------------------------------------------------- users
 
 
-class UserBase(SQLModel):
+class PersonBase(SQLModel):
+    """A person's name and sign-in email, validated the same way everywhere."""
+
     full_name: str = Field(min_length=1, max_length=NAME_MAX)
     email: str = Field(min_length=3, max_length=EMAIL_MAX)
-    grade: Grade
-    staff_id: str | None = Field(default=None, max_length=STAFF_ID_MAX)
-    team_id: int | None = None
-    supervisor_id: int | None = None
 
     @field_validator("full_name", mode="before")
     @classmethod
     def _strip_name(cls, v):
         return _clean_text(v) if isinstance(v, str) else v
-
-    @field_validator("staff_id", mode="before")
-    @classmethod
-    def _blank_staff_id_is_none(cls, v):
-        return (_clean_text(v) or None) if isinstance(v, str) else v
 
     @field_validator("email", mode="before")
     @classmethod
@@ -213,6 +200,18 @@ class UserBase(SQLModel):
     @classmethod
     def _check_email(cls, v: str) -> str:
         return check_email(v)
+
+
+class UserBase(PersonBase):
+    grade: Grade
+    staff_id: str | None = Field(default=None, max_length=STAFF_ID_MAX)
+    team_id: int | None = None
+    supervisor_id: int | None = None
+
+    @field_validator("staff_id", mode="before")
+    @classmethod
+    def _blank_staff_id_is_none(cls, v):
+        return (_clean_text(v) or None) if isinstance(v, str) else v
 
 
 class User(UserBase, table=True):
@@ -261,26 +260,9 @@ class PasswordChange(SQLModel):
     confirm_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
-class FirstAdminCreate(SQLModel):
-    full_name: str = Field(min_length=1, max_length=NAME_MAX)
-    email: str = Field(min_length=3, max_length=EMAIL_MAX)
+class FirstAdminCreate(PersonBase):
     password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
     confirm_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
-
-    @field_validator("full_name", mode="before")
-    @classmethod
-    def _strip_name(cls, v):
-        return _clean_text(v) if isinstance(v, str) else v
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _normalise_email(cls, v):
-        return normalise_email(v) if isinstance(v, str) else v
-
-    @field_validator("email")
-    @classmethod
-    def _check_email(cls, v: str) -> str:
-        return check_email(v)
 
 
 # ------------------------------------------------------------------------- cases

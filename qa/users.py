@@ -16,6 +16,13 @@ from qa.validation import validate
 
 
 
+def _load(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("That user could not be found.")
+    return user
+
+
 def list_users(actor: Actor, include_inactive: bool = True) -> list[UserPublic]:
     require(actor, Action.VIEW_DIRECTORY)
     with session_scope() as session:
@@ -28,9 +35,7 @@ def list_users(actor: Actor, include_inactive: bool = True) -> list[UserPublic]:
 def get_user(actor: Actor, user_id: int) -> UserPublic:
     require(actor, Action.VIEW_DIRECTORY)
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("That user could not be found.")
+        user = _load(session, user_id)
         return to_public(session, [user])[0]
 
 
@@ -90,9 +95,7 @@ def update_user(actor: Actor, user_id: int, form: dict) -> UserPublic:
     require(actor, Action.MANAGE_USERS)
     data = validate(UserUpdate, form)
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("That user could not be found.")
+        user = _load(session, user_id)
         errors = check_references(session, data, user_id)
         if user_id == actor.id and Role.ADMIN not in data.roles:
             errors["roles"] = "You cannot remove your own administrator role."
@@ -115,9 +118,7 @@ def set_active(actor: Actor, user_id: int, active: bool) -> UserPublic:
     """Deactivated users keep their history but cannot sign in."""
     require(actor, Action.MANAGE_USERS)
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("That user could not be found.")
+        user = _load(session, user_id)
         if user_id == actor.id and not active:
             raise ValidationFailed({"is_active": "You cannot deactivate your own account."})
         if user.is_active != active:
@@ -136,9 +137,7 @@ def set_password(actor: Actor, user_id: int, password: str) -> None:
     if len(password) > PASSWORD_MAX:
         raise ValidationFailed({"password": f"Password must be {PASSWORD_MAX} characters or fewer."})
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("That user could not be found.")
+        user = _load(session, user_id)
         user.password_hash = hash_password(password)
         user.failed_logins = 0
         user.locked_until = None
@@ -150,9 +149,7 @@ def set_password(actor: Actor, user_id: int, password: str) -> None:
 def unlock(actor: Actor, user_id: int) -> None:
     require(actor, Action.MANAGE_USERS)
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("That user could not be found.")
+        user = _load(session, user_id)
         user.failed_logins = 0
         user.locked_until = None
         session.add(user)

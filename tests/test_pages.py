@@ -260,3 +260,43 @@ def test_an_invalid_staff_file_lists_every_problem_by_row_and_imports_nothing(ap
     assert list(problems["Row"]) == [3]
     assert "Officer" in problems.iloc[0]["Problem"]
     assert not [b for b in at.button if b.label == "Import staff"]
+
+
+# --- single sign-on -------------------------------------------------------------
+
+SSO_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-only-cookie-secret",
+        "client_id": "portal",
+        "client_secret": "not-a-secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+}
+
+
+def sso_app(email: str | None, logged_in: bool = True):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets.update(SSO_SECRETS)
+    at.user = {"is_logged_in": logged_in, "email": email} if logged_in else {"is_logged_in": False}
+    return at.run()
+
+
+def test_the_sign_in_page_offers_single_sign_on_when_configured(org):
+    at = sso_app(None, logged_in=False)
+    assert [b.label for b in at.button][0] == "Sign in with single sign-on"
+
+
+def test_a_known_sso_identity_lands_on_their_home(org):
+    at = sso_app("SPO@example.org")
+    assert titles(at) == ["Team home: Team A"]
+
+
+def test_an_unknown_sso_identity_is_told_to_ask_their_administrator(org):
+    at = sso_app("stranger@example.org")
+    assert titles(at) == ["Practice Quality Portal"]
+    assert "Ask your administrator to add you." in at.error[0].value
