@@ -29,6 +29,20 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_ORGANISATION = "manage_organisation"
     IMPORT_STAFF = "import_staff"
+    # LEARN case audits
+    IMPORT_CASES = "import_cases"
+    LOAD_INSTRUMENT = "load_instrument"
+    MANAGE_THEMES = "manage_themes"
+    MANAGE_AUDIT_EVENTS = "manage_audit_events"
+    VIEW_ROTA = "view_rota"
+    VIEW_AUDIT = "view_audit"
+    EDIT_AUDIT = "edit_audit"
+    RAISE_URGENT_CONCERN = "raise_urgent_concern"
+    ACKNOWLEDGE_CONCERN = "acknowledge_concern"
+    REPLY_TO_FEEDBACK = "reply_to_feedback"
+    MARK_DISCUSSED = "mark_discussed"
+    UPDATE_ACTION = "update_action"
+    MODERATE = "moderate"
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,32 @@ class TeamScope:
 @dataclass(frozen=True)
 class PduScope:
     pdu_id: int
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """What the policy needs to know about one case audit."""
+
+    pdu_id: int
+    auditor_ids: frozenset[int]
+    holder_id: int
+    spo_id: int | None  # the case holder's SPO, who receives the feedback
+    feedback_sent: bool  # False while draft or submitted-without-an-SPO
+    is_draft: bool
+    moderator_id: int | None = None  # set only on a blind moderation audit
+
+
+@dataclass(frozen=True)
+class ActionScope:
+    pdu_id: int
+    owner_id: int
+    spo_id: int | None
+
+
+@dataclass(frozen=True)
+class ConcernScope:
+    pdu_id: int
+    spo_id: int | None
 
 
 def _admin(actor: Actor, _target: Any) -> bool:
@@ -68,6 +108,68 @@ def _pdu_viewer(actor: Actor, target: Any) -> bool:
     return actor.has(Role.QA_LEAD) and actor.pdu_id == target.pdu_id
 
 
+def _admin_or_qa_lead(actor: Actor, _target: Any) -> bool:
+    return actor.has(Role.ADMIN) or actor.has(Role.QA_LEAD)
+
+
+def _pdu_oversight(actor: Actor, pdu_id: int) -> bool:
+    return actor.has(Role.ADMIN) or (actor.has(Role.QA_LEAD) and actor.pdu_id == pdu_id)
+
+
+def _audit_viewer(actor: Actor, target: Any) -> bool:
+    if not isinstance(target, AuditScope):
+        return False
+    if _pdu_oversight(actor, target.pdu_id):
+        return True
+    if target.moderator_id is not None:
+        return actor.id == target.moderator_id
+    if actor.id in target.auditor_ids:
+        return True
+    # The case holder and their SPO see it once the feedback has been sent.
+    return target.feedback_sent and actor.id in (target.holder_id, target.spo_id)
+
+
+def _audit_editor(actor: Actor, target: Any) -> bool:
+    if not isinstance(target, AuditScope) or not target.is_draft:
+        return False
+    if target.moderator_id is not None:
+        return actor.id == target.moderator_id
+    return actor.id in target.auditor_ids and actor.id != target.holder_id
+
+
+def _concern_raiser(actor: Actor, target: Any) -> bool:
+    return (
+        isinstance(target, AuditScope)
+        and target.moderator_id is None
+        and (actor.id in target.auditor_ids or _pdu_oversight(actor, target.pdu_id))
+    )
+
+
+def _concern_acknowledger(actor: Actor, target: Any) -> bool:
+    if not isinstance(target, ConcernScope):
+        return False
+    # The QA lead may acknowledge too, so an SPO's absence never leaves a risk unanswered.
+    return actor.id == target.spo_id or _pdu_oversight(actor, target.pdu_id)
+
+
+def _holder(actor: Actor, target: Any) -> bool:
+    return isinstance(target, AuditScope) and target.feedback_sent and actor.id == target.holder_id
+
+
+def _holders_spo(actor: Actor, target: Any) -> bool:
+    return isinstance(target, AuditScope) and target.feedback_sent and actor.id == target.spo_id
+
+
+def _action_updater(actor: Actor, target: Any) -> bool:
+    if not isinstance(target, ActionScope):
+        return False
+    return actor.id in (target.owner_id, target.spo_id) or _pdu_oversight(actor, target.pdu_id)
+
+
+def _pdu_overseer(actor: Actor, target: Any) -> bool:
+    return isinstance(target, PduScope) and _pdu_oversight(actor, target.pdu_id)
+
+
 RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_OWN_PROFILE: _anyone_signed_in,
     Action.CHANGE_OWN_PASSWORD: _anyone_signed_in,
@@ -77,6 +179,19 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.MANAGE_USERS: _admin,
     Action.MANAGE_ORGANISATION: _admin,
     Action.IMPORT_STAFF: _admin,
+    Action.IMPORT_CASES: _admin_or_qa_lead,
+    Action.LOAD_INSTRUMENT: _admin,
+    Action.MANAGE_THEMES: _admin_or_qa_lead,
+    Action.MANAGE_AUDIT_EVENTS: _pdu_overseer,
+    Action.VIEW_ROTA: _pdu_overseer,
+    Action.VIEW_AUDIT: _audit_viewer,
+    Action.EDIT_AUDIT: _audit_editor,
+    Action.RAISE_URGENT_CONCERN: _concern_raiser,
+    Action.ACKNOWLEDGE_CONCERN: _concern_acknowledger,
+    Action.REPLY_TO_FEEDBACK: _holder,
+    Action.MARK_DISCUSSED: _holders_spo,
+    Action.UPDATE_ACTION: _action_updater,
+    Action.MODERATE: _pdu_overseer,
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from db import engine as db_engine
+from db.case_audits import DEFAULT_LEARNING_THEMES
 from db.migrate import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -46,6 +47,9 @@ def _truncate_postgres(url: str) -> None:
         ).scalars().all()
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        # Put back the rows the migrations seed, so PostgreSQL starts where SQLite does.
+        for name in DEFAULT_LEARNING_THEMES:
+            conn.execute(text("INSERT INTO learning_theme (name, active) VALUES (:n, true)"), {"n": name})
 
 
 @pytest.fixture(params=BACKENDS)

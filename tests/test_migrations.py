@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401
+import db.schema  # noqa: F401
 from db import engine as db_engine
 from db.migrate import current_revision, head_revision, upgrade
 

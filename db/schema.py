@@ -1,0 +1,3 @@
+"""Every table module, imported once so SQLModel.metadata knows the whole schema."""
+
+from db import case_audits, models  # noqa: F401
