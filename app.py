@@ -77,33 +77,58 @@ if actor is None:
     st.navigation(pages, position="hidden").run()
     st.stop()
 
-# (role, menu section, [(file, title, icon, url path)])
+# (role, menu section, [(file, title, icon, url path, shown in the menu)])
+# A role of None means every signed-in user. Hidden pages open from links.
 ROLE_SECTIONS = [
-    (Role.PRACTITIONER, "My practice", [("pages/home_practitioner.py", "My home", "🏠", "home")]),
-    (Role.SPO, "My team", [("pages/home_spo.py", "Team home", "👥", "team")]),
-    (Role.QA_LEAD, "Quality assurance", [("pages/home_qa.py", "PDU overview", "📋", "pdu")]),
-    (
-        Role.ADMIN,
-        "Administration",
-        [
-            ("pages/admin_home.py", "Admin home", "🗂️", "admin"),
-            ("pages/admin_users.py", "Users", "🧑‍💼", "users"),
-            ("pages/admin_organisation.py", "PDUs and teams", "🏢", "organisation"),
-            ("pages/admin_import_staff.py", "Import staff", "📥", "import-staff"),
-            ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail"),
-        ],
-    ),
-    (None, "Account", [("pages/account.py", "My account", "⚙️", "account")]),
+    (Role.PRACTITIONER, "My practice", [
+        ("pages/home_practitioner.py", "My home", "🏠", "home", True),
+        ("pages/feedback_mine.py", "Audit feedback on my cases", "📬", "my-feedback", True),
+    ]),
+    (Role.SPO, "My team", [
+        ("pages/home_spo.py", "Team home", "👥", "team", True),
+        ("pages/feedback_team.py", "Team audit feedback", "🗒️", "team-feedback", True),
+    ]),
+    (Role.QA_LEAD, "Quality assurance", [
+        ("pages/home_qa.py", "PDU overview", "📋", "pdu", True),
+        ("pages/qa_events.py", "Audit events", "📅", "events", True),
+        ("pages/qa_event.py", "Audit event", "📅", "event", False),
+        ("pages/qa_rota.py", "LEARN rota", "🔄", "rota", True),
+        ("pages/qa_concerns.py", "Urgent concerns", "🚨", "concerns", True),
+        ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
+        ("pages/qa_themes.py", "Learning themes", "🏷️", "themes", True),
+    ]),
+    (Role.ADMIN, "Administration", [
+        ("pages/admin_home.py", "Admin home", "🗂️", "admin", True),
+        ("pages/admin_users.py", "Users", "🧑‍💼", "users", True),
+        ("pages/admin_organisation.py", "PDUs and teams", "🏢", "organisation", True),
+        ("pages/admin_import_staff.py", "Import staff", "📥", "import-staff", True),
+        ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
+        ("pages/admin_instruments.py", "Audit question sets", "🧩", "instruments", True),
+        ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail", True),
+    ]),
+    (None, "LEARN audits", [
+        ("pages/audit_my.py", "My audits", "📝", "my-audits", True),
+        ("pages/audit.py", "Case audit", "📄", "audit", False),
+    ]),
+    (None, "Account", [("pages/account.py", "My account", "⚙️", "account", True)]),
 ]
 
 menu: dict[str, list] = {}
+placed: set[str] = set()
 for role, section, entries in ROLE_SECTIONS:
-    if role is None or actor.has(role):
-        menu[section] = [
+    if role is not None and not actor.has(role):
+        continue
+    pages = []
+    for path, title, icon, url, shown in entries:
+        if path in placed:  # a screen two of the user's roles share appears once
+            continue
+        placed.add(path)
+        pages.append(
             # The first page of the user's first section is their home.
-            st.Page(path, title=title, icon=icon, url_path=url, default=not menu and i == 0)
-            for i, (path, title, icon, url) in enumerate(entries)
-        ]
+            st.Page(path, title=title, icon=icon, url_path=url, default=not menu and not pages, visibility="visible" if shown else "hidden")
+        )
+    if pages:
+        menu[section] = pages
 
 with st.sidebar:
     st.caption(f"Signed in as **{plain(actor.full_name)}**")

@@ -99,3 +99,42 @@ def sign_out(reason: str = "You have signed out.") -> None:
     if getattr(st.user, "is_logged_in", False):
         st.logout()
     st.rerun()
+
+
+def id_from_query(name: str) -> int | None:
+    """An integer id from the URL (?name=12), or None if absent or not a number."""
+    raw = st.query_params.get(name)
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def uk_time(moment) -> str:
+    """A stored UTC time as UK local time, for people to read."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/London")).strftime("%d %b %Y, %H:%M") if moment else ""
+
+
+def who_can_see(text: str) -> None:
+    """Every record says plainly who can see it."""
+    st.caption(f"👁️ Who can see this: {text}")
+
+
+def audit_table(rows, empty: str) -> None:
+    """A list of audits, each with a link to open it."""
+    if not rows:
+        st.info(empty)
+        return
+    for row in rows:
+        cols = st.columns([2, 2, 3, 2, 2])
+        label = f"{'Moderation: ' if row.is_moderation else ''}{row.case_ref}"
+        cols[0].page_link("pages/audit.py", label=label, query_params={"audit": row.audit_id}, icon="📄")
+        cols[1].markdown(f"{row.event_date:%d %b %Y}")
+        cols[2].markdown(f"Held by {plain(row.holder_name)}")
+        cols[3].markdown(f"**{row.status}**")
+        if row.overdue_actions:
+            cols[4].markdown(f":red[{row.overdue_actions} overdue action{'s' if row.overdue_actions != 1 else ''}]")
+        elif row.open_actions:
+            cols[4].markdown(f"{row.open_actions} open action{'s' if row.open_actions != 1 else ''}")

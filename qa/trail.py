@@ -8,7 +8,7 @@ fields; they never copy private text.
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from db.models import AuditTrail, utcnow
 from qa.actor import Actor
@@ -40,3 +40,14 @@ def _append_only(session, _flush_context, _instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditTrail):
             raise PermissionError("The audit trail is append-only.")
+
+
+def entries_for(session: Session, entity: str, entity_id: object) -> list[AuditTrail]:
+    """The trail of one record, oldest first (callers have checked the policy)."""
+    return list(
+        session.exec(
+            select(AuditTrail)
+            .where(AuditTrail.entity == entity, AuditTrail.entity_id == str(entity_id))
+            .order_by(AuditTrail.id)
+        )
+    )

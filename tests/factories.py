@@ -91,3 +91,57 @@ def small_org() -> SmallOrg:
     peer = make_user("Pip Peer", "pip@example.org", Grade.PSO, [Role.PRACTITIONER], team_id=a, supervisor_id=spo)
     outsider = make_user("Olu Outsider", "olu@example.org", Grade.PO, [Role.PRACTITIONER], team_id=c, supervisor_id=spo_b)
     return SmallOrg(region_id, north_id, south_id, a, b, c, admin, qa_lead, spo, spo_b, practitioner, peer, outsider)
+
+
+def make_case(
+    case_ref: str,
+    holder_id: int,
+    team_id: int,
+    pdu_id: int,
+    order_type: str = "Community Order",
+    rosh: str = "medium",
+    start_date=None,
+    in_custody: bool = False,
+    expected_end_date=None,
+) -> int:
+    from datetime import date
+
+    from db.models import Case
+
+    with session_scope() as session:
+        case = Case(
+            case_ref=case_ref,
+            pdu_id=pdu_id,
+            team_id=team_id,
+            holder_id=holder_id,
+            order_type=order_type,
+            start_date=start_date or date(2025, 1, 15),
+            rosh=rosh,
+            in_custody=in_custody,
+            expected_end_date=expected_end_date,
+        )
+        session.add(case)
+        session.flush()
+        return case.id
+
+
+ORDER_MIX = ["Community Order", "Suspended Sentence Order", "Licence", "PPO", "DRR"]
+ROSH_MIX = ["medium", "high", "medium", "very high", "high", "low"]
+
+
+def case_pool(org: SmallOrg, count: int = 16) -> list[int]:
+    """North PDU cases held by the two team A practitioners, a realistic mix, all eligible in 2026."""
+    ids = []
+    for i in range(count):
+        holder = org.practitioner_id if i % 2 == 0 else org.peer_id
+        ids.append(
+            make_case(
+                f"N{100000 + i}",
+                holder,
+                org.team_a_id,
+                org.north_pdu_id,
+                order_type=ORDER_MIX[i % len(ORDER_MIX)],
+                rosh=ROSH_MIX[i % len(ROSH_MIX)],
+            )
+        )
+    return ids

@@ -15,7 +15,21 @@ ADMIN_PAGES = {
     "pages/admin_users.py",
     "pages/admin_organisation.py",
     "pages/admin_import_staff.py",
+    "pages/qa_case_import.py",
+    "pages/admin_instruments.py",
     "pages/admin_trail.py",
+}
+EVERYONE = {"pages/account.py", "pages/audit_my.py", "pages/audit.py"}
+PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py"}
+SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py"}
+QA_PAGES = {
+    "pages/home_qa.py",
+    "pages/qa_events.py",
+    "pages/qa_event.py",
+    "pages/qa_rota.py",
+    "pages/qa_concerns.py",
+    "pages/qa_case_import.py",
+    "pages/qa_themes.py",
 }
 
 
@@ -88,10 +102,10 @@ def test_the_fifth_failure_locks_the_account_with_a_clear_message(app, org):
 @pytest.mark.parametrize(
     "email, home_title, expected_sections",
     [
-        ("pat@example.org", "Welcome, Pat", {"pages/home_practitioner.py", "pages/account.py"}),
-        ("spo@example.org", "Team home: Team A", {"pages/home_spo.py", "pages/account.py"}),
-        ("qa@example.org", "PDU overview: North PDU", {"pages/home_qa.py", "pages/account.py"}),
-        ("admin@example.org", "Administration", ADMIN_PAGES | {"pages/account.py"}),
+        ("pat@example.org", "Welcome, Pat", PRACTITIONER_PAGES | EVERYONE),
+        ("spo@example.org", "Team home: Team A", SPO_PAGES | EVERYONE),
+        ("qa@example.org", "PDU overview: North PDU", QA_PAGES | EVERYONE),
+        ("admin@example.org", "Administration", ADMIN_PAGES | EVERYONE),
     ],
 )
 def test_each_role_signs_in_to_its_own_home_and_menu(app, org, email, home_title, expected_sections):

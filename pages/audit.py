@@ -1,0 +1,252 @@
+"""One case audit: the auditors' form while it is a draft; the feedback sheet after."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db.case_audits import Answer
+from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from qa import audit_exports
+from qa import audit_workflow as workflow
+from qa import urgent_concerns
+from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.judgement import RULE_TEXT
+
+actor = current_actor()
+audit_id = id_from_query("audit")
+if audit_id is None:
+    st.title("Case audit")
+    st.info("Open an audit from **My audits**, **Audit feedback** or an audit event.")
+    st.stop()
+try:
+    audit = workflow.audit_detail(actor, audit_id)
+except (NotFound, PermissionDenied) as exc:
+    st.title("Case audit")
+    st.error(str(exc))
+    st.stop()
+
+kind = "Moderation audit" if audit.is_moderation else "Case audit"
+st.title(f"{kind}: {audit.case_ref}")
+show_flash()
+st.markdown(
+    f"**{plain(audit.order_type)}**, {plain(audit.rosh)} RoSH · held by **{plain(audit.holder_name)}** ({plain(audit.team_name)}) · "
+    f"SPO: {plain(audit.spo_name or 'none recorded')} · LEARN day {audit.event_date:%d %b %Y}, {plain(audit.pdu_name)}"
+)
+st.markdown(f"Auditors: {plain(', '.join(audit.auditors))} · Status: **{audit.status}**")
+if audit.is_moderation:
+    who_can_see("you and the PDU's quality-assurance leads. The original auditors do not see this second audit.")
+else:
+    who_can_see(
+        "the two auditors and the PDU's quality-assurance leads; once sent, the case holder and their SPO."
+    )
+
+errors = st.session_state.get(f"errors:audit:{audit.id}", {})
+themes = {t.id: t.name for t in workflow.learning_themes()}
+answer_labels = {a: a.label for a in Answer}
+
+# --- urgent concerns: always visible at the top ---------------------------------
+for concern in audit.urgent_concerns:
+    if concern.acknowledged_at:
+        st.info(f"Urgent concern raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}, acknowledged: {plain(concern.acknowledgement or '')}")
+    else:
+        st.error(f"Urgent concern raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}: {plain(concern.description)}", icon="🚨")
+
+if audit.can_edit:
+    # ---------------------------------------------------------------- the form
+    with st.form(f"audit_form_{audit.id}"):
+        answers = []
+        for section in audit.definition.sections:
+            st.subheader(section.title)
+            for q in section.questions:
+                current, evidence = audit.answers.get(q.key, (None, ""))
+                label = f"{'🔑 ' if q.key_question else ''}{q.text}"
+                choice = st.radio(
+                    label,
+                    list(Answer),
+                    index=list(Answer).index(Answer(current)) if current else None,
+                    format_func=lambda a: answer_labels[a],
+                    horizontal=True,
+                    key=f"a_{audit.id}_{q.key}",
+                    help=q.guidance,
+                )
+                note = st.text_area("Evidence", value=evidence, key=f"e_{audit.id}_{q.key}", height=68, label_visibility="collapsed", placeholder="Evidence from the case record")
+                answers.append({"question_key": q.key, "answer": choice, "evidence": note})
+        st.caption("🔑 marks a key question. " + RULE_TEXT)
+        sheet = None
+        if not audit.is_moderation:
+            st.header("Feedback sheet")
+            st.caption("This goes to the case holder's SPO when you submit, to discuss in supervision. Lead with what was done well.")
+            good = st.text_area("Good practice examples", value=audit.good_practice, key=f"s_good_{audit.id}")
+            field_error(errors, "good_practice")
+            improvement = st.text_area("Areas for improvement", value=audit.improvement, key=f"s_imp_{audit.id}")
+            field_error(errors, "improvement")
+            improvement_themes = st.multiselect(
+                "Learning themes for the areas for improvement", list(themes), default=[t for t in audit.improvement_themes if t in themes],
+                format_func=lambda t: themes[t], key=f"s_imp_t_{audit.id}",
+            )
+            concerns = st.text_area("Concerns", value=audit.concerns, key=f"s_con_{audit.id}")
+            field_error(errors, "concerns")
+            concern_themes = st.multiselect(
+                "Learning themes for the concerns", list(themes), default=[t for t in audit.concern_themes if t in themes],
+                format_func=lambda t: themes[t], key=f"s_con_t_{audit.id}",
+            )
+            sheet = {
+                "good_practice": good, "improvement": improvement, "concerns": concerns,
+                "improvement_themes": improvement_themes, "concern_themes": concern_themes,
+            }
+        field_error(errors, "answers")
+        save_col, submit_col = st.columns(2)
+        save = save_col.form_submit_button("Save draft")
+        send = submit_col.form_submit_button("Submit audit", type="primary")
+
+    if save or send:
+        key = f"errors:audit:{audit.id}"
+        try:
+            version = workflow.save_draft(actor, audit.id, answers, sheet, audit.version)
+            if send:
+                status = workflow.submit(actor, audit.id, version)
+                if status == "feedback sent":
+                    flash("Audit submitted. The feedback sheet has gone to the case holder's SPO.")
+                elif audit.is_moderation:
+                    flash("Moderation audit submitted.")
+                else:
+                    flash("Audit submitted. The case holder has no SPO recorded, so the QA lead will send the sheet on.")
+            else:
+                flash("Draft saved.")
+            st.session_state.pop(key, None)
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state[key] = exc.field_errors
+            st.rerun()
+        except workflow.StaleEdit as exc:
+            st.error(str(exc))
+
+    if not audit.is_moderation:
+        st.subheader("Action(s) required")
+        if audit.actions:
+            for action in audit.actions:
+                cols = st.columns([6, 2, 2, 1])
+                cols[0].markdown(plain(action.description))
+                cols[1].markdown(plain(action.owner_name))
+                cols[2].markdown(f"due {action.due_date:%d %b %Y}")
+                if cols[3].button("Remove", key=f"rm_action_{action.id}"):
+                    workflow.remove_action(actor, action.id)
+                    st.rerun()
+        else:
+            st.caption("No actions yet.")
+        action_errors = st.session_state.get(f"errors:action:{audit.id}", {})
+        with st.form(f"add_action_{audit.id}", clear_on_submit=False):
+            description = st.text_input("New action", key=f"new_action_{audit.id}")
+            field_error(action_errors, "description")
+            owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
+            if audit.spo_id:
+                owners[audit.spo_id] = f"{audit.spo_name} (SPO)"
+            owner = st.selectbox("Owner", list(owners), format_func=lambda i: owners[i], key=f"new_action_owner_{audit.id}")
+            due = st.date_input("Due", value=dt.date.today() + dt.timedelta(days=28), key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
+            field_error(action_errors, "due_date")
+            if st.form_submit_button("Add action"):
+                try:
+                    workflow.add_action(actor, audit.id, {"description": description, "owner_id": owner, "due_date": due})
+                    st.session_state.pop(f"errors:action:{audit.id}", None)
+                    st.session_state.pop(f"new_action_{audit.id}", None)
+                    st.rerun()
+                except ValidationFailed as exc:
+                    st.session_state[f"errors:action:{audit.id}"] = exc.field_errors
+                    st.rerun()
+else:
+    # ------------------------------------------------------- the sent sheet
+    st.header("Feedback sheet")
+    blocks = [
+        ("Good practice examples", audit.good_practice, []),
+        ("Areas for improvement", audit.improvement, audit.improvement_themes),
+        ("Concerns", audit.concerns, audit.concern_themes),
+    ]
+    for title, text, tags in blocks:
+        st.subheader(title)
+        st.text(text or "None recorded.")
+        if tags:
+            st.caption("Learning themes: " + ", ".join(themes.get(t, "?") for t in tags))
+    st.subheader("Action(s) required")
+    if audit.actions:
+        for action in audit.actions:
+            cols = st.columns([6, 2, 2, 2])
+            cols[0].markdown(plain(action.description) + (" · **overdue**" if action.overdue else ""))
+            cols[1].markdown(plain(action.owner_name))
+            cols[2].markdown(f"due {action.due_date:%d %b %Y}")
+            done = cols[3].checkbox("Done", value=action.status == "done", key=f"done_{action.id}")
+            if done != (action.status == "done"):
+                try:
+                    workflow.set_action_status(actor, action.id, done)
+                    st.rerun()
+                except PermissionDenied:
+                    st.warning("Only the action's owner, the SPO or a QA lead can change it.")
+    else:
+        st.caption("No actions were raised.")
+
+    st.subheader("Section judgements")
+    st.dataframe(
+        pd.DataFrame([{"Section": j.title, "Judgement": j.verdict, "Why": j.reason} for j in audit.judgements]),
+        hide_index=True, width="stretch",
+    )
+    st.caption(RULE_TEXT)
+    with st.expander("All answers and evidence"):
+        for section in audit.definition.sections:
+            st.markdown(f"**{plain(section.title)}**")
+            for q in section.questions:
+                answer, evidence = audit.answers.get(q.key, (None, ""))
+                st.markdown(f"- {plain(q.text)}: **{Answer(answer).label if answer else 'not answered'}**")
+                if evidence:
+                    st.text(evidence)
+
+    if not audit.is_moderation:
+        st.subheader("Case holder's reply")
+        if audit.holder_reply:
+            st.text(audit.holder_reply)
+            st.caption(f"Replied {uk_time(audit.reply_at)}")
+        elif not audit.can_reply:
+            st.caption("No reply yet.")
+        if audit.can_reply:
+            reply_errors = st.session_state.get(f"errors:reply:{audit.id}", {})
+            with st.form(f"reply_{audit.id}"):
+                text = st.text_area("Your reply" if not audit.holder_reply else "Update your reply", value=audit.holder_reply or "", key=f"reply_text_{audit.id}")
+                field_error(reply_errors, "reply")
+                if st.form_submit_button("Save reply", type="primary"):
+                    try:
+                        workflow.reply(actor, audit.id, {"reply": text})
+                        st.session_state.pop(f"errors:reply:{audit.id}", None)
+                        flash("Your reply has been saved. Your SPO can see it.")
+                        st.rerun()
+                    except ValidationFailed as exc:
+                        st.session_state[f"errors:reply:{audit.id}"] = exc.field_errors
+                        st.rerun()
+        if audit.can_mark_discussed:
+            st.divider()
+            if st.button("Mark as discussed in supervision", type="primary"):
+                status = workflow.mark_discussed(actor, audit.id)
+                flash("Marked as discussed." + (" Every action is done, so the audit is closed." if status == "actions closed" else ""))
+                st.rerun()
+        st.download_button(
+            "Download feedback sheet (PDF)",
+            data=lambda: audit_exports.feedback_pdf(actor, audit.id),  # built only when clicked
+            file_name=f"feedback-{audit.case_ref}.pdf",
+            mime="application/pdf",
+        )
+
+# --- raising an urgent concern ---------------------------------------------------
+if audit.can_raise_concern and not audit.is_moderation:
+    with st.expander("🚨 Raise an urgent risk-of-harm concern"):
+        st.caption("Use this for a risk that needs action now. It goes straight to the case holder's SPO and stays on their home page until they acknowledge it.")
+        concern_errors = st.session_state.get(f"errors:concern:{audit.id}", {})
+        with st.form(f"concern_{audit.id}"):
+            description = st.text_area("What is the concern?", key=f"concern_text_{audit.id}")
+            field_error(concern_errors, "description")
+            if st.form_submit_button("Send to the SPO now", type="primary"):
+                try:
+                    urgent_concerns.raise_concern(actor, audit.id, {"description": description})
+                    st.session_state.pop(f"errors:concern:{audit.id}", None)
+                    flash("The urgent concern has been sent to the case holder's SPO.")
+                    st.rerun()
+                except ValidationFailed as exc:
+                    st.session_state[f"errors:concern:{audit.id}"] = exc.field_errors
+                    st.rerun()

@@ -1,0 +1,20 @@
+"""My audits: the case audits I am doing, as one of a pair or as a moderator."""
+
+import streamlit as st
+
+from pages._ui import audit_table, current_actor, show_flash
+from qa import audit_workflow as workflow
+
+actor = current_actor()
+st.title("My audits")
+show_flash()
+st.caption("Cases you have been paired to audit at a LEARN day. Both people in a pair can work on the same audit.")
+
+rows = workflow.my_audits(actor)
+drafts = [r for r in rows if r.status == "draft"]
+done = [r for r in rows if r.status != "draft"]
+
+st.subheader(f"To do ({len(drafts)})")
+audit_table(drafts, "You have no audits to do.")
+st.subheader(f"Submitted ({len(done)})")
+audit_table(done, "Nothing submitted yet.")

@@ -1,0 +1,24 @@
+"""Feedback on my cases: audit feedback sheets about cases I hold, and my actions."""
+
+import streamlit as st
+
+from pages._ui import audit_table, current_actor, plain, who_can_see
+from qa import audit_workflow as workflow
+
+actor = current_actor()
+st.title("Audit feedback on my cases")
+who_can_see("you, your SPO, the two auditors and the PDU's quality-assurance leads. You can reply to every sheet.")
+
+actions = workflow.my_open_actions(actor)
+st.subheader(f"My open actions ({len(actions)})")
+if not actions:
+    st.info("You have no open actions from case audits.")
+for action, case_ref, audit_id in actions:
+    cols = st.columns([5, 2, 2])
+    cols[0].markdown(plain(action.description))
+    cols[1].page_link("pages/audit.py", label=case_ref, query_params={"audit": audit_id}, icon="📄")
+    due = f"due {action.due_date:%d %b %Y}"
+    cols[2].markdown(f":red[**overdue**, {due}]" if action.overdue else due)
+
+st.subheader("Feedback sheets")
+audit_table(workflow.feedback_on_my_cases(actor), "No audit feedback on your cases yet.")

@@ -1,0 +1,52 @@
+"""Team audit feedback, for an SPO: sheets to discuss in supervision, urgent concerns and overdue actions."""
+
+import streamlit as st
+
+from pages._ui import audit_table, current_actor, field_error, flash, plain, show_flash, uk_time
+from qa import audit_workflow as workflow
+from qa import urgent_concerns
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("Team audit feedback")
+show_flash()
+
+concerns = urgent_concerns.concerns_for_me(actor)
+if concerns:
+    st.subheader(f"🚨 Urgent concerns to acknowledge ({len(concerns)})")
+    for concern in concerns:
+        with st.container(border=True):
+            st.markdown(
+                f"**{plain(concern.case_ref)}** · raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}"
+                + (" · :red[more than 2 working days ago]" if concern.overdue else "")
+            )
+            st.text(concern.description)
+            st.page_link("pages/audit.py", label="Open the audit", query_params={"audit": concern.audit_id})
+            errors = st.session_state.get(f"errors:ack:{concern.id}", {})
+            with st.form(f"ack_{concern.id}"):
+                note = st.text_area("What have you done or decided?", key=f"ack_note_{concern.id}")
+                field_error(errors, "note")
+                if st.form_submit_button("Acknowledge", type="primary"):
+                    try:
+                        urgent_concerns.acknowledge(actor, concern.id, {"note": note})
+                        st.session_state.pop(f"errors:ack:{concern.id}", None)
+                        flash("Concern acknowledged.")
+                        st.rerun()
+                    except ValidationFailed as exc:
+                        st.session_state[f"errors:ack:{concern.id}"] = exc.field_errors
+                        st.rerun()
+
+overdue = workflow.overdue_actions_for_spo(actor)
+st.subheader(f"Overdue actions ({len(overdue)})")
+if not overdue:
+    st.info("No overdue actions on your team's audits.")
+for action, case_ref, audit_id in overdue:
+    cols = st.columns([5, 2, 2, 2])
+    cols[0].markdown(plain(action.description))
+    cols[1].markdown(plain(action.owner_name))
+    cols[2].page_link("pages/audit.py", label=case_ref, query_params={"audit": audit_id}, icon="📄")
+    cols[3].markdown(f":red[due {action.due_date:%d %b %Y}]")
+
+st.subheader("Feedback sheets to discuss in supervision")
+st.caption("Open a sheet, talk it through with the case holder, then mark it discussed.")
+audit_table(workflow.feedback_awaiting_me(actor), "No feedback sheets are waiting for you.")

@@ -1,0 +1,59 @@
+"""Urgent concerns across the PDU; those unacknowledged for over 2 working days stand out."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._ui import current_actor, field_error, flash, show_flash
+from qa import audit_events, urgent_concerns
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("Urgent concerns")
+show_flash()
+st.caption("Raised by auditors for the case holder's SPO. An SPO acknowledges each one with a note; you can acknowledge too if the SPO is away.")
+
+pdus = dict(audit_events.pdus_i_manage(actor))
+if not pdus:
+    st.info("You are not a quality-assurance lead for any PDU.")
+    st.stop()
+pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(pdus) > 1 else next(iter(pdus))
+alerts = urgent_concerns.pdu_concerns(actor, pdu_id)
+overdue = [a for a in alerts if a.overdue]
+if overdue:
+    st.error(f"{len(overdue)} concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for acknowledgement.", icon="🚨")
+if not alerts:
+    st.info("No urgent concerns have been raised.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Case": a.case_ref,
+                    "Raised by": a.raised_by_name,
+                    "SPO": a.spo_name or "none recorded",
+                    "Working days waiting": a.working_days_open if a.acknowledged_at is None else None,
+                    "Status": "OVERDUE" if a.overdue else ("Acknowledged" if a.acknowledged_at else "Waiting"),
+                    "Concern": a.description,
+                }
+                for a in alerts
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    for alert in [a for a in alerts if a.acknowledged_at is None]:
+        with st.expander(f"Acknowledge {alert.case_ref} as cover for the SPO"):
+            st.page_link("pages/audit.py", label="Open the audit", query_params={"audit": alert.audit_id})
+            errors = st.session_state.get(f"errors:ack:{alert.id}", {})
+            with st.form(f"qa_ack_{alert.id}"):
+                note = st.text_area("What have you done or decided?", key=f"qa_ack_note_{alert.id}")
+                field_error(errors, "note")
+                if st.form_submit_button("Acknowledge"):
+                    try:
+                        urgent_concerns.acknowledge(actor, alert.id, {"note": note})
+                        st.session_state.pop(f"errors:ack:{alert.id}", None)
+                        flash("Concern acknowledged.")
+                        st.rerun()
+                    except ValidationFailed as exc:
+                        st.session_state[f"errors:ack:{alert.id}"] = exc.field_errors
+                        st.rerun()

@@ -1,0 +1,228 @@
+"""One audit event: its sample (with reasons), the auditor pairs, progress, moderation and exports."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
+from qa import audit_events, audit_exports, moderation
+from qa import audit_workflow as workflow
+from qa.errors import NotFound, PermissionDenied, ValidationFailed
+
+actor = current_actor()
+event_id = id_from_query("event")
+try:
+    view = audit_events.sample_view(actor, event_id) if event_id is not None else None
+except (NotFound, PermissionDenied) as exc:
+    st.error(str(exc))
+    st.stop()
+if view is None:
+    st.title("Audit event")
+    st.info("Choose an event on **Audit events**.")
+    st.stop()
+
+event = view.event
+st.title(f"LEARN day {event.event_date:%d %b %Y}: {plain(event.pdu_name)}")
+st.markdown(f"Status: **{event.status}** · {len(view.selected)} cases in the sample (asked for {event.sample_size})")
+show_flash()
+
+sample_tab, pairs_tab, moderation_tab, export_tab = st.tabs(["Sample", "Pairs and progress", "Moderation", "Exports"])
+
+# ----------------------------------------------------------------------- sample
+with sample_tab:
+    with st.expander("How cases are chosen"):
+        for line in view.rules:
+            st.markdown(f"- {line}")
+        st.caption(f"Stored seed for this event: {view.seed}")
+    if view.shortfall_message:
+        st.warning(view.shortfall_message)
+    st.markdown(f"**{view.eligible_count}** cases in the PDU are eligible on the event date.")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Case": r.case_ref, "Order": r.order_type, "RoSH": r.rosh, "Team": r.team_name, "Case holder": r.holder_name, "Why it is in the sample": r.reason}
+                for r in view.selected
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    with st.expander(f"Cases not in the sample, and why ({len(view.excluded)})"):
+        st.dataframe(
+            pd.DataFrame([{"Case": e.case_ref, "Why not": e.reason} for e in view.excluded]),
+            hide_index=True,
+            width="stretch",
+        )
+    if view.swaps:
+        st.markdown("**Swaps made by the lead**")
+        st.dataframe(
+            pd.DataFrame([{"Out": s.removed_ref, "In": s.added_ref, "Reason": s.reason, "By": s.by_name, "When": uk_time(s.at)} for s in view.swaps]),
+            hide_index=True,
+            width="stretch",
+        )
+    if event.status == "planning":
+        st.subheader("Swap a case")
+        candidates = {c.case_id: f"{c.case_ref} ({c.reason})" for c in audit_events.swap_candidates(actor, event.id)}
+        current = {r.case_id: f"{r.case_ref} ({r.order_type}, {r.rosh})" for r in view.selected}
+        errors = st.session_state.get("errors:swap", {})
+        if not candidates:
+            st.caption("No other eligible cases are available to swap in.")
+        else:
+            with st.form("swap"):
+                out_id = st.selectbox("Take out", list(current), format_func=lambda i: current[i])
+                field_error(errors, "removed_case_id")
+                in_id = st.selectbox("Put in", list(candidates), format_func=lambda i: candidates[i])
+                field_error(errors, "added_case_id")
+                reason = st.text_input("Reason (required)", key="swap_reason")
+                field_error(errors, "reason")
+                if st.form_submit_button("Swap case"):
+                    try:
+                        audit_events.swap_case(actor, event.id, {"removed_case_id": out_id, "added_case_id": in_id, "reason": reason})
+                        st.session_state.pop("errors:swap", None)
+                        st.session_state.pop("swap_reason", None)
+                        flash("Case swapped. The reason has been recorded.")
+                        st.rerun()
+                    except ValidationFailed as exc:
+                        st.session_state["errors:swap"] = exc.field_errors
+                        st.rerun()
+        st.divider()
+        if view.can_accept:
+            st.markdown("Accepting fixes the sample, proposes auditor pairs and opens a draft audit for each case.")
+            if st.button("Accept the sample", type="primary"):
+                audit_events.accept_sample(actor, event.id)
+                flash("Sample accepted. Auditor pairs have been proposed: check them on **Pairs and progress**.")
+                st.rerun()
+        else:
+            st.warning(view.accept_blocker)
+
+# ------------------------------------------------------------------------ pairs
+with pairs_tab:
+    if event.status == "planning":
+        st.info("Pairs are proposed when the sample is accepted.")
+    else:
+        pairs = audit_events.pairs_view(actor, event.id)
+        for problem in pairs.errors:
+            st.error(problem)
+        for note in pairs.warnings:
+            st.warning(note)
+        for number, pair in enumerate(pairs.pairs, start=1):
+            with st.container(border=True):
+                st.markdown(f"**Pair {number}:** {plain(pair.first_name)} ({pair.first_grade}) and {plain(pair.second_name)} ({pair.second_grade})")
+                for case in pair.cases:
+                    cols = st.columns([2, 3, 2])
+                    if case.audit_id:
+                        cols[0].page_link("pages/audit.py", label=case.case_ref, query_params={"audit": case.audit_id}, icon="📄")
+                    else:
+                        cols[0].markdown(case.case_ref)
+                    cols[1].markdown(f"held by {plain(case.holder_name)}")
+                    cols[2].markdown(f"**{case.audit_status or '-'}**")
+        if pairs.unassigned:
+            st.error("Cases without a pair: " + ", ".join(c.case_ref for c in pairs.unassigned))
+
+        st.subheader("Adjust the pairs")
+        st.caption("Every change is recorded with its reason. Nobody may audit a case they hold.")
+        staff = {a.user_id: f"{a.name} ({a.grade})" for a in audit_events.rota(actor, event.pdu_id, event.event_date)}
+        pair_labels = {p.pair_id: f"Pair {i}: {p.first_name} and {p.second_name}" for i, p in enumerate(pairs.pairs, start=1)}
+        errors = st.session_state.get("errors:pair", {})
+        if pair_labels:
+            with st.form("change_pair"):
+                pair_id = st.selectbox("Pair", list(pair_labels), format_func=lambda i: pair_labels[i])
+                first = st.selectbox("First auditor", list(staff), format_func=lambda i: staff[i])
+                second = st.selectbox("Second auditor", list(staff), format_func=lambda i: staff[i], index=min(1, len(staff) - 1))
+                field_error(errors, "first_id")
+                field_error(errors, "second_id")
+                reason = st.text_input("Reason (required)", key="pair_reason")
+                field_error(errors, "reason")
+                if st.form_submit_button("Change pair"):
+                    try:
+                        audit_events.change_pair(actor, event.id, pair_id, {"first_id": first, "second_id": second, "reason": reason})
+                        st.session_state.pop("errors:pair", None)
+                        flash("Pair changed. The change and its reason are recorded.")
+                        st.rerun()
+                    except ValidationFailed as exc:
+                        st.session_state["errors:pair"] = exc.field_errors
+                        st.rerun()
+            movable = {c.sample_id: c.case_ref for p in pairs.pairs for c in p.cases if c.audit_status in (None, "draft")}
+            move_errors = st.session_state.get("errors:move", {})
+            if movable:
+                with st.form("move_case"):
+                    sample_id = st.selectbox("Case", list(movable), format_func=lambda i: movable[i])
+                    to_pair = st.selectbox("Give it to", list(pair_labels), format_func=lambda i: pair_labels[i])
+                    field_error(move_errors, "to_pair_id")
+                    move_reason = st.text_input("Reason (required)", key="move_reason")
+                    field_error(move_errors, "reason")
+                    if st.form_submit_button("Move case"):
+                        try:
+                            audit_events.move_case(actor, event.id, sample_id, to_pair, move_reason)
+                            st.session_state.pop("errors:move", None)
+                            flash("Case moved. The change and its reason are recorded.")
+                            st.rerun()
+                        except ValidationFailed as exc:
+                            st.session_state["errors:move"] = exc.field_errors
+                            st.rerun()
+        if pairs.overrides:
+            st.markdown("**Changes made by the lead**")
+            for line in pairs.overrides:
+                st.markdown(f"- {plain(line)}")
+
+        waiting = [c for p in pairs.pairs for c in p.cases if c.audit_status == "submitted"]
+        if waiting:
+            st.subheader("Submitted, waiting for an SPO")
+            st.caption("The case holder had no SPO recorded when the audit was submitted. Add one on the Users page, then send the sheet.")
+            for case in waiting:
+                if st.button(f"Send {case.case_ref} to the case holder's SPO", key=f"send_{case.audit_id}"):
+                    try:
+                        workflow.send_waiting_feedback(actor, case.audit_id)
+                        flash(f"Feedback for {case.case_ref} sent.")
+                        st.rerun()
+                    except ValidationFailed as exc:
+                        st.error(next(iter(exc.field_errors.values())))
+
+# -------------------------------------------------------------------- moderation
+with moderation_tab:
+    st.caption(
+        "A quality-assurance lead second-audits a sample of submitted audits without seeing the first answers, "
+        "then compares the two. Agreement shows where the question set or its guidance needs work."
+    )
+    rows = moderation.moderation_audits(actor, event.id)
+    share = st.number_input("Share of submitted audits to moderate (%)", min_value=1, max_value=100, value=10)
+    if st.button("Choose audits to moderate"):
+        try:
+            created = moderation.start_moderation(actor, event.id, share / 100)
+            flash(f"{len(created)} audit{'s' if len(created) != 1 else ''} chosen for blind moderation. They are in **My audits**.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.warning(next(iter(exc.field_errors.values())))
+    for row in rows:
+        st.page_link("pages/audit.py", label=f"Moderation of {row.case_ref}: {row.status}", query_params={"audit": row.moderation_id}, icon="⚖️")
+    report = moderation.agreement_report(actor, event.id)
+    if report.audits_compared:
+        st.subheader("Agreement")
+        cols = st.columns(3)
+        cols[0].metric("Audits compared", report.audits_compared)
+        cols[1].metric("Agreement", f"{report.overall_percent:.0%}" if report.overall_percent is not None else "-")
+        cols[2].metric("Cohen's kappa", f"{report.overall_kappa:.2f}" if report.overall_kappa is not None else "-")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"Question": q.question_text, "Compared": q.pairs, "Agreement": q.percent_agreement, "Kappa": q.kappa}
+                    for q in report.questions
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"Agreement": st.column_config.NumberColumn(format="percent"), "Kappa": st.column_config.NumberColumn(format="%.2f")},
+        )
+        st.caption("Kappa corrects agreement for chance: 1 is perfect, 0 is no better than chance. It is blank where it cannot be worked out.")
+    else:
+        st.caption("No moderation audits have been submitted yet.")
+
+# ----------------------------------------------------------------------- exports
+with export_tab:
+    st.caption("Results for the event, one row per case, with every answer on a second sheet. Cells that could run as spreadsheet formulas are made safe.")
+    st.download_button("Download results (CSV)", data=lambda: audit_exports.event_results_csv(actor, event.id), file_name=f"learn-{event.event_date}.csv", mime="text/csv")
+    st.download_button(
+        "Download results (Excel)",
+        data=lambda: audit_exports.event_results_xlsx(actor, event.id),
+        file_name=f"learn-{event.event_date}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,0 +1,57 @@
+"""Audit events: plan a LEARN day for a PDU and see every event."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db.case_audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN
+from pages._ui import current_actor, field_error, flash, show_flash
+from qa import audit_events
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("Audit events")
+st.caption("A LEARN day audits 12 to 20 of a PDU's cases, chosen at random by fixed rules, in mixed-grade pairs.")
+show_flash()
+
+pdus = dict(audit_events.pdus_i_manage(actor))
+if not pdus:
+    st.info("You are not a quality-assurance lead for any PDU.")
+    st.stop()
+
+events = audit_events.list_events(actor)
+if events:
+    st.subheader("Events")
+    for event in events:
+        cols = st.columns([3, 3, 2, 2])
+        cols[0].page_link("pages/qa_event.py", label=f"{event.event_date:%d %b %Y}", query_params={"event": event.id}, icon="📅")
+        cols[1].markdown(event.pdu_name)
+        cols[2].markdown(f"**{event.status}**")
+        cols[3].markdown(f"{event.cases_in_sample} cases")
+else:
+    st.info("No audit events yet. Plan the first one below.")
+
+st.subheader("Plan a new event")
+errors = st.session_state.get("errors:new_event", {})
+with st.form("new_event"):
+    pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i])
+    field_error(errors, "pdu_id")
+    event_date = st.date_input("Date of the LEARN day", value=dt.date.today() + dt.timedelta(days=14), format="DD/MM/YYYY")
+    field_error(errors, "event_date")
+    size = st.slider("Number of cases", SAMPLE_MIN, SAMPLE_MAX, 16)
+    field_error(errors, "sample_size")
+    low = st.slider("Most low-risk cases allowed, as a share of the sample", 0, 50, int(DEFAULT_LOW_RISK_SHARE * 100), format="%d%%")
+    field_error(errors, "low_risk_share")
+    if st.form_submit_button("Create event and propose a sample", type="primary"):
+        try:
+            created = audit_events.create_event(
+                actor, {"pdu_id": pdu_id, "event_date": event_date, "sample_size": size, "low_risk_share": low / 100}
+            )
+        except ValidationFailed as exc:
+            st.session_state["errors:new_event"] = exc.field_errors
+            st.rerun()
+        else:
+            st.session_state.pop("errors:new_event", None)
+            flash(f"Event created for {created.event_date:%d %b %Y}. Review the proposed sample.")
+            st.switch_page("pages/qa_event.py", query_params={"event": created.id})

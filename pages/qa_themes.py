@@ -1,0 +1,34 @@
+"""Learning themes: the list auditors tag areas for improvement and concerns with."""
+
+import streamlit as st
+
+from pages._ui import current_actor, field_error, flash, plain, show_flash
+from qa import audit_workflow as workflow
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("Learning themes")
+st.caption("Auditors tag areas for improvement and concerns with these themes, so trends show across audits.")
+show_flash()
+
+for theme in workflow.learning_themes(active_only=False):
+    cols = st.columns([4, 1])
+    cols[0].markdown(plain(theme.name) + ("" if theme.active else " *(retired)*"))
+    label = "Retire" if theme.active else "Bring back"
+    if cols[1].button(label, key=f"theme_{theme.id}"):
+        workflow.set_learning_theme_active(actor, theme.id, not theme.active)
+        st.rerun()
+
+errors = st.session_state.get("errors:theme", {})
+with st.form("new_theme"):
+    name = st.text_input("Add a theme", key="new_theme_name")
+    field_error(errors, "name")
+    if st.form_submit_button("Add theme"):
+        try:
+            workflow.add_learning_theme(actor, name)
+            st.session_state.pop("errors:theme", None)
+            flash(f"Theme '{plain(name.strip())}' added.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state["errors:theme"] = exc.field_errors
+            st.rerun()

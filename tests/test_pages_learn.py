@@ -1,0 +1,166 @@
+"""The LEARN screens through AppTest: events, the audit form, the feedback sheet."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from qa import audit_events, audit_workflow as workflow, urgent_concerns
+from tests.conftest import sign_in
+from tests.factories import PASSWORD, case_pool
+from tests.test_learn_loop import EVENT_DAY, all_yes
+from tests.test_pages import texts, titles
+
+
+def signed_in(app, email, page, **query):
+    at = sign_in(app(), email, PASSWORD)
+    at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = str(value)
+    return at.run()
+
+
+@pytest.fixture
+def event(org):
+    case_pool(org, 16)
+    lead = org.actor(org.qa_lead_id)
+    created = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    return created
+
+
+@pytest.fixture
+def draft(org, event):
+    lead = org.actor(org.qa_lead_id)
+    audit_events.accept_sample(lead, event.id)
+    pair = next(p for p in audit_events.pairs_view(lead, event.id).pairs if p.cases)
+    return pair, pair.cases[0].audit_id
+
+
+def submitted(org, draft, with_action=True):
+    pair, audit_id = draft
+    auditor = org.actor(pair.first_id)
+    detail = workflow.audit_detail(auditor, audit_id)
+    version = workflow.save_draft(auditor, audit_id, all_yes(detail), {"good_practice": "Thorough plan.", "improvement": "", "concerns": ""}, detail.version)
+    if with_action:
+        workflow.add_action(auditor, audit_id, {"description": "Book a home visit", "owner_id": detail.holder_id, "due_date": date.today() + timedelta(days=7)})
+    workflow.submit(auditor, audit_id, version)
+    return detail
+
+
+def test_a_qa_lead_plans_an_event_and_sees_the_proposed_sample(app, org):
+    case_pool(org, 16)
+    at = signed_in(app, "qa@example.org", "pages/qa_events.py")
+    assert titles(at) == ["Audit events"]
+    at.slider[0].set_value(12)
+    at.button(key="FormSubmitter:new_event-Create event and propose a sample").click().run()
+    assert not at.exception
+    assert titles(at)[0].startswith("LEARN day")
+    assert len(at.dataframe[0].value) == 12
+
+
+def test_the_event_page_explains_exclusions_and_accepts_the_sample(app, org, event):
+    at = signed_in(app, "qa@example.org", "pages/qa_event.py", event=event.id)
+    excluded = at.dataframe[1].value
+    assert len(excluded) == 4 and all(excluded["Why not"])
+    [b for b in at.button if b.label == "Accept the sample"][0].click().run()
+    assert not at.exception
+    assert "Sample accepted" in texts(at)
+    assert any("Pair 1:" in m.value for m in at.markdown)
+
+
+def test_an_event_id_from_another_pdu_is_refused(app, org, event):
+    at = signed_in(app, "spo.b@example.org", "pages/audit_my.py")
+    # An SPO has no event page in their menu at all.
+    with pytest.raises(ValueError):
+        at.switch_page("pages/qa_event.py")
+
+
+def test_an_auditor_fills_in_and_submits_the_audit_form(app, org, draft):
+    pair, audit_id = draft
+    from db.engine import session_scope
+    from db.models import User
+
+    with session_scope() as session:
+        email = session.get(User, pair.first_id).email
+    at = signed_in(app, email, "pages/audit.py", audit=audit_id)
+    assert titles(at)[0].startswith("Case audit:")
+    for radio in at.radio:
+        radio.set_value("yes")
+    at.text_area(key=f"s_good_{audit_id}").input("Risk plan reviewed after the arrest.")
+    at.button(key=f"FormSubmitter:audit_form_{audit_id}-Submit audit").click().run()
+    assert not at.exception
+    assert "The feedback sheet has gone to the case holder's SPO." in texts(at)
+    assert workflow.audit_detail(org.actor(pair.first_id), audit_id).status == "feedback sent"
+
+
+def test_submitting_with_gaps_lists_the_missing_questions_and_keeps_the_text(app, org, draft):
+    pair, audit_id = draft
+    from db.engine import session_scope
+    from db.models import User
+
+    with session_scope() as session:
+        email = session.get(User, pair.first_id).email
+    at = signed_in(app, email, "pages/audit.py", audit=audit_id)
+    at.radio[0].set_value("no")
+    at.text_area(key=f"s_imp_{audit_id}").input("Curiosity about the new relationship.")
+    at.button(key=f"FormSubmitter:audit_form_{audit_id}-Submit audit").click().run()
+    assert "Answer these questions before submitting" in texts(at)
+    assert at.text_area(key=f"s_imp_{audit_id}").value == "Curiosity about the new relationship."
+
+
+def test_the_spo_sees_the_sheet_and_marks_it_discussed(app, org, draft):
+    _pair, audit_id = draft
+    submitted(org, draft)
+    at = signed_in(app, "spo@example.org", "pages/feedback_team.py")
+    assert any(link.label.startswith("N1") for link in at.get("page_link"))
+    at = signed_in(app, "spo@example.org", "pages/audit.py", audit=audit_id)
+    assert "Thorough plan." in [t.value for t in at.text]
+    [b for b in at.button if b.label == "Mark as discussed in supervision"][0].click().run()
+    assert "Marked as discussed." in texts(at)
+
+
+def test_the_case_holder_replies_to_the_sheet(app, org, draft):
+    _pair, audit_id = draft
+    detail = submitted(org, draft)
+    from db.engine import session_scope
+    from db.models import User
+
+    with session_scope() as session:
+        email = session.get(User, detail.holder_id).email
+    at = signed_in(app, email, "pages/audit.py", audit=audit_id)
+    at.text_area(key=f"reply_text_{audit_id}").input("Agreed; visit booked for Tuesday.")
+    at.button(key=f"FormSubmitter:reply_{audit_id}-Save reply").click().run()
+    assert "Your reply has been saved." in texts(at)
+    assert workflow.audit_detail(org.actor(detail.holder_id), audit_id).holder_reply == "Agreed; visit booked for Tuesday."
+
+
+def test_a_peer_opening_an_audit_link_sees_nothing_of_it(app, org, draft):
+    _pair, audit_id = draft
+    submitted(org, draft)
+    at = signed_in(app, "olu@example.org", "pages/audit.py", audit=audit_id)
+    assert "That audit could not be found." in texts(at)
+    assert not at.radio and not at.text
+
+
+def test_an_urgent_concern_appears_for_the_spo_to_acknowledge(app, org, draft):
+    pair, audit_id = draft
+    urgent_concerns.raise_concern(org.actor(pair.first_id), audit_id, {"description": "Threats made to a neighbour."})
+    at = signed_in(app, "spo@example.org", "pages/feedback_team.py")
+    assert "Threats made to a neighbour." in [t.value for t in at.text]
+    concern_id = urgent_concerns.concerns_for_me(org.actor(org.spo_id))[0].id
+    at.text_area(key=f"ack_note_{concern_id}").input("Police informed; home visit today.")
+    at.button(key=f"FormSubmitter:ack_{concern_id}-Acknowledge").click().run()
+    assert "Concern acknowledged." in texts(at)
+
+
+@pytest.mark.parametrize("page", ["pages/qa_rota.py", "pages/qa_concerns.py", "pages/qa_themes.py", "pages/audit_my.py"])
+def test_qa_lead_screens_render(app, org, event, page):
+    at = signed_in(app, "qa@example.org", page)
+    assert not at.exception
+    assert titles(at)
+
+
+def test_the_rota_lists_everyone_in_the_pdu(app, org, event):
+    at = signed_in(app, "qa@example.org", "pages/qa_rota.py")
+    names = set(at.dataframe[0].value["Name"])
+    assert {"Pat Practitioner", "Pip Peer", "Sam Supervisor", "Bea Supervisor", "Quinn Lead"} <= names
+    assert "Olu Outsider" not in names
