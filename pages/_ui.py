@@ -138,3 +138,35 @@ def audit_table(rows, empty: str) -> None:
             cols[4].markdown(f":red[{row.overdue_actions} overdue action{'s' if row.overdue_actions != 1 else ''}]")
         elif row.open_actions:
             cols[4].markdown(f"{row.open_actions} open action{'s' if row.open_actions != 1 else ''}")
+
+
+def learn_alerts(actor: Actor) -> None:
+    """What needs attention from LEARN audits, for any home page. Shows nothing when all is clear."""
+    from qa import audit_workflow, urgent_concerns
+
+    concerns = urgent_concerns.concerns_for_me(actor)
+    if concerns:
+        overdue = sum(c.overdue for c in concerns)
+        st.error(
+            f"**{len(concerns)} urgent risk-of-harm concern{'s' if len(concerns) != 1 else ''}** waiting for you to acknowledge"
+            + (f", {overdue} for more than 2 working days." if overdue else "."),
+            icon="🚨",
+        )
+        st.page_link("pages/feedback_team.py", label="Acknowledge concerns", icon="🚨")
+    awaiting = audit_workflow.feedback_awaiting_me(actor)
+    to_discuss = [a for a in awaiting if a.status == "feedback sent"]
+    if to_discuss:
+        st.info(f"{len(to_discuss)} audit feedback sheet{'s' if len(to_discuss) != 1 else ''} to discuss in supervision.", icon="🗒️")
+        st.page_link("pages/feedback_team.py", label="Team audit feedback", icon="🗒️")
+    team_overdue = audit_workflow.overdue_actions_for_spo(actor)
+    if team_overdue:
+        st.warning(f"{len(team_overdue)} overdue audit action{'s' if len(team_overdue) != 1 else ''} in your team.", icon="⏰")
+    mine = audit_workflow.my_open_actions(actor)
+    my_overdue = [a for a, _r, _i in mine if a.overdue]
+    if my_overdue:
+        st.warning(f"You have {len(my_overdue)} overdue audit action{'s' if len(my_overdue) != 1 else ''}.", icon="⏰")
+        st.page_link("pages/feedback_mine.py", label="My audit actions", icon="📬")
+    drafts = [a for a in audit_workflow.my_audits(actor) if a.status == "draft"]
+    if drafts:
+        st.info(f"You have {len(drafts)} case audit{'s' if len(drafts) != 1 else ''} to complete.", icon="📝")
+        st.page_link("pages/audit_my.py", label="My audits", icon="📝")

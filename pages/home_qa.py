@@ -1,15 +1,22 @@
-"""A quality-assurance lead's home: who I am and the teams in my PDU."""
+"""A quality-assurance lead's home: what needs attention, who I am and the teams in my PDU."""
 
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor, plain, who_am_i
+from pages._ui import current_actor, learn_alerts, plain, who_am_i
+from qa import urgent_concerns
 from qa.home import home_summary
 
 actor = current_actor()
 summary = home_summary(actor)
 
 st.title(f"PDU overview: {plain(summary.me.pdu_name or 'no PDU yet')}")
+if actor.pdu_id:
+    overdue = [c for c in urgent_concerns.pdu_concerns(actor, actor.pdu_id) if c.overdue]
+    if overdue:
+        st.error(f"{len(overdue)} urgent concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for an SPO.", icon="🚨")
+        st.page_link("pages/qa_concerns.py", label="Urgent concerns", icon="🚨")
+learn_alerts(actor)
 who_am_i(summary.me)
 
 st.subheader("Teams in my PDU")

@@ -1,0 +1,64 @@
+"""Import cases from a CSV extract: check every row first, then import all or nothing."""
+
+import pandas as pd
+import streamlit as st
+
+from db.models import Role
+from pages._ui import current_actor, flash, show_flash
+from qa import case_import
+
+actor = current_actor()
+st.title("Import cases")
+show_flash()
+st.write(
+    "Upload a CSV extract of cases. Every row is checked first. If any row has a problem, nothing is imported: "
+    "fix the file and upload it again. Importing the same file twice changes nothing, and cases that are not "
+    "in the file are left as they are."
+)
+st.info(
+    "The portal stores only a case reference (such as the CRN) and the facts an audit needs. It never stores "
+    "the names, dates of birth or addresses of people on probation. A file with columns that look like them "
+    "is refused: remove those columns before you upload.",
+    icon="🔒",
+)
+if not actor.has(Role.ADMIN):
+    st.caption("As a quality-assurance lead you can import cases for your own PDU only.")
+
+st.markdown("Columns: " + ", ".join(f"`{c}`" for c in case_import.CASE_COLUMNS))
+with st.expander("What goes in each column"):
+    st.dataframe(
+        pd.DataFrame([{"Column": c, "What it holds": case_import.COLUMN_HELP[c]} for c in case_import.CASE_COLUMNS]),
+        hide_index=True,
+        width="stretch",
+    )
+st.download_button("Download a template", case_import.template_csv(), file_name="cases-template.csv", mime="text/csv")
+
+upload = st.file_uploader("CSV file", type=["csv"], key="cases_csv")
+if upload is None:
+    st.stop()
+
+data = upload.getvalue()
+report = case_import.preview_import(actor, data)
+
+
+def show_errors(report) -> None:
+    st.error(f"{len(report.errors)} problem{'s' if len(report.errors) != 1 else ''} found. Nothing has been imported.")
+    st.dataframe(
+        pd.DataFrame([{"Row": e.row or "File", "Problem": e.message} for e in report.errors]),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+if not report.ok:
+    show_errors(report)
+    st.stop()
+
+st.info(f"Ready to import: {report.to_create} new, {report.to_update} to update, {report.unchanged} unchanged.")
+if st.button("Import cases", type="primary", disabled=report.to_create + report.to_update == 0):
+    result = case_import.import_cases(actor, data)
+    if result.ok:
+        flash(f"Import finished: {result.to_create} added, {result.to_update} updated, {result.unchanged} unchanged.")
+        st.rerun()
+    else:
+        show_errors(result)
