@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, plain, who_am_i
+from pages._ui import current_actor, who_am_i
 from qa.home import home_summary
 from qa.org import organisation_counts
 
@@ -25,4 +25,3 @@ if counts.pdus == 0:
 st.page_link("pages/admin_users.py", label="Manage users", icon="🧑‍💼")
 st.page_link("pages/admin_organisation.py", label="Manage PDUs and teams", icon="🏢")
 st.page_link("pages/admin_import_staff.py", label="Import staff from a CSV file", icon="📥")
-st.caption(f"Signed in as {plain(summary.me.email)}")

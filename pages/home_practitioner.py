@@ -19,6 +19,7 @@ if summary.supervisor:
 else:
     st.warning("You do not have a supervisor recorded. Ask your administrator to add one.")
 
-if summary.team_members:
-    with st.expander(f"People in my team ({len(summary.team_members)})"):
-        people_table([p for p in summary.team_members if p.id != actor.id], "Nobody else is in your team yet.")
+colleagues = [p for p in summary.team_members if p.id != actor.id]
+if colleagues:
+    with st.expander(f"Other people in my team ({len(colleagues)})"):
+        people_table(colleagues, "")

@@ -269,6 +269,8 @@ def _builtin_files() -> tuple[tuple[str, InstrumentDefinition], ...]:
     found = []
     for path in sorted(INSTRUMENTS_DIR.glob("*.json")):
         text = path.read_text(encoding="utf-8")
+        if "sections" not in json.loads(text):
+            continue  # a skills framework, read by qa/skills_framework.py
         found.append((text, parse_definition(text)))
     return tuple(found)
 

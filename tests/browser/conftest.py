@@ -109,12 +109,46 @@ def page(browser, request):
             context.close()
 
 
+def full_screenshot(page, path: Path | str) -> None:
+    """Screenshot the whole portal page, not just the visible part.
+
+    Streamlit scrolls its main column inside the window, so Playwright's
+    ``full_page`` sees only one viewport; grow the viewport to the content's
+    height for the shot, then put it back."""
+    viewport = page.viewport_size or VIEWPORT
+    # Streamlit keeps adding elements (tables draw late) after the title shows:
+    # wait until the content height has stopped changing, for up to 5 s.
+    height, deadline = -1, time.monotonic() + 5
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        now = page.evaluate(
+            """() => Math.max(window.innerHeight, ...['stMain', 'stSidebarContent']
+                .map(id => document.querySelector(`[data-testid="${id}"]`))
+                .filter(Boolean).map(e => e.scrollHeight))"""
+        )
+        if now == height:
+            break
+        height = now
+    page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 10_000)})
+    try:
+        page.wait_for_timeout(300)  # let the layout settle at the new size
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(viewport)
+
+
+@pytest.fixture
+def save_screenshot():
+    """``save_screenshot(page, path)``: a screenshot of the whole portal page."""
+    return full_screenshot
+
+
 def _screenshot_failure(page, request) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[:150]
     path = ARTIFACTS / f"{name}.png"
     try:
-        page.screenshot(path=str(path), full_page=True)
+        full_screenshot(page, path)
     except Exception as exc:  # a crashed page must not hide the real failure
         print(f"Could not save a screenshot of the failed browser test: {exc}")
         return
@@ -137,6 +171,17 @@ def _healthy(base_url: str) -> bool:
             return response.status == 200 and response.read().decode().strip() == "ok"
     except (urllib.error.URLError, OSError):
         return False
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: have the server killed if pytest itself is killed (CI timeouts),
+    when no fixture finaliser gets a chance to run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -201,7 +246,13 @@ def portal_url(chromium_executable, demo_database_url, tmp_path_factory) -> Iter
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
