@@ -11,23 +11,37 @@ not, so importing the same file twice changes nothing the second time.
 Field rules are the user form's own (:class:`db.models.UserCreate`), so a name
 that is too long for the form is too long for the import too, and is refused
 rather than cut short. Accounts missing from the file are never deactivated.
+Reading the file and reporting by row is shared with the case import
+(:mod:`qa.csv_import`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from db.engine import session_scope
 from db.models import Grade, Pdu, Role, Team, User, UserCreate, normalise_email, utcnow
 from qa import trail
 from qa.actor import Actor
+from qa.csv_import import (
+    FILE_LEVEL,
+    MAX_BYTES,
+    MAX_ROWS,
+    CsvLayout,
+    ImportReport,
+    Row,
+    RowError,
+    Table,
+    heading,
+    read_csv,
+    row_errors,
+    sentence,
+    shown,
+    template,
+)
+from qa.csv_import import apply as apply_import
+from qa.csv_import import preview as preview_plan
 from qa.directory import roles_by_user, set_roles
 from qa.errors import ValidationFailed
 from qa.policy import Action, require
@@ -54,60 +68,28 @@ COLUMN_HELP: dict[str, str] = {
 }
 
 ROLE_SEPARATOR = ";"
-MAX_ROWS = 5_000
-MAX_BYTES = 2 * 1024 * 1024
-FILE_LEVEL = 0  # the row number given to problems with the file as a whole
+LAYOUT = CsvLayout(columns=STAFF_COLUMNS, required=REQUIRED_COLUMNS, item="person", items="people")
+
+__all__ = [
+    "COLUMN_HELP",
+    "FILE_LEVEL",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "REQUIRED_COLUMNS",
+    "STAFF_COLUMNS",
+    "ImportReport",
+    "RowError",
+    "import_staff",
+    "preview_import",
+    "template_csv",
+]
 
 _GRADES = {g.value.lower(): g for g in Grade}
 _ROLES = {r.value: r for r in Role}
 _GRADE_LIST = ", ".join(g.value for g in Grade)
 _ROLE_LIST = ", ".join(r.value for r in Role)
 _MODEL_FIELD_TO_COLUMN = {"team_id": "team", "supervisor_id": "supervisor"}
-_COLUMN_ORDER = {name: i for i, name in enumerate(STAFF_COLUMNS)}
-_SAVE_AS_HINT = "In Excel, use Save As and choose 'CSV UTF-8 (Comma delimited)'."
-
-
-# --------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem. ``row`` is the spreadsheet row (heading = 1); 0 means the whole file."""
-
-    row: int
-    field: str | None
-    message: str
-
-    @property
-    def file_level(self) -> bool:
-        return self.row == FILE_LEVEL
-
-    def __str__(self) -> str:
-        return self.message
-
-
-@dataclass
-class ImportReport:
-    """What an import found, and (after :func:`import_staff`) what it did.
-
-    While there are errors the counts are all zero: nothing was, or would be,
-    changed. ``rows`` is the number of people read from the file.
-    """
-
-    errors: list[RowError] = field(default_factory=list)
-    to_create: int = 0
-    to_update: int = 0
-    unchanged: int = 0
-    rows: int = 0
-    applied: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def messages(self) -> list[str]:
-        return [e.message for e in self.errors]
+_COLUMN_ORDER = LAYOUT.order
 
 
 # ---------------------------------------------------------------- the template
@@ -115,10 +97,8 @@ class ImportReport:
 
 def template_csv() -> str:
     """A heading row and one obviously made-up person, to download and fill in."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(STAFF_COLUMNS)
-    writer.writerow(
+    return template(
+        STAFF_COLUMNS,
         [
             "EXAMPLE01",
             "Alex Example",
@@ -128,9 +108,8 @@ def template_csv() -> str:
             "Example PDU",
             "Example Team",
             "sam.example@example.org",
-        ]
+        ],
     )
-    return out.getvalue()
 
 
 # -------------------------------------------------------------------- services
@@ -139,158 +118,36 @@ def template_csv() -> str:
 def preview_import(actor: Actor, data: bytes | str) -> ImportReport:
     """Check a file and say what importing it would do. Changes nothing."""
     require(actor, Action.IMPORT_STAFF)
-    parsed = _parse_file(data)
-    if isinstance(parsed, ImportReport):
-        return parsed
-    with session_scope() as session:
-        plan = _plan(session, actor, parsed)
-        report = plan.report()
-        session.rollback()  # belt and braces: a preview never writes
-    return report
+    table = read_csv(data, LAYOUT)
+    if isinstance(table, ImportReport):
+        return table
+    return preview_plan(table, lambda session, t: _plan(session, actor, t))
 
 
 def import_staff(actor: Actor, data: bytes | str) -> ImportReport:
     """Check a file again and, only if every row is valid, apply it in one transaction."""
     require(actor, Action.IMPORT_STAFF)
-    parsed = _parse_file(data)
-    if isinstance(parsed, ImportReport):
-        return parsed
-    try:
-        with session_scope() as session:
-            plan = _plan(session, actor, parsed)
-            report = plan.report()
-            if report.ok:
-                _apply(session, actor, plan)
-                report.applied = True
-            else:
-                session.rollback()
-    except IntegrityError:
+    table = read_csv(data, LAYOUT)
+    if isinstance(table, ImportReport):
+        return table
+    return apply_import(
+        table,
+        lambda session, t: _plan(session, actor, t),
+        lambda session, plan: _apply(session, actor, plan),
         # Someone else changed staff records between our checks and our writes.
-        return _file_error(
-            "Someone changed staff records while this import was running, so nothing was imported. "
-            "Check the file again and re-run it.",
-            rows=len(parsed),
-        )
-    return report
-
-
-# --------------------------------------------------------------- reading files
-
-
-@dataclass
-class _Row:
-    number: int
-    cells: dict[str, str]
-    extra: bool = False  # values beyond the last heading
-
-
-def _file_error(message: str, rows: int = 0) -> ImportReport:
-    return ImportReport(errors=[RowError(FILE_LEVEL, None, message)], rows=rows)
-
-
-def _as_text(data: bytes | bytearray | memoryview | str) -> str | ImportReport:
-    if isinstance(data, str):
-        try:
-            raw = data.encode("utf-8")
-        except UnicodeEncodeError:
-            return _file_error(f"The file is not UTF-8 text. {_SAVE_AS_HINT}")
-    elif isinstance(data, (bytes, bytearray, memoryview)):
-        raw = bytes(data)
-    else:
-        raise TypeError("data must be the file's bytes or text")
-    if len(raw) > MAX_BYTES:
-        size = len(raw) / (1024 * 1024)
-        return _file_error(
-            f"The file is {size:.1f} MB; the largest file you can import is {MAX_BYTES // (1024 * 1024)} MB. "
-            "Split it into smaller files."
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return _file_error(f"The file is not UTF-8 text. {_SAVE_AS_HINT}")
-    if "\x00" in text:
-        return _file_error(f"The file is not a CSV file: it contains binary data. {_SAVE_AS_HINT}")
-    return text
-
-
-def _heading(cell: str) -> str:
-    return re.sub(r"[\s\-]+", "_", cell.strip().lower())
-
-
-def _blank(record: list[str]) -> bool:
-    return all(not cell.strip() for cell in record)
-
-
-def _parse_file(data: bytes | str) -> list[_Row] | ImportReport:
-    text = _as_text(data)
-    if isinstance(text, ImportReport):
-        return text
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error:
-        return _file_error(f"The file could not be read as CSV. {_SAVE_AS_HINT}")
-
-    numbered = [(i, rec) for i, rec in enumerate(records, start=1) if not _blank(rec)]
-    if not numbered:
-        return _file_error("The file is empty. It needs a heading row and at least one person.")
-    header_number, header = numbered[0]
-    headings = [_heading(c) for c in header]
-
-    missing = [c for c in REQUIRED_COLUMNS if c not in headings]
-    if missing:
-        if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
-            return _file_error(
-                "The file does not look like comma-separated values: its heading row uses another separator. "
-                + _SAVE_AS_HINT
-            )
-        plural = "column" if len(missing) == 1 else "columns"
-        return _file_error(
-            f"The file is missing the {plural} {', '.join(missing)}. "
-            f"The heading row (row {header_number}) must include: {', '.join(STAFF_COLUMNS)}."
-        )
-    repeated = sorted({h for h in headings if h in STAFF_COLUMNS and headings.count(h) > 1}, key=_COLUMN_ORDER.get)
-    if repeated:
-        return _file_error(f"The heading row has the column {', '.join(repeated)} more than once.")
-
-    position = {h: i for i, h in enumerate(headings) if h in STAFF_COLUMNS}
-    rows = []
-    for number, record in numbered[1:]:
-        cells = {col: (record[i].strip() if i < len(record) else "") for col, i in position.items()}
-        extra = any(cell.strip() for cell in record[len(headings) :])
-        rows.append(_Row(number, cells, extra))
-    if not rows:
-        return _file_error("The file has a heading row but no people in it.")
-    if len(rows) > MAX_ROWS:
-        return _file_error(
-            f"The file has {len(rows):,} people; one import can take at most {MAX_ROWS:,}. "
-            "Split it into smaller files."
-        )
-    return rows
+        "Someone changed staff records while this import was running, so nothing was imported. "
+        "Check the file again and re-run it.",
+    )
 
 
 # ------------------------------------------------------------------- checking
-
-
-def _shown(value: str, limit: int = 60) -> str:
-    """A value quoted back to the user, kept short."""
-    value = " ".join(value.split())
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def _sentence(message: str) -> str:
-    message = message.strip().removesuffix("Nothing has been saved.").strip()
-    if len(message) > 1 and message[0].isupper() and not message[1].isupper():
-        message = message[0].lower() + message[1:]
-    if message and message[-1] not in ".!?":
-        message += "."
-    return message
 
 
 @dataclass
 class _Planned:
     """One row, checked: what it says and what it would do."""
 
-    row: _Row
+    row: Row
     errors: dict[str, str] = field(default_factory=dict)
     data: UserCreate | None = None
     existing: User | None = None
@@ -321,8 +178,7 @@ class _Plan:
     def errors(self) -> list[RowError]:
         found = list(self.file_errors)
         for planned in self.rows:
-            for column, message in sorted(planned.errors.items(), key=lambda kv: _COLUMN_ORDER.get(kv[0], -1)):
-                found.append(RowError(planned.row.number, column, f"Row {planned.row.number}: {message}"))
+            found.extend(row_errors(planned.row.number, planned.errors, _COLUMN_ORDER))
         return found
 
     def report(self) -> ImportReport:
@@ -342,7 +198,7 @@ def _parse_grade(planned: _Planned) -> Grade | str | None:
         return None
     grade = _GRADES.get(raw.lower())
     if grade is None:
-        planned.fail("grade", f"grade '{_shown(raw)}' is not one of {_GRADE_LIST}.")
+        planned.fail("grade", f"grade '{shown(raw)}' is not one of {_GRADE_LIST}.")
         return raw
     return grade
 
@@ -352,7 +208,7 @@ def _parse_roles(planned: _Planned) -> list[Role]:
     roles: list[Role] = []
     unknown: list[str] = []
     for part in raw.split(ROLE_SEPARATOR):
-        name = _heading(part)
+        name = heading(part)
         if not name:
             continue
         role = _ROLES.get(name)
@@ -361,7 +217,7 @@ def _parse_roles(planned: _Planned) -> list[Role]:
         elif role not in roles:
             roles.append(role)
     if unknown:
-        listed = ", ".join(f"'{_shown(u, 30)}'" for u in unknown[:3])
+        listed = ", ".join(f"'{shown(u, 30)}'" for u in unknown[:3])
         noun = "role" if len(unknown) == 1 else "roles"
         verb = "is" if len(unknown) == 1 else "are"
         planned.fail("roles", f"{noun} {listed} {verb} not one of {_ROLE_LIST} (separate several with '{ROLE_SEPARATOR}').")
@@ -404,17 +260,17 @@ def _check_fields(planned: _Planned, lookups: _Lookups) -> None:
 
     pdu_name, team_name = cells["pdu"], cells["team"]
     if pdu_name and not team_name:
-        planned.fail("team", f"enter a team within PDU '{_shown(pdu_name)}', or leave both PDU and team blank.")
+        planned.fail("team", f"enter a team within PDU '{shown(pdu_name)}', or leave both PDU and team blank.")
     elif team_name and not pdu_name:
-        planned.fail("pdu", f"enter the PDU that team '{_shown(team_name)}' is in.")
+        planned.fail("pdu", f"enter the PDU that team '{shown(team_name)}' is in.")
     elif pdu_name:
         pdu = lookups.pdu(pdu_name)
         if pdu is None:
-            planned.fail("pdu", f"there is no PDU '{_shown(pdu_name)}'.")
+            planned.fail("pdu", f"there is no PDU '{shown(pdu_name)}'.")
         else:
             team = lookups.team(pdu.id, team_name)
             if team is None:
-                planned.fail("team", f"there is no team '{_shown(team_name)}' in PDU '{_shown(pdu_name)}'.")
+                planned.fail("team", f"there is no team '{shown(team_name)}' in PDU '{shown(pdu_name)}'.")
             else:
                 planned.team_id = team.id
 
@@ -432,7 +288,7 @@ def _check_fields(planned: _Planned, lookups: _Lookups) -> None:
     except ValidationFailed as exc:
         for model_field, message in exc.field_errors.items():
             column = _MODEL_FIELD_TO_COLUMN.get(model_field, model_field)
-            planned.fail(column, _sentence(message))  # our own, more specific, message wins
+            planned.fail(column, sentence(message))  # our own, more specific, message wins
 
 
 def _check_uniqueness(rows: list[_Planned], lookups: _Lookups) -> None:
@@ -445,19 +301,19 @@ def _check_uniqueness(rows: list[_Planned], lookups: _Lookups) -> None:
             if earlier is not planned:
                 planned.fail(
                     "staff_id",
-                    f"staff ID '{_shown(staff_id)}' is already on row {earlier.row.number}; "
+                    f"staff ID '{shown(staff_id)}' is already on row {earlier.row.number}; "
                     "each person can appear only once.",
                 )
         if email:
             earlier = first_by_email.setdefault(email, planned)
             if earlier is not planned:
-                planned.fail("email", f"email '{_shown(email)}' is already used on row {earlier.row.number}.")
+                planned.fail("email", f"email '{shown(email)}' is already used on row {earlier.row.number}.")
         owner = lookups.by_email.get(email) if email else None
         if owner is not None and owner.staff_id != staff_id:
             whose = f"staff ID '{owner.staff_id}'" if owner.staff_id else "no staff ID"
             planned.fail(
                 "email",
-                f"email '{_shown(email)}' already belongs to {owner.full_name} ({whose}) in the portal. "
+                f"email '{shown(email)}' already belongs to {owner.full_name} ({whose}) in the portal. "
                 "Use a different email, or give that person this staff ID first.",
             )
 
@@ -496,7 +352,7 @@ def _check_supervisors(rows: list[_Planned], lookups: _Lookups) -> None:
         if target_row is None and target_user is None:
             planned.fail(
                 "supervisor",
-                f"supervisor '{_shown(value)}' does not match the staff ID or email of anyone "
+                f"supervisor '{shown(value)}' does not match the staff ID or email of anyone "
                 "in this file or already in the portal.",
             )
         elif target_row is planned:
@@ -504,7 +360,7 @@ def _check_supervisors(rows: list[_Planned], lookups: _Lookups) -> None:
         elif target_user is not None and not target_user.is_active:
             planned.fail(
                 "supervisor",
-                f"supervisor '{_shown(value)}' ({target_user.full_name}) has been deactivated; "
+                f"supervisor '{shown(value)}' ({target_user.full_name}) has been deactivated; "
                 "choose an active member of staff.",
             )
         else:
@@ -551,9 +407,9 @@ def _work_out_changes(session: Session, actor: Actor, rows: list[_Planned]) -> N
         planned.changes = changes
 
 
-def _plan(session: Session, actor: Actor, parsed: Iterable[_Row]) -> _Plan:
+def _plan(session: Session, actor: Actor, table: Table) -> _Plan:
     lookups = _Lookups(session)
-    rows = [_Planned(row) for row in parsed]
+    rows = [_Planned(row) for row in table.rows]
     for planned in rows:
         _check_fields(planned, lookups)
         if planned.staff_id:
