@@ -77,18 +77,22 @@ if actor is None:
     st.navigation(pages, position="hidden").run()
     st.stop()
 
-# (role, menu section, [(file, title, icon, url path, shown in the menu)])
-# A role of None means every signed-in user. Hidden pages open from links.
+# (roles, menu section, [(file, title, icon, url path, shown in the menu)])
+# A role of None means every signed-in user; STAFF means anyone with a practice role.
+# Hidden pages open from links.
+STAFF = (Role.PRACTITIONER, Role.SPO, Role.QA_LEAD)
 ROLE_SECTIONS = [
-    (Role.PRACTITIONER, "My practice", [
+    ((Role.PRACTITIONER,), "My practice", [
         ("pages/home_practitioner.py", "My home", "🏠", "home", True),
         ("pages/feedback_mine.py", "Audit feedback on my cases", "📬", "my-feedback", True),
+        ("pages/obs_mine.py", "My observations and development", "🌱", "my-development", True),
     ]),
-    (Role.SPO, "My team", [
+    ((Role.SPO,), "My team", [
         ("pages/home_spo.py", "Team home", "👥", "team", True),
         ("pages/feedback_team.py", "Team audit feedback", "🗒️", "team-feedback", True),
+        ("pages/obs_team.py", "Team observations", "👁️", "team-observations", True),
     ]),
-    (Role.QA_LEAD, "Quality assurance", [
+    ((Role.QA_LEAD,), "Quality assurance", [
         ("pages/home_qa.py", "PDU overview", "📋", "pdu", True),
         ("pages/qa_events.py", "Audit events", "📅", "events", True),
         ("pages/qa_event.py", "Audit event", "📅", "event", False),
@@ -96,27 +100,34 @@ ROLE_SECTIONS = [
         ("pages/qa_concerns.py", "Urgent concerns", "🚨", "concerns", True),
         ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
         ("pages/qa_themes.py", "Learning themes", "🏷️", "themes", True),
+        ("pages/obs_pdu.py", "Observation coverage and calibration", "🎯", "observation-coverage", True),
     ]),
-    (Role.ADMIN, "Administration", [
+    ((Role.ADMIN,), "Administration", [
         ("pages/admin_home.py", "Admin home", "🗂️", "admin", True),
         ("pages/admin_users.py", "Users", "🧑‍💼", "users", True),
         ("pages/admin_organisation.py", "PDUs and teams", "🏢", "organisation", True),
         ("pages/admin_import_staff.py", "Import staff", "📥", "import-staff", True),
         ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
         ("pages/admin_instruments.py", "Audit question sets", "🧩", "instruments", True),
+        ("pages/admin_settings.py", "Settings", "🔧", "settings", True),
         ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail", True),
     ]),
-    (None, "LEARN audits", [
+    (STAFF, "LEARN audits", [
         ("pages/audit_my.py", "My audits", "📝", "my-audits", True),
         ("pages/audit.py", "Case audit", "📄", "audit", False),
+    ]),
+    (STAFF, "Observation", [
+        ("pages/obs_observing.py", "Observations I do", "👁️", "observing", True),
+        ("pages/obs_plan.py", "Plan an observation", "🗓️", "plan-observation", True),
+        ("pages/observation.py", "Observation", "👁️", "observation", False),
     ]),
     (None, "Account", [("pages/account.py", "My account", "⚙️", "account", True)]),
 ]
 
 menu: dict[str, list] = {}
 placed: set[str] = set()
-for role, section, entries in ROLE_SECTIONS:
-    if role is not None and not actor.has(role):
+for roles, section, entries in ROLE_SECTIONS:
+    if roles is not None and not any(actor.has(role) for role in roles):
         continue
     pages = []
     for path, title, icon, url, shown in entries:

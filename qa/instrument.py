@@ -418,6 +418,7 @@ def list_instruments(actor: Actor) -> list[InstrumentRow]:
         rows = session.exec(
             select(Instrument, User.full_name)
             .join(User, Instrument.loaded_by_id == User.id, isouter=True)
+            .where(Instrument.key != "practice_skills")  # the skills framework shares the table
             .order_by(Instrument.key, Instrument.version.desc())
         ).all()
         newest: dict[str, int] = {}

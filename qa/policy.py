@@ -43,6 +43,17 @@ class Action(StrEnum):
     MARK_DISCUSSED = "mark_discussed"
     UPDATE_ACTION = "update_action"
     MODERATE = "moderate"
+    # Observation of practice
+    PLAN_OBSERVATION = "plan_observation"
+    VIEW_OBSERVATION = "view_observation"
+    RECORD_OBSERVATION = "record_observation"
+    SELF_ASSESS = "self_assess"
+    REPLY_TO_OBSERVATION = "reply_to_observation"
+    UPDATE_GOAL = "update_goal"
+    VIEW_PRACTITIONER_DEVELOPMENT = "view_practitioner_development"
+    VIEW_CALIBRATION = "view_calibration"
+    VIEW_TEAM_PROFILE = "view_team_profile"
+    SET_OBSERVATION_TARGET = "set_observation_target"
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,25 @@ class ActionScope:
 class ConcernScope:
     pdu_id: int
     spo_id: int | None
+
+
+@dataclass(frozen=True)
+class PractitionerScope:
+    """A practitioner and the people with a standing interest in their practice."""
+
+    practitioner_id: int
+    spo_id: int | None
+    pdu_id: int | None
+
+
+@dataclass(frozen=True)
+class ObservationScope:
+    practitioner_id: int
+    observer_id: int
+    spo_id: int | None
+    pdu_id: int | None
+    planned: bool  # not yet shared with the practitioner
+    acknowledged: bool = False
 
 
 def _admin(actor: Actor, _target: Any) -> bool:
@@ -170,6 +200,72 @@ def _pdu_overseer(actor: Actor, target: Any) -> bool:
     return isinstance(target, PduScope) and _pdu_oversight(actor, target.pdu_id)
 
 
+def _qa_lead_of(actor: Actor, pdu_id: int | None) -> bool:
+    return pdu_id is not None and actor.has(Role.QA_LEAD) and actor.pdu_id == pdu_id
+
+
+def _observation_planner(actor: Actor, target: Any) -> bool:
+    """SPOs and QDOs in the practitioner's PDU plan observations; a practitioner may invite a peer."""
+    if not isinstance(target, ObservationScope) or target.practitioner_id == target.observer_id:
+        return False
+    if actor.id == target.practitioner_id:
+        return True  # inviting someone to observe me
+    if actor.id != target.observer_id:
+        return False  # people plan observations they will do themselves
+    if actor.id == target.spo_id or _qa_lead_of(actor, target.pdu_id):
+        return True
+    same_pdu = target.pdu_id is not None and actor.pdu_id == target.pdu_id
+    return same_pdu and (actor.has(Role.SPO) or actor.grade == "QDO")
+
+
+def _observation_viewer(actor: Actor, target: Any) -> bool:
+    if not isinstance(target, ObservationScope):
+        return False
+    if actor.id in (target.practitioner_id, target.observer_id):
+        return True
+    if target.planned:
+        return False  # nothing to oversee until the observer has shared it
+    return actor.id == target.spo_id or _qa_lead_of(actor, target.pdu_id)
+
+
+def _observation_recorder(actor: Actor, target: Any) -> bool:
+    return isinstance(target, ObservationScope) and target.planned and actor.id == target.observer_id
+
+
+def _self_assessor(actor: Actor, target: Any) -> bool:
+    return isinstance(target, ObservationScope) and target.planned and actor.id == target.practitioner_id
+
+
+def _observation_replier(actor: Actor, target: Any) -> bool:
+    return (
+        isinstance(target, ObservationScope)
+        and not target.planned
+        and not target.acknowledged
+        and actor.id == target.practitioner_id
+    )
+
+
+def _development_viewer(actor: Actor, target: Any) -> bool:
+    if not isinstance(target, PractitionerScope):
+        return False
+    return actor.id in (target.practitioner_id, target.spo_id) or _qa_lead_of(actor, target.pdu_id)
+
+
+def _goal_updater(actor: Actor, target: Any) -> bool:
+    return isinstance(target, PractitionerScope) and actor.id in (target.practitioner_id, target.spo_id)
+
+
+def _team_manager(actor: Actor, target: Any) -> bool:
+    """A team's SPO, or oversight of its PDU: the people who look at whole-team figures."""
+    if not isinstance(target, TeamScope):
+        return False
+    return (actor.has(Role.SPO) and actor.team_id == target.team_id) or _pdu_oversight(actor, target.pdu_id)
+
+
+def _calibration_viewer(actor: Actor, target: Any) -> bool:
+    return isinstance(target, PduScope) and _pdu_oversight(actor, target.pdu_id)
+
+
 RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_OWN_PROFILE: _anyone_signed_in,
     Action.CHANGE_OWN_PASSWORD: _anyone_signed_in,
@@ -192,6 +288,16 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.MARK_DISCUSSED: _holders_spo,
     Action.UPDATE_ACTION: _action_updater,
     Action.MODERATE: _pdu_overseer,
+    Action.PLAN_OBSERVATION: _observation_planner,
+    Action.VIEW_OBSERVATION: _observation_viewer,
+    Action.RECORD_OBSERVATION: _observation_recorder,
+    Action.SELF_ASSESS: _self_assessor,
+    Action.REPLY_TO_OBSERVATION: _observation_replier,
+    Action.UPDATE_GOAL: _goal_updater,
+    Action.VIEW_PRACTITIONER_DEVELOPMENT: _development_viewer,
+    Action.VIEW_CALIBRATION: _calibration_viewer,
+    Action.VIEW_TEAM_PROFILE: _team_manager,
+    Action.SET_OBSERVATION_TARGET: _admin,
 }
 
 

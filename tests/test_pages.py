@@ -17,11 +17,13 @@ ADMIN_PAGES = {
     "pages/admin_import_staff.py",
     "pages/qa_case_import.py",
     "pages/admin_instruments.py",
+    "pages/admin_settings.py",
     "pages/admin_trail.py",
 }
-EVERYONE = {"pages/account.py", "pages/audit_my.py", "pages/audit.py"}
-PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py"}
-SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py"}
+EVERYONE = {"pages/account.py"}
+STAFF = EVERYONE | {"pages/audit_my.py", "pages/audit.py", "pages/obs_observing.py", "pages/obs_plan.py", "pages/observation.py"}
+PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py", "pages/obs_mine.py"}
+SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py", "pages/obs_team.py"}
 QA_PAGES = {
     "pages/home_qa.py",
     "pages/qa_events.py",
@@ -30,6 +32,7 @@ QA_PAGES = {
     "pages/qa_concerns.py",
     "pages/qa_case_import.py",
     "pages/qa_themes.py",
+    "pages/obs_pdu.py",
 }
 
 
@@ -102,9 +105,9 @@ def test_the_fifth_failure_locks_the_account_with_a_clear_message(app, org):
 @pytest.mark.parametrize(
     "email, home_title, expected_sections",
     [
-        ("pat@example.org", "Welcome, Pat", PRACTITIONER_PAGES | EVERYONE),
-        ("spo@example.org", "Team home: Team A", SPO_PAGES | EVERYONE),
-        ("qa@example.org", "PDU overview: North PDU", QA_PAGES | EVERYONE),
+        ("pat@example.org", "Welcome, Pat", PRACTITIONER_PAGES | STAFF),
+        ("spo@example.org", "Team home: Team A", SPO_PAGES | STAFF),
+        ("qa@example.org", "PDU overview: North PDU", QA_PAGES | STAFF),
         ("admin@example.org", "Administration", ADMIN_PAGES | EVERYONE),
     ],
 )

@@ -1,0 +1,46 @@
+"""Portal settings for administrators: the observation target and the skills framework."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._ui import current_actor, field_error, flash, plain, show_flash
+from qa import observation_coverage, skills_framework
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("Settings")
+show_flash()
+
+st.subheader("Observation target")
+errors = st.session_state.get("errors:target", {})
+with st.form("target"):
+    target = st.number_input("Observations per practitioner per year", min_value=1, max_value=12, value=observation_coverage.target_per_year())
+    field_error(errors, "target")
+    if st.form_submit_button("Save target"):
+        try:
+            observation_coverage.set_target_per_year(actor, int(target))
+            st.session_state.pop("errors:target", None)
+            flash(f"The target is now {int(target)} a year.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state["errors:target"] = exc.field_errors
+            st.rerun()
+
+st.subheader("Skills framework for observations")
+current = skills_framework.current_for(actor)
+st.markdown(f"In use: **{plain(current.title)}**, version {current.version}")
+scale = {p.value: p.label for p in current.scale}
+st.dataframe(
+    pd.DataFrame([{"Skill area": d.title, "Covers": d.focus} for d in current.domains]),
+    hide_index=True,
+    width="stretch",
+)
+st.caption("Scale: " + "; ".join(f"{v} {label}" for v, label in scale.items()))
+upload = st.file_uploader("Load a new version (JSON)", type=["json"], key="framework_file")
+if upload is not None and st.button("Load this version", type="primary"):
+    try:
+        skills_framework.load_framework(actor, upload.getvalue())
+        flash("New version loaded. Observations already recorded keep the version they used.")
+        st.rerun()
+    except ValidationFailed as exc:
+        st.error(" ".join(exc.field_errors.values()))

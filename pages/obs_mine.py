@@ -1,0 +1,47 @@
+"""My observations and development: sessions observed, my skill profile, self against observer, my goals."""
+
+import streamlit as st
+
+from pages import _charts as charts
+from pages._ui import current_actor, plain, show_flash, who_can_see
+from qa import development, observations
+
+actor = current_actor()
+st.title("My observations and development")
+show_flash()
+who_can_see("you, the observer, your SPO and your PDU's quality-assurance leads. Never other colleagues. Every view by someone other than you is recorded.")
+st.page_link("pages/obs_plan.py", label="Invite a colleague to observe me", icon="✉️")
+
+rows = observations.observations_of_me(actor)
+st.subheader("Observations of my practice")
+if not rows:
+    st.info("Nobody has observed your practice in the portal yet.")
+for row in rows:
+    cols = st.columns([2, 3, 2, 3])
+    cols[0].page_link("pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️")
+    cols[1].markdown(f"observed by {plain(row.observer_name)}")
+    cols[2].markdown(plain(row.setting))
+    cols[3].markdown(f"**{row.status}**" + (" (second observer)" if row.is_calibration else ""))
+
+view = development.development(actor, actor.id)
+st.subheader("My skill profile over time")
+if view.profile:
+    st.altair_chart(charts.skill_profile(view.profile), width="stretch")
+else:
+    st.caption("Your profile appears here once an observation has been shared with you.")
+
+st.subheader("My own rating against the observer's")
+if any(c.pairs for c in view.comparison):
+    st.altair_chart(charts.self_vs_observer(view.comparison), width="stretch")
+    st.caption("Averages over the sessions where you rated yourself beforehand. Gaps are a prompt for reflection, not a score.")
+else:
+    st.caption("Rate yourself before your next observed session to see this comparison.")
+
+st.subheader("My development goals")
+if not view.goals:
+    st.caption("No goals yet.")
+for goal in view.goals:
+    st.markdown(
+        f"- **{plain(goal.description)}**: {goal.status}, review by {goal.review_date:%d %b %Y}"
+        + (" · :orange[due for review]" if goal.due_for_review else "")
+    )

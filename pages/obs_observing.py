@@ -1,0 +1,31 @@
+"""Observations I do: sessions I am to observe or have observed."""
+
+import streamlit as st
+
+from pages._ui import current_actor, plain, show_flash
+from qa import observations
+
+actor = current_actor()
+st.title("Observations I do")
+show_flash()
+st.page_link("pages/obs_plan.py", label="Plan an observation", icon="🗓️")
+rows = observations.observations_by_me(actor)
+to_do = [r for r in rows if r.status == "planned"]
+done = [r for r in rows if r.status != "planned"]
+
+
+def listing(items, empty: str) -> None:
+    if not items:
+        st.info(empty)
+    for row in items:
+        cols = st.columns([2, 3, 2, 3])
+        cols[0].page_link("pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️")
+        cols[1].markdown(plain(row.practitioner_name))
+        cols[2].markdown(plain(row.setting))
+        cols[3].markdown(f"**{row.status}**" + (" (second observer)" if row.is_calibration else ""))
+
+
+st.subheader(f"To record ({len(to_do)})")
+listing(to_do, "Nothing to record.")
+st.subheader(f"Shared ({len(done)})")
+listing(done, "Nothing shared yet.")

@@ -1,0 +1,74 @@
+"""Observation across the PDU, for QA leads: coverage by team, the skill profile, and observer calibration."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _charts as charts
+from pages._ui import current_actor
+from qa import audit_events, calibration, observation_coverage, team_skills
+
+actor = current_actor()
+st.title("Observation coverage and calibration")
+pdus = dict(audit_events.pdus_i_manage(actor))
+if not pdus:
+    st.info("You are not a quality-assurance lead for any PDU.")
+    st.stop()
+pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(pdus) > 1 else next(iter(pdus))
+target = observation_coverage.target_per_year()
+
+st.subheader("Coverage by team")
+st.caption(f"Target: {target} observations per practitioner a year. 'Up to date' means not overdue.")
+teams = observation_coverage.coverage_by_team(actor, pdu_id)
+if teams:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Team": t.team_name,
+                    "Practitioners": t.practitioners,
+                    "Observed in the last 12 months": t.observed_last_12_months,
+                    "Share observed": t.share_observed,
+                    "Up to date": t.up_to_date,
+                }
+                for t in teams
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Share observed": st.column_config.NumberColumn(format="percent")},
+    )
+else:
+    st.info("No practitioners in this PDU yet.")
+
+st.subheader("PDU skill profile (last 12 months)")
+summaries = team_skills.team_profile(actor, pdu_id=pdu_id)
+if any(s.mean is not None for s in summaries):
+    st.altair_chart(charts.team_profile(summaries), width="stretch")
+else:
+    st.caption(f"Shown once at least {team_skills.MIN_PEOPLE} practitioners have shared observations.")
+
+st.subheader("Observer calibration")
+st.caption(
+    "Sessions rated independently by two observers. Weighted kappa (quadratic) corrects for chance and counts near-misses: "
+    "1 is perfect agreement, 0 no better than chance. 'Within one point' counts ratings at most one step apart."
+)
+report = calibration.calibration_report(actor, pdu_id)
+if report.sessions:
+    st.metric("Sessions rated twice", report.sessions)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Skill area": d.domain_title, "Pairs": d.pairs, "Weighted kappa": d.weighted_kappa, "Exact": d.exact, "Within one point": d.adjacent}
+                for d in report.domains
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Weighted kappa": st.column_config.NumberColumn(format="%.2f"),
+            "Exact": st.column_config.NumberColumn(format="percent"),
+            "Within one point": st.column_config.NumberColumn(format="percent"),
+        },
+    )
+else:
+    st.info("No session has been rated by two observers yet. Add a second observer from an observation's page.")

@@ -1,0 +1,71 @@
+"""Team observations, for an SPO: who is due an observation, and the team's skill profile."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _charts as charts
+from pages._ui import current_actor, plain
+from qa import development, observation_coverage, team_skills
+from qa.errors import PermissionDenied
+
+actor = current_actor()
+st.title("Team observations")
+target = observation_coverage.target_per_year()
+st.caption(f"The aim is {target} observations of each practitioner a year. The team profile shows averages and spread only: never a ranking of people.")
+st.page_link("pages/obs_plan.py", label="Plan an observation", icon="🗓️")
+
+coverage = observation_coverage.coverage_for_supervisor(actor)
+st.subheader("People I supervise")
+if not coverage:
+    st.info("Nobody is recorded as supervised by you.")
+else:
+    overdue = sum(r.status == "overdue" for r in coverage)
+    due = sum(r.status == "due" for r in coverage)
+    cols = st.columns(3)
+    cols[0].metric("Overdue", overdue)
+    cols[1].metric("Due within 30 days", due)
+    cols[2].metric("Up to date", len(coverage) - overdue - due)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Name": r.name,
+                    "Last observed": r.last_observed.strftime("%d %b %Y") if r.last_observed else "never",
+                    "In the last 12 months": r.observed_last_12_months,
+                    "Next due": r.next_due.strftime("%d %b %Y") if r.next_due else "now",
+                    "Status": r.status,
+                }
+                for r in coverage
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+if actor.team_id:
+    st.subheader("Team skill profile (last 12 months)")
+    try:
+        summaries = team_skills.team_profile(actor, team_id=actor.team_id)
+    except PermissionDenied:
+        summaries = []
+    if any(s.mean is not None for s in summaries):
+        st.altair_chart(charts.team_profile(summaries), width="stretch")
+        hidden = [s.domain_title for s in summaries if s.mean is None]
+        if hidden:
+            st.caption(f"Not shown (fewer than {team_skills.MIN_PEOPLE} people rated): " + ", ".join(hidden))
+    else:
+        st.caption(f"The profile appears once at least {team_skills.MIN_PEOPLE} people in the team have shared observations.")
+
+if coverage:
+    st.subheader("A practitioner's development")
+    st.caption("For supervision: their skill profile and goals, as they see them.")
+    people = {r.practitioner_id: r.name for r in coverage}
+    chosen = st.selectbox("Practitioner", list(people), format_func=lambda i: people[i], index=None, placeholder="Choose someone you supervise")
+    if chosen is not None:
+        view = development.development(actor, chosen)
+        if view.profile:
+            st.altair_chart(charts.skill_profile(view.profile), width="stretch")
+        else:
+            st.caption("No shared observations yet.")
+        for goal in view.goals:
+            st.markdown(f"- **{plain(goal.description)}**: {goal.status}, review by {goal.review_date:%d %b %Y}" + (" · :orange[due for review]" if goal.due_for_review else ""))

@@ -1,0 +1,248 @@
+"""One observation: self-rating before, the observer's record, then the practitioner's reply."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db.observations import GoalStatus, ObservationMode, ObservationSetting
+from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from qa import observations
+from qa.errors import NotFound, PermissionDenied, ValidationFailed
+
+NOT_OBSERVED = "Not observed"
+
+actor = current_actor()
+observation_id = id_from_query("observation")
+try:
+    obs = observations.observation_detail(actor, observation_id) if observation_id is not None else None
+except (NotFound, PermissionDenied) as exc:
+    st.title("Observation")
+    st.error(str(exc))
+    st.stop()
+if obs is None:
+    st.title("Observation")
+    st.info("Open an observation from **My observations** or **Observations I do**.")
+    st.stop()
+
+framework = obs.framework
+scale = {p.value: p.label for p in framework.scale}
+st.title(f"Observation of {plain(obs.practitioner_name)}")
+show_flash()
+st.markdown(
+    f"Observer: **{plain(obs.observer_name)}** · {obs.observed_on:%d %b %Y} · {plain(obs.setting)}, {obs.mode}"
+    + (f" · {obs.duration_minutes} minutes" if obs.duration_minutes else "")
+    + (f" · case {plain(obs.case_ref)}" if obs.case_ref else "")
+    + f" · status: **{obs.status}**"
+)
+if obs.calibration_of_id:
+    st.caption("This is a second, independent rating of the same session, used to check observers agree.")
+who_can_see("the practitioner and the observer; once shared, also the practitioner's SPO and the PDU's quality-assurance leads. Every view by someone other than the practitioner is logged.")
+
+
+def rating_choice(value, not_observed):
+    return NOT_OBSERVED if not_observed else value
+
+
+# ------------------------------------------------------------ before the session
+if obs.can_self_assess:
+    st.header("Before the session: my own view")
+    st.caption("Optional. Rate yourself on the same skill areas and say what you most want feedback on. Your observer sees this only after sharing their own ratings.")
+    with st.form(f"self_{obs.id}"):
+        wanted = st.text_area("What would you most like feedback on?", value=obs.feedback_wanted, key=f"wanted_{obs.id}")
+        self_items = []
+        for domain in framework.domains:
+            current = obs.self_ratings.get(domain.key)
+            options = [None, 1, 2, 3, 4]
+            choice = st.select_slider(
+                domain.title,
+                options=options,
+                value=current.rating if current and current.rating else None,
+                format_func=lambda v: "Skip" if v is None else f"{v}: {scale[v]}",
+                key=f"self_{obs.id}_{domain.key}",
+                help=domain.focus,
+            )
+            self_items.append({"domain_key": domain.key, "rating": choice})
+        if st.form_submit_button("Save my view", type="primary"):
+            try:
+                observations.save_self_assessment(actor, obs.id, self_items, wanted)
+                flash("Your view has been saved.")
+                st.rerun()
+            except ValidationFailed as exc:
+                st.error(" ".join(exc.field_errors.values()))
+
+# ------------------------------------------------------------- the observer's part
+if obs.can_record:
+    st.header("Record the observation")
+    if obs.feedback_wanted:
+        st.info(f"The practitioner would most like feedback on: {plain(obs.feedback_wanted)}")
+    errors = st.session_state.get(f"errors:obs:{obs.id}", {})
+    with st.form(f"record_{obs.id}"):
+        consent = st.checkbox(
+            "The person on probation agreed to this session being observed", value=obs.consent, key=f"consent_{obs.id}"
+        )
+        field_error(errors, "consent")
+        cols = st.columns(3)
+        settings = list(ObservationSetting)
+        setting = cols[0].selectbox("Setting", settings, index=settings.index(ObservationSetting(obs.setting)), format_func=lambda s: s.value[0].upper() + s.value[1:])
+        modes = list(ObservationMode)
+        mode = cols[1].selectbox("Live or recorded", modes, index=modes.index(ObservationMode(obs.mode)), format_func=lambda m: m.value.capitalize())
+        duration = cols[2].number_input("Length (minutes)", min_value=1, max_value=480, value=obs.duration_minutes or 30)
+        field_error(errors, "duration_minutes")
+        case_ref = st.text_input("Case reference (optional)", value=obs.case_ref or "", help="The CRN only. Never a name.")
+        field_error(errors, "case_ref")
+        items = []
+        for domain in framework.domains:
+            current = obs.ratings.get(domain.key)
+            options = [1, 2, 3, 4, NOT_OBSERVED]
+            initial = rating_choice(current.rating, current.not_observed) if current else None
+            st.markdown(f"**{plain(domain.title)}**: {plain(domain.focus)}")
+            with st.expander("What each point looks like"):
+                for value, text in sorted(domain.descriptors.items()):
+                    st.markdown(f"**{value} {plain(scale[int(value)])}**: {plain(text)}")
+            choice = st.radio(
+                domain.title,
+                options,
+                index=options.index(initial) if initial in options else None,
+                format_func=lambda v: v if v == NOT_OBSERVED else f"{v} {scale[v]}",
+                horizontal=True,
+                key=f"r_{obs.id}_{domain.key}",
+                label_visibility="collapsed",
+            )
+            evidence = st.text_area(
+                "Evidence", value=current.evidence if current else "", key=f"ev_{obs.id}_{domain.key}", height=68,
+                label_visibility="collapsed", placeholder="What you saw and heard",
+            )
+            items.append({
+                "domain_key": domain.key,
+                "rating": None if choice in (None, NOT_OBSERVED) else choice,
+                "not_observed": choice == NOT_OBSERVED,
+                "evidence": evidence,
+            })
+        field_error(errors, "ratings")
+        strengths = st.text_area("Overall strengths", value=obs.strengths, key=f"strengths_{obs.id}")
+        field_error(errors, "strengths")
+        development = st.text_area("Development points", value=obs.development_points, key=f"devpoints_{obs.id}")
+        field_error(errors, "development_points")
+        save_col, share_col = st.columns(2)
+        save = save_col.form_submit_button("Save")
+        send = share_col.form_submit_button("Save and share with the practitioner", type="primary")
+    if save or send:
+        key = f"errors:obs:{obs.id}"
+        try:
+            observations.save_record(
+                actor, obs.id,
+                {"consent": consent, "setting": setting, "mode": mode, "duration_minutes": duration, "case_ref": case_ref, "strengths": strengths, "development_points": development},
+                items, obs.version,
+            )
+            if send:
+                observations.share(actor, obs.id)
+                flash("Shared. The practitioner can now read it and reply.")
+            else:
+                flash("Saved.")
+            st.session_state.pop(key, None)
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state[key] = exc.field_errors
+            st.rerun()
+        except observations.StaleObservation as exc:
+            st.error(str(exc))
+
+    st.subheader("Agreed development goals")
+    for goal in obs.goals:
+        st.markdown(f"- {plain(goal.description)} (review by {goal.review_date:%d %b %Y})")
+    goal_errors = st.session_state.get(f"errors:goal:{obs.id}", {})
+    with st.form(f"goal_{obs.id}"):
+        description = st.text_input("New goal", key=f"goal_text_{obs.id}")
+        field_error(goal_errors, "description")
+        review = st.date_input("Review by", value=dt.date.today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{obs.id}")
+        field_error(goal_errors, "review_date")
+        if st.form_submit_button("Add goal"):
+            try:
+                observations.add_goal(actor, obs.id, {"description": description, "review_date": review})
+                st.session_state.pop(f"errors:goal:{obs.id}", None)
+                st.session_state.pop(f"goal_text_{obs.id}", None)
+                st.rerun()
+            except ValidationFailed as exc:
+                st.session_state[f"errors:goal:{obs.id}"] = exc.field_errors
+                st.rerun()
+
+    if obs.calibration_of_id is None:
+        with st.expander("Ask a second observer to rate this session too (calibration)"):
+            st.caption("They rate the same session on their own, without seeing your ratings. Quality-assurance leads compare the two to keep ratings consistent.")
+            colleagues = dict(observations.colleagues_to_invite(actor))
+            colleagues.pop(obs.practitioner_id, None)
+            if colleagues:
+                second = st.selectbox("Second observer", list(colleagues), format_func=lambda i: colleagues[i], key=f"second_{obs.id}")
+                if st.button("Add second observer", key=f"add_second_{obs.id}"):
+                    try:
+                        observations.add_second_observer(actor, obs.id, second)
+                        flash("Second observer added. The session is in their list of observations to do.")
+                        st.rerun()
+                    except (ValidationFailed, PermissionDenied) as exc:
+                        st.error(" ".join(getattr(exc, "field_errors", {"x": str(exc)}).values()))
+
+# ----------------------------------------------------------- after it is shared
+if obs.status != "planned":
+    st.header("Ratings")
+    rows = []
+    for domain in framework.domains:
+        given = obs.ratings.get(domain.key)
+        own = obs.self_ratings.get(domain.key)
+        rows.append({
+            "Skill area": domain.title,
+            "Observer": NOT_OBSERVED if given and given.not_observed else (f"{given.rating} {scale[given.rating]}" if given and given.rating else ""),
+            "Own rating": f"{own.rating} {scale[own.rating]}" if own and own.rating else "",
+            "Evidence": given.evidence if given else "",
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.subheader("Strengths")
+    st.text(obs.strengths or "None recorded.")
+    st.subheader("Development points")
+    st.text(obs.development_points or "None recorded.")
+    st.subheader("Development goals")
+    if not obs.goals:
+        st.caption("No goals were agreed.")
+    for goal in obs.goals:
+        with st.container(border=True):
+            st.markdown(f"**{plain(goal.description)}** · review by {goal.review_date:%d %b %Y} · {goal.status}" + (" · :orange[due for review]" if goal.due_for_review else ""))
+            if goal.progress:
+                st.text(goal.progress)
+            if obs.can_update_goals:
+                with st.form(f"progress_{goal.id}"):
+                    statuses = list(GoalStatus)
+                    status = st.selectbox("Status", statuses, index=statuses.index(GoalStatus(goal.status)), format_func=lambda s: s.value.capitalize(), key=f"gs_{goal.id}")
+                    progress = st.text_area("Progress", value=goal.progress, key=f"gp_{goal.id}")
+                    if st.form_submit_button("Save progress"):
+                        observations.update_goal(actor, goal.id, {"status": status, "progress": progress})
+                        flash("Progress saved.")
+                        st.rerun()
+
+    st.header("The practitioner's reflection and reply")
+    if obs.can_reply:
+        st.caption("Only you write here. Your observer and SPO can read it; nobody can change it.")
+        reply_errors = st.session_state.get(f"errors:oreply:{obs.id}", {})
+        with st.form(f"reply_{obs.id}"):
+            reflection = st.text_area("My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}")
+            field_error(reply_errors, "reflection")
+            reply_text = st.text_area("My reply to the observer", value=obs.reply or "", key=f"oreply_{obs.id}")
+            field_error(reply_errors, "reply")
+            save_col, ack_col = st.columns(2)
+            save = save_col.form_submit_button("Save")
+            ack = ack_col.form_submit_button("Save and acknowledge", type="primary")
+        if save or ack:
+            try:
+                observations.reply(actor, obs.id, {"reflection": reflection, "reply": reply_text}, acknowledge=ack)
+                st.session_state.pop(f"errors:oreply:{obs.id}", None)
+                flash("Acknowledged. Thank you." if ack else "Saved.")
+                st.rerun()
+            except ValidationFailed as exc:
+                st.session_state[f"errors:oreply:{obs.id}"] = exc.field_errors
+                st.rerun()
+    else:
+        st.markdown("**Reflection**")
+        st.text(obs.reflection or "None yet.")
+        st.markdown("**Reply**")
+        st.text(obs.reply or "None yet.")
+        if obs.acknowledged_at:
+            st.caption(f"Acknowledged {uk_time(obs.acknowledged_at)}")

@@ -1,0 +1,77 @@
+"""The observation screens through AppTest: planning, the observer's form, the reply."""
+
+from datetime import date, timedelta
+
+from qa import observations
+from tests.test_observations import RECORD, plan, ratings, shared
+from tests.test_pages import texts, titles
+from tests.test_pages_learn import signed_in
+
+
+def test_an_spo_plans_an_observation(app, org):
+    at = signed_in(app, "spo@example.org", "pages/obs_plan.py")
+    at.button(key="FormSubmitter:plan_observation-Plan observation").click().run()
+    assert not at.exception
+    assert titles(at) == ["Observation of Pat Practitioner"]
+
+
+def test_a_practitioner_invites_a_colleague(app, org):
+    at = signed_in(app, "pat@example.org", "pages/obs_plan.py")
+    assert at.selectbox[0].label == "Who will observe you?"
+    at.button(key="FormSubmitter:invite_observer-Send invitation").click().run()
+    assert not at.exception
+    assert titles(at) == ["Observation of Pat Practitioner"]
+    assert at.get("select_slider"), "the practitioner can rate themselves first"
+
+
+def test_the_observer_cannot_save_without_consent_and_keeps_what_was_typed(app, org):
+    obs_id = plan(org)
+    at = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
+    at.text_area(key=f"strengths_{obs_id}").input("Calm, clear agenda.")
+    at.button(key=f"FormSubmitter:record_{obs_id}-Save").click().run()
+    assert any("has agreed to it" in e.value for e in at.error)
+    assert at.text_area(key=f"strengths_{obs_id}").value == "Calm, clear agenda."
+
+
+def test_the_observer_records_and_shares(app, org):
+    obs_id = plan(org)
+    at = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
+    at.checkbox(key=f"consent_{obs_id}").check()
+    for radio in at.radio:
+        if radio.key and radio.key.startswith(f"r_{obs_id}_"):
+            radio.set_value(3)
+    at.button(key=f"FormSubmitter:record_{obs_id}-Save and share with the practitioner").click().run()
+    assert not at.exception
+    assert "Shared. The practitioner can now read it and reply." in texts(at)
+
+
+def test_the_practitioner_replies_and_the_spo_sees_the_reply(app, org):
+    obs_id = shared(org, observer_id=org.spo_b_id)
+    at = signed_in(app, "pat@example.org", "pages/observation.py", observation=obs_id)
+    at.text_area(key=f"oreply_{obs_id}").input("Thank you: I will use summaries.")
+    at.button(key=f"FormSubmitter:reply_{obs_id}-Save and acknowledge").click().run()
+    assert "Acknowledged. Thank you." in texts(at)
+    spo = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
+    assert "Thank you: I will use summaries." in [t.value for t in spo.text]
+
+
+def test_a_peer_with_the_link_sees_nothing(app, org):
+    obs_id = shared(org)
+    at = signed_in(app, "pip@example.org", "pages/observation.py", observation=obs_id)
+    assert "That observation could not be found." in texts(at)
+    assert not at.dataframe
+
+
+def test_my_development_page_shows_the_charts(app, org):
+    shared(org)
+    at = signed_in(app, "pat@example.org", "pages/obs_mine.py")
+    assert not at.exception
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_team_and_pdu_pages_render(app, org):
+    shared(org)
+    for email, page in (("spo@example.org", "pages/obs_team.py"), ("qa@example.org", "pages/obs_pdu.py"), ("spo@example.org", "pages/obs_observing.py")):
+        at = signed_in(app, email, page)
+        assert not at.exception, page
+        assert titles(at)
