@@ -170,3 +170,35 @@ def learn_alerts(actor: Actor) -> None:
     if drafts:
         st.info(f"You have {len(drafts)} case audit{'s' if len(drafts) != 1 else ''} to complete.", icon="📝")
         st.page_link("pages/audit_my.py", label="My audits", icon="📝")
+
+
+def observation_alerts(actor: Actor) -> None:
+    """Observation work waiting for this person, for the home pages."""
+    from qa import development, observation_coverage, observations
+
+    if actor.has(Role.PRACTITIONER):
+        mine = observations.observations_of_me(actor)
+        to_reply = [o for o in mine if o.status == "shared with the practitioner"]
+        upcoming = [o for o in mine if o.status == "planned"]
+        if to_reply:
+            st.info(f"{len(to_reply)} observation{'s' if len(to_reply) != 1 else ''} of your practice to read and reply to.", icon="👁️")
+            st.page_link("pages/obs_mine.py", label="My observations and development", icon="🌱")
+        if upcoming:
+            st.info(f"{len(upcoming)} planned observation{'s' if len(upcoming) != 1 else ''}: you can rate yourself first and say what you want feedback on.", icon="🗓️")
+        due_goals = [g for g in development.development(actor, actor.id).goals if g.due_for_review]
+        if due_goals:
+            st.warning(f"{len(due_goals)} development goal{'s are' if len(due_goals) != 1 else ' is'} due for review.", icon="🌱")
+    to_record = [o for o in observations.observations_by_me(actor) if o.status == "planned"]
+    if to_record:
+        st.info(f"You have {len(to_record)} observation{'s' if len(to_record) != 1 else ''} to record.", icon="👁️")
+        st.page_link("pages/obs_observing.py", label="Observations I do", icon="👁️")
+    if actor.has(Role.SPO):
+        coverage = observation_coverage.coverage_for_supervisor(actor)
+        overdue = [r for r in coverage if r.status == "overdue"]
+        due = [r for r in coverage if r.status == "due"]
+        if overdue or due:
+            st.warning(
+                f"Observation: {len(overdue)} {'people are' if len(overdue) != 1 else 'person is'} overdue and {len(due)} due within 30 days.",
+                icon="👁️",
+            )
+            st.page_link("pages/obs_team.py", label="Team observations", icon="👁️")

@@ -75,3 +75,13 @@ def test_team_and_pdu_pages_render(app, org):
         at = signed_in(app, email, page)
         assert not at.exception, page
         assert titles(at)
+
+
+def test_home_pages_show_observation_work_waiting(app, org):
+    shared(org)
+    plan(org, practitioner_id=org.peer_id)
+    pat = signed_in(app, "pat@example.org", "pages/home_practitioner.py")
+    assert "1 observation of your practice to read and reply to." in texts(pat)
+    sam = signed_in(app, "spo@example.org", "pages/home_spo.py")
+    assert "You have 1 observation to record." in texts(sam)
+    assert "Observation: 1 person is overdue" in texts(sam)

@@ -6,6 +6,11 @@ Never run ``playwright install`` for these: we use the system browser at
 fail when ``CI`` is set, so a broken CI image cannot pass silently.
 
 On a failed test a screenshot goes into ``test-artifacts/browser/``.
+
+Fixtures: ``page`` (one fresh session), ``signed_in(email)`` (a fresh session
+signed in through the real form, as many as a journey needs),
+``save_screenshot`` and ``review_screenshot`` (whole-page shots; the latter
+into ``PQP_SCREENSHOTS`` when it is set).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 SERVER_START_TIMEOUT = 60  # seconds
+SIGN_IN_WAIT = 20_000  # ms, for the sign-in form and the signed-in sidebar to appear
 #: Wide enough that Streamlit keeps the sidebar open (it collapses on narrow screens).
 VIEWPORT = {"width": 1366, "height": 900}
 
@@ -89,24 +95,65 @@ def browser(chromium_executable):
             chromium.close()
 
 
+def _new_page(browser):
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
+    return context.new_page()
+
+
+def _failed(request) -> bool:
+    return any(
+        getattr(request.node, f"rep_{when}", None) is not None and getattr(request.node, f"rep_{when}").failed
+        for when in ("setup", "call")
+    )
+
+
 @pytest.fixture
 def page(browser, request):
     """A page in a fresh browser context, so every test is a new portal session."""
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
-    page = context.new_page()
+    page = _new_page(browser)
     try:
         yield page
     finally:
         try:
-            failed = any(
-                getattr(request.node, f"rep_{when}", None) is not None
-                and getattr(request.node, f"rep_{when}").failed
-                for when in ("setup", "call")
-            )
-            if failed:
+            if _failed(request):
                 _screenshot_failure(page, request)
         finally:
-            context.close()
+            page.context.close()
+
+
+@pytest.fixture
+def signed_in(browser, portal_url, request):
+    """``signed_in(email)``: a page in a new portal session (its own browser
+    context), signed in as ``email`` through the real sign-in form with the
+    demo password. Call it once per person in a multi-user journey; every
+    session is closed after the test, each screenshotted if the test failed."""
+    from playwright.sync_api import expect
+
+    from db.demo import DEMO_PASSWORD
+
+    pages = []
+
+    def open_session(email: str, password: str = DEMO_PASSWORD):
+        page = _new_page(browser)
+        pages.append(page)
+        page.goto(portal_url)
+        expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=SIGN_IN_WAIT)
+        page.get_by_label("Email", exact=True).fill(email)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(timeout=SIGN_IN_WAIT)
+        return page
+
+    try:
+        yield open_session
+    finally:
+        failed = _failed(request)
+        for number, page in enumerate(pages, start=1):
+            try:
+                if failed:
+                    _screenshot_failure(page, request, suffix=f"session{number}")
+            finally:
+                page.context.close()
 
 
 def full_screenshot(page, path: Path | str) -> None:
@@ -143,9 +190,31 @@ def save_screenshot():
     return full_screenshot
 
 
-def _screenshot_failure(page, request) -> None:
+@pytest.fixture
+def review_screenshot():
+    """``review_screenshot(page, "name")``: a whole-page screenshot saved as
+    ``name.png`` in the folder named by ``PQP_SCREENSHOTS``, for a human to
+    look at; does nothing when that variable is not set. With
+    ``whole=False``, only what is in the window (the top of a long page)."""
+    folder = os.environ.get("PQP_SCREENSHOTS")
+
+    def save(page, name: str, whole: bool = True) -> Path | None:
+        if not folder:
+            return None
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        path = Path(folder) / f"{name}.png"
+        if whole:
+            full_screenshot(page, path)
+        else:
+            page.screenshot(path=str(path))
+        return path
+
+    return save
+
+
+def _screenshot_failure(page, request, suffix: str = "") -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[:150]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[:150] + (f"-{suffix}" if suffix else "")
     path = ARTIFACTS / f"{name}.png"
     try:
         full_screenshot(page, path)
