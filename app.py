@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from db.encryption import configure as configure_encryption
 from db.engine import configure, database_url
 from db.migrate import upgrade
 from db.models import Role, utcnow
@@ -40,6 +41,7 @@ def _migrated(url: str) -> bool:
 
 
 configure(_secret("database_url"))
+configure_encryption(_secret("encryption_key"))
 _migrated(database_url())
 
 if is_demo_organisation():
@@ -110,7 +112,15 @@ ROLE_SECTIONS = [
         ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
         ("pages/admin_instruments.py", "Audit question sets", "🧩", "instruments", True),
         ("pages/admin_settings.py", "Settings", "🔧", "settings", True),
+        ("pages/admin_support.py", "Support contacts", "🤝", "support-contacts", True),
         ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail", True),
+    ]),
+    (STAFF, "My space (private)", [
+        ("pages/journal.py", "My reflective journal", "📓", "journal", True),
+        ("pages/journal_entry.py", "Journal note", "📓", "note", False),
+        ("pages/debrief.py", "Quick debrief", "🌿", "debrief", True),
+        ("pages/my_wellbeing.py", "My wellbeing", "📈", "my-wellbeing", True),
+        ("pages/shared_with_me.py", "Shared with me", "🤝", "shared-with-me", True),
     ]),
     (STAFF, "LEARN audits", [
         ("pages/audit_my.py", "My audits", "📝", "my-audits", True),

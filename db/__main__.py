@@ -1,4 +1,4 @@
-"""Database commands: ``python -m db upgrade | demo | create-admin``.
+"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key``.
 
 The database is the one in ``PQP_DATABASE_URL`` (or the default SQLite file),
 unless ``--database-url`` names another.
@@ -96,7 +96,32 @@ def parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True, help="full name")
     admin.set_defaults(run=cmd_create_admin)
+
+    rotate = commands.add_parser("rotate-key", help="re-encrypt journal and debrief text under a new key")
+    rotate.add_argument("--new-key", help="a Fernet key to use (default: generate one)")
+    rotate.set_defaults(run=cmd_rotate_key)
     return p
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Re-encrypt all private text under a new key."""
+    from sqlmodel import SQLModel
+
+    import db.schema  # noqa: F401  (every table, so every encrypted column is found)
+    from db import encryption
+
+    _upgrade()
+    new = args.new_key or encryption.new_key()
+    from_file = encryption.keys_from_file()
+    count = encryption.rotate(engine.get_engine(), SQLModel.metadata, new)
+    if from_file:
+        encryption.save_key_file([new])
+        print(f"Re-encrypted {count} private values. The new key is in {encryption.KEY_FILE}; the old key is gone.")
+    else:
+        print(f"Re-encrypted {count} private values with the new key.")
+        print("Now set PQP_ENCRYPTION_KEYS (or encryption_key in secrets) to this key, then restart the portal:")
+        print(new)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -202,3 +202,18 @@ def observation_alerts(actor: Actor) -> None:
                 icon="👁️",
             )
             st.page_link("pages/obs_team.py", label="Team observations", icon="👁️")
+
+
+def support_alerts(actor: Actor) -> None:
+    """Colleagues waiting to talk to me. Shows who and how soon, never what they wrote."""
+    from qa import support
+
+    waiting = support.requests_to_me(actor)
+    if waiting:
+        today = sum(r.urgency == "today" for r in waiting)
+        st.info(
+            f"{len(waiting)} colleague{'s' if len(waiting) != 1 else ''} would like to talk to you"
+            + (f", {today} today." if today else "."),
+            icon="🤝",
+        )
+        st.page_link("pages/shared_with_me.py", label="Shared with me", icon="🤝")

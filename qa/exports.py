@@ -495,3 +495,25 @@ def feedback_sheet_pdf(doc: FeedbackSheetDocument) -> bytes:
     heading("Case holder's reply")
     body(doc.holder_reply, empty=NO_REPLY)
     return bytes(pdf.output())
+
+
+def text_document_pdf(title: str, subtitle: str, blocks: Sequence[tuple[str, str]], footer_text: str) -> bytes:
+    """A plain document: a title, then headed blocks of text, flowing across pages.
+
+    Text is printed as typed, never read as markup.
+    """
+    pdf = _SheetPdf(footer_text, unicode_font=DEJAVU_SANS.is_file())
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_font(pdf.sheet_font, "B", 16)
+    pdf.multi_cell(width, 8, pdf.clean(title))
+    pdf.set_font(pdf.sheet_font, "", 10)
+    pdf.multi_cell(width, 5, pdf.clean(subtitle))
+    pdf.ln(3)
+    for heading, text in blocks:
+        pdf.set_font(pdf.sheet_font, "B", 12)
+        pdf.multi_cell(width, 6, pdf.clean(heading))
+        pdf.set_font(pdf.sheet_font, "", 10)
+        pdf.multi_cell(width, 5, pdf.clean(text or NONE_RECORDED))
+        pdf.ln(2)
+    return bytes(pdf.output())

@@ -54,6 +54,12 @@ class Action(StrEnum):
     VIEW_CALIBRATION = "view_calibration"
     VIEW_TEAM_PROFILE = "view_team_profile"
     SET_OBSERVATION_TARGET = "set_observation_target"
+    # The practitioner's own space: notes and debriefs
+    VIEW_ENTRY = "view_entry"
+    EDIT_ENTRY = "edit_entry"
+    RESPOND_TO_SUPPORT_REQUEST = "respond_to_support_request"
+    MANAGE_SUPPORT_CONTACTS = "manage_support_contacts"
+    VIEW_TEAM_WELLBEING = "view_team_wellbeing"
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,20 @@ class ObservationScope:
     pdu_id: int | None
     planned: bool  # not yet shared with the practitioner
     acknowledged: bool = False
+
+
+@dataclass(frozen=True)
+class EntryScope:
+    """A reflective note or debrief: its author, and who it is shared with right now."""
+
+    author_id: int
+    shared_with: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class SupportRequestScope:
+    requester_id: int
+    recipient_id: int
 
 
 def _admin(actor: Actor, _target: Any) -> bool:
@@ -266,6 +286,19 @@ def _calibration_viewer(actor: Actor, target: Any) -> bool:
     return isinstance(target, PduScope) and _pdu_oversight(actor, target.pdu_id)
 
 
+def _entry_reader(actor: Actor, target: Any) -> bool:
+    # Deliberately no role here: not an admin, not a QA lead, not the author's SPO.
+    return isinstance(target, EntryScope) and (actor.id == target.author_id or actor.id in target.shared_with)
+
+
+def _entry_author(actor: Actor, target: Any) -> bool:
+    return isinstance(target, EntryScope) and actor.id == target.author_id
+
+
+def _support_recipient(actor: Actor, target: Any) -> bool:
+    return isinstance(target, SupportRequestScope) and actor.id == target.recipient_id
+
+
 RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_OWN_PROFILE: _anyone_signed_in,
     Action.CHANGE_OWN_PASSWORD: _anyone_signed_in,
@@ -298,6 +331,11 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_CALIBRATION: _calibration_viewer,
     Action.VIEW_TEAM_PROFILE: _team_manager,
     Action.SET_OBSERVATION_TARGET: _admin,
+    Action.VIEW_ENTRY: _entry_reader,
+    Action.EDIT_ENTRY: _entry_author,
+    Action.RESPOND_TO_SUPPORT_REQUEST: _support_recipient,
+    Action.MANAGE_SUPPORT_CONTACTS: _admin,
+    Action.VIEW_TEAM_WELLBEING: _team_manager,
 }
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from db import engine as db_engine
@@ -14,6 +15,8 @@ from db.case_audits import DEFAULT_LEARNING_THEMES
 from db.migrate import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+# One throwaway key for the whole run, so private text is really encrypted in tests.
+os.environ.setdefault("PQP_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

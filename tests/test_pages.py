@@ -18,10 +18,14 @@ ADMIN_PAGES = {
     "pages/qa_case_import.py",
     "pages/admin_instruments.py",
     "pages/admin_settings.py",
+    "pages/admin_support.py",
     "pages/admin_trail.py",
 }
 EVERYONE = {"pages/account.py"}
-STAFF = EVERYONE | {"pages/audit_my.py", "pages/audit.py", "pages/obs_observing.py", "pages/obs_plan.py", "pages/observation.py"}
+STAFF = EVERYONE | {
+    "pages/audit_my.py", "pages/audit.py", "pages/obs_observing.py", "pages/obs_plan.py", "pages/observation.py",
+    "pages/journal.py", "pages/journal_entry.py", "pages/debrief.py", "pages/my_wellbeing.py", "pages/shared_with_me.py",
+}
 PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py", "pages/obs_mine.py"}
 SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py", "pages/obs_team.py"}
 QA_PAGES = {

@@ -1,0 +1,48 @@
+"""Support contacts shown to staff who ask for specialist support or whose debriefs stay high."""
+
+import streamlit as st
+
+from pages._ui import current_actor, field_error, flash, plain, show_flash
+from qa import debriefs, support
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("Support contacts")
+st.caption("Shown gently to staff who ask for specialist support, or whose debriefs stay at a high level. Offer peer and independent options as well as employer schemes: not everyone trusts an employer's service.")
+show_flash()
+
+for contact in support.all_contacts(actor):
+    cols = st.columns([4, 2, 2])
+    cols[0].markdown(f"**{plain(contact.name)}**" + (" · independent" if contact.independent else "") + ("" if contact.active else " *(retired)*"))
+    cols[1].caption(contact.how_to_reach)
+    if cols[2].button("Retire" if contact.active else "Bring back", key=f"contact_{contact.id}"):
+        support.set_contact_active(actor, contact.id, not contact.active)
+        st.rerun()
+
+errors = st.session_state.get("errors:contact", {})
+with st.form("contact", clear_on_submit=False):
+    st.markdown("**Add a contact**")
+    name = st.text_input("Name")
+    field_error(errors, "name")
+    description = st.text_area("What it offers")
+    field_error(errors, "description")
+    how = st.text_input("How to reach it (phone, web address, or who to ask)")
+    field_error(errors, "how_to_reach")
+    independent = st.checkbox("Independent of the employer")
+    if st.form_submit_button("Add contact", type="primary"):
+        try:
+            support.add_contact(actor, {"name": name, "description": description, "how_to_reach": how, "independent": independent})
+            st.session_state.pop("errors:contact", None)
+            flash("Contact added.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state["errors:contact"] = exc.field_errors
+            st.rerun()
+
+st.subheader("When to offer support")
+with st.form("threshold"):
+    level = st.slider("Offer support when someone's debriefs stay at or above this intensity for two weeks", 1, 10, debriefs.signpost_threshold())
+    if st.form_submit_button("Save"):
+        support.set_signpost_threshold(actor, level)
+        flash("Saved.")
+        st.rerun()

@@ -1,0 +1,72 @@
+"""A quick debrief after a difficult contact: under a minute, and private."""
+
+import streamlit as st
+
+from db.reflection import ContactSetting, Need, Urgency
+from pages._ui import current_actor, field_error, plain, who_can_see
+from qa import debriefs, emotions, sharing
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("Quick debrief")
+who_can_see("only you. If you ask someone for a conversation, they see who is asking and how soon, not what you wrote, unless you choose to share it.")
+
+result = st.session_state.pop("debrief_result", None)
+if result is not None:
+    st.success("Saved. Thank you for taking a moment for yourself.", icon="🌿")
+    if result.request_id:
+        st.info("Your request for a conversation has been sent.")
+    if result.signpost:
+        st.markdown("#### If you would like more support")
+        st.write("You do not have to carry this on your own. These are some places people find helpful, including ones independent of your employer:")
+        for contact in result.signpost:
+            with st.container(border=True):
+                st.markdown(f"**{plain(contact.name)}**" + (" · independent" if contact.independent else ""))
+                if contact.description:
+                    st.text(contact.description)
+                if contact.how_to_reach:
+                    st.text(contact.how_to_reach)
+    st.page_link("pages/my_wellbeing.py", label="See my own trends", icon="📈")
+
+errors = st.session_state.get("errors:debrief", {})
+people = dict(sharing.colleagues(actor))
+with st.form("debrief", clear_on_submit=True):
+    st.markdown("**How are you feeling?** Pick any words that fit.")
+    chosen = []
+    for family in emotions.FAMILIES:
+        picked = st.pills(family.title, list(family.words), selection_mode="multi", key=f"feel_{family.key}")
+        chosen += list(picked or [])
+    field_error(errors, "feelings")
+    intensity = st.slider("How strong is it right now?", 0, 10, 5, help="0 is not at all, 10 is as strong as it gets.")
+    field_error(errors, "intensity")
+    need = st.radio("What do you need now?", list(Need), format_func=lambda n: n.value[0].upper() + n.value[1:], horizontal=True)
+    with st.expander("Add more (optional)"):
+        setting = st.selectbox("Where was the contact?", [None, *ContactSetting], format_func=lambda s: "Choose" if s is None else s.value[0].upper() + s.value[1:])
+        what_happened = st.text_area("What happened?")
+        field_error(errors, "what_happened")
+        what_helped = st.text_area("What helped, if anything?")
+        field_error(errors, "what_helped")
+        signs = [p.key for p in emotions.SIGN_PROMPTS if st.checkbox(p.text, key=f"sign_{p.key}")]
+    with st.expander("Ask someone for a conversation (optional)"):
+        support_from = st.selectbox("Who would you like to talk to?", [None, *people], format_func=lambda i: "No one for now" if i is None else people[i])
+        field_error(errors, "support_from")
+        urgency = st.radio("How soon?", list(Urgency), format_func=lambda u: u.value.capitalize(), horizontal=True)
+    submitted = st.form_submit_button("Save debrief", type="primary")
+
+if submitted:
+    try:
+        saved = debriefs.record_debrief(
+            actor,
+            {
+                "feelings": chosen, "intensity": intensity, "need": need, "setting": setting,
+                "what_happened": what_happened, "what_helped": what_helped, "signs": signs,
+                "support_from": support_from, "urgency": urgency,
+            },
+        )
+    except ValidationFailed as exc:
+        st.session_state["errors:debrief"] = exc.field_errors
+        st.error("Nothing was saved: " + " ".join(exc.field_errors.values()))
+    else:
+        st.session_state.pop("errors:debrief", None)
+        st.session_state["debrief_result"] = saved
+        st.rerun()

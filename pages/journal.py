@@ -1,0 +1,49 @@
+"""My reflective journal: private notes, searched and exported by their author only."""
+
+import datetime as dt
+
+import streamlit as st
+
+from db.reflection import ReflectiveModel
+from pages._ui import current_actor, plain, show_flash, who_can_see
+from qa import journal, journal_export
+from qa.reflective_models import guide
+
+actor = current_actor()
+st.title("My reflective journal")
+show_flash()
+who_can_see("only you. Not your SPO, not quality-assurance leads, not administrators, unless you share a particular note with a particular person. You can take a share back at any time.")
+
+with st.container(border=True):
+    st.markdown("**Start a new note**")
+    cols = st.columns([3, 1])
+    model = cols[0].selectbox(
+        "Reflective model", list(ReflectiveModel), format_func=lambda m: guide(m).title, key="new_note_model",
+        help="A model gives you prompts to think with. Free writing has none.",
+    )
+    st.caption(guide(model).summary)
+    if cols[1].button("New note", type="primary"):
+        note_id = journal.new_note(actor, model)
+        st.switch_page("pages/journal_entry.py", query_params={"note": note_id})
+
+st.subheader("Find a note")
+cols = st.columns([3, 2, 2, 2])
+text = cols[0].text_input("Words", placeholder="Search your notes")
+tags = journal.my_tags(actor)
+tag = cols[1].selectbox("Tag", [None, *tags], format_func=lambda t: "Any tag" if t is None else t)
+date_from = cols[2].date_input("From", value=None, format="DD/MM/YYYY")
+date_to = cols[3].date_input("To", value=None, format="DD/MM/YYYY")
+notes = journal.my_notes(actor, text=text, tag=tag, date_from=date_from, date_to=date_to)
+if not notes:
+    st.info("No notes match." if (text or tag or date_from or date_to) else "Your journal is empty. Start a note above.")
+for note in notes:
+    cols = st.columns([2, 5, 3])
+    cols[0].page_link("pages/journal_entry.py", label=f"{note.entry_date:%d %b %Y}", query_params={"note": note.id}, icon="📓")
+    cols[1].markdown(f"**{plain(note.title or 'Untitled note')}**" + (" *(draft)*" if note.is_draft else ""))
+    cols[2].caption(", ".join(note.tags))
+
+st.subheader("Export my journal")
+st.caption("A copy of every note, for you to keep. Keep it somewhere private.")
+cols = st.columns(2)
+cols[0].download_button("Download as Markdown", data=lambda: journal_export.journal_markdown(actor), file_name=f"journal-{dt.date.today()}.md", mime="text/markdown")
+cols[1].download_button("Download as PDF", data=lambda: journal_export.journal_pdf(actor), file_name=f"journal-{dt.date.today()}.pdf", mime="application/pdf")

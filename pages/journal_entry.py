@@ -1,0 +1,117 @@
+"""One journal note: written with prompts, saved as you go, shared only by choice."""
+
+import streamlit as st
+
+from db.reflection import EntryKind
+from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from qa import journal, sharing
+from qa.errors import NotFound, ValidationFailed
+from qa.reflective_models import TAGS, guide
+
+actor = current_actor()
+note_id = id_from_query("note")
+try:
+    note = journal.note(actor, note_id) if note_id is not None else None
+except NotFound as exc:
+    st.title("Journal note")
+    st.error(str(exc))
+    st.stop()
+if note is None:
+    st.title("Journal note")
+    st.info("Open a note from **My reflective journal**.")
+    st.stop()
+
+model = guide(note.model)
+
+if not note.is_mine:
+    # Someone shared this one note with me: read only.
+    st.title(plain(note.title or "Untitled note"))
+    st.caption(f"Shared with you by {plain(note.author_name)} · {note.entry_date:%d %b %Y} · {model.title}")
+    for prompt in model.prompts:
+        text = note.sections.get(prompt.key)
+        if text:
+            st.markdown(f"**{plain(prompt.heading)}**")
+            st.text(text)
+    if note.tags:
+        st.caption("Tags: " + ", ".join(note.tags))
+    st.stop()
+
+st.title(plain(note.title) if note.title else "New note")
+show_flash()
+who_can_see("only you" + (f", and {plain(', '.join(note.shared_with))} because you shared it" if note.shared_with else "") + ".")
+st.caption(f"{model.title}. Saved automatically each time you leave a box. Last saved {uk_time(note.updated_at)}.")
+errors = st.session_state.get(f"errors:note:{note.id}", {})
+K = f"note_{note.id}_"
+
+
+def autosave(finished: bool | None = None) -> bool:
+    """Save the whole note from what is on screen; keep any problem beside its box."""
+    state = st.session_state
+    sections = {p.key: state.get(K + p.key, "") for p in model.prompts}
+    tags = list(state.get(K + "tags", [])) + [t.strip() for t in state.get(K + "custom_tags", "").split(",") if t.strip()]
+    try:
+        journal.save_note(
+            actor, note.id, title=state.get(K + "title", ""), sections=sections, tags=tags,
+            case_ref=state.get(K + "case_ref", ""), entry_date=state.get(K + "date"), finished=finished,
+        )
+        state.pop(f"errors:note:{note.id}", None)
+        return True
+    except ValidationFailed as exc:
+        state[f"errors:note:{note.id}"] = exc.field_errors
+        return False
+
+
+st.text_input("Title", value=note.title, key=K + "title", on_change=autosave)
+field_error(errors, "title")
+st.date_input("Date", value=note.entry_date, key=K + "date", on_change=autosave, format="DD/MM/YYYY")
+st.caption(model.summary)
+for prompt in model.prompts:
+    st.text_area(prompt.heading, value=note.sections.get(prompt.key, ""), key=K + prompt.key, help=prompt.question, placeholder=prompt.question, height=160, on_change=autosave)
+    field_error(errors, prompt.key)
+suggested = list(TAGS)
+st.multiselect("Tags", suggested, default=[t for t in note.tags if t in suggested], key=K + "tags", on_change=autosave)
+st.text_input("Your own tags (separate with commas)", value=", ".join(t for t in note.tags if t not in suggested), key=K + "custom_tags", on_change=autosave)
+field_error(errors, "tags")
+st.text_input("Case reference (optional)", value=note.case_ref or "", key=K + "case_ref", on_change=autosave, help="The CRN only, never a name.")
+field_error(errors, "case_ref")
+
+cols = st.columns(3)
+if cols[0].button("Finish note", type="primary"):
+    if autosave(finished=True):
+        flash("Note saved to your journal.")
+        st.switch_page("pages/journal.py")
+    st.rerun()
+if cols[2].button("Delete this note"):
+    st.session_state[f"confirm_delete_{note.id}"] = True
+if st.session_state.get(f"confirm_delete_{note.id}"):
+    st.warning("Delete this note for good? This cannot be undone.")
+    if st.button("Yes, delete it"):
+        journal.delete_note(actor, note.id)
+        flash("Note deleted.")
+        st.switch_page("pages/journal.py")
+
+st.divider()
+st.subheader("Sharing")
+st.caption("Share this one note with one person, for example to bring it to supervision. They see only this note, and you can take it back at any time.")
+for share in sharing.shares_of(actor, EntryKind.NOTE, note.id):
+    cols = st.columns([4, 3, 2])
+    cols[0].markdown(plain(share.shared_with_name) + (" (for supervision)" if share.for_supervision else ""))
+    if share.revoked_at:
+        cols[1].caption(f"stopped sharing {uk_time(share.revoked_at)}")
+    else:
+        cols[1].caption(f"shared {uk_time(share.shared_at)}")
+        if cols[2].button("Stop sharing", key=f"revoke_{share.id}"):
+            sharing.revoke(actor, share.id)
+            flash(f"{plain(share.shared_with_name)} can no longer see this note.")
+            st.rerun()
+people = dict(sharing.colleagues(actor))
+with st.form(f"share_{note.id}"):
+    recipient = st.selectbox("Share with", list(people), format_func=lambda i: people[i], index=None, placeholder="Choose a person")
+    for_supervision = st.checkbox("I want to talk about this in supervision")
+    if st.form_submit_button("Share this note"):
+        if recipient is None:
+            st.error("Choose who to share with.")
+        else:
+            sharing.share(actor, EntryKind.NOTE, note.id, recipient, for_supervision)
+            flash(f"Shared with {plain(people[recipient])}.")
+            st.rerun()

@@ -1,0 +1,47 @@
+"""Exporting my own journal, as Markdown or PDF. Only ever the author's own notes."""
+
+from __future__ import annotations
+
+from db.models import utcnow
+from qa.actor import Actor
+from qa.exports import text_document_pdf
+from qa.journal import my_notes
+from qa.reflective_models import guide
+
+
+def _inert(text: str) -> str:
+    # A Markdown viewer would run HTML; the export keeps the words, not the markup.
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _blocks(note) -> list[tuple[str, str]]:
+    prompts = {p.key: p.heading for p in guide(note.model).prompts}
+    return [(prompts.get(key, key), text) for key, text in note.sections.items() if text]
+
+
+def journal_markdown(actor: Actor) -> str:
+    lines = ["# My reflective journal", "", f"Exported {utcnow():%d %B %Y}. Private: only you can see this unless you share it.", ""]
+    for note in my_notes(actor):
+        lines.append(f"## {_inert(note.title) or 'Untitled note'} ({note.entry_date:%d %B %Y})")
+        meta = [f"Model: {note.model}"]
+        if note.tags:
+            meta.append("Tags: " + ", ".join(_inert(t) for t in note.tags))
+        if note.case_ref:
+            meta.append(f"Case: {_inert(note.case_ref)}")
+        lines += ["", "*" + " · ".join(meta) + "*", ""]
+        for heading, text in _blocks(note):
+            lines += [f"### {_inert(heading)}", "", _inert(text), ""]
+    return "\n".join(lines)
+
+
+def journal_pdf(actor: Actor) -> bytes:
+    blocks: list[tuple[str, str]] = []
+    for note in my_notes(actor):
+        blocks.append((f"{note.title or 'Untitled note'} ({note.entry_date:%d %B %Y})", f"Model: {note.model}" + (f". Tags: {', '.join(note.tags)}" if note.tags else "")))
+        blocks += [(f"  {heading}", text) for heading, text in _blocks(note)]
+    return text_document_pdf(
+        "My reflective journal",
+        "Private: only you can see this unless you choose to share it.",
+        blocks or [("No notes yet", "")],
+        f"Exported {utcnow():%d %B %Y} from the Practice Quality Portal",
+    )
