@@ -70,15 +70,6 @@ st.session_state["sso_configured"] = _sso_configured()
 if actor is not None:
     st.session_state["last_activity"] = now
 
-# --- navigation -----------------------------------------------------------------
-if actor is None:
-    if not auth.has_any_user():
-        pages = [st.Page("pages/first_run.py", title="Create the first administrator", icon="🛠️")]
-    else:
-        pages = [st.Page("pages/sign_in.py", title="Sign in", icon="🔑")]
-    st.navigation(pages, position="hidden").run()
-    st.stop()
-
 # (roles, menu section, [(file, title, icon, url path, shown in the menu)])
 # A role of None means every signed-in user; STAFF means anyone with a practice role.
 # Hidden pages open from links.
@@ -133,6 +124,18 @@ ROLE_SECTIONS = [
     ]),
     (None, "Account", [("pages/account.py", "My account", "⚙️", "account", True)]),
 ]
+
+# --- navigation -----------------------------------------------------------------
+if actor is None:
+    if not auth.has_any_user():
+        pages = [st.Page("pages/first_run.py", title="Create the first administrator", icon="🛠️")]
+    else:
+        pages = [st.Page("pages/sign_in.py", title="Sign in", icon="🔑", default=True)]
+        # A link into the portal shows the sign-in form, then the page it pointed to.
+        urls = dict.fromkeys(url for _roles, _section, entries in ROLE_SECTIONS for _p, _t, _i, url, _shown in entries)
+        pages += [st.Page("pages/sign_in.py", title="Sign in", url_path=url, visibility="hidden") for url in urls]
+    st.navigation(pages, position="hidden").run()
+    st.stop()
 
 menu: dict[str, list] = {}
 placed: set[str] = set()

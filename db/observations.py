@@ -102,6 +102,7 @@ class ObservationRecord(SQLModel):
     """The observer's form after the session."""
 
     consent: bool
+    observed_on: date
     setting: ObservationSetting
     mode: ObservationMode
     duration_minutes: int = Field(ge=1, le=DURATION_MAX)
@@ -114,6 +115,13 @@ class ObservationRecord(SQLModel):
     def _blank_is_none(cls, v):
         v = _strip(v)
         return v.upper() if v else None
+
+    @field_validator("observed_on")
+    @classmethod
+    def _not_in_the_future(cls, v: date) -> date:
+        if v > date.today():
+            raise ValueError("The session has to have happened: the date cannot be in the future.")
+        return v
 
     @field_validator("consent")
     @classmethod

@@ -17,12 +17,12 @@ def skill_profile(points) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("Date:T", title="Observed on"),
-            y=alt.Y("Rating:Q", scale=SCALE, axis=alt.Axis(tickMinStep=1), title="Observer rating (1 to 4)"),
-            color=alt.Color("Skill area:N", legend=alt.Legend(orient="bottom", columns=2)),
-            tooltip=["Date:T", "Skill area:N", "Rating:Q"],
+            x=alt.X("Date:T", title="Observed on", axis=alt.Axis(format="%d %b %Y", tickCount=6)),
+            y=alt.Y("Rating:Q", scale=SCALE, axis=alt.Axis(values=[1, 2, 3, 4], format="d"), title="Observer rating"),
+            color=alt.Color("Skill area:N", legend=alt.Legend(orient="right", labelLimit=260)),
+            tooltip=[alt.Tooltip("Date:T", format="%d %b %Y"), "Skill area:N", "Rating:Q"],
         )
-        .properties(height=320)
+        .properties(height=360)
     )
 
 
@@ -38,9 +38,9 @@ def self_vs_observer(comparison) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("Skill area:N", title=None, sort=None),
+            y=alt.Y("Skill area:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
             yOffset="Who:N",
-            x=alt.X("Average:Q", scale=alt.Scale(domain=[0, 4]), title="Average rating"),
+            x=alt.X("Average:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(values=[0, 1, 2, 3, 4], format="d"), title="Average rating (1 to 4)"),
             color=alt.Color("Who:N", scale=alt.Scale(range=[SELF_COLOUR, OBSERVER_COLOUR]), legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["Skill area:N", "Who:N", alt.Tooltip("Average:Q", format=".1f"), "Sessions:Q"],
         )
@@ -63,8 +63,10 @@ def team_profile(summaries) -> alt.Chart:
             if s.mean is not None
         ]
     )
-    base = alt.Chart(frame).encode(y=alt.Y("Skill area:N", title=None, sort=None))
-    spread = base.mark_rule(color=OBSERVER_COLOUR, strokeWidth=3, opacity=0.5).encode(x=alt.X("Lower:Q", scale=SCALE, title="Rating (1 to 4)"), x2="Upper:Q")
+    base = alt.Chart(frame).encode(y=alt.Y("Skill area:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)))
+    spread = base.mark_rule(color=OBSERVER_COLOUR, strokeWidth=3, opacity=0.5).encode(
+        x=alt.X("Lower:Q", scale=SCALE, axis=alt.Axis(values=[1, 2, 3, 4], format="d"), title="Rating (1 to 4): dot is the average, line the usual spread"), x2="Upper:Q"
+    )
     average = base.mark_point(filled=True, size=90, color=OBSERVER_COLOUR).encode(
         x="Average:Q", tooltip=["Skill area:N", alt.Tooltip("Average:Q", format=".1f"), "People:Q"]
     )

@@ -30,7 +30,7 @@ scale = {p.value: p.label for p in framework.scale}
 st.title(f"Observation of {plain(obs.practitioner_name)}")
 show_flash()
 st.markdown(
-    f"Observer: **{plain(obs.observer_name)}** · {obs.observed_on:%d %b %Y} · {plain(obs.setting)}, {obs.mode}"
+    f"Observer: **{plain(obs.observer_name)}** · {obs.observed_on:%d %b %Y} · {plain(obs.setting[0].upper() + obs.setting[1:])}, {obs.mode}"
     + (f" · {obs.duration_minutes} minutes" if obs.duration_minutes else "")
     + (f" · case {plain(obs.case_ref)}" if obs.case_ref else "")
     + f" · status: **{obs.status}**"
@@ -47,7 +47,7 @@ def rating_choice(value, not_observed):
 # ------------------------------------------------------------ before the session
 if obs.can_self_assess:
     st.header("Before the session: my own view")
-    st.caption("Optional. Rate yourself on the same skill areas and say what you most want feedback on. Your observer sees this only after sharing their own ratings.")
+    st.caption("Optional. Rate yourself on the same skill areas and say what you most want feedback on. Your observer sees what you want feedback on straight away, and your ratings only after sharing theirs.")
     with st.form(f"self_{obs.id}"):
         wanted = st.text_area("What would you most like feedback on?", value=obs.feedback_wanted, key=f"wanted_{obs.id}")
         self_items = []
@@ -82,6 +82,9 @@ if obs.can_record:
             "The person on probation agreed to this session being observed", value=obs.consent, key=f"consent_{obs.id}"
         )
         field_error(errors, "consent")
+        # Recorded after the session, so a date planned ahead starts as today.
+        observed_on = st.date_input("Date of the session", value=min(obs.observed_on, dt.date.today()), format="DD/MM/YYYY", key=f"date_{obs.id}")
+        field_error(errors, "observed_on")
         cols = st.columns(3)
         settings = list(ObservationSetting)
         setting = cols[0].selectbox("Setting", settings, index=settings.index(ObservationSetting(obs.setting)), format_func=lambda s: s.value[0].upper() + s.value[1:])
@@ -124,6 +127,8 @@ if obs.can_record:
         field_error(errors, "strengths")
         development = st.text_area("Development points", value=obs.development_points, key=f"devpoints_{obs.id}")
         field_error(errors, "development_points")
+        if errors:
+            st.error("Not saved yet: " + " ".join(errors.values()), icon="⚠️")
         save_col, share_col = st.columns(2)
         save = save_col.form_submit_button("Save")
         send = share_col.form_submit_button("Save and share with the practitioner", type="primary")
@@ -132,7 +137,7 @@ if obs.can_record:
         try:
             observations.save_record(
                 actor, obs.id,
-                {"consent": consent, "setting": setting, "mode": mode, "duration_minutes": duration, "case_ref": case_ref, "strengths": strengths, "development_points": development},
+                {"consent": consent, "observed_on": observed_on, "setting": setting, "mode": mode, "duration_minutes": duration, "case_ref": case_ref, "strengths": strengths, "development_points": development},
                 items, obs.version,
             )
             if send:
@@ -185,17 +190,16 @@ if obs.can_record:
 # ----------------------------------------------------------- after it is shared
 if obs.status != "planned":
     st.header("Ratings")
-    rows = []
     for domain in framework.domains:
         given = obs.ratings.get(domain.key)
         own = obs.self_ratings.get(domain.key)
-        rows.append({
-            "Skill area": domain.title,
-            "Observer": NOT_OBSERVED if given and given.not_observed else (f"{given.rating} {scale[given.rating]}" if given and given.rating else ""),
-            "Own rating": f"{own.rating} {scale[own.rating]}" if own and own.rating else "",
-            "Evidence": given.evidence if given else "",
-        })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        rating = NOT_OBSERVED if given and given.not_observed else (f"{given.rating} {scale[given.rating]}" if given and given.rating else "not rated")
+        line = f"**{plain(domain.title)}**: {rating}"
+        if obs.self_ratings:
+            line += f" · own rating: {f'{own.rating} {scale[own.rating]}' if own and own.rating else 'not given'}"
+        st.markdown(line)
+        if given and given.evidence:
+            st.text(given.evidence)
     st.subheader("Strengths")
     st.text(obs.strengths or "None recorded.")
     st.subheader("Development points")
@@ -218,9 +222,9 @@ if obs.status != "planned":
                         flash("Progress saved.")
                         st.rerun()
 
-    st.header("The practitioner's reflection and reply")
+    st.header("Your reflection and reply" if obs.can_reply else "The practitioner's reflection and reply")
     if obs.can_reply:
-        st.caption("Only you write here. Your observer and SPO can read it; nobody can change it.")
+        st.caption("Only you write here. Your observer and SPO can read it, and nobody else can change it. Once you acknowledge, it is final.")
         reply_errors = st.session_state.get(f"errors:oreply:{obs.id}", {})
         with st.form(f"reply_{obs.id}"):
             reflection = st.text_area("My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}")

@@ -501,14 +501,19 @@ def reply(actor: Actor, audit_id: int, form: dict) -> None:
 
 def mark_discussed(actor: Actor, audit_id: int) -> str:
     with session_scope() as session:
-        audit, _scope = load_for(session, actor, audit_id, Action.MARK_DISCUSSED)
-        if audit.status != AuditStatus.FEEDBACK_SENT:
-            raise ValidationFailed({"status": "This feedback has already been marked as discussed."})
-        audit.status, audit.discussed_at, audit.discussed_by_id = AuditStatus.DISCUSSED, utcnow(), actor.id
-        _close_if_done(session, audit)
-        session.add(audit)
-        trail.record(session, actor, "discussed", "case_audit", audit.id, f"status: {audit.status}")
-        return audit.status
+        return discuss_in(session, actor, audit_id)
+
+
+def discuss_in(session: Session, actor: Actor, audit_id: int) -> str:
+    """Move an audit to "discussed in supervision" inside the caller's transaction."""
+    audit, _scope = load_for(session, actor, audit_id, Action.MARK_DISCUSSED)
+    if audit.status != AuditStatus.FEEDBACK_SENT:
+        raise ValidationFailed({"status": "This feedback has already been marked as discussed."})
+    audit.status, audit.discussed_at, audit.discussed_by_id = AuditStatus.DISCUSSED, utcnow(), actor.id
+    _close_if_done(session, audit)
+    session.add(audit)
+    trail.record(session, actor, "discussed", "case_audit", audit.id, f"status: {audit.status}")
+    return audit.status
 
 
 def _close_if_done(session: Session, audit: CaseAudit) -> None:

@@ -13,7 +13,7 @@ from db.engine import session_scope
 from db.observations import DevelopmentGoal, Observation, ObservationRating, ObservationStatus, SelfRating
 from qa import skills_framework, trail
 from qa.actor import Actor
-from qa.observations import GoalView, _goal_view, _practitioner_scope
+from qa.observations import GoalView, _goal_view, practitioner_scope
 from qa.policy import Action, require
 
 SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
@@ -47,7 +47,7 @@ class DevelopmentView:
 def development(actor: Actor, practitioner_id: int, today: date | None = None) -> DevelopmentView:
     today = today or date.today()
     with session_scope() as session:
-        require(actor, Action.VIEW_PRACTITIONER_DEVELOPMENT, _practitioner_scope(session, practitioner_id))
+        require(actor, Action.VIEW_PRACTITIONER_DEVELOPMENT, practitioner_scope(session, practitioner_id))
         if actor.id != practitioner_id:
             trail.record(session, actor, "viewed", "development", practitioner_id)
         _row, framework = skills_framework.latest(session)

@@ -110,7 +110,7 @@ class ObservationRow:
 # ------------------------------------------------------------------ internals
 
 
-def _practitioner_scope(session: Session, practitioner_id: int) -> PractitionerScope:
+def practitioner_scope(session: Session, practitioner_id: int) -> PractitionerScope:
     person = session.get(User, practitioner_id)
     if person is None:
         raise NotFound("That person could not be found.")
@@ -119,7 +119,7 @@ def _practitioner_scope(session: Session, practitioner_id: int) -> PractitionerS
 
 
 def _scope(session: Session, obs: Observation) -> ObservationScope:
-    p = _practitioner_scope(session, obs.practitioner_id)
+    p = practitioner_scope(session, obs.practitioner_id)
     return ObservationScope(
         practitioner_id=obs.practitioner_id,
         observer_id=obs.observer_id,
@@ -189,7 +189,7 @@ def plan_observation(actor: Actor, form: dict) -> int:
             raise ValidationFailed({"observer_id": "Choose an active member of staff to observe."})
         if data.observer_id == data.practitioner_id:
             raise ValidationFailed({"observer_id": "Nobody can observe themselves."})
-        p = _practitioner_scope(session, practitioner.id)
+        p = practitioner_scope(session, practitioner.id)
         require(actor, Action.PLAN_OBSERVATION, ObservationScope(practitioner.id, observer.id, p.spo_id, p.pdu_id, planned=True))
         framework_row, _framework = skills_framework.latest(session)
         obs = Observation(**data.model_dump(), framework_id=framework_row.id, created_by_id=actor.id)
@@ -395,7 +395,7 @@ def update_goal(actor: Actor, goal_id: int, form: dict) -> None:
         goal = session.get(DevelopmentGoal, goal_id)
         if goal is None:
             raise NotFound("That goal could not be found.")
-        scope = _practitioner_scope(session, goal.practitioner_id)
+        scope = practitioner_scope(session, goal.practitioner_id)
         if not can(actor, Action.UPDATE_GOAL, scope):
             raise PermissionDenied()
         goal.status, goal.progress, goal.updated_at = data.status, data.progress.strip(), utcnow()

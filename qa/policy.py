@@ -60,6 +60,13 @@ class Action(StrEnum):
     RESPOND_TO_SUPPORT_REQUEST = "respond_to_support_request"
     MANAGE_SUPPORT_CONTACTS = "manage_support_contacts"
     VIEW_TEAM_WELLBEING = "view_team_wellbeing"
+    # Supervision
+    RECORD_SUPERVISION = "record_supervision"
+    VIEW_SUPERVISION = "view_supervision"
+    VIEW_PERSONAL_NOTES = "view_personal_notes"
+    SIGN_SUPERVISION = "sign_supervision"
+    VIEW_AGENDA = "view_agenda"
+    SET_CADENCE = "set_cadence"
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,14 @@ class EntryScope:
 class SupportRequestScope:
     requester_id: int
     recipient_id: int
+
+
+@dataclass(frozen=True)
+class SessionScope:
+    supervisor_id: int
+    participant_ids: frozenset[int]
+    supervisors_manager_id: int | None  # the SPO's own line manager, for oversight
+    pdu_id: int | None
 
 
 def _admin(actor: Actor, _target: Any) -> bool:
@@ -299,6 +314,27 @@ def _support_recipient(actor: Actor, target: Any) -> bool:
     return isinstance(target, SupportRequestScope) and actor.id == target.recipient_id
 
 
+def _session_recorder(actor: Actor, target: Any) -> bool:
+    return isinstance(target, SessionScope) and actor.id == target.supervisor_id
+
+
+def _session_participant(actor: Actor, target: Any) -> bool:
+    return isinstance(target, SessionScope) and (actor.id == target.supervisor_id or actor.id in target.participant_ids)
+
+
+def _session_viewer(actor: Actor, target: Any) -> bool:
+    if not isinstance(target, SessionScope):
+        return False
+    if _session_participant(actor, target):
+        return True
+    # Oversight only: the SPO's own manager, or the PDU's QA lead. Never an admin as such.
+    return actor.id == target.supervisors_manager_id or _qa_lead_of(actor, target.pdu_id)
+
+
+def _agenda_viewer(actor: Actor, target: Any) -> bool:
+    return isinstance(target, PractitionerScope) and actor.id in (target.practitioner_id, target.spo_id)
+
+
 RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_OWN_PROFILE: _anyone_signed_in,
     Action.CHANGE_OWN_PASSWORD: _anyone_signed_in,
@@ -336,6 +372,12 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.RESPOND_TO_SUPPORT_REQUEST: _support_recipient,
     Action.MANAGE_SUPPORT_CONTACTS: _admin,
     Action.VIEW_TEAM_WELLBEING: _team_manager,
+    Action.RECORD_SUPERVISION: _session_recorder,
+    Action.VIEW_SUPERVISION: _session_viewer,
+    Action.VIEW_PERSONAL_NOTES: _session_participant,
+    Action.SIGN_SUPERVISION: _session_participant,
+    Action.VIEW_AGENDA: _agenda_viewer,
+    Action.SET_CADENCE: _admin,
 }
 
 

@@ -25,6 +25,8 @@ FIELD_LABELS = {
     "pdu_id": "PDU",
     "region_id": "Region",
     "supervisor_id": "Supervisor",
+    "duration_minutes": "Length",
+    "observed_on": "Date of the session",
 }
 
 

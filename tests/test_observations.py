@@ -14,7 +14,7 @@ from qa.errors import NotFound, PermissionDenied, ValidationFailed
 
 TODAY = date(2026, 11, 26)
 DOMAINS = ["relationship", "structuring", "authority", "prosocial", "motivational", "cognitive", "risk_need", "desistance", "responsivity", "recording"]
-RECORD = {"consent": True, "setting": "office", "mode": "live", "duration_minutes": 26, "case_ref": "x123456", "strengths": "Warm and clear.", "development_points": "Summarise more."}
+RECORD = {"consent": True, "observed_on": TODAY - timedelta(days=3), "setting": "office", "mode": "live", "duration_minutes": 26, "case_ref": "x123456", "strengths": "Warm and clear.", "development_points": "Summarise more."}
 
 
 def ratings(value=3, **overrides):
@@ -37,7 +37,7 @@ def plan(org, observer_id=None, practitioner_id=None, by=None, on=TODAY - timede
 def shared(org, observer_id=None, practitioner_id=None, values=None, on=TODAY - timedelta(days=3)):
     obs_id = plan(org, observer_id, practitioner_id, on=on)
     observer = org.actor(observer_id or org.spo_id)
-    observations.save_record(observer, obs_id, RECORD, values or ratings(), None)
+    observations.save_record(observer, obs_id, RECORD | {"observed_on": on}, values or ratings(), None)
     observations.share(observer, obs_id)
     return obs_id
 
@@ -118,6 +118,13 @@ def test_sharing_needs_every_skill_area_rated_or_marked_not_observed(org):
     assert "Rate these skill areas" in exc.value.field_errors["ratings"]
 
 
+def test_a_session_date_in_the_future_is_refused(org):
+    obs_id = plan(org)
+    with pytest.raises(ValidationFailed) as exc:
+        observations.save_record(org.actor(org.spo_id), obs_id, RECORD | {"observed_on": date.today() + timedelta(days=1)}, ratings(), None)
+    assert "cannot be in the future" in exc.value.field_errors["observed_on"]
+
+
 def test_a_stale_save_is_refused(org):
     obs_id = plan(org)
     observer = org.actor(org.spo_id)
@@ -173,7 +180,7 @@ def test_profile_over_time_and_self_against_observer(org):
     first = plan(org, on=TODAY - timedelta(days=200))
     pat, sam = org.actor(org.practitioner_id), org.actor(org.spo_id)
     observations.save_self_assessment(pat, first, [{"domain_key": "relationship", "rating": 4}], "")
-    observations.save_record(sam, first, RECORD, ratings(2), None)
+    observations.save_record(sam, first, RECORD | {"observed_on": TODAY - timedelta(days=200)}, ratings(2), None)
     observations.share(sam, first)
     shared(org, values=ratings(3))
     view = development.development(pat, pat.id)

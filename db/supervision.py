@@ -1,0 +1,132 @@
+"""Tables for supervision: sessions, their agenda, case decisions, actions, sign-off and history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from db.encryption import EncryptedText
+from db.models import CASE_REF_MAX, utcnow
+
+NOTE_MAX = 8000
+ITEM_MAX = 300
+
+
+class SessionKind(StrEnum):
+    ONE_TO_ONE = "one-to-one"
+    REFLECTIVE = "reflective"
+    GROUP = "group case discussion"
+    CONSULTATION = "consultation"
+
+
+class SessionStatus(StrEnum):
+    DRAFT = "draft"
+    AWAITING_SIGN_OFF = "awaiting sign-off"
+    SIGNED = "signed by both"
+
+
+class AgendaKind(StrEnum):
+    AUDIT_FEEDBACK = "audit feedback"
+    OBSERVATION = "observation"
+    GOAL_REVIEW = "development goal review"
+    SHARED_REFLECTION = "shared reflection"
+    ACTION = "open action"
+    SUPPORT_REQUEST = "request to talk"
+    ADDED = "added item"
+
+
+class SupervisionSession(SQLModel, table=True):
+    __tablename__ = "supervision_session"
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="user.id", index=True)
+    kind: SessionKind = Field(sa_type=sa.String(30))
+    held_on: date = Field(index=True)
+    # Morrison's three purposes of supervision.
+    accountability: bool = False
+    development: bool = False
+    support: bool = False
+    notes: str = Field(default="", sa_type=EncryptedText)
+    personal_notes: str = Field(default="", sa_type=EncryptedText)
+    personal_private: bool = True  # personal-support notes stay between the participants
+    status: SessionStatus = Field(default=SessionStatus.DRAFT, sa_type=sa.String(20))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionParticipant(SQLModel, table=True):
+    """A practitioner in a session (one for one-to-one, several for a group)."""
+
+    __tablename__ = "session_participant"
+    session_id: int = Field(foreign_key="supervision_session.id", primary_key=True)
+    practitioner_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    signed_at: datetime | None = None
+    comments: str | None = Field(default=None, sa_type=EncryptedText)
+
+
+class SupervisorSignOff(SQLModel, table=True):
+    __tablename__ = "supervisor_sign_off"
+    session_id: int = Field(foreign_key="supervision_session.id", primary_key=True)
+    version: int = Field(primary_key=True)
+    signed_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseDiscussion(SQLModel, table=True):
+    """A case decision discussed, with its rationale: the defensible-decision record."""
+
+    __tablename__ = "case_discussion"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="supervision_session.id", index=True)
+    case_ref: str = Field(max_length=CASE_REF_MAX)
+    decision: str = Field(sa_type=EncryptedText)
+    rationale: str = Field(default="", sa_type=EncryptedText)
+
+
+class SupervisionAction(SQLModel, table=True):
+    __tablename__ = "supervision_action"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="supervision_session.id", index=True)
+    description: str = Field(max_length=500)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    due_date: date
+    done_at: datetime | None = None
+
+
+class AgendaItem(SQLModel, table=True):
+    """Something to discuss: added by hand, or noted as discussed from an automatic source."""
+
+    __tablename__ = "agenda_item"
+    id: int | None = Field(default=None, primary_key=True)
+    practitioner_id: int = Field(foreign_key="user.id", index=True)
+    kind: AgendaKind = Field(sa_type=sa.String(30))
+    source_id: int | None = None  # the audit, observation, goal, share, action or request
+    title: str = Field(default="", max_length=ITEM_MAX)
+    added_by_id: int | None = Field(default=None, foreign_key="user.id")
+    added_at: datetime = Field(default_factory=utcnow)
+    discussed_in_id: int | None = Field(default=None, foreign_key="supervision_session.id", index=True)
+    discussion_note: str = Field(default="", sa_type=EncryptedText)
+
+
+class SessionVersion(SQLModel, table=True):
+    """A signed record as it stood before someone changed it."""
+
+    __tablename__ = "session_version"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="supervision_session.id", index=True)
+    version: int
+    snapshot: str = Field(sa_type=EncryptedText)  # JSON of the whole record
+    changed_by_id: int = Field(foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffProfile(SQLModel, table=True):
+    """What cadence needs to know about a person: when they started, and their mentor."""
+
+    __tablename__ = "staff_profile"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    started_on: date | None = None
+    newly_qualified: bool = False
+    mentor_id: int | None = Field(default=None, foreign_key="user.id")
