@@ -84,6 +84,7 @@ ROLE_SECTIONS = [
         ("pages/home_spo.py", "Team home", "👥", "team", True),
         ("pages/feedback_team.py", "Team audit feedback", "🗒️", "team-feedback", True),
         ("pages/obs_team.py", "Team observations", "👁️", "team-observations", True),
+        ("pages/supervision_team.py", "Supervision", "🗣️", "supervision", True),
     ]),
     ((Role.QA_LEAD,), "Quality assurance", [
         ("pages/home_qa.py", "PDU overview", "📋", "pdu", True),
@@ -94,6 +95,7 @@ ROLE_SECTIONS = [
         ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
         ("pages/qa_themes.py", "Learning themes", "🏷️", "themes", True),
         ("pages/obs_pdu.py", "Observation coverage and calibration", "🎯", "observation-coverage", True),
+        ("pages/qa_cadence.py", "Supervision cadence", "🗓️", "cadence", True),
     ]),
     ((Role.ADMIN,), "Administration", [
         ("pages/admin_home.py", "Admin home", "🗂️", "admin", True),
@@ -112,6 +114,10 @@ ROLE_SECTIONS = [
         ("pages/debrief.py", "Quick debrief", "🌿", "debrief", True),
         ("pages/my_wellbeing.py", "My wellbeing", "📈", "my-wellbeing", True),
         ("pages/shared_with_me.py", "Shared with me", "🤝", "shared-with-me", True),
+    ]),
+    (STAFF, "Supervision records", [
+        ("pages/supervision_mine.py", "My supervision", "🗒️", "my-supervision", True),
+        ("pages/supervision_record.py", "Supervision record", "🗒️", "supervision-record", False),
     ]),
     (STAFF, "LEARN audits", [
         ("pages/audit_my.py", "My audits", "📝", "my-audits", True),

@@ -217,3 +217,20 @@ def support_alerts(actor: Actor) -> None:
             icon="🤝",
         )
         st.page_link("pages/shared_with_me.py", label="Shared with me", icon="🤝")
+
+
+def supervision_alerts(actor: Actor) -> None:
+    """Records to confirm, and (for an SPO) supervisees due or overdue."""
+    from qa import cadence, supervision
+
+    waiting = [s for s in supervision.sessions_with(actor) if s.status == "awaiting sign-off"]
+    if waiting:
+        st.info(f"{len(waiting)} supervision record{'s' if len(waiting) != 1 else ''} to confirm.", icon="✍️")
+        st.page_link("pages/supervision_mine.py", label="My supervision", icon="🗒️")
+    if actor.has(Role.SPO):
+        rows = cadence.cadence_for_supervisor(actor)
+        overdue = sum(r.status == "overdue" for r in rows)
+        due = sum(r.status == "due" for r in rows)
+        if overdue or due:
+            st.warning(f"Supervision: {overdue} overdue and {due} due.", icon="🗣️")
+            st.page_link("pages/supervision_team.py", label="Supervision", icon="🗣️")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, learn_alerts, support_alerts, observation_alerts, my_team, people_table, plain, who_am_i
+from pages._ui import current_actor, learn_alerts, supervision_alerts, support_alerts, observation_alerts, my_team, people_table, plain, who_am_i
 from qa.home import home_summary
 
 actor = current_actor()
@@ -11,6 +11,7 @@ summary = home_summary(actor)
 st.title(f"Welcome, {plain(summary.me.full_name.split()[0])}")
 support_alerts(actor)
 learn_alerts(actor)
+supervision_alerts(actor)
 observation_alerts(actor)
 who_am_i(summary.me)
 my_team(summary.me)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor, learn_alerts, support_alerts, observation_alerts, plain, who_am_i
+from pages._ui import current_actor, learn_alerts, supervision_alerts, support_alerts, observation_alerts, plain, who_am_i
 from qa import urgent_concerns
 from qa.home import home_summary
 
@@ -18,6 +18,7 @@ if actor.pdu_id:
         st.page_link("pages/qa_concerns.py", label="Urgent concerns", icon="🚨")
 support_alerts(actor)
 learn_alerts(actor)
+supervision_alerts(actor)
 observation_alerts(actor)
 who_am_i(summary.me)
 

@@ -25,9 +25,10 @@ EVERYONE = {"pages/account.py"}
 STAFF = EVERYONE | {
     "pages/audit_my.py", "pages/audit.py", "pages/obs_observing.py", "pages/obs_plan.py", "pages/observation.py",
     "pages/journal.py", "pages/journal_entry.py", "pages/debrief.py", "pages/my_wellbeing.py", "pages/shared_with_me.py",
+    "pages/supervision_mine.py", "pages/supervision_record.py",
 }
 PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py", "pages/obs_mine.py"}
-SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py", "pages/obs_team.py"}
+SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py", "pages/obs_team.py", "pages/supervision_team.py"}
 QA_PAGES = {
     "pages/home_qa.py",
     "pages/qa_events.py",
@@ -37,6 +38,7 @@ QA_PAGES = {
     "pages/qa_case_import.py",
     "pages/qa_themes.py",
     "pages/obs_pdu.py",
+    "pages/qa_cadence.py",
 }
 
 

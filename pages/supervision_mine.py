@@ -1,0 +1,39 @@
+"""My supervision: what is on my agenda, records to confirm, and my history."""
+
+import streamlit as st
+
+from pages._ui import current_actor, plain, show_flash, who_can_see
+from qa import agenda, supervision
+from qa.errors import ValidationFailed
+
+actor = current_actor()
+st.title("My supervision")
+show_flash()
+who_can_see("you and your SPO. Your SPO's manager and the PDU's quality-assurance leads may read records for oversight, never private personal-support notes.")
+
+sessions = supervision.sessions_with(actor)
+to_confirm = [s for s in sessions if s.status == "awaiting sign-off"]
+if to_confirm:
+    st.warning(f"{len(to_confirm)} supervision record{'s' if len(to_confirm) != 1 else ''} waiting for you to confirm.", icon="✍️")
+
+st.subheader("My agenda for next time")
+items = agenda.agenda(actor, actor.id)
+if not items:
+    st.info("Nothing is waiting. Add anything you would like to talk about.")
+for item in items:
+    st.markdown(f"- **{plain(item.kind.capitalize())}**: {plain(item.title)}" + (f" · {plain(item.detail)}" if item.detail else ""))
+with st.form("my_item", clear_on_submit=True):
+    title = st.text_input("Something I would like to discuss")
+    if st.form_submit_button("Add to my agenda"):
+        try:
+            agenda.add_item(actor, actor.id, title)
+            st.rerun()
+        except ValidationFailed as exc:
+            st.error(" ".join(exc.field_errors.values()))
+st.caption("To bring a reflection, open it in your journal and share it with your SPO 'for supervision'.")
+
+st.subheader("My supervision records")
+if not sessions:
+    st.info("No supervision has been recorded yet.")
+for row in sessions:
+    st.page_link("pages/supervision_record.py", label=f"{row.held_on:%d %b %Y} · {row.kind} with {row.with_names} · {row.status}", query_params={"session": row.id}, icon="🗒️")

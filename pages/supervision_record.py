@@ -1,0 +1,124 @@
+"""One supervision record: what was discussed and agreed, sign-off by both, and its history."""
+
+import streamlit as st
+
+from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from qa import supervision
+from qa.errors import NotFound, PermissionDenied, ValidationFailed
+
+actor = current_actor()
+session_id = id_from_query("session")
+try:
+    record = supervision.session_record(actor, session_id) if session_id is not None else None
+except (NotFound, PermissionDenied) as exc:
+    st.title("Supervision record")
+    st.error(str(exc))
+    st.stop()
+if record is None:
+    st.title("Supervision record")
+    st.info("Open a record from **Supervision** or **My supervision**.")
+    st.stop()
+
+st.title(f"Supervision on {record.held_on:%d %b %Y}")
+show_flash()
+names = ", ".join(plain(p[1]) for p in record.participants)
+st.markdown(f"{record.kind.capitalize()} with **{names}**, led by {plain(record.supervisor_name)} · version {record.version} · **{record.status}**")
+who_can_see("the people in the session; for oversight, the SPO's own manager and the PDU's quality-assurance leads, who never see private personal-support notes.")
+if record.is_oversight_view:
+    st.info("You are reading this for oversight. Your view is recorded.")
+
+purposes = [label for flag, label in ((record.accountability, "accountable practice"), (record.development, "professional development"), (record.support, "personal support")) if flag]
+st.caption("Purposes: " + (", ".join(purposes) or "not recorded"))
+
+if record.discussed:
+    st.subheader("Agenda items discussed")
+    for item in record.discussed:
+        st.markdown(f"- **{plain(item['kind'])}**: {plain(item['title'] or '')}" + (f": {plain(item['note'])}" if item["note"] else ""))
+if record.case_discussions:
+    st.subheader("Case discussions")
+    for case in record.case_discussions:
+        with st.container(border=True):
+            st.markdown(f"**{plain(case['case_ref'])}**")
+            st.markdown("Decision")
+            st.text(case["decision"])
+            if case["rationale"]:
+                st.markdown("Why")
+                st.text(case["rationale"])
+st.subheader("Notes")
+st.text(record.notes or "None recorded.")
+if record.personal_notes is not None:
+    st.subheader("Personal support" + (" (private to the two of you)" if record.personal_private else ""))
+    st.text(record.personal_notes or "None recorded.")
+if record.actions:
+    st.subheader("Agreed actions")
+    for action in record.actions:
+        cols = st.columns([6, 2, 2, 1])
+        cols[0].markdown(plain(action["description"]))
+        cols[1].markdown(plain(action["owner"]))
+        cols[2].markdown(f"due {action['due_date']:%d %b %Y}")
+        if action["done"]:
+            cols[3].markdown("done")
+        elif record.can_sign and cols[3].button("Done", key=f"sa_{action['id']}"):
+            try:
+                supervision.complete_action(actor, action["id"])
+                st.rerun()
+            except PermissionDenied:
+                st.warning("Only the action's owner or the SPO can close it.")
+
+st.subheader("Sign-off")
+st.markdown(f"- {plain(record.supervisor_name)} (SPO): " + ("confirmed" if record.supervisor_signed else "not yet confirmed"))
+for pid, name, signed_at, comments in record.participants:
+    st.markdown(f"- {plain(name)}: " + (f"confirmed {uk_time(signed_at)}" if signed_at else "not yet confirmed"))
+    if comments:
+        st.caption("Their comments:")
+        st.text(comments)
+
+me = next((p for p in record.participants if p[0] == actor.id), None)
+if me is not None and me[2] is None:
+    errors = st.session_state.get(f"errors:sign:{record.id}", {})
+    with st.form(f"sign_{record.id}"):
+        comments = st.text_area("Your comments (optional)", value=me[3] or "")
+        field_error(errors, "comments")
+        if st.form_submit_button("I confirm this is a fair record", type="primary"):
+            try:
+                supervision.sign(actor, record.id, comments)
+                st.session_state.pop(f"errors:sign:{record.id}", None)
+                flash("Thank you. Your confirmation is recorded.")
+                st.rerun()
+            except ValidationFailed as exc:
+                st.session_state[f"errors:sign:{record.id}"] = exc.field_errors
+                st.rerun()
+elif actor.id == record.supervisor_id and not record.supervisor_signed:
+    if st.button("Confirm this version", type="primary"):
+        supervision.sign(actor, record.id)
+        st.rerun()
+
+if record.can_edit:
+    with st.expander("Change this record"):
+        st.caption("The current version is kept in the history, and everyone is asked to confirm the new one.")
+        with st.form(f"amend_{record.id}"):
+            notes = st.text_area("Notes", value=record.notes)
+            personal = st.text_area("Personal-support notes", value=record.personal_notes or "")
+            private = st.checkbox("Keep personal-support notes private", value=record.personal_private)
+            if st.form_submit_button("Save as a new version"):
+                try:
+                    supervision.amend(
+                        actor, record.id,
+                        {"held_on": record.held_on, "notes": notes, "personal_notes": personal, "personal_private": private,
+                         "accountability": record.accountability, "development": record.development, "support": record.support,
+                         "case_discussions": record.case_discussions},
+                    )
+                    flash("Saved as a new version.")
+                    st.rerun()
+                except ValidationFailed as exc:
+                    st.error(" ".join(exc.field_errors.values()))
+
+versions = supervision.history(actor, record.id)
+if versions:
+    with st.expander(f"Earlier versions ({len(versions)})"):
+        for old in versions:
+            st.markdown(f"**Version {old['version']}**, replaced {uk_time(old['changed_at'])}")
+            st.text(old["notes"] or "No notes.")
+            if old.get("personal_notes"):
+                st.caption("Personal support:")
+                st.text(old["personal_notes"])

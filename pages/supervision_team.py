@@ -1,0 +1,146 @@
+"""Supervision, for an SPO: who is due, each person's agenda, and recording a session."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from db.supervision import SessionKind
+from pages._ui import current_actor, flash, plain, show_flash, who_can_see
+from qa import agenda, cadence, supervision
+from qa.errors import PermissionDenied, ValidationFailed
+
+actor = current_actor()
+st.title("Supervision")
+show_flash()
+
+rows = cadence.cadence_for_supervisor(actor)
+st.subheader("Who is due")
+if not rows:
+    st.info("Nobody is recorded as supervised by you.")
+    st.stop()
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Name": r.name + (" (new starter)" if r.new_starter else ""),
+                "Last supervision": r.last_supervised.strftime("%d %b %Y") if r.last_supervised else "none recorded",
+                "Due from": r.due_from.strftime("%d %b %Y") if r.due_from else "now",
+                "Status": r.status,
+            }
+            for r in rows
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+people = {r.practitioner_id: r.name for r in rows}
+chosen = st.selectbox("Prepare supervision with", list(people), format_func=lambda i: people[i], key="sup_person")
+items = agenda.agenda(actor, chosen)
+
+st.subheader(f"Agenda for {plain(people[chosen])}")
+who_can_see("you and the practitioner. Your own manager and the PDU's quality-assurance leads may read the record for oversight, without personal-support notes you keep private.")
+if not items:
+    st.info("Nothing is waiting. You can still record a session and add items below.")
+for item in items:
+    line = f"**{plain(item.kind.capitalize())}**: {plain(item.title)}"
+    if item.detail:
+        line += f" · {plain(item.detail)}"
+    cols = st.columns([6, 1])
+    cols[0].markdown(line)
+    if item.link_page and item.source_id and item.source_id > 0 and item.kind != "development goal review":
+        cols[1].page_link(item.link_page, label="Open", query_params={item.link_param: item.source_id})
+with st.form("add_item", clear_on_submit=True):
+    title = st.text_input("Add an item to the agenda")
+    if st.form_submit_button("Add item") and title:
+        try:
+            agenda.add_item(actor, chosen, title)
+            st.rerun()
+        except ValidationFailed as exc:
+            st.error(" ".join(exc.field_errors.values()))
+
+st.subheader("Record the session")
+errors = st.session_state.get("errors:supervision", {})
+if errors:
+    st.error("Nothing was saved: " + " ".join(errors.values()))
+with st.form("record_session"):
+    cols = st.columns(3)
+    held_on = cols[0].date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", max_value=dt.date.today())
+    kind = cols[1].selectbox("Type", list(SessionKind), format_func=lambda k: k.value.capitalize())
+    extra = dict(supervision.team_colleagues(actor))
+    others = cols[2].multiselect("Others in a group discussion", [i for i in extra if i != chosen], format_func=lambda i: extra[i])
+    st.markdown("**What the session was for** (Morrison's three purposes)")
+    p1, p2, p3 = st.columns(3)
+    accountability = p1.checkbox("Accountable practice: cases and risk decisions", value=True)
+    development = p2.checkbox("Professional development")
+    support = p3.checkbox("Personal support")
+    st.markdown("**Agenda items discussed**")
+    discussed = []
+    for item in items:
+        if st.checkbox(item.title, key=f"disc_{item.key}"):
+            note = st.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed")
+            discussed.append({"kind": item.kind, "source_id": item.source_id, "title": item.title, "note": note, "practitioner_id": chosen})
+    st.markdown("**Case discussions** (the decision and why: a defensible decision record)")
+    cases = st.data_editor(
+        pd.DataFrame([{"Case reference": "", "Decision": "", "Rationale": ""}]),
+        num_rows="dynamic", hide_index=True, width="stretch", key="sup_cases",
+    )
+    notes = st.text_area("Notes")
+    personal = st.text_area("Personal-support notes")
+    private = st.checkbox("Keep personal-support notes between us (not shown in oversight)", value=True)
+    st.markdown("**Agreed actions**")
+    owners = {chosen: people[chosen], actor.id: "Me"} | {i: extra[i] for i in others}
+    actions = st.data_editor(
+        pd.DataFrame([{"Action": "", "Owner": people[chosen], "Due": dt.date.today() + dt.timedelta(days=28)}]),
+        num_rows="dynamic", hide_index=True, width="stretch", key="sup_actions",
+        column_config={
+            "Owner": st.column_config.SelectboxColumn(options=list(owners.values()), required=True),
+            "Due": st.column_config.DateColumn(format="DD/MM/YYYY"),
+        },
+    )
+    submitted = st.form_submit_button("Save and sign the record", type="primary")
+
+if submitted:
+    by_name = {v: k for k, v in owners.items()}
+    form = {
+        "participant_ids": [chosen, *others],
+        "kind": kind, "held_on": held_on, "accountability": accountability, "development": development, "support": support,
+        "notes": notes, "personal_notes": personal, "personal_private": private,
+        "case_discussions": [
+            {"case_ref": r["Case reference"], "decision": r["Decision"], "rationale": r["Rationale"]}
+            for r in cases.fillna("").to_dict("records")
+        ],
+        "actions": [
+            {"description": r["Action"], "owner_id": by_name.get(r["Owner"]), "due_date": r["Due"] if isinstance(r["Due"], dt.date) else None}
+            for r in actions.to_dict("records")
+            if str(r.get("Action") or "").strip()
+        ],
+        "discussed": discussed,
+    }
+    try:
+        session_id = supervision.record_session(actor, form)
+    except (ValidationFailed, PermissionDenied) as exc:
+        st.session_state["errors:supervision"] = getattr(exc, "field_errors", {"form": str(exc)})
+        st.rerun()
+    else:
+        st.session_state.pop("errors:supervision", None)
+        flash("Session recorded and signed by you. The practitioner is asked to confirm it.")
+        st.switch_page("pages/supervision_record.py", query_params={"session": session_id})
+
+with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])}"):
+    profile = cadence.profile_of(actor, chosen)
+    with st.form("profile"):
+        started = st.date_input("Started in role", value=profile.started_on if profile else None, format="DD/MM/YYYY")
+        nqo = st.checkbox("Newly qualified officer", value=bool(profile and profile.newly_qualified))
+        mentors = dict(supervision.team_colleagues(actor))
+        mentors.pop(chosen, None)
+        mentor = st.selectbox("Named mentor", [None, *mentors], format_func=lambda i: "None" if i is None else mentors[i], index=([None, *mentors].index(profile.mentor_id) if profile and profile.mentor_id in mentors else 0))
+        if st.form_submit_button("Save"):
+            cadence.set_profile(actor, chosen, started, nqo, mentor)
+            flash("Saved. New starters and NQOs are seen more often.")
+            st.rerun()
+
+st.subheader(f"Past sessions with {plain(people[chosen])}")
+for row in supervision.sessions_with(actor, chosen):
+    st.page_link("pages/supervision_record.py", label=f"{row.held_on:%d %b %Y} · {row.kind} · {row.status}", query_params={"session": row.id}, icon="🗒️")

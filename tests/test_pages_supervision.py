@@ -1,0 +1,51 @@
+"""The supervision screens through AppTest."""
+
+from db.reflection import EntryKind
+from qa import agenda, sharing, supervision, audit_workflow as workflow
+from tests.test_pages import texts, titles
+from tests.test_pages_learn import signed_in
+from tests.test_reflection import write_note
+from tests.test_supervision import record, sent_audit
+
+
+def test_the_spo_sees_the_agenda_records_a_session_and_marks_items_discussed(app, org):
+    audit_id = sent_audit(org)
+    note_id = write_note(org)
+    sharing.share(org.actor(org.practitioner_id), EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
+    at = signed_in(app, "spo@example.org", "pages/supervision_team.py")
+    assert titles(at) == ["Supervision"]
+    shown = texts(at)
+    assert "Audit feedback on case" in shown and "Shared reflection: After the home visit" in shown
+    for box in at.checkbox:
+        if box.key and box.key.startswith("disc_"):
+            box.check()
+    at.button(key="FormSubmitter:record_session-Save and sign the record").click().run()
+    assert not at.exception
+    assert titles(at)[0].startswith("Supervision on")
+    assert workflow.audit_detail(org.actor(org.spo_id), audit_id).status in ("discussed in supervision", "actions closed")
+    remaining = {i.kind for i in agenda.agenda(org.actor(org.spo_id), org.practitioner_id)}
+    assert "audit feedback" not in remaining and "shared reflection" not in remaining
+
+
+def test_the_practitioner_confirms_the_record_with_a_comment(app, org):
+    session_id = record(org)
+    at = signed_in(app, "pat@example.org", "pages/supervision_mine.py")
+    assert "1 supervision record waiting for you to confirm." in texts(at)
+    at = signed_in(app, "pat@example.org", "pages/supervision_record.py", session=session_id)
+    at.text_area[0].input("Agreed, and thanks.")
+    at.button(key=f"FormSubmitter:sign_{session_id}-I confirm this is a fair record").click().run()
+    assert "Your confirmation is recorded." in texts(at)
+    assert supervision.session_record(org.actor(org.spo_id), session_id).status == "signed by both"
+
+
+def test_a_peer_cannot_open_someone_elses_record(app, org):
+    session_id = record(org)
+    at = signed_in(app, "pip@example.org", "pages/supervision_record.py", session=session_id)
+    assert "That supervision record could not be found." in texts(at)
+
+
+def test_the_qa_lead_sees_cadence_by_team(app, org):
+    record(org)
+    at = signed_in(app, "qa@example.org", "pages/qa_cadence.py")
+    assert not at.exception
+    assert list(at.dataframe[0].value["Team"]) == ["Team A"]
