@@ -165,4 +165,4 @@ with st.sidebar:
     if st.button("Sign out", key="sidebar_sign_out"):
         sign_out()
 
-st.navigation(menu).run()
+st.navigation(menu, expanded=True).run()

@@ -50,6 +50,8 @@ def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
         st.success(message, icon="✅")
+        # Also a toast: the button that caused it may be far down a long page.
+        st.toast(message, icon="✅")
 
 
 def grade_label(grade: str) -> str:

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from db.models import Grade
 from pages._ui import current_actor, field_error, flash, plain, show_flash
-from qa import observation_coverage, skills_framework
+from qa import cadence, observation_coverage, skills_framework
 from qa.errors import ValidationFailed
 
 actor = current_actor()
@@ -44,3 +45,20 @@ if upload is not None and st.button("Load this version", type="primary"):
         st.rerun()
     except ValidationFailed as exc:
         st.error(" ".join(exc.field_errors.values()))
+
+st.subheader("Supervision cadence")
+st.caption("How often people should be supervised: 'due from' and 'overdue after', in weeks since the last session.")
+keys = {g.value: f"{g.label}" for g in Grade} | {"new_starter": "New starters and NQOs"}
+with st.form("cadence"):
+    key = st.selectbox("Who", list(keys), format_func=lambda k: keys[k])
+    current = cadence.weeks_for(key if key != "new_starter" else "PO", key == "new_starter")
+    cols = st.columns(2)
+    due_from = cols[0].number_input("Due from (weeks)", min_value=1, max_value=26, value=current[0])
+    overdue_after = cols[1].number_input("Overdue after (weeks)", min_value=1, max_value=26, value=current[1])
+    if st.form_submit_button("Save cadence"):
+        try:
+            cadence.set_weeks(actor, key, int(due_from), int(overdue_after))
+            flash(f"Saved: {keys[key]} are due from {int(due_from)} weeks and overdue after {int(overdue_after)}.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.error(" ".join(exc.field_errors.values()))

@@ -95,7 +95,11 @@ if audit.can_edit:
                 "good_practice": good, "improvement": improvement, "concerns": concerns,
                 "improvement_themes": improvement_themes, "concern_themes": concern_themes,
             }
-        field_error(errors, "answers")
+        if "answers" in errors:
+            missing = errors["answers"].split(": ", 1)
+            st.error(missing[0] + (":\n\n" + "\n".join(f"- {plain(q)}" for q in missing[1].split("; ")) if len(missing) > 1 else ""), icon="⚠️")
+        if not audit.is_moderation:
+            st.caption("Add any actions in the section below before you submit: a submitted audit cannot be changed.")
         save_col, submit_col = st.columns(2)
         save = save_col.form_submit_button("Save draft")
         send = submit_col.form_submit_button("Submit audit", type="primary")
@@ -136,7 +140,7 @@ if audit.can_edit:
         else:
             st.caption("No actions yet.")
         action_errors = st.session_state.get(f"errors:action:{audit.id}", {})
-        with st.form(f"add_action_{audit.id}", clear_on_submit=False):
+        with st.form(f"add_action_{audit.id}", clear_on_submit=True):
             description = st.text_input("New action", key=f"new_action_{audit.id}")
             field_error(action_errors, "description")
             owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
@@ -149,7 +153,7 @@ if audit.can_edit:
                 try:
                     workflow.add_action(actor, audit.id, {"description": description, "owner_id": owner, "due_date": due})
                     st.session_state.pop(f"errors:action:{audit.id}", None)
-                    st.session_state.pop(f"new_action_{audit.id}", None)
+                    flash("Action added.")
                     st.rerun()
                 except ValidationFailed as exc:
                     st.session_state[f"errors:action:{audit.id}"] = exc.field_errors
@@ -224,7 +228,10 @@ else:
             st.divider()
             if st.button("Mark as discussed in supervision", type="primary"):
                 status = workflow.mark_discussed(actor, audit.id)
-                flash("Marked as discussed." + (" Every action is done, so the audit is closed." if status == "actions closed" else ""))
+                if status == "actions closed":
+                    flash("Marked as discussed. " + ("Every action is done, so the audit is closed." if audit.actions else "No actions were raised, so the audit is closed."))
+                else:
+                    flash("Marked as discussed.")
                 st.rerun()
         st.download_button(
             "Download feedback sheet (PDF)",

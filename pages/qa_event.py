@@ -102,8 +102,14 @@ with pairs_tab:
         pairs = audit_events.pairs_view(actor, event.id)
         for problem in pairs.errors:
             st.error(problem)
-        for note in pairs.warnings:
+        no_spo = [w for w in pairs.warnings if "no SPO grade" in w]
+        for note in [w for w in pairs.warnings if w not in no_spo]:
             st.warning(note)
+        if no_spo:
+            st.warning(
+                f"{len(no_spo)} pair{'s have' if len(no_spo) != 1 else ' has'} no SPO-grade auditor: there are not enough SPO grades in the PDU for this many pairs. "
+                "You can swap people between pairs below."
+            )
         for number, pair in enumerate(pairs.pairs, start=1):
             with st.container(border=True):
                 st.markdown(f"**Pair {number}:** {plain(pair.first_name)} ({pair.first_grade}) and {plain(pair.second_name)} ({pair.second_grade})")
@@ -124,10 +130,12 @@ with pairs_tab:
         pair_labels = {p.pair_id: f"Pair {i}: {p.first_name} and {p.second_name}" for i, p in enumerate(pairs.pairs, start=1)}
         errors = st.session_state.get("errors:pair", {})
         if pair_labels:
+            pair_id = st.selectbox("Pair to change", list(pair_labels), format_func=lambda i: pair_labels[i], key="pair_to_change")
+            current = next(p for p in pairs.pairs if p.pair_id == pair_id)
+            staff_ids = list(staff)
             with st.form("change_pair"):
-                pair_id = st.selectbox("Pair", list(pair_labels), format_func=lambda i: pair_labels[i])
-                first = st.selectbox("First auditor", list(staff), format_func=lambda i: staff[i])
-                second = st.selectbox("Second auditor", list(staff), format_func=lambda i: staff[i], index=min(1, len(staff) - 1))
+                first = st.selectbox("First auditor", staff_ids, index=staff_ids.index(current.first_id) if current.first_id in staff_ids else 0, format_func=lambda i: staff[i])
+                second = st.selectbox("Second auditor", staff_ids, index=staff_ids.index(current.second_id) if current.second_id in staff_ids else 0, format_func=lambda i: staff[i])
                 field_error(errors, "first_id")
                 field_error(errors, "second_id")
                 reason = st.text_input("Reason (required)", key="pair_reason")

@@ -49,3 +49,15 @@ def test_the_qa_lead_sees_cadence_by_team(app, org):
     at = signed_in(app, "qa@example.org", "pages/qa_cadence.py")
     assert not at.exception
     assert list(at.dataframe[0].value["Team"]) == ["Team A"]
+
+
+def test_admin_sets_the_cadence_for_a_grade(app, org):
+    from qa import cadence
+
+    at = signed_in(app, "admin@example.org", "pages/admin_settings.py")
+    at.selectbox[-1].set_value("PO").run()
+    inputs = [n for n in at.number_input if n.form_id == "cadence"]
+    inputs[0].set_value(3)
+    inputs[1].set_value(5)
+    at.button(key="FormSubmitter:cadence-Save cadence").click().run()
+    assert cadence.weeks_for("PO", False) == (3, 5)
