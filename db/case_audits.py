@@ -291,3 +291,13 @@ DEFAULT_LEARNING_THEMES = (
     "Victims and children",
     "Mental health and substance misuse",
 )
+
+
+class AuditSectionResult(SQLModel, table=True):
+    """A submitted audit's judgement per section, stored so dashboards can count in SQL."""
+
+    __tablename__ = "audit_section_result"
+    audit_id: int = Field(foreign_key="case_audit.id", primary_key=True)
+    section_key: str = Field(max_length=60, primary_key=True)
+    section_title: str = Field(max_length=200)
+    verdict: str = Field(max_length=40, index=True)

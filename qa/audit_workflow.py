@@ -24,6 +24,7 @@ from db.case_audits import (
     AuditAnswer,
     AuditEvent,
     AuditorPair,
+    AuditSectionResult,
     AuditStatus,
     CaseAudit,
     FeedbackSheet,
@@ -460,6 +461,8 @@ def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> 
         _bump(audit, expected_version)
         now = utcnow()
         audit.submitted_at, audit.submitted_by_id = now, actor.id
+        for judgement in judge_audit(definition, {k: (Answer(v) if v else None) for k, v in answers.items()}):
+            session.add(AuditSectionResult(audit_id=audit.id, section_key=judgement.section_key, section_title=judgement.title[:200], verdict=str(judgement.verdict)))
         if audit.moderates_id is not None:
             audit.status = AuditStatus.SUBMITTED
         elif scope.spo_id is not None:
