@@ -85,6 +85,8 @@ ROLE_SECTIONS = [
         ("pages/feedback_team.py", "Team audit feedback", "🗒️", "team-feedback", True),
         ("pages/obs_team.py", "Team observations", "👁️", "team-observations", True),
         ("pages/supervision_team.py", "Supervision", "🗣️", "supervision", True),
+        ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
+        ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
     ]),
     ((Role.QA_LEAD,), "Quality assurance", [
         ("pages/home_qa.py", "PDU overview", "📋", "pdu", True),
@@ -96,6 +98,8 @@ ROLE_SECTIONS = [
         ("pages/qa_themes.py", "Learning themes", "🏷️", "themes", True),
         ("pages/obs_pdu.py", "Observation coverage and calibration", "🎯", "observation-coverage", True),
         ("pages/qa_cadence.py", "Supervision cadence", "🗓️", "cadence", True),
+        ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
+        ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
     ]),
     ((Role.ADMIN,), "Administration", [
         ("pages/admin_home.py", "Admin home", "🗂️", "admin", True),
@@ -107,6 +111,8 @@ ROLE_SECTIONS = [
         ("pages/admin_settings.py", "Settings", "🔧", "settings", True),
         ("pages/admin_support.py", "Support contacts", "🤝", "support-contacts", True),
         ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail", True),
+        ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
+        ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
     ]),
     (STAFF, "My space (private)", [
         ("pages/journal.py", "My reflective journal", "📓", "journal", True),

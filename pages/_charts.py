@@ -71,3 +71,141 @@ def team_profile(summaries) -> alt.Chart:
         x="Average:Q", tooltip=["Skill area:N", alt.Tooltip("Average:Q", format=".1f"), "People:Q"]
     )
     return (spread + average).properties(height=alt.Step(26))
+
+
+# ------------------------------------------------------------------ dashboards
+
+VERDICT_COLOURS = alt.Scale(domain=["yes", "partly", "no", "not applicable"], range=["#0072B2", "#E69F00", "#D55E00", "#999999"])
+
+
+def sufficiency_by_month(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows)
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True, strokeWidth=4 if big else 2)
+        .encode(
+            x=alt.X("month:O", title="Month of the LEARN day"),
+            y=alt.Y("share:Q", title="Share judged sufficient", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("section:N", title="Section", scale=alt.Scale(scheme="tableau10")),
+            tooltip=["month:O", "section:N", alt.Tooltip("share:Q", format=".0%"), alt.Tooltip("judged:Q", title="audits judged")],
+        )
+        .properties(height=480 if big else 320)
+    )
+
+
+def question_heatmap(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows)
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            y=alt.Y("question:N", sort=None, title=None, axis=alt.Axis(labelLimit=420, labelFontSize=14 if big else 11)),
+            x=alt.X("section:N", title=None),
+            color=alt.Color("share:Q", title="No or Partly", scale=alt.Scale(scheme="oranges", domain=[0, 1]), legend=alt.Legend(format="%")),
+            tooltip=["section:N", "question:N", alt.Tooltip("share:Q", format=".0%"), alt.Tooltip("answered:Q", title="answered")],
+        )
+        .properties(height=alt.Step(22 if big else 16))
+    )
+
+
+def answer_distribution(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("section:N", title=None, sort=None),
+            x=alt.X("count:Q", stack="normalize", title="Share of answers", axis=alt.Axis(format="%")),
+            color=alt.Color("answer:N", scale=VERDICT_COLOURS, title="Answer"),
+            tooltip=["section:N", "answer:N", "count:Q"],
+        )
+        .properties(height=alt.Step(40 if big else 28))
+    )
+
+
+def actions_by_month(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows).melt(id_vars="month", value_vars=["raised", "closed"], var_name="Actions", value_name="count")
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title="Month"),
+            xOffset="Actions:N",
+            y=alt.Y("count:Q", title="Actions"),
+            color=alt.Color("Actions:N", scale=alt.Scale(domain=["raised", "closed"], range=["#E69F00", "#0072B2"])),
+            tooltip=["month:O", "Actions:N", "count:Q"],
+        )
+        .properties(height=420 if big else 280)
+    )
+
+
+def themes_by_month(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("month:O", title="Month"),
+            y=alt.Y("count:Q", title="Times tagged"),
+            color=alt.Color("theme:N", title="Learning theme", scale=alt.Scale(scheme="tableau10")),
+            tooltip=["month:O", "theme:N", "count:Q"],
+        )
+        .properties(height=420 if big else 280)
+    )
+
+
+def domain_profile(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows)
+    frame["low"] = (frame["mean"] - frame["spread"]).clip(lower=1)
+    frame["high"] = (frame["mean"] + frame["spread"]).clip(upper=4)
+    base = alt.Chart(frame).encode(y=alt.Y("domain:N", sort=None, title=None, axis=alt.Axis(labelLimit=320, labelFontSize=14 if big else 11)))
+    spread = base.mark_rule(color=OBSERVER_COLOUR, strokeWidth=4, opacity=0.5).encode(x=alt.X("low:Q", scale=SCALE, title="Rating (1 to 4): dot is the average, line the usual spread", axis=alt.Axis(values=[1, 2, 3, 4], format="d")), x2="high:Q")
+    dots = base.mark_point(filled=True, size=140 if big else 90, color=OBSERVER_COLOUR).encode(x="mean:Q", tooltip=["domain:N", alt.Tooltip("mean:Q", format=".2f"), "ratings:Q"])
+    return (spread + dots).properties(height=alt.Step(34 if big else 26))
+
+
+def self_vs_observer_team(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("domain:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
+            yOffset="who:N",
+            x=alt.X("average:Q", scale=alt.Scale(domain=[0, 4]), title="Average rating", axis=alt.Axis(values=[0, 1, 2, 3, 4], format="d")),
+            color=alt.Color("who:N", scale=alt.Scale(domain=["Self-rating", "Observer"], range=[SELF_COLOUR, OBSERVER_COLOUR]), title=None),
+            tooltip=["domain:N", "who:N", alt.Tooltip("average:Q", format=".2f"), "pairs:Q"],
+        )
+        .properties(height=alt.Step(16 if big else 12))
+    )
+
+
+def share_bar(label: str, share: float | None, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame([{"what": label, "share": share or 0.0}])
+    bar = alt.Chart(frame).mark_bar(color=OBSERVER_COLOUR).encode(
+        x=alt.X("share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title=None), y=alt.Y("what:N", title=None)
+    )
+    text = bar.mark_text(align="left", dx=6, fontSize=22 if big else 14).encode(text=alt.Text("share:Q", format=".0%"))
+    return (bar + text).properties(height=90 if big else 60)
+
+
+def feelings_bar(rows, big: bool = False) -> alt.Chart:
+    frame = pd.DataFrame(rows)
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#56B4E9")
+        .encode(y=alt.Y("feeling:N", sort="-x", title=None), x=alt.X("count:Q", title="Times named"), tooltip=["feeling:N", "count:Q"])
+        .properties(height=alt.Step(30 if big else 22))
+    )
+
+
+def to_png(chart: alt.Chart) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(chart.to_json(), scale=2)
+
+
+def to_svg(chart: alt.Chart) -> str:
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(chart.to_json())

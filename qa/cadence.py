@@ -76,7 +76,7 @@ def set_weeks(actor: Actor, key: str, due_from: int, overdue_after: int) -> None
         trail.record(session, actor, "changed", "setting", f"supervision_weeks:{key}", f"{due_from}-{overdue_after} weeks")
 
 
-def _rows(session, people, today: date) -> list[CadenceRow]:
+def cadence_rows(session, people, today: date) -> list[CadenceRow]:
     ids = [u.id for u, _t in people]
     if not ids:
         return []
@@ -99,15 +99,15 @@ def _rows(session, people, today: date) -> list[CadenceRow]:
     return sorted(rows, key=lambda r: (order[r.status], r.name))
 
 
-def _practitioners(query):
+def practitioners_query(query):
     return query.join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER)).where(User.is_active)
 
 
 def cadence_for_supervisor(actor: Actor, today: date | None = None) -> list[CadenceRow]:
     today = today or date.today()
     with session_scope() as session:
-        people = session.exec(_practitioners(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(User.supervisor_id == actor.id)).all()
-        return _rows(session, people, today)
+        people = session.exec(practitioners_query(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(User.supervisor_id == actor.id)).all()
+        return cadence_rows(session, people, today)
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ def cadence_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> lis
     require(actor, Action.VIEW_CALIBRATION, PduScope(pdu_id))
     today = today or date.today()
     with session_scope() as session:
-        people = session.exec(_practitioners(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)).all()
-        rows = _rows(session, people, today)
+        people = session.exec(practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)).all()
+        rows = cadence_rows(session, people, today)
     teams: dict[str, list[CadenceRow]] = {}
     for row in rows:
         teams.setdefault(row.team_name, []).append(row)

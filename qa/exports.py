@@ -517,3 +517,25 @@ def text_document_pdf(title: str, subtitle: str, blocks: Sequence[tuple[str, str
         pdf.multi_cell(width, 5, pdf.clean(text or NONE_RECORDED))
         pdf.ln(2)
     return bytes(pdf.output())
+
+
+def meeting_pack_pdf(title: str, scope_line: str, charts: Sequence[tuple[str, bytes]], footer_text: str) -> bytes:
+    """One chart per page (A4 landscape), each under its heading, after a dated scope header."""
+    import io
+
+    pdf = _SheetPdf(footer_text, unicode_font=DEJAVU_SANS.is_file())
+    pdf.set_auto_page_break(auto=False)
+    for heading, png in charts:
+        pdf.add_page(orientation="landscape")
+        width = pdf.w - pdf.l_margin - pdf.r_margin
+        pdf.set_font(pdf.sheet_font, "", 9)
+        pdf.multi_cell(width, 5, pdf.clean(f"{title} · {scope_line}"))
+        pdf.set_font(pdf.sheet_font, "B", 15)
+        pdf.multi_cell(width, 8, pdf.clean(heading))
+        top = pdf.get_y() + 2
+        pdf.image(io.BytesIO(png), x=pdf.l_margin, y=top, w=width, h=pdf.h - top - 22, keep_aspect_ratio=True)
+    if not charts:
+        pdf.add_page()
+        pdf.set_font(pdf.sheet_font, "", 12)
+        pdf.multi_cell(0, 6, pdf.clean(f"{title} · {scope_line}: no charts were chosen."))
+    return bytes(pdf.output())

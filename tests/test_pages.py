@@ -10,6 +10,7 @@ from qa.settings import DEMO_FLAG, set_flag
 from tests.conftest import menu_pages, sign_in
 from tests.factories import PASSWORD
 
+DASHBOARDS = {"pages/dashboard.py", "pages/meeting.py"}
 ADMIN_PAGES = {
     "pages/admin_home.py",
     "pages/admin_users.py",
@@ -20,7 +21,7 @@ ADMIN_PAGES = {
     "pages/admin_settings.py",
     "pages/admin_support.py",
     "pages/admin_trail.py",
-}
+} | DASHBOARDS
 EVERYONE = {"pages/account.py"}
 STAFF = EVERYONE | {
     "pages/audit_my.py", "pages/audit.py", "pages/obs_observing.py", "pages/obs_plan.py", "pages/observation.py",
@@ -28,7 +29,7 @@ STAFF = EVERYONE | {
     "pages/supervision_mine.py", "pages/supervision_record.py",
 }
 PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py", "pages/obs_mine.py"}
-SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py", "pages/obs_team.py", "pages/supervision_team.py"}
+SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py", "pages/obs_team.py", "pages/supervision_team.py"} | DASHBOARDS
 QA_PAGES = {
     "pages/home_qa.py",
     "pages/qa_events.py",
@@ -39,7 +40,7 @@ QA_PAGES = {
     "pages/qa_themes.py",
     "pages/obs_pdu.py",
     "pages/qa_cadence.py",
-}
+} | DASHBOARDS
 
 
 def titles(at):

@@ -1,0 +1,68 @@
+"""Team dashboards: audit quality, observations, supervision, the LEARN rota and wellbeing."""
+
+import streamlit as st
+
+from pages import _charts as charts
+from pages._dashboard import AUDIT_CHARTS, OBSERVATION_CHARTS, figures, filter_controls, show_chart
+from pages._ui import current_actor, plain
+from qa import dashboards
+
+actor = current_actor()
+pdus, teams, scope = dashboards.scope_options(actor)
+st.title(f"Dashboards: {plain(scope)}")
+st.caption("Figures about practice, never a league table of people. Wellbeing is kept apart from everything else.")
+filters = filter_controls(actor, pdus, teams)
+st.page_link("pages/meeting.py", label="Open meeting mode", icon="📽️", query_params=st.query_params.to_dict())
+version = dashboards.data_version()
+
+audit_tab, obs_tab, sup_tab, wellbeing_tab = st.tabs(["Audit quality", "Observations", "Supervision and rota", "Wellbeing"])
+
+with audit_tab:
+    quality = figures("audit", actor, filters, version)
+    cols = st.columns(4)
+    cols[0].metric("Audits in view", quality.audits)
+    cols[1].metric("Overdue actions", quality.overdue_actions)
+    cols[2].metric("Urgent concerns", quality.urgent_raised, help="Raised during audits in this view")
+    cols[3].metric(
+        "Median time to acknowledge",
+        f"{quality.median_hours_to_acknowledge:.0f} h" if quality.median_hours_to_acknowledge is not None else "-",
+        help=f"{quality.urgent_acknowledged} of {quality.urgent_raised} acknowledged",
+    )
+    for spec in AUDIT_CHARTS:
+        st.subheader(spec.title)
+        show_chart(spec, spec.rows(quality), scope)
+    if quality.teams:
+        st.subheader("Teams compared: share of sections judged sufficient")
+        st.dataframe(quality.teams, hide_index=True, width="stretch", column_config={"share": st.column_config.NumberColumn("Sufficient", format="percent")})
+
+with obs_tab:
+    summary = figures("observation", actor, filters, version)
+    cols = st.columns(3)
+    cols[0].metric("Observations in view", summary.observations)
+    cols[1].metric("Practitioners observed in the last 12 months", summary.observed, help=f"of {summary.practitioners}")
+    cols[2].metric("Coverage", f"{summary.coverage:.0%}" if summary.coverage is not None else "-")
+    for spec in OBSERVATION_CHARTS:
+        st.subheader(spec.title)
+        show_chart(spec, spec.rows(summary), scope)
+
+with sup_tab:
+    supervision = figures("supervision", actor, filters, version)
+    rota = figures("rota", actor, filters, version)
+    st.subheader("Supervised within their target interval")
+    st.altair_chart(charts.share_bar("Practitioners", supervision.share), width="stretch")
+    st.caption(f"{supervision.within_target} of {supervision.practitioners} practitioners. {supervision.items_discussed} agenda items discussed in this period.")
+    st.subheader("LEARN rota: at least 2 audit events in the last 12 months")
+    st.altair_chart(charts.share_bar("Staff", rota.share), width="stretch")
+    st.caption(f"{rota.at_target} of {rota.staff} staff.")
+
+with wellbeing_tab:
+    st.caption("Debrief totals for the whole group only, shown when at least 5 people took part. Never broken down by person, never beside performance figures.")
+    wellbeing = figures("wellbeing", actor, filters, version)
+    if not wellbeing.shown:
+        st.info("Not enough responses to show.")
+    else:
+        cols = st.columns(3)
+        cols[0].metric("People", wellbeing.people)
+        cols[1].metric("Debriefs", wellbeing.debriefs)
+        cols[2].metric("Average intensity", f"{wellbeing.mean_intensity:.1f} of 10")
+        st.altair_chart(charts.feelings_bar(wellbeing.top_feelings), width="stretch")

@@ -1,0 +1,65 @@
+"""The dashboard and meeting screens through AppTest."""
+
+from datetime import date
+
+import pytest
+
+from tests.test_dashboards import audits  # noqa: F401  (fixture)
+from tests.test_pages import texts, titles
+from tests.test_pages_learn import signed_in
+
+WINDOW = {"from": "2026-01-01", "to": "2026-11-30"}
+
+
+@pytest.mark.parametrize("email, title", [("spo@example.org", "Dashboards: Team A"), ("qa@example.org", "Dashboards: North PDU"), ("admin@example.org", "Dashboards: all PDUs")])
+def test_each_dashboard_renders_its_scope(app, org, audits, email, title):  # noqa: F811
+    at = signed_in(app, email, "pages/dashboard.py", **WINDOW)
+    assert not at.exception
+    assert titles(at) == [title]
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_filters_are_written_to_the_address(app, org, audits):  # noqa: F811
+    at = signed_in(app, "spo@example.org", "pages/dashboard.py", **WINDOW)
+    at.selectbox[0].set_value("Licence").run()
+    assert at.query_params["order"] in ("Licence", ["Licence"])
+    metric = next(m for m in at.metric if m.label == "Audits in view")
+    assert metric.value == "2"
+
+
+def test_an_address_with_filters_opens_that_view(app, org, audits):  # noqa: F811
+    at = signed_in(app, "spo@example.org", "pages/dashboard.py", **WINDOW, rosh="high")
+    assert next(m for m in at.metric if m.label == "Audits in view").value == "1"
+
+
+def test_wellbeing_says_not_enough_responses_below_five(app, org, audits):  # noqa: F811
+    at = signed_in(app, "spo@example.org", "pages/dashboard.py", **WINDOW)
+    assert "Not enough responses to show." in texts(at)
+
+
+def test_a_practitioner_has_no_dashboard(app, org):
+    at = signed_in(app, "pat@example.org", "pages/home_practitioner.py")
+    with pytest.raises(ValueError):
+        at.switch_page("pages/dashboard.py")
+
+
+def test_meeting_mode_leaves_out_anything_with_fewer_than_five_behind_it(app, org, audits):  # noqa: F811
+    at = signed_in(app, "qa@example.org", "pages/meeting.py", **WINDOW)
+    assert not at.exception
+    assert "There are no charts with enough behind them to show for this view." in texts(at)
+
+
+def test_meeting_mode_shows_one_chart_at_a_time_in_large_type(app, org):
+    from tests.factories import make_case
+    from tests.test_dashboards import audit
+
+    for i in range(6):
+        case_id = make_case(f"M{i}", org.practitioner_id, org.team_a_id, org.north_pdu_id)
+        audit(org, case_id, {"Assessment": "Sufficient" if i % 2 else "Insufficient"}, {f"q{j}": "yes" for j in range(1)} | {"a_harm_analysed": "yes"})
+    at = signed_in(app, "qa@example.org", "pages/meeting.py", **WINDOW)
+    assert not at.exception
+    first = at.markdown[0].value
+    assert first.startswith("# ") and "chart 1 of" in at.markdown[1].value
+    assert "Quinn" not in " ".join(m.value for m in at.markdown) and "Pat" not in " ".join(m.value for m in at.markdown)
+    [b for b in at.button if "Next" in b.label][0].click().run()
+    assert at.markdown[0].value != first
