@@ -159,3 +159,30 @@ def test_chart_exports_read_back(org, audits):
     assert png.startswith(b"\x89PNG") and svg.lstrip().startswith("<svg")
     pack = meeting_pack_pdf("Pack", "North PDU", [("One", png), ("Two", png), ("Three", png)], "footer")
     assert len(PdfReader(io.BytesIO(pack)).pages) == 3
+
+
+def test_observation_figures(org):
+    from tests.test_observations import DOMAINS, RECORD, plan
+    from qa import observations
+
+    for rating, when in ((2, 10), (4, 5)):
+        obs_id = plan(org, on=date.today() - timedelta(days=when))
+        observations.save_record(org.actor(org.spo_id), obs_id, RECORD | {"observed_on": date.today() - timedelta(days=when)}, [{"domain_key": k, "rating": rating} for k in DOMAINS], None)
+        observations.share(org.actor(org.spo_id), obs_id)
+    window = Filters(date.today() - timedelta(days=30), date.today())
+    summary = dashboards.observation_summary(org.actor(org.spo_id), window)
+    relationship = next(d for d in summary.domains if d["domain"].lower().startswith("relationship"))
+    assert (relationship["mean"], relationship["spread"], relationship["ratings"]) == (3.0, 1.0, 2)
+    assert (summary.practitioners, summary.observed) == (2, 1)
+    assert summary.coverage == 0.5
+
+
+def test_supervision_and_rota_figures(org):
+    from tests.test_supervision import record
+
+    record(org, held_on=date.today() - timedelta(days=7))
+    window = Filters(date.today() - timedelta(days=30), date.today())
+    supervision = dashboards.supervision_summary(org.actor(org.spo_id), window)
+    assert (supervision.practitioners, supervision.within_target) == (2, 1)
+    rota = dashboards.rota_summary(org.actor(org.qa_lead_id), window)
+    assert rota.staff == 5 and rota.at_target == 0
