@@ -1,0 +1,220 @@
+"""Dashboard benchmark: medians over repeated runs, on whatever database it is pointed at.
+
+    PQP_ENCRYPTION_KEYS=... python -m bench.dashboard_benchmark --database-url URL [--runs 5]
+
+It prints, for each dashboard:
+1. the portal's own computation (qa/dashboards.py) against hand-written SQL
+   aggregates of the same figures on the same database (target: within 1.5x);
+2. the same against loading the tables into pandas and grouping there
+   (target: at least 10x faster);
+then 3. the server-side script time of the dashboard page under AppTest
+(target: under 1 s on SQLite at region scale) and 4. the peak RSS of this
+process (target: under 400 MB). Figures are measured, never asserted: these
+machines are noisy, so read medians and ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from db import engine as db_engine  # noqa: E402
+from qa import dashboards  # noqa: E402
+from qa.actor import Actor  # noqa: E402
+from qa.dashboard_filters import Filters  # noqa: E402
+
+# Hand-written SQL for the same figures the portal computes. {month} is the dialect's month expression.
+AUDIT_SQL = [
+    """SELECT {month} AS m, r.section_title, SUM(CASE WHEN r.verdict = 'Sufficient' THEN 1 ELSE 0 END), COUNT(*)
+       FROM audit_section_result r JOIN case_audit a ON a.id = r.audit_id JOIN audit_event e ON e.id = a.event_id
+       WHERE a.moderates_id IS NULL AND a.status IN ('feedback sent','discussed in supervision','actions closed','submitted')
+         AND e.event_date BETWEEN :f AND :t AND r.verdict IN ('Sufficient','Partly sufficient','Insufficient')
+       GROUP BY m, r.section_title""",
+    """SELECT x.question_key, x.answer, COUNT(*) FROM audit_answer x JOIN case_audit a ON a.id = x.audit_id
+       JOIN audit_event e ON e.id = a.event_id
+       WHERE a.moderates_id IS NULL AND a.status IN ('feedback sent','discussed in supervision','actions closed','submitted')
+         AND e.event_date BETWEEN :f AND :t GROUP BY x.question_key, x.answer""",
+    """SELECT COUNT(*) FROM audit_action c JOIN case_audit a ON a.id = c.audit_id JOIN audit_event e ON e.id = a.event_id
+       WHERE e.event_date BETWEEN :f AND :t AND c.status = 'open' AND c.due_date < :today""",
+    """SELECT {cmonth}, COUNT(*) FROM audit_action c JOIN case_audit a ON a.id = c.audit_id JOIN audit_event e ON e.id = a.event_id
+       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t GROUP BY 1""",
+    """SELECT {closedmonth}, COUNT(*) FROM audit_action c JOIN case_audit a ON a.id = c.audit_id JOIN audit_event e ON e.id = a.event_id
+       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t AND c.closed_at IS NOT NULL GROUP BY 1""",
+    """SELECT {month}, COUNT(*) FROM feedback_sheet s JOIN case_audit a ON a.id = s.audit_id JOIN audit_event e ON e.id = a.event_id
+       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t AND s.concerns <> '' GROUP BY 1""",
+    """SELECT u.raised_at, u.acknowledged_at FROM urgent_concern u JOIN case_audit a ON a.id = u.audit_id JOIN audit_event e ON e.id = a.event_id
+       WHERE e.event_date BETWEEN :f AND :t""",
+    """SELECT {month}, t.name, COUNT(*) FROM feedback_theme f JOIN learning_theme t ON t.id = f.theme_id JOIN case_audit a ON a.id = f.audit_id
+       JOIN audit_event e ON e.id = a.event_id WHERE e.event_date BETWEEN :f AND :t GROUP BY 1, t.name""",
+    """SELECT tm.name, COUNT(DISTINCT a.id), SUM(CASE WHEN r.verdict = 'Sufficient' THEN 1 ELSE 0 END), COUNT(*)
+       FROM audit_section_result r JOIN case_audit a ON a.id = r.audit_id JOIN audit_event e ON e.id = a.event_id
+       JOIN probation_case c ON c.id = a.case_id JOIN team tm ON tm.id = c.team_id
+       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t AND r.verdict IN ('Sufficient','Partly sufficient','Insufficient')
+       GROUP BY tm.name""",
+]
+OBSERVATION_SQL = [
+    """SELECT r.domain_key, AVG(r.rating), AVG(r.rating * r.rating), COUNT(*) FROM observation_rating r
+       JOIN observation o ON o.id = r.observation_id
+       WHERE o.status IN ('shared with the practitioner','acknowledged') AND o.calibration_of_id IS NULL
+         AND o.observed_on BETWEEN :f AND :t AND r.rating IS NOT NULL GROUP BY r.domain_key""",
+    """SELECT COUNT(*) FROM "user" u JOIN userrole ur ON ur.user_id = u.id AND ur.role = 'practitioner' WHERE u.is_active""",
+    """SELECT COUNT(DISTINCT o.practitioner_id) FROM observation o WHERE o.status IN ('shared with the practitioner','acknowledged') AND o.observed_on > :yearago""",
+    """SELECT s.domain_key, AVG(s.rating), AVG(r.rating), COUNT(*) FROM self_rating s
+       JOIN observation_rating r ON r.observation_id = s.observation_id AND r.domain_key = s.domain_key
+       JOIN observation o ON o.id = s.observation_id
+       WHERE o.observed_on BETWEEN :f AND :t AND s.rating IS NOT NULL AND r.rating IS NOT NULL GROUP BY s.domain_key""",
+]
+WELLBEING_SQL = [
+    """SELECT COUNT(DISTINCT d.author_id), COUNT(*), AVG(d.intensity) FROM debrief d WHERE d.created_at >= :fs AND d.created_at < :ts""",
+    """SELECT f.feeling, COUNT(*) FROM debrief_feeling f JOIN debrief d ON d.id = f.debrief_id
+       WHERE d.created_at >= :fs AND d.created_at < :ts GROUP BY f.feeling ORDER BY COUNT(*) DESC LIMIT 8""",
+]
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def admin_actor() -> Actor:
+    from db.models import Grade, Role
+
+    return Actor(id=0, full_name="Benchmark", email="bench@example.org", grade=Grade.OTHER, roles=frozenset({Role.ADMIN}))
+
+
+def hand_sql(queries: list[str], filters: Filters):
+    engine = db_engine.get_engine()
+    sqlite = engine.dialect.name == "sqlite"
+
+    def month_of(column: str) -> str:
+        return f"strftime('%Y-%m', {column})" if sqlite else f"to_char({column}, 'YYYY-MM')"
+
+    params = {
+        "f": filters.date_from, "t": filters.date_to, "today": date.today(), "yearago": date.today() - timedelta(days=365),
+        "fs": f"{filters.date_from} 00:00:00", "ts": f"{filters.date_to + timedelta(days=1)} 00:00:00",
+    }
+
+    def run():
+        with engine.connect() as conn:
+            for sql in queries:
+                query = sql.format(month=month_of("e.event_date"), cmonth=month_of("c.created_at"), closedmonth=month_of("c.closed_at"))
+                conn.execute(text(query), params).all()
+
+    return run
+
+
+def pandas_way(tables: list[str], group):
+    engine = db_engine.get_engine()
+
+    def run():
+        frames = {name: pd.read_sql_table(name, engine) for name in tables}
+        group(frames)
+
+    return run
+
+
+def group_audits(frames):
+    a = frames["case_audit"].merge(frames["audit_event"], left_on="event_id", right_on="id", suffixes=("", "_e"))
+    r = frames["audit_section_result"].merge(a, left_on="audit_id", right_on="id")
+    r["month"] = pd.to_datetime(r["event_date"]).dt.strftime("%Y-%m")
+    r.groupby(["month", "section_title"])["verdict"].value_counts()
+    frames["audit_answer"].merge(a, left_on="audit_id", right_on="id").groupby(["question_key", "answer"]).size()
+
+
+def group_observations(frames):
+    o = frames["observation_rating"].merge(frames["observation"], left_on="observation_id", right_on="id")
+    o.groupby("domain_key")["rating"].agg(["mean", "std", "count"])
+
+
+def group_wellbeing(frames):
+    d = frames["debrief"][["id", "author_id", "intensity", "created_at"]]
+    d.agg({"author_id": "nunique", "intensity": "mean"})
+    frames["debrief_feeling"].merge(d, left_on="debrief_id", right_on="id").groupby("feeling").size()
+
+
+def page_time(runs: int) -> float | None:
+    """Server-side script time of the dashboard page under AppTest, signed in as an administrator."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    from db.engine import session_scope
+    from db.models import Role, User, UserRole
+    from sqlmodel import select
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):  # see tests/conftest.py: AppTest and the pages/ folder
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+    with session_scope() as session:
+        admin = session.exec(select(User.id).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.ADMIN)).first()
+    if admin is None:
+        return None
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["user_id"] = admin
+    at.run()
+    at.switch_page("pages/dashboard.py").run()  # warm: migrations checked, caches empty per run below
+    times = []
+    for _ in range(runs):
+        from pages._dashboard import figures
+
+        figures.clear()  # measure the computation, not the cache
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pandas-runs", type=int, default=3)
+    args = parser.parse_args()
+    db_engine.configure(args.database_url)
+    import os
+
+    os.environ[db_engine.ENV_VAR] = args.database_url  # the AppTest run of app.py reads it
+    filters = Filters(date(2021, 11, 1), date(2026, 10, 31))
+    actor = admin_actor()
+    print(f"Database: {db_engine.get_engine().dialect.name}; filters {filters.date_from} to {filters.date_to}; median of {args.runs} runs")
+    rows = [
+        ("Audit quality", lambda: dashboards.audit_quality(actor, filters), AUDIT_SQL, ["case_audit", "audit_event", "audit_section_result", "audit_answer"], group_audits),
+        ("Observations", lambda: dashboards.observation_summary(actor, filters), OBSERVATION_SQL, ["observation", "observation_rating"], group_observations),
+        ("Wellbeing", lambda: dashboards.wellbeing_summary(actor, filters), WELLBEING_SQL, ["debrief", "debrief_feeling"], group_wellbeing),
+    ]
+    measured = []
+    for name, portal, sql, tables, group in rows:
+        measured.append((name, median_time(portal, args.runs), median_time(hand_sql(sql, filters), args.runs), tables, group))
+    page = page_time(args.runs)
+    # Peak memory of the portal's own work, taken before pandas loads whole tables for comparison.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'Dashboard':<15} {'portal s':>9} {'hand SQL s':>11} {'ratio':>6} {'pandas s':>9} {'speed-up':>9}")
+    for name, ours, hand, tables, group in measured:
+        frames = median_time(pandas_way(tables, group), args.pandas_runs)
+        print(f"{name:<15} {ours:9.3f} {hand:11.3f} {ours / hand:6.2f} {frames:9.3f} {frames / ours:8.1f}x")
+    print(f"Dashboard page script time under AppTest (median): {page:.3f} s" if page is not None else "No administrator in this database: page time skipped.")
+    print(f"Peak RSS of the portal's work (before the pandas comparison): {peak_mb:.0f} MB")
+    print(f"Peak RSS including the pandas comparison: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
