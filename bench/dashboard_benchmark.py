@@ -94,7 +94,9 @@ def median_time(fn, runs: int) -> float:
 def admin_actor() -> Actor:
     from db.models import Grade, Role
 
-    return Actor(id=0, full_name="Benchmark", email="bench@example.org", grade=Grade.OTHER, roles=frozenset({Role.ADMIN}))
+    return Actor(
+        id=0, full_name="Benchmark", email="bench@example.org", grade=Grade.OTHER, roles=frozenset({Role.ADMIN})
+    )
 
 
 def hand_sql(queries: list[str], filters: Filters):
@@ -105,14 +107,20 @@ def hand_sql(queries: list[str], filters: Filters):
         return f"strftime('%Y-%m', {column})" if sqlite else f"to_char({column}, 'YYYY-MM')"
 
     params = {
-        "f": filters.date_from, "t": filters.date_to, "today": date.today(), "yearago": date.today() - timedelta(days=365),
-        "fs": f"{filters.date_from} 00:00:00", "ts": f"{filters.date_to + timedelta(days=1)} 00:00:00",
+        "f": filters.date_from,
+        "t": filters.date_to,
+        "today": date.today(),
+        "yearago": date.today() - timedelta(days=365),
+        "fs": f"{filters.date_from} 00:00:00",
+        "ts": f"{filters.date_to + timedelta(days=1)} 00:00:00",
     }
 
     def run():
         with engine.connect() as conn:
             for sql in queries:
-                query = sql.format(month=month_of("e.event_date"), cmonth=month_of("c.created_at"), closedmonth=month_of("c.closed_at"))
+                query = sql.format(
+                    month=month_of("e.event_date"), cmonth=month_of("c.created_at"), closedmonth=month_of("c.closed_at")
+                )
                 conn.execute(text(query), params).all()
 
     return run
@@ -128,23 +136,51 @@ def pandas_way(tables: list[str], group):
     return run
 
 
+def _month(series) -> pd.Series:
+    return pd.to_datetime(series, utc=True, errors="coerce").dt.strftime("%Y-%m")
+
+
 def group_audits(frames):
-    a = frames["case_audit"].merge(frames["audit_event"], left_on="event_id", right_on="id", suffixes=("", "_e"))
-    r = frames["audit_section_result"].merge(a, left_on="audit_id", right_on="id")
-    r["month"] = pd.to_datetime(r["event_date"]).dt.strftime("%Y-%m")
-    r.groupby(["month", "section_title"])["verdict"].value_counts()
-    frames["audit_answer"].merge(a, left_on="audit_id", right_on="id").groupby(["question_key", "answer"]).size()
+    """The same figures as the portal's audit dashboard, worked out in pandas."""
+    a = frames["case_audit"]
+    a = a[a["moderates_id"].isna()].merge(frames["audit_event"][["id", "event_date"]].rename(columns={"id": "event_id"}), on="event_id")
+    a = a.merge(frames["probation_case"][["id", "team_id"]].rename(columns={"id": "case_id"}), on="case_id")
+    a["month"] = _month(a["event_date"])
+    r = frames["audit_section_result"].merge(a[["id", "month", "team_id"]], left_on="audit_id", right_on="id")
+    judged = r[r["verdict"] != "Not applicable"]
+    judged.groupby(["month", "section_title"])["verdict"].apply(lambda v: (v == "Sufficient").mean())
+    judged.merge(frames["team"][["id", "name"]], left_on="team_id", right_on="id").groupby("name")["verdict"].apply(lambda v: (v == "Sufficient").mean())
+    answers = frames["audit_answer"].merge(a[["id"]], left_on="audit_id", right_on="id")
+    answers.groupby(["question_key", "answer"]).size()
+    actions = frames["audit_action"].merge(a[["id"]], left_on="audit_id", right_on="id")
+    actions.groupby(_month(actions["created_at"])).size()
+    actions.groupby(_month(actions["closed_at"])).size()
+    sheets = frames["feedback_sheet"].merge(a[["id", "month"]], left_on="audit_id", right_on="id")
+    sheets[sheets["concerns"] != ""].groupby("month").size()
+    urgent = frames["urgent_concern"].merge(a[["id"]], left_on="audit_id", right_on="id")
+    (pd.to_datetime(urgent["acknowledged_at"], utc=True) - pd.to_datetime(urgent["raised_at"], utc=True)).median()
+    themes = frames["feedback_theme"].merge(a[["id", "month"]], left_on="audit_id", right_on="id")
+    themes.merge(frames["learning_theme"], left_on="theme_id", right_on="id").groupby(["month", "name"]).size()
 
 
 def group_observations(frames):
-    o = frames["observation_rating"].merge(frames["observation"], left_on="observation_id", right_on="id")
-    o.groupby("domain_key")["rating"].agg(["mean", "std", "count"])
+    o = frames["observation"]
+    o = o[o["calibration_of_id"].isna()]
+    ratings = frames["observation_rating"].merge(o[["id", "practitioner_id"]], left_on="observation_id", right_on="id")
+    ratings.groupby("domain_key")["rating"].agg(["mean", "std", "count"])
+    ratings.groupby("domain_key")["practitioner_id"].nunique()
+    roles = frames["userrole"]
+    practitioners = frames["user"].merge(roles[roles["role"] == "practitioner"], left_on="id", right_on="user_id")
+    len(practitioners[practitioners["is_active"].astype(bool)])
+    o["practitioner_id"].nunique()
+    own = frames["self_rating"].merge(frames["observation_rating"], on=["observation_id", "domain_key"], suffixes=("_self", "_obs"))
+    own.groupby("domain_key")[["rating_self", "rating_obs"]].mean()
 
 
 def group_wellbeing(frames):
     d = frames["debrief"][["id", "author_id", "intensity", "created_at"]]
     d.agg({"author_id": "nunique", "intensity": "mean"})
-    frames["debrief_feeling"].merge(d, left_on="debrief_id", right_on="id").groupby("feeling").size()
+    frames["debrief_feeling"].merge(d, left_on="debrief_id", right_on="id").groupby("feeling").size().nlargest(8)
 
 
 def page_time(runs: int) -> float | None:
@@ -164,7 +200,9 @@ def page_time(runs: int) -> float | None:
 
     PagesManager.__init__ = init
     with session_scope() as session:
-        admin = session.exec(select(User.id).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.ADMIN)).first()
+        admin = session.exec(
+            select(User.id).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.ADMIN)
+        ).first()
     if admin is None:
         return None
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -194,15 +232,38 @@ def main() -> int:
     os.environ[db_engine.ENV_VAR] = args.database_url  # the AppTest run of app.py reads it
     filters = Filters(date(2021, 11, 1), date(2026, 10, 31))
     actor = admin_actor()
-    print(f"Database: {db_engine.get_engine().dialect.name}; filters {filters.date_from} to {filters.date_to}; median of {args.runs} runs")
+    print(
+        f"Database: {db_engine.get_engine().dialect.name}; filters {filters.date_from} to {filters.date_to}; median of {args.runs} runs"
+    )
     rows = [
-        ("Audit quality", lambda: dashboards.audit_quality(actor, filters), AUDIT_SQL, ["case_audit", "audit_event", "audit_section_result", "audit_answer"], group_audits),
-        ("Observations", lambda: dashboards.observation_summary(actor, filters), OBSERVATION_SQL, ["observation", "observation_rating"], group_observations),
-        ("Wellbeing", lambda: dashboards.wellbeing_summary(actor, filters), WELLBEING_SQL, ["debrief", "debrief_feeling"], group_wellbeing),
+        (
+            "Audit quality",
+            lambda: dashboards.audit_quality(actor, filters),
+            AUDIT_SQL,
+            ["case_audit", "audit_event", "probation_case", "team", "audit_section_result", "audit_answer", "audit_action",
+             "feedback_sheet", "urgent_concern", "feedback_theme", "learning_theme"],
+            group_audits,
+        ),
+        (
+            "Observations",
+            lambda: dashboards.observation_summary(actor, filters),
+            OBSERVATION_SQL,
+            ["observation", "observation_rating", "self_rating", "user", "userrole"],
+            group_observations,
+        ),
+        (
+            "Wellbeing",
+            lambda: dashboards.wellbeing_summary(actor, filters),
+            WELLBEING_SQL,
+            ["debrief", "debrief_feeling"],
+            group_wellbeing,
+        ),
     ]
     measured = []
     for name, portal, sql, tables, group in rows:
-        measured.append((name, median_time(portal, args.runs), median_time(hand_sql(sql, filters), args.runs), tables, group))
+        measured.append(
+            (name, median_time(portal, args.runs), median_time(hand_sql(sql, filters), args.runs), tables, group)
+        )
     page = page_time(args.runs)
     # Peak memory of the portal's own work, taken before pandas loads whole tables for comparison.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -210,9 +271,15 @@ def main() -> int:
     for name, ours, hand, tables, group in measured:
         frames = median_time(pandas_way(tables, group), args.pandas_runs)
         print(f"{name:<15} {ours:9.3f} {hand:11.3f} {ours / hand:6.2f} {frames:9.3f} {frames / ours:8.1f}x")
-    print(f"Dashboard page script time under AppTest (median): {page:.3f} s" if page is not None else "No administrator in this database: page time skipped.")
+    print(
+        f"Dashboard page script time under AppTest (median): {page:.3f} s"
+        if page is not None
+        else "No administrator in this database: page time skipped."
+    )
     print(f"Peak RSS of the portal's work (before the pandas comparison): {peak_mb:.0f} MB")
-    print(f"Peak RSS including the pandas comparison: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"Peak RSS including the pandas comparison: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     return 0
 
 

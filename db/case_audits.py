@@ -179,6 +179,7 @@ class CaseAudit(SQLModel, table=True):
 
 class AuditAnswer(SQLModel, table=True):
     __tablename__ = "audit_answer"
+    __table_args__ = (sa.Index("ix_audit_answer_cover", "audit_id", "question_key", "answer"),)
     audit_id: int = Field(foreign_key="case_audit.id", primary_key=True)
     question_key: str = Field(max_length=60, primary_key=True)
     answer: Answer | None = Field(default=None, sa_type=sa.String(20))
@@ -297,6 +298,7 @@ class AuditSectionResult(SQLModel, table=True):
     """A submitted audit's judgement per section, stored so dashboards can count in SQL."""
 
     __tablename__ = "audit_section_result"
+    __table_args__ = (sa.Index("ix_audit_section_result_cover", "audit_id", "verdict", "section_title"),)
     audit_id: int = Field(foreign_key="case_audit.id", primary_key=True)
     section_key: str = Field(max_length=60, primary_key=True)
     section_title: str = Field(max_length=200)

@@ -143,7 +143,10 @@ class RatingInput(SQLModel):
 
 class ObservationRating(SQLModel, table=True):
     __tablename__ = "observation_rating"
-    __table_args__ = (sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 4)", name="ck_observation_rating_scale"),)
+    __table_args__ = (
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 4)", name="ck_observation_rating_scale"),
+        sa.Index("ix_observation_rating_cover", "observation_id", "domain_key", "rating"),
+    )
     observation_id: int = Field(foreign_key="observation.id", primary_key=True)
     domain_key: str = Field(max_length=60, primary_key=True)
     rating: int | None = Field(default=None, ge=RATING_MIN, le=RATING_MAX)

@@ -91,7 +91,10 @@ class Debrief(SQLModel, table=True):
     need: Need = Field(default=Need.NOTHING, sa_type=sa.String(30))
     # {"what_happened": ..., "what_helped": ..., "signs": [...]} as one encrypted JSON document.
     content: str = Field(default="{}", sa_type=EncryptedText)
-    __table_args__ = (sa.CheckConstraint("intensity >= 0 AND intensity <= 10", name="ck_debrief_intensity"),)
+    __table_args__ = (
+        sa.CheckConstraint("intensity >= 0 AND intensity <= 10", name="ck_debrief_intensity"),
+        sa.Index("ix_debrief_created_cover", "created_at", "author_id", "intensity"),
+    )
 
 
 class DebriefFeeling(SQLModel, table=True):

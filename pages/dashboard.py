@@ -15,9 +15,11 @@ filters = filter_controls(actor, pdus, teams)
 st.page_link("pages/meeting.py", label="Open meeting mode", icon="📽️", query_params=st.query_params.to_dict())
 version = dashboards.data_version()
 
-audit_tab, obs_tab, sup_tab, wellbeing_tab = st.tabs(["Audit quality", "Observations", "Supervision and rota", "Wellbeing"])
+AREAS = ["Audit quality", "Observations", "Supervision and rota", "Wellbeing"]
+# One area at a time: only the figures on screen are worked out.
+area = st.segmented_control("Show", AREAS, default=AREAS[0], key="area") or AREAS[0]
 
-with audit_tab:
+if area == "Audit quality":
     quality = figures("audit", actor, filters, version)
     cols = st.columns(4)
     cols[0].metric("Audits in view", quality.audits)
@@ -35,7 +37,7 @@ with audit_tab:
         st.subheader("Teams compared: share of sections judged sufficient")
         st.dataframe(quality.teams, hide_index=True, width="stretch", column_config={"share": st.column_config.NumberColumn("Sufficient", format="percent")})
 
-with obs_tab:
+if area == "Observations":
     summary = figures("observation", actor, filters, version)
     cols = st.columns(3)
     cols[0].metric("Observations in view", summary.observations)
@@ -45,7 +47,7 @@ with obs_tab:
         st.subheader(spec.title)
         show_chart(spec, spec.rows(summary), scope)
 
-with sup_tab:
+if area == "Supervision and rota":
     supervision = figures("supervision", actor, filters, version)
     rota = figures("rota", actor, filters, version)
     st.subheader("Supervised within their target interval")
@@ -55,7 +57,7 @@ with sup_tab:
     st.altair_chart(charts.share_bar("Staff", rota.share), width="stretch")
     st.caption(f"{rota.at_target} of {rota.staff} staff.")
 
-with wellbeing_tab:
+if area == "Wellbeing":
     st.caption("Debrief totals for the whole group only, shown when at least 5 people took part. Never broken down by person, never beside performance figures.")
     wellbeing = figures("wellbeing", actor, filters, version)
     if not wellbeing.shown:

@@ -15,13 +15,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import Grade, Role, Team, User, UserRole
+from db.models import Grade, Role, Setting, Team, User, UserRole
 from db.supervision import SessionParticipant, StaffProfile, SupervisionSession
 from qa import trail
 from qa.actor import Actor
 from qa.errors import ValidationFailed
 from qa.policy import Action, PduScope, require
-from qa.settings import get_flag, set_flag
+from qa.settings import set_flag
 
 DEFAULT_WEEKS = (4, 6)  # (due from, overdue after)
 NEW_STARTER_WEEKS = (3, 4)
@@ -52,17 +52,31 @@ def classify(last: date | None, weeks: tuple[int, int], today: date) -> tuple[da
     return due_from, overdue_after, "up to date"
 
 
+def _parse_weeks(raw: str | None, fallback: tuple[int, int]) -> tuple[int, int]:
+    try:
+        due, overdue = (int(x) for x in (raw or "").split(","))
+        return due, overdue
+    except ValueError:
+        return fallback
+
+
 def weeks_for(grade: str, new_starter: bool) -> tuple[int, int]:
-    key = "new_starter" if new_starter else str(grade)
     with session_scope() as session:
-        raw = get_flag(session, f"supervision_weeks:{key}")
-    if raw:
-        try:
-            due, overdue = (int(x) for x in raw.split(","))
-            return due, overdue
-        except ValueError:
-            pass
-    return NEW_STARTER_WEEKS if new_starter else DEFAULT_WEEKS
+        return _weeks_table(session)(grade, new_starter)
+
+
+def _weeks_table(session):
+    """Every configured interval, read once, as a lookup (not one query per person)."""
+    configured = {
+        s.key.split(":", 1)[1]: s.value
+        for s in session.exec(select(Setting).where(Setting.key.startswith("supervision_weeks:")))
+    }
+
+    def lookup(grade: str, new_starter: bool) -> tuple[int, int]:
+        key = "new_starter" if new_starter else str(grade)
+        return _parse_weeks(configured.get(key), NEW_STARTER_WEEKS if new_starter else DEFAULT_WEEKS)
+
+    return lookup
 
 
 def set_weeks(actor: Actor, key: str, due_from: int, overdue_after: int) -> None:
@@ -80,20 +94,25 @@ def cadence_rows(session, people, today: date) -> list[CadenceRow]:
     ids = [u.id for u, _t in people]
     if not ids:
         return []
-    last = dict(
-        session.exec(
+    # One grouped pass over all participation; a long IN list makes SQLite choose a poor plan.
+    wanted = set(ids)
+    last = {
+        pid: held
+        for pid, held in session.exec(
             select(SessionParticipant.practitioner_id, func.max(SupervisionSession.held_on))
             .join(SupervisionSession, SessionParticipant.session_id == SupervisionSession.id)
-            .where(SessionParticipant.practitioner_id.in_(ids), SupervisionSession.held_on <= today)
+            .where(SupervisionSession.held_on <= today)
             .group_by(SessionParticipant.practitioner_id)
         ).all()
-    )
+        if pid in wanted
+    }
     profiles = {p.user_id: p for p in session.exec(select(StaffProfile).where(StaffProfile.user_id.in_(ids)))}
+    weeks = _weeks_table(session)
     rows = []
     for user, team in people:
         profile = profiles.get(user.id)
         new = bool(profile and (profile.newly_qualified or (profile.started_on and (today - profile.started_on).days < NEW_STARTER_DAYS)))
-        due_from, overdue_after, status = classify(last.get(user.id), weeks_for(user.grade, new), today)
+        due_from, overdue_after, status = classify(last.get(user.id), weeks(user.grade, new), today)
         rows.append(CadenceRow(user.id, user.full_name, team.name if team else "", last.get(user.id), due_from, overdue_after, status, new))
     order = {"overdue": 0, "due": 1, "up to date": 2}
     return sorted(rows, key=lambda r: (order[r.status], r.name))

@@ -90,30 +90,39 @@ def _case_filters(f: Filters) -> list:
     return where
 
 
-def _audits(f: Filters):
-    """Submitted, non-moderation audits in range and scope, as a subquery of ids with their month."""
-    return (
-        select(CaseAudit.id.label("audit_id"), AuditEvent.event_date.label("event_date"), Case.team_id.label("team_id"))
-        .join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
-        .join(Case, CaseAudit.case_id == Case.id)
-        .where(
-            CaseAudit.moderates_id.is_(None),
-            CaseAudit.status.in_(SUBMITTED),
-            AuditEvent.event_date >= f.date_from,
-            AuditEvent.event_date <= f.date_to,
-            *_case_filters(f),
-        )
-        .subquery()
-    )
+def _audits(f: Filters, with_team: bool = False):
+    """Submitted, non-moderation audits in range and scope, as a subquery of ids with their date.
+
+    The case table is joined only when a filter (or the team comparison) needs it.
+    """
+    columns = [CaseAudit.id.label("audit_id"), AuditEvent.event_date.label("event_date")]
+    case_filters = _case_filters(f)
+    if with_team:
+        columns.append(Case.team_id.label("team_id"))
+    query = select(*columns).join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
+    if case_filters or with_team:
+        query = query.join(Case, CaseAudit.case_id == Case.id)
+    return query.where(
+        CaseAudit.moderates_id.is_(None),
+        CaseAudit.status.in_(SUBMITTED),
+        AuditEvent.event_date >= f.date_from,
+        AuditEvent.event_date <= f.date_to,
+        *case_filters,
+    ).subquery()
 
 
-def _people_filters(f: Filters) -> list:
-    where = [User.is_active]
+def _place_filters(f: Filters) -> list:
+    where = []
     if f.pdu_id is not None:
         where.append(Team.pdu_id == f.pdu_id)
     if f.team_id is not None:
         where.append(User.team_id == f.team_id)
     return where
+
+
+def _people_filters(f: Filters) -> list:
+    """Current staff in the place filtered to (for coverage, cadence and the rota)."""
+    return [User.is_active, *_place_filters(f)]
 
 
 # ----------------------------------------------------------------- audit quality
@@ -235,11 +244,12 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
             ).all()
         ]
         if f.team_id is None:
+            by_team = _audits(f, with_team=True)
             team_rows = session.exec(
-                select(Team.name, func.count(func.distinct(audits.c.audit_id)), sufficient, func.count())
+                select(Team.name, func.count(func.distinct(by_team.c.audit_id)), sufficient, func.count())
                 .select_from(AuditSectionResult)
-                .join(audits, AuditSectionResult.audit_id == audits.c.audit_id)
-                .join(Team, audits.c.team_id == Team.id)
+                .join(by_team, AuditSectionResult.audit_id == by_team.c.audit_id)
+                .join(Team, by_team.c.team_id == Team.id)
                 .where(AuditSectionResult.verdict.in_(["Sufficient", "Partly sufficient", "Insufficient"]))
                 .group_by(Team.name)
                 .order_by(Team.name)
@@ -268,19 +278,15 @@ def observation_summary(actor: Actor, filters: Filters, today: date | None = Non
     f = scoped(actor, filters)
     today = today or date.today()
     with session_scope() as session:
-        in_scope = (
-            select(Observation.id.label("obs_id"), Observation.practitioner_id.label("pid"))
-            .join(User, Observation.practitioner_id == User.id)
-            .join(Team, User.team_id == Team.id)
-            .where(
-                Observation.status.in_(SHARED),
-                Observation.calibration_of_id.is_(None),
-                Observation.observed_on >= f.date_from,
-                Observation.observed_on <= f.date_to,
-                *_people_filters(f),
-            )
-            .subquery()
-        )
+        query = select(Observation.id.label("obs_id"), Observation.practitioner_id.label("pid"))
+        if f.pdu_id is not None or f.team_id is not None:
+            query = query.join(User, Observation.practitioner_id == User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
+        in_scope = query.where(
+            Observation.status.in_(SHARED),
+            Observation.calibration_of_id.is_(None),
+            Observation.observed_on >= f.date_from,
+            Observation.observed_on <= f.date_to,
+        ).subquery()
         total = session.exec(select(func.count()).select_from(in_scope)).one()
         summary = ObservationSummary(observations=total)
         _row, framework = skills_framework.latest(session)
@@ -413,13 +419,10 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
     """Aggregates only, and only when at least 5 different people contributed."""
     f = scoped(actor, filters)
     with session_scope() as session:
-        in_scope = (
-            select(Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity"))
-            .join(User, Debrief.author_id == User.id)
-            .join(Team, User.team_id == Team.id)
-            .where(Debrief.created_at >= _start(f.date_from), Debrief.created_at < _end(f.date_to), *_people_filters(f))
-            .subquery()
-        )
+        query = select(Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity"))
+        if f.pdu_id is not None or f.team_id is not None:
+            query = query.join(User, Debrief.author_id == User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
+        in_scope = query.where(Debrief.created_at >= _start(f.date_from), Debrief.created_at < _end(f.date_to)).subquery()
         people, debriefs, mean = session.exec(
             select(func.count(func.distinct(in_scope.c.aid)), func.count(), func.avg(in_scope.c.intensity)).select_from(in_scope)
         ).one()

@@ -34,7 +34,16 @@ def test_an_address_with_filters_opens_that_view(app, org, audits):  # noqa: F81
 
 def test_wellbeing_says_not_enough_responses_below_five(app, org, audits):  # noqa: F811
     at = signed_in(app, "spo@example.org", "pages/dashboard.py", **WINDOW)
+    at.get("button_group")[0].set_value("Wellbeing").run()
     assert "Not enough responses to show." in texts(at)
+
+
+@pytest.mark.parametrize("area", ["Observations", "Supervision and rota"])
+def test_every_area_renders(app, org, audits, area):  # noqa: F811
+    at = signed_in(app, "qa@example.org", "pages/dashboard.py", **WINDOW)
+    at.get("button_group")[0].set_value(area).run()
+    assert not at.exception
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart") or at.metric
 
 
 def test_a_practitioner_has_no_dashboard(app, org):
