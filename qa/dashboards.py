@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, UTC
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, literal_column
 from sqlmodel import Session, select
 
 from db.case_audits import (
@@ -64,9 +64,11 @@ def _team_in_pdu(team_id: int, pdu_id: int) -> bool:
 
 
 def _month(column):
+    # The format is a literal, not a bound parameter: PostgreSQL must see the SELECT
+    # and GROUP BY expressions as one and the same.
     if get_engine().dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, "YYYY-MM")
+        return func.strftime(literal_column("'%Y-%m'"), column)
+    return func.to_char(column, literal_column("'YYYY-MM'"))
 
 
 def _start(d: date) -> datetime:
