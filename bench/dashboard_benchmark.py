@@ -211,7 +211,7 @@ def page_time(runs: int) -> float | None:
     at.switch_page("pages/dashboard.py").run()  # warm: migrations checked, caches empty per run below
     times = []
     for _ in range(runs):
-        from pages._dashboard import figures
+        from pages._dashboard_shared import figures
 
         figures.clear()  # measure the computation, not the cache
         start = time.perf_counter()

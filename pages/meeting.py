@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from pages import _charts as charts
-from pages._dashboard import ALL_CHARTS, figures, filters_from_address
+from pages._dashboard_shared import ALL_CHARTS, figures, filters_from_address
 from pages._ui import current_actor, plain
 from qa import dashboards
 from qa.exports import meeting_pack_pdf

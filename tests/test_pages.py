@@ -324,3 +324,14 @@ def test_an_unknown_sso_identity_is_told_to_ask_their_administrator(org):
     at = sso_app("stranger@example.org")
     assert titles(at) == ["Practice Quality Portal"]
     assert "Ask your administrator to add you." in at.error[0].value
+
+
+def test_page_files_have_distinct_legacy_names():
+    """On a fresh server Streamlit first lists pages/ the old way, by file name without a leading
+    underscore or number; two files with the same name there stop the whole app before app.py runs."""
+    from pathlib import Path
+
+    from streamlit.source_util import page_icon_and_name
+
+    names = [page_icon_and_name(path)[1] for path in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
