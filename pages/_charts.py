@@ -75,7 +75,9 @@ def team_profile(summaries) -> alt.Chart:
 
 # ------------------------------------------------------------------ dashboards
 
-VERDICT_COLOURS = alt.Scale(domain=["yes", "partly", "no", "not applicable"], range=["#0072B2", "#E69F00", "#D55E00", "#999999"])
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999"]
+VERDICT_COLOURS = alt.Scale(domain=["yes", "partly", "no", "not applicable"], range=["#0072B2", "#F0E442", "#D55E00", "#999999"])
 
 
 def sufficiency_by_month(rows, big: bool = False) -> alt.Chart:
@@ -86,7 +88,7 @@ def sufficiency_by_month(rows, big: bool = False) -> alt.Chart:
         .encode(
             x=alt.X("month:O", title="Month of the LEARN day"),
             y=alt.Y("share:Q", title="Share judged sufficient", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("section:N", title="Section", scale=alt.Scale(scheme="tableau10")),
+            color=alt.Color("section:N", title="Section", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(labelLimit=300)),
             tooltip=["month:O", "section:N", alt.Tooltip("share:Q", format=".0%"), alt.Tooltip("judged:Q", title="audits judged")],
         )
         .properties(height=480 if big else 320)
@@ -99,12 +101,12 @@ def question_heatmap(rows, big: bool = False) -> alt.Chart:
         alt.Chart(frame)
         .mark_rect()
         .encode(
-            y=alt.Y("question:N", sort=None, title=None, axis=alt.Axis(labelLimit=420, labelFontSize=14 if big else 11)),
-            x=alt.X("section:N", title=None),
+            y=alt.Y("question:N", sort=alt.EncodingSortField("share", order="descending"), title=None, axis=alt.Axis(labelLimit=420, labelOverlap=False, labelFontSize=14 if big else 11)),
+            x=alt.X("section:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=200)),
             color=alt.Color("share:Q", title="No or Partly", scale=alt.Scale(scheme="oranges", domain=[0, 1]), legend=alt.Legend(format="%")),
             tooltip=["section:N", "question:N", alt.Tooltip("share:Q", format=".0%"), alt.Tooltip("answered:Q", title="answered")],
         )
-        .properties(height=alt.Step(22 if big else 16))
+        .properties(height=alt.Step(26 if big else 20))
     )
 
 
@@ -147,7 +149,7 @@ def themes_by_month(rows, big: bool = False) -> alt.Chart:
         .encode(
             x=alt.X("month:O", title="Month"),
             y=alt.Y("count:Q", title="Times tagged"),
-            color=alt.Color("theme:N", title="Learning theme", scale=alt.Scale(scheme="tableau10")),
+            color=alt.Color("theme:N", title="Learning theme", scale=alt.Scale(range=OKABE_ITO), legend=alt.Legend(labelLimit=300)),
             tooltip=["month:O", "theme:N", "count:Q"],
         )
         .properties(height=420 if big else 280)

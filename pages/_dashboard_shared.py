@@ -54,6 +54,9 @@ def filter_controls(actor: Actor, pdus: dict, teams: dict) -> Filters:
             options = [None, *teams]
             team_id = cols[2].selectbox("Team", options, index=options.index(team_id) if team_id in options else 0, format_func=lambda i: "All teams" if i is None else teams[i])
     chosen = Filters(date_from, date_to, pdu_id, team_id, order, rosh)
+    summary = [f"{date_from:%d %b %Y} to {date_to:%d %b %Y}"]
+    summary += [text for text in (pdu_id and pdus.get(pdu_id), team_id and teams.get(team_id), order and f"{order} only", rosh and f"{rosh} RoSH only") if text]
+    st.caption("Showing: " + " · ".join(summary))
     wanted = to_query(chosen)
     if wanted != st.query_params.to_dict():
         st.query_params.from_dict(wanted)  # the address now shares this exact view

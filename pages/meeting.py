@@ -10,11 +10,18 @@ from pages._ui import current_actor, plain
 from qa import dashboards
 from qa.exports import meeting_pack_pdf
 
+# A projector shows everything on screen: keep the sidebar (with the presenter's name) folded away.
+st.set_page_config(initial_sidebar_state="collapsed")
 actor = current_actor()
 pdus, teams, scope = dashboards.scope_options(actor)
 filters = dashboards.scoped(actor, filters_from_address())
 version = dashboards.data_version()
 period = f"{filters.date_from:%d %b %Y} to {filters.date_to:%d %b %Y}"
+narrowed = [text for text in (filters.order_type and f"{filters.order_type} only", filters.rosh and f"{filters.rosh} RoSH only") if text]
+if filters.team_id and filters.team_id in teams and len(teams) > 1:
+    narrowed.insert(0, teams[filters.team_id])
+if narrowed:
+    period += " · " + ", ".join(narrowed)
 
 slides = []
 for spec in ALL_CHARTS:
@@ -33,7 +40,10 @@ index = st.session_state.get("slide", 0) % len(slides)
 spec, rows = slides[index]
 st.markdown(f"# {plain(spec.title)}")
 st.markdown(f"### {plain(scope)} · {period} · chart {index + 1} of {len(slides)}")
-st.altair_chart(spec.build(rows, True), width="stretch")
+st.altair_chart(
+    spec.build(rows, True).configure_axis(labelFontSize=18, titleFontSize=20, labelLimit=500).configure_legend(labelFontSize=18, titleFontSize=18, labelLimit=400),
+    width="stretch",
+)
 if spec.note:
     st.markdown(f"#### {plain(spec.note)}")
 st.caption("Names are never shown here, and anything with fewer than 5 behind it is left out.")
