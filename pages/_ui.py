@@ -225,7 +225,7 @@ def supervision_alerts(actor: Actor) -> None:
     """Records to confirm, and (for an SPO) supervisees due or overdue."""
     from qa import cadence, supervision
 
-    waiting = [s for s in supervision.sessions_with(actor) if s.status == "awaiting sign-off"]
+    waiting = [s for s in supervision.sessions_with(actor) if s.awaiting_me]
     if waiting:
         st.info(f"{len(waiting)} supervision record{'s' if len(waiting) != 1 else ''} to confirm.", icon="✍️")
         st.page_link("pages/supervision_mine.py", label="My supervision", icon="🗒️")

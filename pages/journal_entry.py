@@ -105,7 +105,7 @@ for share in sharing.shares_of(actor, EntryKind.NOTE, note.id):
             flash(f"{plain(share.shared_with_name)} can no longer see this note.")
             st.rerun()
 people = dict(sharing.colleagues(actor))
-with st.form(f"share_{note.id}"):
+with st.form(f"share_{note.id}", clear_on_submit=True):
     recipient = st.selectbox("Share with", list(people), format_func=lambda i: people[i], index=None, placeholder="Choose a person")
     for_supervision = st.checkbox("I want to talk about this in supervision")
     if st.form_submit_button("Share this note"):

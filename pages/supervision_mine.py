@@ -12,7 +12,7 @@ show_flash()
 who_can_see("you and your SPO. Your SPO's manager and the PDU's quality-assurance leads may read records for oversight, never private personal-support notes.")
 
 sessions = supervision.sessions_with(actor)
-to_confirm = [s for s in sessions if s.status == "awaiting sign-off"]
+to_confirm = [s for s in sessions if s.awaiting_me]
 if to_confirm:
     st.warning(f"{len(to_confirm)} supervision record{'s' if len(to_confirm) != 1 else ''} waiting for you to confirm.", icon="✍️")
 
@@ -36,4 +36,7 @@ st.subheader("My supervision records")
 if not sessions:
     st.info("No supervision has been recorded yet.")
 for row in sessions:
-    st.page_link("pages/supervision_record.py", label=f"{row.held_on:%d %b %Y} · {row.kind} with {row.with_names} · {row.status}", query_params={"session": row.id}, icon="🗒️")
+    led_by_me = row.supervisor_name == actor.full_name
+    who = f"with {row.with_names}" if led_by_me else f"with {row.supervisor_name}"
+    label = f"{row.held_on:%d %b %Y} · {row.kind} {who} · {row.status}" + (" · waiting for you" if row.awaiting_me else "")
+    st.page_link("pages/supervision_record.py", label=label, query_params={"session": row.id}, icon="🗒️")

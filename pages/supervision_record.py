@@ -33,7 +33,7 @@ st.caption("Purposes: " + (", ".join(purposes) or "not recorded"))
 if record.discussed:
     st.subheader("Agenda items discussed")
     for item in record.discussed:
-        st.markdown(f"- **{plain(item['kind'])}**: {plain(item['title'] or '')}" + (f": {plain(item['note'])}" if item["note"] else ""))
+        st.markdown(f"- **{plain(item['title'] or item['kind'])}**" + (f": {plain(item['note'])}" if item["note"] else ""))
 if record.case_discussions:
     st.subheader("Case discussions")
     for case in record.case_discussions:
@@ -46,7 +46,7 @@ if record.case_discussions:
                 st.text(case["rationale"])
 st.subheader("Notes")
 st.text(record.notes or "None recorded.")
-if record.personal_notes is not None:
+if record.personal_notes is not None and (record.personal_notes or record.support):
     st.subheader("Personal support" + (" (private to the two of you)" if record.personal_private else ""))
     st.text(record.personal_notes or "None recorded.")
 if record.actions:

@@ -44,7 +44,7 @@ who_can_see("you and the practitioner. Your own manager and the PDU's quality-as
 if not items:
     st.info("Nothing is waiting. You can still record a session and add items below.")
 for item in items:
-    line = f"**{plain(item.kind.capitalize())}**: {plain(item.title)}"
+    line = f"**{plain(item.title)}**"
     if item.detail:
         line += f" · {plain(item.detail)}"
     cols = st.columns([6, 1])
@@ -78,8 +78,11 @@ with st.form("record_session"):
     st.markdown("**Agenda items discussed**")
     discussed = []
     for item in items:
-        if st.checkbox(item.title, key=f"disc_{item.key}"):
-            note = st.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed")
+        # Both always shown: ticking a box inside a form does not redraw it.
+        tick, note_col = st.columns([2, 3])
+        ticked = tick.checkbox(item.title, key=f"disc_{item.key}")
+        note = note_col.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed (optional)")
+        if ticked:
             discussed.append({"kind": item.kind, "source_id": item.source_id, "title": item.title, "note": note, "practitioner_id": chosen})
     st.markdown("**Case discussions** (the decision and why: a defensible decision record)")
     cases = st.data_editor(
@@ -142,5 +145,8 @@ with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])
             st.rerun()
 
 st.subheader(f"Past sessions with {plain(people[chosen])}")
-for row in supervision.sessions_with(actor, chosen):
+past = supervision.sessions_with(actor, chosen)
+if not past:
+    st.caption("None recorded yet.")
+for row in past:
     st.page_link("pages/supervision_record.py", label=f"{row.held_on:%d %b %Y} · {row.kind} · {row.status}", query_params={"session": row.id}, icon="🗒️")

@@ -302,8 +302,10 @@ class SessionRow:
     id: int
     held_on: date
     kind: str
-    with_names: str
+    with_names: str  # the practitioners in the session
     status: str
+    supervisor_name: str = ""
+    awaiting_me: bool = False  # I took part and have not yet confirmed this version
 
 
 def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[SessionRow]:
@@ -322,8 +324,17 @@ def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[Sess
         records = session.exec(select(SupervisionSession).where(SupervisionSession.id.in_(ids)).order_by(SupervisionSession.held_on.desc())).all()
         rows = []
         for record in records:
-            names = session.exec(select(User.full_name).join(SessionParticipant, SessionParticipant.practitioner_id == User.id).where(SessionParticipant.session_id == record.id)).all()
-            rows.append(SessionRow(record.id, record.held_on, record.kind, ", ".join(sorted(names)), record.status))
+            parts = session.exec(
+                select(User.full_name, SessionParticipant.practitioner_id, SessionParticipant.signed_at)
+                .join(SessionParticipant, SessionParticipant.practitioner_id == User.id)
+                .where(SessionParticipant.session_id == record.id)
+            ).all()
+            supervisor = session.get(User, record.supervisor_id)
+            awaiting = any(pid == actor.id and signed is None for _name, pid, signed in parts)
+            rows.append(
+                SessionRow(record.id, record.held_on, record.kind, ", ".join(sorted(n for n, _p, _s in parts)), record.status,
+                           supervisor.full_name if supervisor else "", awaiting)
+            )
         return rows
 
 

@@ -214,7 +214,7 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     record.get_by_role("button", name="Save and share with the practitioner").click()
     expect(flash(spo, "Shared. The practitioner can now read it and reply.")).to_be_visible(timeout=WAIT)
     expect(spo.get_by_text("status: shared")).to_be_visible()
-    expect(error).to_have_count(0)
+    expect(errors).to_have_count(0)
     expect(spo.get_by_role("heading", name="Ratings", exact=True)).to_be_visible()
 
     # 4. The practitioner reads it, reflects, replies and acknowledges.

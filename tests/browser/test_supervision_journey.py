@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 from sqlmodel import Session, create_engine, select
 
@@ -86,16 +87,25 @@ def idle(page: Page) -> None:
 
 
 def choose(page: Page, combobox: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``combobox``. Call it once the
-    page shows the outcome of the last change, so no rerun is still to start."""
-    idle(page)
-    page.get_by_role("combobox", name=combobox, exact=True).click()
-    for i in range(10):
-        print("DEBUG", i, page.get_by_test_id("stApp").get_attribute("data-test-script-state"), page.get_by_role("option").count(), page.evaluate("document.activeElement && document.activeElement.outerHTML.slice(0,200)"))
-        page.wait_for_timeout(200)
-    print("DEBUG options", page.get_by_role("option").all_inner_texts()[:5], page.get_by_role("listbox").count())
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(page.get_by_role("combobox", name=combobox, exact=True)).to_have_value(option, timeout=WAIT)
+    """Pick ``option`` in the select box labelled ``combobox``.
+
+    A rerun redraws the page and closes an open list; one can start just after
+    the click, when the box that had the focus (a date, say) is left. So open
+    the list again if it has closed before the option could be clicked."""
+    box = page.get_by_role("combobox", name=combobox, exact=True)
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        idle(page)
+        box.click()
+        try:
+            expect(choice).to_be_visible(timeout=3_000 if attempt < 2 else WAIT)
+            choice.click(timeout=3_000)
+            break
+        except (AssertionError, PlaywrightError):
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    expect(box).to_have_value(option, timeout=WAIT)
 
 
 def tick(scope: Locator, label: str) -> None:
