@@ -222,7 +222,8 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     open_menu(me, "My observations and development")
     open_observation(me, observation_id, practitioner.name)
     expect(me.get_by_role("heading", name="Ratings", exact=True)).to_be_visible(timeout=WAIT)
-    expect(me.get_by_test_id("stDataFrame")).to_be_visible()
+    # Each skill area's rating is listed with the practitioner's own rating beside it.
+    expect(me.get_by_text("own rating:").first).to_be_visible()
     expect(text_block(me, strengths)).to_be_visible()
     expect(me.get_by_role("heading", name="Before the session: my own view")).to_have_count(0)
     me.get_by_label("My reflection", exact=True).fill(reflection)
