@@ -37,9 +37,10 @@ notes = journal.my_notes(actor, text=text, tag=tag, date_from=date_from, date_to
 if not notes:
     st.info("No notes match." if (text or tag or date_from or date_to) else "Your journal is empty. Start a note above.")
 for note in notes:
-    cols = st.columns([2, 5, 3])
-    cols[0].page_link("pages/journal_entry.py", label=f"{note.entry_date:%d %b %Y}", query_params={"note": note.id}, icon="📓")
-    cols[1].markdown(f"**{plain(note.title or 'Untitled note')}**" + (" *(draft)*" if note.is_draft else ""))
+    cols = st.columns([6, 2, 3])
+    label = f"{note.title or 'Untitled note'}" + (" (draft)" if note.is_draft else "")
+    cols[0].page_link("pages/journal_entry.py", label=label, query_params={"note": note.id}, icon="📓")
+    cols[1].caption(f"{note.entry_date:%d %b %Y}")
     cols[2].caption(", ".join(note.tags))
 
 st.subheader("Export my journal")

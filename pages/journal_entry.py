@@ -15,6 +15,8 @@ try:
 except NotFound as exc:
     st.title("Journal note")
     st.error(str(exc))
+    st.page_link("pages/journal.py", label="My reflective journal", icon="📓")
+    st.page_link("pages/shared_with_me.py", label="Shared with me", icon="🤝")
     st.stop()
 if note is None:
     st.title("Journal note")

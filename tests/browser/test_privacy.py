@@ -21,15 +21,21 @@ parameters and through tampered session state, and fails."
       Streamlit keeps session state on the server, keyed by the websocket, so
       nothing in the browser can set it; a reload starts a new session at the
       sign-in form, and signing in again in the tampered browser is still them.
-3. A signed-out browser sent to the note's address sees only the sign-in form.
-4. The practitioner shares the note with the SPO, who reads it from "Shared
-   with me"; the practitioner stops sharing; the SPO's next look at the same
-   address finds nothing.
+3. A signed-out browser sent to the note's address sees only the sign-in form;
+   signing in there as the SPO or an administrator opens the address they
+   were given, which finds nothing.
+4. The practitioner shares the note with the SPO for supervision; the SPO
+   reads it from "Shared with me"; the practitioner stops sharing; the SPO's
+   next look at the same address finds nothing, and neither does any page in
+   their menu (the supervision agenda listed the note while it was shared).
 
 "Within their session" means changing the address bar the way the browser's
 back and forward buttons do (``history.pushState`` then ``popstate``), which
 Streamlit follows without a reload, keeping the signed-in session. A plain
-``page.goto`` would start a new, signed-out session.
+``page.goto`` would start a new, signed-out session. After each click or
+address change the test waits for the server to report the script run
+finished (read from the websocket through the DevTools protocol), so a page
+is checked only once it has been drawn in full.
 
 Set ``PQP_SCREENSHOTS=/some/folder`` to save screenshots (``privacy-*.png``) of
 the journal, the note editor, the debrief and the SPO's not-found view.
@@ -108,6 +114,7 @@ def people(demo_database_url) -> People:
 
 
 # ------------------------------------------------------------- browser helpers
+
 
 class RunWatcher:
     """Counts the script runs the server reports finished for one page, read
@@ -211,10 +218,10 @@ def nav_link(page: Page, label: str):
     return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
 
 
-def open_menu(page: Page, label: str, title: str | None = None) -> None:
-    """Follow a sidebar menu entry and wait for its page to finish drawing."""
+def open_menu(page: Page, label: str) -> None:
+    """Follow a sidebar menu entry and wait for its page (titled like the entry) to finish drawing."""
     after_run(page, nav_link(page, label).click)
-    expect(page.get_by_role("heading", level=1, name=title or label, exact=True)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("heading", level=1, name=label, exact=True)).to_be_visible(timeout=WAIT)
 
 
 def main_title(page: Page):
@@ -382,7 +389,7 @@ def person(people: People, role: str) -> Person:
 # -------------------------------------------------------------------- the tests
 
 
-def test_the_author_sees_her_note_and_debrief(signed_in, private_entries: PrivateEntries, people: People):
+def test_the_author_sees_their_note_and_debrief(signed_in, private_entries: PrivateEntries):
     """The control: the same checks that must find nothing for others find
     everything for the author."""
     page = signed_in(PRACTITIONER_EMAIL)
@@ -400,27 +407,35 @@ def test_the_author_sees_her_note_and_debrief(signed_in, private_entries: Privat
     assert private_entries.debrief_text in private_entries.leaked_on(page)
 
 
+def crawl_menu(page: Page, me: Person, entries: PrivateEntries, must_have: set[str]) -> list[str]:
+    """Open every page in the sidebar menu, in order; none may show the private
+    entries. Returns the labels visited."""
+    nav = page.get_by_test_id("stSidebarNav")
+    fold = nav.get_by_test_id("stSidebarNavViewButton")  # a long menu folds up behind "View N more"
+    if fold.count() and fold.inner_text().startswith("View") and fold.inner_text().endswith("more"):
+        fold.click()
+        expect(fold).to_have_text("View less", timeout=WAIT)
+    # (label without its icon, address) of every menu entry
+    links = [(link.inner_text().strip().split("\n")[-1].strip(), link.get_attribute("href")) for link in nav.get_by_role("link").all()]
+    missing = must_have - {label for label, _ in links}
+    assert not missing, f"the menu crawl would miss {sorted(missing)}; the menu holds {links}"
+
+    for label, href in links:
+        after_run(page, nav.locator(f'a[href="{href}"]').click)
+        expect(page).to_have_url(re.compile("^" + re.escape(href) + r"(\?.*)?$"), timeout=WAIT)  # pages may add a query
+        expect(main_title(page).first).to_be_visible(timeout=WAIT)
+        expect_signed_in_as(page, me)
+        entries.assert_hidden(page, f"{me.email}'s page {label!r}")
+        expect(note_link(page, entries.note_id)).to_have_count(0)
+    return [label for label, _ in links]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_no_page_in_their_menu_shows_it(signed_in, private_entries: PrivateEntries, people: People, role: str):
     me = person(people, role)
     page = signed_in(me.email)
     expect_signed_in_as(page, me)
-    nav = page.get_by_test_id("stSidebarNav")
-    more = nav.get_by_role("button", name=re.compile(r"view .*more", re.I))
-    if more.count():
-        more.click()
-    # (label without its icon, address) of every menu entry
-    entries = [(link.inner_text().strip().split("\n")[-1].strip(), link.get_attribute("href")) for link in nav.get_by_role("link").all()]
-    missing = MENU_MUST_HAVE[role] - {label for label, _ in entries}
-    assert not missing, f"the menu crawl would miss {sorted(missing)}; the menu holds {entries}"
-
-    for label, href in entries:
-        after_run(page, nav.locator(f'a[href="{href}"]').click)
-        expect(page).to_have_url(href, timeout=WAIT)
-        expect(main_title(page).first).to_be_visible(timeout=WAIT)
-        expect_signed_in_as(page, me)
-        private_entries.assert_hidden(page, f"{me.email}'s page {label!r}")
-        expect(note_link(page, private_entries.note_id)).to_have_count(0)
+    crawl_menu(page, me, private_entries, MENU_MUST_HAVE[role])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -531,11 +546,22 @@ def test_a_signed_out_browser_sees_only_the_sign_in_form(page: Page, portal_url:
         expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
         private_entries.assert_hidden(page, f"a signed-out browser at {address}")
 
-    # Signing in from the deep link lands on the SPO's own home, not the note.
-    sign_in(page, SPO_EMAIL)
-    expect_signed_in_as(page, people.spo)
-    expect(main_title(page)).to_have_text(re.compile(r"^Team home: "), timeout=WAIT)
-    private_entries.assert_hidden(page, "the SPO's home after signing in from a deep link")
+
+@pytest.mark.parametrize("role", ROLES)
+def test_signing_in_from_the_notes_address_finds_nothing(page: Page, portal_url: str, private_entries: PrivateEntries, people: People, role: str):
+    """Pasting the note's address into a new browser: the portal asks them to
+    sign in, then opens the address it was given, which finds nothing."""
+    me = person(people, role)
+    page.goto(f"{portal_url}/note?note={private_entries.note_id}")
+    sign_in(page, me.email)
+    expect_signed_in_as(page, me)
+    if role == "spo":
+        expect(main_title(page)).to_have_text("Journal note", timeout=WAIT)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_text(NOT_FOUND, timeout=WAIT)
+    else:  # no note page for an administrator: their home instead
+        dismiss_page_not_found(page)
+        expect(main_title(page)).to_have_text("Administration", timeout=WAIT)
+    private_entries.assert_hidden(page, f"{me.email}'s first page after signing in from the note's address")
 
 
 def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entries: PrivateEntries, people: People, review_screenshot):
@@ -553,6 +579,7 @@ def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entrie
     expect(choice).to_be_visible(timeout=WAIT)
     choice.click()
     expect(chooser).to_have_value(f"{people.spo.name} (my SPO)")
+    author.get_by_text("I want to talk about this in supervision").click()  # puts it on the supervision agenda too
     after_run(author, author.get_by_role("button", name="Share this note").click)
     expect(flash(author, f"Shared with {people.spo.name}")).to_be_visible(timeout=WAIT)
     expect(author.get_by_text(f"Who can see this: only you, and {people.spo.name} because you shared it")).to_be_visible()
@@ -562,6 +589,7 @@ def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entrie
     link = note_link(spo, private_entries.note_id)
     expect(link).to_have_count(1, timeout=WAIT)
     expect(link).to_contain_text(f"Reflective note from {people.practitioner.name}")
+    expect(link).to_contain_text("for supervision")
     after_run(spo, link.click)
     expect(main_title(spo)).to_have_text(private_entries.title, timeout=WAIT)
     expect(spo.get_by_text(private_entries.note_text)).to_be_visible(timeout=WAIT)
@@ -578,6 +606,6 @@ def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entrie
     go_in_session(spo, note_address)
     expect(spo.get_by_test_id("stAlertContentError")).to_have_text(NOT_FOUND, timeout=WAIT)
     private_entries.assert_hidden(spo, "the SPO's view after the share was taken back")
-    open_menu(spo, "Shared with me")
-    expect(note_link(spo, private_entries.note_id)).to_have_count(0)
-    private_entries.assert_hidden(spo, "the SPO's Shared with me after the share was taken back")
+    # Nowhere else keeps it either (the supervision agenda listed it while it was shared).
+    visited = crawl_menu(spo, people.spo, private_entries, MENU_MUST_HAVE["spo"])
+    assert "Shared with me" in visited
