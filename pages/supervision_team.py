@@ -82,8 +82,11 @@ with st.form("record_session"):
         tick, note_col = st.columns([2, 3])
         ticked = tick.checkbox(item.title, key=f"disc_{item.key}")
         note = note_col.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed (optional)")
-        if ticked:
-            discussed.append({"kind": item.kind, "source_id": item.source_id, "title": item.title, "note": note, "practitioner_id": chosen})
+        close = False
+        if item.kind == "open action":
+            close = tick.checkbox("Agreed it is done", key=f"close_{item.key}")
+        if ticked or close:
+            discussed.append({"kind": item.kind, "source_id": item.source_id, "title": item.title, "note": note, "practitioner_id": chosen, "close": close})
     st.markdown("**Case discussions** (the decision and why: a defensible decision record)")
     cases = st.data_editor(
         pd.DataFrame([{"Case reference": "", "Decision": "", "Rationale": ""}]),

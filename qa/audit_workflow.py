@@ -531,23 +531,32 @@ def _close_if_done(session: Session, audit: CaseAudit) -> None:
 
 def set_action_status(actor: Actor, action_id: int, done: bool) -> None:
     with session_scope() as session:
-        action = session.get(AuditAction, action_id)
-        if action is None:
-            raise NotFound("That action could not be found.")
-        audit = _audit(session, action.audit_id)
-        scope = scope_of(session, audit)
-        if not scope.feedback_sent or not can(actor, Action.UPDATE_ACTION, ActionScope(scope.pdu_id, action.owner_id, scope.spo_id)):
-            raise PermissionDenied()
-        action.status = ActionStatus.DONE if done else ActionStatus.OPEN
-        action.closed_at, action.closed_by_id = (utcnow(), actor.id) if done else (None, None)
-        session.add(action)
-        session.flush()
-        if done:
-            _close_if_done(session, audit)
-        elif audit.status == AuditStatus.ACTIONS_CLOSED:
-            audit.status, audit.closed_at = AuditStatus.DISCUSSED, None  # reopened
-        session.add(audit)
-        trail.record(session, actor, "action_done" if done else "action_reopened", "case_audit", audit.id, f"action {action.id}")
+        _set_action_status(session, actor, action_id, done)
+
+
+def close_action_in(session: Session, actor: Actor, action_id: int) -> None:
+    """Mark an audit action done inside the caller's transaction (from a supervision session)."""
+    _set_action_status(session, actor, action_id, True)
+
+
+def _set_action_status(session: Session, actor: Actor, action_id: int, done: bool) -> None:
+    action = session.get(AuditAction, action_id)
+    if action is None:
+        raise NotFound("That action could not be found.")
+    audit = _audit(session, action.audit_id)
+    scope = scope_of(session, audit)
+    if not scope.feedback_sent or not can(actor, Action.UPDATE_ACTION, ActionScope(scope.pdu_id, action.owner_id, scope.spo_id)):
+        raise PermissionDenied()
+    action.status = ActionStatus.DONE if done else ActionStatus.OPEN
+    action.closed_at, action.closed_by_id = (utcnow(), actor.id) if done else (None, None)
+    session.add(action)
+    session.flush()
+    if done:
+        _close_if_done(session, audit)
+    elif audit.status == AuditStatus.ACTIONS_CLOSED:
+        audit.status, audit.closed_at = AuditStatus.DISCUSSED, None  # reopened
+    session.add(audit)
+    trail.record(session, actor, "action_done" if done else "action_reopened", "case_audit", audit.id, f"action {action.id}")
 
 
 # --------------------------------------------------------------------- themes

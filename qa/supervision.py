@@ -182,6 +182,8 @@ def _mark_discussed(session: Session, actor: Actor, record: SupervisionSession, 
     note = (item.get("note") or "").strip()[:2000]
     if kind == AgendaKind.AUDIT_FEEDBACK:
         audit_workflow.discuss_in(session, actor, item["source_id"])
+    if kind == AgendaKind.ACTION and item.get("close"):
+        _close_action(session, actor, item["source_id"])
     if kind == AgendaKind.ADDED:
         row = session.get(AgendaItem, item["source_id"])
         if row is None or row.practitioner_id != practitioner_id:
@@ -190,6 +192,21 @@ def _mark_discussed(session: Session, actor: Actor, record: SupervisionSession, 
         session.add(row)
         return
     session.add(AgendaItem(practitioner_id=practitioner_id, kind=kind, source_id=item.get("source_id"), added_by_id=actor.id, discussed_in_id=record.id, discussion_note=note, title=(item.get("title") or "")[:300]))
+
+
+def _close_action(session: Session, actor: Actor, source_id: int) -> None:
+    """Close an action agreed done in the session: audit actions have positive ids, supervision actions negative."""
+    if source_id > 0:
+        audit_workflow.close_action_in(session, actor, source_id)
+        return
+    action = session.get(SupervisionAction, -source_id)
+    if action is None:
+        raise ValidationFailed({"discussed": "That action could not be found."})
+    record = session.get(SupervisionSession, action.session_id)
+    if actor.id not in (action.owner_id, record.supervisor_id):
+        raise PermissionDenied()
+    action.done_at = utcnow()
+    session.add(action)
 
 
 def _snapshot(session: Session, record: SupervisionSession) -> dict:

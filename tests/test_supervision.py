@@ -262,3 +262,21 @@ def test_the_qa_lead_sees_cadence_by_team(org):
     record(org)
     teams = {t.team_name: t for t in cadence.cadence_by_team(org.actor(org.qa_lead_id), org.north_pdu_id)}
     assert (teams["Team A"].practitioners, teams["Team A"].within_target) == (2, 1)
+
+
+def test_actions_agreed_done_in_supervision_are_closed_there(org):
+    audit_id = sent_audit(org, with_action=True)
+    spo = org.actor(org.spo_id)
+    audit_action = next(i for i in agenda.agenda(spo, org.practitioner_id) if i.kind == AgendaKind.ACTION)
+    record(org, discussed=[
+        {"kind": AgendaKind.AUDIT_FEEDBACK, "source_id": audit_id},
+        {"kind": AgendaKind.ACTION, "source_id": audit_action.source_id, "close": True},
+    ])
+    # Discussed and its only action done: the audit's loop is closed.
+    assert workflow.audit_detail(spo, audit_id).status == AuditStatus.ACTIONS_CLOSED
+    left = agenda.agenda(spo, org.practitioner_id)
+    assert audit_action.source_id not in [i.source_id for i in left if i.kind == AgendaKind.ACTION]
+    # The session's own action ("Book a joint visit") is on the next agenda, and can be closed the same way.
+    session_action = next(i for i in left if i.kind == AgendaKind.ACTION)
+    record(org, discussed=[{"kind": AgendaKind.ACTION, "source_id": session_action.source_id, "close": True}], actions=[])
+    assert [i for i in agenda.agenda(spo, org.practitioner_id) if i.kind == AgendaKind.ACTION] == []
