@@ -236,3 +236,27 @@ def supervision_alerts(actor: Actor) -> None:
         if overdue or due:
             st.warning(f"Supervision: {overdue} overdue and {due} due.", icon="🗣️")
             st.page_link("pages/supervision_team.py", label="Supervision", icon="🗣️")
+
+
+def csv_import(key: str, preview, apply, button: str) -> None:
+    """The upload, check, then all-or-nothing import shared by the staff and case imports."""
+    upload = st.file_uploader("CSV file", type=["csv"], key=key)
+    if upload is None:
+        return
+    data = upload.getvalue()
+    report = preview(data)
+    if report.ok:
+        st.info(f"Ready to import: {report.to_create} new, {report.to_update} to update, {report.unchanged} unchanged.")
+        if not st.button(button, type="primary", disabled=report.to_create + report.to_update == 0):
+            return
+        report = apply(data)
+        if report.ok:
+            flash(f"Import finished: {report.to_create} added, {report.to_update} updated, {report.unchanged} unchanged.")
+            st.rerun()
+    count = len(report.errors)
+    st.error(f"{count} problem{'s' if count != 1 else ''} found. Nothing has been imported.")
+    st.dataframe(
+        pd.DataFrame([{"Row": e.row or "File", "Problem": e.message} for e in report.errors]),
+        hide_index=True,
+        width="stretch",
+    )

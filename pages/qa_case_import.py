@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.models import Role
-from pages._ui import current_actor, flash, show_flash
+from pages._ui import csv_import, current_actor, show_flash
 from qa import case_import
 
 actor = current_actor()
@@ -33,32 +33,4 @@ with st.expander("What goes in each column"):
     )
 st.download_button("Download a template", case_import.template_csv(), file_name="cases-template.csv", mime="text/csv")
 
-upload = st.file_uploader("CSV file", type=["csv"], key="cases_csv")
-if upload is None:
-    st.stop()
-
-data = upload.getvalue()
-report = case_import.preview_import(actor, data)
-
-
-def show_errors(report) -> None:
-    st.error(f"{len(report.errors)} problem{'s' if len(report.errors) != 1 else ''} found. Nothing has been imported.")
-    st.dataframe(
-        pd.DataFrame([{"Row": e.row or "File", "Problem": e.message} for e in report.errors]),
-        hide_index=True,
-        width="stretch",
-    )
-
-
-if not report.ok:
-    show_errors(report)
-    st.stop()
-
-st.info(f"Ready to import: {report.to_create} new, {report.to_update} to update, {report.unchanged} unchanged.")
-if st.button("Import cases", type="primary", disabled=report.to_create + report.to_update == 0):
-    result = case_import.import_cases(actor, data)
-    if result.ok:
-        flash(f"Import finished: {result.to_create} added, {result.to_update} updated, {result.unchanged} unchanged.")
-        st.rerun()
-    else:
-        show_errors(result)
+csv_import("cases_csv", lambda data: case_import.preview_import(actor, data), lambda data: case_import.import_cases(actor, data), "Import cases")
