@@ -372,42 +372,30 @@ def load_instrument(actor: Actor, json_text: str | bytes) -> Instrument:
     text, definition = _parse(json_text)
     with session_scope() as session:
         ensure_builtin(session)
-        versions = set(session.exec(select(Instrument.version).where(Instrument.key == definition.key)).all())
-        if definition.version in versions:
-            raise _already_loaded(definition)
-        if versions and definition.version < max(versions):
-            raise _fail(
-                f"Version {definition.version} of '{definition.key}' is older than version {max(versions)}, "
-                "which is already loaded. Give the new set a higher version number."
-            )
-        row = Instrument(
-            key=definition.key,
-            version=definition.version,
-            title=definition.title,
-            definition=text,
-            loaded_by_id=actor.id,
-        )
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError:  # someone loaded the same version a moment ago
-            raise _already_loaded(definition) from None
-        trail.record(
-            session,
-            actor,
-            "loaded",
-            "instrument",
-            row.id,
-            f"{definition.key} version {definition.version} ({definition.question_count} questions)",
-        )
-        return row
+        return store_new_version(session, actor, definition, text, "set", f"{definition.question_count} questions")
 
 
-def _already_loaded(definition: InstrumentDefinition) -> ValidationFailed:
-    return _fail(
-        f"Version {definition.version} of '{definition.key}' is already loaded. "
-        "Give the new set a higher version number."
+def store_new_version(session: Session, actor: Actor, parsed, text: str, noun: str, summary: str) -> Instrument:
+    """Add a version (question set or skills framework) only if it is newer than every stored one."""
+    versions = set(session.exec(select(Instrument.version).where(Instrument.key == parsed.key)).all())
+    already = _fail(
+        f"Version {parsed.version} of '{parsed.key}' is already loaded. Give the new {noun} a higher version number."
     )
+    if parsed.version in versions:
+        raise already
+    if versions and parsed.version < max(versions):
+        raise _fail(
+            f"Version {parsed.version} of '{parsed.key}' is older than version {max(versions)}, "
+            f"which is already loaded. Give the new {noun} a higher version number."
+        )
+    row = Instrument(key=parsed.key, version=parsed.version, title=parsed.title, definition=text, loaded_by_id=actor.id)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # someone loaded the same version a moment ago
+        raise already from None
+    trail.record(session, actor, "loaded", "instrument", row.id, f"{parsed.key} version {parsed.version} ({summary})")
+    return row
 
 
 def list_instruments(actor: Actor) -> list[InstrumentRow]:

@@ -24,7 +24,6 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from db.case_audits import Instrument
@@ -43,6 +42,7 @@ from qa.instrument import (
     _insert_if_absent,
     _knock_on,
     _no_repeated_fields,
+    store_new_version,
 )
 from qa.policy import Action, require
 
@@ -355,42 +355,7 @@ def load_framework(actor: Actor, json_text: str | bytes) -> Instrument:
     text, framework = _parse(json_text)
     with session_scope() as session:
         ensure_builtin(session)
-        versions = set(session.exec(select(Instrument.version).where(Instrument.key == framework.key)).all())
-        if framework.version in versions:
-            raise _already_loaded(framework)
-        if versions and framework.version < max(versions):
-            raise _fail(
-                f"Version {framework.version} of '{framework.key}' is older than version {max(versions)}, "
-                "which is already loaded. Give the new framework a higher version number."
-            )
-        row = Instrument(
-            key=framework.key,
-            version=framework.version,
-            title=framework.title,
-            definition=text,
-            loaded_by_id=actor.id,
-        )
-        session.add(row)
-        try:
-            session.flush()
-        except IntegrityError:  # someone loaded the same version a moment ago
-            raise _already_loaded(framework) from None
-        trail.record(
-            session,
-            actor,
-            "loaded",
-            "instrument",
-            row.id,
-            f"{framework.key} version {framework.version} ({len(framework.domains)} domains)",
-        )
-        return row
-
-
-def _already_loaded(framework: SkillsFramework) -> ValidationFailed:
-    return _fail(
-        f"Version {framework.version} of '{framework.key}' is already loaded. "
-        "Give the new framework a higher version number."
-    )
+        return store_new_version(session, actor, framework, text, "framework", f"{len(framework.domains)} domains")
 
 
 def current_for(actor: Actor) -> SkillsFramework:
