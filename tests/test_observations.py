@@ -12,7 +12,7 @@ from db.models import AuditTrail
 from qa import calibration, development, observation_coverage, observations, team_skills
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 
-TODAY = date(2026, 11, 26)
+TODAY = date.today()
 DOMAINS = ["relationship", "structuring", "authority", "prosocial", "motivational", "cognitive", "risk_need", "desistance", "responsivity", "recording"]
 RECORD = {"consent": True, "observed_on": TODAY - timedelta(days=3), "setting": "office", "mode": "live", "duration_minutes": 26, "case_ref": "x123456", "strengths": "Warm and clear.", "development_points": "Summarise more."}
 
