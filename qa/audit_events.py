@@ -31,6 +31,7 @@ from db.engine import session_scope
 from db.models import Case, OrderType, Pdu, RoshLevel, Team, User, utcnow
 from qa import instrument, trail
 from qa.actor import Actor
+from qa.directory import names_by_id
 from qa.errors import NotFound, ValidationFailed
 from qa.pairing import Auditor, CaseToAudit, ProposedPair, check_assignment, propose_pairs
 from qa.policy import Action, PduScope, can, require
@@ -237,13 +238,6 @@ def event_summary(actor: Actor, event_id: int) -> EventSummary:
 # --------------------------------------------------------------------- sample
 
 
-def _names(session: Session, ids) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return dict(session.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all())
-
-
 def sample_view(actor: Actor, event_id: int) -> SampleView:
     with session_scope() as session:
         event = _require_event(session, actor, event_id)
@@ -256,7 +250,7 @@ def sample_view(actor: Actor, event_id: int) -> SampleView:
             .where(CaseSample.event_id == event.id)
             .order_by(CaseSample.position)
         ).all()
-        holders = _names(session, [c.holder_id for _, c, _ in rows])
+        holders = names_by_id(session, [c.holder_id for _, c, _ in rows])
         selected = [
             SampleRow(s.id, c.id, c.case_ref, c.order_type, c.rosh, t.name, holders.get(c.holder_id, ""), s.reason)
             for s, c, t in rows
@@ -264,7 +258,7 @@ def sample_view(actor: Actor, event_id: int) -> SampleView:
         in_sample = {row.case_id for row in selected}
         swaps = session.exec(select(SampleSwap).where(SampleSwap.event_id == event.id).order_by(SampleSwap.id)).all()
         refs = {f.case_id: f.case_ref for f in facts}
-        swappers = _names(session, [s.by_id for s in swaps])
+        swappers = names_by_id(session, [s.by_id for s in swaps])
         swapped_out = {s.removed_case_id: s for s in swaps}
         considered = [(e.case_id, e.case_ref, e.reason) for e in proposal.excluded]
         considered += [(s.case_id, s.case_ref, "") for s in proposal.selected]  # chosen, then swapped out
@@ -447,7 +441,7 @@ def pairs_view(actor: Actor, event_id: int) -> PairsView:
             .where(CaseSample.event_id == event.id)
             .order_by(CaseSample.position)
         ).all()
-        holders = _names(session, [c.holder_id for _, c, _ in rows])
+        holders = names_by_id(session, [c.holder_id for _, c, _ in rows])
         by_pair: dict[int | None, list[PairCase]] = {}
         for sample, case, audit in rows:
             by_pair.setdefault(sample.pair_id, []).append(
@@ -500,7 +494,7 @@ def change_pair(actor: Actor, event_id: int, pair_id: int, form: dict) -> None:
         eligible = {a.user_id for a in _auditors(session, event)}
         if first not in eligible or second not in eligible:
             raise ValidationFailed({"first_id": "Auditors must be active staff in this PDU."})
-        names = _names(session, [pair.first_id, pair.second_id, first, second])
+        names = names_by_id(session, [pair.first_id, pair.second_id, first, second])
         before = f"{names.get(pair.first_id)} & {names.get(pair.second_id)}"
         pair.first_id, pair.second_id = first, second
         session.add(pair)

@@ -39,6 +39,7 @@ from db.engine import session_scope
 from db.models import Case, Pdu, Team, User, utcnow
 from qa import instrument, trail
 from qa.actor import Actor
+from qa.directory import names_by_id
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.judgement import judge_audit, missing_answers
 from qa.policy import Action, ActionScope, AuditScope, PduScope, can, require
@@ -185,13 +186,6 @@ def _blind_guard(session: Session, actor: Actor, audit: CaseAudit) -> None:
         raise PermissionDenied("You are moderating this audit blind. You can see it once you have submitted your own.")
 
 
-def _names(session: Session, ids) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return dict(session.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all())
-
-
 def _bump(audit: CaseAudit, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != audit.version:
         raise StaleEdit()
@@ -212,7 +206,7 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
         team = session.get(Team, case.team_id)
         pdu = session.get(Pdu, event.pdu_id)
         auditor_ids = sorted(scope.auditor_ids) if audit.moderates_id is None else [audit.moderator_id]
-        names = _names(session, [case.holder_id, scope.spo_id, *auditor_ids])
+        names = names_by_id(session, [case.holder_id, scope.spo_id, *auditor_ids])
         definition = instrument.definition_of(session, audit.instrument_id)
         answers = {
             a.question_key: (a.answer, a.evidence)
@@ -253,7 +247,7 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
             (detail.improvement_themes if tag.section == SheetSection.IMPROVEMENT else detail.concern_themes).append(tag.theme_id)
         detail.actions = _action_rows(session, [audit.id], today)
         concerns = session.exec(select(UrgentConcern).where(UrgentConcern.audit_id == audit.id).order_by(UrgentConcern.id)).all()
-        raisers = _names(session, [c.raised_by_id for c in concerns])
+        raisers = names_by_id(session, [c.raised_by_id for c in concerns])
         detail.urgent_concerns = [
             ConcernRow(c.id, c.description, raisers.get(c.raised_by_id, ""), c.raised_at, c.acknowledged_at, c.acknowledgement)
             for c in concerns
@@ -263,7 +257,7 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
 
 def _action_rows(session: Session, audit_ids: list[int], today: date) -> list[ActionRow]:
     actions = session.exec(select(AuditAction).where(AuditAction.audit_id.in_(audit_ids)).order_by(AuditAction.due_date, AuditAction.id)).all()
-    owners = _names(session, [a.owner_id for a in actions])
+    owners = names_by_id(session, [a.owner_id for a in actions])
     return [
         ActionRow(
             a.id, a.description, a.owner_id, owners.get(a.owner_id, ""), a.due_date, a.status,
@@ -283,7 +277,7 @@ def _list_rows(session: Session, audits: list[CaseAudit], today: date) -> list[A
         open_actions = [a for a in actions if a.status == ActionStatus.OPEN]
         rows.append(
             AuditListRow(
-                audit.id, case.case_ref, event.event_date, pdu.name, _names(session, [case.holder_id]).get(case.holder_id, ""),
+                audit.id, case.case_ref, event.event_date, pdu.name, names_by_id(session, [case.holder_id]).get(case.holder_id, ""),
                 audit.status, len(open_actions), sum(a.overdue for a in open_actions), audit.moderates_id is not None,
             )
         )
@@ -371,7 +365,7 @@ def overdue_actions_for_spo(actor: Actor, today: date | None = None) -> list[tup
             )
             .order_by(AuditAction.due_date)
         ).all()
-        owners = _names(session, [a.owner_id for a, _, _ in rows])
+        owners = names_by_id(session, [a.owner_id for a, _, _ in rows])
         return [
             (ActionRow(a.id, a.description, a.owner_id, owners.get(a.owner_id, ""), a.due_date, a.status, True), ref, audit_id)
             for a, ref, audit_id in rows

@@ -78,3 +78,11 @@ def set_roles(session: Session, user_id: int, roles: list[Role]) -> None:
             session.delete(row)
     for role in wanted - current.keys():
         session.add(UserRole(user_id=user_id, role=role))
+
+
+def names_by_id(session: Session, ids) -> dict[int, str]:
+    """Full names for a set of user ids, in one query (ids that are None are skipped)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.exec(select(User.id, User.full_name).where(User.id.in_(wanted))).all())

@@ -30,6 +30,7 @@ from db.observations import (
 )
 from qa import skills_framework, trail
 from qa.actor import Actor
+from qa.directory import names_by_id
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.policy import Action, ObservationScope, PduScope, PractitionerScope, can, require
 from qa.validation import validate
@@ -149,11 +150,6 @@ def _bump(obs: Observation, expected_version: int | None) -> None:
     obs.updated_at = utcnow()
 
 
-def _names(session: Session, ids) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    return dict(session.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
-
-
 def _check_ratings(framework, ratings: list[RatingInput]) -> None:
     known = {d.key for d in framework.domains}
     unknown = [r.domain_key for r in ratings if r.domain_key not in known]
@@ -240,7 +236,7 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
         obs, scope = _load(session, actor, observation_id, Action.VIEW_OBSERVATION)
         if actor.id != obs.practitioner_id:
             trail.record(session, actor, "viewed", "observation", obs.id)  # the practitioner can see who looked
-        names = _names(session, [obs.practitioner_id, obs.observer_id, scope.spo_id])
+        names = names_by_id(session, [obs.practitioner_id, obs.observer_id, scope.spo_id])
         framework = skills_framework.framework_of(session, obs.framework_id)
         ratings = {
             r.domain_key: RatingView(r.rating, r.not_observed, r.evidence)
@@ -292,7 +288,7 @@ def _goal_view(goal: DevelopmentGoal, today: date) -> GoalView:
 
 
 def _rows(session: Session, observations) -> list[ObservationRow]:
-    names = _names(session, [o.practitioner_id for o in observations] + [o.observer_id for o in observations])
+    names = names_by_id(session, [o.practitioner_id for o in observations] + [o.observer_id for o in observations])
     return [
         ObservationRow(o.id, o.observed_on, names.get(o.practitioner_id, ""), names.get(o.observer_id, ""), o.setting, o.status, o.calibration_of_id is not None)
         for o in observations
