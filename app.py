@@ -13,9 +13,10 @@ from db.migrate import upgrade
 from db.models import Role, utcnow
 from pages._ui import plain, sign_out
 from qa import auth
-from qa.idle import has_timed_out
+from qa.idle import describe as describe_idle
+from qa.idle import has_timed_out, identity_is_fresh
 from qa.session import is_demo_organisation
-from qa.settings import idle_timeout_minutes
+from qa.settings import idle_timeout
 
 st.set_page_config(page_title="Practice Quality Portal", page_icon="🧭", layout="wide")
 
@@ -49,20 +50,29 @@ if is_demo_organisation():
 
 # --- who is signed in ---------------------------------------------------------
 now = utcnow()
-idle_minutes = idle_timeout_minutes(_secret("idle_timeout_minutes"))
+idle = idle_timeout(_secret("idle_timeout_minutes"))
 actor = auth.load_actor(st.session_state.get("user_id"))
-if actor is not None and has_timed_out(st.session_state.get("last_activity"), now, idle_minutes):
+if actor is not None and has_timed_out(st.session_state.get("last_activity"), now, idle):
     st.session_state.clear()
-    st.session_state["signed_out_reason"] = f"You were signed out after {idle_minutes} minutes without activity."
+    st.session_state["signed_out_reason"] = f"You were signed out after {describe_idle(idle)} without activity."
     actor = None
 if actor is None and st.session_state.get("user_id") is not None:
     st.session_state.pop("user_id", None)  # deactivated or removed since sign-in
 
-if actor is None and _sso_configured() and getattr(st.user, "is_logged_in", False):
+# An SSO identity opens a new portal session only if the provider issued it
+# within the idle time (qa/idle.identity_is_fresh); an older one goes back
+# through the provider, so the idle timeout holds for SSO users too.
+if (
+    actor is None
+    and _sso_configured()
+    and getattr(st.user, "is_logged_in", False)
+    and identity_is_fresh(st.user.get("iat"), now, idle)
+):
     result = auth.sign_in_sso(st.user.get("email"))
     if result.ok:
         actor = result.actor
         st.session_state["user_id"] = actor.id
+        st.session_state["signed_in_with_sso"] = True
     else:
         st.session_state["sso_refused"] = result.message
 

@@ -1,4 +1,4 @@
-"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key``.
+"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key | sso-only``.
 
 The database is the one in ``PQP_DATABASE_URL`` (or the default SQLite file),
 unless ``--database-url`` names another.
@@ -100,7 +100,29 @@ def parser() -> argparse.ArgumentParser:
     rotate = commands.add_parser("rotate-key", help="re-encrypt journal and debrief text under a new key")
     rotate.add_argument("--new-key", help="a Fernet key to use (default: generate one)")
     rotate.set_defaults(run=cmd_rotate_key)
+
+    sso = commands.add_parser("sso-only", help="break-glass: show, or turn off, the 'SSO only' setting")
+    sso.add_argument("state", choices=["status", "off"], help="'off' lets portal passwords be used again")
+    sso.set_defaults(run=cmd_sso_only)
     return p
+
+
+def cmd_sso_only(args: argparse.Namespace) -> int:
+    """Show the "SSO only" setting, or turn it off when single sign-on is broken.
+    Turning it on is done on the Settings screen, where it is checked first."""
+    from qa import auth
+
+    _upgrade()
+    if args.state == "status":
+        print("SSO only is on: portal passwords are turned off." if auth.sso_only() else "SSO only is off: portal passwords can be used.")
+        return 0
+    was_on = auth.sso_only_off_from_command_line()
+    print(
+        "SSO only is now off: portal passwords can be used again. This is recorded in the audit trail."
+        if was_on
+        else "SSO only was already off; portal passwords can be used."
+    )
+    return 0
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:

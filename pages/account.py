@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages._ui import clear_form_errors, current_actor, field_error, flash, form_errors, plain, set_form_errors, show_flash, sign_out
 from qa import auth
-from qa.errors import ValidationFailed
+from qa.errors import PermissionDenied, ValidationFailed
 
 actor = current_actor()
 st.title("My account")
@@ -12,26 +12,31 @@ show_flash()
 st.markdown(f"Signed in as **{plain(actor.email)}**.")
 
 st.subheader("Change my password")
-errors = form_errors("password")
-with st.form("change_password", clear_on_submit=False):
-    current = st.text_input("Current password", type="password")
-    field_error(errors, "current_password")
-    new = st.text_input("New password", type="password", help="At least 12 characters.")
-    field_error(errors, "new_password")
-    confirm = st.text_input("Confirm new password", type="password")
-    field_error(errors, "confirm_password")
-    submitted = st.form_submit_button("Change password")
+if auth.sso_only():
+    st.info("Portal passwords are turned off: everyone signs in with single sign-on, so there is no password to change here.")
+else:
+    errors = form_errors("password")
+    with st.form("change_password", clear_on_submit=False):
+        current = st.text_input("Current password", type="password")
+        field_error(errors, "current_password")
+        new = st.text_input("New password", type="password", help="At least 12 characters.")
+        field_error(errors, "new_password")
+        confirm = st.text_input("Confirm new password", type="password")
+        field_error(errors, "confirm_password")
+        submitted = st.form_submit_button("Change password")
 
-if submitted:
-    try:
-        auth.change_password(actor, {"current_password": current, "new_password": new, "confirm_password": confirm})
-    except ValidationFailed as exc:
-        set_form_errors("password", exc.field_errors)
-        st.rerun()
-    else:
-        clear_form_errors("password")
-        flash("Your password has been changed.")
-        st.rerun()
+    if submitted:
+        try:
+            auth.change_password(actor, {"current_password": current, "new_password": new, "confirm_password": confirm})
+        except ValidationFailed as exc:
+            set_form_errors("password", exc.field_errors)
+            st.rerun()
+        except PermissionDenied as exc:  # passwords were turned off since this page was drawn
+            st.error(str(exc))
+        else:
+            clear_form_errors("password")
+            flash("Your password has been changed.")
+            st.rerun()
 
 st.subheader("Sign out")
 st.write("Signing out ends this session on this device.")

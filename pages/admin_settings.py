@@ -6,6 +6,7 @@ import streamlit as st
 from db.models import Grade
 from pages._ui import current_actor, field_error, flash, plain, show_flash
 from qa import cadence, observation_coverage, skills_framework
+from qa import auth
 from qa.errors import ValidationFailed
 
 actor = current_actor()
@@ -62,3 +63,39 @@ with st.form("cadence"):
             st.rerun()
         except ValidationFailed as exc:
             st.error(" ".join(exc.field_errors.values()))
+
+st.subheader("Sign-in")
+sso_on = auth.sso_only()
+sso_ready = bool(st.session_state.get("sso_configured"))
+if sso_on:
+    st.markdown("**Single sign-on only.** Portal passwords are turned off; everyone signs in with their organisation account.")
+elif sso_ready:
+    st.markdown("Staff can sign in with single sign-on or with a portal password.")
+else:
+    st.markdown("Staff sign in with a portal password. Single sign-on is not set up (see the README).")
+sso_errors = st.session_state.get("errors:sso_only", {})
+with st.form("sso_only"):
+    only_sso = st.checkbox(
+        "Single sign-on only: turn off portal passwords",
+        value=sso_on,
+        help="You can turn this on only while single sign-on is set up and you signed in with it yourself.",
+    )
+    field_error(sso_errors, "sso_only")
+    if st.form_submit_button("Save sign-in setting"):
+        try:
+            auth.set_sso_only(
+                actor,
+                only_sso,
+                sso_configured=sso_ready,
+                signed_in_with_sso=bool(st.session_state.get("signed_in_with_sso")),
+            )
+            st.session_state.pop("errors:sso_only", None)
+            flash("Single sign-on only is on: portal passwords are turned off." if only_sso else "Portal passwords are allowed.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state["errors:sso_only"] = exc.field_errors
+            st.rerun()
+st.caption(
+    "If single sign-on ever stops working, someone with access to the server can turn passwords back on "
+    "with `python -m db sso-only off`."
+)

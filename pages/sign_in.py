@@ -1,4 +1,5 @@
-"""Sign in with a portal password, or with single sign-on when it is configured."""
+"""Sign in with a portal password, or with single sign-on when it is configured
+(only single sign-on when the "SSO only" setting is on)."""
 
 import streamlit as st
 
@@ -18,10 +19,24 @@ if refused:
         st.session_state.pop("sso_refused", None)
         st.logout()
 
-if st.session_state.get("sso_configured"):
+sso_configured = bool(st.session_state.get("sso_configured"))
+passwords_off = auth.sso_only()  # the service refuses passwords too; this only stops offering them
+
+if sso_configured:
     st.subheader("Sign in with your organisation account")
     if st.button("Sign in with single sign-on", type="primary"):
         st.login()
+elif passwords_off:
+    st.error(
+        "Signing in with a portal password is turned off, and single sign-on is not working at the moment. "
+        "Ask your administrator.",
+        icon="🔒",
+    )
+
+if passwords_off:
+    st.stop()
+
+if sso_configured:
     st.divider()
     st.subheader("Or sign in with a portal password")
 

@@ -3,6 +3,12 @@
 Failed attempts are counted on the account. The fifth failure locks it for
 15 minutes; while locked, even the right password is refused. Messages never
 say whether an email address exists.
+
+With the "SSO only" setting on, portal passwords are refused here, in the
+service, whatever a page offers: :func:`sign_in` and :func:`change_password`
+both check it. An administrator can switch it on only while single sign-on is
+configured and they themselves signed in with it, so nobody is locked out by
+mistake. The break-glass way back is ``python -m db sso-only off``.
 """
 
 from __future__ import annotations
@@ -21,12 +27,24 @@ from qa.directory import actor_from_user, set_roles
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.passwords import hash_password, needs_rehash, verify_password
 from qa.policy import Action, require
-from qa.settings import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD
+from qa.settings import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD, SSO_ONLY_FLAG, get_flag, set_flag
 from qa.validation import validate
 
 UK = ZoneInfo("Europe/London")
 WRONG_DETAILS = "The email or password is not right. Check them and try again."
 INACTIVE = "This account has been deactivated. Ask your administrator if you need access."
+PASSWORDS_OFF = (
+    "Signing in with a portal password is turned off. Use \"Sign in with single sign-on\" "
+    "with your organisation account."
+)
+SSO_NOT_CONFIGURED = (
+    "Single sign-on is not set up for this portal, so turning off passwords would lock everyone out. "
+    "Add the [auth] section to the portal's secrets first (see the README)."
+)
+SSO_NOT_PROVEN = (
+    "Sign out, then sign in with single sign-on before turning this on. "
+    "That shows single sign-on works for your own account, so you cannot lock yourself out."
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +69,40 @@ def _find_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
+def sso_only() -> bool:
+    """Whether portal passwords are turned off, so everyone signs in with single sign-on."""
+    with session_scope() as session:
+        return get_flag(session, SSO_ONLY_FLAG) == "on"
+
+
+def set_sso_only(actor: Actor, on: bool, *, sso_configured: bool, signed_in_with_sso: bool) -> None:
+    """Turn "SSO only" on or off. Turning it on needs single sign-on configured
+    and the administrator signed in with it in this session."""
+    require(actor, Action.MANAGE_USERS)
+    if on and not sso_configured:
+        raise ValidationFailed({"sso_only": SSO_NOT_CONFIGURED})
+    if on and not signed_in_with_sso:
+        raise ValidationFailed({"sso_only": SSO_NOT_PROVEN})
+    with session_scope() as session:
+        set_flag(session, SSO_ONLY_FLAG, "on" if on else "off")
+        trail.record(session, actor, "changed", "setting", SSO_ONLY_FLAG, "on: passwords turned off" if on else "off: passwords allowed")
+
+
+def sso_only_off_from_command_line() -> bool:
+    """Break-glass: turn "SSO only" off from a shell on the server, for when single
+    sign-on is broken. Recorded in the audit trail. Returns whether it was on."""
+    with session_scope() as session:
+        was_on = get_flag(session, SSO_ONLY_FLAG) == "on"
+        set_flag(session, SSO_ONLY_FLAG, "off")
+        trail.record(session, None, "changed", "setting", SSO_ONLY_FLAG, "off from the command line (break-glass)")
+        return was_on
+
+
 def sign_in(email: str, password: str, now: datetime | None = None) -> SignInResult:
     now = now or utcnow()
     with session_scope() as session:
+        if get_flag(session, SSO_ONLY_FLAG) == "on":
+            return SignInResult(None, PASSWORDS_OFF)
         user = _find_by_email(session, email or "")
         if user is None:
             verify_password(None, password or "")  # same cost as a real check
@@ -120,6 +169,8 @@ def load_actor(user_id: object) -> Actor | None:
 
 def change_password(actor: Actor, form: dict) -> None:
     require(actor, Action.CHANGE_OWN_PASSWORD)
+    if sso_only():
+        raise PermissionDenied("Portal passwords are turned off: you sign in with single sign-on.")
     data = validate(PasswordChange, form)
     if data.new_password != data.confirm_password:
         raise ValidationFailed({"confirm_password": "The new passwords do not match."})
