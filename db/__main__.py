@@ -1,4 +1,4 @@
-"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key | sso-only``.
+"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key | apply-retention | sso-only``.
 
 The database is the one in ``PQP_DATABASE_URL`` (or the default SQLite file),
 unless ``--database-url`` names another.
@@ -101,6 +101,10 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("--new-key", help="a Fernet key to use (default: generate one)")
     rotate.set_defaults(run=cmd_rotate_key)
 
+    retention = commands.add_parser("apply-retention", help="delete debriefs (and notes) older than the retention period set in the portal")
+    retention.add_argument("--dry-run", action="store_true", help="only say how many entries would be deleted")
+    retention.set_defaults(run=cmd_apply_retention)
+
     sso = commands.add_parser("sso-only", help="break-glass: show, or turn off, the 'SSO only' setting")
     sso.add_argument("state", choices=["status", "off"], help="'off' lets portal passwords be used again")
     sso.set_defaults(run=cmd_sso_only)
@@ -122,6 +126,22 @@ def cmd_sso_only(args: argparse.Namespace) -> int:
         if was_on
         else "SSO only was already off; portal passwords can be used."
     )
+    return 0
+
+
+def cmd_apply_retention(args: argparse.Namespace) -> int:
+    """Apply the retention periods set on the Settings page; safe to run nightly from cron."""
+    from qa import retention
+
+    _upgrade()
+    periods, counts = retention.scheduled_preview()
+    if periods.debrief_months is None and periods.note_months is None:
+        print("Retention is off (no period is set on Settings), so nothing was deleted.")
+        return 0
+    if not args.dry_run:
+        counts = retention.apply_scheduled()
+    verb = "Would delete" if args.dry_run else "Deleted"
+    print(f"{verb} {counts.debriefs} debriefs and {counts.notes} journal notes ({periods.describe()}).")
     return 0
 
 

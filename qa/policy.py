@@ -67,6 +67,10 @@ class Action(StrEnum):
     SIGN_SUPERVISION = "sign_supervision"
     VIEW_AGENDA = "view_agenda"
     SET_CADENCE = "set_cadence"
+    # Data protection
+    MANAGE_RETENTION = "manage_retention"
+    ERASE_PRIVATE_ENTRIES = "erase_private_entries"
+    EXPORT_MY_DATA = "export_my_data"
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,13 @@ class SessionScope:
     participant_ids: frozenset[int]
     supervisors_manager_id: int | None  # the SPO's own line manager, for oversight
     pdu_id: int | None
+
+
+@dataclass(frozen=True)
+class PersonScope:
+    """One person, as the subject of a data-protection request (export or erasure)."""
+
+    user_id: int
 
 
 def _admin(actor: Actor, _target: Any) -> bool:
@@ -335,6 +346,16 @@ def _agenda_viewer(actor: Actor, target: Any) -> bool:
     return isinstance(target, PractitionerScope) and actor.id in (target.practitioner_id, target.spo_id)
 
 
+def _data_subject(actor: Actor, target: Any) -> bool:
+    # Only the person themselves: no role may download someone else's data.
+    return isinstance(target, PersonScope) and actor.id == target.user_id
+
+
+def _eraser(actor: Actor, target: Any) -> bool:
+    # An administrator, for someone else (the service also requires them to be deactivated).
+    return isinstance(target, PersonScope) and actor.has(Role.ADMIN) and actor.id != target.user_id
+
+
 RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_OWN_PROFILE: _anyone_signed_in,
     Action.CHANGE_OWN_PASSWORD: _anyone_signed_in,
@@ -378,6 +399,9 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.SIGN_SUPERVISION: _session_participant,
     Action.VIEW_AGENDA: _agenda_viewer,
     Action.SET_CADENCE: _admin,
+    Action.MANAGE_RETENTION: _admin,
+    Action.ERASE_PRIVATE_ENTRIES: _eraser,
+    Action.EXPORT_MY_DATA: _data_subject,
 }
 
 
