@@ -11,7 +11,7 @@ from db.encryption import configure as configure_encryption
 from db.engine import configure, database_url
 from db.migrate import upgrade
 from db.models import Role, utcnow
-from pages._ui import plain, sign_out
+from pages._ui import database_guard, plain, sign_out
 from qa import auth
 from qa.idle import describe as describe_idle
 from qa.idle import has_timed_out, identity_is_fresh
@@ -43,15 +43,16 @@ def _migrated(url: str) -> bool:
 
 configure(_secret("database_url"))
 configure_encryption(_secret("encryption_key"))
-_migrated(database_url())
+# database_guard: if the database is unreachable or locked, a plain message, never a trace.
+database_guard(_migrated, database_url())
 
-if is_demo_organisation():
+if database_guard(is_demo_organisation):
     st.warning("**Demo organisation.** Every person and case here is synthetic, generated for training and testing.", icon="🧪")
 
 # --- who is signed in ---------------------------------------------------------
 now = utcnow()
 idle = idle_timeout(_secret("idle_timeout_minutes"))
-actor = auth.load_actor(st.session_state.get("user_id"))
+actor = database_guard(auth.load_actor, st.session_state.get("user_id"))
 if actor is not None and has_timed_out(st.session_state.get("last_activity"), now, idle):
     st.session_state.clear()
     st.session_state["signed_out_reason"] = f"You were signed out after {describe_idle(idle)} without activity."
@@ -68,7 +69,7 @@ if (
     and getattr(st.user, "is_logged_in", False)
     and identity_is_fresh(st.user.get("iat"), now, idle)
 ):
-    result = auth.sign_in_sso(st.user.get("email"))
+    result = database_guard(auth.sign_in_sso, st.user.get("email"))
     if result.ok:
         actor = result.actor
         st.session_state["user_id"] = actor.id
@@ -149,14 +150,14 @@ ROLE_SECTIONS = [
 
 # --- navigation -----------------------------------------------------------------
 if actor is None:
-    if not auth.has_any_user():
+    if not database_guard(auth.has_any_user):
         pages = [st.Page("pages/first_run.py", title="Create the first administrator", icon="🛠️")]
     else:
         pages = [st.Page("pages/sign_in.py", title="Sign in", icon="🔑", default=True)]
         # A link into the portal shows the sign-in form, then the page it pointed to.
         urls = dict.fromkeys(url for _roles, _section, entries in ROLE_SECTIONS for _p, _t, _i, url, _shown in entries)
         pages += [st.Page("pages/sign_in.py", title="Sign in", url_path=url, visibility="hidden") for url in urls]
-    st.navigation(pages, position="hidden").run()
+    database_guard(st.navigation(pages, position="hidden").run)
     st.stop()
 
 menu: dict[str, list] = {}
@@ -181,4 +182,4 @@ with st.sidebar:
     if st.button("Sign out", key="sidebar_sign_out"):
         sign_out()
 
-st.navigation(menu, expanded=True).run()
+database_guard(st.navigation(menu, expanded=True).run)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
 import pandas as pd
 import streamlit as st
 
+from db.engine import DatabaseUnavailable, is_unavailable
 from db.models import GRADE_LABELS, Grade, Role, UserPublic
 from qa import auth
 from qa.actor import Actor
@@ -22,6 +27,30 @@ def current_actor() -> Actor:
         st.error("Please sign in to continue.")
         st.stop()
     return actor
+
+
+T = TypeVar("T")
+
+
+def database_guard(step: Callable[..., T], *args, **kwargs) -> T:
+    """Run one step of a screen (app.py wraps every page in this).
+
+    If the database is unreachable or locked, the person sees a plain message
+    instead of an error trace, and the run stops. Stopping early (rather than
+    finishing) makes Streamlit keep every widget's value, including widgets
+    this run never reached, so what they typed is still there to save again.
+    """
+    try:
+        return step(*args, **kwargs)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logging.getLogger("pqp.pages").warning("database unavailable during a page run: %s", error)
+        message = str(error) if isinstance(error, DatabaseUnavailable) else str(DatabaseUnavailable())
+        st.error(message, icon="🔌")
+        st.toast(message, icon="🔌")  # the form may be far down a long page
+        st.stop()
+        raise  # st.stop() raises; this only tells type checkers the step never returns here
 
 
 def field_error(errors: dict[str, str], field: str) -> None:

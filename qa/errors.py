@@ -1,5 +1,9 @@
 """Errors that services raise and pages turn into plain-English messages."""
 
+# The database was unreachable or locked and the unit of work was rolled back.
+# Raised by db/engine.session_scope; pages/_ui.database_guard shows its message.
+from db.engine import DatabaseUnavailable  # noqa: F401  (re-exported)
+
 
 class PermissionDenied(Exception):
     """The acting user may not do this. The message is safe to show."""

@@ -1,0 +1,305 @@
+"""Faults: a locked or unreachable database.
+
+- SQLite: a write that meets another connection's write lock is retried with a
+  bounded, jittered back-off (db/engine.BusyRetry); past the cap it fails as
+  DatabaseUnavailable with nothing half-written.
+- Pages: the person sees a plain message, never a trace, and what they typed
+  is still in the form (pages/_ui.database_guard, wrapped round every page in app.py).
+- PostgreSQL: connections are pre-pinged, so after the server drops them
+  (here: every backend terminated) the next request works.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from db import engine as db_engine
+from db.engine import DatabaseUnavailable, session_scope
+from qa import audit_workflow as workflow
+from qa import debriefs
+from qa.errors import DatabaseUnavailable as DatabaseUnavailableFromQa
+from tests.conftest import PG_URL
+from tests.test_pages import texts
+from tests.test_pages_learn import draft, event, signed_in  # noqa: F401  (fixtures)
+
+MESSAGE = "The portal could not reach its database just now, so nothing was saved."
+
+
+@pytest.fixture
+def sqlite_path(db_url):
+    if not db_engine.is_sqlite(db_url):
+        pytest.skip("SQLite locking")
+    return make_url(db_url).database
+
+
+@contextmanager
+def write_lock(path: str, release_after: float | None = None):
+    """Another process's connection holding SQLite's write lock (BEGIN IMMEDIATE),
+    released after ``release_after`` seconds, or when the block ends."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO setting (key, value) VALUES ('held-by-another-process', 'x')")
+    released = threading.Event()
+
+    def release():
+        if not released.is_set():
+            released.set()
+            holder.execute("ROLLBACK")
+
+    timer = threading.Timer(release_after, release) if release_after is not None else None
+    if timer:
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer:
+            timer.cancel()
+        release()
+        holder.close()
+
+
+def counts(*tables: str) -> dict[str, int]:
+    with db_engine.get_engine().connect() as conn:
+        return {t: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in tables}
+
+
+DEBRIEF = {"feelings": ["anxious"], "intensity": 6, "need": "nothing right now", "what_happened": "A hard home visit."}
+DEBRIEF_TABLES = ("debrief", "debrief_feeling", "support_request", "audit_trail")
+
+
+# --------------------------------------------------------------- the back-off
+
+
+def test_the_back_off_grows_jittered_and_capped():
+    retry = db_engine.BusyRetry(deadline=5.0, first_delay=0.05, max_delay=1.0)
+    delays = retry.delays()
+    steps = [next(delays) for _ in range(8)]
+    expected = [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0]
+    for got, ceiling in zip(steps, expected, strict=True):
+        assert ceiling / 2 <= got <= ceiling
+    assert len({round(s, 6) for s in steps}) > 1
+
+
+def test_the_error_is_the_one_services_and_pages_know():
+    assert DatabaseUnavailableFromQa is DatabaseUnavailable
+    assert str(DatabaseUnavailable()).startswith(MESSAGE)
+
+
+def test_only_plain_busy_is_retried_never_a_stale_snapshot():
+    busy = sqlite3.OperationalError("database is locked")
+    busy.sqlite_errorname = "SQLITE_BUSY"
+    snapshot = sqlite3.OperationalError("database is locked")
+    snapshot.sqlite_errorname = "SQLITE_BUSY_SNAPSHOT"
+    assert db_engine.is_sqlite_busy(busy)
+    assert not db_engine.is_sqlite_busy(snapshot)
+    assert not db_engine.is_sqlite_busy(sqlite3.OperationalError("no such table: x"))
+
+
+# --------------------------------------------------------------- SQLite locks
+
+
+def test_a_write_waits_out_a_lock_released_after_a_short_delay(org, sqlite_path, caplog):
+    pat = org.actor(org.practitioner_id)
+    before = counts(*DEBRIEF_TABLES)
+    caplog.set_level(logging.INFO, logger="pqp.db")
+    # 2.5 s is longer than SQLite's own busy wait (1 s), so our retry must step in.
+    with write_lock(sqlite_path, release_after=2.5):
+        started = time.monotonic()
+        debriefs.record_debrief(pat, DEBRIEF)
+        waited = time.monotonic() - started
+    assert 2.0 < waited < db_engine.RETRY.deadline + db_engine.SQLITE_BUSY_TIMEOUT_SECONDS
+    assert "attempt 1 failed, retrying" in caplog.text
+    after = counts(*DEBRIEF_TABLES)
+    assert after["debrief"] == before["debrief"] + 1
+    assert after["debrief_feeling"] == before["debrief_feeling"] + 1
+    assert debriefs.my_debriefs(pat)[0].what_happened == "A hard home visit."
+
+
+def test_a_lock_held_past_the_cap_fails_plainly_with_nothing_written(org, sqlite_path, monkeypatch):
+    monkeypatch.setattr(db_engine, "RETRY", db_engine.BusyRetry(deadline=1.5))
+    pat = org.actor(org.practitioner_id)
+    before = counts(*DEBRIEF_TABLES)
+    with write_lock(sqlite_path):
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable) as raised:
+            debriefs.record_debrief(pat, {**DEBRIEF, "support_from": org.spo_id, "urgency": "today"})
+        waited = time.monotonic() - started
+    # Bounded: the deadline plus at most one of SQLite's own busy waits.
+    assert 1.0 < waited < 1.5 + db_engine.SQLITE_BUSY_TIMEOUT_SECONDS + 0.5
+    assert "database is locked" in str(raised.value.__cause__)
+    assert counts(*DEBRIEF_TABLES) == before  # not the debrief without its feelings, nor the request
+    # Once the lock has gone, the same save works.
+    debriefs.record_debrief(pat, DEBRIEF)
+    assert counts("debrief")["debrief"] == before["debrief"] + 1
+
+
+def test_readers_are_not_blocked_by_a_writer(org, sqlite_path):
+    """WAL mode: the portal keeps showing pages while someone else is writing."""
+    pat = org.actor(org.practitioner_id)
+    debriefs.record_debrief(pat, DEBRIEF)
+    with write_lock(sqlite_path):
+        started = time.monotonic()
+        assert len(debriefs.my_debriefs(pat)) == 1
+        assert time.monotonic() - started < 0.5
+
+
+def test_an_unopenable_database_is_reported_as_unavailable(tmp_path, monkeypatch):
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    url = f"sqlite:///{folder}/portal.db"
+    db_engine.get_engine(url)  # made while the folder existed
+    folder.rmdir()
+    (tmp_path / "gone").write_text("not a folder")  # so SQLite cannot create the file
+    monkeypatch.setattr(db_engine, "_configured_url", url)
+    with pytest.raises(DatabaseUnavailable):
+        with session_scope() as session:
+            session.exec(sa.text("SELECT 1")).one()
+    db_engine.get_engine(url).dispose()
+
+
+# --------------------------------------------------------------- pages
+
+
+def auditor_email(pair) -> str:
+    from db.models import User
+
+    with session_scope() as session:
+        return session.get(User, pair.first_id).email
+
+
+def test_an_audit_form_submitted_while_the_database_is_locked_keeps_the_text(app, org, draft, sqlite_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(db_engine, "RETRY", db_engine.BusyRetry(deadline=0.5))
+    pair, audit_id = draft
+    at = signed_in(app, auditor_email(pair), "pages/audit.py", audit=audit_id)
+    good = "Risk plan reviewed after the arrest; the new partner was checked with the police."
+    at.radio[0].set_value("yes")
+    at.text_area(key=f"s_good_{audit_id}").input(good)
+    with write_lock(sqlite_path):
+        at.button(key=f"FormSubmitter:audit_form_{audit_id}-Save draft").click().run()
+    assert not at.exception
+    assert any(MESSAGE in e.value for e in at.error)
+    assert at.text_area(key=f"s_good_{audit_id}").value == good
+    assert at.radio[0].value == "yes"
+    auditor = org.actor(pair.first_id)
+    assert workflow.audit_detail(auditor, audit_id).good_practice == ""  # nothing half-saved
+    # The lock has gone: pressing Save again saves what is still in the form.
+    at.button(key=f"FormSubmitter:audit_form_{audit_id}-Save draft").click().run()
+    assert not at.exception
+    assert "Draft saved." in texts(at)
+    assert workflow.audit_detail(auditor, audit_id).good_practice == good
+
+
+@contextmanager
+def unreachable_database():
+    """Point the portal's engine at a server that is not there (connection refused)."""
+    url = db_engine.database_url()
+    saved = db_engine._engines.get(db_engine._normalise(url))
+    dead = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none", connect_args={"connect_timeout": 2})
+    db_engine._engines[db_engine._normalise(url)] = dead
+    try:
+        yield
+    finally:
+        db_engine._engines[db_engine._normalise(url)] = saved
+        dead.dispose()
+
+
+def test_a_page_says_plainly_when_the_database_cannot_be_reached(app, org):
+    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    assert not at.exception
+    with unreachable_database():
+        at.run()
+        assert not at.exception
+        assert [e.value for e in at.error] == [str(DatabaseUnavailable())]
+        assert "Traceback" not in texts(at)
+    # Still signed in: a database fault is not a sign-out.
+    at.run()
+    assert not at.exception
+    assert "Quick debrief" in [t.value for t in at.title]
+
+
+def test_the_sign_in_screen_says_plainly_when_the_database_cannot_be_reached(app, org):
+    at = app()
+    with unreachable_database():
+        at.text_input(key="sign_in_email").input("pat@example.org")
+        at.text_input(key="sign_in_password").input("correct-horse-battery")
+        at.button(key="FormSubmitter:sign_in-Sign in").click().run()
+        assert not at.exception
+        assert any(MESSAGE in e.value for e in at.error)
+    # Back again: the form still holds what was typed, and signing in works.
+    at.run()
+    assert at.text_input(key="sign_in_email").value == "pat@example.org"
+    at.button(key="FormSubmitter:sign_in-Sign in").click().run()
+    assert not at.exception
+    assert at.session_state["user_id"] == org.practitioner_id
+
+
+# --------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture
+def pg_url(db_url):
+    if db_engine.is_sqlite(db_url):
+        pytest.skip("PostgreSQL connections")
+    return db_url
+
+
+def terminate_other_backends(url: str) -> int:
+    """What a server restart does to the portal's pooled connections."""
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(rows)
+
+
+def pooled_backend_pids() -> set[int]:
+    with session_scope() as session:
+        return {session.exec(sa.text("SELECT pg_backend_pid()")).scalar_one()}
+
+
+def test_postgres_recovers_after_its_connections_are_terminated(org, pg_url):
+    pat = org.actor(org.practitioner_id)
+    old = pooled_backend_pids()
+    assert terminate_other_backends(pg_url) >= 1
+    # The pool still holds the dead connection; pre-ping replaces it unseen.
+    debriefs.record_debrief(pat, DEBRIEF)
+    assert len(debriefs.my_debriefs(pat)) == 1
+    assert pooled_backend_pids().isdisjoint(old)
+
+
+def test_a_connection_dropped_mid_transaction_fails_plainly_then_recovers(org, pg_url):
+    pat = org.actor(org.practitioner_id)
+    with pytest.raises(DatabaseUnavailable):
+        with session_scope() as session:
+            session.exec(sa.text("SELECT 1")).one()
+            terminate_other_backends(pg_url)
+            session.exec(sa.text("SELECT 1")).one()
+    debriefs.record_debrief(pat, DEBRIEF)
+    assert len(debriefs.my_debriefs(pat)) == 1
+
+
+def test_a_signed_in_session_carries_on_after_the_connections_are_terminated(app, org, pg_url):
+    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    assert not at.exception
+    assert terminate_other_backends(pg_url) >= 1
+    at.get("button_group")[0].set_value(["anxious"])
+    at.button(key="FormSubmitter:debrief-Save debrief").click().run()
+    assert not at.exception
+    assert "Saved. Thank you for taking a moment for yourself." in texts(at)
+    assert len(debriefs.my_debriefs(org.actor(org.practitioner_id))) == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_the_postgres_engine_pre_pings():
+    assert db_engine.get_engine(PG_URL).pool._pre_ping
