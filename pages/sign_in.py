@@ -34,6 +34,8 @@ elif passwords_off:
     )
 
 if passwords_off:
+    if sso_configured:
+        st.caption("Signing in with a portal password is turned off: use your organisation account.")
     st.stop()
 
 if sso_configured:

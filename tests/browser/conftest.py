@@ -5,7 +5,9 @@ Never run ``playwright install`` for these: we use the system browser at
 ``/usr/bin/chromium``. Without it the tests skip on a developer machine, but
 fail when ``CI`` is set, so a broken CI image cannot pass silently.
 
-On a failed test a screenshot goes into ``test-artifacts/browser/``.
+When a browser test fails (in the test or in setting up its fixtures), every
+page open in the browser at that moment is screenshotted into
+``test-artifacts/browser/``; the run's summary and ``.ci/run`` print the folder.
 
 Fixtures: ``page`` (one fresh session), ``signed_in(email)`` (a fresh session
 signed in through the real form, as many as a journey needs),
@@ -25,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,6 +50,8 @@ SIGN_IN_WAIT = 20_000  # ms, for the sign-in form and the signed-in sidebar to a
 VIEWPORT = {"width": 1366, "height": 900}
 
 _failure_shots = pytest.StashKey[list[Path]]()
+#: The session's Chromium, once started, so a failure can screenshot every page in it.
+_open_browser: list = []
 
 
 # ------------------------------------------------------------ failure reports
@@ -54,11 +59,21 @@ _failure_shots = pytest.StashKey[list[Path]]()
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the item (``item.rep_setup``, ``item.rep_call``)
-    so that fixture finalisers can tell whether the test failed."""
+    """Keep each phase's report on the item (``item.rep_setup``, ``item.rep_call``),
+    and when a browser test fails in setup or in the test itself, screenshot
+    every page still open in the browser, whichever fixture or test opened it
+    (before the fixtures close them)."""
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+    if report.failed and report.when in ("setup", "call") and _open_browser:
+        try:
+            pages = [page for context in _open_browser[0].contexts for page in context.pages if not page.is_closed()]
+        except Exception as exc:  # a crashed browser must not hide the real failure
+            print(f"Could not list the browser's pages for screenshots: {exc}")
+            pages = []
+        for number, page in enumerate(pages, start=1):
+            _screenshot_failure(page, item, suffix=f"page{number}" if len(pages) > 1 else "")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -89,9 +104,11 @@ def browser(chromium_executable):
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS)
+        _open_browser.append(chromium)
         try:
             yield chromium
         finally:
+            _open_browser.remove(chromium)
             chromium.close()
 
 
@@ -100,33 +117,22 @@ def _new_page(browser):
     return context.new_page()
 
 
-def _failed(request) -> bool:
-    return any(
-        getattr(request.node, f"rep_{when}", None) is not None and getattr(request.node, f"rep_{when}").failed
-        for when in ("setup", "call")
-    )
-
-
 @pytest.fixture
-def page(browser, request):
+def page(browser):
     """A page in a fresh browser context, so every test is a new portal session."""
     page = _new_page(browser)
     try:
         yield page
     finally:
-        try:
-            if _failed(request):
-                _screenshot_failure(page, request)
-        finally:
-            page.context.close()
+        page.context.close()
 
 
 @pytest.fixture
-def signed_in(browser, portal_url, request):
+def signed_in(browser, portal_url):
     """``signed_in(email)``: a page in a new portal session (its own browser
     context), signed in as ``email`` through the real sign-in form with the
     demo password. Call it once per person in a multi-user journey; every
-    session is closed after the test, each screenshotted if the test failed."""
+    session is closed after the test (screenshotted first if it failed)."""
     from playwright.sync_api import expect
 
     from db.demo import DEMO_PASSWORD
@@ -147,13 +153,8 @@ def signed_in(browser, portal_url, request):
     try:
         yield open_session
     finally:
-        failed = _failed(request)
-        for number, page in enumerate(pages, start=1):
-            try:
-                if failed:
-                    _screenshot_failure(page, request, suffix=f"session{number}")
-            finally:
-                page.context.close()
+        for page in pages:
+            page.context.close()
 
 
 def full_screenshot(page, path: Path | str) -> None:
@@ -212,16 +213,16 @@ def review_screenshot():
     return save
 
 
-def _screenshot_failure(page, request, suffix: str = "") -> None:
+def _screenshot_failure(page, item, suffix: str = "") -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")[:150] + (f"-{suffix}" if suffix else "")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid).strip("_")[:150] + (f"-{suffix}" if suffix else "")
     path = ARTIFACTS / f"{name}.png"
     try:
         full_screenshot(page, path)
     except Exception as exc:  # a crashed page must not hide the real failure
         print(f"Could not save a screenshot of the failed browser test: {exc}")
         return
-    request.config.stash.setdefault(_failure_shots, []).append(path)
+    item.config.stash.setdefault(_failure_shots, []).append(path)
     print(f"Screenshot of the failed browser test saved in {ARTIFACTS}: {path.name}")
 
 
@@ -282,7 +283,11 @@ def demo_database_url(tmp_path_factory) -> str:
 
     Loaded by ``python -m db ... demo`` in a subprocess so that nothing in this
     test process (the engine's configured URL) is touched."""
-    path = tmp_path_factory.mktemp("browser-db") / "portal.db"
+    return load_demo_database(tmp_path_factory.mktemp("browser-db") / "portal.db")
+
+
+def load_demo_database(path: Path) -> str:
+    """A new SQLite file at ``path`` holding the demo organisation; its URL."""
     url = f"sqlite:///{path}"
     result = subprocess.run(
         [sys.executable, "-m", "db", "--database-url", url, "demo"],
@@ -299,12 +304,24 @@ def demo_database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def portal_url(chromium_executable, demo_database_url, tmp_path_factory) -> Iterator[str]:
     """Base URL of a live ``streamlit run app.py`` on the demo database."""
-    port = _free_port()
+    with start_portal(demo_database_url, tmp_path_factory.mktemp("browser-server")) as base_url:
+        yield base_url
+
+
+@contextmanager
+def start_portal(
+    database_url: str, folder: Path, env: dict[str, str] | None = None, args: list[str] | None = None, port: int | None = None
+) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on ``database_url`` until the block ends; yields
+    its base URL. ``env`` adds environment variables and ``args`` Streamlit
+    options (for a portal with a short idle time, or with single sign-on);
+    the server's log goes into ``folder``."""
+    port = port or _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
-    env["PQP_DATABASE_URL"] = demo_database_url
+    env = dict(os.environ) | (env or {})
+    env["PQP_DATABASE_URL"] = database_url
     env["PYTHONUNBUFFERED"] = "1"
-    log_path = tmp_path_factory.mktemp("browser-server") / "streamlit.log"
+    log_path = folder / "streamlit.log"
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
@@ -312,6 +329,7 @@ def portal_url(chromium_executable, demo_database_url, tmp_path_factory) -> Iter
         "--server.address", "127.0.0.1",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
+        *(args or []),
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

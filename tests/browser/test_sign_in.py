@@ -1,4 +1,8 @@
-"""Signing in and out through the real form, in a real browser, as each demo role.
+"""Signing in and out through the real form, in a real browser, as each demo role;
+and sessions end to end: signing out (Back, refresh and deep links then show
+nothing), the lockout after five wrong passwords, and the idle timeout (on a
+second portal started with ``PQP_IDLE_TIMEOUT_SECONDS``, so the test need not
+wait half an hour). Single sign-on is in ``test_sso.py``.
 
 Set ``PQP_SCREENSHOTS=/some/folder`` to also save a full-page screenshot of
 each role's home page there (``home-admin.png`` and so on) for a human to look at.
@@ -8,14 +12,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
 
-from db.demo import ADMIN_EMAIL, DEMO_PASSWORD, PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
+from db.demo import ADMIN_EMAIL, DEMO_LOGINS, DEMO_PASSWORD, PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
+from db.models import User
 from qa.auth import WRONG_DETAILS
+from tests.browser.conftest import start_portal
 
 pytestmark = pytest.mark.browser
 
@@ -82,20 +90,135 @@ def test_wrong_password_is_refused(page: Page, portal_url: str):
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
 
 
+def expect_signed_out(page: Page) -> None:
+    """The sign-in form and nothing else: no menu, no protected page."""
+    expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_have_text(["Practice Quality Portal"])
+
+
 def test_sign_out_returns_to_the_sign_in_form(page: Page, portal_url: str):
     open_portal(page, portal_url)
     sign_in(page, SPO_EMAIL, DEMO_PASSWORD)
     expect(page.get_by_role("heading", level=1, name=re.compile(r"^Team home: "))).to_be_visible(timeout=WAIT)
+    nav_link(page, "Team audit feedback").click()
+    expect(page.get_by_role("heading", level=1, name="Team audit feedback")).to_be_visible(timeout=WAIT)
+    assert page.url.endswith("/team-feedback")
 
     page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
 
     expect(page.get_by_text("You have signed out.")).to_be_visible(timeout=WAIT)
-    expect(page.get_by_label("Email", exact=True)).to_be_visible()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect_signed_out(page)
+
+    # Back (to the team home's address, still in the history) shows no protected page ...
+    page.go_back()
+    assert page.url.rstrip("/") == portal_url
+    expect_signed_out(page)
+    # ... nor does a refresh, nor a link straight to a page.
+    page.reload()
+    expect_signed_out(page)
+    page.goto(f"{portal_url}/team-feedback")
+    expect_signed_out(page)
+    page.goto(f"{portal_url}/team")
+    expect_signed_out(page)
 
 
 def test_demo_banner_is_shown(page: Page, portal_url: str):
     open_portal(page, portal_url)
     expect(page.get_by_text("Demo organisation", exact=False).first).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Every person and case here is synthetic", exact=False)).to_be_visible()
+
+
+# --- lockout ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lockout_email(demo_database_url) -> str:
+    """A demo practitioner no other browser test signs in as (this test locks them out)."""
+    from db.engine import get_engine
+
+    engine = get_engine(demo_database_url)
+    try:
+        with Session(engine) as session:
+            return session.exec(
+                select(User.email)
+                .where(User.email.not_in(list(DEMO_LOGINS)), User.supervisor_id.is_not(None), User.is_active.is_(True))
+                .order_by(User.id.desc())
+            ).first()
+    finally:
+        engine.dispose()
+
+
+def locked_state(database_url: str, email: str) -> User:
+    from db.engine import get_engine
+
+    engine = get_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return session.exec(select(User).where(User.email == email)).one()
+    finally:
+        engine.dispose()
+
+
+def test_five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_refused(
+    page: Page, portal_url: str, demo_database_url: str, lockout_email: str, review_screenshot
+):
+    open_portal(page, portal_url)
+    for attempt in range(1, 5):
+        sign_in(page, lockout_email, f"wrong-password-{attempt}")
+        left = 5 - attempt
+        expect(page.get_by_text(f"After {left} more failed attempt{'s' if left != 1 else ''}")).to_be_visible(timeout=WAIT)
+
+    sign_in(page, lockout_email, "wrong-password-5")
+    locked = page.get_by_text(re.compile(r"This account is locked for 15 minutes after 5 failed sign-in attempts\. Try again after \d\d:\d\d"))
+    expect(locked).to_be_visible(timeout=WAIT)
+
+    # The right password, during the lockout: still refused, with the same plain message.
+    sign_in(page, lockout_email, DEMO_PASSWORD)
+    page.wait_for_timeout(1_500)
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
+    expect(locked).to_be_visible()
+    expect_signed_out(page)
+    review_screenshot(page, "sign-in-locked")
+    user = locked_state(demo_database_url, lockout_email)
+    assert user.locked_until is not None and user.failed_logins >= 5
+    assert user.last_login_at is None, "the right password during the lockout did not sign in"
+
+
+# --- idle timeout -------------------------------------------------------------------
+
+IDLE_SECONDS = 10
+
+
+@pytest.fixture(scope="module")
+def short_idle_portal(chromium_executable, demo_database_url, tmp_path_factory) -> Iterator[str]:
+    """A second portal on the demo database that signs out after 10 idle seconds."""
+    folder = tmp_path_factory.mktemp("idle-server")
+    with start_portal(demo_database_url, folder, env={"PQP_IDLE_TIMEOUT_SECONDS": str(IDLE_SECONDS)}) as url:
+        yield url
+
+
+def test_an_idle_session_is_signed_out_and_activity_keeps_it_alive(page: Page, short_idle_portal: str, review_screenshot):
+    open_portal(page, short_idle_portal)
+    sign_in(page, PRACTITIONER_EMAIL, DEMO_PASSWORD)
+    expect(page.get_by_role("heading", level=1, name=re.compile(r"^Welcome, \S"))).to_be_visible(timeout=WAIT)
+
+    # Clicks less than the idle time apart keep the session, even past the idle time in total.
+    for label in ("My account", "My home"):
+        page.wait_for_timeout(IDLE_SECONDS * 1000 * 0.6)
+        nav_link(page, label).click()
+        title = "My account" if label == "My account" else re.compile(r"^Welcome, \S")
+        expect(page.get_by_role("heading", level=1, name=title)).to_be_visible(timeout=WAIT)
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    # Then nothing for longer than the idle time: the next click signs out.
+    page.wait_for_timeout(IDLE_SECONDS * 1000 + 2_000)
+    nav_link(page, "My account").click()
+    expect(page.get_by_text(f"You were signed out after {IDLE_SECONDS} seconds without activity.")).to_be_visible(timeout=WAIT)
+    expect_signed_out(page)
+    review_screenshot(page, "sign-in-idle-timeout")
+    page.goto(f"{short_idle_portal}/account")
+    expect_signed_out(page)
+
