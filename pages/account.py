@@ -1,9 +1,9 @@
-"""My account: change my password, or sign out."""
+"""My account: change my password, download my data, or sign out."""
 
 import streamlit as st
 
 from pages._ui import clear_form_errors, current_actor, field_error, flash, form_errors, plain, set_form_errors, show_flash, sign_out
-from qa import auth
+from qa import auth, subject_access
 from qa.errors import PermissionDenied, ValidationFailed
 
 actor = current_actor()
@@ -37,6 +37,24 @@ else:
             clear_form_errors("password")
             flash("Your password has been changed.")
             st.rerun()
+
+st.subheader("My data")
+st.markdown(
+    "Download a copy of everything the portal holds about you: your profile, your own notes and debriefs, "
+    "observations of your practice, audits of your cases, supervision records you took part in, who has viewed "
+    "your records, and what you have done in the portal. It is a ZIP of JSON and CSV files, with a README."
+)
+st.caption("Other people's private notes and debriefs are never included, even ones shared with you.")
+st.download_button(
+    "Download everything the portal holds about me",
+    # Made when clicked, for whoever is signed in then (a deactivated account gets nothing).
+    data=lambda: subject_access.export_for(auth.load_actor(actor.id)),
+    file_name=subject_access.file_name(actor),
+    mime="application/zip",
+    on_click="ignore",
+    icon="📦",
+    key="subject_access_download",
+)
 
 st.subheader("Sign out")
 st.write("Signing out ends this session on this device.")
