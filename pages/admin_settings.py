@@ -1,11 +1,11 @@
-"""Portal settings for administrators: the observation target and the skills framework."""
+"""Portal settings for administrators: the observation target, the skills framework, cadence, data retention and sign-in."""
 
 import pandas as pd
 import streamlit as st
 
 from db.models import Grade
 from pages._ui import current_actor, field_error, flash, plain, show_flash
-from qa import cadence, observation_coverage, skills_framework
+from qa import cadence, observation_coverage, retention, skills_framework
 from qa import auth
 from qa.errors import ValidationFailed
 
@@ -63,6 +63,73 @@ with st.form("cadence"):
             st.rerun()
         except ValidationFailed as exc:
             st.error(" ".join(exc.field_errors.values()))
+
+st.subheader("Data retention")
+st.markdown(
+    "Debriefs and journal notes are private to their authors. By default the portal keeps them until the author "
+    "deletes them. Set a period to delete older ones: debriefs by the date they were recorded, journal notes by the "
+    "date they were last changed. Leave a box blank to keep everything of that kind."
+)
+periods = retention.current_settings(actor)
+retention_errors = st.session_state.get("errors:retention", {})
+with st.form("retention"):
+    cols = st.columns(2)
+    with cols[0]:
+        debrief_months = st.number_input(
+            "Delete debriefs older than (months)", min_value=retention.MONTHS_MIN, max_value=retention.MONTHS_MAX,
+            value=periods.debrief_months, step=1, placeholder="Keep (no limit)", help="Blank keeps every debrief.",
+        )
+        field_error(retention_errors, "debrief_months")
+    with cols[1]:
+        note_months = st.number_input(
+            "Delete journal notes not changed for (months)", min_value=retention.MONTHS_MIN, max_value=retention.MONTHS_MAX,
+            value=periods.note_months, step=1, placeholder="Keep (no limit)", help="Blank keeps every journal note.",
+        )
+        field_error(retention_errors, "note_months")
+    if st.form_submit_button("Save retention periods"):
+        try:
+            saved = retention.set_retention(actor, debrief_months, note_months)
+            st.session_state.pop("errors:retention", None)
+            flash(f"Retention saved ({saved.describe()}). Nothing has been deleted yet.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state["errors:retention"] = exc.field_errors
+            st.rerun()
+
+if periods.debrief_months is None and periods.note_months is None:
+    st.info("Retention is off: nothing is deleted automatically.")
+else:
+    due = retention.preview(actor)
+    if due.debrief_cutoff:
+        st.markdown(
+            f"**{due.debriefs}** debrief{'s are' if due.debriefs != 1 else ' is'} older than {periods.debrief_months} "
+            f"month{'s' if periods.debrief_months != 1 else ''} (recorded before {due.debrief_cutoff:%d %B %Y})."
+        )
+    if due.note_cutoff:
+        st.markdown(
+            f"**{due.notes}** journal note{'s have' if due.notes != 1 else ' has'} not been changed for {periods.note_months} "
+            f"month{'s' if periods.note_months != 1 else ''} (since {due.note_cutoff:%d %B %Y})."
+        )
+    if due.total:
+        apply_errors = st.session_state.get("errors:apply_retention", {})
+        with st.form("apply_retention"):
+            st.warning("Deleting is permanent. The entries, their feelings and any shares of them cannot be brought back.", icon="⚠️")
+            sure = st.checkbox(f"I understand that {due.total} {'entries' if due.total != 1 else 'entry'} will be deleted permanently")
+            field_error(apply_errors, "confirm")
+            if st.form_submit_button("Delete them now", type="primary"):
+                if not sure:
+                    st.session_state["errors:apply_retention"] = {"confirm": "Tick the box to confirm. Nothing has been deleted."}
+                    st.rerun()
+                done = retention.apply_retention(actor)
+                st.session_state.pop("errors:apply_retention", None)
+                flash(f"Deleted {done.debriefs} debrief{'s' if done.debriefs != 1 else ''} and {done.notes} journal note{'s' if done.notes != 1 else ''}.")
+                st.rerun()
+    else:
+        st.success("Nothing is older than these periods.")
+st.caption(
+    "To keep to these periods without anyone pressing a button, run `python -m db apply-retention` nightly "
+    "(for example from cron). It does the same and is recorded in the audit trail."
+)
 
 st.subheader("Sign-in")
 sso_on = auth.sso_only()

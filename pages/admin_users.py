@@ -1,9 +1,9 @@
-"""Users: add, edit, deactivate and reactivate staff accounts."""
+"""Users: add, edit, deactivate and reactivate staff accounts; erase a departed person's private entries."""
 
 import pandas as pd
 import streamlit as st
 
-from db.models import GRADE_LABELS, Grade, Role
+from db.models import EMAIL_MAX, GRADE_LABELS, NAME_MAX, PASSWORD_MAX, STAFF_ID_MAX, Grade, Role
 from pages._ui import (
     clear_form_errors,
     current_actor,
@@ -15,7 +15,7 @@ from pages._ui import (
     set_form_errors,
     show_flash,
 )
-from qa import users
+from qa import erasure, users
 from qa.errors import NotFound, ValidationFailed
 from qa.org import list_teams
 
@@ -29,7 +29,7 @@ team_labels = {None: "No team"} | {t.id: f"{t.name} ({t.pdu_name})" for t in tea
 active_people = {u.id: f"{u.full_name} ({u.grade})" for u in everyone if u.is_active}
 
 # --- the list ---------------------------------------------------------------------
-filter_text = st.text_input("Find a person", placeholder="Name, email or team")
+filter_text = st.text_input("Find a person", placeholder="Name, email or team", max_chars=100)
 show_inactive = st.toggle("Show deactivated users", value=False)
 shown = [
     u
@@ -64,11 +64,11 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
     with st.form(key):
         left, right = st.columns(2)
         with left:
-            full_name = st.text_input("Full name", value=defaults.get("full_name", ""))
+            full_name = st.text_input("Full name", value=defaults.get("full_name", ""), max_chars=NAME_MAX)
             field_error(errors, "full_name")
-            email = st.text_input("Email", value=defaults.get("email", ""))
+            email = st.text_input("Email", value=defaults.get("email", ""), max_chars=EMAIL_MAX)
             field_error(errors, "email")
-            staff_id = st.text_input("Staff ID (optional)", value=defaults.get("staff_id") or "")
+            staff_id = st.text_input("Staff ID (optional)", value=defaults.get("staff_id") or "", max_chars=STAFF_ID_MAX)
             field_error(errors, "staff_id")
             grades = list(Grade)
             grade = st.selectbox(
@@ -100,6 +100,7 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
                 password = st.text_input(
                     "First password (optional)",
                     type="password",
+                    max_chars=PASSWORD_MAX,
                     help="At least 12 characters. Leave blank if this person will use single sign-on.",
                 )
                 field_error(errors, "password")
@@ -182,7 +183,7 @@ with edit_tab:
         with st.form(f"password_{chosen.id}", clear_on_submit=True):
             st.markdown("**Set a new password**")
             st.caption("This also unlocks the account if it was locked after failed sign-ins.")
-            new_password = st.text_input("New password", type="password")
+            new_password = st.text_input("New password", type="password", max_chars=PASSWORD_MAX)
             field_error(form_errors(f"password_{chosen.id}"), "password")
             if st.form_submit_button("Set password"):
                 try:
@@ -193,3 +194,40 @@ with edit_tab:
                     clear_form_errors(f"password_{chosen.id}")
                     flash(f"A new password has been set for {plain(chosen.full_name)}.")
                 st.rerun()
+
+        if chosen.id != actor.id:
+            st.markdown("**Erase private entries**")
+            if chosen.is_active:
+                st.caption(
+                    "For someone who has left: once they are deactivated, you can delete their own journal notes, "
+                    "debriefs, the shares they made and their requests to talk. Everything else is kept, with their name."
+                )
+            else:
+                due = erasure.preview(actor, chosen.id)
+                st.markdown(
+                    f"{plain(chosen.full_name)} has **{due.notes}** journal note{'s' if due.notes != 1 else ''}, "
+                    f"**{due.debriefs}** debrief{'s' if due.debriefs != 1 else ''}, **{due.shares}** share{'s' if due.shares != 1 else ''} "
+                    f"of them and **{due.requests}** request{'s' if due.requests != 1 else ''} to talk. "
+                    f"{due.shares_to_them_stopped} colleague{'s' if due.shares_to_them_stopped != 1 else ''}' entries are still shared with them."
+                )
+                st.caption(
+                    "Erasing deletes those entries and stops the shares with them, permanently. It keeps the audits they did "
+                    "and the audits of their cases, observations, supervision records, actions and the audit trail. "
+                    "Nobody, administrators included, can read the entries: the portal only counts them."
+                )
+                erase_errors = form_errors(f"erase_{chosen.id}")
+                with st.form(f"erase_{chosen.id}", clear_on_submit=True):
+                    typed = st.text_input(f"To confirm, type {plain(chosen.email)}", max_chars=EMAIL_MAX)
+                    field_error(erase_errors, "confirm")
+                    if st.form_submit_button("Erase private entries", type="primary"):
+                        try:
+                            done = erasure.erase_private_entries(actor, chosen.id, typed)
+                        except ValidationFailed as exc:
+                            set_form_errors(f"erase_{chosen.id}", exc.field_errors)
+                        else:
+                            clear_form_errors(f"erase_{chosen.id}")
+                            flash(
+                                f"Erased {plain(chosen.full_name)}'s private entries: {done.notes} journal note{'s' if done.notes != 1 else ''} "
+                                f"and {done.debriefs} debrief{'s' if done.debriefs != 1 else ''}."
+                            )
+                        st.rerun()

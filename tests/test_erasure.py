@@ -194,3 +194,33 @@ def test_erasure_is_one_transaction(org, history, monkeypatch):
     assert count(EntryShare, EntryShare.author_id == org.practitioner_id) == 2
     with session_scope() as session:
         assert session.get(EntryShare, history["pips_share"]).revoked_at is None
+
+
+# --- the Users page --------------------------------------------------------------------
+
+
+def test_an_administrator_erases_a_departed_persons_entries_on_the_users_page(app, org, history):
+    from tests.test_pages import texts
+    from tests.test_pages_learn import signed_in
+
+    at = signed_in(app, "admin@example.org", "pages/admin_users.py")
+    at.selectbox(key="edit_user_choice").set_value(org.practitioner_id).run()
+    assert "once they are deactivated" in texts(at)
+    assert not [b for b in at.button if b.label == "Erase private entries"]
+
+    deactivate_pat(org)
+    at.run()
+    assert "**1** journal note, **1** debrief, **2** shares of them and **2** requests to talk" in texts(at)
+    confirm = next(t for t in at.text_input if t.label.startswith("To confirm, type"))
+    confirm.input("pat@example.com")
+    at.button(key=f"FormSubmitter:erase_{org.practitioner_id}-Erase private entries").click().run()
+    assert "Type Pat Practitioner's email address exactly, to confirm. Nothing has been deleted." in texts(at)
+    assert count(JournalEntry, JournalEntry.author_id == org.practitioner_id) == 1
+
+    confirm = next(t for t in at.text_input if t.label.startswith("To confirm, type"))
+    confirm.input("pat@example.org")
+    at.button(key=f"FormSubmitter:erase_{org.practitioner_id}-Erase private entries").click().run()
+    assert not at.exception
+    assert "Erased Pat Practitioner's private entries: 1 journal note and 1 debrief." in texts(at)
+    assert "**0** journal notes, **0** debriefs" in texts(at)
+    assert count(JournalEntry, JournalEntry.author_id == org.practitioner_id) == 0

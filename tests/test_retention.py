@@ -249,3 +249,46 @@ def test_the_command_previews_then_applies_and_trails_a_scheduled_run(org, db_ur
     with session_scope() as session:
         entry = session.exec(select(AuditTrail).where(AuditTrail.entity == "retention")).one()
     assert entry.actor_id is None and entry.summary.startswith("scheduled run: deleted 1 debriefs")
+
+
+# --- the Settings page ------------------------------------------------------------
+
+
+def number_input(at, label_start):
+    return next(n for n in at.number_input if n.label.startswith(label_start))
+
+
+def test_an_administrator_sets_previews_and_applies_retention_on_the_settings_page(app, org):
+    from tests.test_pages import texts
+    from tests.test_pages_learn import signed_in
+
+    debrief_on(org, date(2015, 1, 1))
+    debrief_on(org, date(2016, 1, 1))
+    debrief_on(org, date.today())
+    at = signed_in(app, "admin@example.org", "pages/admin_settings.py")
+    assert "Retention is off: nothing is deleted automatically." in texts(at)
+    number_input(at, "Delete debriefs older than").set_value(12)
+    at.button(key="FormSubmitter:retention-Save retention periods").click().run()
+    assert not at.exception
+    assert "Retention saved (debriefs: 12 months; journal notes: keep). Nothing has been deleted yet." in texts(at)
+    assert "**2** debriefs are older than 12 months" in texts(at)
+    assert count(Debrief) == 3
+
+    # Not ticking the box deletes nothing and says why, beside the box.
+    at.button(key="FormSubmitter:apply_retention-Delete them now").click().run()
+    assert "Tick the box to confirm. Nothing has been deleted." in texts(at)
+    assert count(Debrief) == 3
+
+    next(c for c in at.checkbox if c.label.startswith("I understand that 2 entries")).check()
+    at.button(key="FormSubmitter:apply_retention-Delete them now").click().run()
+    assert "Deleted 2 debriefs and 0 journal notes." in texts(at)
+    assert "Nothing is older than these periods." in texts(at)
+    assert count(Debrief) == 1
+
+
+def test_the_settings_page_is_not_in_anyone_elses_menu(app, org):
+    from tests.conftest import menu_pages, sign_in
+    from tests.factories import PASSWORD
+
+    for email in ("qa@example.org", "spo@example.org", "pat@example.org"):
+        assert "pages/admin_settings.py" not in menu_pages(sign_in(app(), email, PASSWORD))
