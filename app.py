@@ -145,7 +145,10 @@ ROLE_SECTIONS = [
         ("pages/obs_plan.py", "Plan an observation", "🗓️", "plan-observation", True),
         ("pages/observation.py", "Observation", "👁️", "observation", False),
     ]),
-    (None, "Account", [("pages/account.py", "My account", "⚙️", "account", True)]),
+    (None, "Account", [
+        ("pages/account.py", "My account", "⚙️", "account", True),
+        ("pages/who_viewed.py", "Who has viewed my records", "🔎", "who-viewed", True),
+    ]),
 ]
 
 # --- navigation -----------------------------------------------------------------

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from db.case_audits import Answer
+from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
 from qa import audit_exports
 from qa import audit_workflow as workflow
@@ -54,6 +55,13 @@ for concern in audit.urgent_concerns:
 
 if audit.can_edit:
     # ---------------------------------------------------------------- the form
+    record_key = f"audit:{audit.id}"
+    questions = [q for section in audit.definition.sections for q in section.questions]
+    form_keys = [f"a_{audit.id}_{q.key}" for q in questions] + [f"e_{audit.id}_{q.key}" for q in questions]
+    if not audit.is_moderation:
+        form_keys += [f"s_good_{audit.id}", f"s_imp_{audit.id}", f"s_imp_t_{audit.id}", f"s_con_{audit.id}", f"s_con_t_{audit.id}"]
+    # The version this person opened: a save made from it is refused if someone else has saved since.
+    editing_from = opened_version(record_key, audit.version, form_keys)
     with st.form(f"audit_form_{audit.id}"):
         answers = []
         for section in audit.definition.sections:
@@ -107,7 +115,8 @@ if audit.can_edit:
     if save or send:
         key = f"errors:audit:{audit.id}"
         try:
-            version = workflow.save_draft(actor, audit.id, answers, sheet, audit.version)
+            version = workflow.save_draft(actor, audit.id, answers, sheet, editing_from)
+            saved(record_key, version)
             if send:
                 status = workflow.submit(actor, audit.id, version)
                 if status == "feedback sent":
@@ -124,7 +133,19 @@ if audit.can_edit:
             st.session_state[key] = exc.field_errors
             st.rerun()
         except workflow.StaleEdit as exc:
-            st.error(str(exc))
+            # Nothing was saved. The form keeps what was typed; list what differs from the latest saved version.
+            latest = {"good_practice": audit.good_practice, "improvement": audit.improvement, "concerns": audit.concerns}
+            pairs = []
+            for q, item in zip(questions, answers):
+                saved_answer, saved_evidence = audit.answers.get(q.key, (None, ""))
+                if item["answer"] is not None and item["answer"] != saved_answer:
+                    pairs.append((f"Your answer to: {q.text}", Answer(item["answer"]).label, None))
+                pairs.append((f"Your evidence for: {q.text}", item["evidence"], saved_evidence))
+            if sheet is not None:
+                labels = {"good_practice": "Good practice examples", "improvement": "Areas for improvement", "concerns": "Concerns"}
+                pairs += [(f"Your {label.lower()}", sheet[name], latest[name]) for name, label in labels.items()]
+            refused(record_key, str(exc), changed_texts(pairs))
+    stale_panel(record_key, form_keys)
 
     if not audit.is_moderation:
         st.subheader("Action(s) required")

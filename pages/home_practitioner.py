@@ -22,6 +22,8 @@ if summary.supervisor:
 else:
     st.warning("You do not have a supervisor recorded. Ask your administrator to add one.")
 
+st.page_link("pages/who_viewed.py", label="Who has viewed my records", icon="🔎", help="Everyone else who has opened an observation, audit, supervision record or shared note about you, and when.")
+
 colleagues = [p for p in summary.team_members if p.id != actor.id]
 if colleagues:
     with st.expander(f"Other people in my team ({len(colleagues)})"):

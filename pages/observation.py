@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from db.observations import GoalStatus, ObservationMode, ObservationSetting
+from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
 from qa import observations
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
@@ -77,6 +78,10 @@ if obs.can_record:
     if obs.feedback_wanted:
         st.info(f"The practitioner would most like feedback on: {plain(obs.feedback_wanted)}")
     errors = st.session_state.get(f"errors:obs:{obs.id}", {})
+    record_key = f"obs:{obs.id}"
+    form_keys = [f"consent_{obs.id}", f"date_{obs.id}", f"strengths_{obs.id}", f"devpoints_{obs.id}"]
+    form_keys += [f"{prefix}_{obs.id}_{d.key}" for d in framework.domains for prefix in ("r", "ev")]
+    editing_from = opened_version(record_key, obs.version, form_keys)  # a save from an older version is refused
     with st.form(f"record_{obs.id}"):
         consent = st.checkbox(
             "The person on probation agreed to this session being observed", value=obs.consent, key=f"consent_{obs.id}"
@@ -135,11 +140,12 @@ if obs.can_record:
     if save or send:
         key = f"errors:obs:{obs.id}"
         try:
-            observations.save_record(
+            version = observations.save_record(
                 actor, obs.id,
                 {"consent": consent, "observed_on": observed_on, "setting": setting, "mode": mode, "duration_minutes": duration, "case_ref": case_ref, "strengths": strengths, "development_points": development},
-                items, obs.version,
+                items, editing_from,
             )
+            saved(record_key, version)
             if send:
                 observations.share(actor, obs.id)
                 flash("Shared. The practitioner can now read it and reply.")
@@ -151,7 +157,10 @@ if obs.can_record:
             st.session_state[key] = exc.field_errors
             st.rerun()
         except observations.StaleObservation as exc:
-            st.error(str(exc))
+            pairs = [(f"Your evidence for: {d.title}", item["evidence"], (obs.ratings.get(d.key).evidence if obs.ratings.get(d.key) else "")) for d, item in zip(framework.domains, items)]
+            pairs += [("Your overall strengths", strengths, obs.strengths), ("Your development points", development, obs.development_points)]
+            refused(record_key, str(exc), changed_texts(pairs))
+    stale_panel(record_key, form_keys)
 
     st.subheader("Agreed development goals")
     for goal in obs.goals:

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
 from qa import supervision
-from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
 actor = current_actor()
 session_id = id_from_query("session")
@@ -74,44 +75,67 @@ for pid, name, signed_at, comments in record.participants:
         st.text(comments)
 
 me = next((p for p in record.participants if p[0] == actor.id), None)
+sign_key, sign_fields = f"sign:{record.id}", [f"sign_comments_{record.id}"]
 if me is not None and me[2] is None:
     errors = st.session_state.get(f"errors:sign:{record.id}", {})
+    # The version this person read: a confirmation of an older version is refused.
+    signing = opened_version(sign_key, record.version, sign_fields)
     with st.form(f"sign_{record.id}"):
-        comments = st.text_area("Your comments (optional)", value=me[3] or "")
+        comments = st.text_area("Your comments (optional)", value=me[3] or "", key=sign_fields[0])
         field_error(errors, "comments")
-        if st.form_submit_button("I confirm this is a fair record", type="primary"):
-            try:
-                supervision.sign(actor, record.id, comments)
-                st.session_state.pop(f"errors:sign:{record.id}", None)
-                flash("Thank you. Your confirmation is recorded.")
-                st.rerun()
-            except ValidationFailed as exc:
-                st.session_state[f"errors:sign:{record.id}"] = exc.field_errors
-                st.rerun()
+        confirm = st.form_submit_button("I confirm this is a fair record", type="primary")
+    if confirm:
+        try:
+            supervision.sign(actor, record.id, comments, expected_version=signing)
+            st.session_state.pop(f"errors:sign:{record.id}", None)
+            saved(sign_key, signing)
+            flash("Thank you. Your confirmation is recorded.")
+            st.rerun()
+        except ValidationFailed as exc:
+            st.session_state[f"errors:sign:{record.id}"] = exc.field_errors
+            st.rerun()
+        except StaleEdit as exc:
+            refused(sign_key, str(exc), [("Your comments", comments)])
+    stale_panel(sign_key, sign_fields)
 elif actor.id == record.supervisor_id and not record.supervisor_signed:
     if st.button("Confirm this version", type="primary"):
-        supervision.sign(actor, record.id)
-        st.rerun()
+        try:
+            supervision.sign(actor, record.id, expected_version=record.version)
+            st.rerun()
+        except StaleEdit as exc:
+            st.error(str(exc), icon="⚠️")
 
 if record.can_edit:
-    with st.expander("Change this record"):
+    amend_key = f"amend:{record.id}"
+    amend_fields = [f"amend_notes_{record.id}", f"amend_personal_{record.id}", f"amend_private_{record.id}"]
+    editing_from = opened_version(amend_key, record.version, amend_fields)
+    refused_here = bool(st.session_state.get(f"stale:{amend_key}"))
+    with st.expander("Change this record", expanded=refused_here):
         st.caption("The current version is kept in the history, and everyone is asked to confirm the new one.")
         with st.form(f"amend_{record.id}"):
-            notes = st.text_area("Notes", value=record.notes)
-            personal = st.text_area("Personal-support notes", value=record.personal_notes or "")
-            private = st.checkbox("Keep personal-support notes private", value=record.personal_private)
-            if st.form_submit_button("Save as a new version"):
-                try:
-                    supervision.amend(
-                        actor, record.id,
-                        {"held_on": record.held_on, "notes": notes, "personal_notes": personal, "personal_private": private,
-                         "accountability": record.accountability, "development": record.development, "support": record.support,
-                         "case_discussions": record.case_discussions},
-                    )
-                    flash("Saved as a new version.")
-                    st.rerun()
-                except ValidationFailed as exc:
-                    st.error(" ".join(exc.field_errors.values()))
+            notes = st.text_area("Notes", value=record.notes, key=amend_fields[0])
+            personal = st.text_area("Personal-support notes", value=record.personal_notes or "", key=amend_fields[1])
+            private = st.checkbox("Keep personal-support notes private", value=record.personal_private, key=amend_fields[2])
+            save_amendment = st.form_submit_button("Save as a new version")
+        if save_amendment:
+            try:
+                version = supervision.amend(
+                    actor, record.id,
+                    {"held_on": record.held_on, "notes": notes, "personal_notes": personal, "personal_private": private,
+                     "accountability": record.accountability, "development": record.development, "support": record.support,
+                     "case_discussions": record.case_discussions},
+                    expected_version=editing_from,
+                )
+                saved(amend_key, version)
+                flash("Saved as a new version.")
+                st.rerun()
+            except ValidationFailed as exc:
+                st.error(" ".join(exc.field_errors.values()))
+            except StaleEdit as exc:
+                refused(amend_key, str(exc), changed_texts([
+                    ("Your notes", notes, record.notes), ("Your personal-support notes", personal, record.personal_notes or ""),
+                ]))
+        stale_panel(amend_key, amend_fields)
 
 versions = supervision.history(actor, record.id)
 if versions:

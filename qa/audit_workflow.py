@@ -37,10 +37,11 @@ from db.case_audits import (
 )
 from db.engine import session_scope
 from db.models import Case, Pdu, Team, User, utcnow
-from qa import instrument, trail
+from db.access_log import RecordKind
+from qa import access_log, instrument, optimistic, trail
 from qa.actor import Actor
 from qa.directory import names_by_id
-from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.judgement import judge_audit, missing_answers
 from qa.policy import Action, ActionScope, AuditScope, PduScope, can, require
 from qa.validation import validate
@@ -48,14 +49,10 @@ from qa.validation import validate
 SENT_STATUSES = {AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED}
 
 
-class StaleEdit(Exception):
-    """Someone else saved this audit since it was opened; nothing was saved."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Someone else saved this audit after you opened it, so your changes have not been saved. "
-            "Your text is still in the form: copy anything you need, reload the audit, and apply it again."
-        )
+STALE_AUDIT = (
+    "Someone else saved this audit while you were editing, so your changes have not been saved. "
+    "Your text is still below: copy what you need, reload the latest version, then re-apply your changes."
+)
 
 
 # ----------------------------------------------------------------------- views
@@ -186,14 +183,20 @@ def _blind_guard(session: Session, actor: Actor, audit: CaseAudit) -> None:
         raise PermissionDenied("You are moderating this audit blind. You can see it once you have submitted your own.")
 
 
-def _bump(audit: CaseAudit, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != audit.version:
-        raise StaleEdit()
-    audit.version += 1
+def _bump(session: Session, audit: CaseAudit, expected_version: int | None) -> None:
+    """Refuse a save made from an older version (compare-and-set, so racing saves cannot both win)."""
+    optimistic.claim(session, audit, expected_version, StaleEdit(STALE_AUDIT))
     audit.updated_at = utcnow()
 
 
 # ----------------------------------------------------------------------- read
+
+
+def ensure_visible(actor: Actor, audit_id: int) -> None:
+    """Refuse (NotFound or PermissionDenied) unless the actor may see this audit. Reads nothing, logs nothing."""
+    with session_scope() as session:
+        audit, _scope = load_for(session, actor, audit_id, Action.VIEW_AUDIT)
+        _blind_guard(session, actor, audit)
 
 
 def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> AuditDetail:
@@ -201,6 +204,9 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
     with session_scope() as session:
         audit, scope = load_for(session, actor, audit_id, Action.VIEW_AUDIT)
         _blind_guard(session, actor, audit)
+        # The case holder can see who has opened an audit of their case (not logged when it is them).
+        kind = RecordKind.FEEDBACK_SHEET if audit.status in SENT_STATUSES else RecordKind.CASE_AUDIT
+        access_log.record_view(session, actor, scope.holder_id, kind, audit.id)
         event = session.get(AuditEvent, audit.event_id)
         case = session.get(Case, audit.case_id)
         team = session.get(Team, case.team_id)
@@ -386,7 +392,7 @@ def save_draft(actor: Actor, audit_id: int, answers: list[dict], sheet: dict | N
         unknown = [a.question_key for a in inputs if a.question_key not in known]
         if unknown:
             raise ValidationFailed({"answers": f"Unknown question: {', '.join(unknown)}."})
-        _bump(audit, expected_version)
+        _bump(session, audit, expected_version)
         session.add(audit)
         existing = {a.question_key: a for a in session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == audit.id))}
         for item in inputs:
@@ -452,7 +458,7 @@ def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> 
         missing = missing_answers(definition, {k: (Answer(v) if v else None) for k, v in answers.items()})
         if missing:
             raise ValidationFailed({"answers": "Answer these questions before submitting: " + "; ".join(missing)})
-        _bump(audit, expected_version)
+        _bump(session, audit, expected_version)
         now = utcnow()
         audit.submitted_at, audit.submitted_by_id = now, actor.id
         for judgement in judge_audit(definition, {k: (Answer(v) if v else None) for k, v in answers.items()}):

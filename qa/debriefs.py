@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from db.access_log import RecordKind
 from db.engine import session_scope
 from db.models import User, utcnow
 from db.reflection import (
@@ -27,7 +28,7 @@ from db.reflection import (
     SupportRequest,
     Urgency,
 )
-from qa import emotions, wellbeing_rules
+from qa import access_log, emotions, wellbeing_rules
 from qa.actor import Actor
 from qa.errors import ValidationFailed
 from qa.policy import Action
@@ -147,6 +148,7 @@ def debrief(actor: Actor, debrief_id: int) -> DebriefView:
         require_entry(session, actor, EntryKind.DEBRIEF, debrief_id, Action.VIEW_ENTRY)
         row = session.get(Debrief, debrief_id)
         author = session.get(User, row.author_id)
+        access_log.record_view(session, actor, row.author_id, RecordKind.SHARED_DEBRIEF, row.id)  # someone it was shared with
         content = json.loads(row.content or "{}")
         words = session.exec(select(DebriefFeeling.feeling).where(DebriefFeeling.debrief_id == row.id)).all()
         order = {w: i for i, w in enumerate(emotions.ALL_WORDS)}

@@ -9,9 +9,10 @@ from datetime import date
 
 from sqlmodel import select
 
+from db.access_log import RecordKind
 from db.engine import session_scope
 from db.observations import DevelopmentGoal, Observation, ObservationRating, ObservationStatus, SelfRating
-from qa import skills_framework, trail
+from qa import access_log, skills_framework, trail
 from qa.actor import Actor
 from qa.observations import GoalView, _goal_view, practitioner_scope
 from qa.policy import Action, require
@@ -50,6 +51,7 @@ def development(actor: Actor, practitioner_id: int, today: date | None = None) -
         require(actor, Action.VIEW_PRACTITIONER_DEVELOPMENT, practitioner_scope(session, practitioner_id))
         if actor.id != practitioner_id:
             trail.record(session, actor, "viewed", "development", practitioner_id)
+        access_log.record_view(session, actor, practitioner_id, RecordKind.DEVELOPMENT, practitioner_id)
         _row, framework = skills_framework.latest(session)
         titles = {d.key: d.title for d in framework.domains}
         rows = session.exec(

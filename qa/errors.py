@@ -25,3 +25,19 @@ class ValidationFailed(Exception):
     def __init__(self, field_errors: dict[str, str]) -> None:
         self.field_errors = dict(field_errors)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.field_errors.items()))
+
+
+class StaleEdit(Exception):
+    """Someone else saved this record after it was opened, so nothing was saved. The message is safe to show.
+
+    Raised by ``qa/optimistic.claim``; pages keep the person's text in the form.
+    """
+
+    def __init__(
+        self,
+        message: str = (
+            "Someone else saved this record while you were editing, so your changes have not been saved. "
+            "Your text is still below: copy what you need, reload the latest version, then re-apply your changes."
+        ),
+    ) -> None:
+        super().__init__(message)

@@ -15,9 +15,11 @@ from datetime import date, datetime
 
 from sqlmodel import select
 
+from db.access_log import RecordKind
 from db.engine import session_scope
 from db.models import User, utcnow
 from db.reflection import TEXT_MAX, EntryKind, EntryShare, JournalEntry, ReflectiveModel
+from qa import access_log
 from qa.actor import Actor
 from qa.errors import NotFound, ValidationFailed
 from qa.policy import Action
@@ -149,9 +151,9 @@ def _check_links(actor: Actor, audit_id: int | None, observation_id: int | None)
 
     try:
         if audit_id is not None:
-            audit_workflow.audit_detail(actor, audit_id)
+            audit_workflow.ensure_visible(actor, audit_id)
         if observation_id is not None:
-            observations.observation_detail(actor, observation_id)
+            observations.ensure_visible(actor, observation_id)
     except (NotFound, PermissionDenied):
         raise ValidationFailed({"link": "You can only link a note to an audit or observation you can see."}) from None
 
@@ -162,6 +164,7 @@ def note(actor: Actor, note_id: int) -> NoteView:
         entry = session.get(JournalEntry, note_id)
         author = session.get(User, entry.author_id)
         view = _view(entry, author.full_name if author else "", actor)
+        access_log.record_view(session, actor, entry.author_id, RecordKind.SHARED_NOTE, entry.id)  # someone it was shared with
         if view.is_mine and scope.shared_with:
             view.shared_with = sorted(
                 session.exec(select(User.full_name).where(User.id.in_(scope.shared_with))).all()

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from db.access_log import RecordKind
 from db.engine import session_scope
 from db.models import Role, Team, User, UserRole, utcnow
 from db.observations import (
@@ -28,19 +29,19 @@ from db.observations import (
     RatingInput,
     SelfRating,
 )
-from qa import skills_framework, trail
+from qa import access_log, optimistic, skills_framework, trail
 from qa.actor import Actor
 from qa.directory import names_by_id
-from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.policy import Action, ObservationScope, PduScope, PractitionerScope, can, require
 from qa.validation import validate
 
 
-class StaleObservation(Exception):
+class StaleObservation(StaleEdit):
     def __init__(self) -> None:
         super().__init__(
-            "This observation was saved by someone else after you opened it, so your changes have not been saved. "
-            "Your text is still in the form: copy it, reload, and apply it again."
+            "Someone else saved this observation while you were editing, so your changes have not been saved. "
+            "Your text is still below: copy what you need, reload the latest version, then re-apply your changes."
         )
 
 
@@ -143,10 +144,8 @@ def _load(session: Session, actor: Actor, observation_id: int, action: Action) -
     return obs, scope
 
 
-def _bump(obs: Observation, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != obs.version:
-        raise StaleObservation()
-    obs.version += 1
+def _bump(session: Session, obs: Observation, expected_version: int | None) -> None:
+    optimistic.claim(session, obs, expected_version, StaleObservation())  # compare-and-set: racing saves cannot both win
     obs.updated_at = utcnow()
 
 
@@ -230,12 +229,19 @@ def add_second_observer(actor: Actor, observation_id: int, observer_id: int) -> 
 # ----------------------------------------------------------------------- read
 
 
+def ensure_visible(actor: Actor, observation_id: int) -> None:
+    """Refuse (NotFound or PermissionDenied) unless the actor may see this observation. Reads nothing, logs nothing."""
+    with session_scope() as session:
+        _load(session, actor, observation_id, Action.VIEW_OBSERVATION)
+
+
 def observation_detail(actor: Actor, observation_id: int, today: date | None = None) -> ObservationDetail:
     today = today or date.today()
     with session_scope() as session:
         obs, scope = _load(session, actor, observation_id, Action.VIEW_OBSERVATION)
         if actor.id != obs.practitioner_id:
-            trail.record(session, actor, "viewed", "observation", obs.id)  # the practitioner can see who looked
+            trail.record(session, actor, "viewed", "observation", obs.id)
+        access_log.record_view(session, actor, obs.practitioner_id, RecordKind.OBSERVATION, obs.id)  # the practitioner can see who looked
         names = names_by_id(session, [obs.practitioner_id, obs.observer_id, scope.spo_id])
         framework = skills_framework.framework_of(session, obs.framework_id)
         ratings = {
@@ -331,7 +337,7 @@ def save_record(actor: Actor, observation_id: int, form: dict, ratings: list[dic
     with session_scope() as session:
         obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
         _check_ratings(skills_framework.framework_of(session, obs.framework_id), items)
-        _bump(obs, expected_version)
+        _bump(session, obs, expected_version)
         for name, value in data.model_dump().items():
             setattr(obs, name, value)
         session.add(obs)

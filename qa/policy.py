@@ -67,6 +67,8 @@ class Action(StrEnum):
     SIGN_SUPERVISION = "sign_supervision"
     VIEW_AGENDA = "view_agenda"
     SET_CADENCE = "set_cadence"
+    # Access transparency
+    VIEW_ACCESS_LOG = "view_access_log"
     # Data protection
     MANAGE_RETENTION = "manage_retention"
     ERASE_PRIVATE_ENTRIES = "erase_private_entries"
@@ -156,6 +158,13 @@ class PersonScope:
     """One person, as the subject of a data-protection request (export or erasure)."""
 
     user_id: int
+
+
+@dataclass(frozen=True)
+class AccessLogScope:
+    """The access log of one person: who has opened records about them."""
+
+    subject_id: int
 
 
 def _admin(actor: Actor, _target: Any) -> bool:
@@ -356,6 +365,12 @@ def _eraser(actor: Actor, target: Any) -> bool:
     return isinstance(target, PersonScope) and actor.has(Role.ADMIN) and actor.id != target.user_id
 
 
+def _own_access_log(actor: Actor, target: Any) -> bool:
+    # Deliberately no role here, admins included: the log shows which private
+    # reflections were shared with whom, which the admin-readable trail never does.
+    return isinstance(target, AccessLogScope) and actor.id == target.subject_id
+
+
 RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_OWN_PROFILE: _anyone_signed_in,
     Action.CHANGE_OWN_PASSWORD: _anyone_signed_in,
@@ -399,6 +414,7 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.SIGN_SUPERVISION: _session_participant,
     Action.VIEW_AGENDA: _agenda_viewer,
     Action.SET_CADENCE: _admin,
+    Action.VIEW_ACCESS_LOG: _own_access_log,
     Action.MANAGE_RETENTION: _admin,
     Action.ERASE_PRIVATE_ENTRIES: _eraser,
     Action.EXPORT_MY_DATA: _data_subject,

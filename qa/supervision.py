@@ -31,9 +31,10 @@ from db.supervision import (
     SupervisionSession,
     SupervisorSignOff,
 )
-from qa import audit_workflow, trail
+from db.access_log import RecordKind
+from qa import access_log, audit_workflow, optimistic, trail
 from qa.actor import Actor
-from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.journal import CASE_REF
 from qa.policy import Action, SessionScope, can, require
 
@@ -61,6 +62,16 @@ class SessionRecord:
     can_edit: bool = False
     can_sign: bool = False
     is_oversight_view: bool = False
+
+
+STALE_AMEND = (
+    "Someone else saved this record while you were editing, so your changes have not been saved. "
+    "Your text is still below: copy what you need, reload the latest version, then re-apply your changes."
+)
+STALE_SIGN = (
+    "This record was changed after you opened it, so your confirmation has not been recorded. "
+    "Your comments are still below. Reload to read the latest version, then confirm it if it is fair."
+)
 
 
 def _scope(session: Session, record: SupervisionSession) -> SessionScope:
@@ -227,6 +238,8 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
         participant = can(actor, Action.VIEW_PERSONAL_NOTES, scope)
         if not participant:
             trail.record(session, actor, "viewed", "supervision_session", record.id)  # oversight is logged
+        # Each practitioner in the session can see who else has opened the record about them.
+        access_log.record_views(session, actor, sorted(scope.participant_ids), RecordKind.SUPERVISION_SESSION, record.id)
         rows = session.exec(select(SessionParticipant, User.full_name).join(User, SessionParticipant.practitioner_id == User.id).where(SessionParticipant.session_id == record.id)).all()
         supervisor = session.get(User, record.supervisor_id)
         actions = session.exec(select(SupervisionAction, User.full_name).join(User, SupervisionAction.owner_id == User.id).where(SupervisionAction.session_id == record.id)).all()
@@ -250,17 +263,23 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
         )
 
 
-def sign(actor: Actor, session_id: int, comments: str | None = None) -> str:
-    """Confirm the record as it stands. A practitioner may add comments."""
+def sign(actor: Actor, session_id: int, comments: str | None = None, expected_version: int | None = None) -> str:
+    """Confirm the record as it stands. A practitioner may add comments.
+
+    With ``expected_version`` (the version the person read), a record changed
+    since is refused with StaleEdit: nobody confirms a version they have not seen.
+    """
+    if comments is not None and len(comments) > 4000:
+        raise ValidationFailed({"comments": f"Comments must be 4000 characters or fewer (you entered {len(comments)})."})
     with session_scope() as session:
         record, _scope_ = _load(session, actor, session_id, Action.SIGN_SUPERVISION)
+        # Checks the version and locks the row, so an amendment cannot slip in before this commits.
+        optimistic.claim(session, record, expected_version, StaleEdit(STALE_SIGN), bump=False)
         if actor.id == record.supervisor_id:
             if not session.exec(select(SupervisorSignOff).where(SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version)).first():
                 session.add(SupervisorSignOff(session_id=record.id, version=record.version))
         else:
             row = session.get(SessionParticipant, (record.id, actor.id))
-            if comments is not None and len(comments) > 4000:
-                raise ValidationFailed({"comments": f"Comments must be 4000 characters or fewer (you entered {len(comments)})."})
             row.signed_at = utcnow()
             if comments is not None:
                 row.comments = comments.strip() or None
@@ -274,13 +293,21 @@ def sign(actor: Actor, session_id: int, comments: str | None = None) -> str:
         return record.status
 
 
-def amend(actor: Actor, session_id: int, form: dict) -> int:
-    """Change a record. The version before the change is kept, and everyone signs again."""
+def amend(actor: Actor, session_id: int, form: dict, expected_version: int | None = None) -> int:
+    """Change a record. The version before the change is kept, and everyone signs again.
+
+    ``expected_version`` is the version the form was opened at: if someone saved
+    since, nothing is saved and StaleEdit is raised.
+    """
     with session_scope() as session:
         record, scope = _load(session, actor, session_id, Action.RECORD_SUPERVISION)
         data = _check_form(session, actor, form | {"participant_ids": list(scope.participant_ids), "kind": record.kind})
-        session.add(SessionVersion(session_id=record.id, version=record.version, snapshot=json.dumps(_snapshot(session, record)), changed_by_id=actor.id))
-        record.version += 1
+        old_version = record.version
+        if expected_version is not None and expected_version != old_version:
+            raise StaleEdit(STALE_AMEND)
+        snapshot = json.dumps(_snapshot(session, record))
+        optimistic.claim(session, record, old_version, StaleEdit(STALE_AMEND))
+        session.add(SessionVersion(session_id=record.id, version=old_version, snapshot=snapshot, changed_by_id=actor.id))
         for name in ("held_on", "notes", "personal_notes", "personal_private", "accountability", "development", "support"):
             setattr(record, name, data[name])
         for old in session.exec(select(CaseDiscussion).where(CaseDiscussion.session_id == record.id)):

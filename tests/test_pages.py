@@ -22,7 +22,7 @@ ADMIN_PAGES = {
     "pages/admin_support.py",
     "pages/admin_trail.py",
 } | DASHBOARDS
-EVERYONE = {"pages/account.py"}
+EVERYONE = {"pages/account.py", "pages/who_viewed.py"}
 STAFF = EVERYONE | {
     "pages/audit_my.py", "pages/audit.py", "pages/obs_observing.py", "pages/obs_plan.py", "pages/observation.py",
     "pages/journal.py", "pages/journal_entry.py", "pages/debrief.py", "pages/my_wellbeing.py", "pages/shared_with_me.py",
