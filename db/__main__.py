@@ -1,4 +1,4 @@
-"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key | apply-retention | sso-only``.
+"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key | apply-retention | sso-only | backup | restore``.
 
 The database is the one in ``PQP_DATABASE_URL`` (or the default SQLite file),
 unless ``--database-url`` names another.
@@ -101,6 +101,17 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("--new-key", help="a Fernet key to use (default: generate one)")
     rotate.set_defaults(run=cmd_rotate_key)
 
+    back = commands.add_parser("backup", help="back up the database to a file (safe while the portal runs)")
+    back.add_argument("path", help="the backup file to write")
+    back.add_argument("--portable", action="store_true", help="SQLite: write the portable ZIP instead of a SQLite file")
+    back.add_argument("--force", action="store_true", help="replace the file if it exists")
+    back.set_defaults(run=cmd_backup)
+
+    rest = commands.add_parser("restore", help="restore a backup into an empty database")
+    rest.add_argument("path", help="a backup file made by 'backup'")
+    rest.add_argument("--force", action="store_true", help="replace everything in a database that already holds data")
+    rest.set_defaults(run=cmd_restore)
+
     retention = commands.add_parser("apply-retention", help="delete debriefs (and notes) older than the retention period set in the portal")
     retention.add_argument("--dry-run", action="store_true", help="only say how many entries would be deleted")
     retention.set_defaults(run=cmd_apply_retention)
@@ -163,6 +174,45 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
         print(f"Re-encrypted {count} private values with the new key.")
         print("Now set PQP_ENCRYPTION_KEYS (or encryption_key in secrets) to this key, then restart the portal:")
         print(new)
+    return 0
+
+
+KEY_REMINDER = (
+    "Private text (journal notes, debriefs, supervision notes) stays encrypted in the backup. It cannot be read "
+    "without the encryption key, which is not in the backup: keep a copy of the key somewhere safe and apart from it."
+)
+
+
+def _describe_backup(report) -> str:
+    return f"{len(report.rows)} tables, {report.total_rows:,} rows, schema revision {report.revision}"
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the configured database: SQLite's online backup, or the portable ZIP."""
+    from db import backup
+
+    try:
+        report = backup.backup(args.path, portable=args.portable or None, overwrite=args.force)
+    except backup.BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Backed up the database to {report.path} ({report.kind}: {_describe_backup(report)}).")
+    print(KEY_REMINDER)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into the configured database, all or nothing."""
+    from db import backup
+
+    try:
+        report = backup.restore(args.path, force=args.force)
+    except backup.BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Restored {report.path} ({report.kind}: {_describe_backup(report)}). The schema is up to date at {migrate.current_revision()}.")
+    for warning in report.warnings:
+        print("Warning: " + warning, file=sys.stderr)
     return 0
 
 
