@@ -70,7 +70,8 @@ STALE_AMEND = (
 )
 STALE_SIGN = (
     "This record was changed after you opened it, so your confirmation has not been recorded. "
-    "Your comments are still below. Reload to read the latest version, then confirm it if it is fair."
+    "The record above now shows the latest version: read it, load the latest version below, then confirm again if it is fair. "
+    "Your comments are still below."
 )
 
 
