@@ -40,7 +40,7 @@ from random import Random
 import sqlalchemy as sa
 from faker import Faker
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 import db.schema  # noqa: F401  (every table, so SQLModel.metadata knows the whole schema)
 from db import encryption, migrate
@@ -1500,6 +1500,13 @@ def generate(
     finally:
         sink.close()
     reset_sequences(engine)
+    # The rows above went in as raw SQL, past the ORM hooks that keep the dashboard rollups current.
+    from qa.rollups import rebuild_all
+
+    with Session(engine) as session:
+        rebuild_all(session)
+        session.commit()
+    phase("dashboard rollups")
     if analyze:
         analyse(engine)
         phase("ANALYZE")

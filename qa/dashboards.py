@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, UTC
 
-from sqlalchemy import and_, case, func, literal_column
+from sqlalchemy import and_, case, func, literal_column, or_, union
 from sqlmodel import Session, select
 
 from db.case_audits import (
@@ -29,6 +29,7 @@ from db.case_audits import (
     LearningTheme,
     UrgentConcern,
 )
+from db.dashboard_rollups import AnswerCell, AuditCell, DebriefCell, FeelingCell, ObservationCell, RatedPerson, RatingCell, SectionCell
 from db.engine import get_engine, session_scope
 from db.models import AuditTrail, Case, Role, Team, User, UserRole
 from db.observations import Observation, ObservationRating, ObservationStatus, SelfRating
@@ -38,11 +39,15 @@ from qa import cadence, instrument, skills_framework
 from qa.actor import Actor
 from qa.dashboard_filters import Filters
 from qa.errors import PermissionDenied
+from qa.rollups import ensure_built, month_start, next_month
 from qa.wellbeing_rules import MIN_PEOPLE
 
 SUBMITTED = [AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED, AuditStatus.SUBMITTED]
 SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
 SMALL = MIN_PEOPLE  # counts below this are hidden in meeting mode
+JUDGED = ["Sufficient", "Partly sufficient", "Insufficient"]
+SUFFICIENT = func.sum(case((AuditSectionResult.verdict == "Sufficient", 1), else_=0))
+ANSWER_COLUMNS = [("yes", "yes"), ("partly", "partly"), ("no", "no"), ("not_applicable", "not applicable")]
 
 
 def scoped(actor: Actor, filters: Filters) -> Filters:
@@ -151,35 +156,19 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
     today = today or date.today()
     with session_scope() as session:
         audits = _audits(f)
-        count = session.exec(select(func.count()).select_from(audits)).one()
-        result = AuditQuality(audits=count)
+        count, section_rows, answer_rows = _audit_tallies(session, f)
+        result = AuditQuality(audits=int(count))
         if not count:
             return result
-        month = _month(audits.c.event_date)
-        sufficient = func.sum(case((AuditSectionResult.verdict == "Sufficient", 1), else_=0))
-        rows = session.exec(
-            select(month, AuditSectionResult.section_title, sufficient, func.count())
-            .select_from(AuditSectionResult)
-            .join(audits, AuditSectionResult.audit_id == audits.c.audit_id)
-            .where(AuditSectionResult.verdict.in_(["Sufficient", "Partly sufficient", "Insufficient"]))
-            .group_by(month, AuditSectionResult.section_title)
-            .order_by(month)
-        ).all()
         result.sufficiency_by_month = [
-            {"month": m, "section": s, "sufficient": int(ok), "judged": n, "share": ok / n if n else None} for m, s, ok, n in rows
+            {"month": m, "section": s, "sufficient": int(ok), "judged": int(n), "share": ok / n if n else None} for m, s, ok, n in section_rows
         ]
-
-        rows = session.exec(
-            select(AuditAnswer.question_key, AuditAnswer.answer, func.count())
-            .join(audits, AuditAnswer.audit_id == audits.c.audit_id)
-            .group_by(AuditAnswer.question_key, AuditAnswer.answer)
-        ).all()
         _row, definition = instrument.latest(session)
         section_of = {q.key: s.title for s in definition.sections for q in s.questions}
         text_of = {q.key: q.label for s in definition.sections for q in s.questions}
         per_question: dict[str, dict] = {}
         distribution: dict[tuple[str, str], int] = {}
-        for key, answer, n in rows:
+        for key, answer, n in answer_rows:
             if answer is None:
                 continue
             entry = per_question.setdefault(key, {"section": section_of.get(key, "Other"), "question": text_of.get(key, key), "no_or_partly": 0, "answered": 0})
@@ -246,18 +235,122 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
             ).all()
         ]
         if f.team_id is None:
-            by_team = _audits(f, with_team=True)
-            team_rows = session.exec(
-                select(Team.name, func.count(func.distinct(by_team.c.audit_id)), sufficient, func.count())
-                .select_from(AuditSectionResult)
-                .join(by_team, AuditSectionResult.audit_id == by_team.c.audit_id)
-                .join(Team, by_team.c.team_id == Team.id)
-                .where(AuditSectionResult.verdict.in_(["Sufficient", "Partly sufficient", "Insufficient"]))
-                .group_by(Team.name)
-                .order_by(Team.name)
-            ).all()
-            result.teams = [{"team": t, "audits": a, "share": ok / n if n else None} for t, a, ok, n in team_rows]
+            result.teams = _team_comparison(session, f)
         return result
+
+
+def _use_rollups(f: Filters) -> bool:
+    # The audit rollups are counted per month and team; order type and RoSH filters read the records.
+    return not f.order_type and not f.rosh
+
+
+def _audit_parts(f: Filters) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    if not _use_rollups(f):
+        return None, [(f.date_from, f.date_to)]
+    return _split_months(f.date_from, f.date_to)
+
+
+def _cell_filters(table, f: Filters, months: tuple[date, date]) -> list:
+    where = [table.month >= months[0], table.month < months[1]]
+    if f.pdu_id is not None:
+        where.append(table.pdu_id == f.pdu_id)
+    if f.team_id is not None:
+        where.append(table.team_id == f.team_id)
+    return where
+
+
+def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
+    """Audit count, (month, section, sufficient, judged) rows and (question, answer, count) rows.
+
+    Whole months come from the rollups, part months at either end (and any order-type
+    or RoSH filter) from the records.
+    """
+    months, edges = _audit_parts(f)
+    count = 0
+    sections: dict[tuple[str, str], list[int]] = {}
+    answers: dict[tuple[str, str | None], int] = {}
+    if months is not None:
+        ensure_built(session)
+        count += session.exec(select(func.coalesce(func.sum(AuditCell.audits), 0)).where(*_cell_filters(AuditCell, f, months))).one()
+        month = _month(SectionCell.month)
+        for m, title, ok, n in session.exec(
+            select(month, SectionCell.section_title, func.sum(SectionCell.sufficient), func.sum(SectionCell.judged))
+            .where(*_cell_filters(SectionCell, f, months))
+            .group_by(month, SectionCell.section_title)
+        ).all():
+            row = sections.setdefault((m, title), [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+        for key, *counts in session.exec(
+            select(AnswerCell.question_key, *[func.sum(getattr(AnswerCell, column)) for column, _a in ANSWER_COLUMNS])
+            .where(*_cell_filters(AnswerCell, f, months))
+            .group_by(AnswerCell.question_key)
+        ).all():
+            for (_c, answer), n in zip(ANSWER_COLUMNS, counts):
+                if n:
+                    answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
+    for date_from, date_to in edges:
+        audits = _audits(replace(f, date_from=date_from, date_to=date_to))
+        count += session.exec(select(func.count()).select_from(audits)).one()
+        month = _month(audits.c.event_date)
+        for m, title, ok, n in session.exec(
+            select(month, AuditSectionResult.section_title, SUFFICIENT, func.count())
+            .select_from(AuditSectionResult)
+            .join(audits, AuditSectionResult.audit_id == audits.c.audit_id)
+            .where(AuditSectionResult.verdict.in_(JUDGED))
+            .group_by(month, AuditSectionResult.section_title)
+        ).all():
+            row = sections.setdefault((m, title), [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+        for key, answer, n in session.exec(
+            select(AuditAnswer.question_key, AuditAnswer.answer, func.count())
+            .join(audits, AuditAnswer.audit_id == audits.c.audit_id)
+            .group_by(AuditAnswer.question_key, AuditAnswer.answer)
+        ).all():
+            answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
+    section_rows = [(m, title, ok, n) for (m, title), (ok, n) in sorted(sections.items())]
+    answer_rows = [(key, answer, n) for (key, answer), n in answers.items()]
+    return count, section_rows, answer_rows
+
+
+def _team_comparison(session: Session, f: Filters) -> list[dict]:
+    """Audits per team and the share of judged sections found sufficient."""
+    months, edges = _audit_parts(f)
+    audits: dict[str, int] = {}
+    judged: dict[str, list[int]] = {}
+    if months is not None:
+        for team, n in session.exec(
+            select(Team.name, func.sum(AuditCell.audits)).join(Team, AuditCell.team_id == Team.id).where(*_cell_filters(AuditCell, f, months)).group_by(Team.name)
+        ).all():
+            audits[team] = audits.get(team, 0) + int(n)
+        for team, ok, n in session.exec(
+            select(Team.name, func.sum(SectionCell.sufficient), func.sum(SectionCell.judged))
+            .join(Team, SectionCell.team_id == Team.id)
+            .where(*_cell_filters(SectionCell, f, months))
+            .group_by(Team.name)
+        ).all():
+            row = judged.setdefault(team, [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+    for date_from, date_to in edges:
+        by_team = _audits(replace(f, date_from=date_from, date_to=date_to), with_team=True)
+        for team, n in session.exec(
+            select(Team.name, func.count()).select_from(by_team).join(Team, by_team.c.team_id == Team.id).group_by(Team.name)
+        ).all():
+            audits[team] = audits.get(team, 0) + int(n)
+        for team, ok, n in session.exec(
+            select(Team.name, SUFFICIENT, func.count())
+            .select_from(AuditSectionResult)
+            .join(by_team, AuditSectionResult.audit_id == by_team.c.audit_id)
+            .join(Team, by_team.c.team_id == Team.id)
+            .where(AuditSectionResult.verdict.in_(JUDGED))
+            .group_by(Team.name)
+        ).all():
+            row = judged.setdefault(team, [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+    return [
+        {"team": team, "audits": n, "share": judged[team][0] / judged[team][1] if judged.get(team, [0, 0])[1] else None}
+        for team, n in sorted(audits.items())
+        if n
+    ]
 
 
 # ------------------------------------------------------------------ observations
@@ -276,38 +369,147 @@ class ObservationSummary:
         return self.observed / self.practitioners if self.practitioners else None
 
 
-def observation_summary(actor: Actor, filters: Filters, today: date | None = None) -> ObservationSummary:
-    f = scoped(actor, filters)
-    today = today or date.today()
-    with session_scope() as session:
-        query = select(Observation.id.label("obs_id"), Observation.practitioner_id.label("pid"))
-        if f.pdu_id is not None or f.team_id is not None:
-            query = query.join(User, Observation.practitioner_id == User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
-        in_scope = query.where(
-            Observation.status.in_(SHARED),
-            Observation.calibration_of_id.is_(None),
-            Observation.observed_on >= f.date_from,
-            Observation.observed_on <= f.date_to,
-        ).subquery()
-        total = session.exec(select(func.count()).select_from(in_scope)).one()
-        summary = ObservationSummary(observations=total)
-        _row, framework = skills_framework.latest(session)
-        titles = {d.key: d.title for d in framework.domains}
-        rows = session.exec(
+def _split_months(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """Whole calendar months inside the range (read from rollups) and the part-month edges (read from records).
+
+    Returns ((first month, month after the last), [(from, to inclusive), ...]).
+    """
+    first = month_start(date_from) if date_from.day == 1 else next_month(month_start(date_from))
+    after = month_start(date_to + timedelta(days=1))
+    if first >= after:
+        return None, [(date_from, date_to)]
+    edges = []
+    if date_from < first:
+        edges.append((date_from, first - timedelta(days=1)))
+    if after <= date_to:
+        edges.append((after, date_to))
+    return (first, after), edges
+
+
+def _people_in_place(f: Filters):
+    """The people in the filtered place, as a subquery of ids (None for the whole region)."""
+    if f.pdu_id is None and f.team_id is None:
+        return None
+    return select(User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
+
+
+def _observations_in(f: Filters, ranges: list[tuple[date, date]]):
+    """Shared, non-calibration observations in the filtered place on any of the date ranges."""
+    query = select(Observation.id.label("obs_id"), Observation.practitioner_id.label("pid"))
+    if f.pdu_id is not None or f.team_id is not None:
+        query = query.join(User, Observation.practitioner_id == User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
+    return query.where(
+        Observation.status.in_(SHARED),
+        Observation.calibration_of_id.is_(None),
+        or_(*[and_(Observation.observed_on >= a, Observation.observed_on <= b) for a, b in ranges]),
+    ).subquery()
+
+
+def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
+    """Observation count, per-domain rating sums, self/observer pair sums and the people rated per domain.
+
+    Whole months come from the rollups, part months at either end from the records.
+    """
+    months, edges = _split_months(f.date_from, f.date_to)
+    total = 0
+    ratings: dict[str, list[int]] = {}  # domain: [n, sum, sum of squares]
+    pairs: dict[str, list[int]] = {}  # domain: [n, self sum, observer sum]
+    people: dict[str, int] = {}
+
+    def add(target: dict, key: str, values) -> None:
+        row = target.setdefault(key, [0] * len(values))
+        for i, v in enumerate(values):
+            row[i] += int(v or 0)
+
+    place = _people_in_place(f)
+    if months is not None:
+        ensure_built(session)
+        in_months = [ObservationCell.month >= months[0], ObservationCell.month < months[1]]
+        cell_where = [RatingCell.month >= months[0], RatingCell.month < months[1]]
+        sums = select(
+            RatingCell.domain_key,
+            func.sum(RatingCell.ratings),
+            func.sum(RatingCell.rating_sum),
+            func.sum(RatingCell.rating_squares),
+            func.sum(RatingCell.pairs),
+            func.sum(RatingCell.self_sum),
+            func.sum(RatingCell.paired_observer_sum),
+        )
+        if f.team_id is not None:
+            cell_where.append(RatingCell.team_id == f.team_id)
+        elif f.pdu_id is not None:
+            sums = sums.join(Team, RatingCell.team_id == Team.id)
+            cell_where.append(Team.pdu_id == f.pdu_id)
+        rated_where = [RatedPerson.month >= months[0], RatedPerson.month < months[1]]
+        if place is not None:
+            in_months.append(ObservationCell.practitioner_id.in_(place))
+            rated_where.append(RatedPerson.practitioner_id.in_(place))
+        total += session.exec(select(func.coalesce(func.sum(ObservationCell.observations), 0)).where(*in_months)).one()
+        for key, n, total_sum, squares, paired, own, observed in session.exec(sums.where(*cell_where).group_by(RatingCell.domain_key)).all():
+            add(ratings, key, (n, total_sum, squares))
+            add(pairs, key, (paired, own, observed))
+        for key, rated in session.exec(
+            select(RatedPerson.domain_key, func.count(func.distinct(RatedPerson.practitioner_id))).where(*rated_where).group_by(RatedPerson.domain_key)
+        ).all():
+            people[key] = people.get(key, 0) + int(rated)
+    if edges:
+        in_scope = _observations_in(f, edges)
+        total += session.exec(select(func.count()).select_from(in_scope)).one()
+        for key, n, total_sum, squares in session.exec(
             select(
                 ObservationRating.domain_key,
-                func.avg(ObservationRating.rating),
-                func.avg(ObservationRating.rating * ObservationRating.rating),
                 func.count(),
-                func.count(func.distinct(in_scope.c.pid)),
+                func.sum(ObservationRating.rating),
+                func.sum(ObservationRating.rating * ObservationRating.rating),
             )
             .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
             .where(ObservationRating.rating.is_not(None))
             .group_by(ObservationRating.domain_key)
-        ).all()
-        for key, mean, mean_sq, n, people in rows:
-            spread = max(0.0, float(mean_sq) - float(mean) ** 2) ** 0.5
-            summary.domains.append({"domain": titles.get(key, key), "mean": float(mean), "spread": spread, "ratings": n, "people": people})
+        ).all():
+            add(ratings, key, (n, total_sum, squares))
+        for key, paired, own, observed in session.exec(
+            select(SelfRating.domain_key, func.count(), func.sum(SelfRating.rating), func.sum(ObservationRating.rating))
+            .join(in_scope, SelfRating.observation_id == in_scope.c.obs_id)
+            .join(ObservationRating, and_(ObservationRating.observation_id == SelfRating.observation_id, ObservationRating.domain_key == SelfRating.domain_key))
+            .where(SelfRating.rating.is_not(None), ObservationRating.rating.is_not(None))
+            .group_by(SelfRating.domain_key)
+        ).all():
+            add(pairs, key, (paired, own, observed))
+        # People rated only in the part months, not already counted from the whole months.
+        extra = select(ObservationRating.domain_key, func.count(func.distinct(in_scope.c.pid))).join(
+            in_scope, ObservationRating.observation_id == in_scope.c.obs_id
+        ).where(ObservationRating.rating.is_not(None))
+        if months is not None:
+            already = (
+                select(RatedPerson.practitioner_id)
+                .where(
+                    RatedPerson.month >= months[0],
+                    RatedPerson.month < months[1],
+                    RatedPerson.practitioner_id == in_scope.c.pid,
+                    RatedPerson.domain_key == ObservationRating.domain_key,
+                )
+                .exists()
+            )
+            extra = extra.where(~already)
+        for key, n in session.exec(extra.group_by(ObservationRating.domain_key)).all():
+            people[key] = people.get(key, 0) + int(n)
+    return total, ratings, pairs, people
+
+
+def observation_summary(actor: Actor, filters: Filters, today: date | None = None) -> ObservationSummary:
+    f = scoped(actor, filters)
+    today = today or date.today()
+    with session_scope() as session:
+        total, ratings, pairs, people = _rating_stats(session, f)
+        summary = ObservationSummary(observations=int(total))
+        _row, framework = skills_framework.latest(session)
+        titles = {d.key: d.title for d in framework.domains}
+        for key, (n, total_sum, squares) in ratings.items():
+            if not n:
+                continue
+            mean = total_sum / n
+            spread = max(0.0, squares / n - mean**2) ** 0.5
+            summary.domains.append({"domain": titles.get(key, key), "mean": mean, "spread": spread, "ratings": n, "people": people.get(key, 0)})
         order = {d.title: i for i, d in enumerate(framework.domains)}
         summary.domains.sort(key=lambda d: order.get(d["domain"], 99))
         practitioners = (
@@ -325,16 +527,11 @@ def observation_summary(actor: Actor, filters: Filters, today: date | None = Non
                 Observation.observed_on > today - timedelta(days=365),
             )
         ).one()
-        pairs = session.exec(
-            select(SelfRating.domain_key, func.avg(SelfRating.rating), func.avg(ObservationRating.rating), func.count())
-            .join(in_scope, SelfRating.observation_id == in_scope.c.obs_id)
-            .join(ObservationRating, and_(ObservationRating.observation_id == SelfRating.observation_id, ObservationRating.domain_key == SelfRating.domain_key))
-            .where(SelfRating.rating.is_not(None), ObservationRating.rating.is_not(None))
-            .group_by(SelfRating.domain_key)
-        ).all()
-        for key, own, observed, n in sorted(pairs, key=lambda r: order.get(titles.get(r[0], r[0]), 99)):
-            summary.self_vs_observer.append({"domain": titles.get(key, key), "who": "Self-rating", "average": float(own), "pairs": n})
-            summary.self_vs_observer.append({"domain": titles.get(key, key), "who": "Observer", "average": float(observed), "pairs": n})
+        for key, (n, own, observed) in sorted(pairs.items(), key=lambda kv: order.get(titles.get(kv[0], kv[0]), 99)):
+            if not n:
+                continue
+            summary.self_vs_observer.append({"domain": titles.get(key, key), "who": "Self-rating", "average": own / n, "pairs": n})
+            summary.self_vs_observer.append({"domain": titles.get(key, key), "who": "Observer", "average": observed / n, "pairs": n})
         return summary
 
 
@@ -421,23 +618,46 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
     """Aggregates only, and only when at least 5 different people contributed."""
     f = scoped(actor, filters)
     with session_scope() as session:
-        query = select(Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity"))
-        if f.pdu_id is not None or f.team_id is not None:
-            query = query.join(User, Debrief.author_id == User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
-        in_scope = query.where(Debrief.created_at >= _start(f.date_from), Debrief.created_at < _end(f.date_to)).subquery()
-        people, debriefs, mean = session.exec(
-            select(func.count(func.distinct(in_scope.c.aid)), func.count(), func.avg(in_scope.c.intensity)).select_from(in_scope)
-        ).one()
+        months, edges = _split_months(f.date_from, f.date_to)
+        place = _people_in_place(f)
+        authors = []
+        debriefs, intensity = 0, 0
+        feelings: dict[str, int] = {}
+        if months is not None:
+            ensure_built(session)
+            cell_where = [DebriefCell.month >= months[0], DebriefCell.month < months[1]]
+            if place is not None:
+                cell_where.append(DebriefCell.author_id.in_(place))
+            n, total = session.exec(select(func.sum(DebriefCell.debriefs), func.sum(DebriefCell.intensity_sum)).where(*cell_where)).one()
+            debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
+            authors.append(select(DebriefCell.author_id.label("aid")).where(*cell_where))
+            feeling_where = [FeelingCell.month >= months[0], FeelingCell.month < months[1]]
+            feeling_query = select(FeelingCell.feeling, func.sum(FeelingCell.count))
+            if f.team_id is not None:
+                feeling_where.append(FeelingCell.team_id == f.team_id)
+            elif f.pdu_id is not None:
+                feeling_query = feeling_query.join(Team, FeelingCell.team_id == Team.id)
+                feeling_where.append(Team.pdu_id == f.pdu_id)
+            for word, count in session.exec(feeling_query.where(*feeling_where).group_by(FeelingCell.feeling)).all():
+                feelings[word] = feelings.get(word, 0) + int(count)
+        for date_from, date_to in edges:
+            query = select(Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity"))
+            if place is not None:
+                query = query.where(Debrief.author_id.in_(place))
+            in_scope = query.where(Debrief.created_at >= _start(date_from), Debrief.created_at < _end(date_to)).subquery()
+            n, total = session.exec(select(func.count(), func.sum(in_scope.c.intensity)).select_from(in_scope)).one()
+            debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
+            authors.append(select(in_scope.c.aid))
+            for word, count in session.exec(
+                select(DebriefFeeling.feeling, func.count()).join(in_scope, DebriefFeeling.debrief_id == in_scope.c.did).group_by(DebriefFeeling.feeling)
+            ).all():
+                feelings[word] = feelings.get(word, 0) + int(count)
+        both = union(*authors).subquery() if len(authors) > 1 else authors[0].distinct().subquery()
+        people = session.exec(select(func.count()).select_from(both)).one()
         if people < MIN_PEOPLE:
             return WellbeingSummary(shown=False)
-        top = session.exec(
-            select(DebriefFeeling.feeling, func.count())
-            .join(in_scope, DebriefFeeling.debrief_id == in_scope.c.did)
-            .group_by(DebriefFeeling.feeling)
-            .order_by(func.count().desc(), DebriefFeeling.feeling)
-            .limit(8)
-        ).all()
-        return WellbeingSummary(True, people, debriefs, float(mean), [{"feeling": w, "count": n} for w, n in top])
+        top = sorted(feelings.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+        return WellbeingSummary(True, people, debriefs, intensity / debriefs, [{"feeling": w, "count": n} for w, n in top])
 
 
 # ------------------------------------------------------------------ caching key
