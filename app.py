@@ -5,6 +5,8 @@ This file only routes. Screens live in pages/, rules in qa/, storage in db/.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from db.encryption import configure as configure_encryption
@@ -184,5 +186,17 @@ with st.sidebar:
     st.caption(f"Signed in as **{plain(actor.full_name)}**")
     if st.button("Sign out", key="sidebar_sign_out"):
         sign_out()
+
+
+@st.fragment(run_every=max(idle / 2, timedelta(seconds=2)))
+def _sign_out_when_idle() -> None:
+    """Runs by itself every half idle time without counting as activity (only a
+    full run does). Once the session has timed out it reruns the whole app, which
+    signs out, so a screen left unattended clears itself instead of waiting for a click."""
+    if has_timed_out(st.session_state.get("last_activity"), utcnow(), idle):
+        st.rerun()
+
+
+_sign_out_when_idle()
 
 database_guard(st.navigation(menu, expanded=True).run)
