@@ -9,6 +9,7 @@ damaged file. Private text stays encrypted in the backup.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -118,6 +119,11 @@ def fresh_url(db_url, tmp_path):
     """An empty database of the same kind to restore into (nothing in it yet, not even tables)."""
     if db_engine.is_sqlite(db_url):
         return f"sqlite:///{tmp_path / 'restored.db'}"
+    return _pg_restore_url()
+
+
+def _pg_restore_url() -> str:
+    """The test database's sibling, "<name>_restore", emptied."""
     parsed = make_url(PG_URL)
     name = parsed.database + "_restore"
     admin = db_engine.get_engine(PG_URL)
@@ -169,6 +175,47 @@ def test_the_restored_portal_works_and_new_rows_get_new_ids(full_db, fresh_url, 
     assert journal.note(author, note.id).sections["what"] == SECRET  # decrypted with the same key
     saved = debriefs.record_debrief(author, {"feelings": ["anxious"], "intensity": 4, "need": "nothing right now"})
     assert saved.id > highest  # PostgreSQL's sequence was moved past the restored ids
+
+
+def typed_tables(url: str) -> dict[str, list[tuple]]:
+    """Every row read through SQLAlchemy's types, so SQLite and PostgreSQL compare:
+    times as naive UTC, booleans as 0 and 1."""
+
+    def norm(value):
+        if isinstance(value, dt.datetime) and value.utcoffset() is not None:
+            return value.astimezone(dt.UTC).replace(tzinfo=None)
+        if isinstance(value, bool):
+            return int(value)
+        return value
+
+    metadata = sa.MetaData()
+    with db_engine.get_engine(url).connect() as conn:
+        metadata.reflect(conn)
+        return {
+            t.name: sorted((tuple(norm(v) for v in row) for row in conn.execute(sa.select(t))), key=repr)
+            for t in metadata.sorted_tables
+            if t.name != "alembic_version"
+        }
+
+
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_a_sqlite_backup_moves_into_postgresql(full_db, tmp_path):
+    if not db_engine.is_sqlite(full_db):
+        pytest.skip("from SQLite")
+    path = tmp_path / "portal.db.bak"
+    bk.backup(path, full_db)
+    target = _pg_restore_url()
+    bk.restore(path, target)
+    before, after = typed_tables(full_db), typed_tables(target)
+    assert after.keys() == before.keys()
+    for name in before:
+        assert after[name] == before[name], f"table {name} differs after moving to PostgreSQL"
+    db_engine.configure(target)
+    with session_scope() as session:
+        author_id = session.exec(select(JournalEntry.author_id)).first()
+    author = load_actor(author_id)
+    note = next(n for n in journal.my_notes(author) if n.title == "After the visit")
+    assert journal.note(author, note.id).sections["what"] == SECRET
 
 
 # ----------------------------------------------------------------- online
