@@ -1406,10 +1406,11 @@ def reset_sequences(engine: sa.Engine) -> None:
 
 
 def analyse(engine: sa.Engine) -> None:
-    """Fresh planner statistics, as a long-running database would have."""
+    """Fresh planner statistics and visibility maps, as a long-running database's autovacuum would leave them."""
     if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(sa.text("ANALYZE"))
+        # VACUUM cannot run inside a transaction block.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")

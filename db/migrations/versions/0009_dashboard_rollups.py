@@ -109,7 +109,6 @@ def upgrade() -> None:
         ("rollup_feeling", "team_id"),
     ):
         op.create_index(f"ix_{table}_{column}", table, [column])
-    op.create_index("ix_rollup_rated_person_person_month", "rollup_rated_person", ["practitioner_id", "month"])
 
 
 def downgrade() -> None:
