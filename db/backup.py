@@ -650,36 +650,53 @@ def _reset_sequences(conn: sa.Connection, tables: list[sa.Table]) -> None:
 
 def _key_warnings(url: str) -> list[str]:
     """Whether the configured key can read the restored private text."""
+    from cryptography.fernet import Fernet, InvalidToken, MultiFernet
     from sqlmodel import SQLModel
 
     import db.schema  # noqa: F401  (every table, so every encrypted column is known)
     from db import encryption
 
+    with db_engine.get_engine(url).connect() as conn:
+        tokens = [
+            token
+            for table, column in encryption.encrypted_columns(SQLModel.metadata)
+            if (
+                token := conn.execute(
+                    sa.select(sa.column(column.name, sa.Text))
+                    .select_from(sa.table(table.name))
+                    .where(sa.column(column.name).is_not(None))
+                    .limit(1)
+                ).scalar()
+            )
+            is not None
+        ]
+    if not tokens:
+        return []
     previous = db_engine._configured_url
-    db_engine.configure(url)  # the key rules depend on which database this is
+    db_engine.configure(url)  # which key applies depends on which database this is
     try:
+        if not encryption.keys_from_file() and not encryption._configured and not os.environ.get(encryption.ENV_VAR, "").strip():
+            if db_engine.database_url() == db_engine.default_url():
+                # Do not let a new key be generated: it could not read the restored text.
+                return [
+                    f"There is no encryption key in {encryption.KEY_FILE}. Put the key that was in use when the "
+                    "backup was made there (or in PQP_ENCRYPTION_KEYS) before starting the portal, or the restored "
+                    "private text cannot be read."
+                ]
         keys = encryption.current_keys()
     except encryption.MissingKey as exc:
         return [str(exc)]
     finally:
         db_engine.configure(previous)
-    from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-
     cipher = MultiFernet([Fernet(k.encode()) for k in keys])
-    with db_engine.get_engine(url).connect() as conn:
-        for table, column in encryption.encrypted_columns(SQLModel.metadata):
-            token = conn.execute(
-                sa.select(sa.column(column.name, sa.Text)).select_from(sa.table(table.name)).where(sa.column(column.name).is_not(None)).limit(1)
-            ).scalar()
-            if token is None:
-                continue
-            try:
-                cipher.decrypt(token.encode("ascii"))
-            except (InvalidToken, ValueError):
-                return [
-                    "The restored private text (journal notes, debriefs, supervision notes) cannot be read with the "
-                    "encryption key configured now. Configure the key that was in use when the backup was made "
-                    "(PQP_ENCRYPTION_KEYS, encryption_key in secrets, or data/encryption.key); if the key was rotated "
-                    "since, list the new key first and the old one after it."
-                ]
+    for token in tokens:
+        try:
+            cipher.decrypt(token.encode("ascii"))
+        except (InvalidToken, ValueError):
+            return [
+                "The restored private text (journal notes, debriefs, supervision notes) cannot be read with the "
+                "encryption key configured now. Configure the key that was in use when the backup was made "
+                "(PQP_ENCRYPTION_KEYS, encryption_key in secrets, or data/encryption.key); if the key was rotated "
+                "since, list the new key first and the old one after it."
+            ]
     return []

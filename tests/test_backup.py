@@ -403,6 +403,20 @@ def test_restore_warns_when_the_key_cannot_read_the_private_text(small_db, tmp_p
     assert bk._key_warnings(fresh_url) == []
 
 
+def test_restoring_the_default_database_never_makes_up_a_key(small_db, tmp_path, monkeypatch):
+    url, _ = small_db
+    path = tmp_path / "b.zip"
+    bk.backup(path, url, portable=True)
+    default = tmp_path / "data" / "portal.db"
+    monkeypatch.setattr(db_engine, "DEFAULT_SQLITE_PATH", default)
+    monkeypatch.setattr(encryption, "KEY_FILE", default.parent / "encryption.key")
+    monkeypatch.delenv(encryption.ENV_VAR)
+    report = bk.restore(path, db_engine.default_url())
+    assert any("There is no encryption key in" in w for w in report.warnings)
+    assert not encryption.KEY_FILE.exists()  # a new key would not read the restored text
+    db_engine.get_engine(db_engine.default_url()).dispose()
+
+
 # ----------------------------------------------------------------- the commands
 
 
