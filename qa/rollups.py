@@ -393,7 +393,37 @@ def _recount(session) -> None:
     _apply(session, pending)
 
 
+# One PostgreSQL advisory lock per family of rollups, always taken in this order.
+LOCKS = {"audit": 7_360_001, "observation": 7_360_002, "debrief": 7_360_003}
+
+
+def _serialise(session, pending: _Pending) -> None:
+    """On PostgreSQL, recount one transaction at a time per family.
+
+    Two transactions recounting the same cell at once would each count from a snapshot
+    missing the other's rows, and the later commit would leave a figure one short (or
+    trip the cell's unique key). Holding the family's lock until commit makes the
+    second wait; under READ COMMITTED its recount then sees the first one's rows.
+    SQLite already lets only one writer in at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    touched = set(pending.everything)
+    if pending.audit_refs or pending.audit_ids or pending.moved_cases or pending.event_months:
+        touched.add("audit")
+    if pending.obs_cells or pending.obs_ids or pending.moved_teams:
+        touched.add("observation")
+    if pending.debrief_cells or pending.debrief_ids or pending.moved_teams:
+        touched.add("debrief")
+    if "team" in touched:
+        touched |= {"observation", "debrief"}
+    for family, key in LOCKS.items():
+        if family in touched:
+            session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def _apply(session, pending: _Pending) -> None:
+    _serialise(session, pending)
     if "team" in pending.everything:
         # A bulk change to people may have moved anyone between teams.
         pending.everything |= {"observation", "debrief"}

@@ -217,3 +217,25 @@ def test_months_split_into_whole_months_and_edges():
     )
     assert dashboards._split_months(date(2026, 2, 3), date(2026, 2, 20)) == (None, [(date(2026, 2, 3), date(2026, 2, 20))])
     assert dashboards._split_months(date(2025, 12, 5), date(2026, 1, 31)) == ((date(2026, 1, 1), date(2026, 2, 1)), [(date(2025, 12, 5), date(2025, 12, 31))])
+
+
+def test_concurrent_writers_to_one_cell_leave_it_exact(org):
+    """Eight people in one team record debriefs at the same moment: every one is counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = [
+        make_user(f"Writer {i}", f"writer{i}@example.org", Grade.PSO, [Role.PRACTITIONER], team_id=org.team_a_id, supervisor_id=org.spo_id)
+        for i in range(8)
+    ]
+    at = datetime(2026, 9, 14, 10, tzinfo=UTC)
+
+    def write(person):
+        for n in range(3):
+            debrief(person, at, 5, ["anxious", "tired"][: 1 + n % 2])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, people))
+    kept = snapshot()
+    feelings = [row for row in kept["rollup_feeling"] if row[0] == "2026-09-01"]
+    assert sorted((row[2], row[3]) for row in feelings) == [("anxious", "24"), ("tired", "8")]
+    assert kept == recounted()
