@@ -170,6 +170,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     if from_file:
         encryption.save_key_file([new])
         print(f"Re-encrypted {count} private values. The new key is in {encryption.KEY_FILE}; the old key is gone.")
+        print("Backups made before now can only be read with the old key: keep it with them, or make a new backup.")
     else:
         print(f"Re-encrypted {count} private values with the new key.")
         print("Now set PQP_ENCRYPTION_KEYS (or encryption_key in secrets) to this key, then restart the portal:")
