@@ -18,8 +18,10 @@ from sqlmodel import Field, SQLModel
 from db.encryption import EncryptedText
 from db.models import CASE_REF_MAX, utcnow
 
-TEXT_MAX = 20000
-SHORT_MAX = 2000
+TEXT_MAX = 20000  # each part of a journal note
+SHORT_MAX = 2000  # each debrief text; a support contact's description
+CONTACT_NAME_MAX = 120
+HOW_TO_REACH_MAX = 300
 
 
 class ReflectiveModel(StrEnum):
@@ -134,15 +136,15 @@ class SupportContact(SQLModel, table=True):
 
     __tablename__ = "support_contact"
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=CONTACT_NAME_MAX)
     description: str = Field(default="", max_length=SHORT_MAX)
-    how_to_reach: str = Field(default="", max_length=300)
+    how_to_reach: str = Field(default="", max_length=HOW_TO_REACH_MAX)
     independent: bool = False  # not run by the employer
     active: bool = True
 
 
 class SupportContactCreate(SQLModel):
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=CONTACT_NAME_MAX)
     description: str = Field(default="", max_length=SHORT_MAX)
-    how_to_reach: str = Field(default="", max_length=300)
+    how_to_reach: str = Field(default="", max_length=HOW_TO_REACH_MAX)
     independent: bool = False

@@ -11,8 +11,12 @@ from sqlmodel import Field, SQLModel
 from db.encryption import EncryptedText
 from db.models import CASE_REF_MAX, utcnow
 
-NOTE_MAX = 8000
-ITEM_MAX = 300
+NOTE_MAX = 8000  # notes and personal-support notes
+ITEM_MAX = 300  # an agenda item's title
+DECISION_MAX = 4000  # a case decision, and its rationale
+COMMENTS_MAX = 4000  # a practitioner's sign-off comments
+ACTION_MAX = 500
+DISCUSSION_NOTE_MAX = 2000  # the note on an agenda item discussed
 
 
 class SessionKind(StrEnum):
@@ -89,7 +93,7 @@ class SupervisionAction(SQLModel, table=True):
     __tablename__ = "supervision_action"
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="supervision_session.id", index=True)
-    description: str = Field(max_length=500)
+    description: str = Field(max_length=ACTION_MAX)
     owner_id: int = Field(foreign_key="user.id", index=True)
     due_date: date
     done_at: datetime | None = None

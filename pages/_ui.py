@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -118,10 +119,31 @@ def people_table(people: list[UserPublic], empty: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+#: Explicit direction overrides, embeddings and isolates: typed into a name, they
+#: could make the rest of a line read backwards. Text in the other direction
+#: (Arabic, Hebrew) shows correctly without them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SHORTCODE = re.compile(r":[A-Za-z0-9_+-]+:")
+
+
 def plain(text: str) -> str:
-    """Escape Markdown so names and other user text show literally, never as markup."""
-    specials = "\\`*_{}[]()#+-.!|<>~$"
-    return "".join("\\" + ch if ch in specials else ch for ch in text)
+    """Escape Markdown so names and other user text show literally, never as markup.
+
+    Besides Markdown itself this covers Streamlit's own codes: a colon before a
+    letter could start ``:red[...]`` (a colour), both colons of ``:smile:`` make
+    an emoji, and a slash is part of ``:material/icon:``, which only an escaped
+    slash stops (all found in a real browser). Direction overrides are dropped
+    (:data:`_BIDI_CONTROLS`). A web or email address typed in full still shows
+    as a link to that same address; no other kind of link can be made.
+    """
+    specials = "\\`*_{}[]()#+-.!|<>~$/"
+    text = "".join(ch for ch in text if ch not in _BIDI_CONTROLS)
+    closing = {m.end() - 1 for m in _SHORTCODE.finditer(text)}  # the second colon of :smile:
+    out = []
+    for i, ch in enumerate(text):
+        code = ch == ":" and (text[i + 1 : i + 2].isalpha() or i in closing)
+        out.append("\\" + ch if ch in specials or code else ch)
+    return "".join(out)
 
 
 def sign_out(reason: str = "You have signed out.") -> None:

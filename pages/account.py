@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages._ui import clear_form_errors, current_actor, field_error, flash, form_errors, plain, set_form_errors, show_flash, sign_out
+from db.models import PASSWORD_MAX
 from qa import auth, subject_access
 from qa.errors import PermissionDenied, ValidationFailed
 
@@ -17,11 +18,11 @@ if auth.sso_only():
 else:
     errors = form_errors("password")
     with st.form("change_password", clear_on_submit=False):
-        current = st.text_input("Current password", type="password")
+        current = st.text_input("Current password", type="password", max_chars=PASSWORD_MAX)
         field_error(errors, "current_password")
-        new = st.text_input("New password", type="password", help="At least 12 characters.")
+        new = st.text_input("New password", type="password", help="At least 12 characters.", max_chars=PASSWORD_MAX)
         field_error(errors, "new_password")
-        confirm = st.text_input("Confirm new password", type="password")
+        confirm = st.text_input("Confirm new password", type="password", max_chars=PASSWORD_MAX)
         field_error(errors, "confirm_password")
         submitted = st.form_submit_button("Change password")
 

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import clear_form_errors, current_actor, field_error, flash, form_errors, plain, set_form_errors, show_flash
+from db.models import ORG_NAME_MAX
 from qa import org
 from qa.errors import ValidationFailed
 
@@ -49,7 +50,7 @@ with team_tab:
         errors = form_errors("new_team")
         with st.form("new_team"):
             st.markdown("**Add a team**")
-            name = st.text_input("Team name", key="new_team_name")
+            name = st.text_input("Team name", key="new_team_name", max_chars=ORG_NAME_MAX)
             field_error(errors, "name")
             pdu_id = st.selectbox("PDU", list(pdu_labels), format_func=lambda i: pdu_labels[i], key="new_team_pdu")
             field_error(errors, "pdu_id")
@@ -64,7 +65,7 @@ with team_tab:
             errors = form_errors(key)
             with st.form(key):
                 st.markdown("**Rename or move this team**")
-                new_name = st.text_input("Team name", value=team_by_id[chosen].name)
+                new_name = st.text_input("Team name", value=team_by_id[chosen].name, max_chars=ORG_NAME_MAX)
                 field_error(errors, "name")
                 ids = list(pdu_labels)
                 new_pdu = st.selectbox(
@@ -90,7 +91,7 @@ with pdu_tab:
         errors = form_errors("new_pdu")
         with st.form("new_pdu"):
             st.markdown("**Add a PDU**")
-            name = st.text_input("PDU name", key="new_pdu_name")
+            name = st.text_input("PDU name", key="new_pdu_name", max_chars=ORG_NAME_MAX)
             field_error(errors, "name")
             region_id = st.selectbox("Region", list(region_labels), format_func=lambda i: region_labels[i])
             field_error(errors, "region_id")
@@ -102,7 +103,7 @@ with pdu_tab:
             key = f"edit_pdu_{chosen}"
             errors = form_errors(key)
             with st.form(key):
-                new_name = st.text_input("PDU name", value=pdu_by_id[chosen].name)
+                new_name = st.text_input("PDU name", value=pdu_by_id[chosen].name, max_chars=ORG_NAME_MAX)
                 field_error(errors, "name")
                 if st.form_submit_button("Save PDU"):
                     submit(
@@ -116,7 +117,7 @@ with region_tab:
         st.markdown("Regions: " + ", ".join(plain(r.name) for r in regions))
     errors = form_errors("new_region")
     with st.form("new_region"):
-        name = st.text_input("Region name", key="new_region_name")
+        name = st.text_input("Region name", key="new_region_name", max_chars=ORG_NAME_MAX)
         field_error(errors, "name")
         if st.form_submit_button("Add region", type="primary"):
             submit("new_region", lambda: org.create_region(actor, {"name": name}), f"Region '{plain(name.strip())}' added.")

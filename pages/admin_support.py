@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages._ui import current_actor, field_error, flash, plain, show_flash
+from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX
 from qa import debriefs, support
 from qa.errors import ValidationFailed
 
@@ -22,11 +23,11 @@ for contact in support.all_contacts(actor):
 errors = st.session_state.get("errors:contact", {})
 with st.form("contact", clear_on_submit=False):
     st.markdown("**Add a contact**")
-    name = st.text_input("Name")
+    name = st.text_input("Name", max_chars=CONTACT_NAME_MAX)
     field_error(errors, "name")
-    description = st.text_area("What it offers")
+    description = st.text_area("What it offers", max_chars=SHORT_MAX)
     field_error(errors, "description")
-    how = st.text_input("How to reach it (phone, web address, or who to ask)")
+    how = st.text_input("How to reach it (phone, web address, or who to ask)", max_chars=HOW_TO_REACH_MAX)
     field_error(errors, "how_to_reach")
     independent = st.checkbox("Independent of the employer")
     if st.form_submit_button("Add contact", type="primary"):

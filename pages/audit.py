@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db.case_audits import Answer
+from db.case_audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
 from qa import audit_exports
@@ -78,22 +78,22 @@ if audit.can_edit:
                     key=f"a_{audit.id}_{q.key}",
                     help=q.guidance,
                 )
-                note = st.text_area("Evidence", value=evidence, key=f"e_{audit.id}_{q.key}", height=68, label_visibility="collapsed", placeholder="Evidence from the case record")
+                note = st.text_area("Evidence", value=evidence, key=f"e_{audit.id}_{q.key}", height=68, label_visibility="collapsed", placeholder="Evidence from the case record", max_chars=EVIDENCE_MAX)
                 answers.append({"question_key": q.key, "answer": choice, "evidence": note})
         st.caption("🔑 marks a key question. " + RULE_TEXT)
         sheet = None
         if not audit.is_moderation:
             st.header("Feedback sheet")
             st.caption("This goes to the case holder's SPO when you submit, to discuss in supervision. Lead with what was done well.")
-            good = st.text_area("Good practice examples", value=audit.good_practice, key=f"s_good_{audit.id}")
+            good = st.text_area("Good practice examples", value=audit.good_practice, key=f"s_good_{audit.id}", max_chars=SHEET_TEXT_MAX)
             field_error(errors, "good_practice")
-            improvement = st.text_area("Areas for improvement", value=audit.improvement, key=f"s_imp_{audit.id}")
+            improvement = st.text_area("Areas for improvement", value=audit.improvement, key=f"s_imp_{audit.id}", max_chars=SHEET_TEXT_MAX)
             field_error(errors, "improvement")
             improvement_themes = st.multiselect(
                 "Learning themes for the areas for improvement", list(themes), default=[t for t in audit.improvement_themes if t in themes],
                 format_func=lambda t: themes[t], key=f"s_imp_t_{audit.id}",
             )
-            concerns = st.text_area("Concerns", value=audit.concerns, key=f"s_con_{audit.id}")
+            concerns = st.text_area("Concerns", value=audit.concerns, key=f"s_con_{audit.id}", max_chars=SHEET_TEXT_MAX)
             field_error(errors, "concerns")
             concern_themes = st.multiselect(
                 "Learning themes for the concerns", list(themes), default=[t for t in audit.concern_themes if t in themes],
@@ -162,7 +162,7 @@ if audit.can_edit:
             st.caption("No actions yet.")
         action_errors = st.session_state.get(f"errors:action:{audit.id}", {})
         with st.form(f"add_action_{audit.id}", clear_on_submit=True):
-            description = st.text_input("New action", key=f"new_action_{audit.id}")
+            description = st.text_input("New action", key=f"new_action_{audit.id}", max_chars=ACTION_MAX)
             field_error(action_errors, "description")
             owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
             if audit.spo_id:
@@ -234,7 +234,7 @@ else:
         if audit.can_reply:
             reply_errors = st.session_state.get(f"errors:reply:{audit.id}", {})
             with st.form(f"reply_{audit.id}"):
-                text = st.text_area("Your reply" if not audit.holder_reply else "Update your reply", value=audit.holder_reply or "", key=f"reply_text_{audit.id}")
+                text = st.text_area("Your reply" if not audit.holder_reply else "Update your reply", value=audit.holder_reply or "", key=f"reply_text_{audit.id}", max_chars=SHEET_TEXT_MAX)
                 field_error(reply_errors, "reply")
                 if st.form_submit_button("Save reply", type="primary"):
                     try:
@@ -267,7 +267,7 @@ if audit.can_raise_concern and not audit.is_moderation:
         st.caption("Use this for a risk that needs action now. It goes straight to the case holder's SPO and stays on their home page until they acknowledge it.")
         concern_errors = st.session_state.get(f"errors:concern:{audit.id}", {})
         with st.form(f"concern_{audit.id}"):
-            description = st.text_area("What is the concern?", key=f"concern_text_{audit.id}")
+            description = st.text_area("What is the concern?", key=f"concern_text_{audit.id}", max_chars=EVIDENCE_MAX)
             field_error(concern_errors, "description")
             if st.form_submit_button("Send to the SPO now", type="primary"):
                 try:

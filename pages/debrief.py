@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db.reflection import ContactSetting, Need, Urgency
+from db.reflection import SHORT_MAX, ContactSetting, Need, Urgency
 from pages._ui import current_actor, field_error, plain, who_can_see
 from qa import debriefs, emotions, sharing
 from qa.errors import ValidationFailed
@@ -42,9 +42,9 @@ with st.form("debrief", clear_on_submit=True):
     need = st.radio("What do you need now?", list(Need), format_func=lambda n: n.value[0].upper() + n.value[1:], horizontal=True)
     with st.expander("Add more (optional)"):
         setting = st.selectbox("Where was the contact?", [None, *ContactSetting], format_func=lambda s: "Choose" if s is None else s.value[0].upper() + s.value[1:])
-        what_happened = st.text_area("What happened?")
+        what_happened = st.text_area("What happened?", max_chars=SHORT_MAX)
         field_error(errors, "what_happened")
-        what_helped = st.text_area("What helped, if anything?")
+        what_helped = st.text_area("What helped, if anything?", max_chars=SHORT_MAX)
         field_error(errors, "what_helped")
         signs = [p.key for p in emotions.SIGN_PROMPTS if st.checkbox(p.text, key=f"sign_{p.key}")]
     with st.expander("Ask someone for a conversation (optional)"):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages._ui import clear_form_errors, field_error, form_errors, set_form_errors
+from db.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX
 from qa import auth
 from qa.errors import PermissionDenied, ValidationFailed
 
@@ -14,13 +15,13 @@ st.write(
 
 errors = form_errors("first_admin")
 with st.form("first_admin"):
-    full_name = st.text_input("Full name")
+    full_name = st.text_input("Full name", max_chars=NAME_MAX)
     field_error(errors, "full_name")
-    email = st.text_input("Email")
+    email = st.text_input("Email", max_chars=EMAIL_MAX)
     field_error(errors, "email")
-    password = st.text_input("Password", type="password", help="At least 12 characters.")
+    password = st.text_input("Password", type="password", help="At least 12 characters.", max_chars=PASSWORD_MAX)
     field_error(errors, "password")
-    confirm = st.text_input("Confirm password", type="password")
+    confirm = st.text_input("Confirm password", type="password", max_chars=PASSWORD_MAX)
     field_error(errors, "confirm_password")
     submitted = st.form_submit_button("Create administrator", type="primary")
 

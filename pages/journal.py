@@ -28,7 +28,7 @@ with st.container(border=True):
 
 st.subheader("Find a note")
 cols = st.columns([3, 2, 2, 2])
-text = cols[0].text_input("Words", placeholder="Search your notes")
+text = cols[0].text_input("Words", placeholder="Search your notes", max_chars=200)
 tags = journal.my_tags(actor)
 tag = cols[1].selectbox("Tag", [None, *tags], format_func=lambda t: "Any tag" if t is None else t)
 date_from = cols[2].date_input("From", value=None, format="DD/MM/YYYY")
@@ -38,10 +38,10 @@ if not notes:
     st.info("No notes match." if (text or tag or date_from or date_to) else "Your journal is empty. Start a note above.")
 for note in notes:
     cols = st.columns([6, 2, 3])
-    label = f"{note.title or 'Untitled note'}" + (" (draft)" if note.is_draft else "")
+    label = f"{plain(note.title) if note.title else 'Untitled note'}" + (" (draft)" if note.is_draft else "")
     cols[0].page_link("pages/journal_entry.py", label=label, query_params={"note": note.id}, icon="📓")
     cols[1].caption(f"{note.entry_date:%d %b %Y}")
-    cols[2].caption(", ".join(note.tags))
+    cols[2].caption(plain(", ".join(note.tags)))
 
 st.subheader("Export my journal")
 st.caption("A copy of every note, for you to keep. Keep it somewhere private.")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from db.reflection import EntryKind
+from db.models import CASE_REF_MAX
+from db.reflection import TEXT_MAX, EntryKind
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
 from qa import journal, sharing
 from qa.errors import NotFound, ValidationFailed
@@ -35,7 +36,7 @@ if not note.is_mine:
             st.markdown(f"**{plain(prompt.heading)}**")
             st.text(text)
     if note.tags:
-        st.caption("Tags: " + ", ".join(note.tags))
+        st.caption("Tags: " + plain(", ".join(note.tags)))
     st.stop()
 
 st.title(plain(note.title) if note.title else "New note")
@@ -63,18 +64,18 @@ def autosave(finished: bool | None = None) -> bool:
         return False
 
 
-st.text_input("Title", value=note.title, key=K + "title", on_change=autosave)
+st.text_input("Title", value=note.title, key=K + "title", on_change=autosave, max_chars=journal.TITLE_MAX)
 field_error(errors, "title")
 st.date_input("Date", value=note.entry_date, key=K + "date", on_change=autosave, format="DD/MM/YYYY")
 st.caption(model.summary)
 for prompt in model.prompts:
-    st.text_area(prompt.heading, value=note.sections.get(prompt.key, ""), key=K + prompt.key, help=prompt.question, placeholder=prompt.question, height=160, on_change=autosave)
+    st.text_area(prompt.heading, value=note.sections.get(prompt.key, ""), key=K + prompt.key, help=prompt.question, placeholder=prompt.question, height=160, on_change=autosave, max_chars=TEXT_MAX)
     field_error(errors, prompt.key)
 suggested = list(TAGS)
 st.multiselect("Tags", suggested, default=[t for t in note.tags if t in suggested], key=K + "tags", on_change=autosave)
-st.text_input("Your own tags (separate with commas)", value=", ".join(t for t in note.tags if t not in suggested), key=K + "custom_tags", on_change=autosave)
+st.text_input("Your own tags (separate with commas)", value=", ".join(t for t in note.tags if t not in suggested), key=K + "custom_tags", on_change=autosave, max_chars=journal.CUSTOM_TAGS_MAX)
 field_error(errors, "tags")
-st.text_input("Case reference (optional)", value=note.case_ref or "", key=K + "case_ref", on_change=autosave, help="The CRN only, never a name.")
+st.text_input("Case reference (optional)", value=note.case_ref or "", key=K + "case_ref", on_change=autosave, help="The CRN only, never a name.", max_chars=CASE_REF_MAX)
 field_error(errors, "case_ref")
 
 cols = st.columns(3)

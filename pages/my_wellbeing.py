@@ -57,6 +57,6 @@ for item in debriefs.my_debriefs(actor, limit=20):
             sharing.share(actor, EntryKind.DEBRIEF, item.id, recipient)
             st.success(f"Shared with {plain(people[recipient])}. You can stop sharing on this page.")
         for share in sharing.shares_of(actor, EntryKind.DEBRIEF, item.id):
-            if share.revoked_at is None and st.button(f"Stop sharing with {share.shared_with_name}", key=f"drevoke_{share.id}"):
+            if share.revoked_at is None and st.button(f"Stop sharing with {plain(share.shared_with_name)}", key=f"drevoke_{share.id}"):
                 sharing.revoke(actor, share.id)
                 st.rerun()

@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from db.models import CASE_REF_MAX
 from db.observations import ObservationMode, ObservationSetting
 from pages._ui import current_actor, field_error, flash, show_flash, who_can_see
 from qa import observations
@@ -28,7 +29,7 @@ def plan_form(key: str, practitioner_id, observer_choices: dict | None, practiti
         observed_on = st.date_input("Date of the session", value=dt.date.today() + dt.timedelta(days=7), format="DD/MM/YYYY")
         setting = st.selectbox("Setting", list(ObservationSetting), format_func=lambda s: s.value[0].upper() + s.value[1:])
         mode = st.radio("Live or recorded", list(ObservationMode), horizontal=True, format_func=lambda m: m.value.capitalize())
-        case_ref = st.text_input("Case reference (optional)", help="The CRN only. Never a name.")
+        case_ref = st.text_input("Case reference (optional)", help="The CRN only. Never a name.", max_chars=CASE_REF_MAX)
         field_error(errors, "case_ref")
         if st.form_submit_button(label, type="primary"):
             try:

@@ -5,7 +5,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db.observations import GoalStatus, ObservationMode, ObservationSetting
+from db.models import CASE_REF_MAX
+from db.observations import EVIDENCE_MAX, GOAL_MAX, NOTE_MAX, GoalStatus, ObservationMode, ObservationSetting
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
 from qa import observations
@@ -50,7 +51,7 @@ if obs.can_self_assess:
     st.header("Before the session: my own view")
     st.caption("Optional. Rate yourself on the same skill areas and say what you most want feedback on. Your observer sees what you want feedback on straight away, and your ratings only after sharing theirs.")
     with st.form(f"self_{obs.id}"):
-        wanted = st.text_area("What would you most like feedback on?", value=obs.feedback_wanted, key=f"wanted_{obs.id}")
+        wanted = st.text_area("What would you most like feedback on?", value=obs.feedback_wanted, key=f"wanted_{obs.id}", max_chars=NOTE_MAX)
         self_items = []
         for domain in framework.domains:
             current = obs.self_ratings.get(domain.key)
@@ -97,7 +98,7 @@ if obs.can_record:
         mode = cols[1].selectbox("Live or recorded", modes, index=modes.index(ObservationMode(obs.mode)), format_func=lambda m: m.value.capitalize())
         duration = cols[2].number_input("Length (minutes)", min_value=1, max_value=480, value=obs.duration_minutes or 30)
         field_error(errors, "duration_minutes")
-        case_ref = st.text_input("Case reference (optional)", value=obs.case_ref or "", help="The CRN only. Never a name.")
+        case_ref = st.text_input("Case reference (optional)", value=obs.case_ref or "", help="The CRN only. Never a name.", max_chars=CASE_REF_MAX)
         field_error(errors, "case_ref")
         items = []
         for domain in framework.domains:
@@ -119,7 +120,7 @@ if obs.can_record:
             )
             evidence = st.text_area(
                 "Evidence", value=current.evidence if current else "", key=f"ev_{obs.id}_{domain.key}", height=68,
-                label_visibility="collapsed", placeholder="What you saw and heard",
+                label_visibility="collapsed", placeholder="What you saw and heard", max_chars=EVIDENCE_MAX,
             )
             items.append({
                 "domain_key": domain.key,
@@ -128,9 +129,9 @@ if obs.can_record:
                 "evidence": evidence,
             })
         field_error(errors, "ratings")
-        strengths = st.text_area("Overall strengths", value=obs.strengths, key=f"strengths_{obs.id}")
+        strengths = st.text_area("Overall strengths", value=obs.strengths, key=f"strengths_{obs.id}", max_chars=NOTE_MAX)
         field_error(errors, "strengths")
-        development = st.text_area("Development points", value=obs.development_points, key=f"devpoints_{obs.id}")
+        development = st.text_area("Development points", value=obs.development_points, key=f"devpoints_{obs.id}", max_chars=NOTE_MAX)
         field_error(errors, "development_points")
         if errors:
             st.error("Not saved yet: " + " ".join(errors.values()), icon="⚠️")
@@ -167,7 +168,7 @@ if obs.can_record:
         st.markdown(f"- {plain(goal.description)} (review by {goal.review_date:%d %b %Y})")
     goal_errors = st.session_state.get(f"errors:goal:{obs.id}", {})
     with st.form(f"goal_{obs.id}"):
-        description = st.text_input("New goal", key=f"goal_text_{obs.id}")
+        description = st.text_input("New goal", key=f"goal_text_{obs.id}", max_chars=GOAL_MAX)
         field_error(goal_errors, "description")
         review = st.date_input("Review by", value=dt.date.today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{obs.id}")
         field_error(goal_errors, "review_date")
@@ -225,7 +226,7 @@ if obs.status != "planned":
                 with st.form(f"progress_{goal.id}"):
                     statuses = list(GoalStatus)
                     status = st.selectbox("Status", statuses, index=statuses.index(GoalStatus(goal.status)), format_func=lambda s: s.value.capitalize(), key=f"gs_{goal.id}")
-                    progress = st.text_area("Progress", value=goal.progress, key=f"gp_{goal.id}")
+                    progress = st.text_area("Progress", value=goal.progress, key=f"gp_{goal.id}", max_chars=NOTE_MAX)
                     if st.form_submit_button("Save progress"):
                         observations.update_goal(actor, goal.id, {"status": status, "progress": progress})
                         flash("Progress saved.")
@@ -236,9 +237,9 @@ if obs.status != "planned":
         st.caption("Only you write here. Your observer and SPO can read it, and nobody else can change it. Once you acknowledge, it is final.")
         reply_errors = st.session_state.get(f"errors:oreply:{obs.id}", {})
         with st.form(f"reply_{obs.id}"):
-            reflection = st.text_area("My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}")
+            reflection = st.text_area("My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}", max_chars=NOTE_MAX)
             field_error(reply_errors, "reflection")
-            reply_text = st.text_area("My reply to the observer", value=obs.reply or "", key=f"oreply_{obs.id}")
+            reply_text = st.text_area("My reply to the observer", value=obs.reply or "", key=f"oreply_{obs.id}", max_chars=NOTE_MAX)
             field_error(reply_errors, "reply")
             save_col, ack_col = st.columns(2)
             save = save_col.form_submit_button("Save")

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import current_actor, field_error, flash, show_flash
+from db.case_audits import EVIDENCE_MAX
 from qa import audit_events, urgent_concerns
 from qa.errors import ValidationFailed
 
@@ -46,7 +47,7 @@ else:
             st.page_link("pages/audit.py", label="Open the audit", query_params={"audit": alert.audit_id})
             errors = st.session_state.get(f"errors:ack:{alert.id}", {})
             with st.form(f"qa_ack_{alert.id}"):
-                note = st.text_area("What have you done or decided?", key=f"qa_ack_note_{alert.id}")
+                note = st.text_area("What have you done or decided?", key=f"qa_ack_note_{alert.id}", max_chars=EVIDENCE_MAX)
                 field_error(errors, "note")
                 if st.form_submit_button("Acknowledge"):
                     try:

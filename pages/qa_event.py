@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
+from db.case_audits import REASON_MAX
 from qa import audit_events, audit_exports, moderation
 from qa import audit_workflow as workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
@@ -72,7 +73,7 @@ with sample_tab:
                 field_error(errors, "removed_case_id")
                 in_id = st.selectbox("Put in", list(candidates), format_func=lambda i: candidates[i])
                 field_error(errors, "added_case_id")
-                reason = st.text_input("Reason (required)", key="swap_reason")
+                reason = st.text_input("Reason (required)", key="swap_reason", max_chars=REASON_MAX)
                 field_error(errors, "reason")
                 if st.form_submit_button("Swap case"):
                     try:
@@ -138,7 +139,7 @@ with pairs_tab:
                 second = st.selectbox("Second auditor", staff_ids, index=staff_ids.index(current.second_id) if current.second_id in staff_ids else 0, format_func=lambda i: staff[i])
                 field_error(errors, "first_id")
                 field_error(errors, "second_id")
-                reason = st.text_input("Reason (required)", key="pair_reason")
+                reason = st.text_input("Reason (required)", key="pair_reason", max_chars=audit_events.OVERRIDE_REASON_MAX)
                 field_error(errors, "reason")
                 if st.form_submit_button("Change pair"):
                     try:
@@ -156,7 +157,7 @@ with pairs_tab:
                     sample_id = st.selectbox("Case", list(movable), format_func=lambda i: movable[i])
                     to_pair = st.selectbox("Give it to", list(pair_labels), format_func=lambda i: pair_labels[i])
                     field_error(move_errors, "to_pair_id")
-                    move_reason = st.text_input("Reason (required)", key="move_reason")
+                    move_reason = st.text_input("Reason (required)", key="move_reason", max_chars=audit_events.OVERRIDE_REASON_MAX)
                     field_error(move_errors, "reason")
                     if st.form_submit_button("Move case"):
                         try:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages._ui import current_actor, field_error, flash, plain, show_flash
+from db.case_audits import THEME_MAX
 from qa import audit_workflow as workflow
 from qa.errors import ValidationFailed
 
@@ -21,7 +22,7 @@ for theme in workflow.learning_themes(active_only=False):
 
 errors = st.session_state.get("errors:theme", {})
 with st.form("new_theme"):
-    name = st.text_input("Add a theme", key="new_theme_name")
+    name = st.text_input("Add a theme", key="new_theme_name", max_chars=THEME_MAX)
     field_error(errors, "name")
     if st.form_submit_button("Add theme"):
         try:

@@ -3,6 +3,7 @@
 
 import streamlit as st
 
+from db.models import EMAIL_MAX, PASSWORD_MAX
 from qa import auth
 
 st.title("Practice Quality Portal")
@@ -43,8 +44,8 @@ if sso_configured:
     st.subheader("Or sign in with a portal password")
 
 with st.form("sign_in"):
-    email = st.text_input("Email", key="sign_in_email")
-    password = st.text_input("Password", type="password", key="sign_in_password")
+    email = st.text_input("Email", key="sign_in_email", max_chars=EMAIL_MAX)
+    password = st.text_input("Password", type="password", key="sign_in_password", max_chars=PASSWORD_MAX)
     submitted = st.form_submit_button("Sign in", type="primary")
 
 if submitted:

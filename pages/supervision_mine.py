@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages._ui import current_actor, plain, show_flash, who_can_see
+from db.supervision import ITEM_MAX
 from qa import agenda, supervision
 from qa.errors import ValidationFailed
 
@@ -23,7 +24,7 @@ if not items:
 for item in items:
     st.markdown(f"- **{plain(item.kind.capitalize())}**: {plain(item.title)}" + (f" · {plain(item.detail)}" if item.detail else ""))
 with st.form("my_item", clear_on_submit=True):
-    title = st.text_input("Something I would like to discuss")
+    title = st.text_input("Something I would like to discuss", max_chars=ITEM_MAX)
     if st.form_submit_button("Add to my agenda"):
         try:
             agenda.add_item(actor, actor.id, title)
@@ -37,6 +38,6 @@ if not sessions:
     st.info("No supervision has been recorded yet.")
 for row in sessions:
     led_by_me = row.supervisor_name == actor.full_name
-    who = f"with {row.with_names}" if led_by_me else f"with {row.supervisor_name}"
+    who = f"with {plain(row.with_names)}" if led_by_me else f"with {plain(row.supervisor_name)}"
     label = f"{row.held_on:%d %b %Y} · {row.kind} {who} · {row.status}" + (" · waiting for you" if row.awaiting_me else "")
     st.page_link("pages/supervision_record.py", label=label, query_params={"session": row.id}, icon="🗒️")

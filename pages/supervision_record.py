@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from db.supervision import COMMENTS_MAX, NOTE_MAX
 from qa import supervision
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
@@ -81,7 +82,7 @@ if me is not None and me[2] is None:
     # The version this person read: a confirmation of an older version is refused.
     signing = opened_version(sign_key, record.version, sign_fields)
     with st.form(f"sign_{record.id}"):
-        comments = st.text_area("Your comments (optional)", value=me[3] or "", key=sign_fields[0])
+        comments = st.text_area("Your comments (optional)", value=me[3] or "", key=sign_fields[0], max_chars=COMMENTS_MAX)
         field_error(errors, "comments")
         confirm = st.form_submit_button("I confirm this is a fair record", type="primary")
     if confirm:
@@ -113,8 +114,8 @@ if record.can_edit:
     with st.expander("Change this record", expanded=refused_here):
         st.caption("The current version is kept in the history, and everyone is asked to confirm the new one.")
         with st.form(f"amend_{record.id}"):
-            notes = st.text_area("Notes", value=record.notes, key=amend_fields[0])
-            personal = st.text_area("Personal-support notes", value=record.personal_notes or "", key=amend_fields[1])
+            notes = st.text_area("Notes", value=record.notes, key=amend_fields[0], max_chars=NOTE_MAX)
+            personal = st.text_area("Personal-support notes", value=record.personal_notes or "", key=amend_fields[1], max_chars=NOTE_MAX)
             private = st.checkbox("Keep personal-support notes private", value=record.personal_private, key=amend_fields[2])
             save_amendment = st.form_submit_button("Save as a new version")
         if save_amendment:

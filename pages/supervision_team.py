@@ -5,7 +5,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db.supervision import SessionKind
+from db.models import CASE_REF_MAX
+from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, SessionKind
 from pages._ui import current_actor, flash, plain, show_flash, who_can_see
 from qa import agenda, cadence, supervision
 from qa.errors import PermissionDenied, ValidationFailed
@@ -52,7 +53,7 @@ for item in items:
     if item.link_page and item.source_id and item.source_id > 0 and item.kind != "development goal review":
         cols[1].page_link(item.link_page, label="Open", query_params={item.link_param: item.source_id})
 with st.form("add_item", clear_on_submit=True):
-    title = st.text_input("Add an item to the agenda")
+    title = st.text_input("Add an item to the agenda", max_chars=ITEM_MAX)
     if st.form_submit_button("Add item") and title:
         try:
             agenda.add_item(actor, chosen, title)
@@ -80,8 +81,8 @@ with st.form("record_session"):
     for item in items:
         # Both always shown: ticking a box inside a form does not redraw it.
         tick, note_col = st.columns([2, 3])
-        ticked = tick.checkbox(item.title, key=f"disc_{item.key}")
-        note = note_col.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed (optional)")
+        ticked = tick.checkbox(plain(item.title), key=f"disc_{item.key}")
+        note = note_col.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed (optional)", max_chars=DISCUSSION_NOTE_MAX)
         close = False
         if item.kind == "open action":
             close = tick.checkbox("Agreed it is done", key=f"close_{item.key}")
@@ -91,9 +92,14 @@ with st.form("record_session"):
     cases = st.data_editor(
         pd.DataFrame([{"Case reference": "", "Decision": "", "Rationale": ""}]),
         num_rows="dynamic", hide_index=True, width="stretch", key="sup_cases",
+        column_config={
+            "Case reference": st.column_config.TextColumn(max_chars=CASE_REF_MAX),
+            "Decision": st.column_config.TextColumn(max_chars=DECISION_MAX),
+            "Rationale": st.column_config.TextColumn(max_chars=DECISION_MAX),
+        },
     )
-    notes = st.text_area("Notes")
-    personal = st.text_area("Personal-support notes")
+    notes = st.text_area("Notes", max_chars=NOTE_MAX)
+    personal = st.text_area("Personal-support notes", max_chars=NOTE_MAX)
     private = st.checkbox("Keep personal-support notes between us (not shown in oversight)", value=True)
     st.markdown("**Agreed actions**")
     owners = {chosen: people[chosen], actor.id: "Me"} | {i: extra[i] for i in others}
@@ -101,6 +107,7 @@ with st.form("record_session"):
         pd.DataFrame([{"Action": "", "Owner": people[chosen], "Due": dt.date.today() + dt.timedelta(days=28)}]),
         num_rows="dynamic", hide_index=True, width="stretch", key="sup_actions",
         column_config={
+            "Action": st.column_config.TextColumn(max_chars=ACTION_MAX),
             "Owner": st.column_config.SelectboxColumn(options=list(owners.values()), required=True),
             "Due": st.column_config.DateColumn(format="DD/MM/YYYY"),
         },

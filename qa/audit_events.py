@@ -478,11 +478,22 @@ def _check(session: Session, event: AuditEvent, pairs) -> tuple[list[str], list[
     return check_assignment(proposed, _cases_to_audit(session, event), _auditors(session, event))
 
 
+#: A pair change or a moved case keeps its reason in the audit trail, beside the names.
+OVERRIDE_REASON_MAX = 300
+
+
+def _override_reason(reason: str | None, empty: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": empty})
+    if len(reason) > OVERRIDE_REASON_MAX:
+        raise ValidationFailed({"reason": f"Keep the reason to {OVERRIDE_REASON_MAX} characters or fewer (you entered {len(reason)}). Nothing has been changed."})
+    return reason
+
+
 def change_pair(actor: Actor, event_id: int, pair_id: int, form: dict) -> None:
     """The lead replaces a pair's auditors. Refused if someone would audit their own case."""
-    reason = (form.get("reason") or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": "Say why you are changing this pair."})
+    reason = _override_reason(form.get("reason"), "Say why you are changing this pair.")
     with session_scope() as session:
         event = _require_event(session, actor, event_id)
         pair = session.get(AuditorPair, pair_id)
@@ -507,9 +518,7 @@ def change_pair(actor: Actor, event_id: int, pair_id: int, form: dict) -> None:
 
 def move_case(actor: Actor, event_id: int, sample_id: int, to_pair_id: int, reason: str) -> None:
     """The lead gives a case to another pair (only before its audit is submitted)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": "Say why you are moving this case."})
+    reason = _override_reason(reason, "Say why you are moving this case.")
     with session_scope() as session:
         event = _require_event(session, actor, event_id)
         sample = session.get(CaseSample, sample_id)

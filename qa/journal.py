@@ -23,10 +23,13 @@ from qa import access_log
 from qa.actor import Actor
 from qa.errors import NotFound, ValidationFailed
 from qa.policy import Action
-from qa.reflective_models import guide, normalise_tag
+from qa.reflective_models import TAG_MAX, guide, normalise_tag
 from qa.sharing import require_entry
 
 TITLE_MAX = 200
+TAGS_MAX = 20  # tags on one note, each at most reflective_models.TAG_MAX characters
+#: The box where an author types their own tags, separated by commas: room for every tag at its longest.
+CUSTOM_TAGS_MAX = TAGS_MAX * (TAG_MAX + 2)
 CASE_REF = re.compile(r"^[A-Z0-9-]{1,20}$")
 
 
@@ -106,6 +109,8 @@ def _clean(title: str, sections: dict[str, str], tags: list[str], case_ref: str 
             continue
         if tag and tag not in tag_list:
             tag_list.append(tag)
+    if len(tag_list) > TAGS_MAX:
+        errors["tags"] = f"A note can have at most {TAGS_MAX} tags (you gave {len(tag_list)})."
     ref = (case_ref or "").strip().upper() or None
     if ref and not CASE_REF.match(ref):
         errors["case_ref"] = "A case reference is letters, digits and hyphens only, up to 20 characters: the CRN, never a name."

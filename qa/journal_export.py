@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from db.models import utcnow
 from qa.actor import Actor
 from qa.exports import text_document_pdf
@@ -9,9 +11,23 @@ from qa.journal import my_notes
 from qa.reflective_models import guide
 
 
+#: Markdown that could make a link or image, emphasis, code, a table or a heading.
+_MARKDOWN = frozenset("\\`*_[]!|~#")
+_LINE_START = re.compile(r"^(\s*)(\d*)([-+=.)])", re.MULTILINE)
+
+
 def _inert(text: str) -> str:
-    # A Markdown viewer would run HTML; the export keeps the words, not the markup.
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """The words exactly as typed, never markup, in any Markdown viewer.
+
+    HTML becomes entities (a viewer would otherwise run ``<img onerror=...>``);
+    brackets, emphasis, code, table and heading characters are backslash-escaped,
+    so ``[click](javascript:...)`` shows as those characters and is not a link;
+    a line starting with ``-``, ``+``, ``=`` or ``1.`` does not become a list or
+    an underline heading.
+    """
+    text = (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = "".join("\\" + ch if ch in _MARKDOWN else ch for ch in text)
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), text)
 
 
 def _blocks(note) -> list[tuple[str, str]]:

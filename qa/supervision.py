@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from db.engine import session_scope
 from db.models import Role, Team, User, utcnow
 from db.supervision import (
+    DISCUSSION_NOTE_MAX,
     NOTE_MAX,
     AgendaItem,
     AgendaKind,
@@ -191,7 +192,9 @@ def _mark_discussed(session: Session, actor: Actor, record: SupervisionSession, 
     practitioner_id = item.get("practitioner_id") or participants[0]
     if practitioner_id not in participants:
         raise ValidationFailed({"discussed": "An agenda item must belong to someone in the session."})
-    note = (item.get("note") or "").strip()[:2000]
+    note = (item.get("note") or "").strip()
+    if len(note) > DISCUSSION_NOTE_MAX:
+        raise ValidationFailed({"discussed": f"A note on an agenda item must be {DISCUSSION_NOTE_MAX} characters or fewer (you entered {len(note)}). Nothing has been saved."})
     if kind == AgendaKind.AUDIT_FEEDBACK:
         audit_workflow.discuss_in(session, actor, item["source_id"])
     if kind == AgendaKind.ACTION and item.get("close"):

@@ -1,0 +1,384 @@
+"""Hostile input is shown as typed and never acts: on every screen it reaches,
+and in every export.
+
+Payloads (script and image tags, a ``javascript:`` link, Markdown, Streamlit
+colour and icon directives, a right-to-left override, spreadsheet formulas
+and very long text) are written through the services into each kind of text
+field: a journal note, a debrief, a feedback sheet, an audit action, an
+observation's notes and evidence, the practitioner's replies, supervision
+notes and decisions, an agenda item, and a person's name from a staff import.
+Then:
+
+- the screens that show them are run through AppTest, and no text that
+  Streamlit renders as Markdown (body text, captions, titles, alerts, and the
+  labels of buttons, boxes, links, expanders and tabs) holds the payload
+  unescaped; each screen must show the payload somewhere, so the check cannot
+  pass by showing nothing;
+- no page passes user text to ``unsafe_allow_html`` or raw HTML at all;
+- CSV and XLSX exports put an apostrophe before formula cells and hold no
+  formulas or links; PDFs print the text literally with no links or script;
+  the Markdown journal export escapes HTML and link syntax.
+
+The same payload is checked in a real browser by tests/browser/test_hostile_input.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sqlmodel import select
+
+from db.engine import session_scope
+from db.models import Case, User
+from db.reflection import EntryKind
+from qa import (
+    agenda,
+    audit_events,
+    audit_exports,
+    debriefs,
+    journal,
+    journal_export,
+    observations,
+    sharing,
+    staff_import,
+    subject_access,
+    supervision,
+)
+from qa import audit_workflow as workflow
+from tests.factories import PASSWORD, case_pool
+from tests.test_observations import RECORD, ratings
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date.today()
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+LINK = "[click](javascript:alert(1))"
+MARKDOWN = "**bold** # heading"
+DIRECTIVES = ":red[loud] :material/warning: :smile:"
+RTL = "\u202eevil"
+#: Everything that must never act, in one line of text (146 characters).
+MARKUP = f"{SCRIPT} {IMG} {LINK} {MARKDOWN} {DIRECTIVES} {RTL}"
+FORMULA = '=HYPERLINK("http://x")'
+LONG = " ".join(["very long"] * 1500)  # 14,999 characters
+
+#: In Markdown these would become an element, a link, emphasis, a heading, a
+#: colour, an icon or reversed text. Escaped text always has a backslash in
+#: front of the special character, so none of these can match it.
+LIVE = [
+    re.compile(r"(?<!\\)<script", re.I),
+    re.compile(r"(?<!\\)<img", re.I),
+    re.compile(r"(?<!\\)\[click(?<!\\)\]"),
+    re.compile(r"(?<!\\)\*\*bold"),
+    re.compile(r"(?<![\\*])# heading"),
+    re.compile(r"(?<!\\):red(?<!\\)\[loud"),
+    re.compile(r"(?<!\\):material(?<!\\)/"),
+    re.compile(r"(?<!\\):smile(?<!\\):"),
+    re.compile("\u202e"),
+]
+#: How the payload looks once escaped for Markdown (pages/_ui.plain).
+ESCAPED_LINK = r"\[click\]\(javascript\:alert\(1\)\)"
+
+MARKDOWN_VALUES = {"markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success", "toast"}
+TEXT_VALUES = {"text", "text_input", "text_area", "code", "json"}
+
+
+# --- the world --------------------------------------------------------------------------
+
+
+def import_hostile_colleague(org) -> str:
+    """A staff import whose full name is hostile. Returns the name as stored."""
+    name = f"{FORMULA} {IMG} {LINK} {RTL}"
+    out = io.StringIO()
+    csv.writer(out).writerows([
+        staff_import.STAFF_COLUMNS,
+        ["H001", name, "hostile@example.org", "PO", "practitioner", "North PDU", "Team A", "S001"],
+    ])
+    report = staff_import.import_staff(org.actor(org.admin_id), out.getvalue())
+    assert report.ok, report.errors
+    return name
+
+
+@pytest.fixture
+def world(org):
+    pat, spo, bea = org.actor(org.practitioner_id), org.actor(org.spo_id), org.actor(org.spo_b_id)
+    hostile_name = import_hostile_colleague(org)
+
+    # A LEARN audit of Pat's case, with hostile evidence, sheet and action; Pat replies.
+    case_pool(org, 16)
+    with session_scope() as session:  # the hostile colleague holds Pip's cases, so their name is in the event's exports
+        hostile_id = session.exec(select(User.id).where(User.staff_id == "H001")).one()
+        for case in session.exec(select(Case).where(Case.holder_id == org.peer_id)):
+            case.holder_id = hostile_id
+            session.add(case)
+    lead = org.actor(org.qa_lead_id)
+    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12})
+    audit_events.accept_sample(lead, event.id)
+    audit_id = auditor = None
+    for pair in audit_events.pairs_view(lead, event.id).pairs:
+        for case in pair.cases:
+            who = org.actor(pair.first_id)
+            if audit_id is None and workflow.audit_detail(who, case.audit_id).holder_id == org.practitioner_id:
+                audit_id, auditor = case.audit_id, who
+    detail = workflow.audit_detail(auditor, audit_id)
+    keys = [q.key for s in detail.definition.sections for q in s.questions]
+    starts = [FORMULA, "+1", "-2", "@SUM(A1)"]
+    answers = [{"question_key": k, "answer": "yes", "evidence": f"{starts[i % 4]} {MARKUP}"} for i, k in enumerate(keys)]
+    sheet = {"good_practice": f"{FORMULA} {MARKUP}", "improvement": f"+1 {MARKUP}", "concerns": f"-2 {MARKUP} {LONG[:3000]}"}
+    version = workflow.save_draft(auditor, audit_id, answers, sheet, detail.version)
+    workflow.add_action(auditor, audit_id, {"description": f"@SUM(A1) {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY - timedelta(days=1)}, today=TODAY - timedelta(days=3))
+    workflow.submit(auditor, audit_id, version)
+    workflow.reply(pat, audit_id, {"reply": f"-2 {MARKUP}"})
+
+    # An observation of Pat, with hostile notes and evidence; Pat replies.
+    obs_id = observations.plan_observation(bea, {"practitioner_id": org.practitioner_id, "observer_id": org.spo_b_id, "observed_on": TODAY - timedelta(days=2), "setting": "office", "mode": "live"})
+    hostile_ratings = [r | {"evidence": f"{FORMULA} {MARKUP}"} for r in ratings()]
+    observations.save_record(bea, obs_id, RECORD | {"observed_on": TODAY - timedelta(days=2), "strengths": f"{FORMULA} {MARKUP}", "development_points": f"{MARKUP} {LONG[:3000]}"}, hostile_ratings, None)
+    observations.add_goal(bea, obs_id, {"description": f"+1 {MARKUP}", "review_date": TODAY + timedelta(days=5)})
+    observations.share(bea, obs_id)
+    observations.reply(pat, obs_id, {"reflection": MARKUP, "reply": f"-2 {MARKUP}"})
+
+    # Pat's private space: a note and a debrief, shared with the SPO; an agenda item.
+    note_id = journal.new_note(pat)
+    journal.save_note(pat, note_id, title=f"{FORMULA} {MARKUP}", sections={"notes": f"{MARKUP}\n{LONG}"}, tags=[LINK, "**bold**"], finished=True)
+    sharing.share(pat, EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
+    saved = debriefs.record_debrief(pat, {"feelings": ["anxious"], "intensity": 6, "what_happened": f"{FORMULA} {MARKUP}", "what_helped": MARKUP})
+    sharing.share(pat, EntryKind.DEBRIEF, saved.id, org.spo_id)
+    agenda.add_item(pat, org.practitioner_id, f"{FORMULA} {MARKUP}")
+
+    # A supervision record with hostile notes, decision and action.
+    session_id = supervision.record_session(spo, {
+        "participant_ids": [org.practitioner_id], "kind": "one-to-one", "held_on": TODAY, "accountability": True,
+        "notes": f"{FORMULA} {MARKUP} {LONG[:5000]}", "personal_notes": MARKUP, "personal_private": True,
+        "case_discussions": [{"case_ref": "N100000", "decision": f"{FORMULA} {MARKUP}", "rationale": MARKUP}],
+        "actions": [{"description": f"+1 {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=14)}],
+    })
+    return {"audit_id": audit_id, "event_id": event.id, "obs_id": obs_id, "note_id": note_id, "debrief_id": saved.id,
+            "session_id": session_id, "hostile_name": hostile_name, "lead": lead}
+
+
+# --- reading what is on screen ------------------------------------------------------------
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def on_screen(at) -> tuple[list[str], list[str]]:
+    """(text Streamlit renders as Markdown, text it shows literally)."""
+    markdown, literal = [], []
+    for node in _walk(at._tree):
+        kind = getattr(node, "type", "")
+        value = getattr(node, "value", None)
+        if kind in MARKDOWN_VALUES and isinstance(value, str):
+            markdown.append(value)
+        elif kind in TEXT_VALUES and isinstance(value, str):
+            literal.append(value)
+        proto = getattr(node, "proto", None)
+        for attr in ("label", "help"):
+            text = getattr(node, attr, None)
+            if not isinstance(text, str) and proto is not None and hasattr(proto, attr):
+                text = getattr(proto, attr)
+            if isinstance(text, str) and text:
+                markdown.append(text)
+        if kind == "radio":
+            markdown.extend(str(o) for o in node.options)
+        if kind in ("dataframe", "arrow_data_frame"):
+            literal.append(node.value.to_csv())
+    return markdown, literal
+
+
+def assert_inert_and_shown(at, where: str) -> None:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+    markdown, literal = on_screen(at)
+    for text in markdown:
+        for pattern in LIVE:
+            assert not pattern.search(text), f"{where}: live markup {pattern.pattern!r} in {text[:200]!r}"
+    shown = any(ESCAPED_LINK in t for t in markdown) or any(LINK in t for t in literal)
+    assert shown, f"{where}: the payload should be on this screen (escaped or as plain text)"
+
+
+def visit(app, email: str, page: str, **query):
+    from tests.conftest import sign_in
+
+    at = sign_in(app(), email, PASSWORD)
+    at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = str(value)
+    return at.run()
+
+
+# --- the screens -----------------------------------------------------------------------------
+
+
+def test_the_practitioners_screens_show_hostile_text_inert(app, world):
+    for page, query in [
+        ("pages/journal.py", {}),
+        ("pages/journal_entry.py", {"note": world["note_id"]}),
+        ("pages/my_wellbeing.py", {}),
+        ("pages/audit.py", {"audit": world["audit_id"]}),
+        ("pages/feedback_mine.py", {}),
+        ("pages/observation.py", {"observation": world["obs_id"]}),
+        ("pages/obs_mine.py", {}),
+        ("pages/supervision_mine.py", {}),
+        ("pages/supervision_record.py", {"session": world["session_id"]}),
+        ("pages/home_practitioner.py", {}),
+    ]:
+        assert_inert_and_shown(visit(app, "pat@example.org", page, **query), page)
+
+
+def test_the_spos_screens_show_hostile_text_inert(app, world):
+    for page, query in [
+        ("pages/shared_with_me.py", {}),
+        ("pages/journal_entry.py", {"note": world["note_id"]}),
+        ("pages/supervision_team.py", {}),
+        ("pages/audit.py", {"audit": world["audit_id"]}),
+        ("pages/feedback_team.py", {}),
+        ("pages/supervision_record.py", {"session": world["session_id"]}),
+        ("pages/home_spo.py", {}),
+    ]:
+        assert_inert_and_shown(visit(app, "spo@example.org", page, **query), page)
+
+
+def test_the_observers_qa_leads_and_administrators_screens_show_hostile_text_inert(app, world):
+    assert_inert_and_shown(visit(app, "spo.b@example.org", "pages/observation.py", observation=world["obs_id"]), "observer")
+    assert_inert_and_shown(visit(app, "qa@example.org", "pages/audit.py", audit=world["audit_id"]), "QA lead: audit")
+    assert_inert_and_shown(visit(app, "admin@example.org", "pages/admin_users.py"), "admin: users")
+
+
+def test_no_page_renders_raw_html():
+    offenders = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        source = path.read_text(encoding="utf-8")
+        for needle in ("unsafe_allow_html", "st.html(", "components.html(", "components.v1", "st.components"):
+            if needle in source:
+                offenders.append(f"{path.name}: {needle}")
+    assert not offenders, offenders
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def formula_like(value) -> bool:
+    return isinstance(value, str) and value.lstrip()[:1] in ("=", "+", "-", "@")
+
+
+def test_event_results_csv_prefixes_every_formula_cell(world):
+    data = audit_exports.event_results_csv(world["lead"], world["event_id"]).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    holders = {row[rows[0].index("Case holder")] for row in rows[1:]}
+    assert "'" + world["hostile_name"] in holders, "a name that starts with = gets an apostrophe"
+    assert not [c for row in rows for c in row if formula_like(c)], "a cell would run as a formula"
+
+
+def test_event_results_xlsx_holds_text_only_never_formulas_or_links(world):
+    book = openpyxl.load_workbook(io.BytesIO(audit_exports.event_results_xlsx(world["lead"], world["event_id"])))
+    seen_formula_text, starts = False, set()
+    for sheet in book.worksheets:
+        assert not sheet._hyperlinks
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+                assert cell.hyperlink is None
+                assert not formula_like(cell.value), f"{sheet.title}!{cell.coordinate}: {cell.value!r}"
+                seen_formula_text |= isinstance(cell.value, str) and cell.value.startswith("'" + FORMULA)
+                if isinstance(cell.value, str) and cell.value[:1] == "'":
+                    starts.add(cell.value[1])
+    assert seen_formula_text and starts >= {"=", "+", "-", "@"}
+
+
+def _pdf(data: bytes) -> tuple[str, bytes]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        assert "/Annots" not in page, "no links or other annotations"
+    root = reader.trailer["/Root"]
+    assert "/JavaScript" not in root and "/Names" not in root and "/AA" not in root
+    # fpdf2 opens the document at page 1 (a destination, never an action).
+    assert "/OpenAction" not in root or isinstance(root["/OpenAction"], list)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.split()), data
+
+
+def test_the_feedback_sheet_pdf_prints_the_text_literally(org, world):
+    text, raw = _pdf(audit_exports.feedback_pdf(org.actor(org.practitioner_id), world["audit_id"]))
+    for piece in (SCRIPT, IMG, LINK, "**bold** # heading", FORMULA):
+        assert piece in text, piece
+    assert b"/JS" not in raw and b"/URI" not in raw
+
+
+def test_the_journal_pdf_prints_the_text_literally(org, world):
+    text, raw = _pdf(journal_export.journal_pdf(org.actor(org.practitioner_id)))
+    assert SCRIPT in text and LINK in text and "\u202e" not in text
+    assert b"/JS" not in raw and b"/URI" not in raw
+
+
+def test_the_markdown_journal_export_has_no_live_html_or_links(org, world):
+    exported = journal_export.journal_markdown(org.actor(org.practitioner_id))
+    for pattern in LIVE[:5]:
+        assert not pattern.search(exported), pattern.pattern
+    assert "&lt;script&gt;" in exported and "&lt;img src=x onerror=alert(1)&gt;" in exported
+    assert r"\[click\](javascript:alert(1))" in exported
+    assert r"\*\*bold\*\* \# heading" in exported
+    assert LONG[:200] in exported, "long text is exported in full"
+
+
+def test_the_subject_access_csvs_prefix_formula_cells(org, world):
+    with zipfile.ZipFile(io.BytesIO(subject_access.export_for(org.actor(org.practitioner_id)))) as archive:
+        csvs = {n: archive.read(n).decode("utf-8-sig") for n in archive.namelist() if n.endswith(".csv")}
+    cells = [c for data in csvs.values() for row in csv.reader(io.StringIO(data)) for c in row]
+    for start in ("'" + FORMULA, "'+1 ", "'-2 ", "'@SUM(A1) "):
+        assert any(c.startswith(start) for c in cells), start
+    assert any(SCRIPT in c and IMG in c and LINK in c for c in cells), "the text itself is kept as typed"
+    assert not [c for c in cells if formula_like(c)], "a cell would run as a formula"
+
+
+# --- staff import: whatever the name, it is stored as typed or refused, never half-imported -----
+
+NAMES = st.one_of(
+    st.text(min_size=1, max_size=130),
+    st.sampled_from([SCRIPT, IMG, LINK, MARKDOWN, FORMULA, "+1", "-2", "@SUM(A1)", RTL, "\x00bad", "a\nb", "=cmd|' /C calc'!A0"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=NAMES)
+def test_an_imported_name_is_stored_exactly_or_refused_with_a_reason(org, name):
+    from sqlmodel import func, select
+
+    from db.engine import session_scope
+    from db.models import User
+
+    with session_scope() as session:
+        before = session.exec(select(func.count()).select_from(User)).one()
+    out = io.StringIO()
+    csv.writer(out).writerows([staff_import.STAFF_COLUMNS, ["F001", name, "fuzz@example.org", "PO", "admin", "", "", ""]])
+    report = staff_import.import_staff(org.actor(org.admin_id), out.getvalue())
+    with session_scope() as session:
+        stored = session.exec(select(User).where(User.staff_id == "F001")).first()
+        after = session.exec(select(func.count()).select_from(User)).one()
+        if stored is not None:  # the next example starts clean
+            from db.models import UserRole
+
+            for role in session.exec(select(UserRole).where(UserRole.user_id == stored.id)):
+                session.delete(role)
+            session.flush()
+            session.delete(stored)
+    if report.ok and report.to_create:
+        assert stored is not None and stored.full_name == name.strip() and after == before + 1
+    else:
+        assert not report.ok and report.errors and all(e.message for e in report.errors)
+        assert stored is None and after == before
