@@ -74,16 +74,17 @@ periods = retention.current_settings(actor)
 retention_errors = st.session_state.get("errors:retention", {})
 with st.form("retention"):
     cols = st.columns(2)
+    # Text boxes, not number boxes: a number box cannot be emptied again, and blank means "keep".
     with cols[0]:
-        debrief_months = st.number_input(
-            "Delete debriefs older than (months)", min_value=retention.MONTHS_MIN, max_value=retention.MONTHS_MAX,
-            value=periods.debrief_months, step=1, placeholder="Keep (no limit)", help="Blank keeps every debrief.",
+        debrief_months = st.text_input(
+            "Delete debriefs older than (months)", value=str(periods.debrief_months or ""), max_chars=3,
+            placeholder="Keep (no limit)", help=f"A whole number from {retention.MONTHS_MIN} to {retention.MONTHS_MAX}. Blank keeps every debrief.",
         )
         field_error(retention_errors, "debrief_months")
     with cols[1]:
-        note_months = st.number_input(
-            "Delete journal notes not changed for (months)", min_value=retention.MONTHS_MIN, max_value=retention.MONTHS_MAX,
-            value=periods.note_months, step=1, placeholder="Keep (no limit)", help="Blank keeps every journal note.",
+        note_months = st.text_input(
+            "Delete journal notes not changed for (months)", value=str(periods.note_months or ""), max_chars=3,
+            placeholder="Keep (no limit)", help=f"A whole number from {retention.MONTHS_MIN} to {retention.MONTHS_MAX}. Blank keeps every journal note.",
         )
         field_error(retention_errors, "note_months")
     if st.form_submit_button("Save retention periods"):

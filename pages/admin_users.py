@@ -217,7 +217,8 @@ with edit_tab:
                 )
                 erase_errors = form_errors(f"erase_{chosen.id}")
                 with st.form(f"erase_{chosen.id}", clear_on_submit=True):
-                    typed = st.text_input(f"To confirm, type {plain(chosen.email)}", max_chars=EMAIL_MAX)
+                    st.markdown(f"To confirm, type **{plain(chosen.email)}** in the box below.")
+                    typed = st.text_input("Their email address, to confirm", max_chars=EMAIL_MAX)
                     field_error(erase_errors, "confirm")
                     if st.form_submit_button("Erase private entries", type="primary"):
                         try:

@@ -107,7 +107,7 @@ def _check(value: object, field: str, errors: dict[str, str]) -> int | None:
     try:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError
-        months = int(value)
+        months = int(value.strip()) if isinstance(value, str) else int(value)
     except (TypeError, ValueError):
         errors[field] = f"Enter a whole number of months from {MONTHS_MIN} to {MONTHS_MAX}, or leave it blank to keep everything."
         return None
