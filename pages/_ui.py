@@ -150,7 +150,10 @@ def sign_out(reason: str = "You have signed out.") -> None:
     st.session_state.clear()
     st.session_state["signed_out_reason"] = reason
     if getattr(st.user, "is_logged_in", False):
+        # Ends the SSO identity too; the redirect starts a new session, so draw
+        # nothing more (a rerun here can lose the redirect to the provider).
         st.logout()
+        st.stop()
     st.rerun()
 
 

@@ -373,8 +373,8 @@ def test_admin_journey(signed_in, demo_database_url, review_screenshot):
     added_email = f"new.starter.{tag}@demo.example"
     imported_email = f"imported.{tag}@demo.example"
     with database(demo_database_url) as session:
-        spo, team = session.exec(select(User, Team).join(Team, User.team_id == Team.id).where(User.email == SPO_EMAIL)).one()
-        pdu = session.get(Pdu, team.pdu_id)
+        # The new people's supervisor: the last SPO, whom no other journey signs in as.
+        spo, team, pdu = [row for row in session.exec(with_role(session, Role.SPO)) if row[0].email != SPO_EMAIL][-1]
 
     page = signed_in(ADMIN_EMAIL)
     expect(heading(page, "Administration")).to_be_visible(timeout=WAIT)
@@ -393,7 +393,7 @@ def test_admin_journey(signed_in, demo_database_url, review_screenshot):
     open_menu(page, "Import staff")
     csv = (
         "staff_id,full_name,email,grade,roles,pdu,team,supervisor\n"
-        f"NEW{tag},Ivo Imported {tag},{imported_email},PSO,practitioner,{pdu.name},{team.name},{SPO_EMAIL}\n"
+        f"NEW{tag},Ivo Imported {tag},{imported_email},PSO,practitioner,{pdu.name},{team.name},{spo.email}\n"
     )
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
         files=[{"name": "staff.csv", "mimeType": "text/csv", "buffer": csv.encode()}]

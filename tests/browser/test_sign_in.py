@@ -28,7 +28,7 @@ from tests.browser.conftest import start_portal
 
 pytestmark = pytest.mark.browser
 
-WAIT = 15_000  # ms: Streamlit renders asynchronously over its websocket
+WAIT = 20_000  # ms: Streamlit renders asynchronously over its websocket (and CI machines are busy)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def test_each_demo_login_reaches_its_home(page: Page, portal_url: str, home: Hom
     expect(nav_link(page, home.menu_entry)).to_be_visible(timeout=WAIT)
     for other in ROLE_ONLY_ENTRIES - {home.menu_entry}:
         expect(nav_link(page, other)).to_have_count(0)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT)
 
     folder = os.environ.get("PQP_SCREENSHOTS")
     if folder:
@@ -212,7 +212,7 @@ def test_an_idle_session_is_signed_out_and_activity_keeps_it_alive(page: Page, s
         nav_link(page, label).click()
         title = "My account" if label == "My account" else re.compile(r"^Welcome, \S")
         expect(page.get_by_role("heading", level=1, name=title)).to_be_visible(timeout=WAIT)
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible()
 
     # Then nothing at all: the screen clears itself once the idle time has passed
     # (app.py checks every half idle time), without waiting for a click.
