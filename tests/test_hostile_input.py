@@ -382,3 +382,13 @@ def test_an_imported_name_is_stored_exactly_or_refused_with_a_reason(org, name):
     else:
         assert not report.ok and report.errors and all(e.message for e in report.errors)
         assert stored is None and after == before
+
+
+def test_widget_labels_escape_only_what_makes_markup_so_screen_readers_hear_plain_words():
+    from pages._ui import label_text
+
+    # A checkbox label is also its accessible name: ordinary punctuation stays as typed.
+    assert label_text("Shared reflection: a home visit (ROSH high) - follow-up.") == "Shared reflection: a home visit (ROSH high) - follow-up."
+    # Links, images, emphasis, code, LaTeX and Streamlit codes are broken.
+    assert label_text("![x](http://evil/p.png) [go](javascript:alert(1))") == "!\\[x\\](http:\\/\\/evil\\/p.png) \\[go\\](javascript\\:alert(1))"
+    assert label_text("**bold** _it_ `code` $x$ :red[alarm]") == "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\$x\\$ \\:red\\[alarm\\]"
