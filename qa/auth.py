@@ -31,7 +31,11 @@ from qa.settings import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD, SSO_ONLY_FLAG, get_f
 from qa.validation import validate
 
 UK = ZoneInfo("Europe/London")
-WRONG_DETAILS = "The email or password is not right. Check them and try again."
+# One message whether or not the email has an account, so a failed try never tells which (no countdown).
+WRONG_DETAILS = (
+    "The email or password is not right. Check them and try again. "
+    f"After {LOCKOUT_THRESHOLD} failed attempts in a row, an account is locked for {LOCKOUT_MINUTES} minutes."
+)
 INACTIVE = "This account has been deactivated. Ask your administrator if you need access."
 PASSWORDS_OFF = (
     "Signing in with a portal password is turned off. Use \"Sign in with single sign-on\" "
@@ -120,12 +124,7 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> SignInRes
                 trail.record(session, None, "locked", "user", user.id, "too many failed sign-in attempts")
                 return SignInResult(None, _locked_message(user.locked_until))
             session.add(user)
-            left = LOCKOUT_THRESHOLD - user.failed_logins
-            return SignInResult(
-                None,
-                f"{WRONG_DETAILS} After {left} more failed attempt{'s' if left != 1 else ''} "
-                f"the account will be locked for {LOCKOUT_MINUTES} minutes.",
-            )
+            return SignInResult(None, WRONG_DETAILS)
         if not user.is_active:
             return SignInResult(None, INACTIVE)
         user.failed_logins = 0
