@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from db.engine import DatabaseUnavailable, is_unavailable
 from db.models import GRADE_LABELS, Grade, Role, UserPublic
 from qa import auth
 from qa.actor import Actor
+from qa.errors import ValidationFailed
 
 
 def current_actor() -> Actor:
@@ -52,6 +54,102 @@ def database_guard(step: Callable[..., T], *args, **kwargs) -> T:
         st.toast(message, icon="🔌")  # the form may be far down a long page
         st.stop()
         raise  # st.stop() raises; this only tells type checkers the step never returns here
+
+
+# --- keeping text when a save meets a database fault ------------------------------
+#
+# app.py's database_guard covers the page scripts, but not two things: widget
+# callbacks (on_change / on_click), which Streamlit runs before the script, and
+# forms that clear themselves, which the browser empties before the save is tried.
+
+UNSAVED_MESSAGE = (
+    "Not saved yet: the portal could not reach its database. Your text is still here; "
+    "it will be saved when you next type or press {button}."
+)
+
+
+def save_or_keep(draft: str, save: Callable[[], T], keys: list[str]) -> T | None:
+    """Run a save from a widget callback or a button, keeping the text on a database fault.
+
+    A callback runs before app.py's database_guard, so a fault there would show
+    Streamlit's error trace. Here it is caught: the widgets still hold the text,
+    and a copy of the widgets' values (``keys``) is kept in the session as an
+    unsaved draft, so :func:`retry_unsaved` saves it again on a later run and
+    :func:`unsaved_warning` tells the person. Returns what ``save`` returned, or
+    None if the database could not be reached. Validation errors still reach the
+    page, which shows them beside their boxes.
+    """
+    try:
+        result = save()
+    except ValidationFailed:
+        st.session_state.pop(f"unsaved:{draft}", None)  # the database answered; the page shows what to correct
+        raise
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logging.getLogger("pqp.pages").warning("database unavailable while saving %s: %s", draft, error)
+        st.session_state[f"unsaved:{draft}"] = {
+            "values": {key: copy.copy(st.session_state[key]) for key in keys if key in st.session_state},
+            "just_failed": True,
+        }
+        return None
+    st.session_state.pop(f"unsaved:{draft}", None)
+    return result
+
+
+def retry_unsaved(draft: str, save_again: Callable[[], object]) -> bool:
+    """Call before drawing the widgets of a page that saves through :func:`save_or_keep`.
+
+    If the person left the page and came back, their unsaved text is put back in
+    the boxes. Then, unless the save failed in this very run, ``save_again`` (the
+    page's own save, which goes through :func:`save_or_keep` and returns whether
+    it saved) is tried once more. Returns True if the text has just been saved.
+    """
+    kept = st.session_state.get(f"unsaved:{draft}")
+    if kept is None:
+        return False
+    for key, value in kept["values"].items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    if kept.pop("just_failed", False):
+        st.toast("Not saved yet: the portal could not reach its database.", icon="🔌")  # the box may be far down
+        return False
+    saved = save_again()
+    still = st.session_state.get(f"unsaved:{draft}")
+    if still is not None:
+        still.pop("just_failed", None)  # try again on the next run
+        return False
+    if saved:
+        st.toast("Saved: your text has now been saved.", icon="✅")
+    return bool(saved)
+
+
+def unsaved_warning(draft: str, button: str = "Save") -> None:
+    """The plain message beside the boxes while a draft is not saved yet."""
+    if f"unsaved:{draft}" in st.session_state:
+        st.warning(UNSAVED_MESSAGE.format(button=button), icon="🔌")
+
+
+def keep_until_saved(form: str, defaults: dict[str, object]) -> None:
+    """Call just before drawing a form that empties after a successful save.
+
+    Streamlit's ``clear_on_submit`` empties the boxes in the browser the moment
+    the button is pressed, before the save is tried, so a save that then failed
+    (a locked or unreachable database, or a field to correct) would lose the
+    text. Such forms use ``clear_on_submit=False`` instead, give each widget a
+    key and its default here (not as a ``value`` argument), and call
+    :func:`form_saved` after a successful save, before ``st.rerun()``. This then
+    puts every widget back to its default on that next run.
+    """
+    cleared = st.session_state.pop(f"saved:{form}", False)
+    for key, value in defaults.items():
+        if cleared or key not in st.session_state:
+            st.session_state[key] = copy.copy(value)
+
+
+def form_saved(form: str) -> None:
+    """The form's save went through: empty it on the next run (see :func:`keep_until_saved`)."""
+    st.session_state[f"saved:{form}"] = True
 
 
 def field_error(errors: dict[str, str], field: str) -> None:

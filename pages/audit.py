@@ -7,7 +7,9 @@ import streamlit as st
 
 from db.case_audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
-from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from pages._ui import (
+    current_actor, field_error, flash, form_saved, id_from_query, keep_until_saved, plain, show_flash, uk_time, who_can_see,
+)
 from qa import audit_exports
 from qa import audit_workflow as workflow
 from qa import urgent_concerns
@@ -161,20 +163,30 @@ if audit.can_edit:
         else:
             st.caption("No actions yet.")
         action_errors = st.session_state.get(f"errors:action:{audit.id}", {})
-        with st.form(f"add_action_{audit.id}", clear_on_submit=True):
+        # Emptied only after a successful save, so a database fault keeps the text (keep_until_saved).
+        keep_until_saved(
+            f"add_action_{audit.id}",
+            {
+                f"new_action_{audit.id}": "",
+                f"new_action_owner_{audit.id}": audit.holder_id,
+                f"new_action_due_{audit.id}": dt.date.today() + dt.timedelta(days=28),
+            },
+        )
+        with st.form(f"add_action_{audit.id}"):
             description = st.text_input("New action", key=f"new_action_{audit.id}", max_chars=ACTION_MAX)
             field_error(action_errors, "description")
             owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
             if audit.spo_id:
                 owners[audit.spo_id] = f"{audit.spo_name} (SPO)"
             owner = st.selectbox("Owner", list(owners), format_func=lambda i: owners[i], key=f"new_action_owner_{audit.id}")
-            due = st.date_input("Due", value=dt.date.today() + dt.timedelta(days=28), key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
+            due = st.date_input("Due", key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
             field_error(action_errors, "due_date")
             if st.form_submit_button("Add action"):
                 try:
                     workflow.add_action(actor, audit.id, {"description": description, "owner_id": owner, "due_date": due})
                     st.session_state.pop(f"errors:action:{audit.id}", None)
                     flash("Action added.")
+                    form_saved(f"add_action_{audit.id}")
                     st.rerun()
                 except ValidationFailed as exc:
                     st.session_state[f"errors:action:{audit.id}"] = exc.field_errors

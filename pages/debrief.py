@@ -3,7 +3,7 @@
 import streamlit as st
 
 from db.reflection import SHORT_MAX, ContactSetting, Need, Urgency
-from pages._ui import current_actor, field_error, plain, who_can_see
+from pages._ui import current_actor, field_error, form_saved, keep_until_saved, plain, who_can_see
 from qa import debriefs, emotions, sharing
 from qa.errors import ValidationFailed
 
@@ -30,27 +30,38 @@ if result is not None:
 
 errors = st.session_state.get("errors:debrief", {})
 people = dict(sharing.colleagues(actor))
-with st.form("debrief", clear_on_submit=True):
+# The form empties only after a successful save: a fault or a field to correct keeps what was typed.
+keep_until_saved(
+    "debrief",
+    {
+        **{f"feel_{family.key}": [] for family in emotions.FAMILIES},
+        "debrief_intensity": 5, "debrief_need": list(Need)[0], "debrief_setting": None,
+        "debrief_what_happened": "", "debrief_what_helped": "",
+        **{f"sign_{p.key}": False for p in emotions.SIGN_PROMPTS},
+        "debrief_support_from": None, "debrief_urgency": list(Urgency)[0],
+    },
+)
+with st.form("debrief"):
     st.markdown("**How are you feeling?** Pick any words that fit.")
     chosen = []
     for family in emotions.FAMILIES:
         picked = st.pills(family.title, list(family.words), selection_mode="multi", key=f"feel_{family.key}")
         chosen += list(picked or [])
     field_error(errors, "feelings")
-    intensity = st.slider("How strong is it right now?", 0, 10, 5, help="0 is not at all, 10 is as strong as it gets.")
+    intensity = st.slider("How strong is it right now?", 0, 10, help="0 is not at all, 10 is as strong as it gets.", key="debrief_intensity")
     field_error(errors, "intensity")
-    need = st.radio("What do you need now?", list(Need), format_func=lambda n: n.value[0].upper() + n.value[1:], horizontal=True)
+    need = st.radio("What do you need now?", list(Need), format_func=lambda n: n.value[0].upper() + n.value[1:], horizontal=True, key="debrief_need")
     with st.expander("Add more (optional)"):
-        setting = st.selectbox("Where was the contact?", [None, *ContactSetting], format_func=lambda s: "Choose" if s is None else s.value[0].upper() + s.value[1:])
-        what_happened = st.text_area("What happened?", max_chars=SHORT_MAX)
+        setting = st.selectbox("Where was the contact?", [None, *ContactSetting], format_func=lambda s: "Choose" if s is None else s.value[0].upper() + s.value[1:], key="debrief_setting")
+        what_happened = st.text_area("What happened?", max_chars=SHORT_MAX, key="debrief_what_happened")
         field_error(errors, "what_happened")
-        what_helped = st.text_area("What helped, if anything?", max_chars=SHORT_MAX)
+        what_helped = st.text_area("What helped, if anything?", max_chars=SHORT_MAX, key="debrief_what_helped")
         field_error(errors, "what_helped")
         signs = [p.key for p in emotions.SIGN_PROMPTS if st.checkbox(p.text, key=f"sign_{p.key}")]
     with st.expander("Ask someone for a conversation (optional)"):
-        support_from = st.selectbox("Who would you like to talk to?", [None, *people], format_func=lambda i: "No one for now" if i is None else people[i])
+        support_from = st.selectbox("Who would you like to talk to?", [None, *people], format_func=lambda i: "No one for now" if i is None else people[i], key="debrief_support_from")
         field_error(errors, "support_from")
-        urgency = st.radio("How soon?", list(Urgency), format_func=lambda u: u.value.capitalize(), horizontal=True)
+        urgency = st.radio("How soon?", list(Urgency), format_func=lambda u: u.value.capitalize(), horizontal=True, key="debrief_urgency")
     submitted = st.form_submit_button("Save debrief", type="primary")
 
 if submitted:
@@ -69,4 +80,5 @@ if submitted:
     else:
         st.session_state.pop("errors:debrief", None)
         st.session_state["debrief_result"] = saved
+        form_saved("debrief")
         st.rerun()

@@ -4,7 +4,10 @@ import streamlit as st
 
 from db.models import CASE_REF_MAX
 from db.reflection import TEXT_MAX, EntryKind
-from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from pages._ui import (
+    current_actor, field_error, flash, form_saved, id_from_query, keep_until_saved, plain, retry_unsaved, save_or_keep,
+    show_flash, uk_time, unsaved_warning, who_can_see,
+)
 from qa import journal, sharing
 from qa.errors import NotFound, ValidationFailed
 from qa.reflective_models import TAGS, guide
@@ -41,28 +44,46 @@ if not note.is_mine:
 
 st.title(plain(note.title) if note.title else "New note")
 show_flash()
-who_can_see("only you" + (f", and {plain(', '.join(note.shared_with))} because you shared it" if note.shared_with else "") + ".")
-st.caption(f"{model.title}. Saved automatically each time you leave a box. Last saved {uk_time(note.updated_at)}.")
-errors = st.session_state.get(f"errors:note:{note.id}", {})
 K = f"note_{note.id}_"
+DRAFT = f"note:{note.id}"  # what was typed, kept in the session if a save meets a database fault
+BOXES = [K + "title", K + "date", *(K + p.key for p in model.prompts), K + "tags", K + "custom_tags", K + "case_ref"]
 
 
 def autosave(finished: bool | None = None) -> bool:
-    """Save the whole note from what is on screen; keep any problem beside its box."""
+    """Save the whole note from what is on screen; keep any problem beside its box.
+
+    It runs as the boxes' on_change callback, before app.py's database guard, so
+    a database fault is caught here (save_or_keep): the text stays in the boxes
+    and in the session, the page says it is not saved yet, and it is saved again
+    on the next run or by Finish note.
+    """
     state = st.session_state
-    sections = {p.key: state.get(K + p.key, "") for p in model.prompts}
-    tags = list(state.get(K + "tags", [])) + [t.strip() for t in state.get(K + "custom_tags", "").split(",") if t.strip()]
-    try:
-        journal.save_note(
+
+    def save():
+        sections = {p.key: state.get(K + p.key, "") for p in model.prompts}
+        tags = list(state.get(K + "tags", [])) + [t.strip() for t in state.get(K + "custom_tags", "").split(",") if t.strip()]
+        return journal.save_note(
             actor, note.id, title=state.get(K + "title", ""), sections=sections, tags=tags,
             case_ref=state.get(K + "case_ref", ""), entry_date=state.get(K + "date"), finished=finished,
         )
-        state.pop(f"errors:note:{note.id}", None)
-        return True
+
+    try:
+        saved = save_or_keep(DRAFT, save, BOXES)
     except ValidationFailed as exc:
         state[f"errors:note:{note.id}"] = exc.field_errors
         return False
+    if saved is None:
+        return False
+    state.pop(f"errors:note:{note.id}", None)
+    return True
 
+
+if retry_unsaved(DRAFT, autosave):
+    note = journal.note(actor, note.id)  # for "Last saved"
+who_can_see("only you" + (f", and {plain(', '.join(note.shared_with))} because you shared it" if note.shared_with else "") + ".")
+st.caption(f"{model.title}. Saved automatically each time you leave a box. Last saved {uk_time(note.updated_at)}.")
+unsaved_warning(DRAFT, "Finish note")
+errors = st.session_state.get(f"errors:note:{note.id}", {})
 
 st.text_input("Title", value=note.title, key=K + "title", on_change=autosave, max_chars=journal.TITLE_MAX)
 field_error(errors, "title")
@@ -108,13 +129,16 @@ for share in sharing.shares_of(actor, EntryKind.NOTE, note.id):
             flash(f"{plain(share.shared_with_name)} can no longer see this note.")
             st.rerun()
 people = dict(sharing.colleagues(actor))
-with st.form(f"share_{note.id}", clear_on_submit=True):
-    recipient = st.selectbox("Share with", list(people), format_func=lambda i: people[i], index=None, placeholder="Choose a person")
-    for_supervision = st.checkbox("I want to talk about this in supervision")
+# Emptied only after a successful share, so a database fault keeps the choice (keep_until_saved).
+keep_until_saved(f"share_{note.id}", {f"share_to_{note.id}": None, f"share_sup_{note.id}": False})
+with st.form(f"share_{note.id}"):
+    recipient = st.selectbox("Share with", list(people), format_func=lambda i: people[i], index=None, placeholder="Choose a person", key=f"share_to_{note.id}")
+    for_supervision = st.checkbox("I want to talk about this in supervision", key=f"share_sup_{note.id}")
     if st.form_submit_button("Share this note"):
         if recipient is None:
             st.error("Choose who to share with.")
         else:
             sharing.share(actor, EntryKind.NOTE, note.id, recipient, for_supervision)
             flash(f"Shared with {plain(people[recipient])}.")
+            form_saved(f"share_{note.id}")
             st.rerun()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, plain, show_flash, who_can_see
+from pages._ui import current_actor, form_saved, keep_until_saved, plain, show_flash, who_can_see
 from db.supervision import ITEM_MAX
 from qa import agenda, supervision
 from qa.errors import ValidationFailed
@@ -23,11 +23,13 @@ if not items:
     st.info("Nothing is waiting. Add anything you would like to talk about.")
 for item in items:
     st.markdown(f"- **{plain(item.kind.capitalize())}**: {plain(item.title)}" + (f" · {plain(item.detail)}" if item.detail else ""))
-with st.form("my_item", clear_on_submit=True):
-    title = st.text_input("Something I would like to discuss", max_chars=ITEM_MAX)
+keep_until_saved("my_item", {"my_item_title": ""})  # emptied only once saved: a database fault keeps the text
+with st.form("my_item"):
+    title = st.text_input("Something I would like to discuss", max_chars=ITEM_MAX, key="my_item_title")
     if st.form_submit_button("Add to my agenda"):
         try:
             agenda.add_item(actor, actor.id, title)
+            form_saved("my_item")
             st.rerun()
         except ValidationFailed as exc:
             st.error(" ".join(exc.field_errors.values()))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from db.models import CASE_REF_MAX
 from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, SessionKind
-from pages._ui import current_actor, flash, plain, show_flash, who_can_see
+from pages._ui import current_actor, flash, form_saved, keep_until_saved, plain, show_flash, who_can_see
 from qa import agenda, cadence, supervision
 from qa.errors import PermissionDenied, ValidationFailed
 
@@ -52,11 +52,13 @@ for item in items:
     cols[0].markdown(line)
     if item.link_page and item.source_id and item.source_id > 0 and item.kind != "development goal review":
         cols[1].page_link(item.link_page, label="Open", query_params={item.link_param: item.source_id})
-with st.form("add_item", clear_on_submit=True):
-    title = st.text_input("Add an item to the agenda", max_chars=ITEM_MAX)
+keep_until_saved("add_item", {"add_item_title": ""})  # emptied only once saved: a database fault keeps the text
+with st.form("add_item"):
+    title = st.text_input("Add an item to the agenda", max_chars=ITEM_MAX, key="add_item_title")
     if st.form_submit_button("Add item") and title:
         try:
             agenda.add_item(actor, chosen, title)
+            form_saved("add_item")
             st.rerun()
         except ValidationFailed as exc:
             st.error(" ".join(exc.field_errors.values()))

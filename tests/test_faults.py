@@ -198,6 +198,232 @@ def test_an_audit_form_submitted_while_the_database_is_locked_keeps_the_text(app
     assert workflow.audit_detail(auditor, audit_id).good_practice == good
 
 
+# ------------------------------------- pages: autosave, and forms that empty once saved
+
+
+@pytest.fixture
+def saves_fail(db_url, monkeypatch):
+    """``with saves_fail(module, "service"):`` saving fails as it does when the database is out of reach.
+
+    On SQLite it is real: another connection holds the write lock, so every write
+    meets a locked database (reads still work in WAL mode) and, after the short
+    retry, fails as DatabaseUnavailable. On PostgreSQL the named service raises
+    the DatabaseUnavailable that session_scope raises for a lost server.
+    """
+
+    @contextmanager
+    def fault(module, name: str):
+        if db_engine.is_sqlite(db_url):
+            with monkeypatch.context() as patch:
+                patch.setattr(db_engine, "RETRY", db_engine.BusyRetry(deadline=0.3))
+                with write_lock(make_url(db_url).database):
+                    yield
+        else:
+            def unavailable(*args, **kwargs):
+                raise DatabaseUnavailable()
+
+            with monkeypatch.context() as patch:
+                patch.setattr(module, name, unavailable)
+                yield
+
+    return fault
+
+
+NOT_SAVED = "Not saved yet: the portal could not reach its database. Your text is still here"
+TYPED = "Visit went badly: the door was answered by the ex-partner, who is subject to a non-contact condition."
+
+
+def plain_message_only(at) -> None:
+    """The person sees a plain message, never a trace."""
+    assert not at.exception
+    assert "Traceback" not in texts(at)
+
+
+def note_for_pat(org) -> int:
+    from db.reflection import ReflectiveModel
+    from qa import journal
+
+    return journal.new_note(org.actor(org.practitioner_id), ReflectiveModel.ROLFE)
+
+
+def saved_section(org, note_id: int, key: str = "what") -> str:
+    from qa import journal
+
+    return journal.note(org.actor(org.practitioner_id), note_id).sections.get(key, "")
+
+
+def test_a_journal_autosave_that_meets_a_fault_keeps_the_text_and_saves_it_later(app, org, saves_fail):
+    from qa import journal
+
+    note_id = note_for_pat(org)
+    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    box = f"note_{note_id}_what"
+    with saves_fail(journal, "save_note"):
+        # Leaving the box runs the autosave callback, before app.py's database guard.
+        at.text_area(key=box).input(TYPED).run()
+        plain_message_only(at)
+        assert any(w.value.startswith(NOT_SAVED) and "press Finish note" in w.value for w in at.warning)
+        assert at.text_area(key=box).value == TYPED
+        assert saved_section(org, note_id) == ""
+        # Still out of reach: the next run tries again, fails plainly, and keeps the text.
+        at.text_input(key=f"note_{note_id}_title").input("After the visit").run()
+        plain_message_only(at)
+        assert any(w.value.startswith(NOT_SAVED) for w in at.warning)
+        assert at.text_area(key=box).value == TYPED
+    # The database is back: the next run saves the kept text, and the warning goes.
+    at.run()
+    plain_message_only(at)
+    assert not any(w.value.startswith(NOT_SAVED) for w in at.warning)
+    assert saved_section(org, note_id) == TYPED
+    assert journal.note(org.actor(org.practitioner_id), note_id).title == "After the visit"
+
+
+def test_finish_note_during_a_fault_keeps_the_text_and_works_when_pressed_again(app, org, saves_fail):
+    from qa import journal
+
+    note_id = note_for_pat(org)
+    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    at.text_area(key=f"note_{note_id}_what").input("First thoughts.").run()
+    assert saved_section(org, note_id) == "First thoughts."
+    finish = next(b for b in at.button if b.label == "Finish note")
+    at.text_area(key=f"note_{note_id}_what").set_value(TYPED)  # typed, then Finish pressed straight away
+    with saves_fail(journal, "save_note"):
+        finish.click().run()
+        plain_message_only(at)
+        assert any(w.value.startswith(NOT_SAVED) for w in at.warning)
+        assert at.text_area(key=f"note_{note_id}_what").value == TYPED
+        assert saved_section(org, note_id) == "First thoughts."
+    next(b for b in at.button if b.label == "Finish note").click().run()
+    assert not at.exception
+    assert "Note saved to your journal." in texts(at)
+    assert saved_section(org, note_id) == TYPED
+    assert not journal.note(org.actor(org.practitioner_id), note_id).is_draft
+
+
+def test_unsaved_note_text_comes_back_after_leaving_the_page(app, org, saves_fail):
+    from qa import journal
+
+    note_id = note_for_pat(org)
+    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    with saves_fail(journal, "save_note"):
+        at.text_area(key=f"note_{note_id}_what").input(TYPED).run()
+        assert any(w.value.startswith(NOT_SAVED) for w in at.warning)
+        # Away to the journal list and back again while the fault lasts: the boxes
+        # are drawn afresh, from the draft kept in the session.
+        at.switch_page("pages/journal.py").run()
+        plain_message_only(at)
+        at.switch_page("pages/journal_entry.py")
+        at.query_params["note"] = str(note_id)
+        at.run()
+        plain_message_only(at)
+        assert at.text_area(key=f"note_{note_id}_what").value == TYPED
+        assert any(w.value.startswith(NOT_SAVED) for w in at.warning)
+    at.run()
+    assert saved_section(org, note_id) == TYPED
+    assert not any(w.value.startswith(NOT_SAVED) for w in at.warning)
+
+
+def test_a_quick_debrief_keeps_what_was_typed_through_a_fault_and_empties_once_saved(app, org, saves_fail):
+    pat = org.actor(org.practitioner_id)
+    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    at.get("button_group")[0].set_value(["anxious"])
+    at.slider(key="debrief_intensity").set_value(8)
+    at.text_area(key="debrief_what_happened").input(TYPED)
+    with saves_fail(debriefs, "record_debrief"):
+        at.button(key="FormSubmitter:debrief-Save debrief").click().run()
+        plain_message_only(at)
+        assert any(MESSAGE in e.value for e in at.error)
+        assert at.text_area(key="debrief_what_happened").value == TYPED
+        assert list(at.get("button_group")[0].value) == ["anxious"]
+        assert at.slider(key="debrief_intensity").value == 8
+        assert debriefs.my_debriefs(pat) == []
+    # Save again, typing nothing: what the form still holds is what gets saved.
+    at.button(key="FormSubmitter:debrief-Save debrief").click().run()
+    assert not at.exception
+    assert "Saved. Thank you for taking a moment for yourself." in texts(at)
+    [saved] = debriefs.my_debriefs(pat)
+    assert (saved.what_happened, saved.intensity) == (TYPED, 8)
+    # As before: once saved, the form is empty again.
+    assert at.text_area(key="debrief_what_happened").value == ""
+    assert list(at.get("button_group")[0].value) == []
+    assert at.slider(key="debrief_intensity").value == 5
+
+
+@pytest.mark.parametrize(
+    ("email", "page", "form", "box", "button"),
+    [
+        ("spo@example.org", "pages/supervision_team.py", "add_item", "add_item_title", "Add item"),
+        ("pat@example.org", "pages/supervision_mine.py", "my_item", "my_item_title", "Add to my agenda"),
+    ],
+)
+def test_an_agenda_item_keeps_its_text_through_a_fault_and_empties_once_added(app, org, saves_fail, email, page, form, box, button):
+    from qa import agenda
+
+    item = "Cover for home visits while I am on leave in March"
+    at = signed_in(app, email, page)
+    at.text_input(key=box).input(item)
+    with saves_fail(agenda, "add_item"):
+        at.button(key=f"FormSubmitter:{form}-{button}").click().run()
+        plain_message_only(at)
+        assert any(MESSAGE in e.value for e in at.error)
+        assert at.text_input(key=box).value == item
+    on_agenda = lambda: [i.title for i in agenda.agenda(org.actor(org.spo_id), org.practitioner_id)]  # noqa: E731
+    assert item not in on_agenda()
+    at.button(key=f"FormSubmitter:{form}-{button}").click().run()
+    assert not at.exception
+    assert on_agenda().count(item) == 1
+    assert at.text_input(key=box).value == ""
+
+
+def test_an_audit_action_keeps_its_text_through_a_fault_and_empties_once_added(app, org, draft, saves_fail):  # noqa: F811
+    pair, audit_id = draft
+    auditor = org.actor(pair.first_id)
+    at = signed_in(app, auditor_email(pair), "pages/audit.py", audit=audit_id)
+    action = "Review the risk management plan with the police domestic abuse unit."
+    box = f"new_action_{audit_id}"
+    submit = f"FormSubmitter:add_action_{audit_id}-Add action"
+    default_due = at.date_input(key=f"new_action_due_{audit_id}").value
+    at.text_input(key=box).input(action)
+    with saves_fail(workflow, "add_action"):
+        at.button(key=submit).click().run()
+        plain_message_only(at)
+        assert any(MESSAGE in e.value for e in at.error)
+        assert at.text_input(key=box).value == action
+    assert workflow.audit_detail(auditor, audit_id).actions == []
+    at.button(key=submit).click().run()
+    assert not at.exception
+    assert "Action added." in texts(at)
+    assert [a.description for a in workflow.audit_detail(auditor, audit_id).actions] == [action]
+    assert at.text_input(key=box).value == ""
+    assert at.date_input(key=f"new_action_due_{audit_id}").value == default_due
+
+
+def test_sharing_a_note_keeps_the_choice_through_a_fault_and_empties_once_shared(app, org, saves_fail):
+    from db.reflection import EntryKind
+    from qa import sharing
+
+    note_id = note_for_pat(org)
+    pat = org.actor(org.practitioner_id)
+    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    recipient = at.selectbox(key=f"share_to_{note_id}")
+    recipient.set_value(org.spo_id)
+    at.checkbox(key=f"share_sup_{note_id}").check()
+    with saves_fail(sharing, "share"):
+        at.button(key=f"FormSubmitter:share_{note_id}-Share this note").click().run()
+        plain_message_only(at)
+        assert any(MESSAGE in e.value for e in at.error)
+        assert at.selectbox(key=f"share_to_{note_id}").value == org.spo_id
+        assert at.checkbox(key=f"share_sup_{note_id}").value is True
+    assert sharing.shares_of(pat, EntryKind.NOTE, note_id) == []
+    at.button(key=f"FormSubmitter:share_{note_id}-Share this note").click().run()
+    assert not at.exception
+    assert any(t.startswith("Shared with") for t in texts(at).splitlines())
+    [share] = sharing.shares_of(pat, EntryKind.NOTE, note_id)
+    assert (share.for_supervision, share.revoked_at) == (True, None)
+    assert at.selectbox(key=f"share_to_{note_id}").value is None
+    assert at.checkbox(key=f"share_sup_{note_id}").value is False
+
+
 @contextmanager
 def unreachable_database():
     """Point the portal's engine at a server that is not there (connection refused)."""
