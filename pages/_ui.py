@@ -234,7 +234,20 @@ def plain(text: str) -> str:
     (:data:`_BIDI_CONTROLS`). A web or email address typed in full still shows
     as a link to that same address; no other kind of link can be made.
     """
-    specials = "\\`*_{}[]()#+-.!|<>~$/"
+    return _escape(text, "\\`*_{}[]()#+-.!|<>~$/")
+
+
+def label_text(text: str) -> str:
+    """User text for a widget label that doubles as its accessible name (a checkbox's aria-label).
+
+    Labels only render emphasis, code, links, images, LaTeX and Streamlit's codes, so
+    only the characters that start those are escaped: a screen reader then reads
+    "Review goal: risk (ROSH)" rather than a string of stray backslashes.
+    """
+    return _escape(text, "\\`*_[]~$/")
+
+
+def _escape(text: str, specials: str) -> str:
     text = "".join(ch for ch in text if ch not in _BIDI_CONTROLS)
     closing = {m.end() - 1 for m in _SHORTCODE.finditer(text)}  # the second colon of :smile:
     out = []

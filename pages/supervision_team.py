@@ -7,7 +7,7 @@ import streamlit as st
 
 from db.models import CASE_REF_MAX
 from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, SessionKind
-from pages._ui import current_actor, flash, form_saved, keep_until_saved, plain, show_flash, who_can_see
+from pages._ui import current_actor, flash, form_saved, keep_until_saved, label_text, plain, show_flash, who_can_see
 from qa import agenda, cadence, supervision
 from qa.errors import PermissionDenied, ValidationFailed
 
@@ -83,7 +83,7 @@ with st.form("record_session"):
     for item in items:
         # Both always shown: ticking a box inside a form does not redraw it.
         tick, note_col = st.columns([2, 3])
-        ticked = tick.checkbox(plain(item.title), key=f"disc_{item.key}")
+        ticked = tick.checkbox(label_text(item.title), key=f"disc_{item.key}")
         note = note_col.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed (optional)", max_chars=DISCUSSION_NOTE_MAX)
         close = False
         if item.kind == "open action":
