@@ -22,7 +22,8 @@ from playwright.sync_api import Page, expect
 from db.demo import PRACTITIONER_EMAIL, SPO_EMAIL
 from db.supervision import SessionParticipant, SupervisionSession
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_supervision_journey import WAIT, database, flash, heading, open_menu, people, services_on
+from tests.browser.helpers import WAIT, database, flash, heading, open_menu, services_on
+from tests.browser.test_supervision_journey import people
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,6 @@ Screenshots go to ``test-artifacts/browser/data-protection-*.png``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -25,21 +24,15 @@ import sys
 import zipfile
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from db.demo import ADMIN_EMAIL, PRACTITIONER_EMAIL
-from tests.browser.conftest import ARTIFACTS, ROOT, full_screenshot
-from tests.browser.test_privacy import after_run, flash, open_menu
-from tests.browser.test_role_journeys import choose
+from tests.browser.conftest import ROOT
+from tests.browser.helpers import after_run, choose, flash, open_menu, shot
 
 pytestmark = pytest.mark.browser
 
 WAIT = 20_000
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    full_screenshot(page, ARTIFACTS / f"data-protection-{name}.png")
 
 
 def run_in_portal(demo_database_url: str, script: str) -> dict:
@@ -96,11 +89,11 @@ print(json.dumps({"id": existing}))
 def test_a_practitioner_downloads_everything_held_about_them(signed_in, demo_database_url, tmp_path):
     run_in_portal(demo_database_url, WRITE_NOTE)
     page = signed_in(PRACTITIONER_EMAIL)
-    open_menu(page, "My account")
+    open_menu(page, "My account", whole_run=True)
     button = page.get_by_role("button", name="Download everything the portal holds about me")
     expect(button).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Other people's private notes and debriefs are never included")).to_be_visible()
-    shot(page, "account")
+    shot(page, "data-protection-account")
     with page.expect_download(timeout=60_000) as info:
         button.click()
     download = info.value
@@ -121,7 +114,7 @@ def test_an_administrator_sets_retention_and_erases_a_leavers_entries(signed_in,
     admin = signed_in(ADMIN_EMAIL)
 
     # Retention: set a long period, see the count, then turn it off again.
-    open_menu(admin, "Settings")
+    open_menu(admin, "Settings", whole_run=True)
     expect(admin.get_by_text("Retention is off: nothing is deleted automatically.")).to_be_visible(timeout=WAIT)
     box = admin.get_by_label("Delete debriefs older than (months)", exact=True)
     box.fill("120")
@@ -130,14 +123,14 @@ def test_an_administrator_sets_retention_and_erases_a_leavers_entries(signed_in,
     expect(admin.get_by_text("debriefs are older than 120 months", exact=False)).to_be_visible()
     expect(admin.get_by_text("Nothing is older than these periods.")).to_be_visible()
     admin.get_by_text("Data retention", exact=True).scroll_into_view_if_needed()
-    shot(admin, "settings")
+    shot(admin, "data-protection-settings")
     admin.get_by_label("Delete debriefs older than (months)", exact=True).fill("")
     after_run(admin, admin.get_by_role("button", name="Save retention periods").click)
     expect(admin.get_by_text("Retention is off: nothing is deleted automatically.")).to_be_visible(timeout=WAIT)
 
     # Erasure of a deactivated leaver's private entries.
     run_in_portal(demo_database_url, MAKE_LEAVER)
-    open_menu(admin, "Users")
+    open_menu(admin, "Users", whole_run=True)
     admin.get_by_role("tab", name="Edit a user").click()
     choose(admin, "Choose a person", "Lee Leaver (leaver@demo.example) (deactivated)")
     counts = admin.get_by_test_id("stMarkdownContainer").filter(has_text="Lee Leaver has")
@@ -147,7 +140,7 @@ def test_an_administrator_sets_retention_and_erases_a_leavers_entries(signed_in,
     confirm.fill("someone@demo.example")
     after_run(admin, admin.get_by_role("button", name="Erase private entries").click)
     expect(admin.get_by_text("Type Lee Leaver's email address exactly, to confirm. Nothing has been deleted.")).to_be_visible(timeout=WAIT)
-    shot(admin, "users-erase")
+    shot(admin, "data-protection-users-erase")
     admin.get_by_label("Their email address, to confirm", exact=True).fill("leaver@demo.example")
     after_run(admin, admin.get_by_role("button", name="Erase private entries").click)
     expect(flash(admin, "Erased Lee Leaver's private entries: 2 journal notes and 1 debrief.")).to_be_visible(timeout=WAIT)

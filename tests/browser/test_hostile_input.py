@@ -27,9 +27,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from db.demo import PRACTITIONER_EMAIL
-from tests.browser.conftest import ARTIFACTS, ROOT, full_screenshot
+from tests.browser.conftest import ROOT
+from tests.browser.helpers import after_run, flash, main_title, open_menu, shot
 from tests.browser.test_learn_journey import audit_to_do, open_audit
-from tests.browser.test_privacy import after_run, flash, main_title, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +60,6 @@ def assert_inert(page: Page, dialogs: list[str], where: str) -> None:
     assert page.evaluate("() => window.__pwned") is None, f"{where}: the payload's script ran"
     assert dialogs == [], f"{where}: a dialog opened: {dialogs}"
     expect(page.get_by_test_id("stMain").get_by_text(VISIBLE).first).to_be_visible(timeout=WAIT)
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    full_screenshot(page, ARTIFACTS / f"hostile-{name}.png")
 
 
 SET_UP_AUDIT = """
@@ -105,7 +100,7 @@ def draft_audit(demo_database_url: str):
 def test_hostile_text_in_a_journal_note_stays_text(signed_in):
     author = signed_in(PRACTITIONER_EMAIL)
     dialogs = watch_dialogs(author)
-    open_menu(author, "My reflective journal")
+    open_menu(author, "My reflective journal", whole_run=True)
     after_run(author, author.get_by_role("button", name="New note").click)
     expect(main_title(author)).to_have_text("New note", timeout=WAIT)
     title = author.get_by_label("Title", exact=True)
@@ -121,23 +116,23 @@ def test_hostile_text_in_a_journal_note_stays_text(signed_in):
     # A reload is a new session: sign in again and look at the list and the note.
     again = signed_in(PRACTITIONER_EMAIL)
     dialogs = watch_dialogs(again)
-    open_menu(again, "My reflective journal")
+    open_menu(again, "My reflective journal", whole_run=True)
     link = again.get_by_test_id("stMain").get_by_role("link").filter(has_text=VISIBLE).first
     expect(link).to_be_visible(timeout=WAIT)
     assert_inert(again, dialogs, "the journal list")
-    shot(again, "journal-list")
+    shot(again, "hostile-journal-list")
     after_run(again, link.click)
     expect(main_title(again)).to_contain_text(VISIBLE, timeout=WAIT)
     expect(again.get_by_label("Title", exact=True)).to_have_value(PAYLOAD)
     assert_inert(again, dialogs, "the note")
-    shot(again, "journal-note")
+    shot(again, "hostile-journal-note")
 
 
 def test_hostile_text_in_a_feedback_sheet_stays_text(signed_in, demo_database_url):
     todo = draft_audit(demo_database_url)
     auditor = signed_in(todo.auditor_email)
     dialogs = watch_dialogs(auditor)
-    open_menu(auditor, "My audits")
+    open_menu(auditor, "My audits", whole_run=True)
     open_audit(auditor, todo.case_ref)
     questions = auditor.get_by_test_id("stMain").get_by_role("radiogroup")
     expect(questions).to_have_count(todo.questions, timeout=WAIT)
@@ -155,9 +150,9 @@ def test_hostile_text_in_a_feedback_sheet_stays_text(signed_in, demo_database_ur
 
     spo = signed_in(todo.spo_email)
     dialogs = watch_dialogs(spo)
-    open_menu(spo, "Team audit feedback")
+    open_menu(spo, "Team audit feedback", whole_run=True)
     open_audit(spo, todo.case_ref)
     expect(spo.get_by_test_id("stText").filter(has_text=VISIBLE)).to_be_visible(timeout=WAIT)
     expect(spo.get_by_test_id("stMarkdownContainer").filter(has_text="[click](javascript:alert(1)) **bold** :red[loud]")).to_be_visible()
     assert_inert(spo, dialogs, "the feedback sheet")
-    shot(spo, "feedback-sheet")
+    shot(spo, "hostile-feedback-sheet")

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, create_engine, select
+from sqlmodel import select
 
 from db.case_audits import AuditEvent, AuditorPair, AuditStatus, CaseAudit
 from db.demo import QA_LEAD_EMAIL, SPO_EMAIL
 from db.models import Case, Pdu, User
 from qa.instrument import definition_of
+from tests.browser.helpers import database, flash, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -42,25 +41,6 @@ SAMPLE_SIZE = 16  # the form's default
 # ------------------------------------------------------------------ helpers
 
 
-def nav_link(page: Page, label: str):
-    """The sidebar menu link whose visible label is exactly ``label`` (icons aside)."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
-
-
-def open_menu(page: Page, label: str) -> None:
-    """Follow a sidebar menu entry and wait for the page of that title.
-
-    A long menu (a QA lead's, say) shows only its first entries until
-    "View N more" is clicked; open it when the entry is among the hidden ones."""
-    link = nav_link(page, label)
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
-    expect(link.or_(more).filter(visible=True).first).to_be_visible(timeout=WAIT)
-    if not link.is_visible():
-        more.click()
-    link.click()
-    expect(page.get_by_role("heading", level=1, name=label, exact=True)).to_be_visible(timeout=WAIT)
-
-
 def open_audit(page: Page, case_ref: str) -> None:
     """Open an audit from a list (several lists may link the same audit: any will do)."""
     link = page.get_by_test_id("stMain").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(case_ref)}$")).first
@@ -69,23 +49,6 @@ def open_audit(page: Page, case_ref: str) -> None:
     expect(page.get_by_role("heading", level=1, name=re.compile(rf"^Case audit: {re.escape(case_ref)}$"))).to_be_visible(
         timeout=WAIT
     )
-
-
-def flash(page: Page, text: str):
-    """The green confirmation shown after a save (the flash message)."""
-    return page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)
-
-
-@contextmanager
-def database(url: str) -> Iterator[Session]:
-    """A session on the server's database, read by the test itself (the server's
-    own engine is in another process; this never touches ``db.engine``)."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def free_event_date(url: str, pdu_name: str, start: dt.date) -> dt.date:

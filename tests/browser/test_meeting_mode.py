@@ -42,10 +42,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from db.case_audits import AuditAnswer, AuditEvent, AuditSectionResult, AuditStatus, CaseAudit, CaseSample, EventStatus
-from db.demo import DEMO_PASSWORD, QA_LEAD_EMAIL
+from db.demo import QA_LEAD_EMAIL
 from db.models import Case, Pdu, RoshLevel, User
 from qa.dashboard_filters import Filters, default_filters
 from tests.browser.conftest import ARTIFACTS, full_screenshot
+from tests.browser.helpers import choose, idle, open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -213,46 +214,8 @@ def learn_results(demo_database_url) -> Iterator[LearnResults]:
 # ------------------------------------------------------------- browser helpers
 
 
-def idle(page: Page) -> None:
-    """Wait until no script run is in progress."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
-
-
 def main(page: Page):
     return page.get_by_test_id("stMain")
-
-
-def nav_link(page: Page, label: str):
-    """The sidebar menu link whose visible label is exactly ``label`` (icons aside)."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
-
-
-def open_menu(page: Page, label: str, title: str) -> None:
-    """Follow a sidebar menu entry (opening "View N more" if it is hidden) and
-    wait for the page titled ``title``."""
-    link = nav_link(page, label)
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
-    expect(link.or_(more).filter(visible=True).first).to_be_visible(timeout=WAIT)
-    if not link.is_visible():
-        more.click()
-    link.click()
-    expect(page.get_by_role("heading", level=1, name=title, exact=True)).to_be_visible(timeout=WAIT)
-    idle(page)
-
-
-def sign_in_here(page: Page, email: str) -> None:
-    """Sign in through the form showing at the current address (a deep link)."""
-    expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=WAIT)
-    idle(page)
-    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        expect(dialog).to_have_count(0, timeout=WAIT)
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT)
-    idle(page)
 
 
 def expect_charts_drawn(page: Page, scope=None) -> None:
@@ -294,22 +257,6 @@ def show_filters(page: Page) -> None:
     expect(box).to_be_visible(timeout=WAIT)
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the select box ``label`` (its list can miss a click
-    made while the filters panel is still opening: try again)."""
-    box = main(page).get_by_role("combobox", name=label)
-    wanted = page.get_by_role("option", name=option, exact=True)
-    for _attempt in range(3):
-        box.click()
-        try:
-            expect(wanted).to_be_visible(timeout=3_000)
-            break
-        except AssertionError:
-            page.keyboard.press("Escape")
-    wanted.click()
-    expect(box).to_have_value(option, timeout=WAIT)
-
-
 def has_query(name: str, value: str) -> re.Pattern[str]:
     return re.compile(rf"[?&]{re.escape(name)}={re.escape(value)}(&|$)")
 
@@ -342,6 +289,7 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
     # 1. The dashboards, unfiltered.
     lead = signed_in(QA_LEAD_EMAIL)
     open_menu(lead, "Dashboards", f"Dashboards: {PDU_NAME}")
+    idle(lead)
     expect(metric(lead, "Audits in view")).to_have_text(str(learn_results.audits_in_view), timeout=WAIT)
     expect_charts_drawn(lead)
     expect(main(lead).get_by_role("heading", name="Audited cases judged sufficient, by section and month")).to_be_visible()
@@ -353,7 +301,7 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
 
     # 2. Filter by risk of serious harm: the address records it.
     show_filters(lead)
-    choose(lead, "Risk of serious harm", ROSH)
+    choose(lead, "Risk of serious harm", ROSH, scope=main(lead))
     expect(lead).to_have_url(has_query("rosh", ROSH), timeout=WAIT)
     idle(lead)
     expect(metric(lead, "Audits in view")).to_have_text(str(learn_results.audits_at_rosh), timeout=WAIT)
@@ -362,7 +310,7 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
     # 3. The same address in a new session keeps the filter.
     colleague = signed_in(QA_LEAD_EMAIL)
     colleague.goto(shared)  # a reload: Streamlit starts a new, signed-out session
-    sign_in_here(colleague, QA_LEAD_EMAIL)
+    sign_in(colleague, QA_LEAD_EMAIL)  # at the address it was given (a deep link)
     expect(colleague.get_by_role("heading", level=1, name=f"Dashboards: {PDU_NAME}", exact=True)).to_be_visible(timeout=WAIT)
     idle(colleague)
     expect(colleague).to_have_url(has_query("rosh", ROSH))

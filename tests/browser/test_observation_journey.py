@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from sqlmodel import Session, create_engine, select
+from sqlmodel import select
 
 from db.demo import PRACTITIONER_EMAIL, SPO_EMAIL
 from db.models import Team, User
+from tests.browser.helpers import database, flash, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -63,22 +62,6 @@ CONSENT_ERROR = (
 # ------------------------------------------------------------------ helpers
 
 
-def nav_link(page: Page, label: str) -> Locator:
-    """The sidebar menu link whose visible label is exactly ``label`` (icons aside)."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
-
-
-def open_menu(page: Page, label: str) -> None:
-    """Follow a sidebar menu entry and wait for the page of that title."""
-    nav_link(page, label).click()
-    expect(page.get_by_role("heading", level=1, name=label, exact=True)).to_be_visible(timeout=WAIT)
-
-
-def flash(page: Page, text: str) -> Locator:
-    """The green confirmation shown after a save (the flash message)."""
-    return page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)
-
-
 def open_observation(page: Page, observation_id: int, practitioner_name: str) -> None:
     """Open the observation from a list on the current page. The lists label each
     link with the session's date only, so pick it by the address it leads to."""
@@ -101,18 +84,6 @@ def self_slider(page: Page, area: str) -> Locator:
 def text_block(page: Page, text: str) -> Locator:
     """A plain-text block (``st.text``) showing ``text``."""
     return page.get_by_test_id("stText").filter(has_text=text)
-
-
-@contextmanager
-def database(url: str) -> Iterator[Session]:
-    """A session on the server's database, read by the test itself (the server's
-    own engine is in another process; this never touches ``db.engine``)."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 @dataclass(frozen=True)

@@ -43,33 +43,30 @@ the journal, the note editor, the debrief and the SPO's not-found view.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, create_engine, select
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from sqlmodel import select
 
-from db.demo import ADMIN_EMAIL, DEMO_PASSWORD, PRACTITIONER_EMAIL, SPO_EMAIL
+from db.demo import ADMIN_EMAIL, PRACTITIONER_EMAIL, SPO_EMAIL
 from db.encryption import decrypt
 from db.models import User
 from db.reflection import Debrief, JournalEntry
-from tests.browser.conftest import ARTIFACTS, VIEWPORT, full_screenshot
+from tests.browser.conftest import VIEWPORT, full_screenshot
+from tests.browser.helpers import after_run, database, dismiss_page_not_found, flash, idle, main_title, open_menu, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
 WAIT = 20_000  # ms: Streamlit renders asynchronously and reruns after each click
 NOT_FOUND = "That entry could not be found."
-PAGE_NOT_FOUND = "Page not found"
 NO_SUCH_NOTE = 987_654_321
 
 
@@ -90,18 +87,6 @@ class People:
     admin: Person
 
 
-@contextmanager
-def database(url: str) -> Iterator[Session]:
-    """A session on the server's database, read by the test itself (the server's
-    own engine is in another process; this never touches ``db.engine``)."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def people(demo_database_url) -> People:
     with database(demo_database_url) as session:
@@ -116,40 +101,6 @@ def people(demo_database_url) -> People:
 # ------------------------------------------------------------- browser helpers
 
 
-class RunWatcher:
-    """Counts the script runs the server reports finished for one page, read
-    from the websocket through a Chrome DevTools session (which also sees a
-    websocket opened before it started watching, such as ``signed_in``'s)."""
-
-    def __init__(self, page: Page):
-        self.finished = 0
-        self._cdp = page.context.new_cdp_session(page)
-        self._cdp.on("Network.webSocketFrameReceived", self._frame)
-        self._cdp.send("Network.enable")
-
-    def _frame(self, event) -> None:
-        response = event["response"]
-        if response.get("opcode") != 2:  # Streamlit's messages are binary protobufs
-            return
-        message = ForwardMsg()
-        try:
-            message.ParseFromString(base64.b64decode(response["payloadData"]))
-        except Exception:
-            return
-        # A run cut short by st.rerun or st.switch_page is followed by another: wait for that one.
-        if message.WhichOneof("type") == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-            self.finished += 1
-
-
-_watchers: dict[Page, RunWatcher] = {}
-
-
-def watch(page: Page) -> RunWatcher:
-    if page not in _watchers:
-        _watchers[page] = RunWatcher(page)
-    return _watchers[page]
-
-
 #: Change the address bar the way Back and Forward do: Streamlit reruns the app
 #: for the new address in the same (signed-in) session, without a reload.
 GO_IN_SESSION = """path => {
@@ -158,38 +109,9 @@ GO_IN_SESSION = """path => {
 }"""
 
 
-def idle(page: Page) -> None:
-    """Wait until no script run is in progress."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
-
-
-def after_run(page: Page, action) -> None:
-    """Do ``action`` and wait until the script run it causes has finished and been drawn."""
-    watcher = watch(page)
-    before = watcher.finished
-    action()
-    deadline = time.monotonic() + WAIT / 1000
-    while watcher.finished == before:
-        if time.monotonic() > deadline:
-            pytest.fail(f"no script run finished within {WAIT} ms at {page.url}")
-        page.wait_for_timeout(25)  # lets Playwright deliver the websocket events
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    idle(page)
-
-
 def go_in_session(page: Page, path: str) -> None:
     """Open ``path`` (with its query string) inside the current portal session."""
     after_run(page, lambda: page.evaluate(GO_IN_SESSION, path))
-
-
-def dismiss_page_not_found(page: Page) -> bool:
-    """Close Streamlit's "Page not found" dialog if it is showing; say whether it was."""
-    dialog = page.get_by_role("dialog").filter(has_text=PAGE_NOT_FOUND)
-    if dialog.count() == 0:
-        return False
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0, timeout=WAIT)
-    return True
 
 
 def new_session(browser) -> Page:
@@ -197,44 +119,13 @@ def new_session(browser) -> Page:
     return context.new_page()
 
 
-def sign_in(page: Page, email: str) -> None:
-    """Sign in through the real form on whatever page shows it."""
-    expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=WAIT)
-    idle(page)
-    dismiss_page_not_found(page)  # a deep link opened while signed out brings one up
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT)
-    idle(page)
-
-
 def expect_signed_in_as(page: Page, person: Person) -> None:
     expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {person.name}")).to_be_visible(timeout=WAIT)
-
-
-def nav_link(page: Page, label: str):
-    """The sidebar menu link whose visible label is exactly ``label`` (icons aside)."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
-
-
-def open_menu(page: Page, label: str) -> None:
-    """Follow a sidebar menu entry and wait for its page (titled like the entry) to finish drawing."""
-    after_run(page, nav_link(page, label).click)
-    expect(page.get_by_role("heading", level=1, name=label, exact=True)).to_be_visible(timeout=WAIT)
-
-
-def main_title(page: Page):
-    return page.get_by_test_id("stMain").get_by_role("heading", level=1)
 
 
 def note_link(page: Page, note_id: int):
     """A link to the note (page links are relative, ``note?note=ID``)."""
     return page.get_by_test_id("stMain").locator(f'a[href="note?note={note_id}"], a[href$="/note?note={note_id}"]')
-
-
-def flash(page: Page, text: str):
-    return page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)
 
 
 def everything_on(page: Page) -> str:
@@ -319,7 +210,7 @@ def private_entries(browser, portal_url, demo_database_url, people) -> Iterator[
         expect_signed_in_as(page, people.practitioner)
 
         # The note: a new one opens in the editor at /note?note=ID.
-        open_menu(page, "My reflective journal")
+        open_menu(page, "My reflective journal", whole_run=True)
         after_run(page, page.get_by_role("button", name="New note").click)
         expect(main_title(page)).to_have_text("New note", timeout=WAIT)
         note_id = int(parse_qs(urlparse(page.url).query)["note"][0])
@@ -350,7 +241,7 @@ def private_entries(browser, portal_url, demo_database_url, people) -> Iterator[
         review_shot(page, "privacy-journal")
 
         # The debrief: a feeling, and what happened in the optional part.
-        open_menu(page, "Quick debrief")
+        open_menu(page, "Quick debrief", whole_run=True)
         page.get_by_role("button", name="shaken", exact=True).click()
         page.get_by_test_id("stExpander").filter(has_text="Add more (optional)").locator("summary").click()
         page.get_by_label("What happened?", exact=True).fill(debrief_text)
@@ -363,9 +254,8 @@ def private_entries(browser, portal_url, demo_database_url, people) -> Iterator[
         assert debrief_text in decrypt(stored), "the newest debrief is not the one just saved"
         assert tag not in stored, "the debrief is stored in plain text"
     except BaseException:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
-            full_screenshot(page, ARTIFACTS / "test_privacy-private_entries-practitioner.png")
+            shot(page, "test_privacy-private_entries-practitioner")
         except Exception as exc:  # a crashed page must not hide the real failure
             print(f"Could not save a screenshot of the failed set-up: {exc}")
         raise
@@ -393,7 +283,7 @@ def test_the_author_sees_their_note_and_debrief(signed_in, private_entries: Priv
     """The control: the same checks that must find nothing for others find
     everything for the author."""
     page = signed_in(PRACTITIONER_EMAIL)
-    open_menu(page, "My reflective journal")
+    open_menu(page, "My reflective journal", whole_run=True)
     expect(note_link(page, private_entries.note_id)).to_be_visible(timeout=WAIT)
     assert private_entries.title in private_entries.leaked_on(page)
 
@@ -402,7 +292,7 @@ def test_the_author_sees_their_note_and_debrief(signed_in, private_entries: Priv
     expect(page.get_by_test_id("stMain").locator("textarea").first).to_have_value(private_entries.note_text)
     assert private_entries.note_text in private_entries.leaked_on(page)
 
-    open_menu(page, "My wellbeing")
+    open_menu(page, "My wellbeing", whole_run=True)
     expect(page.get_by_text(private_entries.debrief_text)).to_have_count(1, timeout=WAIT)
     assert private_entries.debrief_text in private_entries.leaked_on(page)
 
@@ -569,7 +459,7 @@ def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entrie
     note_address = f"/note?note={private_entries.note_id}"
 
     author = signed_in(PRACTITIONER_EMAIL)
-    open_menu(author, "My reflective journal")
+    open_menu(author, "My reflective journal", whole_run=True)
     after_run(author, note_link(author, private_entries.note_id).click)
     expect(main_title(author)).to_have_text(private_entries.title, timeout=WAIT)
     chooser = author.get_by_role("combobox", name="Share with", exact=True)
@@ -585,7 +475,7 @@ def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entrie
     expect(author.get_by_text(f"Who can see this: only you, and {people.spo.name} because you shared it")).to_be_visible()
 
     spo = signed_in(SPO_EMAIL)
-    open_menu(spo, "Shared with me")
+    open_menu(spo, "Shared with me", whole_run=True)
     link = note_link(spo, private_entries.note_id)
     expect(link).to_have_count(1, timeout=WAIT)
     expect(link).to_contain_text(f"Reflective note from {people.practitioner.name}")

@@ -25,18 +25,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, expect
-from sqlmodel import Session, create_engine, select
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
 
 from db.demo import ADMIN_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
 from db.models import AuditTrail, Case, Pdu, Role, Team, User, UserRole
-from tests.browser.conftest import ARTIFACTS, full_screenshot
+from tests.browser.helpers import choose, database, flash, heading, idle, open_menu, services_on, shot, tick
 from tests.browser.test_supervision_journey import People, send_audit_feedback
 
 pytestmark = pytest.mark.browser
@@ -48,96 +45,10 @@ DAYS_AHEAD = 80  # the SPO journey's LEARN day: clear of the other journeys' (40
 # ------------------------------------------------------------------ helpers
 
 
-def nav_link(page: Page, label: str) -> Locator:
-    """The sidebar menu link whose visible label is exactly ``label`` (icons aside)."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
-
-
-def heading(page: Page, text: str | re.Pattern[str]) -> Locator:
-    return page.get_by_role("heading", level=1, name=text, exact=True) if isinstance(text, str) else page.get_by_role(
-        "heading", level=1, name=text
-    )
-
-
-def open_menu(page: Page, label: str, title: str | re.Pattern[str] | None = None) -> None:
-    """Follow a sidebar menu entry (opening "View N more" first if it is hidden
-    in a long menu) and wait for its page, titled ``title`` or like the entry."""
-    link = nav_link(page, label)
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
-    expect(link.or_(more).filter(visible=True).first).to_be_visible(timeout=WAIT)
-    if not link.is_visible():
-        more.click()
-    link.click()
-    expect(heading(page, title or label)).to_be_visible(timeout=WAIT)
-
-
-def flash(page: Page, text: str) -> Locator:
-    """The green confirmation shown after a save (the flash message)."""
-    return page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)
-
-
-def idle(page: Page) -> None:
-    """Wait until no script run is in progress."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
-
-
-def choose(page: Page, combobox: str, option: str, scope: Page | Locator | None = None) -> None:
-    """Pick ``option`` in the select box labelled ``combobox``: typed, since a long
-    list only draws the options in view (reopening the list if a rerun closed it
-    before the option could be clicked)."""
-    box = (scope or page).get_by_role("combobox", name=combobox, exact=True)
-    choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(3):
-        idle(page)
-        box.click()
-        page.keyboard.type(option)
-        try:
-            expect(choice).to_be_visible(timeout=3_000 if attempt < 2 else WAIT)
-            choice.click(timeout=3_000)
-            break
-        except (AssertionError, PlaywrightError):
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-    expect(box).to_have_value(option, timeout=WAIT)
-
-
-def tick(scope: Locator, label: str) -> None:
-    """Tick a Streamlit checkbox: the box is drawn over a hidden input, so click its label."""
-    scope.get_by_text(label, exact=True).click()
-    expect(scope.get_by_role("checkbox", name=label, exact=True)).to_be_checked(timeout=WAIT)
-
-
 def final_screenshot(page: Page, role: str, review_screenshot) -> None:
     """Every role's last screen, always kept for a human to look at."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    full_screenshot(page, ARTIFACTS / f"role-{role}.png")
+    shot(page, f"role-{role}")
     review_screenshot(page, f"role-{role}")
-
-
-@contextmanager
-def database(url: str) -> Iterator[Session]:
-    """A session on the server's database, read by the test itself."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def services_on(url: str) -> Iterator[None]:
-    """Point this process's portal services at the server's database for a while
-    (the server shares this process's ``PQP_ENCRYPTION_KEYS``)."""
-    from db import engine as db_engine
-
-    db_engine.configure(url)
-    try:
-        yield
-    finally:
-        db_engine.get_engine(url).dispose()
-        db_engine.configure(None)
 
 
 @dataclass(frozen=True)

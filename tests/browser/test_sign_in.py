@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from db.demo import ADMIN_EMAIL, DEMO_LOGINS, DEMO_PASSWORD, PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
 from db.models import User
 from qa.auth import WRONG_DETAILS
 from tests.browser.conftest import start_portal
+from tests.browser.helpers import database, idle, nav_link, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,17 +54,6 @@ def open_portal(page: Page, base_url: str) -> None:
     expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=WAIT)
 
 
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def nav_link(page: Page, label: str):
-    """The sidebar menu link whose visible label is exactly ``label`` (icons aside)."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
-
-
 @pytest.mark.parametrize("home", HOMES, ids=[h.slug for h in HOMES])
 def test_each_demo_login_reaches_its_home(page: Page, portal_url: str, home: Home, save_screenshot):
     open_portal(page, portal_url)
@@ -83,7 +73,7 @@ def test_each_demo_login_reaches_its_home(page: Page, portal_url: str, home: Hom
 
 def test_wrong_password_is_refused(page: Page, portal_url: str):
     open_portal(page, portal_url)
-    sign_in(page, PRACTITIONER_EMAIL, "not-the-password")
+    sign_in(page, PRACTITIONER_EMAIL, "not-the-password", expect_signed_in=False)
 
     expect(page.get_by_text(WRONG_DETAILS.split(".")[0])).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("not right", exact=False)).to_be_visible()
@@ -138,29 +128,17 @@ def test_demo_banner_is_shown(page: Page, portal_url: str):
 @pytest.fixture(scope="module")
 def lockout_email(demo_database_url) -> str:
     """A demo practitioner no other browser test signs in as (this test locks them out)."""
-    from db.engine import get_engine
-
-    engine = get_engine(demo_database_url)
-    try:
-        with Session(engine) as session:
-            return session.exec(
-                select(User.email)
-                .where(User.email.not_in(list(DEMO_LOGINS)), User.supervisor_id.is_not(None), User.is_active.is_(True))
-                .order_by(User.id.desc())
-            ).first()
-    finally:
-        engine.dispose()
+    with database(demo_database_url) as session:
+        return session.exec(
+            select(User.email)
+            .where(User.email.not_in(list(DEMO_LOGINS)), User.supervisor_id.is_not(None), User.is_active.is_(True))
+            .order_by(User.id.desc())
+        ).first()
 
 
 def locked_state(database_url: str, email: str) -> User:
-    from db.engine import get_engine
-
-    engine = get_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return session.exec(select(User).where(User.email == email)).one()
-    finally:
-        engine.dispose()
+    with database(database_url) as session:
+        return session.exec(select(User).where(User.email == email)).one()
 
 
 def test_five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_refused(
@@ -168,23 +146,23 @@ def test_five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_re
 ):
     open_portal(page, portal_url)
     for attempt in range(1, 5):
-        sign_in(page, lockout_email, f"wrong-password-{attempt}")
+        sign_in(page, lockout_email, f"wrong-password-{attempt}", expect_signed_in=False)
         # The message is the same each time (no countdown), so wait for this attempt to be counted.
         for _ in range(100):
             if locked_state(demo_database_url, lockout_email).failed_logins >= attempt:
                 break
             page.wait_for_timeout(200)
-        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
+        idle(page)
         expect(page.get_by_text(WRONG_DETAILS.split(". ")[0])).to_be_visible(timeout=WAIT)
 
-    sign_in(page, lockout_email, "wrong-password-5")
+    sign_in(page, lockout_email, "wrong-password-5", expect_signed_in=False)
     locked = page.get_by_text(re.compile(r"This account is locked for 15 minutes after 5 failed sign-in attempts\. Try again after \d\d:\d\d"))
     expect(locked).to_be_visible(timeout=WAIT)
 
     # The right password, during the lockout: still refused, with the same plain message.
-    sign_in(page, lockout_email, DEMO_PASSWORD)
+    sign_in(page, lockout_email, DEMO_PASSWORD, expect_signed_in=False)
     page.wait_for_timeout(1_500)
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
+    idle(page)
     expect(locked).to_be_visible()
     expect_signed_out(page)
     review_screenshot(page, "sign-in-locked")

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from db.demo import ADMIN_EMAIL, SPO_EMAIL
 from db.models import AuditTrail, User
 from tests.browser.conftest import ROOT, _die_with_parent, _free_port, _stop, load_demo_database, start_portal
+from tests.browser.helpers import database
 
 pytestmark = pytest.mark.browser
 
@@ -97,18 +98,6 @@ def sso_portal(chromium_executable, tmp_path_factory) -> Iterator[SsoPortal]:
         )
         with start_portal(database_url, folder, args=["--secrets.files", str(secrets_file)], port=port) as url:
             yield SsoPortal(url, database_url, provider_url)
-
-
-@contextmanager
-def database(url: str) -> Iterator[Session]:
-    from db.engine import get_engine
-
-    engine = get_engine(url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def sign_in_with_sso(page: Page, portal: SsoPortal, email: str, review_screenshot=None) -> None:

@@ -24,19 +24,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
-from sqlmodel import Session, create_engine, select
+from sqlmodel import select
 
-from db import engine as db_engine
 from db.case_audits import SAMPLE_MAX, AuditEvent, AuditorPair, AuditStatus, CaseAudit
 from db.demo import PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
 from db.models import Case, Team, User
+from tests.browser.helpers import choose, database, flash, heading, open_menu, services_on, tick
 
 pytestmark = pytest.mark.browser
 
@@ -47,96 +44,12 @@ DAYS_AHEAD = 60  # the LEARN day's date: clear of the demo's and the other journ
 # ------------------------------------------------------------------ helpers
 
 
-def nav_link(page: Page, label: str) -> Locator:
-    """The sidebar menu link whose visible label is exactly ``label`` (icons aside)."""
-    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$"))
-
-
-def open_menu(page: Page, label: str) -> None:
-    """Follow a sidebar menu entry and wait for the page of that title, opening
-    "View N more" first when the entry is among a long menu's hidden ones."""
-    link = nav_link(page, label)
-    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
-    expect(link.or_(more).filter(visible=True).first).to_be_visible(timeout=WAIT)
-    if not link.is_visible():
-        more.click()
-    link.click()
-    expect(heading(page, label)).to_be_visible(timeout=WAIT)
-
-
-def heading(page: Page, text: str) -> Locator:
-    return page.get_by_role("heading", level=1, name=text, exact=True)
-
-
-def flash(page: Page, text: str) -> Locator:
-    """The green confirmation shown after a save (the flash message)."""
-    return page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)
-
-
 def markdown(page: Page, *texts: str) -> Locator:
     """Markdown blocks in the main column holding every one of ``texts``."""
     found = page.get_by_test_id("stMain").get_by_test_id("stMarkdownContainer")
     for text in texts:
         found = found.filter(has_text=text)
     return found
-
-
-def idle(page: Page) -> None:
-    """Wait until no script run is in progress (a rerun redraws, and closes, an open list)."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
-
-
-def choose(page: Page, combobox: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``combobox``.
-
-    A rerun redraws the page and closes an open list; one can start just after
-    the click, when the box that had the focus (a date, say) is left. So open
-    the list again if it has closed before the option could be clicked."""
-    box = page.get_by_role("combobox", name=combobox, exact=True)
-    choice = page.get_by_role("option", name=option, exact=True)
-    for attempt in range(3):
-        idle(page)
-        box.click()
-        try:
-            expect(choice).to_be_visible(timeout=3_000 if attempt < 2 else WAIT)
-            choice.click(timeout=3_000)
-            break
-        except (AssertionError, PlaywrightError):
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-    expect(box).to_have_value(option, timeout=WAIT)
-
-
-def tick(scope: Locator, label: str) -> None:
-    """Tick a Streamlit checkbox: the box is drawn over a hidden input, so click its label."""
-    scope.get_by_text(label, exact=True).click()
-    expect(scope.get_by_role("checkbox", name=label, exact=True)).to_be_checked(timeout=WAIT)
-
-
-@contextmanager
-def database(url: str) -> Iterator[Session]:
-    """A session on the server's database, read by the test itself."""
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def services_on(url: str) -> Iterator[None]:
-    """Point this process's portal services at the server's database for a while.
-
-    The server was started with this process's environment, so both share
-    ``PQP_ENCRYPTION_KEYS`` (tests/conftest.py sets one for the whole run)."""
-    db_engine.configure(url)
-    try:
-        yield
-    finally:
-        db_engine.get_engine(url).dispose()
-        db_engine.configure(None)
 
 
 @dataclass(frozen=True)
