@@ -133,7 +133,7 @@ def test_hostile_text_in_a_feedback_sheet_stays_text(signed_in, demo_database_ur
     auditor = signed_in(todo.auditor_email)
     dialogs = watch_dialogs(auditor)
     open_menu(auditor, "My audits", whole_run=True)
-    open_audit(auditor, todo.case_ref)
+    open_audit(auditor, todo)
     questions = auditor.get_by_test_id("stMain").get_by_role("radiogroup")
     expect(questions).to_have_count(todo.questions, timeout=WAIT)
     for number in range(todo.questions):
@@ -151,7 +151,7 @@ def test_hostile_text_in_a_feedback_sheet_stays_text(signed_in, demo_database_ur
     spo = signed_in(todo.spo_email)
     dialogs = watch_dialogs(spo)
     open_menu(spo, "Team audit feedback", whole_run=True)
-    open_audit(spo, todo.case_ref)
+    open_audit(spo, todo)
     expect(spo.get_by_test_id("stText").filter(has_text=VISIBLE)).to_be_visible(timeout=WAIT)
     expect(spo.get_by_test_id("stMarkdownContainer").filter(has_text="[click](javascript:alert(1)) **bold** :red[loud]")).to_be_visible()
     assert_inert(spo, dialogs, "the feedback sheet")

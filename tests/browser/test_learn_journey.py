@@ -41,12 +41,18 @@ SAMPLE_SIZE = 16  # the form's default
 # ------------------------------------------------------------------ helpers
 
 
-def open_audit(page: Page, case_ref: str) -> None:
-    """Open an audit from a list (several lists may link the same audit: any will do)."""
-    link = page.get_by_test_id("stMain").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(case_ref)}$")).first
+def audit_link(page: Page, todo: "AuditToDo"):
+    """The links to this audit (its case may be in another test's sample too, so match the address, not the name)."""
+    return page.get_by_test_id("stMain").locator(f'a[href$="audit={todo.audit_id}"]')
+
+
+def open_audit(page: Page, todo: "AuditToDo") -> None:
+    """Open the audit from a list (several lists may link the same audit: any will do)."""
+    link = audit_link(page, todo).first
     expect(link).to_be_visible(timeout=WAIT)
+    expect(link).to_have_text(re.compile(rf"{re.escape(todo.case_ref)}$"))  # after the icon
     link.click()
-    expect(page.get_by_role("heading", level=1, name=re.compile(rf"^Case audit: {re.escape(case_ref)}$"))).to_be_visible(
+    expect(page.get_by_role("heading", level=1, name=re.compile(rf"^Case audit: {re.escape(todo.case_ref)}$"))).to_be_visible(
         timeout=WAIT
     )
 
@@ -155,15 +161,15 @@ def test_learn_audit_from_event_to_reply(signed_in, demo_database_url, review_sc
 
     # 2. Who was paired with what: read from the database.
     todo = audit_to_do(demo_database_url, event_id)
-    expect(lead.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(todo.case_ref)}$"))).to_be_visible()
+    expect(audit_link(lead, todo).first).to_be_visible()
 
     # 3. The first auditor completes and submits the audit.
     auditor = signed_in(todo.auditor_email)
     open_menu(auditor, "My audits")
     expect(auditor.get_by_role("heading", name=re.compile(r"^To do \(\d+\)$"))).to_be_visible(timeout=WAIT)
-    expect(auditor.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(todo.case_ref)}$"))).to_be_visible(timeout=WAIT)
+    expect(audit_link(auditor, todo).first).to_be_visible(timeout=WAIT)
     review_screenshot(auditor, "learn-3-my-audits")
-    open_audit(auditor, todo.case_ref)
+    open_audit(auditor, todo)
     questions = auditor.get_by_test_id("stMain").get_by_role("radiogroup")
     expect(questions).to_have_count(todo.questions, timeout=WAIT)
     expect(auditor.get_by_role("button", name="Submit audit")).to_be_visible(timeout=WAIT)
@@ -195,9 +201,9 @@ def test_learn_audit_from_event_to_reply(signed_in, demo_database_url, review_sc
     # 4. The case holder's SPO reads the sheet and marks it discussed.
     spo = signed_in(todo.spo_email)
     open_menu(spo, "Team audit feedback")
-    expect(spo.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(todo.case_ref)}$"))).to_be_visible(timeout=WAIT)
+    expect(audit_link(spo, todo).first).to_be_visible(timeout=WAIT)
     review_screenshot(spo, "learn-6-team-audit-feedback")
-    open_audit(spo, todo.case_ref)
+    open_audit(spo, todo)
     expect(spo.get_by_test_id("stText").filter(has_text=good_practice)).to_be_visible(timeout=WAIT)
     expect(spo.get_by_test_id("stMarkdownContainer").filter(has_text=action)).to_be_visible()
     mark = spo.get_by_role("button", name="Mark as discussed in supervision")
@@ -211,12 +217,12 @@ def test_learn_audit_from_event_to_reply(signed_in, demo_database_url, review_sc
     # 5. The case holder reads the sheet and replies.
     holder = signed_in(todo.holder_email)
     open_menu(holder, "Audit feedback on my cases")
-    expect(holder.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(todo.case_ref)}$")).first).to_be_visible(
+    expect(audit_link(holder, todo).first).to_be_visible(
         timeout=WAIT
     )
     expect(holder.get_by_test_id("stMarkdownContainer").filter(has_text=action)).to_be_visible()
     review_screenshot(holder, "learn-8-audit-feedback-on-my-cases")
-    open_audit(holder, todo.case_ref)
+    open_audit(holder, todo)
     expect(holder.get_by_test_id("stText").filter(has_text=good_practice)).to_be_visible(timeout=WAIT)
     holder.get_by_label("Your reply", exact=True).fill(reply)
     holder.get_by_role("button", name="Save reply").click()
