@@ -1510,7 +1510,7 @@ def generate(
     phase("dashboard rollups")
     if analyze:
         analyse(engine)
-        phase("ANALYZE")
+        phase("ANALYZE (VACUUM ANALYZE on PostgreSQL)")
     sign_ins = {
         "administrator": org.email_of[org.admin_id],
         "QA lead": org.email_of[org.aco_of_pdu[org.pdu_ids[0]]],
