@@ -53,7 +53,10 @@ import tempfile
 import threading
 import time
 import traceback
+import types
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from random import Random
@@ -465,6 +468,23 @@ def _fresh_database(url: str, replace: bool) -> str | None:
     return None
 
 
+@contextmanager
+def _plain_main() -> Iterator[None]:
+    """Start children with an empty ``__main__``.
+
+    AppTest runs each page as ``__main__`` and leaves the last one in
+    ``sys.modules``; a "spawn" child re-runs its parent's ``__main__`` file first,
+    so after other AppTest runs (a test suite) it would run a page script and crash.
+    """
+    original = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if original is not None:
+            sys.modules["__main__"] = original
+
+
 def run_load(
     url: str,
     users: int = DEFAULT_USERS,
@@ -520,8 +540,9 @@ def run_load(
         for person in people
     ]
     load_before = os.getloadavg()
-    for process in processes:
-        process.start()
+    with _plain_main():
+        for process in processes:
+            process.start()
     errors: list[str] = []
     try:
         barrier.wait(timeout=max(1.0, deadline - time.time()))
