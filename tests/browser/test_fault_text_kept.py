@@ -16,7 +16,6 @@ still work (WAL mode), so the pages keep drawing.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -30,8 +29,8 @@ from sqlalchemy.engine import make_url
 
 from db.demo import PRACTITIONER_EMAIL
 from db.encryption import decrypt
-from db.demo import DEMO_PASSWORD
-from tests.browser.conftest import ARTIFACTS, VIEWPORT, full_screenshot, load_demo_database, start_portal
+from tests.browser.conftest import VIEWPORT, load_demo_database, start_portal
+from tests.browser.helpers import idle, open_menu, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,33 +58,10 @@ def practitioner(browser, portal) -> Iterator[Page]:
     page = context.new_page()
     try:
         page.goto(base_url)
-        expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=WAIT)
-        page.get_by_label("Email", exact=True).fill(PRACTITIONER_EMAIL)
-        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT)
+        sign_in(page, PRACTITIONER_EMAIL)
         yield page
     finally:
         context.close()
-
-
-def open_menu(page: Page, label: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(label)}$")).click()
-    expect(page.get_by_test_id("stMain").get_by_role("heading", level=1)).to_have_text(label, timeout=WAIT)
-    idle(page)
-
-
-def idle(page: Page) -> None:
-    """No script run in progress."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=WAIT)
-
-
-def shot(page: Page, name: str) -> Path:
-    """A whole-page screenshot in test-artifacts/browser/, pass or fail, for a person to look at."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    full_screenshot(page, path)
-    return path
 
 
 @contextmanager
@@ -123,7 +99,7 @@ def eventually(check, what: str, seconds: float = 20):
 def test_a_journal_note_typed_while_the_database_is_locked_stays_and_is_saved_later(practitioner: Page, portal, review_screenshot):
     _, url = portal
     page = practitioner
-    open_menu(page, "My reflective journal")
+    open_menu(page, "My reflective journal", whole_run=True)
     page.get_by_role("button", name="New note").click()
     expect(page.get_by_test_id("stMain").get_by_role("heading", level=1)).to_have_text("New note", timeout=WAIT)
     idle(page)
@@ -157,7 +133,7 @@ def test_a_debrief_submitted_while_the_database_is_locked_keeps_its_text_then_em
     _, url = portal
     page = practitioner
     before = query(url, "SELECT COUNT(*) FROM debrief")[0][0]
-    open_menu(page, "Quick debrief")
+    open_menu(page, "Quick debrief", whole_run=True)
     form = page.get_by_test_id("stForm")
     picked = form.locator('button[data-variant="pills"][aria-pressed="true"]')  # the feeling words picked
     form.get_by_role("button", name="anxious", exact=True).click()
