@@ -56,6 +56,7 @@ from db.case_audits import (
 from db.encryption import EncryptedText
 from db.engine import get_engine, is_sqlite
 from db.models import Grade, OrderType, Role, RoshLevel
+from db.demo import ORDER_WEIGHTS, ROSH_WEIGHTS  # one caseload shape for the demo and the region
 from db.observations import GoalStatus, ObservationMode, ObservationSetting, ObservationStatus
 from db.reflection import ContactSetting, Need, RequestStatus, Urgency
 from db.supervision import SessionKind, SessionStatus
@@ -107,16 +108,6 @@ TEAM_KINDS = (
     "Approved Premises Team",
 )
 
-ORDER_WEIGHTS = {
-    OrderType.CO: 28,
-    OrderType.SSO: 20,
-    OrderType.LICENCE: 28,
-    OrderType.CP: 8,
-    OrderType.DRR: 6,
-    OrderType.PPO: 5,
-    OrderType.OTHER: 5,
-}
-ROSH_WEIGHTS = {RoshLevel.LOW: 15, RoshLevel.MEDIUM: 45, RoshLevel.HIGH: 34, RoshLevel.VERY_HIGH: 6}
 LOW_RISK_SHARE = 0.2
 SAMPLE_MIN_MONTHS = 6  # qa.sampling.SampleRules defaults
 SAMPLE_RECENT_MONTHS = 12

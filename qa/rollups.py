@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Date, DateTime, and_, case, cast, delete, event, func, insert, inspect, or_, select, tuple_
+from sqlalchemy import Date, DateTime, and_, case, cast, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
@@ -449,8 +449,7 @@ def _apply(session, pending: _Pending) -> None:
         # Feelings are counted per team: recount those months for the authors' current teams.
         authors = {a for _m, a in cells}
         teams = set(session.execute(select(User.team_id).where(User.id.in_(authors))).scalars())
-        for m in {m for m, _a in cells}:
-            _refresh_feelings(session, {m}, teams)
+        _refresh_feelings(session, {m for m, _a in cells}, teams)
     if pending.moved_teams:
         _refresh_feelings(session, None, pending.moved_teams)
 
