@@ -49,7 +49,9 @@ configure_encryption(_secret("encryption_key"))
 database_guard(_migrated, database_url())
 
 if database_guard(is_demo_organisation):
-    st.warning("**Demo organisation.** Every person and case here is synthetic, generated for training and testing.", icon="🧪")
+    st.warning(
+        "**Demo organisation.** Every person and case here is synthetic, generated for training and testing.", icon="🧪"
+    )
 
 # --- who is signed in ---------------------------------------------------------
 now = utcnow()
@@ -88,69 +90,105 @@ if actor is not None:
 # Hidden pages open from links.
 STAFF = (Role.PRACTITIONER, Role.SPO, Role.QA_LEAD)
 ROLE_SECTIONS = [
-    ((Role.PRACTITIONER,), "My practice", [
-        ("pages/home_practitioner.py", "My home", "🏠", "home", True),
-        ("pages/feedback_mine.py", "Audit feedback on my cases", "📬", "my-feedback", True),
-        ("pages/obs_mine.py", "My observations and development", "🌱", "my-development", True),
-    ]),
-    ((Role.SPO,), "My team", [
-        ("pages/home_spo.py", "Team home", "👥", "team", True),
-        ("pages/feedback_team.py", "Team audit feedback", "🗒️", "team-feedback", True),
-        ("pages/obs_team.py", "Team observations", "👁️", "team-observations", True),
-        ("pages/supervision_team.py", "Supervision", "🗣️", "supervision", True),
-        ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
-        ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
-    ]),
-    ((Role.QA_LEAD,), "Quality assurance", [
-        ("pages/home_qa.py", "PDU overview", "📋", "pdu", True),
-        ("pages/qa_events.py", "Audit events", "📅", "events", True),
-        ("pages/qa_event.py", "Audit event", "📅", "event", False),
-        ("pages/qa_rota.py", "LEARN rota", "🔄", "rota", True),
-        ("pages/qa_concerns.py", "Urgent concerns", "🚨", "concerns", True),
-        ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
-        ("pages/qa_themes.py", "Learning themes", "🏷️", "themes", True),
-        ("pages/obs_pdu.py", "Observation coverage and calibration", "🎯", "observation-coverage", True),
-        ("pages/qa_cadence.py", "Supervision cadence", "🗓️", "cadence", True),
-        ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
-        ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
-    ]),
-    ((Role.ADMIN,), "Administration", [
-        ("pages/admin_home.py", "Admin home", "🗂️", "admin", True),
-        ("pages/admin_users.py", "Users", "🧑‍💼", "users", True),
-        ("pages/admin_organisation.py", "PDUs and teams", "🏢", "organisation", True),
-        ("pages/admin_import_staff.py", "Import staff", "📥", "import-staff", True),
-        ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
-        ("pages/admin_instruments.py", "Audit question sets", "🧩", "instruments", True),
-        ("pages/admin_settings.py", "Settings", "🔧", "settings", True),
-        ("pages/admin_support.py", "Support contacts", "🤝", "support-contacts", True),
-        ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail", True),
-        ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
-        ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
-    ]),
-    (STAFF, "My space (private)", [
-        ("pages/journal.py", "My reflective journal", "📓", "journal", True),
-        ("pages/journal_entry.py", "Journal note", "📓", "note", False),
-        ("pages/debrief.py", "Quick debrief", "🌿", "debrief", True),
-        ("pages/my_wellbeing.py", "My wellbeing", "📈", "my-wellbeing", True),
-        ("pages/shared_with_me.py", "Shared with me", "🤝", "shared-with-me", True),
-    ]),
-    (STAFF, "Supervision records", [
-        ("pages/supervision_mine.py", "My supervision", "🗒️", "my-supervision", True),
-        ("pages/supervision_record.py", "Supervision record", "🗒️", "supervision-record", False),
-    ]),
-    (STAFF, "LEARN audits", [
-        ("pages/audit_my.py", "My audits", "📝", "my-audits", True),
-        ("pages/audit.py", "Case audit", "📄", "audit", False),
-    ]),
-    (STAFF, "Observation", [
-        ("pages/obs_observing.py", "Observations I do", "👁️", "observing", True),
-        ("pages/obs_plan.py", "Plan an observation", "🗓️", "plan-observation", True),
-        ("pages/observation.py", "Observation", "👁️", "observation", False),
-    ]),
-    (None, "Account", [
-        ("pages/account.py", "My account", "⚙️", "account", True),
-        ("pages/who_viewed.py", "Who has viewed my records", "🔎", "who-viewed", True),
-    ]),
+    (
+        (Role.PRACTITIONER,),
+        "My practice",
+        [
+            ("pages/home_practitioner.py", "My home", "🏠", "home", True),
+            ("pages/feedback_mine.py", "Audit feedback on my cases", "📬", "my-feedback", True),
+            ("pages/obs_mine.py", "My observations and development", "🌱", "my-development", True),
+        ],
+    ),
+    (
+        (Role.SPO,),
+        "My team",
+        [
+            ("pages/home_spo.py", "Team home", "👥", "team", True),
+            ("pages/feedback_team.py", "Team audit feedback", "🗒️", "team-feedback", True),
+            ("pages/obs_team.py", "Team observations", "👁️", "team-observations", True),
+            ("pages/supervision_team.py", "Supervision", "🗣️", "supervision", True),
+            ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
+            ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
+        ],
+    ),
+    (
+        (Role.QA_LEAD,),
+        "Quality assurance",
+        [
+            ("pages/home_qa.py", "PDU overview", "📋", "pdu", True),
+            ("pages/qa_events.py", "Audit events", "📅", "events", True),
+            ("pages/qa_event.py", "Audit event", "📅", "event", False),
+            ("pages/qa_rota.py", "LEARN rota", "🔄", "rota", True),
+            ("pages/qa_concerns.py", "Urgent concerns", "🚨", "concerns", True),
+            ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
+            ("pages/qa_themes.py", "Learning themes", "🏷️", "themes", True),
+            ("pages/obs_pdu.py", "Observation coverage and calibration", "🎯", "observation-coverage", True),
+            ("pages/qa_cadence.py", "Supervision cadence", "🗓️", "cadence", True),
+            ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
+            ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
+        ],
+    ),
+    (
+        (Role.ADMIN,),
+        "Administration",
+        [
+            ("pages/admin_home.py", "Admin home", "🗂️", "admin", True),
+            ("pages/admin_users.py", "Users", "🧑‍💼", "users", True),
+            ("pages/admin_organisation.py", "PDUs and teams", "🏢", "organisation", True),
+            ("pages/admin_import_staff.py", "Import staff", "📥", "import-staff", True),
+            ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
+            ("pages/admin_instruments.py", "Audit question sets", "🧩", "instruments", True),
+            ("pages/admin_settings.py", "Settings", "🔧", "settings", True),
+            ("pages/admin_support.py", "Support contacts", "🤝", "support-contacts", True),
+            ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail", True),
+            ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
+            ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
+        ],
+    ),
+    (
+        STAFF,
+        "My space (private)",
+        [
+            ("pages/journal.py", "My reflective journal", "📓", "journal", True),
+            ("pages/journal_entry.py", "Journal note", "📓", "note", False),
+            ("pages/debrief.py", "Quick debrief", "🌿", "debrief", True),
+            ("pages/my_wellbeing.py", "My wellbeing", "📈", "my-wellbeing", True),
+            ("pages/shared_with_me.py", "Shared with me", "🤝", "shared-with-me", True),
+        ],
+    ),
+    (
+        STAFF,
+        "Supervision records",
+        [
+            ("pages/supervision_mine.py", "My supervision", "🗒️", "my-supervision", True),
+            ("pages/supervision_record.py", "Supervision record", "🗒️", "supervision-record", False),
+        ],
+    ),
+    (
+        STAFF,
+        "LEARN audits",
+        [
+            ("pages/audit_my.py", "My audits", "📝", "my-audits", True),
+            ("pages/audit.py", "Case audit", "📄", "audit", False),
+        ],
+    ),
+    (
+        STAFF,
+        "Observation",
+        [
+            ("pages/obs_observing.py", "Observations I do", "👁️", "observing", True),
+            ("pages/obs_plan.py", "Plan an observation", "🗓️", "plan-observation", True),
+            ("pages/observation.py", "Observation", "👁️", "observation", False),
+        ],
+    ),
+    (
+        None,
+        "Account",
+        [
+            ("pages/account.py", "My account", "⚙️", "account", True),
+            ("pages/who_viewed.py", "Who has viewed my records", "🔎", "who-viewed", True),
+        ],
+    ),
 ]
 
 # --- navigation -----------------------------------------------------------------
@@ -177,7 +215,14 @@ for roles, section, entries in ROLE_SECTIONS:
         placed.add(path)
         pages.append(
             # The first page of the user's first section is their home.
-            st.Page(path, title=title, icon=icon, url_path=url, default=not menu and not pages, visibility="visible" if shown else "hidden")
+            st.Page(
+                path,
+                title=title,
+                icon=icon,
+                url_path=url,
+                default=not menu and not pages,
+                visibility="visible" if shown else "hidden",
+            )
         )
     if pages:
         menu[section] = pages

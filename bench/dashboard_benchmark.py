@@ -71,7 +71,8 @@ OBSERVATION_SQL = [
        WHERE o.status IN ('shared with the practitioner','acknowledged') AND o.calibration_of_id IS NULL
          AND o.observed_on BETWEEN :f AND :t AND r.rating IS NOT NULL GROUP BY r.domain_key""",
     """SELECT COUNT(*) FROM "user" u JOIN userrole ur ON ur.user_id = u.id AND ur.role = 'practitioner' WHERE u.is_active""",
-    """SELECT COUNT(DISTINCT o.practitioner_id) FROM observation o WHERE o.status IN ('shared with the practitioner','acknowledged') AND o.observed_on > :yearago""",
+    """SELECT COUNT(DISTINCT o.practitioner_id) FROM observation o
+       WHERE o.status IN ('shared with the practitioner','acknowledged') AND o.observed_on > :yearago""",
     """SELECT s.domain_key, AVG(s.rating), AVG(r.rating), COUNT(*) FROM self_rating s
        JOIN observation_rating r ON r.observation_id = s.observation_id AND r.domain_key = s.domain_key
        JOIN observation o ON o.id = s.observation_id
@@ -188,13 +189,17 @@ def _month(series) -> pd.Series:
 def group_audits(frames):
     """The same figures as the portal's audit dashboard, worked out in pandas."""
     a = frames["case_audit"]
-    a = a[a["moderates_id"].isna()].merge(frames["audit_event"][["id", "event_date"]].rename(columns={"id": "event_id"}), on="event_id")
+    a = a[a["moderates_id"].isna()].merge(
+        frames["audit_event"][["id", "event_date"]].rename(columns={"id": "event_id"}), on="event_id"
+    )
     a = a.merge(frames["probation_case"][["id", "team_id"]].rename(columns={"id": "case_id"}), on="case_id")
     a["month"] = _month(a["event_date"])
     r = frames["audit_section_result"].merge(a[["id", "month", "team_id"]], left_on="audit_id", right_on="id")
     judged = r[r["verdict"] != "Not applicable"]
     judged.groupby(["month", "section_title"])["verdict"].apply(lambda v: (v == "Sufficient").mean())
-    judged.merge(frames["team"][["id", "name"]], left_on="team_id", right_on="id").groupby("name")["verdict"].apply(lambda v: (v == "Sufficient").mean())
+    judged.merge(frames["team"][["id", "name"]], left_on="team_id", right_on="id").groupby("name")["verdict"].apply(
+        lambda v: (v == "Sufficient").mean()
+    )
     answers = frames["audit_answer"].merge(a[["id"]], left_on="audit_id", right_on="id")
     answers.groupby(["question_key", "answer"]).size()
     actions = frames["audit_action"].merge(a[["id"]], left_on="audit_id", right_on="id")
@@ -218,7 +223,9 @@ def group_observations(frames):
     practitioners = frames["user"].merge(roles[roles["role"] == "practitioner"], left_on="id", right_on="user_id")
     len(practitioners[practitioners["is_active"].astype(bool)])
     o["practitioner_id"].nunique()
-    own = frames["self_rating"].merge(frames["observation_rating"], on=["observation_id", "domain_key"], suffixes=("_self", "_obs"))
+    own = frames["self_rating"].merge(
+        frames["observation_rating"], on=["observation_id", "domain_key"], suffixes=("_self", "_obs")
+    )
     own.groupby("domain_key")[["rating_self", "rating_obs"]].mean()
 
 
@@ -230,12 +237,12 @@ def group_wellbeing(frames):
 
 def page_time(runs: int) -> float | None:
     """Server-side script time of the dashboard page under AppTest, signed in as an administrator."""
+    from sqlmodel import select
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
     from db.engine import session_scope
     from db.models import Role, User, UserRole
-    from sqlmodel import select
 
     original = PagesManager.__init__
 
@@ -285,8 +292,19 @@ def main() -> int:
             lambda: dashboards.audit_quality(actor, filters),
             AUDIT_SQL,
             AUDIT_ROLLUP_SQL,
-            ["case_audit", "audit_event", "probation_case", "team", "audit_section_result", "audit_answer", "audit_action",
-             "feedback_sheet", "urgent_concern", "feedback_theme", "learning_theme"],
+            [
+                "case_audit",
+                "audit_event",
+                "probation_case",
+                "team",
+                "audit_section_result",
+                "audit_answer",
+                "audit_action",
+                "feedback_sheet",
+                "urgent_concern",
+                "feedback_theme",
+                "learning_theme",
+            ],
             group_audits,
         ),
         (
@@ -309,12 +327,16 @@ def main() -> int:
     measured = []
     for name, portal, sql, rollup_sql, tables, group in rows:
         portal()  # warm: rollups built and caches filled once, as on a running portal
-        ours, hand, rolled = interleaved_medians([portal, hand_sql(sql, filters), hand_sql(rollup_sql, filters)], args.runs)
+        ours, hand, rolled = interleaved_medians(
+            [portal, hand_sql(sql, filters), hand_sql(rollup_sql, filters)], args.runs
+        )
         measured.append((name, ours, hand, rolled, tables, group))
     page = page_time(args.runs)
     # Peak memory of the portal's own work, taken before pandas loads whole tables for comparison.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("hand SQL: one hand-written aggregate over the records; on rollups: the same read by hand from the rollup tables")
+    print(
+        "hand SQL: one hand-written aggregate over the records; on rollups: the same read by hand from the rollup tables"
+    )
     print(
         f"{'Dashboard':<15} {'portal s':>9} {'hand SQL s':>11} {'ratio':>6} {'on rollups s':>13} {'ratio':>6} {'pandas s':>9} {'speed-up':>9}"
     )

@@ -53,10 +53,10 @@ from db.case_audits import (
     EventStatus,
     SheetSection,
 )
+from db.demo import ORDER_WEIGHTS, ROSH_WEIGHTS  # one caseload shape for the demo and the region
 from db.encryption import EncryptedText
 from db.engine import get_engine, is_sqlite
 from db.models import Grade, OrderType, Role, RoshLevel
-from db.demo import ORDER_WEIGHTS, ROSH_WEIGHTS  # one caseload shape for the demo and the region
 from db.observations import GoalStatus, ObservationMode, ObservationSetting, ObservationStatus
 from db.reflection import ContactSetting, Need, RequestStatus, Urgency
 from db.supervision import SessionKind, SessionStatus

@@ -125,8 +125,13 @@ def build_organisation(users: int) -> list[Person]:
         def hire(index: int, name: str, grade: Grade, role: Role, team_id: int, supervisor_id: int | None) -> Person:
             email = f"load.{index:03d}@load.example"
             user = User(
-                full_name=name, email=email, grade=grade, team_id=team_id, supervisor_id=supervisor_id,
-                password_hash=password_hash, is_active=True,
+                full_name=name,
+                email=email,
+                grade=grade,
+                team_id=team_id,
+                supervisor_id=supervisor_id,
+                password_hash=password_hash,
+                is_active=True,
             )
             session.add(user)
             session.flush()
@@ -244,7 +249,11 @@ class Session:
     # --- the journal
 
     def write_note(self, marker: str, body: str) -> None:
-        self.run("open journal", JOURNAL, check=lambda at: None if any(t.value == "My reflective journal" for t in at.title) else "not the journal")
+        self.run(
+            "open journal",
+            JOURNAL,
+            check=lambda at: None if any(t.value == "My reflective journal" for t in at.title) else "not the journal",
+        )
         self.result.notes_attempted.append(marker)
         self.run(
             "new note",
@@ -280,14 +289,23 @@ class Session:
             count = [link.label for link in at.get("page_link")].count(marker)
             return None if count == 1 else f"searching for a note found it {count} times"
 
-        self.run("search journal", JOURNAL, lambda at: next(t for t in at.text_input if t.label == "Words").input(marker), found_once)
+        self.run(
+            "search journal",
+            JOURNAL,
+            lambda at: next(t for t in at.text_input if t.label == "Words").input(marker),
+            found_once,
+        )
 
     # --- debriefs
 
     def write_debrief(self, marker: str, rng: Random) -> None:
         from qa import emotions
 
-        self.run("open debrief", DEBRIEF, check=lambda at: None if any(t.value == "Quick debrief" for t in at.title) else "not the debrief form")
+        self.run(
+            "open debrief",
+            DEBRIEF,
+            check=lambda at: None if any(t.value == "Quick debrief" for t in at.title) else "not the debrief form",
+        )
         self.result.debriefs_attempted.append(marker)
 
         def fill(at):
@@ -301,8 +319,11 @@ class Session:
             "save debrief",
             DEBRIEF,
             fill,
-            lambda at: None if "Saved. Thank you for taking a moment for yourself." in _screen_text(at)
-            else "no 'Saved' confirmation: " + "; ".join(e.value for e in at.error),
+            lambda at: (
+                None
+                if "Saved. Thank you for taking a moment for yourself." in _screen_text(at)
+                else "no 'Saved' confirmation: " + "; ".join(e.value for e in at.error)
+            ),
         )
         self.result.debriefs_confirmed.append(marker)
 
@@ -314,10 +335,18 @@ class Session:
         self.run("read my debriefs", "pages/my_wellbeing.py", check=found_once)
 
     def team_home(self) -> None:
-        self.run("team home", "pages/home_spo.py", check=lambda at: None if any(str(t.value).startswith("Team home") for t in at.title) else "not the team home")
+        self.run(
+            "team home",
+            "pages/home_spo.py",
+            check=lambda at: (
+                None if any(str(t.value).startswith("Team home") for t in at.title) else "not the team home"
+            ),
+        )
 
 
-def simulate(person: Person, rounds: int, seed: int, url: str, deadline: float, run_timeout: float, barrier, results) -> None:
+def simulate(
+    person: Person, rounds: int, seed: int, url: str, deadline: float, run_timeout: float, barrier, results
+) -> None:
     """One simulated user, in its own process: warm up, wait for everyone, then do ``rounds`` rounds."""
     result = UserResult(person.index, person.user_id, person.role)
     try:
@@ -408,8 +437,12 @@ def verify(people: list[Person], results: list[dict]) -> Verification:
         # A confirmed note counts as found only with the text typed into it.
         bodies = defaultdict(str, {note.title: " ".join(note.sections.values()) for note in notes})
         with session_scope() as session:
-            debrief_count = session.exec(select(func.count()).select_from(Debrief).where(Debrief.author_id == person.user_id)).one()
-            note_count = session.exec(select(func.count()).select_from(JournalEntry).where(JournalEntry.author_id == person.user_id)).one()
+            debrief_count = session.exec(
+                select(func.count()).select_from(Debrief).where(Debrief.author_id == person.user_id)
+            ).one()
+            note_count = session.exec(
+                select(func.count()).select_from(JournalEntry).where(JournalEntry.author_id == person.user_id)
+            ).one()
         happened = Counter(d.what_happened for d in debriefs.my_debriefs(actor, limit=debrief_count + 1))
         check.notes_expected += len(confirmed_notes)
         check.debriefs_expected += len(confirmed_debriefs)
@@ -423,7 +456,9 @@ def verify(people: list[Person], results: list[dict]) -> Verification:
             if seen[marker] > 1:
                 check.duplicated.append(marker)
         check.saved_despite_error += sum(1 for m in attempted_notes if m not in confirmed_notes and titles[m] == 1)
-        check.saved_despite_error += sum(1 for m in attempted_debriefs if m not in confirmed_debriefs and happened[m] == 1)
+        check.saved_despite_error += sum(
+            1 for m in attempted_debriefs if m not in confirmed_debriefs and happened[m] == 1
+        )
         # A note is a row from its "New note" click, titled as the author types. A step
         # that failed after the click can leave an untitled draft: the author saw it
         # start, so it is accounted for, up to one per click. Anything else is not:
@@ -617,7 +652,9 @@ def run_load(
             "p95": percentile(all_times, 0.95),
             "max": max(all_times) if all_times else float("nan"),
         },
-        "warm_up_median_seconds": statistics.median([r["warm_up_seconds"] for r in results]) if results else float("nan"),
+        "warm_up_median_seconds": statistics.median([r["warm_up_seconds"] for r in results])
+        if results
+        else float("nan"),
         "errors": errors,
         "database_locked_errors": sum(1 for e in errors if "locked" in e.lower() or "could not be reached" in e),
         "timed_out_users": sum(1 for r in results if r["timed_out"]) + missing,
@@ -674,27 +711,57 @@ def format_report(report: dict) -> str:
         f"Users stopped by the time limit: {report['timed_out_users']}",
     ]
     if report["lost_markers"] or report["duplicated_markers"]:
-        lines.append(f"Lost markers: {report['lost_markers'][:10]}; duplicated markers: {report['duplicated_markers'][:10]}")
+        lines.append(
+            f"Lost markers: {report['lost_markers'][:10]}; duplicated markers: {report['duplicated_markers'][:10]}"
+        )
     for error in report["errors"][:20]:
         lines.append(f"  error: {error}")
     if len(report["errors"]) > 20:
         lines.append(f"  ... and {len(report['errors']) - 20} more errors")
     lines.append(
-        "Records: " + ("PASS: nothing lost, duplicated or unaccounted" if report["intact"] else "FAIL: records lost, duplicated or unaccounted")
+        "Records: "
+        + (
+            "PASS: nothing lost, duplicated or unaccounted"
+            if report["intact"]
+            else "FAIL: records lost, duplicated or unaccounted"
+        )
     )
-    lines.append("Steps: " + ("PASS: every step succeeded" if report["ok"] else "FAIL: some steps failed or ran out of time (listed above)"))
+    lines.append(
+        "Steps: "
+        + (
+            "PASS: every step succeeded"
+            if report["ok"]
+            else "FAIL: some steps failed or ran out of time (listed above)"
+        )
+    )
     return "\n".join(lines)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     p.add_argument("--database-url", help="a throwaway database; default: a new SQLite file in a temporary folder")
-    p.add_argument("--users", type=int, default=DEFAULT_USERS, help=f"simulated users at once (default {DEFAULT_USERS})")
-    p.add_argument("--actions", type=int, default=DEFAULT_ACTIONS, help=f"rounds per user, each one write and one read (default {DEFAULT_ACTIONS})")
+    p.add_argument(
+        "--users", type=int, default=DEFAULT_USERS, help=f"simulated users at once (default {DEFAULT_USERS})"
+    )
+    p.add_argument(
+        "--actions",
+        type=int,
+        default=DEFAULT_ACTIONS,
+        help=f"rounds per user, each one write and one read (default {DEFAULT_ACTIONS})",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seeds the feelings and intensities chosen")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds for the whole run (default {DEFAULT_TIMEOUT:.0f})")
-    p.add_argument("--replace", action="store_true", help="the database holds an organisation already: drop everything in it first")
-    p.add_argument("--generate-key", action="store_true", help="if PQP_ENCRYPTION_KEYS is not set, make a key for this run")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds for the whole run (default {DEFAULT_TIMEOUT:.0f})",
+    )
+    p.add_argument(
+        "--replace", action="store_true", help="the database holds an organisation already: drop everything in it first"
+    )
+    p.add_argument(
+        "--generate-key", action="store_true", help="if PQP_ENCRYPTION_KEYS is not set, make a key for this run"
+    )
     return p
 
 

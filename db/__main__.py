@@ -112,7 +112,9 @@ def parser() -> argparse.ArgumentParser:
     rest.add_argument("--force", action="store_true", help="replace everything in a database that already holds data")
     rest.set_defaults(run=cmd_restore)
 
-    retention = commands.add_parser("apply-retention", help="delete debriefs (and notes) older than the retention period set in the portal")
+    retention = commands.add_parser(
+        "apply-retention", help="delete debriefs (and notes) older than the retention period set in the portal"
+    )
     retention.add_argument("--dry-run", action="store_true", help="only say how many entries would be deleted")
     retention.set_defaults(run=cmd_apply_retention)
 
@@ -129,7 +131,11 @@ def cmd_sso_only(args: argparse.Namespace) -> int:
 
     _upgrade()
     if args.state == "status":
-        print("SSO only is on: portal passwords are turned off." if auth.sso_only() else "SSO only is off: portal passwords can be used.")
+        print(
+            "SSO only is on: portal passwords are turned off."
+            if auth.sso_only()
+            else "SSO only is off: portal passwords can be used."
+        )
         return 0
     was_on = auth.sso_only_off_from_command_line()
     print(
@@ -211,7 +217,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except backup.BackupError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"Restored {report.path} ({report.kind}: {_describe_backup(report)}). The schema is up to date at {migrate.current_revision()}.")
+    print(
+        f"Restored {report.path} ({report.kind}: {_describe_backup(report)}). The schema is up to date at {migrate.current_revision()}."
+    )
     for warning in report.warnings:
         print("Warning: " + warning, file=sys.stderr)
     return 0

@@ -77,7 +77,9 @@ class Report:
 # ============================================================== backing up
 
 
-def backup(path: str | os.PathLike, url: str | None = None, portable: bool | None = None, overwrite: bool = False) -> Report:
+def backup(
+    path: str | os.PathLike, url: str | None = None, portable: bool | None = None, overwrite: bool = False
+) -> Report:
     """Back up the database at ``url`` (default: the configured one) to ``path``.
 
     SQLite gets a SQLite file unless ``portable``; PostgreSQL always gets the
@@ -115,7 +117,10 @@ def _sqlite_has_schema(path: str) -> bool:
     if not Path(path).exists():
         return False
     with _closing(sqlite3.connect(path, timeout=db_engine.SQLITE_BUSY_TIMEOUT_SECONDS)) as conn:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").fetchone()
+            is not None
+        )
 
 
 def _private_file(path: Path) -> None:
@@ -261,11 +266,15 @@ def _portable_backup(url: str, dest: Path) -> Report:
             name = f"tables/{table.name}.jsonl"
             with archive.open(name, "w") as handle:
                 for row in raw(select):
-                    line = (json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+                    line = (
+                        json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":")) + "\n"
+                    ).encode("utf-8")
                     digest.update(line)
                     handle.write(line)
                     count += 1
-            manifest["tables"].append({"name": table.name, "file": name, "columns": columns, "rows": count, "sha256": digest.hexdigest()})
+            manifest["tables"].append(
+                {"name": table.name, "file": name, "columns": columns, "rows": count, "sha256": digest.hexdigest()}
+            )
             rows[table.name] = count
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
     return Report(dest, "portable", manifest["alembic_revision"], rows)
@@ -416,7 +425,9 @@ class _ZipSource:
         if self.manifest.get("format") != FORMAT:
             raise BackupError("The ZIP file is not a portal backup.")
         if self.manifest.get("format_version") != FORMAT_VERSION:
-            raise BackupError(f"The backup uses format version {self.manifest.get('format_version')}, which this version of the portal cannot read.")
+            raise BackupError(
+                f"The backup uses format version {self.manifest.get('format_version')}, which this version of the portal cannot read."
+            )
         self.kind = "portable"
         self.revision = self.manifest["alembic_revision"]
         self.tables = {t["name"]: t for t in self.manifest["tables"]}
@@ -468,7 +479,10 @@ class _SqliteFileSource:
 
     def rows(self, table: str) -> Iterator[list]:
         columns = ", ".join(_q(c) for c in self.columns(table))
-        yield from (list(r) for r in self.conn.execute(f"SELECT {columns} FROM {_q(table)} ORDER BY {_order_by(self._tables[table])}"))
+        yield from (
+            list(r)
+            for r in self.conn.execute(f"SELECT {columns} FROM {_q(table)} ORDER BY {_order_by(self._tables[table])}")
+        )
 
 
 def _load(source, url: str, force: bool) -> Report:
@@ -476,7 +490,11 @@ def _load(source, url: str, force: bool) -> Report:
     source.verify()
     engine = db_engine.get_engine(url)
     with engine.connect() as conn:
-        current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() if sa.inspect(conn).has_table("alembic_version") else None
+        current = (
+            conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            if sa.inspect(conn).has_table("alembic_version")
+            else None
+        )
     if current is None:
         migrate.upgrade(url, source.revision)  # a new, empty database: prepare it at the backup's revision
         current = source.revision
@@ -557,7 +575,12 @@ def _target_value(value, column: sa.Column, dialect: str):
     # PostgreSQL: turn SQLite's stored forms into the column's Python type.
     if kind is dt.datetime and isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    if kind is dt.datetime and isinstance(value, dt.datetime) and value.utcoffset() is None and getattr(column.type, "timezone", False):
+    if (
+        kind is dt.datetime
+        and isinstance(value, dt.datetime)
+        and value.utcoffset() is None
+        and getattr(column.type, "timezone", False)
+    ):
         return value.replace(tzinfo=dt.UTC)  # the portal stores UTC
     if kind is dt.date and isinstance(value, str):
         return dt.date.fromisoformat(value)
@@ -587,7 +610,9 @@ def _insert(conn: sa.Connection, table: sa.Table, source, deferred: set[str]) ->
     names = source.columns(table.name)
     missing = set(names) ^ {c.name for c in table.columns}
     if missing:
-        raise BackupError(f"The backup's {table.name} table has different columns ({', '.join(sorted(missing))}). Nothing was restored.")
+        raise BackupError(
+            f"The backup's {table.name} table has different columns ({', '.join(sorted(missing))}). Nothing was restored."
+        )
     dialect = conn.dialect.name
     columns = [table.columns[n] for n in names]
     if dialect == "sqlite":
@@ -600,7 +625,10 @@ def _insert(conn: sa.Connection, table: sa.Table, source, deferred: set[str]) ->
         conn.execute(
             target.insert(),
             [
-                {n: (None if n in deferred else _target_value(v, c, dialect)) for n, v, c in zip(names, row, columns, strict=True)}
+                {
+                    n: (None if n in deferred else _target_value(v, c, dialect))
+                    for n, v, c in zip(names, row, columns, strict=True)
+                }
                 for row in batch
             ],
         )
@@ -637,10 +665,14 @@ def _reset_sequences(conn: sa.Connection, tables: list[sa.Table]) -> None:
     """Move each id sequence past the restored ids, so new rows get new ids."""
     for table in tables:
         for column in table.primary_key.columns:
-            sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": _q(table.name), "c": column.name}).scalar()
+            sequence = conn.execute(
+                sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": _q(table.name), "c": column.name}
+            ).scalar()
             if sequence:
                 conn.execute(
-                    sa.text(f"SELECT setval(:s, COALESCE(MAX({_q(column.name)}), 1), MAX({_q(column.name)}) IS NOT NULL) FROM {_q(table.name)}"),
+                    sa.text(
+                        f"SELECT setval(:s, COALESCE(MAX({_q(column.name)}), 1), MAX({_q(column.name)}) IS NOT NULL) FROM {_q(table.name)}"
+                    ),
                     {"s": sequence},
                 )
 
@@ -675,7 +707,11 @@ def _key_warnings(url: str) -> list[str]:
     previous = db_engine._configured_url
     db_engine.configure(url)  # which key applies depends on which database this is
     try:
-        if not encryption.keys_from_file() and not encryption._configured and not os.environ.get(encryption.ENV_VAR, "").strip():
+        if (
+            not encryption.keys_from_file()
+            and not encryption._configured
+            and not os.environ.get(encryption.ENV_VAR, "").strip()
+        ):
             if db_engine.database_url() == db_engine.default_url():
                 # Do not let a new key be generated: it could not read the restored text.
                 return [

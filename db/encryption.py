@@ -16,7 +16,6 @@ decrypt. That is what makes rotation safe (see :func:`rotate`).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet

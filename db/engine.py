@@ -132,7 +132,9 @@ class _RetryingCursor(sqlite3.Cursor):
     connection: _RetryingConnection
 
     def execute(self, sql, parameters=(), /):
-        result = _retry_busy(self.connection, lambda: super(_RetryingCursor, self).execute(sql, parameters), "statement")
+        result = _retry_busy(
+            self.connection, lambda: super(_RetryingCursor, self).execute(sql, parameters), "statement"
+        )
         self.connection.holds_write_lock = self.connection.in_transaction
         return result
 

@@ -158,7 +158,9 @@ class SelfRating(SQLModel, table=True):
     """The practitioner's own rating before the session (optional)."""
 
     __tablename__ = "self_rating"
-    __table_args__ = (sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 4)", name="ck_self_rating_scale"),)
+    __table_args__ = (
+        sa.CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 4)", name="ck_self_rating_scale"),
+    )
     observation_id: int = Field(foreign_key="observation.id", primary_key=True)
     domain_key: str = Field(max_length=60, primary_key=True)
     rating: int | None = Field(default=None, ge=RATING_MIN, le=RATING_MAX)

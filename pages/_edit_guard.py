@@ -82,5 +82,11 @@ def stale_panel(record_key: str, form_keys: list[str]) -> None:
                 st.code(text, language=None, wrap_lines=True)
     left, right = st.columns(2)
     if not stale["reloaded"]:
-        left.button("Load the latest version", key=f"reload:{record_key}", on_click=_reload, args=(record_key, form_keys), type="primary")
+        left.button(
+            "Load the latest version",
+            key=f"reload:{record_key}",
+            on_click=_reload,
+            args=(record_key, form_keys),
+            type="primary",
+        )
     right.button("I have copied my text: hide it", key=f"dismiss:{record_key}", on_click=_dismiss, args=(record_key,))

@@ -211,9 +211,7 @@ def people_table(people: list[UserPublic], empty: str) -> None:
     if not people:
         st.info(empty)
         return
-    frame = pd.DataFrame(
-        [{"Name": p.full_name, "Grade": grade_label(p.grade), "Email": p.email} for p in people]
-    )
+    frame = pd.DataFrame([{"Name": p.full_name, "Grade": grade_label(p.grade), "Email": p.email} for p in people])
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
@@ -323,11 +321,16 @@ def learn_alerts(actor: Actor) -> None:
     awaiting = audit_workflow.feedback_awaiting_me(actor)
     to_discuss = [a for a in awaiting if a.status == "feedback sent"]
     if to_discuss:
-        st.info(f"{len(to_discuss)} audit feedback sheet{'s' if len(to_discuss) != 1 else ''} to discuss in supervision.", icon="🗒️")
+        st.info(
+            f"{len(to_discuss)} audit feedback sheet{'s' if len(to_discuss) != 1 else ''} to discuss in supervision.",
+            icon="🗒️",
+        )
         st.page_link("pages/feedback_team.py", label="Team audit feedback", icon="🗒️")
     team_overdue = audit_workflow.overdue_actions_for_spo(actor)
     if team_overdue:
-        st.warning(f"{len(team_overdue)} overdue audit action{'s' if len(team_overdue) != 1 else ''} in your team.", icon="⏰")
+        st.warning(
+            f"{len(team_overdue)} overdue audit action{'s' if len(team_overdue) != 1 else ''} in your team.", icon="⏰"
+        )
     mine = audit_workflow.my_open_actions(actor)
     my_overdue = [a for a, _r, _i in mine if a.overdue]
     if my_overdue:
@@ -348,13 +351,23 @@ def observation_alerts(actor: Actor) -> None:
         to_reply = [o for o in mine if o.status == "shared with the practitioner"]
         upcoming = [o for o in mine if o.status == "planned"]
         if to_reply:
-            st.info(f"{len(to_reply)} observation{'s' if len(to_reply) != 1 else ''} of your practice to read and reply to.", icon="👁️")
+            st.info(
+                f"{len(to_reply)} observation{'s' if len(to_reply) != 1 else ''} of your practice to read and reply to.",
+                icon="👁️",
+            )
             st.page_link("pages/obs_mine.py", label="My observations and development", icon="🌱")
         if upcoming:
-            st.info(f"{len(upcoming)} planned observation{'s' if len(upcoming) != 1 else ''}: you can rate yourself first and say what you want feedback on.", icon="🗓️")
+            st.info(
+                f"{len(upcoming)} planned observation{'s' if len(upcoming) != 1 else ''}: you can "
+                "rate yourself first and say what you want feedback on.",
+                icon="🗓️",
+            )
         due_goals = [g for g in development.development(actor, actor.id).goals if g.due_for_review]
         if due_goals:
-            st.warning(f"{len(due_goals)} development goal{'s are' if len(due_goals) != 1 else ' is'} due for review.", icon="🌱")
+            st.warning(
+                f"{len(due_goals)} development goal{'s are' if len(due_goals) != 1 else ' is'} due for review.",
+                icon="🌱",
+            )
     to_record = [o for o in observations.observations_by_me(actor) if o.status == "planned"]
     if to_record:
         st.info(f"You have {len(to_record)} observation{'s' if len(to_record) != 1 else ''} to record.", icon="👁️")
@@ -416,7 +429,9 @@ def csv_import(key: str, preview, apply, button: str) -> None:
             return
         report = apply(data)
         if report.ok:
-            flash(f"Import finished: {report.to_create} added, {report.to_update} updated, {report.unchanged} unchanged.")
+            flash(
+                f"Import finished: {report.to_create} added, {report.to_update} updated, {report.unchanged} unchanged."
+            )
             st.rerun()
     count = len(report.errors)
     st.error(f"{count} problem{'s' if count != 1 else ''} found. Nothing has been imported.")

@@ -2,8 +2,18 @@
 
 import streamlit as st
 
-from pages._ui import clear_form_errors, current_actor, field_error, flash, form_errors, plain, set_form_errors, show_flash, sign_out
 from db.models import PASSWORD_MAX
+from pages._ui import (
+    clear_form_errors,
+    current_actor,
+    field_error,
+    flash,
+    form_errors,
+    plain,
+    set_form_errors,
+    show_flash,
+    sign_out,
+)
 from qa import auth, subject_access
 from qa.errors import PermissionDenied, ValidationFailed
 
@@ -14,7 +24,9 @@ st.markdown(f"Signed in as **{plain(actor.email)}**.")
 
 st.subheader("Change my password")
 if auth.sso_only():
-    st.info("Portal passwords are turned off: everyone signs in with single sign-on, so there is no password to change here.")
+    st.info(
+        "Portal passwords are turned off: everyone signs in with single sign-on, so there is no password to change here."
+    )
 else:
     errors = form_errors("password")
     with st.form("change_password", clear_on_submit=False):

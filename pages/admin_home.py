@@ -21,7 +21,9 @@ cols[2].metric("Active staff", counts.active_users)
 cols[3].metric("Deactivated", counts.deactivated_users)
 
 if counts.pdus == 0:
-    st.info("Start by adding a region, then PDUs and teams, on **PDUs and teams**. Then add staff on **Users** or **Import staff**.")
+    st.info(
+        "Start by adding a region, then PDUs and teams, on **PDUs and teams**. Then add staff on **Users** or **Import staff**."
+    )
 st.page_link("pages/admin_users.py", label="Manage users", icon="🧑‍💼")
 st.page_link("pages/admin_organisation.py", label="Manage PDUs and teams", icon="🏢")
 st.page_link("pages/admin_import_staff.py", label="Import staff from a CSV file", icon="📥")

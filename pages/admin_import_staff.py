@@ -15,4 +15,9 @@ st.write(
 st.markdown("Columns: " + ", ".join(f"`{c}`" for c in staff_import.STAFF_COLUMNS))
 st.download_button("Download a template", staff_import.template_csv(), file_name="staff-template.csv", mime="text/csv")
 
-csv_import("staff_csv", lambda data: staff_import.preview_import(actor, data), lambda data: staff_import.import_staff(actor, data), "Import staff")
+csv_import(
+    "staff_csv",
+    lambda data: staff_import.preview_import(actor, data),
+    lambda data: staff_import.import_staff(actor, data),
+    "Import staff",
+)

@@ -3,8 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import clear_form_errors, current_actor, field_error, flash, form_errors, plain, set_form_errors, show_flash
 from db.models import ORG_NAME_MAX
+from pages._ui import (
+    clear_form_errors,
+    current_actor,
+    field_error,
+    flash,
+    form_errors,
+    plain,
+    set_form_errors,
+    show_flash,
+)
 from qa import org
 from qa.errors import ValidationFailed
 
@@ -33,7 +42,12 @@ def submit(key: str, action, message: str) -> None:
 st.subheader("Teams")
 if teams:
     st.dataframe(
-        pd.DataFrame([{"Team": t.name, "PDU": t.pdu_name, "Region": t.region_name, "Active staff": t.active_members} for t in teams]),
+        pd.DataFrame(
+            [
+                {"Team": t.name, "PDU": t.pdu_name, "Region": t.region_name, "Active staff": t.active_members}
+                for t in teams
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )
@@ -55,11 +69,17 @@ with team_tab:
             pdu_id = st.selectbox("PDU", list(pdu_labels), format_func=lambda i: pdu_labels[i], key="new_team_pdu")
             field_error(errors, "pdu_id")
             if st.form_submit_button("Add team", type="primary"):
-                submit("new_team", lambda: org.create_team(actor, {"name": name, "pdu_id": pdu_id}), f"Team '{plain(name.strip())}' added.")
+                submit(
+                    "new_team",
+                    lambda: org.create_team(actor, {"name": name, "pdu_id": pdu_id}),
+                    f"Team '{plain(name.strip())}' added.",
+                )
         if teams:
             team_by_id = {t.id: t for t in teams}
             chosen = st.selectbox(
-                "Team to change", list(team_by_id), format_func=lambda i: f"{team_by_id[i].name} ({team_by_id[i].pdu_name})"
+                "Team to change",
+                list(team_by_id),
+                format_func=lambda i: f"{team_by_id[i].name} ({team_by_id[i].pdu_name})",
             )
             key = f"edit_team_{chosen}"
             errors = form_errors(key)
@@ -73,7 +93,11 @@ with team_tab:
                 )
                 field_error(errors, "pdu_id")
                 if st.form_submit_button("Save team"):
-                    submit(key, lambda: org.update_team(actor, chosen, {"name": new_name, "pdu_id": new_pdu}), "Team saved.")
+                    submit(
+                        key,
+                        lambda: org.update_team(actor, chosen, {"name": new_name, "pdu_id": new_pdu}),
+                        "Team saved.",
+                    )
 
 with pdu_tab:
     if pdus:
@@ -96,7 +120,11 @@ with pdu_tab:
             region_id = st.selectbox("Region", list(region_labels), format_func=lambda i: region_labels[i])
             field_error(errors, "region_id")
             if st.form_submit_button("Add PDU", type="primary"):
-                submit("new_pdu", lambda: org.create_pdu(actor, {"name": name, "region_id": region_id}), f"PDU '{plain(name.strip())}' added.")
+                submit(
+                    "new_pdu",
+                    lambda: org.create_pdu(actor, {"name": name, "region_id": region_id}),
+                    f"PDU '{plain(name.strip())}' added.",
+                )
         if pdus:
             pdu_by_id = {p.id: p for p in pdus}
             chosen = st.selectbox("PDU to rename", list(pdu_by_id), format_func=lambda i: pdu_by_id[i].name)
@@ -108,7 +136,9 @@ with pdu_tab:
                 if st.form_submit_button("Save PDU"):
                     submit(
                         key,
-                        lambda: org.update_pdu(actor, chosen, {"name": new_name, "region_id": pdu_by_id[chosen].region_id}),
+                        lambda: org.update_pdu(
+                            actor, chosen, {"name": new_name, "region_id": pdu_by_id[chosen].region_id}
+                        ),
                         "PDU saved.",
                     )
 
@@ -120,4 +150,6 @@ with region_tab:
         name = st.text_input("Region name", key="new_region_name", max_chars=ORG_NAME_MAX)
         field_error(errors, "name")
         if st.form_submit_button("Add region", type="primary"):
-            submit("new_region", lambda: org.create_region(actor, {"name": name}), f"Region '{plain(name.strip())}' added.")
+            submit(
+                "new_region", lambda: org.create_region(actor, {"name": name}), f"Region '{plain(name.strip())}' added."
+            )

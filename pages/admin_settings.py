@@ -5,8 +5,7 @@ import streamlit as st
 
 from db.models import Grade
 from pages._ui import current_actor, field_error, flash, plain, show_flash
-from qa import cadence, observation_coverage, retention, skills_framework
-from qa import auth
+from qa import auth, cadence, observation_coverage, retention, skills_framework
 from qa.errors import ValidationFailed
 
 actor = current_actor()
@@ -16,7 +15,12 @@ show_flash()
 st.subheader("Observation target")
 errors = st.session_state.get("errors:target", {})
 with st.form("target"):
-    target = st.number_input("Observations per practitioner per year", min_value=1, max_value=12, value=observation_coverage.target_per_year())
+    target = st.number_input(
+        "Observations per practitioner per year",
+        min_value=1,
+        max_value=12,
+        value=observation_coverage.target_per_year(),
+    )
     field_error(errors, "target")
     if st.form_submit_button("Save target"):
         try:
@@ -77,14 +81,20 @@ with st.form("retention"):
     # Text boxes, not number boxes: a number box cannot be emptied again, and blank means "keep".
     with cols[0]:
         debrief_months = st.text_input(
-            "Delete debriefs older than (months)", value=str(periods.debrief_months or ""), max_chars=3,
-            placeholder="Keep (no limit)", help=f"A whole number from {retention.MONTHS_MIN} to {retention.MONTHS_MAX}. Blank keeps every debrief.",
+            "Delete debriefs older than (months)",
+            value=str(periods.debrief_months or ""),
+            max_chars=3,
+            placeholder="Keep (no limit)",
+            help=f"A whole number from {retention.MONTHS_MIN} to {retention.MONTHS_MAX}. Blank keeps every debrief.",
         )
         field_error(retention_errors, "debrief_months")
     with cols[1]:
         note_months = st.text_input(
-            "Delete journal notes not changed for (months)", value=str(periods.note_months or ""), max_chars=3,
-            placeholder="Keep (no limit)", help=f"A whole number from {retention.MONTHS_MIN} to {retention.MONTHS_MAX}. Blank keeps every journal note.",
+            "Delete journal notes not changed for (months)",
+            value=str(periods.note_months or ""),
+            max_chars=3,
+            placeholder="Keep (no limit)",
+            help=f"A whole number from {retention.MONTHS_MIN} to {retention.MONTHS_MAX}. Blank keeps every journal note.",
         )
         field_error(retention_errors, "note_months")
     if st.form_submit_button("Save retention periods"):
@@ -114,16 +124,26 @@ else:
     if due.total:
         apply_errors = st.session_state.get("errors:apply_retention", {})
         with st.form("apply_retention"):
-            st.warning("Deleting is permanent. The entries, their feelings and any shares of them cannot be brought back.", icon="⚠️")
-            sure = st.checkbox(f"I understand that {due.total} {'entries' if due.total != 1 else 'entry'} will be deleted permanently")
+            st.warning(
+                "Deleting is permanent. The entries, their feelings and any shares of them cannot be brought back.",
+                icon="⚠️",
+            )
+            sure = st.checkbox(
+                f"I understand that {due.total} {'entries' if due.total != 1 else 'entry'} will be deleted permanently"
+            )
             field_error(apply_errors, "confirm")
             if st.form_submit_button("Delete them now", type="primary"):
                 if not sure:
-                    st.session_state["errors:apply_retention"] = {"confirm": "Tick the box to confirm. Nothing has been deleted."}
+                    st.session_state["errors:apply_retention"] = {
+                        "confirm": "Tick the box to confirm. Nothing has been deleted."
+                    }
                     st.rerun()
                 done = retention.apply_retention(actor)
                 st.session_state.pop("errors:apply_retention", None)
-                flash(f"Deleted {done.debriefs} debrief{'s' if done.debriefs != 1 else ''} and {done.notes} journal note{'s' if done.notes != 1 else ''}.")
+                flash(
+                    f"Deleted {done.debriefs} debrief{'s' if done.debriefs != 1 else ''} and "
+                    f"{done.notes} journal note{'s' if done.notes != 1 else ''}."
+                )
                 st.rerun()
     else:
         st.success("Nothing is older than these periods.")
@@ -136,7 +156,9 @@ st.subheader("Sign-in")
 sso_on = auth.sso_only()
 sso_ready = bool(st.session_state.get("sso_configured"))
 if sso_on:
-    st.markdown("**Single sign-on only.** Portal passwords are turned off; everyone signs in with their organisation account.")
+    st.markdown(
+        "**Single sign-on only.** Portal passwords are turned off; everyone signs in with their organisation account."
+    )
 elif sso_ready:
     st.markdown("Staff can sign in with single sign-on or with a portal password.")
 else:
@@ -158,7 +180,11 @@ with st.form("sso_only"):
                 signed_in_with_sso=bool(st.session_state.get("signed_in_with_sso")),
             )
             st.session_state.pop("errors:sso_only", None)
-            flash("Single sign-on only is on: portal passwords are turned off." if only_sso else "Portal passwords are allowed.")
+            flash(
+                "Single sign-on only is on: portal passwords are turned off."
+                if only_sso
+                else "Portal passwords are allowed."
+            )
             st.rerun()
         except ValidationFailed as exc:
             st.session_state["errors:sso_only"] = exc.field_errors

@@ -2,19 +2,26 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, field_error, flash, plain, show_flash
 from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX
+from pages._ui import current_actor, field_error, flash, plain, show_flash
 from qa import debriefs, support
 from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("Support contacts")
-st.caption("Shown gently to staff who ask for specialist support, or whose debriefs stay at a high level. Offer peer and independent options as well as employer schemes: not everyone trusts an employer's service.")
+st.caption(
+    "Shown gently to staff who ask for specialist support, or whose debriefs stay at a high level. "
+    "Offer peer and independent options as well as employer schemes: not everyone trusts an employer's service."
+)
 show_flash()
 
 for contact in support.all_contacts(actor):
     cols = st.columns([4, 2, 2])
-    cols[0].markdown(f"**{plain(contact.name)}**" + (" · independent" if contact.independent else "") + ("" if contact.active else " *(retired)*"))
+    cols[0].markdown(
+        f"**{plain(contact.name)}**"
+        + (" · independent" if contact.independent else "")
+        + ("" if contact.active else " *(retired)*")
+    )
     cols[1].caption(contact.how_to_reach)
     if cols[2].button("Retire" if contact.active else "Bring back", key=f"contact_{contact.id}"):
         support.set_contact_active(actor, contact.id, not contact.active)
@@ -32,7 +39,9 @@ with st.form("contact", clear_on_submit=False):
     independent = st.checkbox("Independent of the employer")
     if st.form_submit_button("Add contact", type="primary"):
         try:
-            support.add_contact(actor, {"name": name, "description": description, "how_to_reach": how, "independent": independent})
+            support.add_contact(
+                actor, {"name": name, "description": description, "how_to_reach": how, "independent": independent}
+            )
             st.session_state.pop("errors:contact", None)
             flash("Contact added.")
             st.rerun()
@@ -42,7 +51,12 @@ with st.form("contact", clear_on_submit=False):
 
 st.subheader("When to offer support")
 with st.form("threshold"):
-    level = st.slider("Offer support when someone's debriefs stay at or above this intensity for two weeks", 1, 10, debriefs.signpost_threshold())
+    level = st.slider(
+        "Offer support when someone's debriefs stay at or above this intensity for two weeks",
+        1,
+        10,
+        debriefs.signpost_threshold(),
+    )
     if st.form_submit_button("Save"):
         support.set_signpost_threshold(actor, level)
         flash("Saved.")

@@ -34,8 +34,7 @@ show_inactive = st.toggle("Show deactivated users", value=False)
 shown = [
     u
     for u in everyone
-    if (show_inactive or u.is_active)
-    and filter_text.lower() in f"{u.full_name} {u.email} {u.team_name or ''}".lower()
+    if (show_inactive or u.is_active) and filter_text.lower() in f"{u.full_name} {u.email} {u.team_name or ''}".lower()
 ]
 st.dataframe(
     pd.DataFrame(
@@ -68,11 +67,16 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
             field_error(errors, "full_name")
             email = st.text_input("Email", value=defaults.get("email", ""), max_chars=EMAIL_MAX)
             field_error(errors, "email")
-            staff_id = st.text_input("Staff ID (optional)", value=defaults.get("staff_id") or "", max_chars=STAFF_ID_MAX)
+            staff_id = st.text_input(
+                "Staff ID (optional)", value=defaults.get("staff_id") or "", max_chars=STAFF_ID_MAX
+            )
             field_error(errors, "staff_id")
             grades = list(Grade)
             grade = st.selectbox(
-                "Grade", grades, index=grades.index(Grade(defaults.get("grade", Grade.PO))), format_func=lambda g: GRADE_LABELS[g]
+                "Grade",
+                grades,
+                index=grades.index(Grade(defaults.get("grade", Grade.PO))),
+                format_func=lambda g: GRADE_LABELS[g],
             )
             field_error(errors, "grade")
         with right:
@@ -82,7 +86,9 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
             field_error(errors, "roles")
             team_ids = list(team_labels)
             team_id = st.selectbox(
-                "Team", team_ids, index=team_ids.index(defaults.get("team_id")) if defaults.get("team_id") in team_ids else 0,
+                "Team",
+                team_ids,
+                index=team_ids.index(defaults.get("team_id")) if defaults.get("team_id") in team_ids else 0,
                 format_func=lambda t: team_labels[t],
             )
             field_error(errors, "team_id")
@@ -141,7 +147,9 @@ with edit_tab:
         st.info("There are no users yet.")
     else:
         labels = {u.id: f"{u.full_name} ({u.email}){'' if u.is_active else ' (deactivated)'}" for u in everyone}
-        chosen_id = st.selectbox("Choose a person", list(labels), format_func=lambda i: labels[i], key="edit_user_choice")
+        chosen_id = st.selectbox(
+            "Choose a person", list(labels), format_func=lambda i: labels[i], key="edit_user_choice"
+        )
         try:
             chosen = users.get_user(actor, chosen_id)
         except NotFound as exc:

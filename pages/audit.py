@@ -8,11 +8,19 @@ import streamlit as st
 from db.case_audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import (
-    current_actor, field_error, flash, form_saved, id_from_query, keep_until_saved, plain, show_flash, uk_time, who_can_see,
+    current_actor,
+    field_error,
+    flash,
+    form_saved,
+    id_from_query,
+    keep_until_saved,
+    plain,
+    show_flash,
+    uk_time,
+    who_can_see,
 )
-from qa import audit_exports
+from qa import audit_exports, urgent_concerns
 from qa import audit_workflow as workflow
-from qa import urgent_concerns
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.judgement import RULE_TEXT
 
@@ -40,9 +48,7 @@ st.markdown(f"Auditors: {plain(', '.join(audit.auditors))} · Status: **{audit.s
 if audit.is_moderation:
     who_can_see("you and the PDU's quality-assurance leads. The original auditors do not see this second audit.")
 else:
-    who_can_see(
-        "the two auditors and the PDU's quality-assurance leads; once sent, the case holder and their SPO."
-    )
+    who_can_see("the two auditors and the PDU's quality-assurance leads; once sent, the case holder and their SPO.")
 
 errors = st.session_state.get(f"errors:audit:{audit.id}", {})
 themes = {t.id: t.name for t in workflow.learning_themes()}
@@ -51,9 +57,15 @@ answer_labels = {a: a.label for a in Answer}
 # --- urgent concerns: always visible at the top ---------------------------------
 for concern in audit.urgent_concerns:
     if concern.acknowledged_at:
-        st.info(f"Urgent concern raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}, acknowledged: {plain(concern.acknowledgement or '')}")
+        st.info(
+            f"Urgent concern raised by {plain(concern.raised_by_name)} on "
+            f"{uk_time(concern.raised_at)}, acknowledged: {plain(concern.acknowledgement or '')}"
+        )
     else:
-        st.error(f"Urgent concern raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}: {plain(concern.description)}", icon="🚨")
+        st.error(
+            f"Urgent concern raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}: {plain(concern.description)}",
+            icon="🚨",
+        )
 
 if audit.can_edit:
     # ---------------------------------------------------------------- the form
@@ -61,7 +73,13 @@ if audit.can_edit:
     questions = [q for section in audit.definition.sections for q in section.questions]
     form_keys = [f"a_{audit.id}_{q.key}" for q in questions] + [f"e_{audit.id}_{q.key}" for q in questions]
     if not audit.is_moderation:
-        form_keys += [f"s_good_{audit.id}", f"s_imp_{audit.id}", f"s_imp_t_{audit.id}", f"s_con_{audit.id}", f"s_con_t_{audit.id}"]
+        form_keys += [
+            f"s_good_{audit.id}",
+            f"s_imp_{audit.id}",
+            f"s_imp_t_{audit.id}",
+            f"s_con_{audit.id}",
+            f"s_con_t_{audit.id}",
+        ]
     # The version this person opened: a save made from it is refused if someone else has saved since.
     editing_from = opened_version(record_key, audit.version, form_keys)
     with st.form(f"audit_form_{audit.id}"):
@@ -80,34 +98,61 @@ if audit.can_edit:
                     key=f"a_{audit.id}_{q.key}",
                     help=q.guidance,
                 )
-                note = st.text_area("Evidence", value=evidence, key=f"e_{audit.id}_{q.key}", height=68, label_visibility="collapsed", placeholder="Evidence from the case record", max_chars=EVIDENCE_MAX)
+                note = st.text_area(
+                    "Evidence",
+                    value=evidence,
+                    key=f"e_{audit.id}_{q.key}",
+                    height=68,
+                    label_visibility="collapsed",
+                    placeholder="Evidence from the case record",
+                    max_chars=EVIDENCE_MAX,
+                )
                 answers.append({"question_key": q.key, "answer": choice, "evidence": note})
         st.caption("🔑 marks a key question. " + RULE_TEXT)
         sheet = None
         if not audit.is_moderation:
             st.header("Feedback sheet")
-            st.caption("This goes to the case holder's SPO when you submit, to discuss in supervision. Lead with what was done well.")
-            good = st.text_area("Good practice examples", value=audit.good_practice, key=f"s_good_{audit.id}", max_chars=SHEET_TEXT_MAX)
+            st.caption(
+                "This goes to the case holder's SPO when you submit, to discuss in supervision. Lead with what was done well."
+            )
+            good = st.text_area(
+                "Good practice examples", value=audit.good_practice, key=f"s_good_{audit.id}", max_chars=SHEET_TEXT_MAX
+            )
             field_error(errors, "good_practice")
-            improvement = st.text_area("Areas for improvement", value=audit.improvement, key=f"s_imp_{audit.id}", max_chars=SHEET_TEXT_MAX)
+            improvement = st.text_area(
+                "Areas for improvement", value=audit.improvement, key=f"s_imp_{audit.id}", max_chars=SHEET_TEXT_MAX
+            )
             field_error(errors, "improvement")
             improvement_themes = st.multiselect(
-                "Learning themes for the areas for improvement", list(themes), default=[t for t in audit.improvement_themes if t in themes],
-                format_func=lambda t: themes[t], key=f"s_imp_t_{audit.id}",
+                "Learning themes for the areas for improvement",
+                list(themes),
+                default=[t for t in audit.improvement_themes if t in themes],
+                format_func=lambda t: themes[t],
+                key=f"s_imp_t_{audit.id}",
             )
             concerns = st.text_area("Concerns", value=audit.concerns, key=f"s_con_{audit.id}", max_chars=SHEET_TEXT_MAX)
             field_error(errors, "concerns")
             concern_themes = st.multiselect(
-                "Learning themes for the concerns", list(themes), default=[t for t in audit.concern_themes if t in themes],
-                format_func=lambda t: themes[t], key=f"s_con_t_{audit.id}",
+                "Learning themes for the concerns",
+                list(themes),
+                default=[t for t in audit.concern_themes if t in themes],
+                format_func=lambda t: themes[t],
+                key=f"s_con_t_{audit.id}",
             )
             sheet = {
-                "good_practice": good, "improvement": improvement, "concerns": concerns,
-                "improvement_themes": improvement_themes, "concern_themes": concern_themes,
+                "good_practice": good,
+                "improvement": improvement,
+                "concerns": concerns,
+                "improvement_themes": improvement_themes,
+                "concern_themes": concern_themes,
             }
         if "answers" in errors:
             missing = errors["answers"].split(": ", 1)
-            st.error(missing[0] + (":\n\n" + "\n".join(f"- {plain(q)}" for q in missing[1].split("; ")) if len(missing) > 1 else ""), icon="⚠️")
+            st.error(
+                missing[0]
+                + (":\n\n" + "\n".join(f"- {plain(q)}" for q in missing[1].split("; ")) if len(missing) > 1 else ""),
+                icon="⚠️",
+            )
         if not audit.is_moderation:
             st.caption("Add any actions in the section below before you submit: a submitted audit cannot be changed.")
         save_col, submit_col = st.columns(2)
@@ -126,7 +171,9 @@ if audit.can_edit:
                 elif audit.is_moderation:
                     flash("Moderation audit submitted.")
                 else:
-                    flash("Audit submitted. The case holder has no SPO recorded, so the QA lead will send the sheet on.")
+                    flash(
+                        "Audit submitted. The case holder has no SPO recorded, so the QA lead will send the sheet on."
+                    )
             else:
                 flash("Draft saved.")
             st.session_state.pop(key, None)
@@ -136,15 +183,23 @@ if audit.can_edit:
             st.rerun()
         except workflow.StaleEdit as exc:
             # Nothing was saved. The form keeps what was typed; list what differs from the latest saved version.
-            latest = {"good_practice": audit.good_practice, "improvement": audit.improvement, "concerns": audit.concerns}
+            latest = {
+                "good_practice": audit.good_practice,
+                "improvement": audit.improvement,
+                "concerns": audit.concerns,
+            }
             pairs = []
-            for q, item in zip(questions, answers):
+            for q, item in zip(questions, answers, strict=False):
                 saved_answer, saved_evidence = audit.answers.get(q.key, (None, ""))
                 if item["answer"] is not None and item["answer"] != saved_answer:
                     pairs.append((f"Your answer to: {q.text}", Answer(item["answer"]).label, None))
                 pairs.append((f"Your evidence for: {q.text}", item["evidence"], saved_evidence))
             if sheet is not None:
-                labels = {"good_practice": "Good practice examples", "improvement": "Areas for improvement", "concerns": "Concerns"}
+                labels = {
+                    "good_practice": "Good practice examples",
+                    "improvement": "Areas for improvement",
+                    "concerns": "Concerns",
+                }
                 pairs += [(f"Your {label.lower()}", sheet[name], latest[name]) for name, label in labels.items()]
             refused(record_key, str(exc), changed_texts(pairs))
     stale_panel(record_key, form_keys)
@@ -178,12 +233,16 @@ if audit.can_edit:
             owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
             if audit.spo_id:
                 owners[audit.spo_id] = f"{audit.spo_name} (SPO)"
-            owner = st.selectbox("Owner", list(owners), format_func=lambda i: owners[i], key=f"new_action_owner_{audit.id}")
+            owner = st.selectbox(
+                "Owner", list(owners), format_func=lambda i: owners[i], key=f"new_action_owner_{audit.id}"
+            )
             due = st.date_input("Due", key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
             field_error(action_errors, "due_date")
             if st.form_submit_button("Add action"):
                 try:
-                    workflow.add_action(actor, audit.id, {"description": description, "owner_id": owner, "due_date": due})
+                    workflow.add_action(
+                        actor, audit.id, {"description": description, "owner_id": owner, "due_date": due}
+                    )
                     st.session_state.pop(f"errors:action:{audit.id}", None)
                     flash("Action added.")
                     form_saved(f"add_action_{audit.id}")
@@ -224,7 +283,8 @@ else:
     st.subheader("Section judgements")
     st.dataframe(
         pd.DataFrame([{"Section": j.title, "Judgement": j.verdict, "Why": j.reason} for j in audit.judgements]),
-        hide_index=True, width="stretch",
+        hide_index=True,
+        width="stretch",
     )
     st.caption(RULE_TEXT)
     with st.expander("All answers and evidence"):
@@ -246,7 +306,12 @@ else:
         if audit.can_reply:
             reply_errors = st.session_state.get(f"errors:reply:{audit.id}", {})
             with st.form(f"reply_{audit.id}"):
-                text = st.text_area("Your reply" if not audit.holder_reply else "Update your reply", value=audit.holder_reply or "", key=f"reply_text_{audit.id}", max_chars=SHEET_TEXT_MAX)
+                text = st.text_area(
+                    "Your reply" if not audit.holder_reply else "Update your reply",
+                    value=audit.holder_reply or "",
+                    key=f"reply_text_{audit.id}",
+                    max_chars=SHEET_TEXT_MAX,
+                )
                 field_error(reply_errors, "reply")
                 if st.form_submit_button("Save reply", type="primary"):
                     try:
@@ -262,7 +327,14 @@ else:
             if st.button("Mark as discussed in supervision", type="primary"):
                 status = workflow.mark_discussed(actor, audit.id)
                 if status == "actions closed":
-                    flash("Marked as discussed. " + ("Every action is done, so the audit is closed." if audit.actions else "No actions were raised, so the audit is closed."))
+                    flash(
+                        "Marked as discussed. "
+                        + (
+                            "Every action is done, so the audit is closed."
+                            if audit.actions
+                            else "No actions were raised, so the audit is closed."
+                        )
+                    )
                 else:
                     flash("Marked as discussed.")
                 st.rerun()
@@ -276,7 +348,10 @@ else:
 # --- raising an urgent concern ---------------------------------------------------
 if audit.can_raise_concern and not audit.is_moderation:
     with st.expander("🚨 Raise an urgent risk-of-harm concern"):
-        st.caption("Use this for a risk that needs action now. It goes straight to the case holder's SPO and stays on their home page until they acknowledge it.")
+        st.caption(
+            "Use this for a risk that needs action now. It goes straight to the case holder's SPO "
+            "and stays on their home page until they acknowledge it."
+        )
         concern_errors = st.session_state.get(f"errors:concern:{audit.id}", {})
         with st.form(f"concern_{audit.id}"):
             description = st.text_area("What is the concern?", key=f"concern_text_{audit.id}", max_chars=EVIDENCE_MAX)

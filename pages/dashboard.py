@@ -35,7 +35,12 @@ if area == "Audit quality":
         show_chart(spec, spec.rows(quality), scope)
     if quality.teams:
         st.subheader("Teams compared: share of sections judged sufficient")
-        st.dataframe(quality.teams, hide_index=True, width="stretch", column_config={"share": st.column_config.NumberColumn("Sufficient", format="percent")})
+        st.dataframe(
+            quality.teams,
+            hide_index=True,
+            width="stretch",
+            column_config={"share": st.column_config.NumberColumn("Sufficient", format="percent")},
+        )
 
 if area == "Observations":
     summary = figures("observation", actor, filters, version)
@@ -52,13 +57,19 @@ if area == "Supervision and rota":
     rota = figures("rota", actor, filters, version)
     st.subheader("Supervised within their target interval")
     st.altair_chart(charts.share_bar("Practitioners", supervision.share), width="stretch")
-    st.caption(f"{supervision.within_target} of {supervision.practitioners} practitioners. {supervision.items_discussed} agenda items discussed in this period.")
+    st.caption(
+        f"{supervision.within_target} of {supervision.practitioners} practitioners. "
+        f"{supervision.items_discussed} agenda items discussed in this period."
+    )
     st.subheader("LEARN rota: at least 2 audit events in the last 12 months")
     st.altair_chart(charts.share_bar("Staff", rota.share), width="stretch")
     st.caption(f"{rota.at_target} of {rota.staff} staff.")
 
 if area == "Wellbeing":
-    st.caption("Debrief totals for the whole group only, shown when at least 5 people took part. Never broken down by person, never beside performance figures.")
+    st.caption(
+        "Debrief totals for the whole group only, shown when at least 5 people took part. Never "
+        "broken down by person, never beside performance figures."
+    )
     wellbeing = figures("wellbeing", actor, filters, version)
     if not wellbeing.shown:
         st.info("Not enough responses to show.")

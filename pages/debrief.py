@@ -9,7 +9,9 @@ from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("Quick debrief")
-who_can_see("only you. If you ask someone for a conversation, they see who is asking and how soon, not what you wrote, unless you choose to share it.")
+who_can_see(
+    "only you. If you ask someone for a conversation, they see who is asking and how soon, not what you wrote, unless you choose to share it."
+)
 
 result = st.session_state.pop("debrief_result", None)
 if result is not None:
@@ -18,7 +20,9 @@ if result is not None:
         st.info("Your request for a conversation has been sent.")
     if result.signpost:
         st.markdown("#### If you would like more support")
-        st.write("You do not have to carry this on your own. These are some places people find helpful, including ones independent of your employer:")
+        st.write(
+            "You do not have to carry this on your own. These are some places people find helpful, including ones independent of your employer:"
+        )
         for contact in result.signpost:
             with st.container(border=True):
                 st.markdown(f"**{plain(contact.name)}**" + (" · independent" if contact.independent else ""))
@@ -35,10 +39,14 @@ keep_until_saved(
     "debrief",
     {
         **{f"feel_{family.key}": [] for family in emotions.FAMILIES},
-        "debrief_intensity": 5, "debrief_need": list(Need)[0], "debrief_setting": None,
-        "debrief_what_happened": "", "debrief_what_helped": "",
+        "debrief_intensity": 5,
+        "debrief_need": list(Need)[0],
+        "debrief_setting": None,
+        "debrief_what_happened": "",
+        "debrief_what_helped": "",
         **{f"sign_{p.key}": False for p in emotions.SIGN_PROMPTS},
-        "debrief_support_from": None, "debrief_urgency": list(Urgency)[0],
+        "debrief_support_from": None,
+        "debrief_urgency": list(Urgency)[0],
     },
 )
 with st.form("debrief"):
@@ -48,20 +56,48 @@ with st.form("debrief"):
         picked = st.pills(family.title, list(family.words), selection_mode="multi", key=f"feel_{family.key}")
         chosen += list(picked or [])
     field_error(errors, "feelings")
-    intensity = st.slider("How strong is it right now?", 0, 10, help="0 is not at all, 10 is as strong as it gets.", key="debrief_intensity")
+    intensity = st.slider(
+        "How strong is it right now?",
+        0,
+        10,
+        help="0 is not at all, 10 is as strong as it gets.",
+        key="debrief_intensity",
+    )
     field_error(errors, "intensity")
-    need = st.radio("What do you need now?", list(Need), format_func=lambda n: n.value[0].upper() + n.value[1:], horizontal=True, key="debrief_need")
+    need = st.radio(
+        "What do you need now?",
+        list(Need),
+        format_func=lambda n: n.value[0].upper() + n.value[1:],
+        horizontal=True,
+        key="debrief_need",
+    )
     with st.expander("Add more (optional)"):
-        setting = st.selectbox("Where was the contact?", [None, *ContactSetting], format_func=lambda s: "Choose" if s is None else s.value[0].upper() + s.value[1:], key="debrief_setting")
+        setting = st.selectbox(
+            "Where was the contact?",
+            [None, *ContactSetting],
+            format_func=lambda s: "Choose" if s is None else s.value[0].upper() + s.value[1:],
+            key="debrief_setting",
+        )
         what_happened = st.text_area("What happened?", max_chars=SHORT_MAX, key="debrief_what_happened")
         field_error(errors, "what_happened")
         what_helped = st.text_area("What helped, if anything?", max_chars=SHORT_MAX, key="debrief_what_helped")
         field_error(errors, "what_helped")
         signs = [p.key for p in emotions.SIGN_PROMPTS if st.checkbox(p.text, key=f"sign_{p.key}")]
     with st.expander("Ask someone for a conversation (optional)"):
-        support_from = st.selectbox("Who would you like to talk to?", [None, *people], format_func=lambda i: "No one for now" if i is None else people[i], key="debrief_support_from")
+        support_from = st.selectbox(
+            "Who would you like to talk to?",
+            [None, *people],
+            format_func=lambda i: "No one for now" if i is None else people[i],
+            key="debrief_support_from",
+        )
         field_error(errors, "support_from")
-        urgency = st.radio("How soon?", list(Urgency), format_func=lambda u: u.value.capitalize(), horizontal=True, key="debrief_urgency")
+        urgency = st.radio(
+            "How soon?",
+            list(Urgency),
+            format_func=lambda u: u.value.capitalize(),
+            horizontal=True,
+            key="debrief_urgency",
+        )
     submitted = st.form_submit_button("Save debrief", type="primary")
 
 if submitted:
@@ -69,9 +105,15 @@ if submitted:
         saved = debriefs.record_debrief(
             actor,
             {
-                "feelings": chosen, "intensity": intensity, "need": need, "setting": setting,
-                "what_happened": what_happened, "what_helped": what_helped, "signs": signs,
-                "support_from": support_from, "urgency": urgency,
+                "feelings": chosen,
+                "intensity": intensity,
+                "need": need,
+                "setting": setting,
+                "what_happened": what_happened,
+                "what_helped": what_helped,
+                "signs": signs,
+                "support_from": support_from,
+                "urgency": urgency,
             },
         )
     except ValidationFailed as exc:

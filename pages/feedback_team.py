@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages._ui import audit_table, current_actor, field_error, flash, plain, show_flash, uk_time
 from db.case_audits import EVIDENCE_MAX
+from pages._ui import audit_table, current_actor, field_error, flash, plain, show_flash, uk_time
 from qa import audit_workflow as workflow
 from qa import urgent_concerns
 from qa.errors import ValidationFailed
@@ -25,7 +25,9 @@ if concerns:
             st.page_link("pages/audit.py", label="Open the audit", query_params={"audit": concern.audit_id})
             errors = st.session_state.get(f"errors:ack:{concern.id}", {})
             with st.form(f"ack_{concern.id}"):
-                note = st.text_area("What have you done or decided?", key=f"ack_note_{concern.id}", max_chars=EVIDENCE_MAX)
+                note = st.text_area(
+                    "What have you done or decided?", key=f"ack_note_{concern.id}", max_chars=EVIDENCE_MAX
+                )
                 field_error(errors, "note")
                 if st.form_submit_button("Acknowledge", type="primary"):
                     try:

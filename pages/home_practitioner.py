@@ -2,7 +2,17 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, learn_alerts, supervision_alerts, support_alerts, observation_alerts, my_team, people_table, plain, who_am_i
+from pages._ui import (
+    current_actor,
+    learn_alerts,
+    my_team,
+    observation_alerts,
+    people_table,
+    plain,
+    supervision_alerts,
+    support_alerts,
+    who_am_i,
+)
 from qa.home import home_summary
 
 actor = current_actor()
@@ -22,7 +32,12 @@ if summary.supervisor:
 else:
     st.warning("You do not have a supervisor recorded. Ask your administrator to add one.")
 
-st.page_link("pages/who_viewed.py", label="Who has viewed my records", icon="🔎", help="Everyone else who has opened an observation, audit, supervision record or shared note about you, and when.")
+st.page_link(
+    "pages/who_viewed.py",
+    label="Who has viewed my records",
+    icon="🔎",
+    help="Everyone else who has opened an observation, audit, supervision record or shared note about you, and when.",
+)
 
 colleagues = [p for p in summary.team_members if p.id != actor.id]
 if colleagues:

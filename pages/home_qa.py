@@ -3,7 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor, learn_alerts, supervision_alerts, support_alerts, observation_alerts, plain, who_am_i
+from pages._ui import (
+    current_actor,
+    learn_alerts,
+    observation_alerts,
+    plain,
+    supervision_alerts,
+    support_alerts,
+    who_am_i,
+)
 from qa import urgent_concerns
 from qa.home import home_summary
 
@@ -14,7 +22,10 @@ st.title(f"PDU overview: {plain(summary.me.pdu_name or 'no PDU yet')}")
 if actor.pdu_id:
     overdue = [c for c in urgent_concerns.pdu_concerns(actor, actor.pdu_id) if c.overdue]
     if overdue:
-        st.error(f"{len(overdue)} urgent concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for an SPO.", icon="🚨")
+        st.error(
+            f"{len(overdue)} urgent concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for an SPO.",
+            icon="🚨",
+        )
         st.page_link("pages/qa_concerns.py", label="Urgent concerns", icon="🚨")
 support_alerts(actor)
 learn_alerts(actor)

@@ -2,7 +2,17 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, learn_alerts, supervision_alerts, support_alerts, observation_alerts, my_team, people_table, plain, who_am_i
+from pages._ui import (
+    current_actor,
+    learn_alerts,
+    my_team,
+    observation_alerts,
+    people_table,
+    plain,
+    supervision_alerts,
+    support_alerts,
+    who_am_i,
+)
 from qa.home import home_summary
 
 actor = current_actor()

@@ -12,13 +12,19 @@ from qa.reflective_models import guide
 actor = current_actor()
 st.title("My reflective journal")
 show_flash()
-who_can_see("only you. Not your SPO, not quality-assurance leads, not administrators, unless you share a particular note with a particular person. You can take a share back at any time.")
+who_can_see(
+    "only you. Not your SPO, not quality-assurance leads, not administrators, unless you share a "
+    "particular note with a particular person. You can take a share back at any time."
+)
 
 with st.container(border=True):
     st.markdown("**Start a new note**")
     cols = st.columns([3, 1])
     model = cols[0].selectbox(
-        "Reflective model", list(ReflectiveModel), format_func=lambda m: guide(m).title, key="new_note_model",
+        "Reflective model",
+        list(ReflectiveModel),
+        format_func=lambda m: guide(m).title,
+        key="new_note_model",
         help="A model gives you prompts to think with. Free writing has none.",
     )
     st.caption(guide(model).summary)
@@ -35,7 +41,9 @@ date_from = cols[2].date_input("From", value=None, format="DD/MM/YYYY")
 date_to = cols[3].date_input("To", value=None, format="DD/MM/YYYY")
 notes = journal.my_notes(actor, text=text, tag=tag, date_from=date_from, date_to=date_to)
 if not notes:
-    st.info("No notes match." if (text or tag or date_from or date_to) else "Your journal is empty. Start a note above.")
+    st.info(
+        "No notes match." if (text or tag or date_from or date_to) else "Your journal is empty. Start a note above."
+    )
 for note in notes:
     cols = st.columns([6, 2, 3])
     label = f"{plain(note.title) if note.title else 'Untitled note'}" + (" (draft)" if note.is_draft else "")
@@ -46,5 +54,15 @@ for note in notes:
 st.subheader("Export my journal")
 st.caption("A copy of every note, for you to keep. Keep it somewhere private.")
 cols = st.columns(2)
-cols[0].download_button("Download as Markdown", data=lambda: journal_export.journal_markdown(actor), file_name=f"journal-{dt.date.today()}.md", mime="text/markdown")
-cols[1].download_button("Download as PDF", data=lambda: journal_export.journal_pdf(actor), file_name=f"journal-{dt.date.today()}.pdf", mime="application/pdf")
+cols[0].download_button(
+    "Download as Markdown",
+    data=lambda: journal_export.journal_markdown(actor),
+    file_name=f"journal-{dt.date.today()}.md",
+    mime="text/markdown",
+)
+cols[1].download_button(
+    "Download as PDF",
+    data=lambda: journal_export.journal_pdf(actor),
+    file_name=f"journal-{dt.date.today()}.pdf",
+    mime="application/pdf",
+)

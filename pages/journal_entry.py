@@ -5,8 +5,19 @@ import streamlit as st
 from db.models import CASE_REF_MAX
 from db.reflection import TEXT_MAX, EntryKind
 from pages._ui import (
-    current_actor, field_error, flash, form_saved, id_from_query, keep_until_saved, plain, retry_unsaved, save_or_keep,
-    show_flash, uk_time, unsaved_warning, who_can_see,
+    current_actor,
+    field_error,
+    flash,
+    form_saved,
+    id_from_query,
+    keep_until_saved,
+    plain,
+    retry_unsaved,
+    save_or_keep,
+    show_flash,
+    uk_time,
+    unsaved_warning,
+    who_can_see,
 )
 from qa import journal, sharing
 from qa.errors import NotFound, ValidationFailed
@@ -61,10 +72,18 @@ def autosave(finished: bool | None = None) -> bool:
 
     def save():
         sections = {p.key: state.get(K + p.key, "") for p in model.prompts}
-        tags = list(state.get(K + "tags", [])) + [t.strip() for t in state.get(K + "custom_tags", "").split(",") if t.strip()]
+        tags = list(state.get(K + "tags", [])) + [
+            t.strip() for t in state.get(K + "custom_tags", "").split(",") if t.strip()
+        ]
         return journal.save_note(
-            actor, note.id, title=state.get(K + "title", ""), sections=sections, tags=tags,
-            case_ref=state.get(K + "case_ref", ""), entry_date=state.get(K + "date"), finished=finished,
+            actor,
+            note.id,
+            title=state.get(K + "title", ""),
+            sections=sections,
+            tags=tags,
+            case_ref=state.get(K + "case_ref", ""),
+            entry_date=state.get(K + "date"),
+            finished=finished,
         )
 
     try:
@@ -80,7 +99,9 @@ def autosave(finished: bool | None = None) -> bool:
 
 if retry_unsaved(DRAFT, autosave):
     note = journal.note(actor, note.id)  # for "Last saved"
-who_can_see("only you" + (f", and {plain(', '.join(note.shared_with))} because you shared it" if note.shared_with else "") + ".")
+who_can_see(
+    "only you" + (f", and {plain(', '.join(note.shared_with))} because you shared it" if note.shared_with else "") + "."
+)
 st.caption(f"{model.title}. Saved automatically each time you leave a box. Last saved {uk_time(note.updated_at)}.")
 unsaved_warning(DRAFT, "Finish note")
 errors = st.session_state.get(f"errors:note:{note.id}", {})
@@ -90,13 +111,35 @@ field_error(errors, "title")
 st.date_input("Date", value=note.entry_date, key=K + "date", on_change=autosave, format="DD/MM/YYYY")
 st.caption(model.summary)
 for prompt in model.prompts:
-    st.text_area(prompt.heading, value=note.sections.get(prompt.key, ""), key=K + prompt.key, help=prompt.question, placeholder=prompt.question, height=160, on_change=autosave, max_chars=TEXT_MAX)
+    st.text_area(
+        prompt.heading,
+        value=note.sections.get(prompt.key, ""),
+        key=K + prompt.key,
+        help=prompt.question,
+        placeholder=prompt.question,
+        height=160,
+        on_change=autosave,
+        max_chars=TEXT_MAX,
+    )
     field_error(errors, prompt.key)
 suggested = list(TAGS)
 st.multiselect("Tags", suggested, default=[t for t in note.tags if t in suggested], key=K + "tags", on_change=autosave)
-st.text_input("Your own tags (separate with commas)", value=", ".join(t for t in note.tags if t not in suggested), key=K + "custom_tags", on_change=autosave, max_chars=journal.CUSTOM_TAGS_MAX)
+st.text_input(
+    "Your own tags (separate with commas)",
+    value=", ".join(t for t in note.tags if t not in suggested),
+    key=K + "custom_tags",
+    on_change=autosave,
+    max_chars=journal.CUSTOM_TAGS_MAX,
+)
 field_error(errors, "tags")
-st.text_input("Case reference (optional)", value=note.case_ref or "", key=K + "case_ref", on_change=autosave, help="The CRN only, never a name.", max_chars=CASE_REF_MAX)
+st.text_input(
+    "Case reference (optional)",
+    value=note.case_ref or "",
+    key=K + "case_ref",
+    on_change=autosave,
+    help="The CRN only, never a name.",
+    max_chars=CASE_REF_MAX,
+)
 field_error(errors, "case_ref")
 
 cols = st.columns(3)
@@ -116,7 +159,9 @@ if st.session_state.get(f"confirm_delete_{note.id}"):
 
 st.divider()
 st.subheader("Sharing")
-st.caption("Share this one note with one person, for example to bring it to supervision. They see only this note, and you can take it back at any time.")
+st.caption(
+    "Share this one note with one person, for example to bring it to supervision. They see only this note, and you can take it back at any time."
+)
 for share in sharing.shares_of(actor, EntryKind.NOTE, note.id):
     cols = st.columns([4, 3, 2])
     cols[0].markdown(plain(share.shared_with_name) + (" (for supervision)" if share.for_supervision else ""))
@@ -132,7 +177,14 @@ people = dict(sharing.colleagues(actor))
 # Emptied only after a successful share, so a database fault keeps the choice (keep_until_saved).
 keep_until_saved(f"share_{note.id}", {f"share_to_{note.id}": None, f"share_sup_{note.id}": False})
 with st.form(f"share_{note.id}"):
-    recipient = st.selectbox("Share with", list(people), format_func=lambda i: people[i], index=None, placeholder="Choose a person", key=f"share_to_{note.id}")
+    recipient = st.selectbox(
+        "Share with",
+        list(people),
+        format_func=lambda i: people[i],
+        index=None,
+        placeholder="Choose a person",
+        key=f"share_to_{note.id}",
+    )
     for_supervision = st.checkbox("I want to talk about this in supervision", key=f"share_sup_{note.id}")
     if st.form_submit_button("Share this note"):
         if recipient is None:

@@ -17,7 +17,11 @@ pdus, teams, scope = dashboards.scope_options(actor)
 filters = dashboards.scoped(actor, filters_from_address())
 version = dashboards.data_version()
 period = f"{filters.date_from:%d %b %Y} to {filters.date_to:%d %b %Y}"
-narrowed = [text for text in (filters.order_type and f"{filters.order_type} only", filters.rosh and f"{filters.rosh} RoSH only") if text]
+narrowed = [
+    text
+    for text in (filters.order_type and f"{filters.order_type} only", filters.rosh and f"{filters.rosh} RoSH only")
+    if text
+]
 if filters.team_id and filters.team_id in teams and len(teams) > 1:
     narrowed.insert(0, teams[filters.team_id])
 if narrowed:
@@ -41,7 +45,9 @@ spec, rows = slides[index]
 st.markdown(f"# {plain(spec.title)}")
 st.markdown(f"### {plain(scope)} · {period} · chart {index + 1} of {len(slides)}")
 st.altair_chart(
-    spec.build(rows, True).configure_axis(labelFontSize=18, titleFontSize=20, labelLimit=500).configure_legend(labelFontSize=18, titleFontSize=18, labelLimit=400),
+    spec.build(rows, True)
+    .configure_axis(labelFontSize=18, titleFontSize=20, labelLimit=500)
+    .configure_legend(labelFontSize=18, titleFontSize=18, labelLimit=400),
     width="stretch",
 )
 if spec.note:
@@ -57,7 +63,12 @@ if forward.button("Next ▶", width="stretch", type="primary"):
     st.rerun()
 
 with st.expander("Meeting pack (PDF)"):
-    chosen = st.multiselect("Charts to include", [s.key for s, _ in slides], default=[s.key for s, _ in slides], format_func=lambda k: next(s.title for s, _ in slides if s.key == k))
+    chosen = st.multiselect(
+        "Charts to include",
+        [s.key for s, _ in slides],
+        default=[s.key for s, _ in slides],
+        format_func=lambda k: next(s.title for s, _ in slides if s.key == k),
+    )
     st.download_button(
         "Download meeting pack",
         data=lambda: meeting_pack_pdf(

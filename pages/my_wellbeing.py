@@ -14,9 +14,16 @@ who_can_see("only you. These figures are never shown to anyone else or used in a
 
 trends = debriefs.my_trends(actor)
 if trends.signpost:
-    st.info("Your debriefs have stayed at a high level for a couple of weeks. That is a lot to carry: the support options below are there for you.", icon="🌿")
+    st.info(
+        "Your debriefs have stayed at a high level for a couple of weeks. That is a lot to carry: the support options below are there for you.",
+        icon="🌿",
+    )
     for contact in debriefs.support_contacts():
-        st.markdown(f"- **{plain(contact.name)}**" + (" (independent)" if contact.independent else "") + (f": {plain(contact.how_to_reach)}" if contact.how_to_reach else ""))
+        st.markdown(
+            f"- **{plain(contact.name)}**"
+            + (" (independent)" if contact.independent else "")
+            + (f": {plain(contact.how_to_reach)}" if contact.how_to_reach else "")
+        )
 
 if not trends.debriefs:
     st.info("Your trends appear here once you have recorded some debriefs.")
@@ -24,21 +31,44 @@ if not trends.debriefs:
     st.stop()
 
 st.subheader("Emotional load, week by week")
-weekly = pd.DataFrame([{"Week": w.week_start, "Debriefs": w.debriefs, "Average intensity": w.mean_intensity} for w in trends.weekly])
-bars = alt.Chart(weekly).mark_bar(color="#56B4E9", opacity=0.6).encode(x=alt.X("Week:T", title="Week starting"), y=alt.Y("Debriefs:Q", title="Debriefs"))
-line = alt.Chart(weekly).mark_line(point=True, color="#0072B2").encode(x="Week:T", y=alt.Y("Average intensity:Q", scale=alt.Scale(domain=[0, 10]), title="Average intensity (0–10)"))
+weekly = pd.DataFrame(
+    [{"Week": w.week_start, "Debriefs": w.debriefs, "Average intensity": w.mean_intensity} for w in trends.weekly]
+)
+bars = (
+    alt.Chart(weekly)
+    .mark_bar(color="#56B4E9", opacity=0.6)
+    .encode(x=alt.X("Week:T", title="Week starting"), y=alt.Y("Debriefs:Q", title="Debriefs"))
+)
+line = (
+    alt.Chart(weekly)
+    .mark_line(point=True, color="#0072B2")
+    .encode(
+        x="Week:T", y=alt.Y("Average intensity:Q", scale=alt.Scale(domain=[0, 10]), title="Average intensity (0–10)")
+    )
+)
 st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent"), width="stretch")
 
 cols = st.columns(2)
 with cols[0]:
     st.subheader("Feelings I name most")
-    st.dataframe(pd.DataFrame([{"Feeling": f.word, "Times": f.count} for f in trends.top_feelings]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame([{"Feeling": f.word, "Times": f.count} for f in trends.top_feelings]),
+        hide_index=True,
+        width="stretch",
+    )
 with cols[1]:
     st.subheader("Where it is hardest")
     if trends.high_settings:
         st.dataframe(
-            pd.DataFrame([{"Setting": s.setting, "High-intensity debriefs": s.high_count, "Of": s.total, "Share": s.share} for s in trends.high_settings]),
-            hide_index=True, width="stretch", column_config={"Share": st.column_config.NumberColumn(format="percent")},
+            pd.DataFrame(
+                [
+                    {"Setting": s.setting, "High-intensity debriefs": s.high_count, "Of": s.total, "Share": s.share}
+                    for s in trends.high_settings
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"Share": st.column_config.NumberColumn(format="percent")},
         )
     else:
         st.caption("Add where a contact happened to see patterns here.")
@@ -52,11 +82,18 @@ for item in debriefs.my_debriefs(actor, limit=20):
             st.markdown("**What helped**")
             st.text(item.what_helped)
         people = dict(sharing.colleagues(actor))
-        recipient = st.selectbox("Share this debrief with", [None, *people], format_func=lambda i: "Choose a person" if i is None else people[i], key=f"dshare_{item.id}")
+        recipient = st.selectbox(
+            "Share this debrief with",
+            [None, *people],
+            format_func=lambda i, people=people: "Choose a person" if i is None else people[i],
+            key=f"dshare_{item.id}",
+        )
         if recipient is not None and st.button("Share", key=f"dshare_go_{item.id}"):
             sharing.share(actor, EntryKind.DEBRIEF, item.id, recipient)
             st.success(f"Shared with {plain(people[recipient])}. You can stop sharing on this page.")
         for share in sharing.shares_of(actor, EntryKind.DEBRIEF, item.id):
-            if share.revoked_at is None and st.button(f"Stop sharing with {plain(share.shared_with_name)}", key=f"drevoke_{share.id}"):
+            if share.revoked_at is None and st.button(
+                f"Stop sharing with {plain(share.shared_with_name)}", key=f"drevoke_{share.id}"
+            ):
                 sharing.revoke(actor, share.id)
                 st.rerun()

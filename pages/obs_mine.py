@@ -9,7 +9,9 @@ from qa import development, observations
 actor = current_actor()
 st.title("My observations and development")
 show_flash()
-who_can_see("you, the observer, your SPO and your PDU's quality-assurance leads. Never other colleagues. Every view by someone other than you is recorded.")
+who_can_see(
+    "you, the observer, your SPO and your PDU's quality-assurance leads. Never other colleagues. Every view by someone other than you is recorded."
+)
 st.page_link("pages/obs_plan.py", label="Invite a colleague to observe me", icon="✉️")
 
 rows = observations.observations_of_me(actor)
@@ -18,7 +20,9 @@ if not rows:
     st.info("Nobody has observed your practice in the portal yet.")
 for row in rows:
     cols = st.columns([2, 3, 2, 3])
-    cols[0].page_link("pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️")
+    cols[0].page_link(
+        "pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️"
+    )
     cols[1].markdown(f"observed by {plain(row.observer_name)}")
     cols[2].markdown(plain(row.setting))
     cols[3].markdown(f"**{row.status}**" + (" (second observer)" if row.is_calibration else ""))
@@ -33,7 +37,9 @@ else:
 st.subheader("My own rating against the observer's")
 if any(c.pairs for c in view.comparison):
     st.altair_chart(charts.self_vs_observer(view.comparison), width="stretch")
-    st.caption("Averages over the sessions where you rated yourself beforehand. Gaps are a prompt for reflection, not a score.")
+    st.caption(
+        "Averages over the sessions where you rated yourself beforehand. Gaps are a prompt for reflection, not a score."
+    )
 else:
     st.caption("Rate yourself before your next observed session to see this comparison.")
 

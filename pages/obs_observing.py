@@ -19,7 +19,9 @@ def listing(items, empty: str) -> None:
         st.info(empty)
     for row in items:
         cols = st.columns([2, 3, 2, 3])
-        cols[0].page_link("pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️")
+        cols[0].page_link(
+            "pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️"
+        )
         cols[1].markdown(plain(row.practitioner_name))
         cols[2].markdown(plain(row.setting))
         cols[3].markdown(f"**{row.status}**" + (" (second observer)" if row.is_calibration else ""))

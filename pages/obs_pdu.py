@@ -58,7 +58,13 @@ if report.sessions:
     st.dataframe(
         pd.DataFrame(
             [
-                {"Skill area": d.domain_title, "Pairs": d.pairs, "Weighted kappa": d.weighted_kappa, "Exact": d.exact, "Within one point": d.adjacent}
+                {
+                    "Skill area": d.domain_title,
+                    "Pairs": d.pairs,
+                    "Weighted kappa": d.weighted_kappa,
+                    "Exact": d.exact,
+                    "Within one point": d.adjacent,
+                }
                 for d in report.domains
             ]
         ),

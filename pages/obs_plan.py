@@ -13,29 +13,52 @@ from qa.errors import PermissionDenied, ValidationFailed
 actor = current_actor()
 st.title("Plan an observation")
 show_flash()
-who_can_see("the practitioner and the observer; once shared, also the practitioner's SPO and the PDU's quality-assurance leads. Never other colleagues.")
+who_can_see(
+    "the practitioner and the observer; once shared, also the practitioner's SPO and the PDU's quality-assurance leads. Never other colleagues."
+)
 
 
-def plan_form(key: str, practitioner_id, observer_choices: dict | None, practitioner_choices: dict | None, label: str) -> None:
+def plan_form(
+    key: str, practitioner_id, observer_choices: dict | None, practitioner_choices: dict | None, label: str
+) -> None:
     errors = st.session_state.get(f"errors:{key}", {})
     with st.form(key):
         if practitioner_choices is not None:
-            practitioner_id = st.selectbox("Practitioner", list(practitioner_choices), format_func=lambda i: practitioner_choices[i])
+            practitioner_id = st.selectbox(
+                "Practitioner", list(practitioner_choices), format_func=lambda i: practitioner_choices[i]
+            )
             field_error(errors, "practitioner_id")
         observer_id = actor.id
         if observer_choices is not None:
-            observer_id = st.selectbox("Who will observe you?", list(observer_choices), format_func=lambda i: observer_choices[i])
+            observer_id = st.selectbox(
+                "Who will observe you?", list(observer_choices), format_func=lambda i: observer_choices[i]
+            )
             field_error(errors, "observer_id")
-        observed_on = st.date_input("Date of the session", value=dt.date.today() + dt.timedelta(days=7), format="DD/MM/YYYY")
-        setting = st.selectbox("Setting", list(ObservationSetting), format_func=lambda s: s.value[0].upper() + s.value[1:])
-        mode = st.radio("Live or recorded", list(ObservationMode), horizontal=True, format_func=lambda m: m.value.capitalize())
-        case_ref = st.text_input("Case reference (optional)", help="The CRN only. Never a name.", max_chars=CASE_REF_MAX)
+        observed_on = st.date_input(
+            "Date of the session", value=dt.date.today() + dt.timedelta(days=7), format="DD/MM/YYYY"
+        )
+        setting = st.selectbox(
+            "Setting", list(ObservationSetting), format_func=lambda s: s.value[0].upper() + s.value[1:]
+        )
+        mode = st.radio(
+            "Live or recorded", list(ObservationMode), horizontal=True, format_func=lambda m: m.value.capitalize()
+        )
+        case_ref = st.text_input(
+            "Case reference (optional)", help="The CRN only. Never a name.", max_chars=CASE_REF_MAX
+        )
         field_error(errors, "case_ref")
         if st.form_submit_button(label, type="primary"):
             try:
                 new_id = observations.plan_observation(
                     actor,
-                    {"practitioner_id": practitioner_id, "observer_id": observer_id, "observed_on": observed_on, "setting": setting, "mode": mode, "case_ref": case_ref},
+                    {
+                        "practitioner_id": practitioner_id,
+                        "observer_id": observer_id,
+                        "observed_on": observed_on,
+                        "setting": setting,
+                        "mode": mode,
+                        "case_ref": case_ref,
+                    },
                 )
             except (ValidationFailed, PermissionDenied) as exc:
                 st.session_state[f"errors:{key}"] = getattr(exc, "field_errors", {"observer_id": str(exc)})

@@ -11,7 +11,9 @@ from qa.errors import PermissionDenied
 actor = current_actor()
 st.title("Team observations")
 target = observation_coverage.target_per_year()
-st.caption(f"The aim is {target} observations of each practitioner a year. The team profile shows averages and spread only: never a ranking of people.")
+st.caption(
+    f"The aim is {target} observations of each practitioner a year. The team profile shows averages and spread only: never a ranking of people."
+)
 st.page_link("pages/obs_plan.py", label="Plan an observation", icon="🗓️")
 
 coverage = observation_coverage.coverage_for_supervisor(actor)
@@ -54,13 +56,21 @@ if actor.team_id:
         if hidden:
             st.caption(f"Not shown (fewer than {team_skills.MIN_PEOPLE} people rated): " + ", ".join(hidden))
     else:
-        st.caption(f"The profile appears once at least {team_skills.MIN_PEOPLE} people in the team have shared observations.")
+        st.caption(
+            f"The profile appears once at least {team_skills.MIN_PEOPLE} people in the team have shared observations."
+        )
 
 if coverage:
     st.subheader("A practitioner's development")
     st.caption("For supervision: their skill profile and goals, as they see them.")
     people = {r.practitioner_id: r.name for r in coverage}
-    chosen = st.selectbox("Practitioner", list(people), format_func=lambda i: people[i], index=None, placeholder="Choose someone you supervise")
+    chosen = st.selectbox(
+        "Practitioner",
+        list(people),
+        format_func=lambda i: people[i],
+        index=None,
+        placeholder="Choose someone you supervise",
+    )
     if chosen is not None:
         view = development.development(actor, chosen)
         if view.profile:
@@ -68,4 +78,7 @@ if coverage:
         else:
             st.caption("No shared observations yet.")
         for goal in view.goals:
-            st.markdown(f"- **{plain(goal.description)}**: {goal.status}, review by {goal.review_date:%d %b %Y}" + (" · :orange[due for review]" if goal.due_for_review else ""))
+            st.markdown(
+                f"- **{plain(goal.description)}**: {goal.status}, review by {goal.review_date:%d %b %Y}"
+                + (" · :orange[due for review]" if goal.due_for_review else "")
+            )

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from db.models import CASE_REF_MAX
@@ -39,7 +38,10 @@ st.markdown(
 )
 if obs.calibration_of_id:
     st.caption("This is a second, independent rating of the same session, used to check observers agree.")
-who_can_see("the practitioner and the observer; once shared, also the practitioner's SPO and the PDU's quality-assurance leads. Every view by someone other than the practitioner is logged.")
+who_can_see(
+    "the practitioner and the observer; once shared, also the practitioner's SPO and the PDU's "
+    "quality-assurance leads. Every view by someone other than the practitioner is logged."
+)
 
 
 def rating_choice(value, not_observed):
@@ -49,9 +51,17 @@ def rating_choice(value, not_observed):
 # ------------------------------------------------------------ before the session
 if obs.can_self_assess:
     st.header("Before the session: my own view")
-    st.caption("Optional. Rate yourself on the same skill areas and say what you most want feedback on. Your observer sees what you want feedback on straight away, and your ratings only after sharing theirs.")
+    st.caption(
+        "Optional. Rate yourself on the same skill areas and say what you most want feedback on. "
+        "Your observer sees what you want feedback on straight away, and your ratings only after sharing theirs."
+    )
     with st.form(f"self_{obs.id}"):
-        wanted = st.text_area("What would you most like feedback on?", value=obs.feedback_wanted, key=f"wanted_{obs.id}", max_chars=NOTE_MAX)
+        wanted = st.text_area(
+            "What would you most like feedback on?",
+            value=obs.feedback_wanted,
+            key=f"wanted_{obs.id}",
+            max_chars=NOTE_MAX,
+        )
         self_items = []
         for domain in framework.domains:
             current = obs.self_ratings.get(domain.key)
@@ -89,16 +99,38 @@ if obs.can_record:
         )
         field_error(errors, "consent")
         # Recorded after the session, so a date planned ahead starts as today.
-        observed_on = st.date_input("Date of the session", value=min(obs.observed_on, dt.date.today()), format="DD/MM/YYYY", key=f"date_{obs.id}")
+        observed_on = st.date_input(
+            "Date of the session",
+            value=min(obs.observed_on, dt.date.today()),
+            format="DD/MM/YYYY",
+            key=f"date_{obs.id}",
+        )
         field_error(errors, "observed_on")
         cols = st.columns(3)
         settings = list(ObservationSetting)
-        setting = cols[0].selectbox("Setting", settings, index=settings.index(ObservationSetting(obs.setting)), format_func=lambda s: s.value[0].upper() + s.value[1:])
+        setting = cols[0].selectbox(
+            "Setting",
+            settings,
+            index=settings.index(ObservationSetting(obs.setting)),
+            format_func=lambda s: s.value[0].upper() + s.value[1:],
+        )
         modes = list(ObservationMode)
-        mode = cols[1].selectbox("Live or recorded", modes, index=modes.index(ObservationMode(obs.mode)), format_func=lambda m: m.value.capitalize())
-        duration = cols[2].number_input("Length (minutes)", min_value=1, max_value=480, value=obs.duration_minutes or 30)
+        mode = cols[1].selectbox(
+            "Live or recorded",
+            modes,
+            index=modes.index(ObservationMode(obs.mode)),
+            format_func=lambda m: m.value.capitalize(),
+        )
+        duration = cols[2].number_input(
+            "Length (minutes)", min_value=1, max_value=480, value=obs.duration_minutes or 30
+        )
         field_error(errors, "duration_minutes")
-        case_ref = st.text_input("Case reference (optional)", value=obs.case_ref or "", help="The CRN only. Never a name.", max_chars=CASE_REF_MAX)
+        case_ref = st.text_input(
+            "Case reference (optional)",
+            value=obs.case_ref or "",
+            help="The CRN only. Never a name.",
+            max_chars=CASE_REF_MAX,
+        )
         field_error(errors, "case_ref")
         items = []
         for domain in framework.domains:
@@ -119,19 +151,30 @@ if obs.can_record:
                 label_visibility="collapsed",
             )
             evidence = st.text_area(
-                "Evidence", value=current.evidence if current else "", key=f"ev_{obs.id}_{domain.key}", height=68,
-                label_visibility="collapsed", placeholder="What you saw and heard", max_chars=EVIDENCE_MAX,
+                "Evidence",
+                value=current.evidence if current else "",
+                key=f"ev_{obs.id}_{domain.key}",
+                height=68,
+                label_visibility="collapsed",
+                placeholder="What you saw and heard",
+                max_chars=EVIDENCE_MAX,
             )
-            items.append({
-                "domain_key": domain.key,
-                "rating": None if choice in (None, NOT_OBSERVED) else choice,
-                "not_observed": choice == NOT_OBSERVED,
-                "evidence": evidence,
-            })
+            items.append(
+                {
+                    "domain_key": domain.key,
+                    "rating": None if choice in (None, NOT_OBSERVED) else choice,
+                    "not_observed": choice == NOT_OBSERVED,
+                    "evidence": evidence,
+                }
+            )
         field_error(errors, "ratings")
-        strengths = st.text_area("Overall strengths", value=obs.strengths, key=f"strengths_{obs.id}", max_chars=NOTE_MAX)
+        strengths = st.text_area(
+            "Overall strengths", value=obs.strengths, key=f"strengths_{obs.id}", max_chars=NOTE_MAX
+        )
         field_error(errors, "strengths")
-        development = st.text_area("Development points", value=obs.development_points, key=f"devpoints_{obs.id}", max_chars=NOTE_MAX)
+        development = st.text_area(
+            "Development points", value=obs.development_points, key=f"devpoints_{obs.id}", max_chars=NOTE_MAX
+        )
         field_error(errors, "development_points")
         if errors:
             st.error("Not saved yet: " + " ".join(errors.values()), icon="⚠️")
@@ -142,9 +185,20 @@ if obs.can_record:
         key = f"errors:obs:{obs.id}"
         try:
             version = observations.save_record(
-                actor, obs.id,
-                {"consent": consent, "observed_on": observed_on, "setting": setting, "mode": mode, "duration_minutes": duration, "case_ref": case_ref, "strengths": strengths, "development_points": development},
-                items, editing_from,
+                actor,
+                obs.id,
+                {
+                    "consent": consent,
+                    "observed_on": observed_on,
+                    "setting": setting,
+                    "mode": mode,
+                    "duration_minutes": duration,
+                    "case_ref": case_ref,
+                    "strengths": strengths,
+                    "development_points": development,
+                },
+                items,
+                editing_from,
             )
             saved(record_key, version)
             if send:
@@ -158,8 +212,18 @@ if obs.can_record:
             st.session_state[key] = exc.field_errors
             st.rerun()
         except observations.StaleObservation as exc:
-            pairs = [(f"Your evidence for: {d.title}", item["evidence"], (obs.ratings.get(d.key).evidence if obs.ratings.get(d.key) else "")) for d, item in zip(framework.domains, items)]
-            pairs += [("Your overall strengths", strengths, obs.strengths), ("Your development points", development, obs.development_points)]
+            pairs = [
+                (
+                    f"Your evidence for: {d.title}",
+                    item["evidence"],
+                    (obs.ratings.get(d.key).evidence if obs.ratings.get(d.key) else ""),
+                )
+                for d, item in zip(framework.domains, items, strict=False)
+            ]
+            pairs += [
+                ("Your overall strengths", strengths, obs.strengths),
+                ("Your development points", development, obs.development_points),
+            ]
             refused(record_key, str(exc), changed_texts(pairs))
     stale_panel(record_key, form_keys)
 
@@ -170,7 +234,9 @@ if obs.can_record:
     with st.form(f"goal_{obs.id}"):
         description = st.text_input("New goal", key=f"goal_text_{obs.id}", max_chars=GOAL_MAX)
         field_error(goal_errors, "description")
-        review = st.date_input("Review by", value=dt.date.today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{obs.id}")
+        review = st.date_input(
+            "Review by", value=dt.date.today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{obs.id}"
+        )
         field_error(goal_errors, "review_date")
         if st.form_submit_button("Add goal"):
             try:
@@ -184,11 +250,16 @@ if obs.can_record:
 
     if obs.calibration_of_id is None:
         with st.expander("Ask a second observer to rate this session too (calibration)"):
-            st.caption("They rate the same session on their own, without seeing your ratings. Quality-assurance leads compare the two to keep ratings consistent.")
+            st.caption(
+                "They rate the same session on their own, without seeing your ratings. "
+                "Quality-assurance leads compare the two to keep ratings consistent."
+            )
             colleagues = dict(observations.colleagues_to_invite(actor))
             colleagues.pop(obs.practitioner_id, None)
             if colleagues:
-                second = st.selectbox("Second observer", list(colleagues), format_func=lambda i: colleagues[i], key=f"second_{obs.id}")
+                second = st.selectbox(
+                    "Second observer", list(colleagues), format_func=lambda i: colleagues[i], key=f"second_{obs.id}"
+                )
                 if st.button("Add second observer", key=f"add_second_{obs.id}"):
                     try:
                         observations.add_second_observer(actor, obs.id, second)
@@ -203,7 +274,11 @@ if obs.status != "planned":
     for domain in framework.domains:
         given = obs.ratings.get(domain.key)
         own = obs.self_ratings.get(domain.key)
-        rating = NOT_OBSERVED if given and given.not_observed else (f"{given.rating} {scale[given.rating]}" if given and given.rating else "not rated")
+        rating = (
+            NOT_OBSERVED
+            if given and given.not_observed
+            else (f"{given.rating} {scale[given.rating]}" if given and given.rating else "not rated")
+        )
         line = f"**{plain(domain.title)}**: {rating}"
         if obs.self_ratings:
             line += f" · own rating: {f'{own.rating} {scale[own.rating]}' if own and own.rating else 'not given'}"
@@ -219,13 +294,22 @@ if obs.status != "planned":
         st.caption("No goals were agreed.")
     for goal in obs.goals:
         with st.container(border=True):
-            st.markdown(f"**{plain(goal.description)}** · review by {goal.review_date:%d %b %Y} · {goal.status}" + (" · :orange[due for review]" if goal.due_for_review else ""))
+            st.markdown(
+                f"**{plain(goal.description)}** · review by {goal.review_date:%d %b %Y} · {goal.status}"
+                + (" · :orange[due for review]" if goal.due_for_review else "")
+            )
             if goal.progress:
                 st.text(goal.progress)
             if obs.can_update_goals:
                 with st.form(f"progress_{goal.id}"):
                     statuses = list(GoalStatus)
-                    status = st.selectbox("Status", statuses, index=statuses.index(GoalStatus(goal.status)), format_func=lambda s: s.value.capitalize(), key=f"gs_{goal.id}")
+                    status = st.selectbox(
+                        "Status",
+                        statuses,
+                        index=statuses.index(GoalStatus(goal.status)),
+                        format_func=lambda s: s.value.capitalize(),
+                        key=f"gs_{goal.id}",
+                    )
                     progress = st.text_area("Progress", value=goal.progress, key=f"gp_{goal.id}", max_chars=NOTE_MAX)
                     if st.form_submit_button("Save progress"):
                         observations.update_goal(actor, goal.id, {"status": status, "progress": progress})
@@ -234,12 +318,18 @@ if obs.status != "planned":
 
     st.header("Your reflection and reply" if obs.can_reply else "The practitioner's reflection and reply")
     if obs.can_reply:
-        st.caption("Only you write here. Your observer and SPO can read it, and nobody else can change it. Once you acknowledge, it is final.")
+        st.caption(
+            "Only you write here. Your observer and SPO can read it, and nobody else can change it. Once you acknowledge, it is final."
+        )
         reply_errors = st.session_state.get(f"errors:oreply:{obs.id}", {})
         with st.form(f"reply_{obs.id}"):
-            reflection = st.text_area("My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}", max_chars=NOTE_MAX)
+            reflection = st.text_area(
+                "My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}", max_chars=NOTE_MAX
+            )
             field_error(reply_errors, "reflection")
-            reply_text = st.text_area("My reply to the observer", value=obs.reply or "", key=f"oreply_{obs.id}", max_chars=NOTE_MAX)
+            reply_text = st.text_area(
+                "My reply to the observer", value=obs.reply or "", key=f"oreply_{obs.id}", max_chars=NOTE_MAX
+            )
             field_error(reply_errors, "reply")
             save_col, ack_col = st.columns(2)
             save = save_col.form_submit_button("Save")

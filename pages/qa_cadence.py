@@ -8,7 +8,9 @@ from qa import audit_events, cadence
 
 actor = current_actor()
 st.title("Supervision cadence")
-st.caption("The share of practitioners supervised within their target interval (every 4 to 6 weeks by default; more often for new starters and NQOs).")
+st.caption(
+    "The share of practitioners supervised within their target interval (every 4 to 6 weeks by default; more often for new starters and NQOs)."
+)
 pdus = dict(audit_events.pdus_i_manage(actor))
 if not pdus:
     st.info("You are not a quality-assurance lead for any PDU.")
@@ -19,6 +21,18 @@ if not teams:
     st.info("No practitioners in this PDU yet.")
 else:
     st.dataframe(
-        pd.DataFrame([{"Team": t.team_name, "Practitioners": t.practitioners, "Within target": t.within_target, "Share": t.share} for t in teams]),
-        hide_index=True, width="stretch", column_config={"Share": st.column_config.NumberColumn(format="percent")},
+        pd.DataFrame(
+            [
+                {
+                    "Team": t.team_name,
+                    "Practitioners": t.practitioners,
+                    "Within target": t.within_target,
+                    "Share": t.share,
+                }
+                for t in teams
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Share": st.column_config.NumberColumn(format="percent")},
     )

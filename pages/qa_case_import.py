@@ -33,4 +33,9 @@ with st.expander("What goes in each column"):
     )
 st.download_button("Download a template", case_import.template_csv(), file_name="cases-template.csv", mime="text/csv")
 
-csv_import("cases_csv", lambda data: case_import.preview_import(actor, data), lambda data: case_import.import_cases(actor, data), "Import cases")
+csv_import(
+    "cases_csv",
+    lambda data: case_import.preview_import(actor, data),
+    lambda data: case_import.import_cases(actor, data),
+    "Import cases",
+)

@@ -3,15 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor, field_error, flash, show_flash
 from db.case_audits import EVIDENCE_MAX
+from pages._ui import current_actor, field_error, flash, show_flash
 from qa import audit_events, urgent_concerns
 from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("Urgent concerns")
 show_flash()
-st.caption("Raised by auditors for the case holder's SPO. An SPO acknowledges each one with a note; you can acknowledge too if the SPO is away.")
+st.caption(
+    "Raised by auditors for the case holder's SPO. An SPO acknowledges each one with a note; you can acknowledge too if the SPO is away."
+)
 
 pdus = dict(audit_events.pdus_i_manage(actor))
 if not pdus:
@@ -21,7 +23,10 @@ pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(p
 alerts = urgent_concerns.pdu_concerns(actor, pdu_id)
 overdue = [a for a in alerts if a.overdue]
 if overdue:
-    st.error(f"{len(overdue)} concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for acknowledgement.", icon="🚨")
+    st.error(
+        f"{len(overdue)} concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for acknowledgement.",
+        icon="🚨",
+    )
 if not alerts:
     st.info("No urgent concerns have been raised.")
 else:
@@ -47,7 +52,9 @@ else:
             st.page_link("pages/audit.py", label="Open the audit", query_params={"audit": alert.audit_id})
             errors = st.session_state.get(f"errors:ack:{alert.id}", {})
             with st.form(f"qa_ack_{alert.id}"):
-                note = st.text_area("What have you done or decided?", key=f"qa_ack_note_{alert.id}", max_chars=EVIDENCE_MAX)
+                note = st.text_area(
+                    "What have you done or decided?", key=f"qa_ack_note_{alert.id}", max_chars=EVIDENCE_MAX
+                )
                 field_error(errors, "note")
                 if st.form_submit_button("Acknowledge"):
                     try:

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
 from db.case_audits import REASON_MAX
+from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
 from qa import audit_events, audit_exports, moderation
 from qa import audit_workflow as workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
@@ -40,7 +40,14 @@ with sample_tab:
     st.dataframe(
         pd.DataFrame(
             [
-                {"Case": r.case_ref, "Order": r.order_type, "RoSH": r.rosh, "Team": r.team_name, "Case holder": r.holder_name, "Why it is in the sample": r.reason}
+                {
+                    "Case": r.case_ref,
+                    "Order": r.order_type,
+                    "RoSH": r.rosh,
+                    "Team": r.team_name,
+                    "Case holder": r.holder_name,
+                    "Why it is in the sample": r.reason,
+                }
                 for r in view.selected
             ]
         ),
@@ -56,7 +63,18 @@ with sample_tab:
     if view.swaps:
         st.markdown("**Swaps made by the lead**")
         st.dataframe(
-            pd.DataFrame([{"Out": s.removed_ref, "In": s.added_ref, "Reason": s.reason, "By": s.by_name, "When": uk_time(s.at)} for s in view.swaps]),
+            pd.DataFrame(
+                [
+                    {
+                        "Out": s.removed_ref,
+                        "In": s.added_ref,
+                        "Reason": s.reason,
+                        "By": s.by_name,
+                        "When": uk_time(s.at),
+                    }
+                    for s in view.swaps
+                ]
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -77,7 +95,9 @@ with sample_tab:
                 field_error(errors, "reason")
                 if st.form_submit_button("Swap case"):
                     try:
-                        audit_events.swap_case(actor, event.id, {"removed_case_id": out_id, "added_case_id": in_id, "reason": reason})
+                        audit_events.swap_case(
+                            actor, event.id, {"removed_case_id": out_id, "added_case_id": in_id, "reason": reason}
+                        )
                         st.session_state.pop("errors:swap", None)
                         st.session_state.pop("swap_reason", None)
                         flash("Case swapped. The reason has been recorded.")
@@ -108,16 +128,21 @@ with pairs_tab:
             st.warning(note)
         if no_spo:
             st.warning(
-                f"{len(no_spo)} pair{'s have' if len(no_spo) != 1 else ' has'} no SPO-grade auditor: there are not enough SPO grades in the PDU for this many pairs. "
+                f"{len(no_spo)} pair{'s have' if len(no_spo) != 1 else ' has'} no SPO-grade auditor: "
+                "there are not enough SPO grades in the PDU for this many pairs. "
                 "You can swap people between pairs below."
             )
         for number, pair in enumerate(pairs.pairs, start=1):
             with st.container(border=True):
-                st.markdown(f"**Pair {number}:** {plain(pair.first_name)} ({pair.first_grade}) and {plain(pair.second_name)} ({pair.second_grade})")
+                st.markdown(
+                    f"**Pair {number}:** {plain(pair.first_name)} ({pair.first_grade}) and {plain(pair.second_name)} ({pair.second_grade})"
+                )
                 for case in pair.cases:
                     cols = st.columns([2, 3, 2])
                     if case.audit_id:
-                        cols[0].page_link("pages/audit.py", label=case.case_ref, query_params={"audit": case.audit_id}, icon="📄")
+                        cols[0].page_link(
+                            "pages/audit.py", label=case.case_ref, query_params={"audit": case.audit_id}, icon="📄"
+                        )
                     else:
                         cols[0].markdown(case.case_ref)
                     cols[1].markdown(f"held by {plain(case.holder_name)}")
@@ -128,36 +153,58 @@ with pairs_tab:
         st.subheader("Adjust the pairs")
         st.caption("Every change is recorded with its reason. Nobody may audit a case they hold.")
         staff = {a.user_id: f"{a.name} ({a.grade})" for a in audit_events.rota(actor, event.pdu_id, event.event_date)}
-        pair_labels = {p.pair_id: f"Pair {i}: {p.first_name} and {p.second_name}" for i, p in enumerate(pairs.pairs, start=1)}
+        pair_labels = {
+            p.pair_id: f"Pair {i}: {p.first_name} and {p.second_name}" for i, p in enumerate(pairs.pairs, start=1)
+        }
         errors = st.session_state.get("errors:pair", {})
         if pair_labels:
-            pair_id = st.selectbox("Pair to change", list(pair_labels), format_func=lambda i: pair_labels[i], key="pair_to_change")
+            pair_id = st.selectbox(
+                "Pair to change", list(pair_labels), format_func=lambda i: pair_labels[i], key="pair_to_change"
+            )
             current = next(p for p in pairs.pairs if p.pair_id == pair_id)
             staff_ids = list(staff)
             with st.form("change_pair"):
-                first = st.selectbox("First auditor", staff_ids, index=staff_ids.index(current.first_id) if current.first_id in staff_ids else 0, format_func=lambda i: staff[i])
-                second = st.selectbox("Second auditor", staff_ids, index=staff_ids.index(current.second_id) if current.second_id in staff_ids else 0, format_func=lambda i: staff[i])
+                first = st.selectbox(
+                    "First auditor",
+                    staff_ids,
+                    index=staff_ids.index(current.first_id) if current.first_id in staff_ids else 0,
+                    format_func=lambda i: staff[i],
+                )
+                second = st.selectbox(
+                    "Second auditor",
+                    staff_ids,
+                    index=staff_ids.index(current.second_id) if current.second_id in staff_ids else 0,
+                    format_func=lambda i: staff[i],
+                )
                 field_error(errors, "first_id")
                 field_error(errors, "second_id")
-                reason = st.text_input("Reason (required)", key="pair_reason", max_chars=audit_events.OVERRIDE_REASON_MAX)
+                reason = st.text_input(
+                    "Reason (required)", key="pair_reason", max_chars=audit_events.OVERRIDE_REASON_MAX
+                )
                 field_error(errors, "reason")
                 if st.form_submit_button("Change pair"):
                     try:
-                        audit_events.change_pair(actor, event.id, pair_id, {"first_id": first, "second_id": second, "reason": reason})
+                        audit_events.change_pair(
+                            actor, event.id, pair_id, {"first_id": first, "second_id": second, "reason": reason}
+                        )
                         st.session_state.pop("errors:pair", None)
                         flash("Pair changed. The change and its reason are recorded.")
                         st.rerun()
                     except ValidationFailed as exc:
                         st.session_state["errors:pair"] = exc.field_errors
                         st.rerun()
-            movable = {c.sample_id: c.case_ref for p in pairs.pairs for c in p.cases if c.audit_status in (None, "draft")}
+            movable = {
+                c.sample_id: c.case_ref for p in pairs.pairs for c in p.cases if c.audit_status in (None, "draft")
+            }
             move_errors = st.session_state.get("errors:move", {})
             if movable:
                 with st.form("move_case"):
                     sample_id = st.selectbox("Case", list(movable), format_func=lambda i: movable[i])
                     to_pair = st.selectbox("Give it to", list(pair_labels), format_func=lambda i: pair_labels[i])
                     field_error(move_errors, "to_pair_id")
-                    move_reason = st.text_input("Reason (required)", key="move_reason", max_chars=audit_events.OVERRIDE_REASON_MAX)
+                    move_reason = st.text_input(
+                        "Reason (required)", key="move_reason", max_chars=audit_events.OVERRIDE_REASON_MAX
+                    )
                     field_error(move_errors, "reason")
                     if st.form_submit_button("Move case"):
                         try:
@@ -176,7 +223,9 @@ with pairs_tab:
         waiting = [c for p in pairs.pairs for c in p.cases if c.audit_status == "submitted"]
         if waiting:
             st.subheader("Submitted, waiting for an SPO")
-            st.caption("The case holder had no SPO recorded when the audit was submitted. Add one on the Users page, then send the sheet.")
+            st.caption(
+                "The case holder had no SPO recorded when the audit was submitted. Add one on the Users page, then send the sheet."
+            )
             for case in waiting:
                 if st.button(f"Send {case.case_ref} to the case holder's SPO", key=f"send_{case.audit_id}"):
                     try:
@@ -197,12 +246,19 @@ with moderation_tab:
     if st.button("Choose audits to moderate"):
         try:
             created = moderation.start_moderation(actor, event.id, share / 100)
-            flash(f"{len(created)} audit{'s' if len(created) != 1 else ''} chosen for blind moderation. They are in **My audits**.")
+            flash(
+                f"{len(created)} audit{'s' if len(created) != 1 else ''} chosen for blind moderation. They are in **My audits**."
+            )
             st.rerun()
         except ValidationFailed as exc:
             st.warning(next(iter(exc.field_errors.values())))
     for row in rows:
-        st.page_link("pages/audit.py", label=f"Moderation of {row.case_ref}: {row.status}", query_params={"audit": row.moderation_id}, icon="⚖️")
+        st.page_link(
+            "pages/audit.py",
+            label=f"Moderation of {row.case_ref}: {row.status}",
+            query_params={"audit": row.moderation_id},
+            icon="⚖️",
+        )
     report = moderation.agreement_report(actor, event.id)
     if report.audits_compared:
         st.subheader("Agreement")
@@ -213,22 +269,39 @@ with moderation_tab:
         st.dataframe(
             pd.DataFrame(
                 [
-                    {"Question": q.question_text, "Compared": q.pairs, "Agreement": q.percent_agreement, "Kappa": q.kappa}
+                    {
+                        "Question": q.question_text,
+                        "Compared": q.pairs,
+                        "Agreement": q.percent_agreement,
+                        "Kappa": q.kappa,
+                    }
                     for q in report.questions
                 ]
             ),
             hide_index=True,
             width="stretch",
-            column_config={"Agreement": st.column_config.NumberColumn(format="percent"), "Kappa": st.column_config.NumberColumn(format="%.2f")},
+            column_config={
+                "Agreement": st.column_config.NumberColumn(format="percent"),
+                "Kappa": st.column_config.NumberColumn(format="%.2f"),
+            },
         )
-        st.caption("Kappa corrects agreement for chance: 1 is perfect, 0 is no better than chance. It is blank where it cannot be worked out.")
+        st.caption(
+            "Kappa corrects agreement for chance: 1 is perfect, 0 is no better than chance. It is blank where it cannot be worked out."
+        )
     else:
         st.caption("No moderation audits have been submitted yet.")
 
 # ----------------------------------------------------------------------- exports
 with export_tab:
-    st.caption("Results for the event, one row per case, with every answer on a second sheet. Cells that could run as spreadsheet formulas are made safe.")
-    st.download_button("Download results (CSV)", data=lambda: audit_exports.event_results_csv(actor, event.id), file_name=f"learn-{event.event_date}.csv", mime="text/csv")
+    st.caption(
+        "Results for the event, one row per case, with every answer on a second sheet. Cells that could run as spreadsheet formulas are made safe."
+    )
+    st.download_button(
+        "Download results (CSV)",
+        data=lambda: audit_exports.event_results_csv(actor, event.id),
+        file_name=f"learn-{event.event_date}.csv",
+        mime="text/csv",
+    )
     st.download_button(
         "Download results (Excel)",
         data=lambda: audit_exports.event_results_xlsx(actor, event.id),

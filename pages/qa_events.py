@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from db.case_audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN
@@ -25,7 +24,9 @@ if events:
     st.subheader("Events")
     for event in events:
         cols = st.columns([3, 3, 2, 2])
-        cols[0].page_link("pages/qa_event.py", label=f"{event.event_date:%d %b %Y}", query_params={"event": event.id}, icon="📅")
+        cols[0].page_link(
+            "pages/qa_event.py", label=f"{event.event_date:%d %b %Y}", query_params={"event": event.id}, icon="📅"
+        )
         cols[1].markdown(event.pdu_name)
         cols[2].markdown(f"**{event.status}**")
         cols[3].markdown(f"{event.cases_in_sample} cases")
@@ -37,11 +38,15 @@ errors = st.session_state.get("errors:new_event", {})
 with st.form("new_event"):
     pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i])
     field_error(errors, "pdu_id")
-    event_date = st.date_input("Date of the LEARN day", value=dt.date.today() + dt.timedelta(days=14), format="DD/MM/YYYY")
+    event_date = st.date_input(
+        "Date of the LEARN day", value=dt.date.today() + dt.timedelta(days=14), format="DD/MM/YYYY"
+    )
     field_error(errors, "event_date")
     size = st.slider("Number of cases", SAMPLE_MIN, SAMPLE_MAX, 16)
     field_error(errors, "sample_size")
-    low = st.slider("Most low-risk cases allowed, as a share of the sample", 0, 50, int(DEFAULT_LOW_RISK_SHARE * 100), format="%d%%")
+    low = st.slider(
+        "Most low-risk cases allowed, as a share of the sample", 0, 50, int(DEFAULT_LOW_RISK_SHARE * 100), format="%d%%"
+    )
     field_error(errors, "low_risk_share")
     if st.form_submit_button("Create event and propose a sample", type="primary"):
         try:

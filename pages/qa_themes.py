@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, field_error, flash, plain, show_flash
 from db.case_audits import THEME_MAX
+from pages._ui import current_actor, field_error, flash, plain, show_flash
 from qa import audit_workflow as workflow
 from qa.errors import ValidationFailed
 

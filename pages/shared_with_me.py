@@ -10,7 +10,9 @@ from qa.errors import NotFound
 actor = current_actor()
 st.title("Shared with me")
 show_flash()
-who_can_see("what is here was shared with you alone, by its author, who can take it back at any time. Please treat it with care.")
+who_can_see(
+    "what is here was shared with you alone, by its author, who can take it back at any time. Please treat it with care."
+)
 
 st.subheader("Requests for a conversation")
 requests = support.requests_to_me(actor)
@@ -18,7 +20,9 @@ if not requests:
     st.info("Nobody is waiting to talk to you.")
 for request in requests:
     with st.container(border=True):
-        st.markdown(f"**{plain(request.requester_name)}** would like to talk · **{request.urgency}** · asked {uk_time(request.created_at)} · {request.status}")
+        st.markdown(
+            f"**{plain(request.requester_name)}** would like to talk · **{request.urgency}** · asked {uk_time(request.created_at)} · {request.status}"
+        )
         if request.debrief_id:
             st.caption("They have shared the debrief with you: it is below.")
         else:
@@ -38,9 +42,16 @@ shares = sharing.shared_with_me(actor)
 if not shares:
     st.info("Nothing has been shared with you.")
 for share in shares:
-    label = f"{plain(share.author_name)} · shared {uk_time(share.shared_at)}" + (" · for supervision" if share.for_supervision else "")
+    label = f"{plain(share.author_name)} · shared {uk_time(share.shared_at)}" + (
+        " · for supervision" if share.for_supervision else ""
+    )
     if share.kind == EntryKind.NOTE:
-        st.page_link("pages/journal_entry.py", label=f"Reflective note from {label}", query_params={"note": share.entry_id}, icon="📓")
+        st.page_link(
+            "pages/journal_entry.py",
+            label=f"Reflective note from {label}",
+            query_params={"note": share.entry_id},
+            icon="📓",
+        )
     else:
         try:
             item = debriefs.debrief(actor, share.entry_id)

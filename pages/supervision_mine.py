@@ -2,27 +2,35 @@
 
 import streamlit as st
 
-from pages._ui import current_actor, form_saved, keep_until_saved, plain, show_flash, who_can_see
 from db.supervision import ITEM_MAX
+from pages._ui import current_actor, form_saved, keep_until_saved, plain, show_flash, who_can_see
 from qa import agenda, supervision
 from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("My supervision")
 show_flash()
-who_can_see("you and your SPO. Your SPO's manager and the PDU's quality-assurance leads may read records for oversight, never private personal-support notes.")
+who_can_see(
+    "you and your SPO. Your SPO's manager and the PDU's quality-assurance leads may read records for oversight, never private personal-support notes."
+)
 
 sessions = supervision.sessions_with(actor)
 to_confirm = [s for s in sessions if s.awaiting_me]
 if to_confirm:
-    st.warning(f"{len(to_confirm)} supervision record{'s' if len(to_confirm) != 1 else ''} waiting for you to confirm.", icon="✍️")
+    st.warning(
+        f"{len(to_confirm)} supervision record{'s' if len(to_confirm) != 1 else ''} waiting for you to confirm.",
+        icon="✍️",
+    )
 
 st.subheader("My agenda for next time")
 items = agenda.agenda(actor, actor.id)
 if not items:
     st.info("Nothing is waiting. Add anything you would like to talk about.")
 for item in items:
-    st.markdown(f"- **{plain(item.kind.capitalize())}**: {plain(item.title)}" + (f" · {plain(item.detail)}" if item.detail else ""))
+    st.markdown(
+        f"- **{plain(item.kind.capitalize())}**: {plain(item.title)}"
+        + (f" · {plain(item.detail)}" if item.detail else "")
+    )
 keep_until_saved("my_item", {"my_item_title": ""})  # emptied only once saved: a database fault keeps the text
 with st.form("my_item"):
     title = st.text_input("Something I would like to discuss", max_chars=ITEM_MAX, key="my_item_title")
@@ -41,5 +49,7 @@ if not sessions:
 for row in sessions:
     led_by_me = row.supervisor_name == actor.full_name
     who = f"with {plain(row.with_names)}" if led_by_me else f"with {plain(row.supervisor_name)}"
-    label = f"{row.held_on:%d %b %Y} · {row.kind} {who} · {row.status}" + (" · waiting for you" if row.awaiting_me else "")
+    label = f"{row.held_on:%d %b %Y} · {row.kind} {who} · {row.status}" + (
+        " · waiting for you" if row.awaiting_me else ""
+    )
     st.page_link("pages/supervision_record.py", label=label, query_params={"session": row.id}, icon="🗒️")

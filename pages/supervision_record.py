@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from db.supervision import COMMENTS_MAX, NOTE_MAX
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
-from db.supervision import COMMENTS_MAX, NOTE_MAX
 from qa import supervision
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
@@ -24,18 +24,33 @@ if record is None:
 st.title(f"Supervision on {record.held_on:%d %b %Y}")
 show_flash()
 names = ", ".join(plain(p[1]) for p in record.participants)
-st.markdown(f"{record.kind.capitalize()} with **{names}**, led by {plain(record.supervisor_name)} · version {record.version} · **{record.status}**")
-who_can_see("the people in the session; for oversight, the SPO's own manager and the PDU's quality-assurance leads, who never see private personal-support notes.")
+st.markdown(
+    f"{record.kind.capitalize()} with **{names}**, led by {plain(record.supervisor_name)} · version {record.version} · **{record.status}**"
+)
+who_can_see(
+    "the people in the session; for oversight, the SPO's own manager and the PDU's quality-assurance "
+    "leads, who never see private personal-support notes."
+)
 if record.is_oversight_view:
     st.info("You are reading this for oversight. Your view is recorded.")
 
-purposes = [label for flag, label in ((record.accountability, "accountable practice"), (record.development, "professional development"), (record.support, "personal support")) if flag]
+purposes = [
+    label
+    for flag, label in (
+        (record.accountability, "accountable practice"),
+        (record.development, "professional development"),
+        (record.support, "personal support"),
+    )
+    if flag
+]
 st.caption("Purposes: " + (", ".join(purposes) or "not recorded"))
 
 if record.discussed:
     st.subheader("Agenda items discussed")
     for item in record.discussed:
-        st.markdown(f"- **{plain(item['title'] or item['kind'])}**" + (f": {plain(item['note'])}" if item["note"] else ""))
+        st.markdown(
+            f"- **{plain(item['title'] or item['kind'])}**" + (f": {plain(item['note'])}" if item["note"] else "")
+        )
 if record.case_discussions:
     st.subheader("Case discussions")
     for case in record.case_discussions:
@@ -68,8 +83,10 @@ if record.actions:
                 st.warning("Only the action's owner or the SPO can close it.")
 
 st.subheader("Sign-off")
-st.markdown(f"- {plain(record.supervisor_name)} (SPO): " + ("confirmed" if record.supervisor_signed else "not yet confirmed"))
-for pid, name, signed_at, comments in record.participants:
+st.markdown(
+    f"- {plain(record.supervisor_name)} (SPO): " + ("confirmed" if record.supervisor_signed else "not yet confirmed")
+)
+for _pid, name, signed_at, comments in record.participants:
     st.markdown(f"- {plain(name)}: " + (f"confirmed {uk_time(signed_at)}" if signed_at else "not yet confirmed"))
     if comments:
         st.caption("Their comments:")
@@ -82,7 +99,9 @@ if me is not None and me[2] is None:
     # The version this person read: a confirmation of an older version is refused.
     signing = opened_version(sign_key, record.version, sign_fields)
     with st.form(f"sign_{record.id}"):
-        comments = st.text_area("Your comments (optional)", value=me[3] or "", key=sign_fields[0], max_chars=COMMENTS_MAX)
+        comments = st.text_area(
+            "Your comments (optional)", value=me[3] or "", key=sign_fields[0], max_chars=COMMENTS_MAX
+        )
         field_error(errors, "comments")
         confirm = st.form_submit_button("I confirm this is a fair record", type="primary")
     if confirm:
@@ -115,16 +134,28 @@ if record.can_edit:
         st.caption("The current version is kept in the history, and everyone is asked to confirm the new one.")
         with st.form(f"amend_{record.id}"):
             notes = st.text_area("Notes", value=record.notes, key=amend_fields[0], max_chars=NOTE_MAX)
-            personal = st.text_area("Personal-support notes", value=record.personal_notes or "", key=amend_fields[1], max_chars=NOTE_MAX)
-            private = st.checkbox("Keep personal-support notes private", value=record.personal_private, key=amend_fields[2])
+            personal = st.text_area(
+                "Personal-support notes", value=record.personal_notes or "", key=amend_fields[1], max_chars=NOTE_MAX
+            )
+            private = st.checkbox(
+                "Keep personal-support notes private", value=record.personal_private, key=amend_fields[2]
+            )
             save_amendment = st.form_submit_button("Save as a new version")
         if save_amendment:
             try:
                 version = supervision.amend(
-                    actor, record.id,
-                    {"held_on": record.held_on, "notes": notes, "personal_notes": personal, "personal_private": private,
-                     "accountability": record.accountability, "development": record.development, "support": record.support,
-                     "case_discussions": record.case_discussions},
+                    actor,
+                    record.id,
+                    {
+                        "held_on": record.held_on,
+                        "notes": notes,
+                        "personal_notes": personal,
+                        "personal_private": private,
+                        "accountability": record.accountability,
+                        "development": record.development,
+                        "support": record.support,
+                        "case_discussions": record.case_discussions,
+                    },
                     expected_version=editing_from,
                 )
                 saved(amend_key, version)
@@ -133,9 +164,16 @@ if record.can_edit:
             except ValidationFailed as exc:
                 st.error(" ".join(exc.field_errors.values()))
             except StaleEdit as exc:
-                refused(amend_key, str(exc), changed_texts([
-                    ("Your notes", notes, record.notes), ("Your personal-support notes", personal, record.personal_notes or ""),
-                ]))
+                refused(
+                    amend_key,
+                    str(exc),
+                    changed_texts(
+                        [
+                            ("Your notes", notes, record.notes),
+                            ("Your personal-support notes", personal, record.personal_notes or ""),
+                        ]
+                    ),
+                )
         stale_panel(amend_key, amend_fields)
 
 versions = supervision.history(actor, record.id)

@@ -41,7 +41,10 @@ chosen = st.selectbox("Prepare supervision with", list(people), format_func=lamb
 items = agenda.agenda(actor, chosen)
 
 st.subheader(f"Agenda for {plain(people[chosen])}")
-who_can_see("you and the practitioner. Your own manager and the PDU's quality-assurance leads may read the record for oversight, without personal-support notes you keep private.")
+who_can_see(
+    "you and the practitioner. Your own manager and the PDU's quality-assurance leads may read the "
+    "record for oversight, without personal-support notes you keep private."
+)
 if not items:
     st.info("Nothing is waiting. You can still record a session and add items below.")
 for item in items:
@@ -72,7 +75,9 @@ with st.form("record_session"):
     held_on = cols[0].date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", max_value=dt.date.today())
     kind = cols[1].selectbox("Type", list(SessionKind), format_func=lambda k: k.value.capitalize())
     extra = dict(supervision.team_colleagues(actor))
-    others = cols[2].multiselect("Others in a group discussion", [i for i in extra if i != chosen], format_func=lambda i: extra[i])
+    others = cols[2].multiselect(
+        "Others in a group discussion", [i for i in extra if i != chosen], format_func=lambda i: extra[i]
+    )
     st.markdown("**What the session was for** (Morrison's three purposes)")
     p1, p2, p3 = st.columns(3)
     accountability = p1.checkbox("Accountable practice: cases and risk decisions", value=True)
@@ -84,16 +89,34 @@ with st.form("record_session"):
         # Both always shown: ticking a box inside a form does not redraw it.
         tick, note_col = st.columns([2, 3])
         ticked = tick.checkbox(label_text(item.title), key=f"disc_{item.key}")
-        note = note_col.text_input("Short note", key=f"disc_note_{item.key}", label_visibility="collapsed", placeholder="Short note on what was agreed (optional)", max_chars=DISCUSSION_NOTE_MAX)
+        note = note_col.text_input(
+            "Short note",
+            key=f"disc_note_{item.key}",
+            label_visibility="collapsed",
+            placeholder="Short note on what was agreed (optional)",
+            max_chars=DISCUSSION_NOTE_MAX,
+        )
         close = False
         if item.kind == "open action":
             close = tick.checkbox("Agreed it is done", key=f"close_{item.key}")
         if ticked or close:
-            discussed.append({"kind": item.kind, "source_id": item.source_id, "title": item.title, "note": note, "practitioner_id": chosen, "close": close})
+            discussed.append(
+                {
+                    "kind": item.kind,
+                    "source_id": item.source_id,
+                    "title": item.title,
+                    "note": note,
+                    "practitioner_id": chosen,
+                    "close": close,
+                }
+            )
     st.markdown("**Case discussions** (the decision and why: a defensible decision record)")
     cases = st.data_editor(
         pd.DataFrame([{"Case reference": "", "Decision": "", "Rationale": ""}]),
-        num_rows="dynamic", hide_index=True, width="stretch", key="sup_cases",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key="sup_cases",
         column_config={
             "Case reference": st.column_config.TextColumn(max_chars=CASE_REF_MAX),
             "Decision": st.column_config.TextColumn(max_chars=DECISION_MAX),
@@ -107,7 +130,10 @@ with st.form("record_session"):
     owners = {chosen: people[chosen], actor.id: "Me"} | {i: extra[i] for i in others}
     actions = st.data_editor(
         pd.DataFrame([{"Action": "", "Owner": people[chosen], "Due": dt.date.today() + dt.timedelta(days=28)}]),
-        num_rows="dynamic", hide_index=True, width="stretch", key="sup_actions",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key="sup_actions",
         column_config={
             "Action": st.column_config.TextColumn(max_chars=ACTION_MAX),
             "Owner": st.column_config.SelectboxColumn(options=list(owners.values()), required=True),
@@ -120,14 +146,24 @@ if submitted:
     by_name = {v: k for k, v in owners.items()}
     form = {
         "participant_ids": [chosen, *others],
-        "kind": kind, "held_on": held_on, "accountability": accountability, "development": development, "support": support,
-        "notes": notes, "personal_notes": personal, "personal_private": private,
+        "kind": kind,
+        "held_on": held_on,
+        "accountability": accountability,
+        "development": development,
+        "support": support,
+        "notes": notes,
+        "personal_notes": personal,
+        "personal_private": private,
         "case_discussions": [
             {"case_ref": r["Case reference"], "decision": r["Decision"], "rationale": r["Rationale"]}
             for r in cases.fillna("").to_dict("records")
         ],
         "actions": [
-            {"description": r["Action"], "owner_id": by_name.get(r["Owner"]), "due_date": r["Due"] if isinstance(r["Due"], dt.date) else None}
+            {
+                "description": r["Action"],
+                "owner_id": by_name.get(r["Owner"]),
+                "due_date": r["Due"] if isinstance(r["Due"], dt.date) else None,
+            }
             for r in actions.to_dict("records")
             if str(r.get("Action") or "").strip()
         ],
@@ -150,7 +186,12 @@ with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])
         nqo = st.checkbox("Newly qualified officer", value=bool(profile and profile.newly_qualified))
         mentors = dict(supervision.team_colleagues(actor))
         mentors.pop(chosen, None)
-        mentor = st.selectbox("Named mentor", [None, *mentors], format_func=lambda i: "None" if i is None else mentors[i], index=([None, *mentors].index(profile.mentor_id) if profile and profile.mentor_id in mentors else 0))
+        mentor = st.selectbox(
+            "Named mentor",
+            [None, *mentors],
+            format_func=lambda i: "None" if i is None else mentors[i],
+            index=([None, *mentors].index(profile.mentor_id) if profile and profile.mentor_id in mentors else 0),
+        )
         if st.form_submit_button("Save"):
             cadence.set_profile(actor, chosen, started, nqo, mentor)
             flash("Saved. New starters and NQOs are seen more often.")
@@ -161,4 +202,9 @@ past = supervision.sessions_with(actor, chosen)
 if not past:
     st.caption("None recorded yet.")
 for row in past:
-    st.page_link("pages/supervision_record.py", label=f"{row.held_on:%d %b %Y} · {row.kind} · {row.status}", query_params={"session": row.id}, icon="🗒️")
+    st.page_link(
+        "pages/supervision_record.py",
+        label=f"{row.held_on:%d %b %Y} · {row.kind} · {row.status}",
+        query_params={"session": row.id},
+        icon="🗒️",
+    )

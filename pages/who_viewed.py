@@ -32,11 +32,19 @@ if not rows:
     st.stop()
 
 people = len({r.viewer_name for r in rows})
-st.markdown(f"**{len(rows)} view{'s' if len(rows) != 1 else ''}** by **{people} {'people' if people != 1 else 'person'}**, newest first.")
+st.markdown(
+    f"**{len(rows)} view{'s' if len(rows) != 1 else ''}** by **{people} {'people' if people != 1 else 'person'}**, newest first."
+)
 st.dataframe(
     pd.DataFrame(
         [
-            {"When (UK time)": uk_time(r.at), "Who": r.viewer_name, "Their role": r.viewer_role, "What": r.kind_label, "Record": r.description}
+            {
+                "When (UK time)": uk_time(r.at),
+                "Who": r.viewer_name,
+                "Their role": r.viewer_role,
+                "What": r.kind_label,
+                "Record": r.description,
+            }
             for r in rows
         ]
     ),

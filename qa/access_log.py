@@ -48,7 +48,9 @@ KIND_LABELS = {
 }
 
 
-def record_view(session: Session, actor: Actor | None, subject_id: int | None, kind: RecordKind | str, record_id: int) -> bool:
+def record_view(
+    session: Session, actor: Actor | None, subject_id: int | None, kind: RecordKind | str, record_id: int
+) -> bool:
     """Log that ``actor`` opened a record about ``subject_id``. Returns True if a row was written.
 
     Nothing is written when the viewer is the subject, or when the same person
@@ -72,7 +74,9 @@ def record_view(session: Session, actor: Actor | None, subject_id: int | None, k
     return True
 
 
-def record_views(session: Session, actor: Actor | None, subject_ids: Iterable[int], kind: RecordKind | str, record_id: int) -> int:
+def record_views(
+    session: Session, actor: Actor | None, subject_ids: Iterable[int], kind: RecordKind | str, record_id: int
+) -> int:
     """The same, for a record about several people (a group supervision session)."""
     return sum(record_view(session, actor, subject_id, kind, record_id) for subject_id in dict.fromkeys(subject_ids))
 
@@ -103,7 +107,11 @@ def views_of_my_records(actor: Actor, since: datetime | None = None, limit: int 
     """Who has opened records about me, newest first."""
     require(actor, Action.VIEW_ACCESS_LOG, AccessLogScope(actor.id) if actor is not None else None)
     with session_scope() as session:
-        query = select(RecordView, User).join(User, RecordView.viewer_id == User.id).where(RecordView.subject_id == actor.id)
+        query = (
+            select(RecordView, User)
+            .join(User, RecordView.viewer_id == User.id)
+            .where(RecordView.subject_id == actor.id)
+        )
         if since is not None:
             query = query.where(RecordView.at >= since)
         rows = session.exec(query.order_by(RecordView.at.desc(), RecordView.id.desc()).limit(limit)).all()
@@ -152,7 +160,11 @@ class _Describer:
         session = self.session
         if kind == RecordKind.OBSERVATION:
             obs = session.get(Observation, record_id)
-            return f"Observation of your practice on {obs.observed_on:%d %b %Y}" if obs else "An observation that no longer exists"
+            return (
+                f"Observation of your practice on {obs.observed_on:%d %b %Y}"
+                if obs
+                else "An observation that no longer exists"
+            )
         if kind in (RecordKind.CASE_AUDIT, RecordKind.FEEDBACK_SHEET):
             audit = session.get(CaseAudit, record_id)
             case = session.get(Case, audit.case_id) if audit else None
@@ -171,13 +183,21 @@ class _Describer:
                 title = json.loads(note.content or "{}").get("title", "")
             except ValueError:
                 title = ""
-            return f"Your reflective note “{title}”" if title else f"Your untitled reflective note of {note.entry_date:%d %b %Y}"
+            return (
+                f"Your reflective note “{title}”"
+                if title
+                else f"Your untitled reflective note of {note.entry_date:%d %b %Y}"
+            )
         if kind == RecordKind.SHARED_DEBRIEF:
             debrief = session.get(Debrief, record_id)
             return f"Your debrief of {debrief.created_at:%d %b %Y}" if debrief else "A debrief you have since deleted"
         if kind == RecordKind.SUPERVISION_SESSION:
             record = session.get(SupervisionSession, record_id)
-            return f"Supervision record of {record.held_on:%d %b %Y}" if record else "A supervision record that no longer exists"
+            return (
+                f"Supervision record of {record.held_on:%d %b %Y}"
+                if record
+                else "A supervision record that no longer exists"
+            )
         if kind == RecordKind.DEVELOPMENT:
             return "Your development profile: skills over time, self-rating and goals"
         return str(kind)

@@ -61,7 +61,9 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
     refs = dict(session.exec(select(Case.id, Case.case_ref).where(Case.holder_id == practitioner_id)).all())
 
     audits = session.exec(
-        select(CaseAudit).join(Case, CaseAudit.case_id == Case.id).where(
+        select(CaseAudit)
+        .join(Case, CaseAudit.case_id == Case.id)
+        .where(
             Case.holder_id == practitioner_id,
             CaseAudit.status == AuditStatus.FEEDBACK_SENT,
             CaseAudit.moderates_id.is_(None),
@@ -69,7 +71,14 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
         )
     ).all()
     items += [
-        AgendaEntry(AgendaKind.AUDIT_FEEDBACK, a.id, f"Audit feedback on case {refs.get(a.case_id, '')}", "Discussing it marks the audit 'discussed in supervision'.", "pages/audit.py", "audit")
+        AgendaEntry(
+            AgendaKind.AUDIT_FEEDBACK,
+            a.id,
+            f"Audit feedback on case {refs.get(a.case_id, '')}",
+            "Discussing it marks the audit 'discussed in supervision'.",
+            "pages/audit.py",
+            "audit",
+        )
         for a in audits
     ]
 
@@ -82,7 +91,14 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
         )
     ).all()
     items += [
-        AgendaEntry(AgendaKind.OBSERVATION, o.id, f"Observation of {o.observed_on:%d %b %Y}", o.status, "pages/observation.py", "observation")
+        AgendaEntry(
+            AgendaKind.OBSERVATION,
+            o.id,
+            f"Observation of {o.observed_on:%d %b %Y}",
+            o.status,
+            "pages/observation.py",
+            "observation",
+        )
         for o in observations
         if o.id not in seen
     ]
@@ -96,7 +112,14 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
         )
     ).all()
     items += [
-        AgendaEntry(AgendaKind.GOAL_REVIEW, g.id, f"Review goal: {g.description}", f"review by {g.review_date:%d %b %Y}", "pages/observation.py", "observation")
+        AgendaEntry(
+            AgendaKind.GOAL_REVIEW,
+            g.id,
+            f"Review goal: {g.description}",
+            f"review by {g.review_date:%d %b %Y}",
+            "pages/observation.py",
+            "observation",
+        )
         for g in goals
         if g.id not in seen
     ]
@@ -117,7 +140,16 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
                 continue
             note = session.get(JournalEntry, share.entry_id)
             title = json.loads(note.content or "{}").get("title", "") if note is not None else ""
-            items.append(AgendaEntry(AgendaKind.SHARED_REFLECTION, share.id, f"Shared reflection: {title or 'untitled note'}", "Shared with you for supervision.", "pages/journal_entry.py", "note"))
+            items.append(
+                AgendaEntry(
+                    AgendaKind.SHARED_REFLECTION,
+                    share.id,
+                    f"Shared reflection: {title or 'untitled note'}",
+                    "Shared with you for supervision.",
+                    "pages/journal_entry.py",
+                    "note",
+                )
+            )
 
         requests = session.exec(
             select(SupportRequest).where(
@@ -127,26 +159,67 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
             )
         ).all()
         items += [
-            AgendaEntry(AgendaKind.SUPPORT_REQUEST, r.id, f"Asked to talk ({r.urgency})", "What it is about stays private unless they share it.")
+            AgendaEntry(
+                AgendaKind.SUPPORT_REQUEST,
+                r.id,
+                f"Asked to talk ({r.urgency})",
+                "What it is about stays private unless they share it.",
+            )
             for r in requests
         ]
 
     actions = session.exec(
         select(AuditAction, CaseAudit.case_id)
         .join(CaseAudit, AuditAction.audit_id == CaseAudit.id)
-        .where(AuditAction.owner_id == practitioner_id, AuditAction.status == ActionStatus.OPEN, CaseAudit.status.in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]))
+        .where(
+            AuditAction.owner_id == practitioner_id,
+            AuditAction.status == ActionStatus.OPEN,
+            CaseAudit.status.in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
+        )
     ).all()
     for action, case_id in actions:
         overdue = " · overdue" if action.due_date < today else ""
-        items.append(AgendaEntry(AgendaKind.ACTION, action.id, f"Audit action: {action.description}", f"case {refs.get(case_id, '')}, due {action.due_date:%d %b %Y}{overdue}", "pages/audit.py", "audit"))
-    for action in session.exec(select(SupervisionAction).where(SupervisionAction.owner_id == practitioner_id, SupervisionAction.done_at.is_(None))).all():
+        items.append(
+            AgendaEntry(
+                AgendaKind.ACTION,
+                action.id,
+                f"Audit action: {action.description}",
+                f"case {refs.get(case_id, '')}, due {action.due_date:%d %b %Y}{overdue}",
+                "pages/audit.py",
+                "audit",
+            )
+        )
+    for action in session.exec(
+        select(SupervisionAction).where(
+            SupervisionAction.owner_id == practitioner_id, SupervisionAction.done_at.is_(None)
+        )
+    ).all():
         overdue = " · overdue" if action.due_date < today else ""
-        items.append(AgendaEntry(AgendaKind.ACTION, -action.id, f"Supervision action: {action.description}", f"due {action.due_date:%d %b %Y}{overdue}"))
+        items.append(
+            AgendaEntry(
+                AgendaKind.ACTION,
+                -action.id,
+                f"Supervision action: {action.description}",
+                f"due {action.due_date:%d %b %Y}{overdue}",
+            )
+        )
 
     added = session.exec(
-        select(AgendaItem).where(AgendaItem.practitioner_id == practitioner_id, AgendaItem.kind == AgendaKind.ADDED, AgendaItem.discussed_in_id.is_(None))
+        select(AgendaItem).where(
+            AgendaItem.practitioner_id == practitioner_id,
+            AgendaItem.kind == AgendaKind.ADDED,
+            AgendaItem.discussed_in_id.is_(None),
+        )
     ).all()
-    names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_({a.added_by_id for a in added if a.added_by_id}))).all()) if added else {}
+    names = (
+        dict(
+            session.exec(
+                select(User.id, User.full_name).where(User.id.in_({a.added_by_id for a in added if a.added_by_id}))
+            ).all()
+        )
+        if added
+        else {}
+    )
     items += [AgendaEntry(AgendaKind.ADDED, a.id, a.title, f"added by {names.get(a.added_by_id, '')}") for a in added]
     return items
 
@@ -169,6 +242,6 @@ def add_item(actor: Actor, practitioner_id: int, title: str) -> None:
     with session_scope() as session:
         if not can(actor, Action.VIEW_AGENDA, practitioner_scope(session, practitioner_id)):
             raise PermissionDenied()
-        session.add(AgendaItem(practitioner_id=practitioner_id, kind=AgendaKind.ADDED, title=title, added_by_id=actor.id))
-
-
+        session.add(
+            AgendaItem(practitioner_id=practitioner_id, kind=AgendaKind.ADDED, title=title, added_by_id=actor.id)
+        )

@@ -145,7 +145,9 @@ def _require_event(session: Session, actor: Actor, event_id: int) -> AuditEvent:
 def _summary(session: Session, event: AuditEvent) -> EventSummary:
     pdu = session.get(Pdu, event.pdu_id)
     count = session.exec(select(func.count()).select_from(CaseSample).where(CaseSample.event_id == event.id)).one()
-    return EventSummary(event.id, event.pdu_id, pdu.name if pdu else "", event.event_date, event.status, event.sample_size, count)
+    return EventSummary(
+        event.id, event.pdu_id, pdu.name if pdu else "", event.event_date, event.status, event.sample_size, count
+    )
 
 
 def _rules(event: AuditEvent) -> SampleRules:
@@ -183,9 +185,13 @@ def case_facts(session: Session, pdu_id: int, event_date: date, exclude_event_id
 
 
 def _save_sample(session: Session, event: AuditEvent) -> None:
-    proposal = propose_sample(case_facts(session, event.pdu_id, event.event_date, event.id), _rules(event), event.event_date, event.seed)
+    proposal = propose_sample(
+        case_facts(session, event.pdu_id, event.event_date, event.id), _rules(event), event.event_date, event.seed
+    )
     for position, chosen in enumerate(proposal.selected, start=1):
-        session.add(CaseSample(event_id=event.id, case_id=chosen.case_id, position=position, reason=chosen.reason[:500]))
+        session.add(
+            CaseSample(event_id=event.id, case_id=chosen.case_id, position=position, reason=chosen.reason[:500])
+        )
 
 
 # -------------------------------------------------------------------- events
@@ -225,7 +231,9 @@ def create_event(actor: Actor, form: dict) -> EventSummary:
         session.add(event)
         session.flush()
         _save_sample(session, event)
-        trail.record(session, actor, "created", "audit_event", event.id, f"{data.event_date}, sample size {data.sample_size}")
+        trail.record(
+            session, actor, "created", "audit_event", event.id, f"{data.event_date}, sample size {data.sample_size}"
+        )
         session.flush()
         return _summary(session, event)
 
@@ -287,7 +295,16 @@ def sample_view(actor: Actor, event_id: int) -> SampleView:
             excluded=sorted(excluded, key=lambda e: e.case_ref),
             eligible_count=proposal.eligible_count,
             shortfall_message=proposal.shortfall_message,
-            swaps=[SwapRow(refs.get(s.removed_case_id, "?"), refs.get(s.added_case_id, "?"), s.reason, swappers.get(s.by_id, ""), s.at) for s in swaps],
+            swaps=[
+                SwapRow(
+                    refs.get(s.removed_case_id, "?"),
+                    refs.get(s.added_case_id, "?"),
+                    s.reason,
+                    swappers.get(s.by_id, ""),
+                    s.at,
+                )
+                for s in swaps
+            ],
             can_accept=blocker is None,
             accept_blocker=blocker,
         )
@@ -319,10 +336,18 @@ def swap_case(actor: Actor, event_id: int, form: dict) -> None:
             raise ValidationFailed({"removed_case_id": "Choose a case that is in the sample."})
         facts = case_facts(session, event.pdu_id, event.event_date, event.id)
         sampled = set(session.exec(select(CaseSample.case_id).where(CaseSample.event_id == event.id)).all())
-        allowed = {f.case_id: f for f in replacement_candidates(facts, _rules(event), event.event_date, sampled - {data.removed_case_id})}
+        allowed = {
+            f.case_id: f
+            for f in replacement_candidates(facts, _rules(event), event.event_date, sampled - {data.removed_case_id})
+        }
         if data.added_case_id not in allowed or data.added_case_id in sampled:
             raise ValidationFailed(
-                {"added_case_id": "That case cannot join the sample: it is not eligible, is already sampled, or would take low-risk cases over the limit."}
+                {
+                    "added_case_id": (
+                        "That case cannot join the sample: it is not eligible, is already sampled, "
+                        "or would take low-risk cases over the limit."
+                    )
+                }
             )
         added = allowed[data.added_case_id]
         row.case_id = added.case_id
@@ -337,13 +362,23 @@ def swap_case(actor: Actor, event_id: int, form: dict) -> None:
                 by_id=actor.id,
             )
         )
-        trail.record(session, actor, "swapped_case", "audit_event", event.id, f"case {data.removed_case_id} -> {data.added_case_id}: {data.reason}")
+        trail.record(
+            session,
+            actor,
+            "swapped_case",
+            "audit_event",
+            event.id,
+            f"case {data.removed_case_id} -> {data.added_case_id}: {data.reason}",
+        )
 
 
 def _auditors(session: Session, event: AuditEvent) -> list[Auditor]:
     """Everyone active in the PDU's teams, with how often they audited in the last year."""
     staff = session.exec(
-        select(User).join(Team, User.team_id == Team.id).where(Team.pdu_id == event.pdu_id, User.is_active).order_by(User.id)
+        select(User)
+        .join(Team, User.team_id == Team.id)
+        .where(Team.pdu_id == event.pdu_id, User.is_active)
+        .order_by(User.id)
     ).all()
     supervisees: dict[int, set[int]] = {}
     for person in session.exec(select(User).where(User.supervisor_id.is_not(None), User.is_active)):
@@ -430,10 +465,16 @@ def pairs_view(actor: Actor, event_id: int) -> PairsView:
     with session_scope() as session:
         event = _require_event(session, actor, event_id)
         pairs = session.exec(select(AuditorPair).where(AuditorPair.event_id == event.id).order_by(AuditorPair.id)).all()
-        people = {
-            u.id: u
-            for u in session.exec(select(User).where(User.id.in_({p.first_id for p in pairs} | {p.second_id for p in pairs})))
-        } if pairs else {}
+        people = (
+            {
+                u.id: u
+                for u in session.exec(
+                    select(User).where(User.id.in_({p.first_id for p in pairs} | {p.second_id for p in pairs}))
+                )
+            }
+            if pairs
+            else {}
+        )
         rows = session.exec(
             select(CaseSample, Case, CaseAudit)
             .join(Case, CaseSample.case_id == Case.id)
@@ -445,7 +486,13 @@ def pairs_view(actor: Actor, event_id: int) -> PairsView:
         by_pair: dict[int | None, list[PairCase]] = {}
         for sample, case, audit in rows:
             by_pair.setdefault(sample.pair_id, []).append(
-                PairCase(sample.id, case.case_ref, holders.get(case.holder_id, ""), audit.id if audit else None, audit.status if audit else None)
+                PairCase(
+                    sample.id,
+                    case.case_ref,
+                    holders.get(case.holder_id, ""),
+                    audit.id if audit else None,
+                    audit.status if audit else None,
+                )
             )
         pair_rows = [
             PairRow(
@@ -487,7 +534,11 @@ def _override_reason(reason: str | None, empty: str) -> str:
     if not reason:
         raise ValidationFailed({"reason": empty})
     if len(reason) > OVERRIDE_REASON_MAX:
-        raise ValidationFailed({"reason": f"Keep the reason to {OVERRIDE_REASON_MAX} characters or fewer (you entered {len(reason)}). Nothing has been changed."})
+        raise ValidationFailed(
+            {
+                "reason": f"Keep the reason to {OVERRIDE_REASON_MAX} characters or fewer (you entered {len(reason)}). Nothing has been changed."
+            }
+        )
     return reason
 
 
@@ -510,10 +561,19 @@ def change_pair(actor: Actor, event_id: int, pair_id: int, form: dict) -> None:
         pair.first_id, pair.second_id = first, second
         session.add(pair)
         session.flush()
-        errors, _warnings = _check(session, event, session.exec(select(AuditorPair).where(AuditorPair.event_id == event.id)).all())
+        errors, _warnings = _check(
+            session, event, session.exec(select(AuditorPair).where(AuditorPair.event_id == event.id)).all()
+        )
         if errors:
             raise ValidationFailed({"first_id": " ".join(errors)})  # rolls the change back
-        trail.record(session, actor, "changed_pair", "audit_event", event.id, f"pair {before} -> {names.get(first)} & {names.get(second)}: {reason}")
+        trail.record(
+            session,
+            actor,
+            "changed_pair",
+            "audit_event",
+            event.id,
+            f"pair {before} -> {names.get(first)} & {names.get(second)}: {reason}",
+        )
 
 
 def move_case(actor: Actor, event_id: int, sample_id: int, to_pair_id: int, reason: str) -> None:
@@ -525,20 +585,28 @@ def move_case(actor: Actor, event_id: int, sample_id: int, to_pair_id: int, reas
         pair = session.get(AuditorPair, to_pair_id)
         if sample is None or pair is None or sample.event_id != event.id or pair.event_id != event.id:
             raise NotFound("That case or pair could not be found.")
-        audit = session.exec(select(CaseAudit).where(CaseAudit.sample_id == sample.id, CaseAudit.moderates_id.is_(None))).first()
+        audit = session.exec(
+            select(CaseAudit).where(CaseAudit.sample_id == sample.id, CaseAudit.moderates_id.is_(None))
+        ).first()
         if audit is not None and audit.status != "draft":
-            raise ValidationFailed({"to_pair_id": "This audit has been submitted; it can no longer move to another pair."})
+            raise ValidationFailed(
+                {"to_pair_id": "This audit has been submitted; it can no longer move to another pair."}
+            )
         sample.pair_id = pair.id
         session.add(sample)
         if audit is not None:
             audit.pair_id = pair.id
             session.add(audit)
         session.flush()
-        errors, _warnings = _check(session, event, session.exec(select(AuditorPair).where(AuditorPair.event_id == event.id)).all())
+        errors, _warnings = _check(
+            session, event, session.exec(select(AuditorPair).where(AuditorPair.event_id == event.id)).all()
+        )
         if errors:
             raise ValidationFailed({"to_pair_id": " ".join(errors)})
         case = session.get(Case, sample.case_id)
-        trail.record(session, actor, "moved_case", "audit_event", event.id, f"case {case.case_ref} to pair {pair.id}: {reason}")
+        trail.record(
+            session, actor, "moved_case", "audit_event", event.id, f"case {case.case_ref} to pair {pair.id}: {reason}"
+        )
 
 
 # ----------------------------------------------------------------------- rota
@@ -563,7 +631,10 @@ def rota(actor: Actor, pdu_id: int, today: date) -> list[RotaRow]:
     require(actor, Action.VIEW_ROTA, PduScope(pdu_id))
     with session_scope() as session:
         staff = session.exec(
-            select(User, Team).join(Team, User.team_id == Team.id).where(Team.pdu_id == pdu_id, User.is_active).order_by(Team.name, User.full_name)
+            select(User, Team)
+            .join(Team, User.team_id == Team.id)
+            .where(Team.pdu_id == pdu_id, User.is_active)
+            .order_by(Team.name, User.full_name)
         ).all()
         year = _events_per_person(session, pdu_id, today - timedelta(days=365), today)
         half = _events_per_person(session, pdu_id, today - timedelta(days=182), today)
@@ -574,7 +645,13 @@ def rota(actor: Actor, pdu_id: int, today: date) -> list[RotaRow]:
             scheduled = ahead.get(user.id, 0)
             rows.append(
                 RotaRow(
-                    user.id, user.full_name, user.grade, team.name, attended, half.get(user.id, 0), scheduled,
+                    user.id,
+                    user.full_name,
+                    user.grade,
+                    team.name,
+                    attended,
+                    half.get(user.id, 0),
+                    scheduled,
                     due=attended + scheduled < ROTA_TARGET_PER_YEAR,
                 )
             )

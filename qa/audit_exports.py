@@ -53,7 +53,9 @@ def _event_tables(actor: Actor, event_id: int) -> tuple[list[str], list[list], l
     require(actor, Action.MANAGE_AUDIT_EVENTS, PduScope(summary.pdu_id))
     with session_scope() as session:
         audits = session.exec(
-            select(CaseAudit).where(CaseAudit.event_id == event_id, CaseAudit.moderates_id.is_(None)).order_by(CaseAudit.id)
+            select(CaseAudit)
+            .where(CaseAudit.event_id == event_id, CaseAudit.moderates_id.is_(None))
+            .order_by(CaseAudit.id)
         ).all()
         audit_ids = [a.id for a in audits]
     details = [audit_detail(actor, audit_id) for audit_id in audit_ids]
@@ -68,8 +70,15 @@ def _event_tables(actor: Actor, event_id: int) -> tuple[list[str], list[list], l
         verdicts = {j.title: str(j.verdict) for j in d.judgements}
         case_rows.append(
             [
-                d.case_ref, d.order_type, d.rosh, d.team_name, d.holder_name, ", ".join(d.auditors), d.status,
-                sum(a.status == "open" for a in d.actions), len(d.urgent_concerns),
+                d.case_ref,
+                d.order_type,
+                d.rosh,
+                d.team_name,
+                d.holder_name,
+                ", ".join(d.auditors),
+                d.status,
+                sum(a.status == "open" for a in d.actions),
+                len(d.urgent_concerns),
             ]
             + [verdicts.get(t, "") for t in section_titles]
         )
@@ -77,7 +86,14 @@ def _event_tables(actor: Actor, event_id: int) -> tuple[list[str], list[list], l
             for q in section.questions:
                 answer, evidence = d.answers.get(q.key, (None, ""))
                 answer_rows.append(
-                    [d.case_ref, section.title, q.text, "yes" if q.key_question else "no", Answer(answer).label if answer else "", evidence]
+                    [
+                        d.case_ref,
+                        section.title,
+                        q.text,
+                        "yes" if q.key_question else "no",
+                        Answer(answer).label if answer else "",
+                        evidence,
+                    ]
                 )
     return columns, case_rows, answer_rows
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from db.access_log import RecordKind
 from db.case_audits import (
     ActionStatus,
     Answer,
@@ -37,7 +38,6 @@ from db.case_audits import (
 )
 from db.engine import session_scope
 from db.models import Case, Pdu, Team, User, utcnow
-from db.access_log import RecordKind
 from qa import access_log, instrument, optimistic, trail
 from qa.actor import Actor
 from qa.directory import names_by_id
@@ -247,26 +247,43 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
         )
         sheet = session.get(FeedbackSheet, audit.id)
         if sheet is not None:
-            detail.good_practice, detail.improvement, detail.concerns = sheet.good_practice, sheet.improvement, sheet.concerns
+            detail.good_practice, detail.improvement, detail.concerns = (
+                sheet.good_practice,
+                sheet.improvement,
+                sheet.concerns,
+            )
             detail.holder_reply, detail.reply_at = sheet.holder_reply, sheet.reply_at
         for tag in session.exec(select(FeedbackTheme).where(FeedbackTheme.audit_id == audit.id)):
-            (detail.improvement_themes if tag.section == SheetSection.IMPROVEMENT else detail.concern_themes).append(tag.theme_id)
+            (detail.improvement_themes if tag.section == SheetSection.IMPROVEMENT else detail.concern_themes).append(
+                tag.theme_id
+            )
         detail.actions = _action_rows(session, [audit.id], today)
-        concerns = session.exec(select(UrgentConcern).where(UrgentConcern.audit_id == audit.id).order_by(UrgentConcern.id)).all()
+        concerns = session.exec(
+            select(UrgentConcern).where(UrgentConcern.audit_id == audit.id).order_by(UrgentConcern.id)
+        ).all()
         raisers = names_by_id(session, [c.raised_by_id for c in concerns])
         detail.urgent_concerns = [
-            ConcernRow(c.id, c.description, raisers.get(c.raised_by_id, ""), c.raised_at, c.acknowledged_at, c.acknowledgement)
+            ConcernRow(
+                c.id, c.description, raisers.get(c.raised_by_id, ""), c.raised_at, c.acknowledged_at, c.acknowledgement
+            )
             for c in concerns
         ]
         return detail
 
 
 def _action_rows(session: Session, audit_ids: list[int], today: date) -> list[ActionRow]:
-    actions = session.exec(select(AuditAction).where(AuditAction.audit_id.in_(audit_ids)).order_by(AuditAction.due_date, AuditAction.id)).all()
+    actions = session.exec(
+        select(AuditAction).where(AuditAction.audit_id.in_(audit_ids)).order_by(AuditAction.due_date, AuditAction.id)
+    ).all()
     owners = names_by_id(session, [a.owner_id for a in actions])
     return [
         ActionRow(
-            a.id, a.description, a.owner_id, owners.get(a.owner_id, ""), a.due_date, a.status,
+            a.id,
+            a.description,
+            a.owner_id,
+            owners.get(a.owner_id, ""),
+            a.due_date,
+            a.status,
             overdue=a.status == ActionStatus.OPEN and a.due_date < today,
         )
         for a in actions
@@ -283,8 +300,15 @@ def _list_rows(session: Session, audits: list[CaseAudit], today: date) -> list[A
         open_actions = [a for a in actions if a.status == ActionStatus.OPEN]
         rows.append(
             AuditListRow(
-                audit.id, case.case_ref, event.event_date, pdu.name, names_by_id(session, [case.holder_id]).get(case.holder_id, ""),
-                audit.status, len(open_actions), sum(a.overdue for a in open_actions), audit.moderates_id is not None,
+                audit.id,
+                case.case_ref,
+                event.event_date,
+                pdu.name,
+                names_by_id(session, [case.holder_id]).get(case.holder_id, ""),
+                audit.status,
+                len(open_actions),
+                sum(a.overdue for a in open_actions),
+                audit.moderates_id is not None,
             )
         )
     return rows
@@ -300,8 +324,7 @@ def my_audits(actor: Actor, today: date | None = None) -> list[AuditListRow]:
         audits = session.exec(
             select(CaseAudit)
             .where(
-                (CaseAudit.pair_id.in_(pairs) & CaseAudit.moderates_id.is_(None))
-                | (CaseAudit.moderator_id == actor.id)
+                (CaseAudit.pair_id.in_(pairs) & CaseAudit.moderates_id.is_(None)) | (CaseAudit.moderator_id == actor.id)
             )
             .order_by(CaseAudit.id.desc())
         ).all()
@@ -329,7 +352,9 @@ def feedback_on_my_cases(actor: Actor, today: date | None = None) -> list[AuditL
         audits = session.exec(
             select(CaseAudit)
             .join(Case, CaseAudit.case_id == Case.id)
-            .where(Case.holder_id == actor.id, CaseAudit.status.in_(list(SENT_STATUSES)), CaseAudit.moderates_id.is_(None))
+            .where(
+                Case.holder_id == actor.id, CaseAudit.status.in_(list(SENT_STATUSES)), CaseAudit.moderates_id.is_(None)
+            )
             .order_by(CaseAudit.feedback_sent_at.desc())
         ).all()
         return _list_rows(session, list(audits), today)
@@ -351,7 +376,11 @@ def my_open_actions(actor: Actor, today: date | None = None) -> list[tuple[Actio
             .order_by(AuditAction.due_date)
         ).all()
         return [
-            (ActionRow(a.id, a.description, a.owner_id, actor.full_name, a.due_date, a.status, a.due_date < today), ref, audit_id)
+            (
+                ActionRow(a.id, a.description, a.owner_id, actor.full_name, a.due_date, a.status, a.due_date < today),
+                ref,
+                audit_id,
+            )
             for a, ref, audit_id in rows
         ]
 
@@ -373,7 +402,11 @@ def overdue_actions_for_spo(actor: Actor, today: date | None = None) -> list[tup
         ).all()
         owners = names_by_id(session, [a.owner_id for a, _, _ in rows])
         return [
-            (ActionRow(a.id, a.description, a.owner_id, owners.get(a.owner_id, ""), a.due_date, a.status, True), ref, audit_id)
+            (
+                ActionRow(a.id, a.description, a.owner_id, owners.get(a.owner_id, ""), a.due_date, a.status, True),
+                ref,
+                audit_id,
+            )
             for a, ref, audit_id in rows
         ]
 
@@ -381,7 +414,9 @@ def overdue_actions_for_spo(actor: Actor, today: date | None = None) -> list[tup
 # ---------------------------------------------------------------------- write
 
 
-def save_draft(actor: Actor, audit_id: int, answers: list[dict], sheet: dict | None, expected_version: int | None) -> int:
+def save_draft(
+    actor: Actor, audit_id: int, answers: list[dict], sheet: dict | None, expected_version: int | None
+) -> int:
     """Save answers and the feedback sheet as one transaction; returns the new version."""
     inputs = [validate(AnswerInput, a) for a in answers]
     sheet_data = validate(FeedbackSheetUpdate, sheet) if sheet is not None else None
@@ -394,7 +429,9 @@ def save_draft(actor: Actor, audit_id: int, answers: list[dict], sheet: dict | N
             raise ValidationFailed({"answers": f"Unknown question: {', '.join(unknown)}."})
         _bump(session, audit, expected_version)
         session.add(audit)
-        existing = {a.question_key: a for a in session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == audit.id))}
+        existing = {
+            a.question_key: a for a in session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == audit.id))
+        }
         for item in inputs:
             row = existing.get(item.question_key) or AuditAnswer(audit_id=audit.id, question_key=item.question_key)
             row.answer, row.evidence = item.answer, item.evidence
@@ -410,10 +447,15 @@ def _save_sheet(session: Session, audit_id: int, data: FeedbackSheetUpdate) -> N
     sheet.good_practice, sheet.improvement, sheet.concerns = data.good_practice, data.improvement, data.concerns
     session.add(sheet)
     active = set(session.exec(select(LearningTheme.id).where(LearningTheme.active)).all())
-    wanted = {(SheetSection.IMPROVEMENT, t) for t in data.improvement_themes} | {(SheetSection.CONCERNS, t) for t in data.concern_themes}
+    wanted = {(SheetSection.IMPROVEMENT, t) for t in data.improvement_themes} | {
+        (SheetSection.CONCERNS, t) for t in data.concern_themes
+    }
     if any(theme not in active for _, theme in wanted):
         raise ValidationFailed({"themes": "Choose learning themes from the list."})
-    current = {(SheetSection(t.section), t.theme_id): t for t in session.exec(select(FeedbackTheme).where(FeedbackTheme.audit_id == audit_id))}
+    current = {
+        (SheetSection(t.section), t.theme_id): t
+        for t in session.exec(select(FeedbackTheme).where(FeedbackTheme.audit_id == audit_id))
+    }
     for key, row in current.items():
         if key not in wanted:
             session.delete(row)
@@ -462,7 +504,14 @@ def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> 
         now = utcnow()
         audit.submitted_at, audit.submitted_by_id = now, actor.id
         for judgement in judge_audit(definition, {k: (Answer(v) if v else None) for k, v in answers.items()}):
-            session.add(AuditSectionResult(audit_id=audit.id, section_key=judgement.section_key, section_title=judgement.title[:200], verdict=str(judgement.verdict)))
+            session.add(
+                AuditSectionResult(
+                    audit_id=audit.id,
+                    section_key=judgement.section_key,
+                    section_title=judgement.title[:200],
+                    verdict=str(judgement.verdict),
+                )
+            )
         if audit.moderates_id is not None:
             audit.status = AuditStatus.SUBMITTED
         elif scope.spo_id is not None:
@@ -485,7 +534,9 @@ def send_waiting_feedback(actor: Actor, audit_id: int) -> None:
         if audit.status != AuditStatus.SUBMITTED or audit.moderates_id is not None:
             raise ValidationFailed({"status": "Only a submitted audit waiting for an SPO can be sent."})
         if scope.spo_id is None:
-            raise ValidationFailed({"status": "The case holder still has no supervisor recorded. Add one on the Users page first."})
+            raise ValidationFailed(
+                {"status": "The case holder still has no supervisor recorded. Add one on the Users page first."}
+            )
         audit.status, audit.feedback_to_id, audit.feedback_sent_at = AuditStatus.FEEDBACK_SENT, scope.spo_id, utcnow()
         session.add(audit)
         trail.record(session, actor, "sent_feedback", "case_audit", audit.id)
@@ -545,7 +596,9 @@ def _set_action_status(session: Session, actor: Actor, action_id: int, done: boo
         raise NotFound("That action could not be found.")
     audit = _audit(session, action.audit_id)
     scope = scope_of(session, audit)
-    if not scope.feedback_sent or not can(actor, Action.UPDATE_ACTION, ActionScope(scope.pdu_id, action.owner_id, scope.spo_id)):
+    if not scope.feedback_sent or not can(
+        actor, Action.UPDATE_ACTION, ActionScope(scope.pdu_id, action.owner_id, scope.spo_id)
+    ):
         raise PermissionDenied()
     action.status = ActionStatus.DONE if done else ActionStatus.OPEN
     action.closed_at, action.closed_by_id = (utcnow(), actor.id) if done else (None, None)
@@ -556,7 +609,9 @@ def _set_action_status(session: Session, actor: Actor, action_id: int, done: boo
     elif audit.status == AuditStatus.ACTIONS_CLOSED:
         audit.status, audit.closed_at = AuditStatus.DISCUSSED, None  # reopened
     session.add(audit)
-    trail.record(session, actor, "action_done" if done else "action_reopened", "case_audit", audit.id, f"action {action.id}")
+    trail.record(
+        session, actor, "action_done" if done else "action_reopened", "case_audit", audit.id, f"action {action.id}"
+    )
 
 
 # --------------------------------------------------------------------- themes

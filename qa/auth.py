@@ -38,8 +38,7 @@ WRONG_DETAILS = (
 )
 INACTIVE = "This account has been deactivated. Ask your administrator if you need access."
 PASSWORDS_OFF = (
-    "Signing in with a portal password is turned off. Use \"Sign in with single sign-on\" "
-    "with your organisation account."
+    'Signing in with a portal password is turned off. Use "Sign in with single sign-on" with your organisation account.'
 )
 SSO_NOT_CONFIGURED = (
     "Single sign-on is not set up for this portal, so turning off passwords would lock everyone out. "
@@ -89,7 +88,14 @@ def set_sso_only(actor: Actor, on: bool, *, sso_configured: bool, signed_in_with
         raise ValidationFailed({"sso_only": SSO_NOT_PROVEN})
     with session_scope() as session:
         set_flag(session, SSO_ONLY_FLAG, "on" if on else "off")
-        trail.record(session, actor, "changed", "setting", SSO_ONLY_FLAG, "on: passwords turned off" if on else "off: passwords allowed")
+        trail.record(
+            session,
+            actor,
+            "changed",
+            "setting",
+            SSO_ONLY_FLAG,
+            "on: passwords turned off" if on else "off: passwords allowed",
+        )
 
 
 def sso_only_off_from_command_line() -> bool:
@@ -140,7 +146,9 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> SignInRes
 def sign_in_sso(email: str | None) -> SignInResult:
     """Match a single-sign-on identity to an existing, active portal user by email."""
     if not email:
-        return SignInResult(None, "Your sign-in provider did not share an email address. Ask your administrator to add you.")
+        return SignInResult(
+            None, "Your sign-in provider did not share an email address. Ask your administrator to add you."
+        )
     with session_scope() as session:
         user = _find_by_email(session, email)
         if user is None or not user.is_active:

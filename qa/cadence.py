@@ -87,7 +87,9 @@ def set_weeks(actor: Actor, key: str, due_from: int, overdue_after: int) -> None
         raise ValidationFailed({"weeks": "Use whole weeks, with 'due from' no later than 'overdue after', up to 26."})
     with session_scope() as session:
         set_flag(session, f"supervision_weeks:{key}", f"{due_from},{overdue_after}")
-        trail.record(session, actor, "changed", "setting", f"supervision_weeks:{key}", f"{due_from}-{overdue_after} weeks")
+        trail.record(
+            session, actor, "changed", "setting", f"supervision_weeks:{key}", f"{due_from}-{overdue_after} weeks"
+        )
 
 
 def cadence_rows(session, people, today: date) -> list[CadenceRow]:
@@ -111,21 +113,43 @@ def cadence_rows(session, people, today: date) -> list[CadenceRow]:
     rows = []
     for user, team in people:
         profile = profiles.get(user.id)
-        new = bool(profile and (profile.newly_qualified or (profile.started_on and (today - profile.started_on).days < NEW_STARTER_DAYS)))
+        new = bool(
+            profile
+            and (
+                profile.newly_qualified or (profile.started_on and (today - profile.started_on).days < NEW_STARTER_DAYS)
+            )
+        )
         due_from, overdue_after, status = classify(last.get(user.id), weeks(user.grade, new), today)
-        rows.append(CadenceRow(user.id, user.full_name, team.name if team else "", last.get(user.id), due_from, overdue_after, status, new))
+        rows.append(
+            CadenceRow(
+                user.id,
+                user.full_name,
+                team.name if team else "",
+                last.get(user.id),
+                due_from,
+                overdue_after,
+                status,
+                new,
+            )
+        )
     order = {"overdue": 0, "due": 1, "up to date": 2}
     return sorted(rows, key=lambda r: (order[r.status], r.name))
 
 
 def practitioners_query(query):
-    return query.join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER)).where(User.is_active)
+    return query.join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER)).where(
+        User.is_active
+    )
 
 
 def cadence_for_supervisor(actor: Actor, today: date | None = None) -> list[CadenceRow]:
     today = today or date.today()
     with session_scope() as session:
-        people = session.exec(practitioners_query(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(User.supervisor_id == actor.id)).all()
+        people = session.exec(
+            practitioners_query(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(
+                User.supervisor_id == actor.id
+            )
+        ).all()
         return cadence_rows(session, people, today)
 
 
@@ -144,7 +168,9 @@ def cadence_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> lis
     require(actor, Action.VIEW_CALIBRATION, PduScope(pdu_id))
     today = today or date.today()
     with session_scope() as session:
-        people = session.exec(practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)).all()
+        people = session.exec(
+            practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)
+        ).all()
         rows = cadence_rows(session, people, today)
     teams: dict[str, list[CadenceRow]] = {}
     for row in rows:
@@ -152,7 +178,9 @@ def cadence_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> lis
     return [TeamCadence(name, len(rs), sum(r.status != "overdue" for r in rs)) for name, rs in sorted(teams.items())]
 
 
-def set_profile(actor: Actor, user_id: int, started_on: date | None, newly_qualified: bool, mentor_id: int | None) -> None:
+def set_profile(
+    actor: Actor, user_id: int, started_on: date | None, newly_qualified: bool, mentor_id: int | None
+) -> None:
     """An SPO records a supervisee's start date, NQO status and named mentor."""
     with session_scope() as session:
         person = session.get(User, user_id)

@@ -95,10 +95,7 @@ COLUMN_HELP: dict[str, str] = {
     "pdu": "Required. The PDU that holds the case.",
     "team": "Required. The team within that PDU.",
     "holder": "Required. The case-holding practitioner's staff ID or work email. They must be active in the portal.",
-    "order_type": (
-        f"Required. One of {_ORDER_TYPE_LIST}. "
-        "CO, SSO, CP, UPW and 'Unpaid work' are understood too."
-    ),
+    "order_type": (f"Required. One of {_ORDER_TYPE_LIST}. CO, SSO, CP, UPW and 'Unpaid work' are understood too."),
     "start_date": "Required. YYYY-MM-DD (like 2024-02-29) or DD/MM/YYYY (like 29/02/2024).",
     "rosh": f"Required. The risk of serious harm level: {_ROSH_LIST}.",
     "in_custody": "yes or no (also y/n, true/false, 1/0). Blank means no.",
@@ -132,9 +129,7 @@ def template_csv() -> str:
 
 # ------------------------------------------------ personal data in the headings
 
-PERSONAL_DATA_REFUSAL = (
-    "The portal never stores names, dates of birth or addresses: remove {that} and upload again."
-)
+PERSONAL_DATA_REFUSAL = "The portal never stores names, dates of birth or addresses: remove {that} and upload again."
 
 # Headings are split into lower-case words (camelCase, digits, spaces, '_' and
 # '-' all separate words); these runs of words are then read as one word.
@@ -655,7 +650,9 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
             setattr(case, name, value)
         case.updated_at = utcnow()
         session.add(case)
-        trail.record(session, actor, "changed", "case", case.id, "changed by case import: " + ", ".join(planned.changes))
+        trail.record(
+            session, actor, "changed", "case", case.id, "changed by case import: " + ", ".join(planned.changes)
+        )
 
     if created or updated:
         unchanged = len(plan.rows) - len(created) - len(updated)

@@ -26,7 +26,12 @@ def default_filters(today: date | None = None) -> Filters:
 def to_query(filters: Filters) -> dict[str, str]:
     """Only what differs from nothing: short, readable addresses."""
     query = {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()}
-    for key, value in (("pdu", filters.pdu_id), ("team", filters.team_id), ("order", filters.order_type), ("rosh", filters.rosh)):
+    for key, value in (
+        ("pdu", filters.pdu_id),
+        ("team", filters.team_id),
+        ("order", filters.order_type),
+        ("rosh", filters.rosh),
+    ):
         if value is not None:
             query[key] = str(value)
     return query

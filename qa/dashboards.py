@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, literal_column, or_, union
 from sqlmodel import Session, select
@@ -29,7 +29,16 @@ from db.case_audits import (
     LearningTheme,
     UrgentConcern,
 )
-from db.dashboard_rollups import AnswerCell, AuditCell, DebriefCell, FeelingCell, ObservationCell, RatedPerson, RatingCell, SectionCell
+from db.dashboard_rollups import (
+    AnswerCell,
+    AuditCell,
+    DebriefCell,
+    FeelingCell,
+    ObservationCell,
+    RatedPerson,
+    RatingCell,
+    SectionCell,
+)
 from db.engine import get_engine, session_scope
 from db.models import AuditTrail, Case, Role, Team, User, UserRole
 from db.observations import Observation, ObservationRating, ObservationStatus, SelfRating
@@ -161,7 +170,8 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         if not count:
             return result
         result.sufficiency_by_month = [
-            {"month": m, "section": s, "sufficient": int(ok), "judged": int(n), "share": ok / n if n else None} for m, s, ok, n in section_rows
+            {"month": m, "section": s, "sufficient": int(ok), "judged": int(n), "share": ok / n if n else None}
+            for m, s, ok, n in section_rows
         ]
         _row, definition = instrument.latest(session)
         section_of = {q.key: s.title for s in definition.sections for q in s.questions}
@@ -171,21 +181,35 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         for key, answer, n in answer_rows:
             if answer is None:
                 continue
-            entry = per_question.setdefault(key, {"section": section_of.get(key, "Other"), "question": text_of.get(key, key), "no_or_partly": 0, "answered": 0})
+            entry = per_question.setdefault(
+                key,
+                {
+                    "section": section_of.get(key, "Other"),
+                    "question": text_of.get(key, key),
+                    "no_or_partly": 0,
+                    "answered": 0,
+                },
+            )
             if answer in ("partly", "no"):
                 entry["no_or_partly"] += n
             if answer in ("yes", "partly", "no"):
                 entry["answered"] += n
-            distribution[(section_of.get(key, "Other"), answer)] = distribution.get((section_of.get(key, "Other"), answer), 0) + n
+            distribution[(section_of.get(key, "Other"), answer)] = (
+                distribution.get((section_of.get(key, "Other"), answer), 0) + n
+            )
         order = {q.key: i for i, q in enumerate(q for s in definition.sections for q in s.questions)}
         result.question_heatmap = [
             e | {"share": e["no_or_partly"] / e["answered"] if e["answered"] else None}
             for _k, e in sorted(per_question.items(), key=lambda kv: order.get(kv[0], 999))
         ]
-        result.answer_distribution = [{"section": s, "answer": a, "count": n} for (s, a), n in sorted(distribution.items())]
+        result.answer_distribution = [
+            {"section": s, "answer": a, "count": n} for (s, a), n in sorted(distribution.items())
+        ]
 
         raised = session.exec(
-            select(_month(AuditAction.created_at), func.count()).join(audits, AuditAction.audit_id == audits.c.audit_id).group_by(_month(AuditAction.created_at))
+            select(_month(AuditAction.created_at), func.count())
+            .join(audits, AuditAction.audit_id == audits.c.audit_id)
+            .group_by(_month(AuditAction.created_at))
         ).all()
         closed = dict(
             session.exec(
@@ -198,7 +222,13 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         months = sorted({m for m, _ in raised} | set(closed))
         raised_map = dict(raised)
         result.actions_by_month = [
-            {"month": m, "raised": raised_map.get(m, 0), "closed": closed.get(m, 0), "total": raised_map.get(m, 0) + closed.get(m, 0)} for m in months
+            {
+                "month": m,
+                "raised": raised_map.get(m, 0),
+                "closed": closed.get(m, 0),
+                "total": raised_map.get(m, 0) + closed.get(m, 0),
+            }
+            for m in months
         ]
         result.overdue_actions = session.exec(
             select(func.count())
@@ -217,7 +247,9 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
             ).all()
         ]
         urgent = session.exec(
-            select(UrgentConcern.raised_at, UrgentConcern.acknowledged_at).join(audits, UrgentConcern.audit_id == audits.c.audit_id)
+            select(UrgentConcern.raised_at, UrgentConcern.acknowledged_at).join(
+                audits, UrgentConcern.audit_id == audits.c.audit_id
+            )
         ).all()
         result.urgent_raised = len(urgent)
         waits = [(ack - raised_at).total_seconds() / 3600 for raised_at, ack in urgent if ack is not None]
@@ -271,7 +303,9 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
     answers: dict[tuple[str, str | None], int] = {}
     if months is not None:
         ensure_built(session)
-        count += session.exec(select(func.coalesce(func.sum(AuditCell.audits), 0)).where(*_cell_filters(AuditCell, f, months))).one()
+        count += session.exec(
+            select(func.coalesce(func.sum(AuditCell.audits), 0)).where(*_cell_filters(AuditCell, f, months))
+        ).one()
         month = _month(SectionCell.month)
         for m, title, ok, n in session.exec(
             select(month, SectionCell.section_title, func.sum(SectionCell.sufficient), func.sum(SectionCell.judged))
@@ -285,7 +319,7 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
             .where(*_cell_filters(AnswerCell, f, months))
             .group_by(AnswerCell.question_key)
         ).all():
-            for (_c, answer), n in zip(ANSWER_COLUMNS, counts):
+            for (_c, answer), n in zip(ANSWER_COLUMNS, counts, strict=False):
                 if n:
                     answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
     for date_from, date_to in edges:
@@ -319,7 +353,10 @@ def _team_comparison(session: Session, f: Filters) -> list[dict]:
     judged: dict[str, list[int]] = {}
     if months is not None:
         for team, n in session.exec(
-            select(Team.name, func.sum(AuditCell.audits)).join(Team, AuditCell.team_id == Team.id).where(*_cell_filters(AuditCell, f, months)).group_by(Team.name)
+            select(Team.name, func.sum(AuditCell.audits))
+            .join(Team, AuditCell.team_id == Team.id)
+            .where(*_cell_filters(AuditCell, f, months))
+            .group_by(Team.name)
         ).all():
             audits[team] = audits.get(team, 0) + int(n)
         for team, ok, n in session.exec(
@@ -333,7 +370,10 @@ def _team_comparison(session: Session, f: Filters) -> list[dict]:
     for date_from, date_to in edges:
         by_team = _audits(replace(f, date_from=date_from, date_to=date_to), with_team=True)
         for team, n in session.exec(
-            select(Team.name, func.count()).select_from(by_team).join(Team, by_team.c.team_id == Team.id).group_by(Team.name)
+            select(Team.name, func.count())
+            .select_from(by_team)
+            .join(Team, by_team.c.team_id == Team.id)
+            .group_by(Team.name)
         ).all():
             audits[team] = audits.get(team, 0) + int(n)
         for team, ok, n in session.exec(
@@ -397,7 +437,11 @@ def _observations_in(f: Filters, ranges: list[tuple[date, date]]):
     """Shared, non-calibration observations in the filtered place on any of the date ranges."""
     query = select(Observation.id.label("obs_id"), Observation.practitioner_id.label("pid"))
     if f.pdu_id is not None or f.team_id is not None:
-        query = query.join(User, Observation.practitioner_id == User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
+        query = (
+            query.join(User, Observation.practitioner_id == User.id)
+            .join(Team, User.team_id == Team.id)
+            .where(*_place_filters(f))
+        )
     return query.where(
         Observation.status.in_(SHARED),
         Observation.calibration_of_id.is_(None),
@@ -445,11 +489,15 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
             in_months.append(ObservationCell.practitioner_id.in_(place))
             rated_where.append(RatedPerson.practitioner_id.in_(place))
         total += session.exec(select(func.coalesce(func.sum(ObservationCell.observations), 0)).where(*in_months)).one()
-        for key, n, total_sum, squares, paired, own, observed in session.exec(sums.where(*cell_where).group_by(RatingCell.domain_key)).all():
+        for key, n, total_sum, squares, paired, own, observed in session.exec(
+            sums.where(*cell_where).group_by(RatingCell.domain_key)
+        ).all():
             add(ratings, key, (n, total_sum, squares))
             add(pairs, key, (paired, own, observed))
         for key, rated in session.exec(
-            select(RatedPerson.domain_key, func.count(func.distinct(RatedPerson.practitioner_id))).where(*rated_where).group_by(RatedPerson.domain_key)
+            select(RatedPerson.domain_key, func.count(func.distinct(RatedPerson.practitioner_id)))
+            .where(*rated_where)
+            .group_by(RatedPerson.domain_key)
         ).all():
             people[key] = people.get(key, 0) + int(rated)
     if edges:
@@ -470,15 +518,23 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
         for key, paired, own, observed in session.exec(
             select(SelfRating.domain_key, func.count(), func.sum(SelfRating.rating), func.sum(ObservationRating.rating))
             .join(in_scope, SelfRating.observation_id == in_scope.c.obs_id)
-            .join(ObservationRating, and_(ObservationRating.observation_id == SelfRating.observation_id, ObservationRating.domain_key == SelfRating.domain_key))
+            .join(
+                ObservationRating,
+                and_(
+                    ObservationRating.observation_id == SelfRating.observation_id,
+                    ObservationRating.domain_key == SelfRating.domain_key,
+                ),
+            )
             .where(SelfRating.rating.is_not(None), ObservationRating.rating.is_not(None))
             .group_by(SelfRating.domain_key)
         ).all():
             add(pairs, key, (paired, own, observed))
         # People rated only in the part months, not already counted from the whole months.
-        extra = select(ObservationRating.domain_key, func.count(func.distinct(in_scope.c.pid))).join(
-            in_scope, ObservationRating.observation_id == in_scope.c.obs_id
-        ).where(ObservationRating.rating.is_not(None))
+        extra = (
+            select(ObservationRating.domain_key, func.count(func.distinct(in_scope.c.pid)))
+            .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
+            .where(ObservationRating.rating.is_not(None))
+        )
         if months is not None:
             already = (
                 select(RatedPerson.practitioner_id)
@@ -509,7 +565,15 @@ def observation_summary(actor: Actor, filters: Filters, today: date | None = Non
                 continue
             mean = total_sum / n
             spread = max(0.0, squares / n - mean**2) ** 0.5
-            summary.domains.append({"domain": titles.get(key, key), "mean": mean, "spread": spread, "ratings": n, "people": people.get(key, 0)})
+            summary.domains.append(
+                {
+                    "domain": titles.get(key, key),
+                    "mean": mean,
+                    "spread": spread,
+                    "ratings": n,
+                    "people": people.get(key, 0),
+                }
+            )
         order = {d.title: i for i, d in enumerate(framework.domains)}
         summary.domains.sort(key=lambda d: order.get(d["domain"], 99))
         practitioners = (
@@ -530,8 +594,12 @@ def observation_summary(actor: Actor, filters: Filters, today: date | None = Non
         for key, (n, own, observed) in sorted(pairs.items(), key=lambda kv: order.get(titles.get(kv[0], kv[0]), 99)):
             if not n:
                 continue
-            summary.self_vs_observer.append({"domain": titles.get(key, key), "who": "Self-rating", "average": own / n, "pairs": n})
-            summary.self_vs_observer.append({"domain": titles.get(key, key), "who": "Observer", "average": observed / n, "pairs": n})
+            summary.self_vs_observer.append(
+                {"domain": titles.get(key, key), "who": "Self-rating", "average": own / n, "pairs": n}
+            )
+            summary.self_vs_observer.append(
+                {"domain": titles.get(key, key), "who": "Observer", "average": observed / n, "pairs": n}
+            )
         return summary
 
 
@@ -553,14 +621,23 @@ def supervision_summary(actor: Actor, filters: Filters, today: date | None = Non
     f = scoped(actor, filters)
     today = today or date.today()
     with session_scope() as session:
-        people = session.exec(cadence.practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(*_people_filters(f))).all()
+        people = session.exec(
+            cadence.practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(
+                *_people_filters(f)
+            )
+        ).all()
         rows = cadence.cadence_rows(session, people, today)
         discussed = session.exec(
             select(func.count())
             .select_from(AgendaItem)
             .join(User, AgendaItem.practitioner_id == User.id)
             .join(Team, User.team_id == Team.id)
-            .where(AgendaItem.discussed_in_id.is_not(None), AgendaItem.added_at >= _start(f.date_from), AgendaItem.added_at < _end(f.date_to), *_people_filters(f))
+            .where(
+                AgendaItem.discussed_in_id.is_not(None),
+                AgendaItem.added_at >= _start(f.date_from),
+                AgendaItem.added_at < _end(f.date_to),
+                *_people_filters(f),
+            )
         ).one()
         return SupervisionSummary(len(rows), sum(r.status != "overdue" for r in rows), discussed)
 
@@ -628,7 +705,9 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
             cell_where = [DebriefCell.month >= months[0], DebriefCell.month < months[1]]
             if place is not None:
                 cell_where.append(DebriefCell.author_id.in_(place))
-            n, total = session.exec(select(func.sum(DebriefCell.debriefs), func.sum(DebriefCell.intensity_sum)).where(*cell_where)).one()
+            n, total = session.exec(
+                select(func.sum(DebriefCell.debriefs), func.sum(DebriefCell.intensity_sum)).where(*cell_where)
+            ).one()
             debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
             authors.append(select(DebriefCell.author_id.label("aid")).where(*cell_where))
             feeling_where = [FeelingCell.month >= months[0], FeelingCell.month < months[1]]
@@ -641,15 +720,21 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
             for word, count in session.exec(feeling_query.where(*feeling_where).group_by(FeelingCell.feeling)).all():
                 feelings[word] = feelings.get(word, 0) + int(count)
         for date_from, date_to in edges:
-            query = select(Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity"))
+            query = select(
+                Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity")
+            )
             if place is not None:
                 query = query.where(Debrief.author_id.in_(place))
-            in_scope = query.where(Debrief.created_at >= _start(date_from), Debrief.created_at < _end(date_to)).subquery()
+            in_scope = query.where(
+                Debrief.created_at >= _start(date_from), Debrief.created_at < _end(date_to)
+            ).subquery()
             n, total = session.exec(select(func.count(), func.sum(in_scope.c.intensity)).select_from(in_scope)).one()
             debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
             authors.append(select(in_scope.c.aid))
             for word, count in session.exec(
-                select(DebriefFeeling.feeling, func.count()).join(in_scope, DebriefFeeling.debrief_id == in_scope.c.did).group_by(DebriefFeeling.feeling)
+                select(DebriefFeeling.feeling, func.count())
+                .join(in_scope, DebriefFeeling.debrief_id == in_scope.c.did)
+                .group_by(DebriefFeeling.feeling)
             ).all():
                 feelings[word] = feelings.get(word, 0) + int(count)
         both = union(*authors).subquery() if len(authors) > 1 else authors[0].distinct().subquery()
@@ -657,7 +742,9 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
         if people < MIN_PEOPLE:
             return WellbeingSummary(shown=False)
         top = sorted(feelings.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
-        return WellbeingSummary(True, people, debriefs, intensity / debriefs, [{"feeling": w, "count": n} for w, n in top])
+        return WellbeingSummary(
+            True, people, debriefs, intensity / debriefs, [{"feeling": w, "count": n} for w, n in top]
+        )
 
 
 # ------------------------------------------------------------------ caching key
@@ -678,8 +765,6 @@ def anonymise(rows: list[dict], count_key: str) -> list[dict]:
     return [row for row in rows if (row.get(count_key) or 0) >= SMALL]
 
 
-
-
 def scope_options(actor: Actor) -> tuple[dict[int, str], dict[int, str], str]:
     """The PDUs and teams this person can filter by, and a plain description of their scope."""
     from db.models import Pdu
@@ -691,7 +776,9 @@ def scope_options(actor: Actor) -> tuple[dict[int, str], dict[int, str], str]:
             return pdus, teams, "all PDUs"
         if actor.has(Role.QA_LEAD) and actor.pdu_id is not None:
             pdu = session.get(Pdu, actor.pdu_id)
-            teams = dict(session.exec(select(Team.id, Team.name).where(Team.pdu_id == actor.pdu_id).order_by(Team.name)).all())
+            teams = dict(
+                session.exec(select(Team.id, Team.name).where(Team.pdu_id == actor.pdu_id).order_by(Team.name)).all()
+            )
             return {pdu.id: pdu.name}, teams, pdu.name
         if actor.has(Role.SPO) and actor.team_id is not None:
             team = session.get(Team, actor.team_id)

@@ -17,13 +17,13 @@ from db.access_log import RecordKind
 from db.engine import session_scope
 from db.models import User, utcnow
 from db.reflection import (
+    SHORT_MAX,
     ContactSetting,
     Debrief,
     DebriefFeeling,
     EntryKind,
     EntryShare,
     Need,
-    SHORT_MAX,
     SupportContact,
     SupportRequest,
     Urgency,
@@ -64,7 +64,9 @@ class DebriefResult:
 def _text(value: str | None, label: str, errors: dict) -> str:
     value = (value or "").strip()
     if len(value) > SHORT_MAX:
-        errors[label] = f"This must be {SHORT_MAX} characters or fewer (you entered {len(value)}). Nothing has been cut."
+        errors[label] = (
+            f"This must be {SHORT_MAX} characters or fewer (you entered {len(value)}). Nothing has been cut."
+        )
     return value
 
 
@@ -117,7 +119,9 @@ def record_debrief(actor: Actor, form: dict, now: datetime | None = None) -> Deb
             session.add(DebriefFeeling(debrief_id=debrief.id, feeling=word))
         request_id = None
         if recipient_id is not None:
-            request = SupportRequest(requester_id=actor.id, recipient_id=recipient_id, debrief_id=debrief.id, urgency=urgency)
+            request = SupportRequest(
+                requester_id=actor.id, recipient_id=recipient_id, debrief_id=debrief.id, urgency=urgency
+            )
             session.add(request)
             session.flush()
             request_id = request.id
@@ -135,7 +139,9 @@ def _points(author_id: int, since: datetime | None = None) -> list[wellbeing_rul
         debriefs = session.exec(query.order_by(Debrief.created_at)).all()
         feelings: dict[int, list[str]] = {}
         if debriefs:
-            for row in session.exec(select(DebriefFeeling).where(DebriefFeeling.debrief_id.in_([d.id for d in debriefs]))):
+            for row in session.exec(
+                select(DebriefFeeling).where(DebriefFeeling.debrief_id.in_([d.id for d in debriefs]))
+            ):
                 feelings.setdefault(row.debrief_id, []).append(row.feeling)
         return [
             wellbeing_rules.DebriefPoint(d.created_at, d.intensity, tuple(feelings.get(d.id, ())), d.setting)
@@ -148,21 +154,33 @@ def debrief(actor: Actor, debrief_id: int) -> DebriefView:
         require_entry(session, actor, EntryKind.DEBRIEF, debrief_id, Action.VIEW_ENTRY)
         row = session.get(Debrief, debrief_id)
         author = session.get(User, row.author_id)
-        access_log.record_view(session, actor, row.author_id, RecordKind.SHARED_DEBRIEF, row.id)  # someone it was shared with
+        access_log.record_view(
+            session, actor, row.author_id, RecordKind.SHARED_DEBRIEF, row.id
+        )  # someone it was shared with
         content = json.loads(row.content or "{}")
         words = session.exec(select(DebriefFeeling.feeling).where(DebriefFeeling.debrief_id == row.id)).all()
         order = {w: i for i, w in enumerate(emotions.ALL_WORDS)}
         return DebriefView(
-            row.id, row.author_id, author.full_name if author else "", row.created_at, row.intensity,
-            sorted(words, key=lambda w: order.get(w, 999)), row.setting, row.need,
-            content.get("what_happened", ""), content.get("what_helped", ""), content.get("signs", []),
+            row.id,
+            row.author_id,
+            author.full_name if author else "",
+            row.created_at,
+            row.intensity,
+            sorted(words, key=lambda w: order.get(w, 999)),
+            row.setting,
+            row.need,
+            content.get("what_happened", ""),
+            content.get("what_helped", ""),
+            content.get("signs", []),
             is_mine=row.author_id == actor.id,
         )
 
 
 def my_debriefs(actor: Actor, limit: int = 50) -> list[DebriefView]:
     with session_scope() as session:
-        ids = session.exec(select(Debrief.id).where(Debrief.author_id == actor.id).order_by(Debrief.created_at.desc()).limit(limit)).all()
+        ids = session.exec(
+            select(Debrief.id).where(Debrief.author_id == actor.id).order_by(Debrief.created_at.desc()).limit(limit)
+        ).all()
     return [debrief(actor, i) for i in ids]
 
 
@@ -171,7 +189,9 @@ def delete_debrief(actor: Actor, debrief_id: int) -> None:
         require_entry(session, actor, EntryKind.DEBRIEF, debrief_id, Action.EDIT_ENTRY)
         for row in session.exec(select(DebriefFeeling).where(DebriefFeeling.debrief_id == debrief_id)):
             session.delete(row)
-        for row in session.exec(select(EntryShare).where(EntryShare.kind == EntryKind.DEBRIEF, EntryShare.entry_id == debrief_id)):
+        for row in session.exec(
+            select(EntryShare).where(EntryShare.kind == EntryKind.DEBRIEF, EntryShare.entry_id == debrief_id)
+        ):
             session.delete(row)
         for row in session.exec(select(SupportRequest).where(SupportRequest.debrief_id == debrief_id)):
             row.debrief_id = None
@@ -221,5 +241,10 @@ def signpost_threshold() -> int:
 def support_contacts() -> list[SupportContact]:
     """Where to go for support: independent and peer options first, then employer schemes."""
     with session_scope() as session:
-        return list(session.exec(select(SupportContact).where(SupportContact.active).order_by(SupportContact.independent.desc(), SupportContact.name)))
-
+        return list(
+            session.exec(
+                select(SupportContact)
+                .where(SupportContact.active)
+                .order_by(SupportContact.independent.desc(), SupportContact.name)
+            )
+        )

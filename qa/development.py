@@ -69,7 +69,11 @@ def development(actor: Actor, practitioner_id: int, today: date | None = None) -
         selfs = session.exec(
             select(SelfRating.observation_id, SelfRating.domain_key, SelfRating.rating)
             .join(Observation, SelfRating.observation_id == Observation.id)
-            .where(Observation.practitioner_id == practitioner_id, Observation.status.in_(SHARED), SelfRating.rating.is_not(None))
+            .where(
+                Observation.practitioner_id == practitioner_id,
+                Observation.status.in_(SHARED),
+                SelfRating.rating.is_not(None),
+            )
         ).all()
         pairs: dict[str, list[tuple[int, int]]] = {}
         for obs_id, key, rating in selfs:

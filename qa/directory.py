@@ -31,9 +31,7 @@ def to_public(session: Session, users: list[User]) -> list[UserPublic]:
     teams = {t.id: t for t in session.exec(select(Team))}
     pdus = {p.id: p for p in session.exec(select(Pdu))}
     sup_ids = {u.supervisor_id for u in users if u.supervisor_id}
-    supervisors = (
-        {s.id: s.full_name for s in session.exec(select(User).where(User.id.in_(sup_ids)))} if sup_ids else {}
-    )
+    supervisors = {s.id: s.full_name for s in session.exec(select(User).where(User.id.in_(sup_ids)))} if sup_ids else {}
     public = []
     for u in users:
         team = teams.get(u.team_id)

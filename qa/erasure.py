@@ -95,19 +95,30 @@ def erase_private_entries(actor: Actor, user_id: int, confirm_email: str) -> Era
     with session_scope() as session:
         person = _person(session, actor, user_id)
         if person.is_active:
-            raise ValidationFailed({"confirm": f"Deactivate {person.full_name} first: private entries are erased only for someone who has left."})
+            raise ValidationFailed(
+                {
+                    "confirm": f"Deactivate {person.full_name} first: private entries are erased only for someone who has left."
+                }
+            )
         if (confirm_email or "").strip().lower() != person.email.lower():
-            raise ValidationFailed({"confirm": f"Type {person.full_name}'s email address exactly, to confirm. Nothing has been deleted."})
+            raise ValidationFailed(
+                {"confirm": f"Type {person.full_name}'s email address exactly, to confirm. Nothing has been deleted."}
+            )
         counts = _count(session, user_id)
         debriefs = select(Debrief.id).where(Debrief.author_id == user_id)
-        session.exec(update(SupportRequest).where(SupportRequest.debrief_id.in_(debriefs)).values(debrief_id=None), execution_options=_BULK)
+        session.exec(
+            update(SupportRequest).where(SupportRequest.debrief_id.in_(debriefs)).values(debrief_id=None),
+            execution_options=_BULK,
+        )
         session.exec(delete(SupportRequest).where(SupportRequest.requester_id == user_id), execution_options=_BULK)
         session.exec(delete(DebriefFeeling).where(DebriefFeeling.debrief_id.in_(debriefs)), execution_options=_BULK)
         session.exec(delete(EntryShare).where(EntryShare.author_id == user_id), execution_options=_BULK)
         session.exec(delete(Debrief).where(Debrief.author_id == user_id), execution_options=_BULK)
         session.exec(delete(JournalEntry).where(JournalEntry.author_id == user_id), execution_options=_BULK)
         session.exec(
-            update(EntryShare).where(EntryShare.shared_with_id == user_id, EntryShare.revoked_at.is_(None)).values(revoked_at=utcnow()),
+            update(EntryShare)
+            .where(EntryShare.shared_with_id == user_id, EntryShare.revoked_at.is_(None))
+            .values(revoked_at=utcnow()),
             execution_options=_BULK,
         )
         trail.record(session, actor, "erased_private_entries", "user", user_id, counts.summary())

@@ -87,7 +87,9 @@ def new_note(actor: Actor, model: ReflectiveModel | str = ReflectiveModel.FREE, 
         return entry.id
 
 
-def _clean(title: str, sections: dict[str, str], tags: list[str], case_ref: str | None, model: ReflectiveModel) -> tuple[str, dict, list, str | None]:
+def _clean(
+    title: str, sections: dict[str, str], tags: list[str], case_ref: str | None, model: ReflectiveModel
+) -> tuple[str, dict, list, str | None]:
     errors: dict[str, str] = {}
     title = (title or "").strip()
     if len(title) > TITLE_MAX:
@@ -98,7 +100,9 @@ def _clean(title: str, sections: dict[str, str], tags: list[str], case_ref: str 
         if key not in keys:
             continue
         if len(text or "") > TEXT_MAX:
-            errors[key] = f"This part must be {TEXT_MAX} characters or fewer (you entered {len(text)}). Nothing has been cut."
+            errors[key] = (
+                f"This part must be {TEXT_MAX} characters or fewer (you entered {len(text)}). Nothing has been cut."
+            )
         cleaned[key] = text or ""
     tag_list = []
     for raw in tags or []:
@@ -113,7 +117,9 @@ def _clean(title: str, sections: dict[str, str], tags: list[str], case_ref: str 
         errors["tags"] = f"A note can have at most {TAGS_MAX} tags (you gave {len(tag_list)})."
     ref = (case_ref or "").strip().upper() or None
     if ref and not CASE_REF.match(ref):
-        errors["case_ref"] = "A case reference is letters, digits and hyphens only, up to 20 characters: the CRN, never a name."
+        errors["case_ref"] = (
+            "A case reference is letters, digits and hyphens only, up to 20 characters: the CRN, never a name."
+        )
     if errors:
         raise ValidationFailed(errors)
     return title, cleaned, tag_list, ref
@@ -136,7 +142,9 @@ def save_note(
     with session_scope() as session:
         require_entry(session, actor, EntryKind.NOTE, note_id, Action.EDIT_ENTRY)
         entry = session.get(JournalEntry, note_id)
-        title, cleaned, tag_list, ref = _clean(title, sections or {}, tags or [], case_ref, ReflectiveModel(entry.model))
+        title, cleaned, tag_list, ref = _clean(
+            title, sections or {}, tags or [], case_ref, ReflectiveModel(entry.model)
+        )
         _check_links(actor, audit_id, observation_id)
         entry.content = json.dumps({"title": title, "sections": cleaned, "tags": tag_list})
         entry.case_ref, entry.audit_id, entry.observation_id = ref, audit_id, observation_id
@@ -169,23 +177,27 @@ def note(actor: Actor, note_id: int) -> NoteView:
         entry = session.get(JournalEntry, note_id)
         author = session.get(User, entry.author_id)
         view = _view(entry, author.full_name if author else "", actor)
-        access_log.record_view(session, actor, entry.author_id, RecordKind.SHARED_NOTE, entry.id)  # someone it was shared with
+        access_log.record_view(
+            session, actor, entry.author_id, RecordKind.SHARED_NOTE, entry.id
+        )  # someone it was shared with
         if view.is_mine and scope.shared_with:
-            view.shared_with = sorted(
-                session.exec(select(User.full_name).where(User.id.in_(scope.shared_with))).all()
-            )
+            view.shared_with = sorted(session.exec(select(User.full_name).where(User.id.in_(scope.shared_with))).all())
         return view
 
 
 def delete_note(actor: Actor, note_id: int) -> None:
     with session_scope() as session:
         require_entry(session, actor, EntryKind.NOTE, note_id, Action.EDIT_ENTRY)
-        for share in session.exec(select(EntryShare).where(EntryShare.kind == EntryKind.NOTE, EntryShare.entry_id == note_id)):
+        for share in session.exec(
+            select(EntryShare).where(EntryShare.kind == EntryKind.NOTE, EntryShare.entry_id == note_id)
+        ):
             session.delete(share)
         session.delete(session.get(JournalEntry, note_id))
 
 
-def my_notes(actor: Actor, text: str = "", tag: str | None = None, date_from: date | None = None, date_to: date | None = None) -> list[NoteView]:
+def my_notes(
+    actor: Actor, text: str = "", tag: str | None = None, date_from: date | None = None, date_to: date | None = None
+) -> list[NoteView]:
     """Search my own journal. The text is encrypted, so matching happens here, on my notes only."""
     needle = (text or "").strip().lower()
     with session_scope() as session:

@@ -10,7 +10,6 @@ from qa.exports import text_document_pdf
 from qa.journal import my_notes
 from qa.reflective_models import guide
 
-
 #: Markdown that could make a link or image, emphasis, code, a table or a heading.
 _MARKDOWN = frozenset("\\`*_[]!|~#")
 _LINE_START = re.compile(r"^(\s*)(\d*)([-+=.)])", re.MULTILINE)
@@ -36,7 +35,12 @@ def _blocks(note) -> list[tuple[str, str]]:
 
 
 def journal_markdown(actor: Actor) -> str:
-    lines = ["# My reflective journal", "", f"Exported {utcnow():%d %B %Y}. Private: only you can see this unless you share it.", ""]
+    lines = [
+        "# My reflective journal",
+        "",
+        f"Exported {utcnow():%d %B %Y}. Private: only you can see this unless you share it.",
+        "",
+    ]
     for note in my_notes(actor):
         lines.append(f"## {_inert(note.title) or 'Untitled note'} ({note.entry_date:%d %B %Y})")
         meta = [f"Model: {note.model}"]
@@ -53,7 +57,12 @@ def journal_markdown(actor: Actor) -> str:
 def journal_pdf(actor: Actor) -> bytes:
     blocks: list[tuple[str, str]] = []
     for note in my_notes(actor):
-        blocks.append((f"{note.title or 'Untitled note'} ({note.entry_date:%d %B %Y})", f"Model: {note.model}" + (f". Tags: {', '.join(note.tags)}" if note.tags else "")))
+        blocks.append(
+            (
+                f"{note.title or 'Untitled note'} ({note.entry_date:%d %B %Y})",
+                f"Model: {note.model}" + (f". Tags: {', '.join(note.tags)}" if note.tags else ""),
+            )
+        )
         blocks += [(f"  {heading}", text) for heading, text in _blocks(note)]
     return text_document_pdf(
         "My reflective journal",

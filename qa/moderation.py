@@ -72,14 +72,22 @@ def start_moderation(actor: Actor, event_id: int, share: float = DEFAULT_MODERAT
     with session_scope() as session:
         event = _event_for(session, actor, event_id)
         originals = _submitted_originals(session, event.id)
-        already = set(session.exec(select(CaseAudit.moderates_id).where(CaseAudit.moderates_id.is_not(None), CaseAudit.event_id == event.id)).all())
+        already = set(
+            session.exec(
+                select(CaseAudit.moderates_id).where(
+                    CaseAudit.moderates_id.is_not(None), CaseAudit.event_id == event.id
+                )
+            ).all()
+        )
         candidates = [a for a in originals if a.id not in already]
         if not candidates:
             raise ValidationFailed({"share": "There are no submitted audits left to moderate in this event."})
         wanted = max(1, math.ceil(share * len(originals))) - len(already)
         if wanted <= 0:
             raise ValidationFailed({"share": "This event already has its moderation sample."})
-        chosen = sorted(random.Random(event.seed + 1).sample(candidates, min(wanted, len(candidates))), key=lambda a: a.id)
+        chosen = sorted(
+            random.Random(event.seed + 1).sample(candidates, min(wanted, len(candidates))), key=lambda a: a.id
+        )
         created = []
         for original in chosen:
             second = CaseAudit(
@@ -151,7 +159,9 @@ def agreement_report(actor: Actor, event_id: int) -> AgreementReport:
             QuestionAgreement(
                 key, texts.get(key, key), len(a), percent_agreement(a, b), cohens_kappa(a, b, labels=LABELS)
             )
-            for key, (a, b) in sorted(by_question.items(), key=lambda item: order.index(item[0]) if item[0] in order else 0)
+            for key, (a, b) in sorted(
+                by_question.items(), key=lambda item: order.index(item[0]) if item[0] in order else 0
+            )
         ]
         return AgreementReport(
             audits_compared=len(seconds),

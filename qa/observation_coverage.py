@@ -96,7 +96,11 @@ def _coverage(session, practitioners, today: date, target: int) -> list[Coverage
                 func.max(Observation.observed_on),
                 func.count(Observation.id).filter(Observation.observed_on > year_ago),
             )
-            .where(Observation.practitioner_id.in_(ids), Observation.status.in_(SHARED), Observation.calibration_of_id.is_(None))
+            .where(
+                Observation.practitioner_id.in_(ids),
+                Observation.status.in_(SHARED),
+                Observation.calibration_of_id.is_(None),
+            )
             .group_by(Observation.practitioner_id)
         ).all()
     }
@@ -110,7 +114,9 @@ def _coverage(session, practitioners, today: date, target: int) -> list[Coverage
 
 
 def _practitioners(query):
-    return query.join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER)).where(User.is_active)
+    return query.join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER)).where(
+        User.is_active
+    )
 
 
 def coverage_for_supervisor(actor: Actor, today: date | None = None) -> list[CoverageRow]:
@@ -119,7 +125,9 @@ def coverage_for_supervisor(actor: Actor, today: date | None = None) -> list[Cov
     target = target_per_year()
     with session_scope() as session:
         rows = session.exec(
-            _practitioners(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(User.supervisor_id == actor.id)
+            _practitioners(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(
+                User.supervisor_id == actor.id
+            )
         ).all()
         return _coverage(session, rows, today, target)
 
@@ -129,12 +137,16 @@ def coverage_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> li
     today = today or date.today()
     target = target_per_year()
     with session_scope() as session:
-        rows = session.exec(_practitioners(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)).all()
+        rows = session.exec(
+            _practitioners(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)
+        ).all()
         coverage = _coverage(session, rows, today, target)
     teams: dict[str, list[CoverageRow]] = {}
     for row in coverage:
         teams.setdefault(row.team_name, []).append(row)
     return [
-        TeamCoverage(name, len(rs), sum(r.observed_last_12_months > 0 for r in rs), sum(r.status != "overdue" for r in rs))
+        TeamCoverage(
+            name, len(rs), sum(r.observed_last_12_months > 0 for r in rs), sum(r.status != "overdue" for r in rs)
+        )
         for name, rs in sorted(teams.items())
     ]

@@ -145,7 +145,9 @@ def _load(session: Session, actor: Actor, observation_id: int, action: Action) -
 
 
 def _bump(session: Session, obs: Observation, expected_version: int | None) -> None:
-    optimistic.claim(session, obs, expected_version, StaleObservation())  # compare-and-set: racing saves cannot both win
+    optimistic.claim(
+        session, obs, expected_version, StaleObservation()
+    )  # compare-and-set: racing saves cannot both win
     obs.updated_at = utcnow()
 
 
@@ -159,7 +161,9 @@ def _check_ratings(framework, ratings: list[RatingInput]) -> None:
         raise ValidationFailed({"ratings": "A skill area is either rated or marked not observed, not both."})
 
 
-def _save_ratings(session: Session, model, observation_id: int, ratings: list[RatingInput], with_evidence: bool) -> None:
+def _save_ratings(
+    session: Session, model, observation_id: int, ratings: list[RatingInput], with_evidence: bool
+) -> None:
     existing = {r.domain_key: r for r in session.exec(select(model).where(model.observation_id == observation_id))}
     for item in ratings:
         row = existing.get(item.domain_key) or model(observation_id=observation_id, domain_key=item.domain_key)
@@ -185,7 +189,11 @@ def plan_observation(actor: Actor, form: dict) -> int:
         if data.observer_id == data.practitioner_id:
             raise ValidationFailed({"observer_id": "Nobody can observe themselves."})
         p = practitioner_scope(session, practitioner.id)
-        require(actor, Action.PLAN_OBSERVATION, ObservationScope(practitioner.id, observer.id, p.spo_id, p.pdu_id, planned=True))
+        require(
+            actor,
+            Action.PLAN_OBSERVATION,
+            ObservationScope(practitioner.id, observer.id, p.spo_id, p.pdu_id, planned=True),
+        )
         framework_row, _framework = skills_framework.latest(session)
         obs = Observation(**data.model_dump(), framework_id=framework_row.id, created_by_id=actor.id)
         session.add(obs)
@@ -204,7 +212,9 @@ def add_second_observer(actor: Actor, observation_id: int, observer_id: int) -> 
         if first.calibration_of_id is not None:
             raise ValidationFailed({"observer_id": "Add the second observer to the first observation of the session."})
         if observer_id in (first.observer_id, first.practitioner_id):
-            raise ValidationFailed({"observer_id": "Choose someone other than the practitioner and the first observer."})
+            raise ValidationFailed(
+                {"observer_id": "Choose someone other than the practitioner and the first observer."}
+            )
         observer = session.get(User, observer_id)
         if observer is None or not observer.is_active:
             raise ValidationFailed({"observer_id": "Choose an active member of staff."})
@@ -222,7 +232,9 @@ def add_second_observer(actor: Actor, observation_id: int, observer_id: int) -> 
         )
         session.add(second)
         session.flush()
-        trail.record(session, actor, "added_second_observer", "observation", first.id, f"second observation {second.id}")
+        trail.record(
+            session, actor, "added_second_observer", "observation", first.id, f"second observation {second.id}"
+        )
         return second.id
 
 
@@ -241,7 +253,9 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
         obs, scope = _load(session, actor, observation_id, Action.VIEW_OBSERVATION)
         if actor.id != obs.practitioner_id:
             trail.record(session, actor, "viewed", "observation", obs.id)
-        access_log.record_view(session, actor, obs.practitioner_id, RecordKind.OBSERVATION, obs.id)  # the practitioner can see who looked
+        access_log.record_view(
+            session, actor, obs.practitioner_id, RecordKind.OBSERVATION, obs.id
+        )  # the practitioner can see who looked
         names = names_by_id(session, [obs.practitioner_id, obs.observer_id, scope.spo_id])
         framework = skills_framework.framework_of(session, obs.framework_id)
         ratings = {
@@ -250,11 +264,19 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
         }
         # The observer sees the practitioner's self-rating only after sharing, so it cannot anchor their own.
         show_self = actor.id == obs.practitioner_id or not scope.planned
-        self_ratings = {
-            r.domain_key: RatingView(r.rating, r.not_observed)
-            for r in session.exec(select(SelfRating).where(SelfRating.observation_id == obs.id))
-        } if show_self else {}
-        goals = session.exec(select(DevelopmentGoal).where(DevelopmentGoal.observation_id == obs.id).order_by(DevelopmentGoal.review_date)).all()
+        self_ratings = (
+            {
+                r.domain_key: RatingView(r.rating, r.not_observed)
+                for r in session.exec(select(SelfRating).where(SelfRating.observation_id == obs.id))
+            }
+            if show_self
+            else {}
+        )
+        goals = session.exec(
+            select(DevelopmentGoal)
+            .where(DevelopmentGoal.observation_id == obs.id)
+            .order_by(DevelopmentGoal.review_date)
+        ).all()
         pscope = PractitionerScope(obs.practitioner_id, scope.spo_id, scope.pdu_id)
         return ObservationDetail(
             id=obs.id,
@@ -290,26 +312,45 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
 
 
 def _goal_view(goal: DevelopmentGoal, today: date) -> GoalView:
-    return GoalView(goal.id, goal.description, goal.review_date, goal.status, goal.progress, goal.status == GoalStatus.OPEN and goal.review_date <= today)
+    return GoalView(
+        goal.id,
+        goal.description,
+        goal.review_date,
+        goal.status,
+        goal.progress,
+        goal.status == GoalStatus.OPEN and goal.review_date <= today,
+    )
 
 
 def _rows(session: Session, observations) -> list[ObservationRow]:
     names = names_by_id(session, [o.practitioner_id for o in observations] + [o.observer_id for o in observations])
     return [
-        ObservationRow(o.id, o.observed_on, names.get(o.practitioner_id, ""), names.get(o.observer_id, ""), o.setting, o.status, o.calibration_of_id is not None)
+        ObservationRow(
+            o.id,
+            o.observed_on,
+            names.get(o.practitioner_id, ""),
+            names.get(o.observer_id, ""),
+            o.setting,
+            o.status,
+            o.calibration_of_id is not None,
+        )
         for o in observations
     ]
 
 
 def observations_of_me(actor: Actor) -> list[ObservationRow]:
     with session_scope() as session:
-        found = session.exec(select(Observation).where(Observation.practitioner_id == actor.id).order_by(Observation.observed_on.desc())).all()
+        found = session.exec(
+            select(Observation).where(Observation.practitioner_id == actor.id).order_by(Observation.observed_on.desc())
+        ).all()
         return _rows(session, found)
 
 
 def observations_by_me(actor: Actor) -> list[ObservationRow]:
     with session_scope() as session:
-        found = session.exec(select(Observation).where(Observation.observer_id == actor.id).order_by(Observation.observed_on.desc())).all()
+        found = session.exec(
+            select(Observation).where(Observation.observer_id == actor.id).order_by(Observation.observed_on.desc())
+        ).all()
         return _rows(session, found)
 
 
@@ -319,7 +360,9 @@ def observations_by_me(actor: Actor) -> list[ObservationRow]:
 def save_self_assessment(actor: Actor, observation_id: int, ratings: list[dict], feedback_wanted: str) -> None:
     items = [validate(RatingInput, r) for r in ratings]
     if len(feedback_wanted or "") > 4000:
-        raise ValidationFailed({"feedback_wanted": f"This must be 4000 characters or fewer (you entered {len(feedback_wanted)})."})
+        raise ValidationFailed(
+            {"feedback_wanted": f"This must be 4000 characters or fewer (you entered {len(feedback_wanted)})."}
+        )
     with session_scope() as session:
         obs, _scope_ = _load(session, actor, observation_id, Action.SELF_ASSESS)
         _check_ratings(skills_framework.framework_of(session, obs.framework_id), items)
@@ -330,7 +373,9 @@ def save_self_assessment(actor: Actor, observation_id: int, ratings: list[dict],
         trail.record(session, actor, "self_assessed", "observation", obs.id)
 
 
-def save_record(actor: Actor, observation_id: int, form: dict, ratings: list[dict], expected_version: int | None) -> int:
+def save_record(
+    actor: Actor, observation_id: int, form: dict, ratings: list[dict], expected_version: int | None
+) -> int:
     """The observer's ratings and notes. Nothing is saved without the person's consent."""
     data = validate(ObservationRecord, form)
     items = [validate(RatingInput, r) for r in ratings]
@@ -371,7 +416,9 @@ def share(actor: Actor, observation_id: int) -> None:
         }
         missing = [d.title for d in framework.domains if d.key not in done]
         if missing:
-            raise ValidationFailed({"ratings": "Rate these skill areas, or mark them not observed: " + "; ".join(missing)})
+            raise ValidationFailed(
+                {"ratings": "Rate these skill areas, or mark them not observed: " + "; ".join(missing)}
+            )
         obs.status, obs.shared_at = ObservationStatus.SHARED, utcnow()
         obs.version += 1
         session.add(obs)
@@ -418,7 +465,11 @@ def practitioners_i_can_observe(actor: Actor) -> list[tuple[int, str]]:
         return [
             (u.id, f"{u.full_name} ({t.name})")
             for u, t in rows
-            if can(actor, Action.PLAN_OBSERVATION, ObservationScope(u.id, actor.id, u.supervisor_id, t.pdu_id, planned=True))
+            if can(
+                actor,
+                Action.PLAN_OBSERVATION,
+                ObservationScope(u.id, actor.id, u.supervisor_id, t.pdu_id, planned=True),
+            )
         ]
 
 
@@ -426,6 +477,9 @@ def colleagues_to_invite(actor: Actor) -> list[tuple[int, str]]:
     """Active staff in my PDU whom I may invite to observe me."""
     with session_scope() as session:
         rows = session.exec(
-            select(User, Team).join(Team, User.team_id == Team.id).where(User.is_active, User.id != actor.id, Team.pdu_id == actor.pdu_id).order_by(User.full_name)
+            select(User, Team)
+            .join(Team, User.team_id == Team.id)
+            .where(User.is_active, User.id != actor.id, Team.pdu_id == actor.pdu_id)
+            .order_by(User.full_name)
         ).all()
         return [(u.id, f"{u.full_name} ({u.grade}, {t.name})") for u, t in rows]

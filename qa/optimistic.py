@@ -17,7 +17,9 @@ from sqlmodel import Session
 from qa.errors import StaleEdit
 
 
-def claim(session: Session, row, expected_version: int | None, error: StaleEdit | None = None, bump: bool = True) -> int:
+def claim(
+    session: Session, row, expected_version: int | None, error: StaleEdit | None = None, bump: bool = True
+) -> int:
     """Check that ``row`` is still at ``expected_version`` and, with ``bump``, move it to the next version.
 
     ``expected_version=None`` means "the version just read in this transaction"

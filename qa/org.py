@@ -55,7 +55,9 @@ def list_teams(actor: Actor) -> list[TeamRow]:
         counts = dict(
             session.exec(select(User.team_id, func.count()).where(User.is_active).group_by(User.team_id)).all()
         )
-        rows = session.exec(select(Team, Pdu, Region).join(Pdu, Team.pdu_id == Pdu.id).join(Region).order_by(Pdu.name, Team.name))
+        rows = session.exec(
+            select(Team, Pdu, Region).join(Pdu, Team.pdu_id == Pdu.id).join(Region).order_by(Pdu.name, Team.name)
+        )
         return [TeamRow(t.id, t.name, p.id, p.name, r.name, counts.get(t.id, 0)) for t, p, r in rows]
 
 
@@ -164,6 +166,7 @@ class OrganisationCounts:
 def organisation_counts(actor: Actor) -> OrganisationCounts:
     require(actor, Action.MANAGE_ORGANISATION)
     with session_scope() as session:
+
         def count(model, *where):
             return session.exec(select(func.count()).select_from(model).where(*where)).one()
 

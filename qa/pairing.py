@@ -216,7 +216,9 @@ def propose_pairs(auditors: Iterable[Auditor], cases: Iterable[CaseToAudit], see
             if pairs:  # with no pairs at all, the shortage problem above already says why
                 holder = by_id.get(case.holder_id)
                 who = f" ({holder.name})" if holder else ""
-                problems.append(f"{_case_label(case, start=True)} is left unassigned: every pair includes its case holder{who}.")
+                problems.append(
+                    f"{_case_label(case, start=True)} is left unassigned: every pair includes its case holder{who}."
+                )
             continue
         pairs[p].case_ids.append(case.case_id)
         supervisors = [by_id[m] for m in pairs[p].member_ids if supervises_holder(by_id[m], case)]

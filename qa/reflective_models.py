@@ -73,8 +73,7 @@ MODELS: dict[ReflectiveModel, ModelGuide] = {
                 key="observation",
                 heading="Observation",
                 question=(
-                    "What did you actually see and hear? "
-                    "Try to stick to what happened before you get to what it meant."
+                    "What did you actually see and hear? Try to stick to what happened before you get to what it meant."
                 ),
             ),
             Prompt(

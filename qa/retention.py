@@ -109,10 +109,14 @@ def _check(value: object, field: str, errors: dict[str, str]) -> int | None:
             raise ValueError
         months = int(value.strip()) if isinstance(value, str) else int(value)
     except (TypeError, ValueError):
-        errors[field] = f"Enter a whole number of months from {MONTHS_MIN} to {MONTHS_MAX}, or leave it blank to keep everything."
+        errors[field] = (
+            f"Enter a whole number of months from {MONTHS_MIN} to {MONTHS_MAX}, or leave it blank to keep everything."
+        )
         return None
     if not MONTHS_MIN <= months <= MONTHS_MAX:
-        errors[field] = f"Enter a whole number of months from {MONTHS_MIN} to {MONTHS_MAX}, or leave it blank to keep everything."
+        errors[field] = (
+            f"Enter a whole number of months from {MONTHS_MIN} to {MONTHS_MAX}, or leave it blank to keep everything."
+        )
         return None
     return months
 
@@ -145,9 +149,13 @@ def _count(session: Session, today: date) -> RetentionCounts:
     debrief_cutoff, note_cutoff = _cutoffs(_read(session), today)
     debriefs = notes = 0
     if debrief_cutoff:
-        debriefs = session.exec(select(func.count()).select_from(Debrief).where(Debrief.created_at < _start_of(debrief_cutoff))).one()
+        debriefs = session.exec(
+            select(func.count()).select_from(Debrief).where(Debrief.created_at < _start_of(debrief_cutoff))
+        ).one()
     if note_cutoff:
-        notes = session.exec(select(func.count()).select_from(JournalEntry).where(JournalEntry.updated_at < _start_of(note_cutoff))).one()
+        notes = session.exec(
+            select(func.count()).select_from(JournalEntry).where(JournalEntry.updated_at < _start_of(note_cutoff))
+        ).one()
     return RetentionCounts(debriefs, notes, debrief_cutoff, note_cutoff)
 
 
@@ -167,13 +175,26 @@ def _delete(session: Session, today: date) -> RetentionCounts:
     if debrief_cutoff:
         old = select(Debrief.id).where(Debrief.created_at < _start_of(debrief_cutoff))
         session.exec(delete(DebriefFeeling).where(DebriefFeeling.debrief_id.in_(old)), execution_options=_BULK)
-        session.exec(delete(EntryShare).where(EntryShare.kind == EntryKind.DEBRIEF, EntryShare.entry_id.in_(old)), execution_options=_BULK)
-        session.exec(update(SupportRequest).where(SupportRequest.debrief_id.in_(old)).values(debrief_id=None), execution_options=_BULK)
-        debriefs = session.exec(delete(Debrief).where(Debrief.created_at < _start_of(debrief_cutoff)), execution_options=_BULK).rowcount
+        session.exec(
+            delete(EntryShare).where(EntryShare.kind == EntryKind.DEBRIEF, EntryShare.entry_id.in_(old)),
+            execution_options=_BULK,
+        )
+        session.exec(
+            update(SupportRequest).where(SupportRequest.debrief_id.in_(old)).values(debrief_id=None),
+            execution_options=_BULK,
+        )
+        debriefs = session.exec(
+            delete(Debrief).where(Debrief.created_at < _start_of(debrief_cutoff)), execution_options=_BULK
+        ).rowcount
     if note_cutoff:
         old = select(JournalEntry.id).where(JournalEntry.updated_at < _start_of(note_cutoff))
-        session.exec(delete(EntryShare).where(EntryShare.kind == EntryKind.NOTE, EntryShare.entry_id.in_(old)), execution_options=_BULK)
-        notes = session.exec(delete(JournalEntry).where(JournalEntry.updated_at < _start_of(note_cutoff)), execution_options=_BULK).rowcount
+        session.exec(
+            delete(EntryShare).where(EntryShare.kind == EntryKind.NOTE, EntryShare.entry_id.in_(old)),
+            execution_options=_BULK,
+        )
+        notes = session.exec(
+            delete(JournalEntry).where(JournalEntry.updated_at < _start_of(note_cutoff)), execution_options=_BULK
+        ).rowcount
     return RetentionCounts(debriefs, notes, debrief_cutoff, note_cutoff)
 
 

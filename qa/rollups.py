@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from db.case_audits import AuditAnswer, AuditEvent, AuditSectionResult, AuditStatus, CaseAudit
-from db.dashboard_rollups import AnswerCell, AuditCell, DebriefCell, FeelingCell, ObservationCell, RatedPerson, RatingCell, SectionCell
+from db.dashboard_rollups import (
+    AnswerCell,
+    AuditCell,
+    DebriefCell,
+    FeelingCell,
+    ObservationCell,
+    RatedPerson,
+    RatingCell,
+    SectionCell,
+)
 from db.models import Case, Setting, User
 from db.observations import Observation, ObservationRating, ObservationStatus, SelfRating
 from db.reflection import Debrief, DebriefFeeling
@@ -69,10 +78,17 @@ def _audit_source(session: Session, cells: set[tuple[date, int]] | None, months:
     )
     if cells is not None:
         query = query.where(
-            or_(*[and_(AuditEvent.event_date >= m, AuditEvent.event_date < next_month(m), Case.team_id == t) for m, t in sorted(cells)])
+            or_(
+                *[
+                    and_(AuditEvent.event_date >= m, AuditEvent.event_date < next_month(m), Case.team_id == t)
+                    for m, t in sorted(cells)
+                ]
+            )
         )
     if months is not None:
-        query = query.where(or_(*[and_(AuditEvent.event_date >= m, AuditEvent.event_date < next_month(m)) for m in sorted(months)]))
+        query = query.where(
+            or_(*[and_(AuditEvent.event_date >= m, AuditEvent.event_date < next_month(m)) for m in sorted(months)])
+        )
     return query.subquery()
 
 
@@ -89,7 +105,9 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
     session.execute(
         insert(AuditCell).from_select(
             ["month", "team_id", "pdu_id", "audits"],
-            select(source.c.month, source.c.team_id, func.min(source.c.pdu_id), func.count()).group_by(source.c.month, source.c.team_id),
+            select(source.c.month, source.c.team_id, func.min(source.c.pdu_id), func.count()).group_by(
+                source.c.month, source.c.team_id
+            ),
         )
     )
 
@@ -100,8 +118,14 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
         insert(AnswerCell).from_select(
             ["month", "team_id", "question_key", "pdu_id", "yes", "partly", "no", "not_applicable"],
             select(
-                source.c.month, source.c.team_id, AuditAnswer.question_key, func.min(source.c.pdu_id),
-                tally("yes"), tally("partly"), tally("no"), tally("not applicable"),
+                source.c.month,
+                source.c.team_id,
+                AuditAnswer.question_key,
+                func.min(source.c.pdu_id),
+                tally("yes"),
+                tally("partly"),
+                tally("no"),
+                tally("not applicable"),
             )
             .join(source, AuditAnswer.audit_id == source.c.audit_id)
             .group_by(source.c.month, source.c.team_id, AuditAnswer.question_key),
@@ -111,8 +135,12 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
         insert(SectionCell).from_select(
             ["month", "team_id", "section_title", "pdu_id", "sufficient", "judged"],
             select(
-                source.c.month, source.c.team_id, AuditSectionResult.section_title, func.min(source.c.pdu_id),
-                func.sum(case((AuditSectionResult.verdict == "Sufficient", 1), else_=0)), func.count(),
+                source.c.month,
+                source.c.team_id,
+                AuditSectionResult.section_title,
+                func.min(source.c.pdu_id),
+                func.sum(case((AuditSectionResult.verdict == "Sufficient", 1), else_=0)),
+                func.count(),
             )
             .join(source, AuditSectionResult.audit_id == source.c.audit_id)
             .where(AuditSectionResult.verdict.in_(JUDGED))
@@ -142,7 +170,16 @@ def _shared_observations(session: Session, cells: set[tuple[date, int]] | None):
     )
     if cells is not None:
         query = query.where(
-            or_(*[and_(Observation.practitioner_id == p, Observation.observed_on >= m, Observation.observed_on < next_month(m)) for m, p in sorted(cells)])
+            or_(
+                *[
+                    and_(
+                        Observation.practitioner_id == p,
+                        Observation.observed_on >= m,
+                        Observation.observed_on < next_month(m),
+                    )
+                    for m, p in sorted(cells)
+                ]
+            )
         )
     return query.subquery()
 
@@ -154,7 +191,9 @@ def _refresh_observations(session: Session, cells: set[tuple[date, int]] | None)
             session.execute(delete(table))
     else:
         for m, p in cells:
-            session.execute(delete(ObservationCell).where(ObservationCell.month == m, ObservationCell.practitioner_id == p))
+            session.execute(
+                delete(ObservationCell).where(ObservationCell.month == m, ObservationCell.practitioner_id == p)
+            )
             session.execute(delete(RatedPerson).where(RatedPerson.month == m, RatedPerson.practitioner_id == p))
     obs = _shared_observations(session, cells)
     session.execute(
@@ -196,14 +235,26 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
     month = _month_expr(session, Observation.observed_on)
     where = [Observation.status.in_(SHARED), Observation.calibration_of_id.is_(None)]
     if months is not None:
-        where.append(or_(*[and_(Observation.observed_on >= m, Observation.observed_on < next_month(m)) for m in sorted(months)]))
+        where.append(
+            or_(*[and_(Observation.observed_on >= m, Observation.observed_on < next_month(m)) for m in sorted(months)])
+        )
     if teams is not None:
         where.append(_team_match(User.team_id, teams))
     rated = ObservationRating.rating.is_not(None)
     paired = and_(rated, SelfRating.rating.is_not(None))
     session.execute(
         insert(RatingCell).from_select(
-            ["month", "team_id", "domain_key", "ratings", "rating_sum", "rating_squares", "pairs", "self_sum", "paired_observer_sum"],
+            [
+                "month",
+                "team_id",
+                "domain_key",
+                "ratings",
+                "rating_sum",
+                "rating_squares",
+                "pairs",
+                "self_sum",
+                "paired_observer_sum",
+            ],
             select(
                 month,
                 User.team_id,
@@ -220,7 +271,10 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
             .join(User, Observation.practitioner_id == User.id)
             .outerjoin(
                 SelfRating,
-                and_(SelfRating.observation_id == ObservationRating.observation_id, SelfRating.domain_key == ObservationRating.domain_key),
+                and_(
+                    SelfRating.observation_id == ObservationRating.observation_id,
+                    SelfRating.domain_key == ObservationRating.domain_key,
+                ),
             )
             .where(*where)
             .group_by(month, User.team_id, ObservationRating.domain_key),
@@ -241,7 +295,12 @@ def _refresh_debriefs(session: Session, cells: set[tuple[date, int]] | None) -> 
     chosen = select(Debrief.author_id.label("aid"), Debrief.intensity.label("intensity"), month.label("month"))
     if cells is not None:
         chosen = chosen.where(
-            or_(*[and_(Debrief.author_id == a, Debrief.created_at >= _at(m), Debrief.created_at < _at(next_month(m))) for m, a in sorted(cells)])
+            or_(
+                *[
+                    and_(Debrief.author_id == a, Debrief.created_at >= _at(m), Debrief.created_at < _at(next_month(m)))
+                    for m, a in sorted(cells)
+                ]
+            )
         )
     src = chosen.subquery()
     session.execute(
@@ -368,9 +427,17 @@ def _note_changes(session, _flush_context) -> None:
 
 
 TRACKED_BULK = {
-    CaseAudit: "audit", AuditAnswer: "audit", AuditSectionResult: "audit", Case: "audit", AuditEvent: "audit",
-    Observation: "observation", ObservationRating: "observation", SelfRating: "observation",
-    Debrief: "debrief", DebriefFeeling: "debrief", User: "team",
+    CaseAudit: "audit",
+    AuditAnswer: "audit",
+    AuditSectionResult: "audit",
+    Case: "audit",
+    AuditEvent: "audit",
+    Observation: "observation",
+    ObservationRating: "observation",
+    SelfRating: "observation",
+    Debrief: "debrief",
+    DebriefFeeling: "debrief",
+    User: "team",
 }
 
 
@@ -436,7 +503,9 @@ def _apply(session, pending: _Pending) -> None:
     else:
         if pending.moved_teams:
             _refresh_rating_sums(session, None, pending.moved_teams)
-        cells = _month_cells(session, pending.obs_cells, pending.obs_ids, Observation.observed_on, Observation.practitioner_id)
+        cells = _month_cells(
+            session, pending.obs_cells, pending.obs_ids, Observation.observed_on, Observation.practitioner_id
+        )
         if cells:
             _refresh_observations(session, cells)
     if "debrief" in pending.everything:
@@ -466,12 +535,16 @@ def _month_cells(session, cells: set, ids: set[int], when_column, person_column)
 def _apply_audits(session, pending: _Pending) -> None:
     events: set[tuple[int, int | None]] = set()  # (event_id, team_id)
     if pending.audit_refs:
-        teams = dict(session.execute(select(Case.id, Case.team_id).where(Case.id.in_({c for _e, c in pending.audit_refs}))).all())
+        teams = dict(
+            session.execute(select(Case.id, Case.team_id).where(Case.id.in_({c for _e, c in pending.audit_refs}))).all()
+        )
         events |= {(e, teams.get(c)) for e, c in pending.audit_refs}
     if pending.audit_ids:
         events |= set(
             session.execute(
-                select(CaseAudit.event_id, Case.team_id).join(Case, CaseAudit.case_id == Case.id).where(CaseAudit.id.in_(pending.audit_ids))
+                select(CaseAudit.event_id, Case.team_id)
+                .join(Case, CaseAudit.case_id == Case.id)
+                .where(CaseAudit.id.in_(pending.audit_ids))
             ).all()
         )
     months = set(pending.event_months)
@@ -480,13 +553,19 @@ def _apply_audits(session, pending: _Pending) -> None:
         months |= {
             month_start(d)
             for d in session.execute(
-                select(AuditEvent.event_date).join(CaseAudit, CaseAudit.event_id == AuditEvent.id).where(CaseAudit.case_id.in_(pending.moved_cases))
+                select(AuditEvent.event_date)
+                .join(CaseAudit, CaseAudit.event_id == AuditEvent.id)
+                .where(CaseAudit.case_id.in_(pending.moved_cases))
             ).scalars()
         }
     if months:
         _refresh_audits(session, None, months)
     if events:
-        dates = dict(session.execute(select(AuditEvent.id, AuditEvent.event_date).where(AuditEvent.id.in_({e for e, _t in events}))).all())
+        dates = dict(
+            session.execute(
+                select(AuditEvent.id, AuditEvent.event_date).where(AuditEvent.id.in_({e for e, _t in events}))
+            ).all()
+        )
         cells = {(month_start(dates[e]), t) for e, t in events if e in dates and t is not None}
         cells = {(m, t) for m, t in cells if m not in months}  # whole months already recounted above
         if cells:

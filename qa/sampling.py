@@ -151,7 +151,11 @@ def _low_budget(non_low: int, low: int, size: int, share: float) -> int:
 
 
 def _round_robin(
-    pool: list[CaseFacts], rng: random.Random, slots: int, lows_left: int, represented: frozenset[OrderType] = frozenset()
+    pool: list[CaseFacts],
+    rng: random.Random,
+    slots: int,
+    lows_left: int,
+    represented: frozenset[OrderType] = frozenset(),
 ) -> list[CaseFacts]:
     """Take one case from each order type in turn, skipping lows once the budget is spent.
 

@@ -85,7 +85,13 @@ def share(actor: Actor, kind: EntryKind, entry_id: int, recipient_id: int, for_s
             live.for_supervision = live.for_supervision or for_supervision
             session.add(live)
             return live.id
-        row = EntryShare(kind=EntryKind(kind), entry_id=entry_id, author_id=actor.id, shared_with_id=recipient_id, for_supervision=for_supervision)
+        row = EntryShare(
+            kind=EntryKind(kind),
+            entry_id=entry_id,
+            author_id=actor.id,
+            shared_with_id=recipient_id,
+            for_supervision=for_supervision,
+        )
         session.add(row)
         session.flush()
         return row.id
@@ -111,7 +117,10 @@ def shares_of(actor: Actor, kind: EntryKind, entry_id: int) -> list[ShareRow]:
             .where(EntryShare.kind == EntryKind(kind), EntryShare.entry_id == entry_id)
             .order_by(EntryShare.shared_at)
         ).all()
-        return [ShareRow(s.id, s.kind, s.entry_id, s.shared_with_id, name, s.for_supervision, s.shared_at, s.revoked_at) for s, name in rows]
+        return [
+            ShareRow(s.id, s.kind, s.entry_id, s.shared_with_id, name, s.for_supervision, s.shared_at, s.revoked_at)
+            for s, name in rows
+        ]
 
 
 @dataclass(frozen=True)
@@ -147,4 +156,3 @@ def colleagues(actor: Actor) -> list[tuple[int, str]]:
 def ensure_author(actor: Actor, kind: EntryKind, entry_id: int) -> None:
     with session_scope() as session:
         require_entry(session, actor, kind, entry_id, Action.EDIT_ENTRY)
-

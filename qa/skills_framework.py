@@ -31,7 +31,7 @@ from db.engine import session_scope
 from db.observations import RATING_MAX, RATING_MIN
 from qa import trail
 from qa.actor import Actor
-from qa.errors import NotFound, ValidationFailed
+from qa.errors import NotFound
 from qa.instrument import (
     INSTRUMENTS_DIR,
     TITLE_MAX,
@@ -207,7 +207,7 @@ def _plain(error: dict[str, Any], data: Any) -> str:
         point = loc[at + 1]
         if loc[-1] == "[key]":
             return (
-                f"{where}: the descriptions must be numbered by scale point, \"{SCALE_VALUES[0]}\" to "
+                f'{where}: the descriptions must be numbered by scale point, "{SCALE_VALUES[0]}" to '
                 f"\"{SCALE_VALUES[-1]}\"; '{point}' is not one of those."
             )
         field, subject = "descriptors", f"the description for point {point}"
@@ -246,7 +246,7 @@ def _plain(error: dict[str, Any], data: Any) -> str:
     if kind == "dict_type" and field == "descriptors":
         return (
             f"{where}: 'descriptors' must be an object in curly brackets with a description for each point, "
-            f"\"{SCALE_VALUES[0]}\" to \"{SCALE_VALUES[-1]}\"."
+            f'"{SCALE_VALUES[0]}" to "{SCALE_VALUES[-1]}".'
         )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"{_where(loc, data)} must be an object in curly brackets with named fields."

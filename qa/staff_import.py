@@ -220,7 +220,9 @@ def _parse_roles(planned: _Planned) -> list[Role]:
         listed = ", ".join(f"'{shown(u, 30)}'" for u in unknown[:3])
         noun = "role" if len(unknown) == 1 else "roles"
         verb = "is" if len(unknown) == 1 else "are"
-        planned.fail("roles", f"{noun} {listed} {verb} not one of {_ROLE_LIST} (separate several with '{ROLE_SEPARATOR}').")
+        planned.fail(
+            "roles", f"{noun} {listed} {verb} not one of {_ROLE_LIST} (separate several with '{ROLE_SEPARATOR}')."
+        )
     elif not roles:
         planned.fail("roles", f"enter at least one role: {_ROLE_LIST} (separate several with '{ROLE_SEPARATOR}').")
     return roles
@@ -450,7 +452,9 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
         user.supervisor_id = _supervisor_id(planned)
         session.add(user)
         set_roles(session, user.id, planned.roles)
-        trail.record(session, actor, "imported", "user", user.id, "imported from CSV; roles: " + ", ".join(planned.roles))
+        trail.record(
+            session, actor, "imported", "user", user.id, "imported from CSV; roles: " + ", ".join(planned.roles)
+        )
 
     for planned in updated:
         user, data = planned.existing, planned.data
@@ -463,7 +467,9 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
         user.updated_at = utcnow()
         session.add(user)
         set_roles(session, user.id, planned.roles)
-        trail.record(session, actor, "changed", "user", user.id, "changed by staff import: " + ", ".join(planned.changes))
+        trail.record(
+            session, actor, "changed", "user", user.id, "changed by staff import: " + ", ".join(planned.changes)
+        )
 
     if created or updated:
         unchanged = len(plan.rows) - len(created) - len(updated)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from db.access_log import RecordKind
 from db.engine import session_scope
 from db.models import Role, Team, User, utcnow
 from db.supervision import (
@@ -32,12 +33,11 @@ from db.supervision import (
     SupervisionSession,
     SupervisorSignOff,
 )
-from db.access_log import RecordKind
 from qa import access_log, audit_workflow, optimistic, trail
 from qa.actor import Actor
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.journal import CASE_REF
-from qa.policy import Action, SessionScope, can, require
+from qa.policy import Action, SessionScope, can
 
 
 @dataclass
@@ -77,10 +77,14 @@ STALE_SIGN = (
 
 
 def _scope(session: Session, record: SupervisionSession) -> SessionScope:
-    participants = frozenset(session.exec(select(SessionParticipant.practitioner_id).where(SessionParticipant.session_id == record.id)).all())
+    participants = frozenset(
+        session.exec(select(SessionParticipant.practitioner_id).where(SessionParticipant.session_id == record.id)).all()
+    )
     spo = session.get(User, record.supervisor_id)
     team = session.get(Team, spo.team_id) if spo and spo.team_id else None
-    return SessionScope(record.supervisor_id, participants, spo.supervisor_id if spo else None, team.pdu_id if team else None)
+    return SessionScope(
+        record.supervisor_id, participants, spo.supervisor_id if spo else None, team.pdu_id if team else None
+    )
 
 
 def _load(session: Session, actor: Actor, session_id: int, action: Action) -> tuple[SupervisionSession, SessionScope]:
@@ -116,7 +120,11 @@ def _check_form(session: Session, actor: Actor, form: dict) -> dict:
         errors["participant_ids"] = "Only a group case discussion can include several practitioners."
     for pid in participants:
         person = session.get(User, pid)
-        if person is None or not person.is_active or (person.supervisor_id != actor.id and person.team_id != actor.team_id):
+        if (
+            person is None
+            or not person.is_active
+            or (person.supervisor_id != actor.id and person.team_id != actor.team_id)
+        ):
             errors["participant_ids"] = "You can record supervision only with people you supervise or in your team."
     held_on = form.get("held_on")
     if not isinstance(held_on, date):
@@ -153,10 +161,17 @@ def _check_form(session: Session, actor: Actor, form: dict) -> dict:
     if errors:
         raise ValidationFailed(errors)
     return {
-        "participants": participants, "kind": kind, "held_on": held_on, "notes": notes, "personal_notes": personal,
+        "participants": participants,
+        "kind": kind,
+        "held_on": held_on,
+        "notes": notes,
+        "personal_notes": personal,
         "personal_private": bool(form.get("personal_private", True)),
-        "accountability": bool(form.get("accountability")), "development": bool(form.get("development")), "support": bool(form.get("support")),
-        "case_discussions": discussions, "actions": actions,
+        "accountability": bool(form.get("accountability")),
+        "development": bool(form.get("development")),
+        "support": bool(form.get("support")),
+        "case_discussions": discussions,
+        "actions": actions,
     }
 
 
@@ -167,9 +182,15 @@ def record_session(actor: Actor, form: dict) -> int:
     with session_scope() as session:
         data = _check_form(session, actor, form)
         record = SupervisionSession(
-            supervisor_id=actor.id, kind=data["kind"], held_on=data["held_on"], notes=data["notes"],
-            personal_notes=data["personal_notes"], personal_private=data["personal_private"],
-            accountability=data["accountability"], development=data["development"], support=data["support"],
+            supervisor_id=actor.id,
+            kind=data["kind"],
+            held_on=data["held_on"],
+            notes=data["notes"],
+            personal_notes=data["personal_notes"],
+            personal_private=data["personal_private"],
+            accountability=data["accountability"],
+            development=data["development"],
+            support=data["support"],
             status=SessionStatus.AWAITING_SIGN_OFF,
         )
         session.add(record)
@@ -187,14 +208,23 @@ def record_session(actor: Actor, form: dict) -> int:
         return record.id
 
 
-def _mark_discussed(session: Session, actor: Actor, record: SupervisionSession, participants: list[int], item: dict) -> None:
+def _mark_discussed(
+    session: Session, actor: Actor, record: SupervisionSession, participants: list[int], item: dict
+) -> None:
     kind = AgendaKind(item["kind"])
     practitioner_id = item.get("practitioner_id") or participants[0]
     if practitioner_id not in participants:
         raise ValidationFailed({"discussed": "An agenda item must belong to someone in the session."})
     note = (item.get("note") or "").strip()
     if len(note) > DISCUSSION_NOTE_MAX:
-        raise ValidationFailed({"discussed": f"A note on an agenda item must be {DISCUSSION_NOTE_MAX} characters or fewer (you entered {len(note)}). Nothing has been saved."})
+        raise ValidationFailed(
+            {
+                "discussed": (
+                    f"A note on an agenda item must be {DISCUSSION_NOTE_MAX} characters or fewer "
+                    f"(you entered {len(note)}). Nothing has been saved."
+                )
+            }
+        )
     if kind == AgendaKind.AUDIT_FEEDBACK:
         audit_workflow.discuss_in(session, actor, item["source_id"])
     if kind == AgendaKind.ACTION and item.get("close"):
@@ -206,7 +236,17 @@ def _mark_discussed(session: Session, actor: Actor, record: SupervisionSession, 
         row.discussed_in_id, row.discussion_note = record.id, note
         session.add(row)
         return
-    session.add(AgendaItem(practitioner_id=practitioner_id, kind=kind, source_id=item.get("source_id"), added_by_id=actor.id, discussed_in_id=record.id, discussion_note=note, title=(item.get("title") or "")[:300]))
+    session.add(
+        AgendaItem(
+            practitioner_id=practitioner_id,
+            kind=kind,
+            source_id=item.get("source_id"),
+            added_by_id=actor.id,
+            discussed_in_id=record.id,
+            discussion_note=note,
+            title=(item.get("title") or "")[:300],
+        )
+    )
 
 
 def _close_action(session: Session, actor: Actor, source_id: int) -> None:
@@ -226,12 +266,20 @@ def _close_action(session: Session, actor: Actor, source_id: int) -> None:
 
 def _snapshot(session: Session, record: SupervisionSession) -> dict:
     return {
-        "version": record.version, "kind": record.kind, "held_on": record.held_on.isoformat(), "notes": record.notes,
-        "personal_notes": record.personal_notes, "personal_private": record.personal_private,
-        "accountability": record.accountability, "development": record.development, "support": record.support,
+        "version": record.version,
+        "kind": record.kind,
+        "held_on": record.held_on.isoformat(),
+        "notes": record.notes,
+        "personal_notes": record.personal_notes,
+        "personal_private": record.personal_private,
+        "accountability": record.accountability,
+        "development": record.development,
+        "support": record.support,
         "case_discussions": [
             {"case_ref": c.case_ref, "decision": c.decision, "rationale": c.rationale}
-            for c in session.exec(select(CaseDiscussion).where(CaseDiscussion.session_id == record.id).order_by(CaseDiscussion.id))
+            for c in session.exec(
+                select(CaseDiscussion).where(CaseDiscussion.session_id == record.id).order_by(CaseDiscussion.id)
+            )
         ],
     }
 
@@ -243,22 +291,53 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
         if not participant:
             trail.record(session, actor, "viewed", "supervision_session", record.id)  # oversight is logged
         # Each practitioner in the session can see who else has opened the record about them.
-        access_log.record_views(session, actor, sorted(scope.participant_ids), RecordKind.SUPERVISION_SESSION, record.id)
-        rows = session.exec(select(SessionParticipant, User.full_name).join(User, SessionParticipant.practitioner_id == User.id).where(SessionParticipant.session_id == record.id)).all()
+        access_log.record_views(
+            session, actor, sorted(scope.participant_ids), RecordKind.SUPERVISION_SESSION, record.id
+        )
+        rows = session.exec(
+            select(SessionParticipant, User.full_name)
+            .join(User, SessionParticipant.practitioner_id == User.id)
+            .where(SessionParticipant.session_id == record.id)
+        ).all()
         supervisor = session.get(User, record.supervisor_id)
-        actions = session.exec(select(SupervisionAction, User.full_name).join(User, SupervisionAction.owner_id == User.id).where(SupervisionAction.session_id == record.id)).all()
+        actions = session.exec(
+            select(SupervisionAction, User.full_name)
+            .join(User, SupervisionAction.owner_id == User.id)
+            .where(SupervisionAction.session_id == record.id)
+        ).all()
         discussed = session.exec(select(AgendaItem).where(AgendaItem.discussed_in_id == record.id)).all()
-        signed = session.exec(select(SupervisorSignOff).where(SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version)).first()
+        signed = session.exec(
+            select(SupervisorSignOff).where(
+                SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
+            )
+        ).first()
         show_personal = participant or not record.personal_private
         return SessionRecord(
-            id=record.id, version=record.version, status=record.status, supervisor_id=record.supervisor_id,
+            id=record.id,
+            version=record.version,
+            status=record.status,
+            supervisor_id=record.supervisor_id,
             supervisor_name=supervisor.full_name if supervisor else "",
             participants=[(p.practitioner_id, name, p.signed_at, p.comments) for p, name in rows],
-            kind=record.kind, held_on=record.held_on, accountability=record.accountability, development=record.development,
-            support=record.support, notes=record.notes, personal_notes=record.personal_notes if show_personal else None,
+            kind=record.kind,
+            held_on=record.held_on,
+            accountability=record.accountability,
+            development=record.development,
+            support=record.support,
+            notes=record.notes,
+            personal_notes=record.personal_notes if show_personal else None,
             personal_private=record.personal_private,
             case_discussions=_snapshot(session, record)["case_discussions"],
-            actions=[{"id": a.id, "description": a.description, "owner": name, "due_date": a.due_date, "done": a.done_at is not None} for a, name in actions],
+            actions=[
+                {
+                    "id": a.id,
+                    "description": a.description,
+                    "owner": name,
+                    "due_date": a.due_date,
+                    "done": a.done_at is not None,
+                }
+                for a, name in actions
+            ],
             discussed=[{"kind": d.kind, "title": d.title, "note": d.discussion_note} for d in discussed],
             supervisor_signed=signed is not None,
             can_edit=can(actor, Action.RECORD_SUPERVISION, scope),
@@ -274,13 +353,19 @@ def sign(actor: Actor, session_id: int, comments: str | None = None, expected_ve
     since is refused with StaleEdit: nobody confirms a version they have not seen.
     """
     if comments is not None and len(comments) > 4000:
-        raise ValidationFailed({"comments": f"Comments must be 4000 characters or fewer (you entered {len(comments)})."})
+        raise ValidationFailed(
+            {"comments": f"Comments must be 4000 characters or fewer (you entered {len(comments)})."}
+        )
     with session_scope() as session:
         record, _scope_ = _load(session, actor, session_id, Action.SIGN_SUPERVISION)
         # Checks the version and locks the row, so an amendment cannot slip in before this commits.
         optimistic.claim(session, record, expected_version, StaleEdit(STALE_SIGN), bump=False)
         if actor.id == record.supervisor_id:
-            if not session.exec(select(SupervisorSignOff).where(SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version)).first():
+            if not session.exec(
+                select(SupervisorSignOff).where(
+                    SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
+                )
+            ).first():
                 session.add(SupervisorSignOff(session_id=record.id, version=record.version))
         else:
             row = session.get(SessionParticipant, (record.id, actor.id))
@@ -289,8 +374,15 @@ def sign(actor: Actor, session_id: int, comments: str | None = None, expected_ve
                 row.comments = comments.strip() or None
             session.add(row)
         session.flush()
-        everyone = all(p.signed_at for p in session.exec(select(SessionParticipant).where(SessionParticipant.session_id == record.id)))
-        spo_signed = session.exec(select(SupervisorSignOff).where(SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version)).first()
+        everyone = all(
+            p.signed_at
+            for p in session.exec(select(SessionParticipant).where(SessionParticipant.session_id == record.id))
+        )
+        spo_signed = session.exec(
+            select(SupervisorSignOff).where(
+                SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
+            )
+        ).first()
         record.status = SessionStatus.SIGNED if everyone and spo_signed else SessionStatus.AWAITING_SIGN_OFF
         session.add(record)
         trail.record(session, actor, "signed", "supervision_session", record.id, f"version {record.version}")
@@ -311,8 +403,18 @@ def amend(actor: Actor, session_id: int, form: dict, expected_version: int | Non
             raise StaleEdit(STALE_AMEND)
         snapshot = json.dumps(_snapshot(session, record))
         optimistic.claim(session, record, old_version, StaleEdit(STALE_AMEND))
-        session.add(SessionVersion(session_id=record.id, version=old_version, snapshot=snapshot, changed_by_id=actor.id))
-        for name in ("held_on", "notes", "personal_notes", "personal_private", "accountability", "development", "support"):
+        session.add(
+            SessionVersion(session_id=record.id, version=old_version, snapshot=snapshot, changed_by_id=actor.id)
+        )
+        for name in (
+            "held_on",
+            "notes",
+            "personal_notes",
+            "personal_private",
+            "accountability",
+            "development",
+            "support",
+        ):
             setattr(record, name, data[name])
         for old in session.exec(select(CaseDiscussion).where(CaseDiscussion.session_id == record.id)):
             session.delete(old)
@@ -336,7 +438,9 @@ def history(actor: Actor, session_id: int) -> list[dict]:
         record, scope = _load(session, actor, session_id, Action.VIEW_SUPERVISION)
         participant = can(actor, Action.VIEW_PERSONAL_NOTES, scope)
         versions = []
-        for row in session.exec(select(SessionVersion).where(SessionVersion.session_id == record.id).order_by(SessionVersion.version)):
+        for row in session.exec(
+            select(SessionVersion).where(SessionVersion.session_id == record.id).order_by(SessionVersion.version)
+        ):
             snap = json.loads(row.snapshot)
             if not participant and snap.get("personal_private"):
                 snap["personal_notes"] = None
@@ -360,16 +464,28 @@ def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[Sess
     """My sessions (as participant or supervisor), or one supervisee's, newest first."""
     with session_scope() as session:
         if practitioner_id is None:
-            ids = set(session.exec(select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == actor.id)).all())
-            ids |= set(session.exec(select(SupervisionSession.id).where(SupervisionSession.supervisor_id == actor.id)).all())
+            ids = set(
+                session.exec(
+                    select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == actor.id)
+                ).all()
+            )
+            ids |= set(
+                session.exec(select(SupervisionSession.id).where(SupervisionSession.supervisor_id == actor.id)).all()
+            )
         else:
             person = session.get(User, practitioner_id)
             if person is None or actor.id not in (practitioner_id, person.supervisor_id):
                 raise PermissionDenied()
-            ids = set(session.exec(select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == practitioner_id)).all())
+            ids = set(
+                session.exec(
+                    select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == practitioner_id)
+                ).all()
+            )
         if not ids:
             return []
-        records = session.exec(select(SupervisionSession).where(SupervisionSession.id.in_(ids)).order_by(SupervisionSession.held_on.desc())).all()
+        records = session.exec(
+            select(SupervisionSession).where(SupervisionSession.id.in_(ids)).order_by(SupervisionSession.held_on.desc())
+        ).all()
         rows = []
         for record in records:
             parts = session.exec(
@@ -380,8 +496,15 @@ def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[Sess
             supervisor = session.get(User, record.supervisor_id)
             awaiting = any(pid == actor.id and signed is None for _name, pid, signed in parts)
             rows.append(
-                SessionRow(record.id, record.held_on, record.kind, ", ".join(sorted(n for n, _p, _s in parts)), record.status,
-                           supervisor.full_name if supervisor else "", awaiting)
+                SessionRow(
+                    record.id,
+                    record.held_on,
+                    record.kind,
+                    ", ".join(sorted(n for n, _p, _s in parts)),
+                    record.status,
+                    supervisor.full_name if supervisor else "",
+                    awaiting,
+                )
             )
         return rows
 
@@ -401,7 +524,9 @@ def complete_action(actor: Actor, action_id: int) -> None:
 
 def supervisees(actor: Actor) -> list[tuple[int, str]]:
     with session_scope() as session:
-        people = session.exec(select(User).where(User.supervisor_id == actor.id, User.is_active).order_by(User.full_name)).all()
+        people = session.exec(
+            select(User).where(User.supervisor_id == actor.id, User.is_active).order_by(User.full_name)
+        ).all()
         return [(u.id, u.full_name) for u in people]
 
 
@@ -409,8 +534,10 @@ def team_colleagues(actor: Actor) -> list[tuple[int, str]]:
     """People an SPO may bring to a group case discussion: supervisees and team members."""
     with session_scope() as session:
         people = session.exec(
-            select(User).where(User.is_active, User.id != actor.id, (User.supervisor_id == actor.id) | (User.team_id == actor.team_id)).order_by(User.full_name)
+            select(User)
+            .where(
+                User.is_active, User.id != actor.id, (User.supervisor_id == actor.id) | (User.team_id == actor.team_id)
+            )
+            .order_by(User.full_name)
         ).all()
         return [(u.id, u.full_name) for u in people]
-
-

@@ -9,7 +9,15 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import User, utcnow
-from db.reflection import EntryKind, EntryShare, RequestStatus, SupportContact, SupportContactCreate, SupportRequest, Urgency
+from db.reflection import (
+    EntryKind,
+    EntryShare,
+    RequestStatus,
+    SupportContact,
+    SupportContactCreate,
+    SupportRequest,
+    Urgency,
+)
 from qa import trail
 from qa.actor import Actor
 from qa.errors import NotFound, ValidationFailed
@@ -66,7 +74,17 @@ def _rows(session, requests, viewer: Actor) -> list[RequestRow]:
                     )
                 ).first()
                 visible = r.debrief_id if shared else None
-        rows.append(RequestRow(r.id, names.get(r.requester_id, ""), names.get(r.recipient_id, ""), r.urgency, r.status, r.created_at, visible))
+        rows.append(
+            RequestRow(
+                r.id,
+                names.get(r.requester_id, ""),
+                names.get(r.recipient_id, ""),
+                r.urgency,
+                r.status,
+                r.created_at,
+                visible,
+            )
+        )
     return rows
 
 
@@ -75,20 +93,28 @@ def requests_to_me(actor: Actor, include_done: bool = False) -> list[RequestRow]
         query = select(SupportRequest).where(SupportRequest.recipient_id == actor.id)
         if not include_done:
             query = query.where(SupportRequest.status != RequestStatus.DONE)
-        requests = sorted(session.exec(query).all(), key=lambda r: (URGENCY_ORDER.get(Urgency(r.urgency), 9), r.created_at))
+        requests = sorted(
+            session.exec(query).all(), key=lambda r: (URGENCY_ORDER.get(Urgency(r.urgency), 9), r.created_at)
+        )
         return _rows(session, requests, actor)
 
 
 def my_requests(actor: Actor) -> list[RequestRow]:
     with session_scope() as session:
-        requests = session.exec(select(SupportRequest).where(SupportRequest.requester_id == actor.id).order_by(SupportRequest.created_at.desc())).all()
+        requests = session.exec(
+            select(SupportRequest)
+            .where(SupportRequest.requester_id == actor.id)
+            .order_by(SupportRequest.created_at.desc())
+        ).all()
         return _rows(session, requests, actor)
 
 
 def respond(actor: Actor, request_id: int, status: RequestStatus | str) -> None:
     with session_scope() as session:
         request = session.get(SupportRequest, request_id)
-        if request is None or not can(actor, Action.RESPOND_TO_SUPPORT_REQUEST, SupportRequestScope(request.requester_id, request.recipient_id)):
+        if request is None or not can(
+            actor, Action.RESPOND_TO_SUPPORT_REQUEST, SupportRequestScope(request.requester_id, request.recipient_id)
+        ):
             raise NotFound("That request could not be found.")
         request.status, request.updated_at = RequestStatus(status), utcnow()
         session.add(request)

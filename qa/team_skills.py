@@ -37,7 +37,9 @@ class DomainSummary:
     high: int | None
 
 
-def team_profile(actor: Actor, team_id: int | None = None, pdu_id: int | None = None, today: date | None = None) -> list[DomainSummary]:
+def team_profile(
+    actor: Actor, team_id: int | None = None, pdu_id: int | None = None, today: date | None = None
+) -> list[DomainSummary]:
     """Per skill area, over the last 12 months, for one team (SPO) or a whole PDU (QA lead)."""
     today = today or date.today()
     with session_scope() as session:

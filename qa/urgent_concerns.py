@@ -64,11 +64,23 @@ def raise_concern(actor: Actor, audit_id: int, form: dict) -> int:
 def _alerts(session, concerns, today: date) -> list[ConcernAlert]:
     ids = {c.raised_by_id for c in concerns} | {c.spo_id for c in concerns if c.spo_id}
     names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
-    refs = dict(session.exec(select(Case.id, Case.case_ref).where(Case.id.in_({c.case_id for c in concerns}))).all()) if concerns else {}
+    refs = (
+        dict(session.exec(select(Case.id, Case.case_ref).where(Case.id.in_({c.case_id for c in concerns}))).all())
+        if concerns
+        else {}
+    )
     return [
         ConcernAlert(
-            c.id, c.audit_id, refs.get(c.case_id, ""), c.description, names.get(c.raised_by_id, ""), c.raised_at,
-            names.get(c.spo_id), working_days_between(c.raised_at.date(), today), c.acknowledged_at, c.acknowledgement,
+            c.id,
+            c.audit_id,
+            refs.get(c.case_id, ""),
+            c.description,
+            names.get(c.raised_by_id, ""),
+            c.raised_at,
+            names.get(c.spo_id),
+            working_days_between(c.raised_at.date(), today),
+            c.acknowledged_at,
+            c.acknowledgement,
         )
         for c in concerns
     ]

@@ -15,7 +15,6 @@ from qa.policy import Action, require
 from qa.validation import validate
 
 
-
 def _load(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

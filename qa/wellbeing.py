@@ -44,7 +44,9 @@ def team_wellbeing(actor: Actor, team_id: int, start: datetime, end: datetime) -
             .subquery()
         )
         people, debriefs, mean = session.exec(
-            select(func.count(func.distinct(in_team.c.author_id)), func.count(in_team.c.id), func.avg(in_team.c.intensity))
+            select(
+                func.count(func.distinct(in_team.c.author_id)), func.count(in_team.c.id), func.avg(in_team.c.intensity)
+            )
         ).one()
         if people < MIN_PEOPLE:
             return None

@@ -86,10 +86,18 @@ def small_org() -> SmallOrg:
     spo = make_user("Sam Supervisor", "spo@example.org", Grade.SPO, [Role.SPO], team_id=a, staff_id="S001")
     spo_b = make_user("Bea Supervisor", "spo.b@example.org", Grade.SPO, [Role.SPO], team_id=b)
     practitioner = make_user(
-        "Pat Practitioner", "pat@example.org", Grade.PO, [Role.PRACTITIONER], team_id=a, supervisor_id=spo, staff_id="P001"
+        "Pat Practitioner",
+        "pat@example.org",
+        Grade.PO,
+        [Role.PRACTITIONER],
+        team_id=a,
+        supervisor_id=spo,
+        staff_id="P001",
     )
     peer = make_user("Pip Peer", "pip@example.org", Grade.PSO, [Role.PRACTITIONER], team_id=a, supervisor_id=spo)
-    outsider = make_user("Olu Outsider", "olu@example.org", Grade.PO, [Role.PRACTITIONER], team_id=c, supervisor_id=spo_b)
+    outsider = make_user(
+        "Olu Outsider", "olu@example.org", Grade.PO, [Role.PRACTITIONER], team_id=c, supervisor_id=spo_b
+    )
     return SmallOrg(region_id, north_id, south_id, a, b, c, admin, qa_lead, spo, spo_b, practitioner, peer, outsider)
 
 

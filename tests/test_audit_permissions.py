@@ -3,11 +3,16 @@
 import pytest
 
 from db.models import Grade, Role
-from qa import audit_workflow as workflow, urgent_concerns
-from tests.factories import make_user
+from qa import audit_workflow as workflow
+from qa import urgent_concerns
 from qa.errors import NotFound, PermissionDenied
-from tests.test_learn_loop import accepted, all_yes, first_audit
-from tests.test_learn_loop import learn  # noqa: F401  (fixture)
+from tests.factories import make_user
+from tests.test_learn_loop import (
+    accepted,
+    all_yes,
+    first_audit,
+    learn,  # noqa: F401  (fixture)
+)
 
 
 def people(org, pair, detail):
@@ -16,7 +21,14 @@ def people(org, pair, detail):
     Called after the pairs are made, so the bystander and the QA lead created
     here are certainly not auditors of this case."""
     qa_lead = make_user("Quincy Overseer", "quincy@example.org", Grade.ACO, [Role.QA_LEAD], team_id=org.team_b_id)
-    bystander = make_user("Bo Bystander", "bo@example.org", Grade.PO, [Role.PRACTITIONER], team_id=org.team_b_id, supervisor_id=org.spo_b_id)
+    bystander = make_user(
+        "Bo Bystander",
+        "bo@example.org",
+        Grade.PO,
+        [Role.PRACTITIONER],
+        team_id=org.team_b_id,
+        supervisor_id=org.spo_b_id,
+    )
     return {
         "auditor": pair.first_id,
         "case holder": detail.holder_id,
@@ -69,7 +81,10 @@ def test_audit_permission_matrix(learn, role):  # noqa: F811
     assert attempt(lambda: workflow.mark_discussed(who, audit_id)) is may_discuss
 
 
-@pytest.mark.parametrize("role, allowed", [("auditor", True), ("QA lead of the PDU", True), ("case holder", False), ("colleague not involved", False)])
+@pytest.mark.parametrize(
+    "role, allowed",
+    [("auditor", True), ("QA lead of the PDU", True), ("case holder", False), ("colleague not involved", False)],
+)
 def test_who_may_raise_an_urgent_concern(learn, role, allowed):  # noqa: F811
     org, _lead, _event = learn
     pair, audit_id = first_audit(accepted(learn), not_audited_by=[org.spo_id])

@@ -101,22 +101,43 @@ def test_sso_refuses_a_deactivated_user(org):
 def test_change_password_checks_the_current_one_and_the_confirmation(org):
     pat = org.actor(org.practitioner_id)
     with pytest.raises(ValidationFailed) as wrong:
-        auth.change_password(pat, {"current_password": "nope", "new_password": "a-new-long-password", "confirm_password": "a-new-long-password"})
+        auth.change_password(
+            pat,
+            {
+                "current_password": "nope",
+                "new_password": "a-new-long-password",
+                "confirm_password": "a-new-long-password",
+            },
+        )
     assert "current_password" in wrong.value.field_errors
     with pytest.raises(ValidationFailed) as mismatch:
-        auth.change_password(pat, {"current_password": PASSWORD, "new_password": "a-new-long-password", "confirm_password": "different"})
+        auth.change_password(
+            pat, {"current_password": PASSWORD, "new_password": "a-new-long-password", "confirm_password": "different"}
+        )
     assert "confirm_password" in mismatch.value.field_errors
     with pytest.raises(ValidationFailed) as short:
         auth.change_password(pat, {"current_password": PASSWORD, "new_password": "short", "confirm_password": "short"})
     assert "at least 12" in short.value.field_errors["new_password"]
-    auth.change_password(pat, {"current_password": PASSWORD, "new_password": "a-new-long-password", "confirm_password": "a-new-long-password"})
+    auth.change_password(
+        pat,
+        {
+            "current_password": PASSWORD,
+            "new_password": "a-new-long-password",
+            "confirm_password": "a-new-long-password",
+        },
+    )
     assert auth.sign_in("pat@example.org", "a-new-long-password").ok
     assert not auth.sign_in("pat@example.org", PASSWORD).ok
 
 
 def test_first_administrator_only_while_there_are_no_users(db_url):
     assert not auth.has_any_user()
-    form = {"full_name": "First Admin", "email": "first@example.org", "password": "long-enough-password", "confirm_password": "long-enough-password"}
+    form = {
+        "full_name": "First Admin",
+        "email": "first@example.org",
+        "password": "long-enough-password",
+        "confirm_password": "long-enough-password",
+    }
     actor = auth.create_first_admin(form)
     assert auth.has_any_user()
     assert actor.has("admin")
@@ -126,7 +147,9 @@ def test_first_administrator_only_while_there_are_no_users(db_url):
 
 def test_first_administrator_form_errors_are_plain_english(db_url):
     with pytest.raises(ValidationFailed) as exc:
-        auth.create_first_admin({"full_name": "", "email": "not-an-email", "password": "short", "confirm_password": "short"})
+        auth.create_first_admin(
+            {"full_name": "", "email": "not-an-email", "password": "short", "confirm_password": "short"}
+        )
     errors = exc.value.field_errors
     assert errors["full_name"] == "Enter full name."
     assert errors["email"] == "Enter an email address like name@example.org"

@@ -16,7 +16,6 @@ import sqlite3
 import threading
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -41,7 +40,7 @@ from qa.auth import load_actor
 from tests.conftest import PG_URL
 
 SECRET = "Visit went badly; I keep thinking about the children in the house."
-AWKWARD = 'Line one\nLine "two" — café, naïve, 🧭, \\ back\\slash, \'quote\''
+AWKWARD = "Line one\nLine \"two\" — café, naïve, 🧭, \\ back\\slash, 'quote'"
 
 
 # ----------------------------------------------------------------- helpers
@@ -53,24 +52,65 @@ def fill_every_table(url: str) -> None:
     gen.generate(url, scale=0.01, analyze=False, log=lambda *_: None)
     with session_scope() as session:
         practitioner = session.exec(
-            select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.PRACTITIONER, User.supervisor_id.is_not(None))
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.PRACTITIONER, User.supervisor_id.is_not(None))
         ).first()
         spo_id = practitioner.supervisor_id
         lead_id = session.exec(select(UserRole.user_id).where(UserRole.role == Role.QA_LEAD)).first()
-        note = JournalEntry(author_id=practitioner.id, content=json.dumps({"title": "After the visit", "sections": {"what": SECRET}, "tags": ["risk"]}))
+        note = JournalEntry(
+            author_id=practitioner.id,
+            content=json.dumps({"title": "After the visit", "sections": {"what": SECRET}, "tags": ["risk"]}),
+        )
         session.add(note)
         session.flush()
-        session.add(EntryShare(kind="note", entry_id=note.id, author_id=practitioner.id, shared_with_id=spo_id, for_supervision=True))
+        session.add(
+            EntryShare(
+                kind="note", entry_id=note.id, author_id=practitioner.id, shared_with_id=spo_id, for_supervision=True
+            )
+        )
         session.add(SupportContact(name="Peer support circle", description=AWKWARD, independent=True))
         supervision = session.exec(select(SupervisionSession)).first()
-        session.add(AgendaItem(practitioner_id=practitioner.id, kind="added item", title="Caseload", added_by_id=spo_id, discussed_in_id=supervision.id, discussion_note="Talked it through."))
-        session.add(SessionVersion(session_id=supervision.id, version=1, snapshot=json.dumps({"notes": "before the change"}), changed_by_id=spo_id))
+        session.add(
+            AgendaItem(
+                practitioner_id=practitioner.id,
+                kind="added item",
+                title="Caseload",
+                added_by_id=spo_id,
+                discussed_in_id=supervision.id,
+                discussion_note="Talked it through.",
+            )
+        )
+        session.add(
+            SessionVersion(
+                session_id=supervision.id,
+                version=1,
+                snapshot=json.dumps({"notes": "before the change"}),
+                changed_by_id=spo_id,
+            )
+        )
         observation = session.exec(select(Observation)).first()
         pair = session.exec(select(AuditorPair)).first()
-        session.add(RecordView(viewer_id=spo_id, subject_id=practitioner.id, record_kind="observation", record_id=observation.id, pair_id=pair.id))
+        session.add(
+            RecordView(
+                viewer_id=spo_id,
+                subject_id=practitioner.id,
+                record_kind="observation",
+                record_id=observation.id,
+                pair_id=pair.id,
+            )
+        )
         event = session.exec(select(AuditEvent)).first()
         first, second = session.exec(select(Case.id).limit(2)).all()
-        session.add(SampleSwap(event_id=event.id, removed_case_id=first, added_case_id=second, reason="Case transferred out", by_id=lead_id))
+        session.add(
+            SampleSwap(
+                event_id=event.id,
+                removed_case_id=first,
+                added_case_id=second,
+                reason="Case transferred out",
+                by_id=lead_id,
+            )
+        )
         session.add(Setting(key="backup-check", value=AWKWARD))
         # A supervisor with a higher id than the person they supervise: restore
         # must cope with a table that refers to itself in any order.
@@ -283,8 +323,12 @@ def small_db(db_url, org):
     """A database with a few people, quicker than a whole region."""
     pat = org.actor(org.practitioner_id)
     note_id = journal.new_note(pat)
-    journal.save_note(pat, note_id, title="After the visit", sections={"what": SECRET}, tags=[], case_ref="", entry_date=None)
-    debriefs.record_debrief(pat, {"feelings": ["anxious"], "intensity": 6, "need": "nothing right now", "what_happened": SECRET})
+    journal.save_note(
+        pat, note_id, title="After the visit", sections={"what": SECRET}, tags=[], case_ref="", entry_date=None
+    )
+    debriefs.record_debrief(
+        pat, {"feelings": ["anxious"], "intensity": 6, "need": "nothing right now", "what_happened": SECRET}
+    )
     return db_url, note_id
 
 

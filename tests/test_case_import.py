@@ -398,7 +398,9 @@ def test_cases_missing_from_the_file_are_left_alone(admin):
 def test_one_bad_row_among_good_ones_imports_nothing(admin):
     import_cases(admin, csv_of(case("X500001")))
     before, trail_before = snapshot(), count(AuditTrail)
-    data = csv_of(case("X500001", rosh="high"), case("X500002"), case("X500003", order_type="Youth Order"), case("X500004"))
+    data = csv_of(
+        case("X500001", rosh="high"), case("X500002"), case("X500003", order_type="Youth Order"), case("X500004")
+    )
 
     report = import_cases(admin, data)
 
@@ -456,34 +458,109 @@ def test_unknown_staff_team_and_pdu_are_each_reported(admin):
 ROW_ERRORS = [
     pytest.param({"case_ref": ""}, "case_ref", "enter a case reference", id="blank reference"),
     pytest.param({"case_ref": "X" * 21}, "case_ref", "is 21 characters long; the most is 20", id="long reference"),
-    pytest.param({"case_ref": "X 123"}, "case_ref", "can only contain letters, digits and hyphens", id="space in reference"),
-    pytest.param({"case_ref": "X123/4"}, "case_ref", "can only contain letters, digits and hyphens", id="slash in reference"),
-    pytest.param({"case_ref": "É123"}, "case_ref", "can only contain letters, digits and hyphens", id="accent in reference"),
-    pytest.param({"case_ref": "X600001"}, "case_ref", "case reference 'X600001' is already on row 2; each case can appear only once.", id="reference twice"),
-    pytest.param({"case_ref": " x600001 "}, "case_ref", "case reference 'X600001' is already on row 2", id="reference twice in another case"),
+    pytest.param(
+        {"case_ref": "X 123"}, "case_ref", "can only contain letters, digits and hyphens", id="space in reference"
+    ),
+    pytest.param(
+        {"case_ref": "X123/4"}, "case_ref", "can only contain letters, digits and hyphens", id="slash in reference"
+    ),
+    pytest.param(
+        {"case_ref": "É123"}, "case_ref", "can only contain letters, digits and hyphens", id="accent in reference"
+    ),
+    pytest.param(
+        {"case_ref": "X600001"},
+        "case_ref",
+        "case reference 'X600001' is already on row 2; each case can appear only once.",
+        id="reference twice",
+    ),
+    pytest.param(
+        {"case_ref": " x600001 "},
+        "case_ref",
+        "case reference 'X600001' is already on row 2",
+        id="reference twice in another case",
+    ),
     pytest.param({"pdu": ""}, "pdu", "enter the PDU", id="blank PDU"),
     pytest.param({"pdu": "East PDU"}, "pdu", "there is no PDU 'East PDU'.", id="unknown PDU"),
     pytest.param({"team": ""}, "team", "enter the team", id="blank team"),
     pytest.param({"team": "Team Z"}, "team", "there is no team 'Team Z' in PDU 'North PDU'.", id="unknown team"),
     pytest.param({"team": "Team C"}, "team", "there is no team 'Team C' in PDU 'North PDU'.", id="team in another PDU"),
     pytest.param({"holder": ""}, "holder", "enter the case holder's staff ID or email", id="blank holder"),
-    pytest.param({"holder": "Z999"}, "holder", "case holder 'Z999' does not match the staff ID or email of anyone", id="unknown holder"),
+    pytest.param(
+        {"holder": "Z999"},
+        "holder",
+        "case holder 'Z999' does not match the staff ID or email of anyone",
+        id="unknown holder",
+    ),
     pytest.param({"holder": "p001"}, "holder", "case holder 'p001' does not match", id="staff id is exact"),
-    pytest.param({"holder": "D001"}, "holder", "case holder 'D001' (Dee Departed) has been deactivated", id="deactivated holder by staff id"),
+    pytest.param(
+        {"holder": "D001"},
+        "holder",
+        "case holder 'D001' (Dee Departed) has been deactivated",
+        id="deactivated holder by staff id",
+    ),
     pytest.param({"holder": "dee@example.org"}, "holder", "has been deactivated", id="deactivated holder by email"),
-    pytest.param({"order_type": ""}, "order_type", "enter an order type: one of Community Order", id="blank order type"),
-    pytest.param({"order_type": "PSS"}, "order_type", "order type 'PSS' is not one of Community Order, Suspended Sentence Order, Licence, PPO, DRR, Community Payback (stand-alone), Other.", id="unknown order type"),
-    pytest.param({"start_date": ""}, "start_date", "enter the start date. Use YYYY-MM-DD, like 2024-02-29.", id="blank start date"),
-    pytest.param({"start_date": "31/02/2024"}, "start_date", "start date '31/02/2024' is not a real date. Use YYYY-MM-DD, like 2024-02-29.", id="impossible UK date"),
-    pytest.param({"start_date": "2023-02-29"}, "start_date", "start date '2023-02-29' is not a real date.", id="impossible ISO date"),
-    pytest.param({"start_date": "15 Jan 2024"}, "start_date", "start date '15 Jan 2024' is not a date. Use YYYY-MM-DD, like 2024-02-29.", id="words date"),
+    pytest.param(
+        {"order_type": ""}, "order_type", "enter an order type: one of Community Order", id="blank order type"
+    ),
+    pytest.param(
+        {"order_type": "PSS"},
+        "order_type",
+        "order type 'PSS' is not one of Community Order, Suspended Sentence Order, Licence, PPO, DRR, Community Payback (stand-alone), Other.",
+        id="unknown order type",
+    ),
+    pytest.param(
+        {"start_date": ""},
+        "start_date",
+        "enter the start date. Use YYYY-MM-DD, like 2024-02-29.",
+        id="blank start date",
+    ),
+    pytest.param(
+        {"start_date": "31/02/2024"},
+        "start_date",
+        "start date '31/02/2024' is not a real date. Use YYYY-MM-DD, like 2024-02-29.",
+        id="impossible UK date",
+    ),
+    pytest.param(
+        {"start_date": "2023-02-29"},
+        "start_date",
+        "start date '2023-02-29' is not a real date.",
+        id="impossible ISO date",
+    ),
+    pytest.param(
+        {"start_date": "15 Jan 2024"},
+        "start_date",
+        "start date '15 Jan 2024' is not a date. Use YYYY-MM-DD, like 2024-02-29.",
+        id="words date",
+    ),
     pytest.param({"start_date": "15/01/24"}, "start_date", "is not a date", id="two-digit year"),
     pytest.param({"start_date": "20240115"}, "start_date", "is not a date", id="compact ISO"),
-    pytest.param({"expected_end_date": "2025-13-01"}, "expected_end_date", "expected end date '2025-13-01' is not a real date", id="impossible end date"),
-    pytest.param({"expected_end_date": "2023-12-31"}, "expected_end_date", "expected end date 2023-12-31 is before the start date 2024-01-15.", id="end before start"),
-    pytest.param({"rosh": ""}, "rosh", "enter the risk of serious harm level: low, medium, high, very high.", id="blank rosh"),
-    pytest.param({"rosh": "VH"}, "rosh", "risk of serious harm level 'VH' is not one of low, medium, high, very high.", id="unknown rosh"),
-    pytest.param({"in_custody": "maybe"}, "in_custody", "in custody 'maybe' must be yes or no (blank means no).", id="unknown custody"),
+    pytest.param(
+        {"expected_end_date": "2025-13-01"},
+        "expected_end_date",
+        "expected end date '2025-13-01' is not a real date",
+        id="impossible end date",
+    ),
+    pytest.param(
+        {"expected_end_date": "2023-12-31"},
+        "expected_end_date",
+        "expected end date 2023-12-31 is before the start date 2024-01-15.",
+        id="end before start",
+    ),
+    pytest.param(
+        {"rosh": ""}, "rosh", "enter the risk of serious harm level: low, medium, high, very high.", id="blank rosh"
+    ),
+    pytest.param(
+        {"rosh": "VH"},
+        "rosh",
+        "risk of serious harm level 'VH' is not one of low, medium, high, very high.",
+        id="unknown rosh",
+    ),
+    pytest.param(
+        {"in_custody": "maybe"},
+        "in_custody",
+        "in custody 'maybe' must be yes or no (blank means no).",
+        id="unknown custody",
+    ),
 ]
 
 
@@ -584,7 +661,9 @@ def test_a_qa_lead_imports_cases_for_their_own_pdu(org, qa_lead):
 
 
 def test_a_qa_lead_cannot_import_cases_for_another_pdu(org, qa_lead):
-    data = csv_of(case("X800004"), case("X800005"), case("X800006", pdu="South PDU", team="Team C", holder="olu@example.org"))
+    data = csv_of(
+        case("X800004"), case("X800005"), case("X800006", pdu="South PDU", team="Team C", holder="olu@example.org")
+    )
     error = only_error(import_cases(qa_lead, data))
     assert (error.row, error.field) == (4, "pdu")
     assert error.message == "Row 4: you can import cases for North PDU only."
@@ -629,11 +708,19 @@ FILE_ERRORS = [
         "start_date, rosh, in_custody. It may also include: expected_end_date.",
         id="one missing column",
     ),
-    pytest.param("crn,team\r\nX1,Team A\r\n", "missing the columns case_ref, pdu, holder, order_type", id="missing columns"),
+    pytest.param(
+        "crn,team\r\nX1,Team A\r\n", "missing the columns case_ref, pdu, holder, order_type", id="missing columns"
+    ),
     pytest.param(csv_of(case("X900001")).replace(",", ";"), "does not look like comma-separated", id="semicolons"),
-    pytest.param(csv_of(case("X900001"), columns=CASE_COLUMNS + ("rosh",)), "the column rosh more than once", id="repeated column"),
+    pytest.param(
+        csv_of(case("X900001"), columns=CASE_COLUMNS + ("rosh",)),
+        "the column rosh more than once",
+        id="repeated column",
+    ),
     pytest.param(csv_of(case("X900001", team="Équipe")).encode("cp1252"), "not UTF-8", id="not utf-8"),
-    pytest.param(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "contains binary data", id="a spreadsheet, not a csv"),
+    pytest.param(
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "contains binary data", id="a spreadsheet, not a csv"
+    ),
     pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8", id="a picture"),
     pytest.param("case_ref,pdu\r\n" + "x" * 200_000 + "\r\n", "", id="absurd field"),
 ]
@@ -703,7 +790,9 @@ HEADER = st.one_of(
     st.just(list(CASE_COLUMNS)),
     st.just(list(REQUIRED_COLUMNS)),
     st.permutations(list(CASE_COLUMNS)).map(list),
-    st.lists(st.one_of(st.sampled_from(CASE_COLUMNS + ("Surname", "DOB", "Team name")), st.text(max_size=8)), max_size=11),
+    st.lists(
+        st.one_of(st.sampled_from(CASE_COLUMNS + ("Surname", "DOB", "Team name")), st.text(max_size=8)), max_size=11
+    ),
 )
 
 

@@ -17,14 +17,15 @@ from db.case_audits import CaseAudit, FeedbackSheet
 from db.engine import session_scope
 from db.models import User
 from db.supervision import SessionParticipant, SessionVersion, SupervisionSession
-from qa import audit_events, audit_workflow as workflow, optimistic, supervision
+from qa import audit_events, optimistic, supervision
+from qa import audit_workflow as workflow
 from qa.errors import StaleEdit, ValidationFailed
+from tests.factories import case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
-from tests.test_observations import RECORD, plan, ratings
+from tests.test_observations import plan
 from tests.test_pages import texts
 from tests.test_pages_learn import signed_in
 from tests.test_supervision import record
-from tests.factories import case_pool
 
 STALE = "Someone else saved this"
 KEEP = "Your text is still below: copy what you need, reload the latest version, then re-apply your changes."
@@ -80,7 +81,13 @@ def test_two_auditors_saving_from_the_same_version_the_second_is_refused_and_not
     detail = workflow.audit_detail(first, audit_id)
     workflow.save_draft(first, audit_id, all_yes(detail), {"good_practice": "First auditor's words"}, opened)
     with pytest.raises(StaleEdit) as refused:
-        workflow.save_draft(second, audit_id, [{"question_key": all_yes(detail)[0]["question_key"], "answer": "no", "evidence": "Second's evidence"}], {"good_practice": "Second auditor's words"}, opened)
+        workflow.save_draft(
+            second,
+            audit_id,
+            [{"question_key": all_yes(detail)[0]["question_key"], "answer": "no", "evidence": "Second's evidence"}],
+            {"good_practice": "Second auditor's words"},
+            opened,
+        )
     assert "Someone else saved this audit" in str(refused.value)
     now = workflow.audit_detail(first, audit_id)
     assert now.good_practice == "First auditor's words"
@@ -94,9 +101,13 @@ def test_two_supervision_amendments_from_the_same_version_the_second_is_refused(
     session_id = record(org)
     spo = org.actor(org.spo_id)
     opened = supervision.session_record(spo, session_id).version
-    supervision.amend(spo, session_id, {"held_on": date.today(), "notes": "First tab's notes."}, expected_version=opened)
+    supervision.amend(
+        spo, session_id, {"held_on": date.today(), "notes": "First tab's notes."}, expected_version=opened
+    )
     with pytest.raises(StaleEdit) as refused:
-        supervision.amend(spo, session_id, {"held_on": date.today(), "notes": "Second tab's notes."}, expected_version=opened)
+        supervision.amend(
+            spo, session_id, {"held_on": date.today(), "notes": "Second tab's notes."}, expected_version=opened
+        )
     assert KEEP in str(refused.value)
     now = supervision.session_record(spo, session_id)
     assert now.notes == "First tab's notes." and now.version == opened + 1
@@ -109,7 +120,9 @@ def test_a_confirmation_of_a_version_since_changed_is_refused_and_not_recorded(o
     session_id = record(org)
     pat, spo = org.actor(org.practitioner_id), org.actor(org.spo_id)
     read = supervision.session_record(pat, session_id).version
-    supervision.amend(spo, session_id, {"held_on": date.today(), "notes": "Changed while Pat was reading."}, expected_version=read)
+    supervision.amend(
+        spo, session_id, {"held_on": date.today(), "notes": "Changed while Pat was reading."}, expected_version=read
+    )
     with pytest.raises(StaleEdit) as refused:
         supervision.sign(pat, session_id, "Fair, thanks.", expected_version=read)
     assert "your confirmation has not been recorded" in str(refused.value)
@@ -178,7 +191,10 @@ def test_two_auditors_in_two_sessions_the_later_save_is_refused_and_its_text_kep
     assert "Draft saved." in texts(second)
     assert not second.code  # the unsaved text is gone once saved
     with session_scope() as session:
-        assert session.get(FeedbackSheet, audit_id).good_practice == "Risk plan reviewed after the arrest. Thorough MAPPA referral, well evidenced."
+        assert (
+            session.get(FeedbackSheet, audit_id).good_practice
+            == "Risk plan reviewed after the arrest. Thorough MAPPA referral, well evidenced."
+        )
 
 
 def test_an_auditor_who_saves_twice_is_not_refused_by_their_own_save(app, org, draft):
@@ -223,8 +239,13 @@ def test_spo_amends_while_the_practitioner_is_confirming_the_confirmation_is_ref
     assert not pat.exception
     shown = texts(pat)
     assert "This record was changed after you opened it, so your confirmation has not been recorded." in shown
-    assert pat.text_area(key=f"sign_comments_{session_id}").value == "Fair record. I would add that I asked for a co-worker."
-    assert "Talked through the MAPPA referral; level 1, not 2." in [t.value for t in pat.text]  # the new version is on screen
+    assert (
+        pat.text_area(key=f"sign_comments_{session_id}").value
+        == "Fair record. I would add that I asked for a co-worker."
+    )
+    assert "Talked through the MAPPA referral; level 1, not 2." in [
+        t.value for t in pat.text
+    ]  # the new version is on screen
     with session_scope() as session:
         assert session.get(SessionParticipant, (session_id, org.practitioner_id)).signed_at is None
 
@@ -234,7 +255,10 @@ def test_spo_amends_while_the_practitioner_is_confirming_the_confirmation_is_ref
     pat.button(key=f"FormSubmitter:sign_{session_id}-I confirm this is a fair record").click().run()
     assert "Your confirmation is recorded." in texts(pat)
     with session_scope() as session:
-        assert session.get(SessionParticipant, (session_id, org.practitioner_id)).comments == "Fair record. I would add that I asked for a co-worker."
+        assert (
+            session.get(SessionParticipant, (session_id, org.practitioner_id)).comments
+            == "Fair record. I would add that I asked for a co-worker."
+        )
 
 
 def test_the_same_spo_in_two_tabs_the_later_amendment_is_refused_and_its_text_kept(app, org):

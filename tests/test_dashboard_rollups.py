@@ -6,10 +6,18 @@ from itertools import cycle
 
 import pytest
 from sqlalchemy import delete, select
-from sqlmodel import Session
 
 from db.case_audits import AuditAnswer, AuditEvent, AuditSectionResult, CaseAudit
-from db.dashboard_rollups import AnswerCell, AuditCell, DebriefCell, FeelingCell, ObservationCell, RatedPerson, RatingCell, SectionCell
+from db.dashboard_rollups import (
+    AnswerCell,
+    AuditCell,
+    DebriefCell,
+    FeelingCell,
+    ObservationCell,
+    RatedPerson,
+    RatingCell,
+    SectionCell,
+)
 from db.engine import session_scope
 from db.models import Case, Grade, Role, Setting, User
 from db.observations import Observation, ObservationRating, SelfRating
@@ -30,7 +38,9 @@ def snapshot() -> dict:
         out = {}
         for table in TABLES:
             columns = [c for c in table.__table__.columns if c.name != "id"]
-            out[table.__tablename__] = sorted(tuple(str(v) for v in row) for row in session.execute(select(*columns)).all())
+            out[table.__tablename__] = sorted(
+                tuple(str(v) for v in row) for row in session.execute(select(*columns)).all()
+            )
         return out
 
 
@@ -40,18 +50,28 @@ def recounted() -> dict:
     return snapshot()
 
 
-def observation(org, practitioner_id, on: date, ratings: list, own: list | None = None, status="shared with the practitioner"):
+def observation(
+    org, practitioner_id, on: date, ratings: list, own: list | None = None, status="shared with the practitioner"
+):
     with session_scope() as session:
         row, _ = __import__("qa.skills_framework", fromlist=["latest"]).latest(session)
         obs = Observation(
-            practitioner_id=practitioner_id, observer_id=org.spo_id, observed_on=on, setting="office", framework_id=row.id,
-            status=status, consent=True, created_by_id=org.spo_id,
+            practitioner_id=practitioner_id,
+            observer_id=org.spo_id,
+            observed_on=on,
+            setting="office",
+            framework_id=row.id,
+            status=status,
+            consent=True,
+            created_by_id=org.spo_id,
         )
         session.add(obs)
         session.flush()
-        for key, rating in zip(DOMAINS, ratings):
-            session.add(ObservationRating(observation_id=obs.id, domain_key=key, rating=rating, not_observed=rating is None))
-        for key, rating in zip(DOMAINS, own or []):
+        for key, rating in zip(DOMAINS, ratings, strict=False):
+            session.add(
+                ObservationRating(observation_id=obs.id, domain_key=key, rating=rating, not_observed=rating is None)
+            )
+        for key, rating in zip(DOMAINS, own or [], strict=False):
             session.add(SelfRating(observation_id=obs.id, domain_key=key, rating=rating))
         return obs.id
 
@@ -70,7 +90,14 @@ def debrief(author_id, at: datetime, intensity: int, feelings: list[str]) -> int
 def busy(org):
     """Audits, observations and debriefs spread over teams, PDUs and months, some edges part-month."""
     extra = [
-        make_user(f"Extra {i}", f"extra{i}@example.org", Grade.PO, [Role.PRACTITIONER], team_id=org.team_a_id, supervisor_id=org.spo_id)
+        make_user(
+            f"Extra {i}",
+            f"extra{i}@example.org",
+            Grade.PO,
+            [Role.PRACTITIONER],
+            team_id=org.team_a_id,
+            supervisor_id=org.spo_id,
+        )
         for i in range(4)
     ]
     people = [org.practitioner_id, org.peer_id, *extra]
@@ -97,7 +124,12 @@ def busy(org):
             obs_ids.append(observation(org, person, day, ratings, own, status=status))
     for i, person in enumerate(people):
         for month in (6, 7, 8, 9, 10, 11):
-            debrief(person, datetime(2026, month, 1 + (i * 3) % 27, 9 + i, tzinfo=UTC), (i + month) % 11, ["anxious", "tired", "proud"][: 1 + (i + month) % 3])
+            debrief(
+                person,
+                datetime(2026, month, 1 + (i * 3) % 27, 9 + i, tzinfo=UTC),
+                (i + month) % 11,
+                ["anxious", "tired", "proud"][: 1 + (i + month) % 3],
+            )
     return {"people": people, "cases": cases, "audits": audit_ids, "observations": obs_ids}
 
 
@@ -114,7 +146,9 @@ def test_rollups_follow_edits_moves_and_deletions(org, busy):
         session.get(CaseAudit, first).status = "draft"
         answer = session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == second)).scalars().first()
         session.delete(answer)
-        session.add(AuditSectionResult(audit_id=second, section_key="extra", section_title="Review", verdict="Sufficient"))
+        session.add(
+            AuditSectionResult(audit_id=second, section_key="extra", section_title="Review", verdict="Sufficient")
+        )
     with session_scope() as session:
         # A case moves team; an event moves month; an observation moves month and person; a rating changes.
         session.get(Case, busy["cases"][0]).team_id = org.team_b_id
@@ -122,7 +156,11 @@ def test_rollups_follow_edits_moves_and_deletions(org, busy):
         session.get(AuditEvent, moved_event).event_date = date(2026, 5, 20)
         obs = session.get(Observation, busy["observations"][2])
         obs.observed_on, obs.practitioner_id = date(2026, 3, 30), busy["people"][3]
-        rating = session.exec(select(ObservationRating).where(ObservationRating.observation_id == busy["observations"][5])).scalars().first()
+        rating = (
+            session.exec(select(ObservationRating).where(ObservationRating.observation_id == busy["observations"][5]))
+            .scalars()
+            .first()
+        )
         rating.rating = 4
     with session_scope() as session:
         # A person moves team (their ratings and feelings move with them), one debrief is deleted, others in bulk.
@@ -215,8 +253,14 @@ def test_months_split_into_whole_months_and_edges():
         (date(2026, 2, 1), date(2026, 3, 1)),
         [(date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 3, 10))],
     )
-    assert dashboards._split_months(date(2026, 2, 3), date(2026, 2, 20)) == (None, [(date(2026, 2, 3), date(2026, 2, 20))])
-    assert dashboards._split_months(date(2025, 12, 5), date(2026, 1, 31)) == ((date(2026, 1, 1), date(2026, 2, 1)), [(date(2025, 12, 5), date(2025, 12, 31))])
+    assert dashboards._split_months(date(2026, 2, 3), date(2026, 2, 20)) == (
+        None,
+        [(date(2026, 2, 3), date(2026, 2, 20))],
+    )
+    assert dashboards._split_months(date(2025, 12, 5), date(2026, 1, 31)) == (
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        [(date(2025, 12, 5), date(2025, 12, 31))],
+    )
 
 
 def test_concurrent_writers_to_one_cell_leave_it_exact(org):
@@ -224,7 +268,14 @@ def test_concurrent_writers_to_one_cell_leave_it_exact(org):
     from concurrent.futures import ThreadPoolExecutor
 
     people = [
-        make_user(f"Writer {i}", f"writer{i}@example.org", Grade.PSO, [Role.PRACTITIONER], team_id=org.team_a_id, supervisor_id=org.spo_id)
+        make_user(
+            f"Writer {i}",
+            f"writer{i}@example.org",
+            Grade.PSO,
+            [Role.PRACTITIONER],
+            team_id=org.team_a_id,
+            supervisor_id=org.spo_id,
+        )
         for i in range(8)
     ]
     at = datetime(2026, 9, 14, 10, tzinfo=UTC)

@@ -1,11 +1,20 @@
 """Dashboard figures on small datasets whose answers are worked out by hand."""
 
-from datetime import date, datetime, timedelta, UTC
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from db.case_audits import AuditAction, AuditAnswer, AuditEvent, AuditSectionResult, CaseAudit, CaseSample, UrgentConcern
+from db.case_audits import (
+    AuditAction,
+    AuditAnswer,
+    AuditEvent,
+    AuditSectionResult,
+    CaseAudit,
+    CaseSample,
+    UrgentConcern,
+)
 from db.engine import session_scope
 from db.models import Grade, Role
 from qa import dashboards, debriefs, instrument
@@ -20,19 +29,34 @@ WINDOW = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 11, 30))
 def audit(org, case_id, sections: dict, answers: dict, event_date=OCT, status="feedback sent"):
     with session_scope() as session:
         row, _definition = instrument.latest(session)
-        event = session.exec(__import__("sqlmodel").select(AuditEvent).where(AuditEvent.event_date == event_date)).first()
+        event = session.exec(
+            __import__("sqlmodel").select(AuditEvent).where(AuditEvent.event_date == event_date)
+        ).first()
         if event is None:
-            event = AuditEvent(pdu_id=org.north_pdu_id, event_date=event_date, seed=1, instrument_id=row.id, created_by_id=org.qa_lead_id, status="sample accepted")
+            event = AuditEvent(
+                pdu_id=org.north_pdu_id,
+                event_date=event_date,
+                seed=1,
+                instrument_id=row.id,
+                created_by_id=org.qa_lead_id,
+                status="sample accepted",
+            )
             session.add(event)
             session.flush()
         sample = CaseSample(event_id=event.id, case_id=case_id, position=1, reason="test")
         session.add(sample)
         session.flush()
-        audit_row = CaseAudit(event_id=event.id, case_id=case_id, sample_id=sample.id, instrument_id=row.id, status=status)
+        audit_row = CaseAudit(
+            event_id=event.id, case_id=case_id, sample_id=sample.id, instrument_id=row.id, status=status
+        )
         session.add(audit_row)
         session.flush()
         for title, verdict in sections.items():
-            session.add(AuditSectionResult(audit_id=audit_row.id, section_key=title.lower(), section_title=title, verdict=verdict))
+            session.add(
+                AuditSectionResult(
+                    audit_id=audit_row.id, section_key=title.lower(), section_title=title, verdict=verdict
+                )
+            )
         for key, answer in answers.items():
             session.add(AuditAnswer(audit_id=audit_row.id, question_key=key, answer=answer))
         return audit_row.id
@@ -41,21 +65,74 @@ def audit(org, case_id, sections: dict, answers: dict, event_date=OCT, status="f
 @pytest.fixture
 def audits(org):
     a = make_case("A1", org.practitioner_id, org.team_a_id, org.north_pdu_id, order_type="Licence", rosh="high")
-    b = make_case("A2", org.practitioner_id, org.team_a_id, org.north_pdu_id, order_type="Community Order", rosh="medium")
+    b = make_case(
+        "A2", org.practitioner_id, org.team_a_id, org.north_pdu_id, order_type="Community Order", rosh="medium"
+    )
     c = make_case("A3", org.peer_id, org.team_a_id, org.north_pdu_id, order_type="Licence", rosh="medium")
     south = make_case("S1", org.outsider_id, org.team_c_id, org.south_pdu_id)
     ids = [
-        audit(org, a, {"Assessment": "Sufficient", "Planning": "Partly sufficient"}, {"a_harm_analysed": "yes", "p_contingency": "no"}),
-        audit(org, b, {"Assessment": "Sufficient", "Planning": "Not applicable"}, {"a_harm_analysed": "no", "p_contingency": "not applicable"}),
-        audit(org, c, {"Assessment": "Insufficient", "Planning": "Sufficient"}, {"a_harm_analysed": "partly", "p_contingency": "yes"}),
+        audit(
+            org,
+            a,
+            {"Assessment": "Sufficient", "Planning": "Partly sufficient"},
+            {"a_harm_analysed": "yes", "p_contingency": "no"},
+        ),
+        audit(
+            org,
+            b,
+            {"Assessment": "Sufficient", "Planning": "Not applicable"},
+            {"a_harm_analysed": "no", "p_contingency": "not applicable"},
+        ),
+        audit(
+            org,
+            c,
+            {"Assessment": "Insufficient", "Planning": "Sufficient"},
+            {"a_harm_analysed": "partly", "p_contingency": "yes"},
+        ),
         audit(org, south, {"Assessment": "Insufficient"}, {"a_harm_analysed": "no"}),
     ]
     with session_scope() as session:
-        session.add(AuditAction(audit_id=ids[0], description="x", owner_id=org.practitioner_id, due_date=date(2026, 10, 20), created_at=datetime(2026, 10, 15, tzinfo=UTC)))
-        session.add(AuditAction(audit_id=ids[1], description="y", owner_id=org.practitioner_id, due_date=date(2026, 12, 1), status="done", created_at=datetime(2026, 10, 15, tzinfo=UTC), closed_at=datetime(2026, 11, 2, tzinfo=UTC)))
+        session.add(
+            AuditAction(
+                audit_id=ids[0],
+                description="x",
+                owner_id=org.practitioner_id,
+                due_date=date(2026, 10, 20),
+                created_at=datetime(2026, 10, 15, tzinfo=UTC),
+            )
+        )
+        session.add(
+            AuditAction(
+                audit_id=ids[1],
+                description="y",
+                owner_id=org.practitioner_id,
+                due_date=date(2026, 12, 1),
+                status="done",
+                created_at=datetime(2026, 10, 15, tzinfo=UTC),
+                closed_at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        )
         raised = datetime(2026, 10, 15, 9, tzinfo=UTC)
-        session.add(UrgentConcern(audit_id=ids[0], case_id=a, raised_by_id=org.spo_b_id, raised_at=raised, description="x", acknowledged_at=raised + timedelta(hours=6)))
-        session.add(UrgentConcern(audit_id=ids[2], case_id=c, raised_by_id=org.spo_b_id, raised_at=raised, description="y", acknowledged_at=raised + timedelta(hours=30)))
+        session.add(
+            UrgentConcern(
+                audit_id=ids[0],
+                case_id=a,
+                raised_by_id=org.spo_b_id,
+                raised_at=raised,
+                description="x",
+                acknowledged_at=raised + timedelta(hours=6),
+            )
+        )
+        session.add(
+            UrgentConcern(
+                audit_id=ids[2],
+                case_id=c,
+                raised_by_id=org.spo_b_id,
+                raised_at=raised,
+                description="y",
+                acknowledged_at=raised + timedelta(hours=30),
+            )
+        )
     return ids
 
 
@@ -82,7 +159,10 @@ def test_question_heatmap_counts_no_and_partly_among_applicable_answers(org, aud
 
 def test_actions_concerns_and_acknowledgement_times(org, audits):
     result = dashboards.audit_quality(org.actor(org.spo_id), WINDOW, today=date(2026, 11, 26))
-    assert {(r["month"], r["raised"], r["closed"]) for r in result.actions_by_month} == {("2026-10", 2, 0), ("2026-11", 0, 1)}
+    assert {(r["month"], r["raised"], r["closed"]) for r in result.actions_by_month} == {
+        ("2026-10", 2, 0),
+        ("2026-11", 0, 1),
+    }
     assert all(r["total"] == r["raised"] + r["closed"] for r in result.actions_by_month)
     assert result.overdue_actions == 1
     assert (result.urgent_raised, result.urgent_acknowledged) == (2, 2)
@@ -90,7 +170,9 @@ def test_actions_concerns_and_acknowledgement_times(org, audits):
 
 
 def test_filters_by_order_type_and_rosh(org, audits):
-    licences = dashboards.audit_quality(org.actor(org.spo_id), Filters(WINDOW.date_from, WINDOW.date_to, order_type="Licence"))
+    licences = dashboards.audit_quality(
+        org.actor(org.spo_id), Filters(WINDOW.date_from, WINDOW.date_to, order_type="Licence")
+    )
     assert licences.audits == 2
     high = dashboards.audit_quality(org.actor(org.spo_id), Filters(WINDOW.date_from, WINDOW.date_to, rosh="high"))
     assert high.audits == 1
@@ -99,9 +181,19 @@ def test_filters_by_order_type_and_rosh(org, audits):
 def test_each_role_sees_its_own_scope(org, audits):
     assert dashboards.audit_quality(org.actor(org.qa_lead_id), WINDOW).audits == 3  # North PDU
     assert dashboards.audit_quality(org.actor(org.admin_id), WINDOW).audits == 4  # everything
-    assert dashboards.audit_quality(org.actor(org.admin_id), Filters(WINDOW.date_from, WINDOW.date_to, pdu_id=org.south_pdu_id)).audits == 1
+    assert (
+        dashboards.audit_quality(
+            org.actor(org.admin_id), Filters(WINDOW.date_from, WINDOW.date_to, pdu_id=org.south_pdu_id)
+        ).audits
+        == 1
+    )
     # A QA lead cannot widen their view through the filters.
-    assert dashboards.audit_quality(org.actor(org.qa_lead_id), Filters(WINDOW.date_from, WINDOW.date_to, pdu_id=org.south_pdu_id)).audits == 3
+    assert (
+        dashboards.audit_quality(
+            org.actor(org.qa_lead_id), Filters(WINDOW.date_from, WINDOW.date_to, pdu_id=org.south_pdu_id)
+        ).audits
+        == 3
+    )
     with pytest.raises(PermissionDenied):
         dashboards.audit_quality(org.actor(org.practitioner_id), WINDOW)
 
@@ -112,7 +204,17 @@ def test_teams_compared_for_the_qa_lead(org, audits):
 
 
 def test_wellbeing_is_hidden_below_five_people(org):
-    extra = [make_user(f"Extra {i}", f"x{i}@example.org", Grade.PSO, [Role.PRACTITIONER], team_id=org.team_a_id, supervisor_id=org.spo_id) for i in range(3)]
+    extra = [
+        make_user(
+            f"Extra {i}",
+            f"x{i}@example.org",
+            Grade.PSO,
+            [Role.PRACTITIONER],
+            team_id=org.team_a_id,
+            supervisor_id=org.spo_id,
+        )
+        for i in range(3)
+    ]
     people = [org.practitioner_id, org.peer_id, *extra]
     window = Filters(date.today() - timedelta(days=1), date.today() + timedelta(days=1))
     for who in people[:4]:
@@ -152,7 +254,9 @@ def test_chart_exports_read_back(org, audits):
 
     result = dashboards.audit_quality(org.actor(org.admin_id), WINDOW)
     frame = pd.DataFrame(result.question_heatmap)
-    parsed = list(csv.DictReader(io.StringIO(to_csv(list(frame.columns), frame.to_dict("records")).decode("utf-8-sig"))))
+    parsed = list(
+        csv.DictReader(io.StringIO(to_csv(list(frame.columns), frame.to_dict("records")).decode("utf-8-sig")))
+    )
     assert len(parsed) == len(result.question_heatmap)
     chart = charts.sufficiency_by_month(result.sufficiency_by_month)
     png, svg = charts.to_png(chart), charts.to_svg(chart)
@@ -162,12 +266,18 @@ def test_chart_exports_read_back(org, audits):
 
 
 def test_observation_figures(org):
-    from tests.test_observations import DOMAINS, RECORD, plan
     from qa import observations
+    from tests.test_observations import DOMAINS, RECORD, plan
 
     for rating, when in ((2, 10), (4, 5)):
         obs_id = plan(org, on=date.today() - timedelta(days=when))
-        observations.save_record(org.actor(org.spo_id), obs_id, RECORD | {"observed_on": date.today() - timedelta(days=when)}, [{"domain_key": k, "rating": rating} for k in DOMAINS], None)
+        observations.save_record(
+            org.actor(org.spo_id),
+            obs_id,
+            RECORD | {"observed_on": date.today() - timedelta(days=when)},
+            [{"domain_key": k, "rating": rating} for k in DOMAINS],
+            None,
+        )
         observations.share(org.actor(org.spo_id), obs_id)
     window = Filters(date.today() - timedelta(days=30), date.today())
     summary = dashboards.observation_summary(org.actor(org.spo_id), window)

@@ -44,8 +44,15 @@ def history(org):
     pips_share = sharing.share(org.actor(org.peer_id), EntryKind.NOTE, pips_note, org.practitioner_id)
     # Pat's request to talk that Pip received stays Pip's business too: Pip asks Pat.
     support.ask(org.actor(org.peer_id), org.practitioner_id, "this week")
-    return {"audit_id": audit_id, "obs_id": obs_id, "session_id": session_id, "note_id": note_id,
-            "debrief_id": saved.id, "pips_note": pips_note, "pips_share": pips_share}
+    return {
+        "audit_id": audit_id,
+        "obs_id": obs_id,
+        "session_id": session_id,
+        "note_id": note_id,
+        "debrief_id": saved.id,
+        "pips_note": pips_note,
+        "pips_share": pips_share,
+    }
 
 
 def trail_by(user_id: int) -> int:
@@ -105,7 +112,13 @@ def test_erasure_removes_only_the_persons_private_entries_and_keeps_everything_e
     deactivate_pat(org)
     trail_before = trail_by(org.practitioner_id)
     preview = erasure.preview(admin, org.practitioner_id)
-    assert (preview.notes, preview.debriefs, preview.shares, preview.requests, preview.shares_to_them_stopped) == (1, 1, 2, 2, 1)
+    assert (preview.notes, preview.debriefs, preview.shares, preview.requests, preview.shares_to_them_stopped) == (
+        1,
+        1,
+        2,
+        2,
+        1,
+    )
 
     counts = erasure.erase_private_entries(admin, org.practitioner_id, "  PAT@example.org ")
 

@@ -39,7 +39,7 @@ INJECTIONS = [
     "+cmd|' /C calc'!A0",
     "-2+3",
     "@SUM(A1:A2)",
-    "   =HYPERLINK(\"http://evil.example\",\"x\")",
+    '   =HYPERLINK("http://evil.example","x")',
     "\t=1+1",
     "\rhello",
     "\n@x",
@@ -351,7 +351,9 @@ def test_pdf_empty_sections_say_none_recorded(font_mode):
 
 
 def test_pdf_long_sheet_flows_across_pages_with_page_numbers(font_mode):
-    lines = [f"Line {n:03d} of the good practice notes, written at some length to fill the page." for n in range(1, 201)]
+    lines = [
+        f"Line {n:03d} of the good practice notes, written at some length to fill the page." for n in range(1, 201)
+    ]
     data = feedback_sheet_pdf(_doc(good_practice="\n".join(lines), holder_reply="Reply at the very end."))
     pages = _pages(data)
     total = len(pages)
@@ -412,7 +414,7 @@ def test_pdf_survives_any_characters(font_mode):
     text = "\n".join(_pages(data))
     assert "Emoji" in text and "new line" in text
     if font_mode == "core font":
-        assert '"curly" \'quotes\' - en - em ...' in text
+        assert "\"curly\" 'quotes' - en - em ..." in text
         assert "Lódz" in text and "Zoë Lukasz" in text
     else:
         assert "“curly” ‘quotes’ – en — em …" in text

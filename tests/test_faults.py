@@ -219,6 +219,7 @@ def saves_fail(db_url, monkeypatch):
                 with write_lock(make_url(db_url).database):
                     yield
         else:
+
             def unavailable(*args, **kwargs):
                 raise DatabaseUnavailable()
 
@@ -356,7 +357,9 @@ def test_a_quick_debrief_keeps_what_was_typed_through_a_fault_and_empties_once_s
         ("pat@example.org", "pages/supervision_mine.py", "my_item", "my_item_title", "Add to my agenda"),
     ],
 )
-def test_an_agenda_item_keeps_its_text_through_a_fault_and_empties_once_added(app, org, saves_fail, email, page, form, box, button):
+def test_an_agenda_item_keeps_its_text_through_a_fault_and_empties_once_added(
+    app, org, saves_fail, email, page, form, box, button
+):
     from qa import agenda
 
     item = "Cover for home visits while I am on leave in March"

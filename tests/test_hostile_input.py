@@ -35,7 +35,6 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sqlmodel import select
 
 from db.engine import session_scope
@@ -89,7 +88,18 @@ LIVE = [
 #: How the payload looks once escaped for Markdown (pages/_ui.plain).
 ESCAPED_LINK = r"\[click\]\(javascript\:alert\(1\)\)"
 
-MARKDOWN_VALUES = {"markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success", "toast"}
+MARKDOWN_VALUES = {
+    "markdown",
+    "caption",
+    "title",
+    "header",
+    "subheader",
+    "error",
+    "warning",
+    "info",
+    "success",
+    "toast",
+}
 TEXT_VALUES = {"text", "text_input", "text_area", "code", "json"}
 
 
@@ -100,10 +110,12 @@ def import_hostile_colleague(org) -> str:
     """A staff import whose full name is hostile. Returns the name as stored."""
     name = f"{FORMULA} {IMG} {LINK} {RTL}"
     out = io.StringIO()
-    csv.writer(out).writerows([
-        staff_import.STAFF_COLUMNS,
-        ["H001", name, "hostile@example.org", "PO", "practitioner", "North PDU", "Team A", "S001"],
-    ])
+    csv.writer(out).writerows(
+        [
+            staff_import.STAFF_COLUMNS,
+            ["H001", name, "hostile@example.org", "PO", "practitioner", "North PDU", "Team A", "S001"],
+        ]
+    )
     report = staff_import.import_staff(org.actor(org.admin_id), out.getvalue())
     assert report.ok, report.errors
     return name
@@ -122,7 +134,9 @@ def world(org):
             case.holder_id = hostile_id
             session.add(case)
     lead = org.actor(org.qa_lead_id)
-    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12})
+    event = audit_events.create_event(
+        lead, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12}
+    )
     audit_events.accept_sample(lead, event.id)
     audit_id = auditor = None
     for pair in audit_events.pairs_view(lead, event.id).pairs:
@@ -133,38 +147,96 @@ def world(org):
     detail = workflow.audit_detail(auditor, audit_id)
     keys = [q.key for s in detail.definition.sections for q in s.questions]
     starts = [FORMULA, "+1", "-2", "@SUM(A1)"]
-    answers = [{"question_key": k, "answer": "yes", "evidence": f"{starts[i % 4]} {MARKUP}"} for i, k in enumerate(keys)]
-    sheet = {"good_practice": f"{FORMULA} {MARKUP}", "improvement": f"+1 {MARKUP}", "concerns": f"-2 {MARKUP} {LONG[:3000]}"}
+    answers = [
+        {"question_key": k, "answer": "yes", "evidence": f"{starts[i % 4]} {MARKUP}"} for i, k in enumerate(keys)
+    ]
+    sheet = {
+        "good_practice": f"{FORMULA} {MARKUP}",
+        "improvement": f"+1 {MARKUP}",
+        "concerns": f"-2 {MARKUP} {LONG[:3000]}",
+    }
     version = workflow.save_draft(auditor, audit_id, answers, sheet, detail.version)
-    workflow.add_action(auditor, audit_id, {"description": f"@SUM(A1) {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY - timedelta(days=1)}, today=TODAY - timedelta(days=3))
+    workflow.add_action(
+        auditor,
+        audit_id,
+        {"description": f"@SUM(A1) {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY - timedelta(days=1)},
+        today=TODAY - timedelta(days=3),
+    )
     workflow.submit(auditor, audit_id, version)
     workflow.reply(pat, audit_id, {"reply": f"-2 {MARKUP}"})
 
     # An observation of Pat, with hostile notes and evidence; Pat replies.
-    obs_id = observations.plan_observation(bea, {"practitioner_id": org.practitioner_id, "observer_id": org.spo_b_id, "observed_on": TODAY - timedelta(days=2), "setting": "office", "mode": "live"})
+    obs_id = observations.plan_observation(
+        bea,
+        {
+            "practitioner_id": org.practitioner_id,
+            "observer_id": org.spo_b_id,
+            "observed_on": TODAY - timedelta(days=2),
+            "setting": "office",
+            "mode": "live",
+        },
+    )
     hostile_ratings = [r | {"evidence": f"{FORMULA} {MARKUP}"} for r in ratings()]
-    observations.save_record(bea, obs_id, RECORD | {"observed_on": TODAY - timedelta(days=2), "strengths": f"{FORMULA} {MARKUP}", "development_points": f"{MARKUP} {LONG[:3000]}"}, hostile_ratings, None)
+    observations.save_record(
+        bea,
+        obs_id,
+        RECORD
+        | {
+            "observed_on": TODAY - timedelta(days=2),
+            "strengths": f"{FORMULA} {MARKUP}",
+            "development_points": f"{MARKUP} {LONG[:3000]}",
+        },
+        hostile_ratings,
+        None,
+    )
     observations.add_goal(bea, obs_id, {"description": f"+1 {MARKUP}", "review_date": TODAY + timedelta(days=5)})
     observations.share(bea, obs_id)
     observations.reply(pat, obs_id, {"reflection": MARKUP, "reply": f"-2 {MARKUP}"})
 
     # Pat's private space: a note and a debrief, shared with the SPO; an agenda item.
     note_id = journal.new_note(pat)
-    journal.save_note(pat, note_id, title=f"{FORMULA} {MARKUP}", sections={"notes": f"{MARKUP}\n{LONG}"}, tags=[LINK, "**bold**"], finished=True)
+    journal.save_note(
+        pat,
+        note_id,
+        title=f"{FORMULA} {MARKUP}",
+        sections={"notes": f"{MARKUP}\n{LONG}"},
+        tags=[LINK, "**bold**"],
+        finished=True,
+    )
     sharing.share(pat, EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
-    saved = debriefs.record_debrief(pat, {"feelings": ["anxious"], "intensity": 6, "what_happened": f"{FORMULA} {MARKUP}", "what_helped": MARKUP})
+    saved = debriefs.record_debrief(
+        pat, {"feelings": ["anxious"], "intensity": 6, "what_happened": f"{FORMULA} {MARKUP}", "what_helped": MARKUP}
+    )
     sharing.share(pat, EntryKind.DEBRIEF, saved.id, org.spo_id)
     agenda.add_item(pat, org.practitioner_id, f"{FORMULA} {MARKUP}")
 
     # A supervision record with hostile notes, decision and action.
-    session_id = supervision.record_session(spo, {
-        "participant_ids": [org.practitioner_id], "kind": "one-to-one", "held_on": TODAY, "accountability": True,
-        "notes": f"{FORMULA} {MARKUP} {LONG[:5000]}", "personal_notes": MARKUP, "personal_private": True,
-        "case_discussions": [{"case_ref": "N100000", "decision": f"{FORMULA} {MARKUP}", "rationale": MARKUP}],
-        "actions": [{"description": f"+1 {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=14)}],
-    })
-    return {"audit_id": audit_id, "event_id": event.id, "obs_id": obs_id, "note_id": note_id, "debrief_id": saved.id,
-            "session_id": session_id, "hostile_name": hostile_name, "lead": lead}
+    session_id = supervision.record_session(
+        spo,
+        {
+            "participant_ids": [org.practitioner_id],
+            "kind": "one-to-one",
+            "held_on": TODAY,
+            "accountability": True,
+            "notes": f"{FORMULA} {MARKUP} {LONG[:5000]}",
+            "personal_notes": MARKUP,
+            "personal_private": True,
+            "case_discussions": [{"case_ref": "N100000", "decision": f"{FORMULA} {MARKUP}", "rationale": MARKUP}],
+            "actions": [
+                {"description": f"+1 {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=14)}
+            ],
+        },
+    )
+    return {
+        "audit_id": audit_id,
+        "event_id": event.id,
+        "obs_id": obs_id,
+        "note_id": note_id,
+        "debrief_id": saved.id,
+        "session_id": session_id,
+        "hostile_name": hostile_name,
+        "lead": lead,
+    }
 
 
 # --- reading what is on screen ------------------------------------------------------------
@@ -253,7 +325,9 @@ def test_the_spos_screens_show_hostile_text_inert(app, world):
 
 
 def test_the_observers_qa_leads_and_administrators_screens_show_hostile_text_inert(app, world):
-    assert_inert_and_shown(visit(app, "spo.b@example.org", "pages/observation.py", observation=world["obs_id"]), "observer")
+    assert_inert_and_shown(
+        visit(app, "spo.b@example.org", "pages/observation.py", observation=world["obs_id"]), "observer"
+    )
     assert_inert_and_shown(visit(app, "qa@example.org", "pages/audit.py", audit=world["audit_id"]), "QA lead: audit")
     assert_inert_and_shown(visit(app, "admin@example.org", "pages/admin_users.py"), "admin: users")
 
@@ -350,7 +424,9 @@ def test_the_subject_access_csvs_prefix_formula_cells(org, world):
 
 NAMES = st.one_of(
     st.text(min_size=1, max_size=130),
-    st.sampled_from([SCRIPT, IMG, LINK, MARKDOWN, FORMULA, "+1", "-2", "@SUM(A1)", RTL, "\x00bad", "a\nb", "=cmd|' /C calc'!A0"]),
+    st.sampled_from(
+        [SCRIPT, IMG, LINK, MARKDOWN, FORMULA, "+1", "-2", "@SUM(A1)", RTL, "\x00bad", "a\nb", "=cmd|' /C calc'!A0"]
+    ),
 )
 
 
@@ -365,7 +441,9 @@ def test_an_imported_name_is_stored_exactly_or_refused_with_a_reason(org, name):
     with session_scope() as session:
         before = session.exec(select(func.count()).select_from(User)).one()
     out = io.StringIO()
-    csv.writer(out).writerows([staff_import.STAFF_COLUMNS, ["F001", name, "fuzz@example.org", "PO", "admin", "", "", ""]])
+    csv.writer(out).writerows(
+        [staff_import.STAFF_COLUMNS, ["F001", name, "fuzz@example.org", "PO", "admin", "", "", ""]]
+    )
     report = staff_import.import_staff(org.actor(org.admin_id), out.getvalue())
     with session_scope() as session:
         stored = session.exec(select(User).where(User.staff_id == "F001")).first()
@@ -388,7 +466,16 @@ def test_widget_labels_escape_only_what_makes_markup_so_screen_readers_hear_plai
     from pages._ui import label_text
 
     # A checkbox label is also its accessible name: ordinary punctuation stays as typed.
-    assert label_text("Shared reflection: a home visit (ROSH high) - follow-up.") == "Shared reflection: a home visit (ROSH high) - follow-up."
+    assert (
+        label_text("Shared reflection: a home visit (ROSH high) - follow-up.")
+        == "Shared reflection: a home visit (ROSH high) - follow-up."
+    )
     # Links, images, emphasis, code, LaTeX and Streamlit codes are broken.
-    assert label_text("![x](http://evil/p.png) [go](javascript:alert(1))") == "!\\[x\\](http:\\/\\/evil\\/p.png) \\[go\\](javascript\\:alert(1))"
-    assert label_text("**bold** _it_ `code` $x$ :red[alarm]") == "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\$x\\$ \\:red\\[alarm\\]"
+    assert (
+        label_text("![x](http://evil/p.png) [go](javascript:alert(1))")
+        == "!\\[x\\](http:\\/\\/evil\\/p.png) \\[go\\](javascript\\:alert(1))"
+    )
+    assert (
+        label_text("**bold** _it_ `code` $x$ :red[alarm]")
+        == "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\$x\\$ \\:red\\[alarm\\]"
+    )

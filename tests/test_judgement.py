@@ -128,13 +128,17 @@ def test_answers_for_other_sections_are_ignored():
 
 
 def test_verdicts_read_well_on_screen_and_in_exports():
-    assert [str(v) for v in Verdict] == [v.label for v in Verdict] == [
-        "Sufficient",
-        "Partly sufficient",
-        "Insufficient",
-        "Not applicable",
-        "Not yet judged",
-    ]
+    assert (
+        [str(v) for v in Verdict]
+        == [v.label for v in Verdict]
+        == [
+            "Sufficient",
+            "Partly sufficient",
+            "Insufficient",
+            "Not applicable",
+            "Not yet judged",
+        ]
+    )
 
 
 def two_sections() -> InstrumentDefinition:

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from db.case_audits import AuditStatus
-from qa import audit_events, audit_workflow as workflow, moderation, urgent_concerns
+from qa import audit_events, moderation, urgent_concerns
+from qa import audit_workflow as workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.factories import case_pool
 
@@ -72,7 +73,9 @@ def test_two_events_for_the_same_pdu_and_day_are_refused(learn):
 def test_sample_size_outside_12_to_20_is_refused(learn):
     org, lead, _event = learn
     with pytest.raises(ValidationFailed) as exc:
-        audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY + timedelta(days=30), "sample_size": 25})
+        audit_events.create_event(
+            lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY + timedelta(days=30), "sample_size": 25}
+        )
     assert "sample_size" in exc.value.field_errors
 
 
@@ -83,9 +86,15 @@ def test_swapping_a_case_needs_a_reason_and_records_it(learn):
     assert candidates, "four eligible cases were not chosen"
     out, into = view.selected[0], candidates[0]
     with pytest.raises(ValidationFailed) as exc:
-        audit_events.swap_case(lead, event.id, {"removed_case_id": out.case_id, "added_case_id": into.case_id, "reason": " "})
+        audit_events.swap_case(
+            lead, event.id, {"removed_case_id": out.case_id, "added_case_id": into.case_id, "reason": " "}
+        )
     assert "reason" in exc.value.field_errors
-    audit_events.swap_case(lead, event.id, {"removed_case_id": out.case_id, "added_case_id": into.case_id, "reason": "Case transferring out next week"})
+    audit_events.swap_case(
+        lead,
+        event.id,
+        {"removed_case_id": out.case_id, "added_case_id": into.case_id, "reason": "Case transferring out next week"},
+    )
     after = audit_events.sample_view(lead, event.id)
     assert into.case_id in {r.case_id for r in after.selected}
     assert out.case_id not in {r.case_id for r in after.selected}
@@ -132,9 +141,10 @@ def test_a_pair_change_that_would_audit_an_own_case_is_refused(learn):
     pairs = accepted(learn)
     pair = next(p for p in pairs.pairs if p.cases)
     holder_ids = set()
+    from sqlmodel import select
+
     from db.engine import session_scope
     from db.models import Case
-    from sqlmodel import select
 
     with session_scope() as session:
         refs = {c.case_ref: c.holder_id for c in session.exec(select(Case))}
@@ -142,9 +152,13 @@ def test_a_pair_change_that_would_audit_an_own_case_is_refused(learn):
     holder = next(iter(holder_ids))
     other = next(i for i in (org.spo_id, org.spo_b_id, org.qa_lead_id) if i not in holder_ids and i != holder)
     with pytest.raises(ValidationFailed):
-        audit_events.change_pair(lead, event.id, pair.pair_id, {"first_id": holder, "second_id": other, "reason": "try"})
+        audit_events.change_pair(
+            lead, event.id, pair.pair_id, {"first_id": holder, "second_id": other, "reason": "try"}
+        )
     with pytest.raises(ValidationFailed) as exc:
-        audit_events.change_pair(lead, event.id, pair.pair_id, {"first_id": other, "second_id": org.spo_b_id, "reason": ""})
+        audit_events.change_pair(
+            lead, event.id, pair.pair_id, {"first_id": other, "second_id": org.spo_b_id, "reason": ""}
+        )
     assert "reason" in exc.value.field_errors
 
 
@@ -196,7 +210,11 @@ def test_the_whole_loop_from_draft_to_closed_actions(learn):
         {"good_practice": "Clear risk management plan.", "improvement": "Record the MAPPA discussion.", "concerns": ""},
         detail.version,
     )
-    workflow.add_action(auditor, audit_id, {"description": "Update the risk plan", "owner_id": holder.id, "due_date": date.today() + timedelta(days=14)})
+    workflow.add_action(
+        auditor,
+        audit_id,
+        {"description": "Update the risk plan", "owner_id": holder.id, "due_date": date.today() + timedelta(days=14)},
+    )
     assert workflow.submit(auditor, audit_id, version + 0) == AuditStatus.FEEDBACK_SENT
 
     assert audit_id in [r.audit_id for r in workflow.feedback_awaiting_me(spo)]
@@ -231,18 +249,26 @@ def test_overdue_actions_are_flagged_to_the_owner_and_the_spo(learn):
     auditor = auditor_of(org, pair)
     detail = workflow.audit_detail(auditor, audit_id)
     version = workflow.save_draft(auditor, audit_id, all_yes(detail), None, detail.version)
-    workflow.add_action(auditor, audit_id, {"description": "Home visit", "owner_id": detail.holder_id, "due_date": date.today()})
+    workflow.add_action(
+        auditor, audit_id, {"description": "Home visit", "owner_id": detail.holder_id, "due_date": date.today()}
+    )
     workflow.submit(auditor, audit_id, version)
     later = date.today() + timedelta(days=3)
     assert workflow.my_open_actions(org.actor(detail.holder_id), today=later)[0][0].overdue
-    assert [a.description for a, _r, _i in workflow.overdue_actions_for_spo(org.actor(org.spo_id), today=later)] == ["Home visit"]
+    assert [a.description for a, _r, _i in workflow.overdue_actions_for_spo(org.actor(org.spo_id), today=later)] == [
+        "Home visit"
+    ]
 
 
 def test_an_action_due_in_the_past_is_refused(learn):
     org, _lead, _event = learn
     pair, audit_id = first_audit(accepted(learn))
     with pytest.raises(ValidationFailed) as exc:
-        workflow.add_action(auditor_of(org, pair), audit_id, {"description": "Too late", "owner_id": org.practitioner_id, "due_date": date.today() - timedelta(days=1)})
+        workflow.add_action(
+            auditor_of(org, pair),
+            audit_id,
+            {"description": "Too late", "owner_id": org.practitioner_id, "due_date": date.today() - timedelta(days=1)},
+        )
     assert "past" in exc.value.field_errors["due_date"]
 
 
@@ -250,7 +276,9 @@ def test_an_urgent_concern_reaches_the_spo_until_acknowledged(learn):
     org, lead, _event = learn
     pair, audit_id = first_audit(accepted(learn))
     auditor = auditor_of(org, pair)
-    urgent_concerns.raise_concern(auditor, audit_id, {"description": "New partner has children; no safeguarding check."})
+    urgent_concerns.raise_concern(
+        auditor, audit_id, {"description": "New partner has children; no safeguarding check."}
+    )
     spo = org.actor(org.spo_id)
     waiting = urgent_concerns.concerns_for_me(spo)
     assert len(waiting) == 1
@@ -273,7 +301,10 @@ def test_peers_never_see_an_audit_of_someone_elses_case(learn):
     detail = workflow.audit_detail(auditor, audit_id)
     version = workflow.save_draft(auditor, audit_id, all_yes(detail), None, detail.version)
     workflow.submit(auditor, audit_id, version)
-    for outsider in (org.outsider_id, org.spo_b_id if org.spo_b_id not in (pair.first_id, pair.second_id) else org.outsider_id):
+    for outsider in (
+        org.outsider_id,
+        org.spo_b_id if org.spo_b_id not in (pair.first_id, pair.second_id) else org.outsider_id,
+    ):
         with pytest.raises(NotFound):
             workflow.audit_detail(org.actor(outsider), audit_id)
 

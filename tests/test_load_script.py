@@ -90,8 +90,10 @@ def test_a_clean_result_checks_clean(db_url):
     debriefs.record_debrief(actor, {"feelings": ["proud"], "intensity": 2, "what_happened": "LOADtwo"})
     result = {
         "user_id": people[0].user_id,
-        "notes_confirmed": ["LOADone"], "notes_attempted": ["LOADone"],
-        "debriefs_confirmed": ["LOADtwo"], "debriefs_attempted": ["LOADtwo"],
+        "notes_confirmed": ["LOADone"],
+        "notes_attempted": ["LOADone"],
+        "debriefs_confirmed": ["LOADtwo"],
+        "debriefs_attempted": ["LOADtwo"],
     }
     check = load.verify(people, [result])
     assert (check.lost, check.duplicated, check.unaccounted, check.untitled_drafts) == ([], [], 0, 0)

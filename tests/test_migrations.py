@@ -67,7 +67,10 @@ def test_upgrading_twice_is_harmless(empty_url):
 def test_two_processes_migrating_together_both_succeed(empty_url):
     script = "import sys; from db.migrate import upgrade; upgrade(sys.argv[1])"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", script, empty_url], cwd=ROOT, env=env, stderr=subprocess.PIPE) for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, empty_url], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
     results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]
     assert [code for code, _ in results] == [0, 0], results
     assert current_revision(empty_url) == head_revision()

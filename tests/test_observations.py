@@ -13,15 +13,42 @@ from qa import calibration, development, observation_coverage, observations, tea
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 
 TODAY = date.today()
-DOMAINS = ["relationship", "structuring", "authority", "prosocial", "motivational", "cognitive", "risk_need", "desistance", "responsivity", "recording"]
-RECORD = {"consent": True, "observed_on": TODAY - timedelta(days=3), "setting": "office", "mode": "live", "duration_minutes": 26, "case_ref": "x123456", "strengths": "Warm and clear.", "development_points": "Summarise more."}
+DOMAINS = [
+    "relationship",
+    "structuring",
+    "authority",
+    "prosocial",
+    "motivational",
+    "cognitive",
+    "risk_need",
+    "desistance",
+    "responsivity",
+    "recording",
+]
+RECORD = {
+    "consent": True,
+    "observed_on": TODAY - timedelta(days=3),
+    "setting": "office",
+    "mode": "live",
+    "duration_minutes": 26,
+    "case_ref": "x123456",
+    "strengths": "Warm and clear.",
+    "development_points": "Summarise more.",
+}
 
 
 def ratings(value=3, **overrides):
     rows = []
     for key in DOMAINS:
         given = overrides.get(key, value)
-        rows.append({"domain_key": key, "rating": None if given == "n/o" else given, "not_observed": given == "n/o", "evidence": f"Seen: {key}"})
+        rows.append(
+            {
+                "domain_key": key,
+                "rating": None if given == "n/o" else given,
+                "not_observed": given == "n/o",
+                "evidence": f"Seen: {key}",
+            }
+        )
     return rows
 
 
@@ -30,7 +57,13 @@ def plan(org, observer_id=None, practitioner_id=None, by=None, on=TODAY - timede
     practitioner_id = practitioner_id or org.practitioner_id
     return observations.plan_observation(
         org.actor(by or observer_id),
-        {"practitioner_id": practitioner_id, "observer_id": observer_id, "observed_on": on, "setting": "office", "mode": "live"},
+        {
+            "practitioner_id": practitioner_id,
+            "observer_id": observer_id,
+            "observed_on": on,
+            "setting": "office",
+            "mode": "live",
+        },
     )
 
 
@@ -67,8 +100,8 @@ def test_nobody_observes_themselves(org):
 
 
 def test_an_spo_from_another_pdu_cannot_plan(org):
-    from tests.factories import make_user
     from db.models import Grade, Role
+    from tests.factories import make_user
 
     far_spo = make_user("Far Spo", "far@example.org", Grade.SPO, [Role.SPO], team_id=org.team_c_id)
     with pytest.raises(PermissionDenied):
@@ -95,8 +128,9 @@ def test_ratings_must_be_on_the_four_point_scale(org, bad):
 
 
 def test_the_database_also_refuses_an_off_scale_rating(org):
-    from db.observations import ObservationRating
     from sqlalchemy.exc import IntegrityError
+
+    from db.observations import ObservationRating
 
     obs_id = plan(org)
     with pytest.raises(IntegrityError):
@@ -121,7 +155,9 @@ def test_sharing_needs_every_skill_area_rated_or_marked_not_observed(org):
 def test_a_session_date_in_the_future_is_refused(org):
     obs_id = plan(org)
     with pytest.raises(ValidationFailed) as exc:
-        observations.save_record(org.actor(org.spo_id), obs_id, RECORD | {"observed_on": date.today() + timedelta(days=1)}, ratings(), None)
+        observations.save_record(
+            org.actor(org.spo_id), obs_id, RECORD | {"observed_on": date.today() + timedelta(days=1)}, ratings(), None
+        )
     assert "cannot be in the future" in exc.value.field_errors["observed_on"]
 
 
@@ -140,7 +176,9 @@ def test_a_stale_save_is_refused(org):
 def test_self_rating_before_and_hidden_from_the_observer_until_shared(org):
     obs_id = plan(org)
     pat = org.actor(org.practitioner_id)
-    observations.save_self_assessment(pat, obs_id, [{"domain_key": "motivational", "rating": 4}], "How I handle change talk")
+    observations.save_self_assessment(
+        pat, obs_id, [{"domain_key": "motivational", "rating": 4}], "How I handle change talk"
+    )
     observer_view = observations.observation_detail(org.actor(org.spo_id), obs_id)
     assert observer_view.self_ratings == {}
     assert observer_view.feedback_wanted == "How I handle change talk"
@@ -158,15 +196,23 @@ def test_the_practitioner_replies_and_acknowledges_and_the_observer_cannot_edit_
     with pytest.raises(PermissionDenied):
         observations.save_record(sam, obs_id, RECORD, ratings(1), None)
     detail = observations.observation_detail(sam, obs_id)
-    assert (detail.reflection, detail.reply, detail.status) == ("I rushed the ending.", "Fair feedback.", "acknowledged")
+    assert (detail.reflection, detail.reply, detail.status) == (
+        "I rushed the ending.",
+        "Fair feedback.",
+        "acknowledged",
+    )
 
 
 def test_goals_have_review_dates_and_progress(org):
     obs_id = plan(org)
     sam, pat = org.actor(org.spo_id), org.actor(org.practitioner_id)
     with pytest.raises(ValidationFailed):
-        observations.add_goal(sam, obs_id, {"description": "Use summaries", "review_date": date.today() - timedelta(days=1)})
-    observations.add_goal(sam, obs_id, {"description": "Use summaries", "review_date": date.today() + timedelta(days=60)})
+        observations.add_goal(
+            sam, obs_id, {"description": "Use summaries", "review_date": date.today() - timedelta(days=1)}
+        )
+    observations.add_goal(
+        sam, obs_id, {"description": "Use summaries", "review_date": date.today() + timedelta(days=60)}
+    )
     observations.save_record(sam, obs_id, RECORD, ratings(), None)
     observations.share(sam, obs_id)
     goal = development.development(pat, pat.id).goals[0]
@@ -210,7 +256,7 @@ def test_permission_matrix_for_viewing(org, who):
     planned_id = plan(org)
     shared_id = shared(org)
     person = org.actor(getattr(org, who))
-    for obs_id, allowed in zip((planned_id, shared_id), VISIBILITY[who]):
+    for obs_id, allowed in zip((planned_id, shared_id), VISIBILITY[who], strict=False):
         if allowed:
             observations.observation_detail(person, obs_id)
         else:
@@ -225,7 +271,17 @@ def test_the_practitioners_spo_sees_it_once_shared_even_when_someone_else_observ
         observations.observation_detail(org.actor(org.peer_id), obs_id)
 
 
-@pytest.mark.parametrize("who, allowed", [("practitioner_id", True), ("spo_id", True), ("qa_lead_id", True), ("peer_id", False), ("admin_id", False), ("outsider_id", False)])
+@pytest.mark.parametrize(
+    "who, allowed",
+    [
+        ("practitioner_id", True),
+        ("spo_id", True),
+        ("qa_lead_id", True),
+        ("peer_id", False),
+        ("admin_id", False),
+        ("outsider_id", False),
+    ],
+)
 def test_permission_matrix_for_development(org, who, allowed):
     shared(org)
     person = org.actor(getattr(org, who))
@@ -252,7 +308,9 @@ def test_views_by_anyone_but_the_practitioner_are_in_the_audit_trail(org):
     observations.observation_detail(org.actor(org.qa_lead_id), obs_id)
     with session_scope() as session:
         viewers = session.exec(
-            select(AuditTrail.actor_id).where(AuditTrail.entity == "observation", AuditTrail.entity_id == str(obs_id), AuditTrail.action == "viewed")
+            select(AuditTrail.actor_id).where(
+                AuditTrail.entity == "observation", AuditTrail.entity_id == str(obs_id), AuditTrail.action == "viewed"
+            )
         ).all()
     assert viewers == [org.qa_lead_id]
 
@@ -287,7 +345,10 @@ def test_the_target_is_set_by_an_admin_only(org):
 
 def test_coverage_by_team_for_the_qa_lead(org):
     shared(org)
-    teams = {t.team_name: t for t in observation_coverage.coverage_by_team(org.actor(org.qa_lead_id), org.north_pdu_id, today=TODAY)}
+    teams = {
+        t.team_name: t
+        for t in observation_coverage.coverage_by_team(org.actor(org.qa_lead_id), org.north_pdu_id, today=TODAY)
+    }
     assert (teams["Team A"].practitioners, teams["Team A"].observed_last_12_months) == (2, 1)
     with pytest.raises(PermissionDenied):
         observation_coverage.coverage_by_team(org.actor(org.spo_id), org.north_pdu_id)
@@ -304,14 +365,30 @@ def test_team_profile_hides_skill_areas_rated_for_too_few_people(org):
 def test_calibration_matches_scikit_learn(org):
     first_ratings = [1, 2, 3, 4, 2, 3, 3, 4, 1, 2]
     second_ratings = [1, 3, 3, 4, 2, 2, 3, 3, 2, 2]
-    first = shared(org, values=[{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, first_ratings)])
+    first = shared(org, values=[{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, first_ratings, strict=False)])
     second = observations.add_second_observer(org.actor(org.spo_id), first, org.spo_b_id)
-    observations.save_record(org.actor(org.spo_b_id), second, RECORD, [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, second_ratings)], None)
+    observations.save_record(
+        org.actor(org.spo_b_id),
+        second,
+        RECORD,
+        [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, second_ratings, strict=False)],
+        None,
+    )
     observations.share(org.actor(org.spo_b_id), second)
     # A second session so each skill area has two pairs.
-    third = shared(org, values=[{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, second_ratings)], on=TODAY - timedelta(days=20))
+    third = shared(
+        org,
+        values=[{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, second_ratings, strict=False)],
+        on=TODAY - timedelta(days=20),
+    )
     fourth = observations.add_second_observer(org.actor(org.spo_id), third, org.spo_b_id)
-    observations.save_record(org.actor(org.spo_b_id), fourth, RECORD, [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, first_ratings)], None)
+    observations.save_record(
+        org.actor(org.spo_b_id),
+        fourth,
+        RECORD,
+        [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, first_ratings, strict=False)],
+        None,
+    )
     observations.share(org.actor(org.spo_b_id), fourth)
 
     report = calibration.calibration_report(org.actor(org.qa_lead_id), org.north_pdu_id)

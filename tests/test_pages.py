@@ -24,12 +24,26 @@ ADMIN_PAGES = {
 } | DASHBOARDS
 EVERYONE = {"pages/account.py", "pages/who_viewed.py"}
 STAFF = EVERYONE | {
-    "pages/audit_my.py", "pages/audit.py", "pages/obs_observing.py", "pages/obs_plan.py", "pages/observation.py",
-    "pages/journal.py", "pages/journal_entry.py", "pages/debrief.py", "pages/my_wellbeing.py", "pages/shared_with_me.py",
-    "pages/supervision_mine.py", "pages/supervision_record.py",
+    "pages/audit_my.py",
+    "pages/audit.py",
+    "pages/obs_observing.py",
+    "pages/obs_plan.py",
+    "pages/observation.py",
+    "pages/journal.py",
+    "pages/journal_entry.py",
+    "pages/debrief.py",
+    "pages/my_wellbeing.py",
+    "pages/shared_with_me.py",
+    "pages/supervision_mine.py",
+    "pages/supervision_record.py",
 }
 PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py", "pages/obs_mine.py"}
-SPO_PAGES = {"pages/home_spo.py", "pages/feedback_team.py", "pages/obs_team.py", "pages/supervision_team.py"} | DASHBOARDS
+SPO_PAGES = {
+    "pages/home_spo.py",
+    "pages/feedback_team.py",
+    "pages/obs_team.py",
+    "pages/supervision_team.py",
+} | DASHBOARDS
 QA_PAGES = {
     "pages/home_qa.py",
     "pages/qa_events.py",
@@ -278,7 +292,10 @@ def test_admin_imports_staff_from_a_csv_file(app, org):
 
 def test_an_invalid_staff_file_lists_every_problem_by_row_and_imports_nothing(app, org):
     at = admin_at(app, "pages/admin_import_staff.py")
-    bad = HEADER + "N100,Nia New,nia@example.org,PSO,practitioner,North PDU,Team A,S001\nN101,Ned,ned@example.org,Officer,practitioner,North PDU,Team A,S001\n"
+    bad = (
+        HEADER
+        + "N100,Nia New,nia@example.org,PSO,practitioner,North PDU,Team A,S001\nN101,Ned,ned@example.org,Officer,practitioner,North PDU,Team A,S001\n"
+    )
     at.file_uploader(key="staff_csv").set_value(("staff.csv", bad.encode(), "text/csv")).run()
     assert "1 problem found. Nothing has been imported." in texts(at)
     problems = at.dataframe[0].value

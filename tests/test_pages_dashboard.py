@@ -1,7 +1,5 @@
 """The dashboard and meeting screens through AppTest."""
 
-from datetime import date
-
 import pytest
 
 from tests.test_dashboards import audits  # noqa: F401  (fixture)
@@ -11,7 +9,14 @@ from tests.test_pages_learn import signed_in
 WINDOW = {"from": "2026-01-01", "to": "2026-11-30"}
 
 
-@pytest.mark.parametrize("email, title", [("spo@example.org", "Dashboards: Team A"), ("qa@example.org", "Dashboards: North PDU"), ("admin@example.org", "Dashboards: all PDUs")])
+@pytest.mark.parametrize(
+    "email, title",
+    [
+        ("spo@example.org", "Dashboards: Team A"),
+        ("qa@example.org", "Dashboards: North PDU"),
+        ("admin@example.org", "Dashboards: all PDUs"),
+    ],
+)
 def test_each_dashboard_renders_its_scope(app, org, audits, email, title):  # noqa: F811
     at = signed_in(app, email, "pages/dashboard.py", **WINDOW)
     assert not at.exception
@@ -64,7 +69,12 @@ def test_meeting_mode_shows_one_chart_at_a_time_in_large_type(app, org):
 
     for i in range(6):
         case_id = make_case(f"M{i}", org.practitioner_id, org.team_a_id, org.north_pdu_id)
-        audit(org, case_id, {"Assessment": "Sufficient" if i % 2 else "Insufficient"}, {f"q{j}": "yes" for j in range(1)} | {"a_harm_analysed": "yes"})
+        audit(
+            org,
+            case_id,
+            {"Assessment": "Sufficient" if i % 2 else "Insufficient"},
+            {f"q{j}": "yes" for j in range(1)} | {"a_harm_analysed": "yes"},
+        )
     at = signed_in(app, "qa@example.org", "pages/meeting.py", **WINDOW)
     assert not at.exception
     first = at.markdown[0].value

@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from qa import audit_events, audit_workflow as workflow, urgent_concerns
+from qa import audit_events, urgent_concerns
+from qa import audit_workflow as workflow
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
@@ -39,9 +40,23 @@ def submitted(org, draft, with_action=True):
     pair, audit_id = draft
     auditor = org.actor(pair.first_id)
     detail = workflow.audit_detail(auditor, audit_id)
-    version = workflow.save_draft(auditor, audit_id, all_yes(detail), {"good_practice": "Thorough plan.", "improvement": "", "concerns": ""}, detail.version)
+    version = workflow.save_draft(
+        auditor,
+        audit_id,
+        all_yes(detail),
+        {"good_practice": "Thorough plan.", "improvement": "", "concerns": ""},
+        detail.version,
+    )
     if with_action:
-        workflow.add_action(auditor, audit_id, {"description": "Book a home visit", "owner_id": detail.holder_id, "due_date": date.today() + timedelta(days=7)})
+        workflow.add_action(
+            auditor,
+            audit_id,
+            {
+                "description": "Book a home visit",
+                "owner_id": detail.holder_id,
+                "due_date": date.today() + timedelta(days=7),
+            },
+        )
     workflow.submit(auditor, audit_id, version)
     return detail
 
@@ -130,7 +145,9 @@ def test_the_case_holder_replies_to_the_sheet(app, org, draft):
     at.text_area(key=f"reply_text_{audit_id}").input("Agreed; visit booked for Tuesday.")
     at.button(key=f"FormSubmitter:reply_{audit_id}-Save reply").click().run()
     assert "Your reply has been saved." in texts(at)
-    assert workflow.audit_detail(org.actor(detail.holder_id), audit_id).holder_reply == "Agreed; visit booked for Tuesday."
+    assert (
+        workflow.audit_detail(org.actor(detail.holder_id), audit_id).holder_reply == "Agreed; visit booked for Tuesday."
+    )
 
 
 def test_a_peer_opening_an_audit_link_sees_nothing_of_it(app, org, draft):
@@ -152,7 +169,9 @@ def test_an_urgent_concern_appears_for_the_spo_to_acknowledge(app, org, draft):
     assert "Concern acknowledged." in texts(at)
 
 
-@pytest.mark.parametrize("page", ["pages/qa_rota.py", "pages/qa_concerns.py", "pages/qa_themes.py", "pages/audit_my.py"])
+@pytest.mark.parametrize(
+    "page", ["pages/qa_rota.py", "pages/qa_concerns.py", "pages/qa_themes.py", "pages/audit_my.py"]
+)
 def test_qa_lead_screens_render(app, org, event, page):
     at = signed_in(app, "qa@example.org", page)
     assert not at.exception

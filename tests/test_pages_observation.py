@@ -1,9 +1,6 @@
 """The observation screens through AppTest: planning, the observer's form, the reply."""
 
-from datetime import date, timedelta
-
-from qa import observations
-from tests.test_observations import RECORD, plan, ratings, shared
+from tests.test_observations import plan, shared
 from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
 
@@ -71,7 +68,11 @@ def test_my_development_page_shows_the_charts(app, org):
 
 def test_team_and_pdu_pages_render(app, org):
     shared(org)
-    for email, page in (("spo@example.org", "pages/obs_team.py"), ("qa@example.org", "pages/obs_pdu.py"), ("spo@example.org", "pages/obs_observing.py")):
+    for email, page in (
+        ("spo@example.org", "pages/obs_team.py"),
+        ("qa@example.org", "pages/obs_pdu.py"),
+        ("spo@example.org", "pages/obs_observing.py"),
+    ):
         at = signed_in(app, email, page)
         assert not at.exception, page
         assert titles(at)

@@ -10,7 +10,12 @@ from tests.test_reflection import SECRET, debrief_form, write_note
 
 
 def everything_on_screen(at) -> str:
-    parts = [texts(at)] + [t.value for t in at.text] + [str(a.value) for a in at.text_area] + [str(i.value) for i in at.text_input]
+    parts = (
+        [texts(at)]
+        + [t.value for t in at.text]
+        + [str(a.value) for a in at.text_area]
+        + [str(i.value) for i in at.text_input]
+    )
     return "\n".join(parts)
 
 

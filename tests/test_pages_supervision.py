@@ -1,7 +1,8 @@
 """The supervision screens through AppTest."""
 
 from db.reflection import EntryKind
-from qa import agenda, sharing, supervision, audit_workflow as workflow
+from qa import agenda, sharing, supervision
+from qa import audit_workflow as workflow
 from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
 from tests.test_reflection import write_note
@@ -22,7 +23,10 @@ def test_the_spo_sees_the_agenda_records_a_session_and_marks_items_discussed(app
     at.button(key="FormSubmitter:record_session-Save and sign the record").click().run()
     assert not at.exception
     assert titles(at)[0].startswith("Supervision on")
-    assert workflow.audit_detail(org.actor(org.spo_id), audit_id).status in ("discussed in supervision", "actions closed")
+    assert workflow.audit_detail(org.actor(org.spo_id), audit_id).status in (
+        "discussed in supervision",
+        "actions closed",
+    )
     remaining = {i.kind for i in agenda.agenda(org.actor(org.spo_id), org.practitioner_id)}
     assert "audit feedback" not in remaining and "shared reflection" not in remaining
 

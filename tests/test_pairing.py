@@ -133,7 +133,11 @@ def test_pair_count_grades_and_most_due_auditors(event, seed):
     # SPO grade + practitioner grade wherever both are available; the SPO grade comes first.
     spos = [a for a in auditors if a.grade in MANAGER_GRADES]
     pracs = [a for a in auditors if a.grade not in MANAGER_GRADES]
-    mixed = [p for p in proposal.pairs if by_id[p.first_id].grade in MANAGER_GRADES and by_id[p.second_id].grade not in MANAGER_GRADES]
+    mixed = [
+        p
+        for p in proposal.pairs
+        if by_id[p.first_id].grade in MANAGER_GRADES and by_id[p.second_id].grade not in MANAGER_GRADES
+    ]
     assert len(mixed) == min(expected_pairs, len(spos), len(pracs))
     assert sum("has no" in note for note in proposal.notes) == expected_pairs - len(mixed)
     # Within each grade group, nobody chosen has done more events than anyone left out.
@@ -196,7 +200,14 @@ def test_an_aco_counts_as_an_spo_grade():
 
 
 def test_most_due_auditors_are_asked_first():
-    auditors = [spo(1, events=2), spo(2, events=0), spo(3, events=1), po(11, events=2), po(12, events=0), po(13, events=1)]
+    auditors = [
+        spo(1, events=2),
+        spo(2, events=0),
+        spo(3, events=1),
+        po(11, events=2),
+        po(12, events=0),
+        po(13, events=1),
+    ]
     cases = [CaseToAudit(100 + i, holder_id=50) for i in range(4)]
     proposal = propose_pairs(auditors, cases, seed=8)
     assert {(p.first_id, p.second_id) for p in proposal.pairs} == {(2, 12), (3, 13)}
@@ -230,7 +241,12 @@ def test_a_case_held_by_the_only_pair_is_left_unassigned():
 
 def test_holders_audit_someone_elses_cases():
     auditors = [spo(1), po(11), spo(2), po(12)]
-    cases = [CaseToAudit(100, holder_id=11), CaseToAudit(101, holder_id=11), CaseToAudit(102, holder_id=12), CaseToAudit(103, holder_id=12)]
+    cases = [
+        CaseToAudit(100, holder_id=11),
+        CaseToAudit(101, holder_id=11),
+        CaseToAudit(102, holder_id=12),
+        CaseToAudit(103, holder_id=12),
+    ]
     for seed in range(10):
         proposal = propose_pairs(auditors, cases, seed)
         for pair in proposal.pairs:
@@ -258,7 +274,9 @@ def test_unavoidable_supervision_conflict_is_allowed_and_noted():
     auditors = [spo(1, supervises={30}), po(11)]
     proposal = propose_pairs(auditors, [CaseToAudit(100, holder_id=30, case_ref="X100")], seed=1)
     assert proposal.pairs[0].case_ids == [100]
-    assert proposal.notes == ["Pair 1 audits case X100 although SPO 1 supervises its case holder: no other pair could take it."]
+    assert proposal.notes == [
+        "Pair 1 audits case X100 although SPO 1 supervises its case holder: no other pair could take it."
+    ]
 
 
 def test_supervisor_recorded_on_the_case_also_counts():
@@ -279,7 +297,12 @@ def test_different_seeds_vary_the_proposal():
 
 def test_check_assignment_catches_hand_edits():
     auditors = [spo(1, supervises={30}), po(11), spo(2), po(12)]
-    cases = [CaseToAudit(100, holder_id=11), CaseToAudit(101, holder_id=30), CaseToAudit(102, holder_id=40), CaseToAudit(103, holder_id=41)]
+    cases = [
+        CaseToAudit(100, holder_id=11),
+        CaseToAudit(101, holder_id=30),
+        CaseToAudit(102, holder_id=40),
+        CaseToAudit(103, holder_id=41),
+    ]
     pairs = [ProposedPair(1, 11, [100, 101]), ProposedPair(12, 12, [101, 999]), ProposedPair(2, 77, [])]
     errors, warnings = check_assignment(pairs, cases, auditors)
     assert "PO 11 would audit their own case 100." in errors

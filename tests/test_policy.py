@@ -10,7 +10,15 @@ from qa.policy import RULES, Action, PduScope, TeamScope, can, require
 
 
 def actor(*roles, team_id=1, pdu_id=1, id=1):
-    return Actor(id=id, full_name="X", email="x@example.org", grade=Grade.PO, roles=frozenset(roles), team_id=team_id, pdu_id=pdu_id)
+    return Actor(
+        id=id,
+        full_name="X",
+        email="x@example.org",
+        grade=Grade.PO,
+        roles=frozenset(roles),
+        team_id=team_id,
+        pdu_id=pdu_id,
+    )
 
 
 def test_every_action_has_an_explicit_rule():
@@ -36,7 +44,9 @@ def test_a_user_without_roles_cannot_manage_anything():
     "role, allowed",
     [(Role.PRACTITIONER, False), (Role.SPO, False), (Role.QA_LEAD, False), (Role.ADMIN, True)],
 )
-@pytest.mark.parametrize("action", [Action.MANAGE_USERS, Action.MANAGE_ORGANISATION, Action.IMPORT_STAFF, Action.VIEW_DIRECTORY])
+@pytest.mark.parametrize(
+    "action", [Action.MANAGE_USERS, Action.MANAGE_ORGANISATION, Action.IMPORT_STAFF, Action.VIEW_DIRECTORY]
+)
 def test_admin_only_actions(role, allowed, action):
     assert can(actor(role), action) is allowed
 

@@ -1,16 +1,15 @@
 """The practitioner's own space: notes and debriefs are private by default,
 shared entry by entry and revocably, and encrypted at rest."""
 
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 import db.schema  # noqa: F401
 from db import encryption
-from db.engine import get_engine, session_scope
-from db.models import AuditTrail
+from db.engine import get_engine
 from db.reflection import EntryKind, ReflectiveModel
 from qa import debriefs, journal, journal_export, sharing, support, trail_view, wellbeing
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
@@ -22,12 +21,25 @@ SECRET = "I dislike this man and I am scared of him"
 def write_note(org, author=None, secret=SECRET, tags=("boundaries",)):
     who = org.actor(author or org.practitioner_id)
     note_id = journal.new_note(who, ReflectiveModel.ROLFE)
-    journal.save_note(who, note_id, title="After the home visit", sections={"what": secret, "so_what": "It clouds my view of risk."}, tags=list(tags), finished=True)
+    journal.save_note(
+        who,
+        note_id,
+        title="After the home visit",
+        sections={"what": secret, "so_what": "It clouds my view of risk."},
+        tags=list(tags),
+        finished=True,
+    )
     return note_id
 
 
 def debrief_form(**overrides):
-    form = {"feelings": ["anxious", "drained"], "intensity": 8, "need": "to talk to my SPO", "what_happened": SECRET, "what_helped": "A walk."}
+    form = {
+        "feelings": ["anxious", "drained"],
+        "intensity": 8,
+        "need": "to talk to my SPO",
+        "what_happened": SECRET,
+        "what_helped": "A walk.",
+    }
     form.update(overrides)
     return form
 
@@ -143,7 +155,9 @@ def test_a_debrief_needs_a_known_feeling_and_an_intensity_from_0_to_10(org):
 
 
 def test_the_person_asked_sees_who_and_how_soon_but_not_the_content(org):
-    saved = debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form(support_from=org.spo_id, urgency="today"))
+    saved = debriefs.record_debrief(
+        org.actor(org.practitioner_id), debrief_form(support_from=org.spo_id, urgency="today")
+    )
     sam = org.actor(org.spo_id)
     [request] = support.requests_to_me(sam)
     assert (request.requester_name, request.urgency, request.debrief_id) == ("Pat Practitioner", "today", None)
@@ -162,11 +176,15 @@ def test_signposting_for_specialist_support_and_for_sustained_high_intensity(org
     support.add_contact(org.actor(org.admin_id), {"name": "Independent staff line", "independent": True})
     pat = org.actor(org.practitioner_id)
     assert debriefs.record_debrief(pat, debrief_form(intensity=3, need="nothing right now")).signpost == []
-    assert [c.name for c in debriefs.record_debrief(pat, debrief_form(intensity=3, need="specialist support")).signpost] == ["Independent staff line"]
+    assert [
+        c.name for c in debriefs.record_debrief(pat, debrief_form(intensity=3, need="specialist support")).signpost
+    ] == ["Independent staff line"]
     peer = org.actor(org.peer_id)
     now = datetime.now(UTC)
     for days_ago in (12, 8, 4):
-        debriefs.record_debrief(peer, debrief_form(intensity=8, need="nothing right now"), now=now - timedelta(days=days_ago))
+        debriefs.record_debrief(
+            peer, debrief_form(intensity=8, need="nothing right now"), now=now - timedelta(days=days_ago)
+        )
     assert debriefs.record_debrief(peer, debrief_form(intensity=9, need="nothing right now"), now=now).signpost
 
 
@@ -193,7 +211,17 @@ def test_team_wellbeing_is_hidden_below_five_people_and_shown_from_five(org):
     start, end = datetime.now(UTC) - timedelta(days=1), datetime.now(UTC) + timedelta(days=1)
     spo = org.actor(org.spo_id)
     authors = [org.practitioner_id, org.peer_id, org.spo_id]
-    authors += [make_user(f"Extra {i}", f"extra{i}@example.org", Grade.PSO, [Role.PRACTITIONER], team_id=org.team_a_id, supervisor_id=org.spo_id) for i in range(2)]
+    authors += [
+        make_user(
+            f"Extra {i}",
+            f"extra{i}@example.org",
+            Grade.PSO,
+            [Role.PRACTITIONER],
+            team_id=org.team_a_id,
+            supervisor_id=org.spo_id,
+        )
+        for i in range(2)
+    ]
     for who in authors[:4]:
         debriefs.record_debrief(org.actor(who), debrief_form(intensity=6))
     assert wellbeing.team_wellbeing(spo, org.team_a_id, start, end) is None
@@ -212,7 +240,11 @@ def test_the_database_never_holds_the_text(org, db_url):
     write_note(org)
     debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form())
     with get_engine().connect() as conn:
-        rows = conn.execute(text("SELECT content FROM journal_entry UNION ALL SELECT content FROM debrief")).scalars().all()
+        rows = (
+            conn.execute(text("SELECT content FROM journal_entry UNION ALL SELECT content FROM debrief"))
+            .scalars()
+            .all()
+        )
     assert rows and all(SECRET not in raw and "scared" not in raw for raw in rows)
     assert all(raw.startswith("gAAAA") for raw in rows)  # Fernet tokens
 

@@ -88,7 +88,9 @@ def test_setting_and_clearing_periods_is_trailed(org):
     retention.set_retention(admin, None, 36)
     assert retention.current_settings(admin) == retention.RetentionSettings(None, 36)
     with session_scope() as session:
-        summaries = session.exec(select(AuditTrail.summary).where(AuditTrail.entity == "setting", AuditTrail.entity_id == "retention")).all()
+        summaries = session.exec(
+            select(AuditTrail.summary).where(AuditTrail.entity == "setting", AuditTrail.entity_id == "retention")
+        ).all()
     assert summaries == ["debriefs: 24 months; journal notes: keep", "debriefs: keep; journal notes: 36 months"]
 
 
@@ -132,7 +134,9 @@ def test_debriefs_older_than_the_period_go_with_their_feelings_shares_and_reques
         left = set(session.exec(select(Debrief.id)).all())
         assert left == {boundary.id, recent.id}
         assert set(session.exec(select(DebriefFeeling.debrief_id)).all()) == left
-        assert session.exec(select(EntryShare.entry_id).where(EntryShare.kind == EntryKind.DEBRIEF)).all() == [recent.id]
+        assert session.exec(select(EntryShare.entry_id).where(EntryShare.kind == EntryKind.DEBRIEF)).all() == [
+            recent.id
+        ]
         request = session.get(SupportRequest, old.request_id)
         # The request to talk is the SPO's record that Pat asked; it stays, unlinked.
         assert request is not None and request.debrief_id is None
@@ -178,7 +182,10 @@ def test_journal_notes_follow_their_own_period_by_last_change(org):
 def test_wellbeing_figures_still_work_on_what_remains(org):
     admin = org.actor(org.admin_id)
     people = [org.practitioner_id, org.peer_id] + [
-        make_user(f"Person {i}", f"p{i}@example.org", "PO", ["practitioner"], team_id=org.team_a_id, supervisor_id=org.spo_id) for i in range(4)
+        make_user(
+            f"Person {i}", f"p{i}@example.org", "PO", ["practitioner"], team_id=org.team_a_id, supervisor_id=org.spo_id
+        )
+        for i in range(4)
     ]
     for person in people:
         debrief_on(org, date(2024, 1, 10), who=person)
@@ -224,7 +231,10 @@ def test_the_whole_run_is_one_transaction(org, monkeypatch):
 def run_cli(db_url, *args):
     return subprocess.run(
         [sys.executable, "-m", "db", "--database-url", db_url, "apply-retention", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -25,7 +25,16 @@ EVENT = date(2026, 3, 12)
 RULES = SampleRules(size=12)
 
 
-def case(case_id, *, order_type=OrderType.CO, start=date(2025, 1, 10), rosh=RoshLevel.HIGH, custody=False, end=None, audited=None):
+def case(
+    case_id,
+    *,
+    order_type=OrderType.CO,
+    start=date(2025, 1, 10),
+    rosh=RoshLevel.HIGH,
+    custody=False,
+    end=None,
+    audited=None,
+):
     return CaseFacts(case_id, f"X{case_id:05d}", order_type, start, rosh, custody, end, audited)
 
 
@@ -190,7 +199,9 @@ def test_recently_audited_cases_are_used_only_when_needed(cases, rules, seed):
     by_id = {c.case_id: c for c in cases}
     chosen = set(ids(proposal))
     if any(recent(by_id[i], rules, EVENT) for i in chosen):
-        fresh_left_out = [c for c in cases if eligible(c, rules, EVENT) and not recent(c, rules, EVENT) and c.case_id not in chosen]
+        fresh_left_out = [
+            c for c in cases if eligible(c, rules, EVENT) and not recent(c, rules, EVENT) and c.case_id not in chosen
+        ]
         # A fresh case is passed over only because it is low RoSH and the low share is full.
         assert all(c.rosh == RoshLevel.LOW for c in fresh_left_out)
         if fresh_left_out:
@@ -211,7 +222,9 @@ def test_every_order_type_with_a_fresh_medium_or_higher_case_is_represented(case
     proposal = propose_sample(cases, rules, EVENT, seed)
     by_id = {c.case_id: c for c in cases}
     must_appear = {
-        c.order_type for c in cases if eligible(c, rules, EVENT) and not recent(c, rules, EVENT) and c.rosh != RoshLevel.LOW
+        c.order_type
+        for c in cases
+        if eligible(c, rules, EVENT) and not recent(c, rules, EVENT) and c.rosh != RoshLevel.LOW
     }
     appeared = {by_id[i].order_type for i in ids(proposal)}
     assert must_appear <= appeared
@@ -290,7 +303,9 @@ def test_chosen_cases_say_why():
     )
     again = case(8, rosh=RoshLevel.MEDIUM, audited=date(2025, 6, 1))
     reason = propose_sample([again], RULES, EVENT, seed=1).selected[0].reason
-    assert reason.startswith("Community Order, medium RoSH, 14 months into the order; not in custody; audited on 2025-06-01")
+    assert reason.startswith(
+        "Community Order, medium RoSH, 14 months into the order; not in custody; audited on 2025-06-01"
+    )
 
 
 def test_too_few_eligible_cases_is_said_plainly():
@@ -388,7 +403,10 @@ def test_replacement_candidates_put_fresh_before_recent_and_respect_the_low_shar
 
 def test_explain_rules_states_the_rule_for_the_page():
     lines = explain_rules(SampleRules(size=15, low_risk_share=0.2))
-    assert "Cases are chosen at random, using a stored seed, so the same cases and the same seed always give the same sample." in lines
+    assert (
+        "Cases are chosen at random, using a stored seed, so the same cases and the same seed always give the same sample."
+        in lines
+    )
     assert any("3 cases in a sample of 15" in line for line in lines)
     assert any("Community Payback" in line and "separately" in line for line in lines)
     assert any("6 calendar months" in line for line in lines)

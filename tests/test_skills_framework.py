@@ -135,7 +135,7 @@ def test_a_good_file_parses_from_text_or_bytes_with_a_bom():
         ),
         (
             lambda d: d["domains"][0]["descriptors"].update({"one": "Word."}),
-            "Domain 1 ('relationship'): the descriptions must be numbered by scale point, \"1\" to \"4\"; "
+            'Domain 1 (\'relationship\'): the descriptions must be numbered by scale point, "1" to "4"; '
             "'one' is not one of those.",
         ),
         (

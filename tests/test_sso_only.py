@@ -38,7 +38,9 @@ def turn_on(org) -> None:
 def trail_for_setting() -> list[AuditTrail]:
     with session_scope() as session:
         return list(
-            session.exec(select(AuditTrail).where(AuditTrail.entity == "setting", AuditTrail.entity_id == SSO_ONLY_FLAG))
+            session.exec(
+                select(AuditTrail).where(AuditTrail.entity == "setting", AuditTrail.entity_id == SSO_ONLY_FLAG)
+            )
         )
 
 
@@ -75,7 +77,11 @@ def test_single_sign_on_still_works_while_passwords_are_off(org):
 
 def test_sso_only_refuses_a_password_change(org):
     turn_on(org)
-    form = {"current_password": PASSWORD, "new_password": "a-new-long-password", "confirm_password": "a-new-long-password"}
+    form = {
+        "current_password": PASSWORD,
+        "new_password": "a-new-long-password",
+        "confirm_password": "a-new-long-password",
+    }
     with pytest.raises(PermissionDenied, match="single sign-on"):
         auth.change_password(org.actor(org.practitioner_id), form)
     auth.sso_only_off_from_command_line()
@@ -162,7 +168,9 @@ def portal(*, sso: bool, user: dict | None = None):
 
 def texts(at) -> str:
     return " ".join(
-        str(e.value) for kind in ("markdown", "info", "error", "success", "caption", "title", "subheader") for e in getattr(at, kind)
+        str(e.value)
+        for kind in ("markdown", "info", "error", "success", "caption", "title", "subheader")
+        for e in getattr(at, kind)
     )
 
 

@@ -250,8 +250,11 @@ def test_a_changed_row_updates_only_that_person(org, admin):
 def test_an_update_can_change_email_roles_and_supervisor(org, admin):
     report = import_staff(
         admin,
-        csv_of(SAM, {**PAT, "email": "pat.p@example.org", "roles": "practitioner;qa_lead", "supervisor": "N020"},
-               person("N020", roles="spo", supervisor="")),
+        csv_of(
+            SAM,
+            {**PAT, "email": "pat.p@example.org", "roles": "practitioner;qa_lead", "supervisor": "N020"},
+            person("N020", roles="spo", supervisor=""),
+        ),
     )
     assert report.ok, report.messages
     pat = user_by_staff_id("P001")
@@ -312,11 +315,23 @@ def test_every_problem_on_every_row_is_reported_in_row_order(admin):
 # Each case: what to put on row 3 (the second person), which column the error is
 # reported against, and words the message must contain.
 ROW_ERRORS = [
-    pytest.param({"grade": "Officer"}, "grade", "grade 'Officer' is not one of PO, PSO, SPO, ACO, QDO, PDA, Other.", id="unknown grade"),
+    pytest.param(
+        {"grade": "Officer"},
+        "grade",
+        "grade 'Officer' is not one of PO, PSO, SPO, ACO, QDO, PDA, Other.",
+        id="unknown grade",
+    ),
     pytest.param({"grade": ""}, "grade", "enter a grade", id="blank grade"),
-    pytest.param({"roles": "practitioner;wizard"}, "roles", "role 'wizard' is not one of practitioner, spo, qa_lead, admin", id="unknown role"),
+    pytest.param(
+        {"roles": "practitioner;wizard"},
+        "roles",
+        "role 'wizard' is not one of practitioner, spo, qa_lead, admin",
+        id="unknown role",
+    ),
     pytest.param({"roles": " ; "}, "roles", "enter at least one role", id="no roles"),
-    pytest.param({"email": "n002-at-example.org"}, "email", "enter an email address like name@example.org", id="bad email"),
+    pytest.param(
+        {"email": "n002-at-example.org"}, "email", "enter an email address like name@example.org", id="bad email"
+    ),
     pytest.param({"email": ""}, "email", "enter an email address.", id="blank email"),
     pytest.param({"full_name": "  "}, "full_name", "enter full name", id="blank name"),
     pytest.param({"staff_id": ""}, "staff_id", "enter a staff ID", id="blank staff id"),
@@ -326,15 +341,54 @@ ROW_ERRORS = [
     pytest.param({"pdu": ""}, "pdu", "enter the PDU that team 'Team A' is in", id="team without PDU"),
     pytest.param({"team": ""}, "team", "enter a team within PDU 'North PDU'", id="PDU without team"),
     pytest.param({"staff_id": "N001"}, "staff_id", "staff ID 'N001' is already on row 2", id="staff id twice in file"),
-    pytest.param({"email": "N001@example.org"}, "email", "email 'n001@example.org' is already used on row 2", id="email twice in file"),
-    pytest.param({"email": "pip@example.org"}, "email", "already belongs to Pip Peer (no staff ID)", id="email of another existing person"),
-    pytest.param({"email": "pat@example.org"}, "email", "already belongs to Pat Practitioner (staff ID 'P001')", id="email of existing person with another staff id"),
-    pytest.param({"supervisor": "Z999"}, "supervisor", "supervisor 'Z999' does not match the staff ID or email of anyone", id="unknown supervisor"),
-    pytest.param({"supervisor": "N002"}, "supervisor", "nobody can be their own supervisor", id="own supervisor by staff id"),
-    pytest.param({"supervisor": "n002@example.org"}, "supervisor", "nobody can be their own supervisor", id="own supervisor by email"),
-    pytest.param({"supervisor": ""}, "supervisor", "a practitioner needs a supervisor", id="practitioner without supervisor"),
-    pytest.param({"supervisor": "D001"}, "supervisor", "supervisor 'D001' (Dee Departed) has been deactivated", id="deactivated supervisor"),
-    pytest.param({"full_name": "N" * 121}, "full_name", "full name must be 120 characters or fewer (you entered 121)", id="long name"),
+    pytest.param(
+        {"email": "N001@example.org"},
+        "email",
+        "email 'n001@example.org' is already used on row 2",
+        id="email twice in file",
+    ),
+    pytest.param(
+        {"email": "pip@example.org"},
+        "email",
+        "already belongs to Pip Peer (no staff ID)",
+        id="email of another existing person",
+    ),
+    pytest.param(
+        {"email": "pat@example.org"},
+        "email",
+        "already belongs to Pat Practitioner (staff ID 'P001')",
+        id="email of existing person with another staff id",
+    ),
+    pytest.param(
+        {"supervisor": "Z999"},
+        "supervisor",
+        "supervisor 'Z999' does not match the staff ID or email of anyone",
+        id="unknown supervisor",
+    ),
+    pytest.param(
+        {"supervisor": "N002"}, "supervisor", "nobody can be their own supervisor", id="own supervisor by staff id"
+    ),
+    pytest.param(
+        {"supervisor": "n002@example.org"},
+        "supervisor",
+        "nobody can be their own supervisor",
+        id="own supervisor by email",
+    ),
+    pytest.param(
+        {"supervisor": ""}, "supervisor", "a practitioner needs a supervisor", id="practitioner without supervisor"
+    ),
+    pytest.param(
+        {"supervisor": "D001"},
+        "supervisor",
+        "supervisor 'D001' (Dee Departed) has been deactivated",
+        id="deactivated supervisor",
+    ),
+    pytest.param(
+        {"full_name": "N" * 121},
+        "full_name",
+        "full name must be 120 characters or fewer (you entered 121)",
+        id="long name",
+    ),
 ]
 
 
@@ -371,7 +425,13 @@ def test_an_admin_cannot_remove_their_own_admin_role_by_import(org, admin):
         me = session.get(User, org.admin_id)
         me.staff_id = "A001"
         session.add(me)
-    row = {"staff_id": "A001", "full_name": "Ada Admin", "email": "admin@example.org", "grade": "Other", "roles": "qa_lead"}
+    row = {
+        "staff_id": "A001",
+        "full_name": "Ada Admin",
+        "email": "admin@example.org",
+        "grade": "Other",
+        "roles": "qa_lead",
+    }
     error = only_error(import_staff(admin, csv_of(row)))
     assert error.row == 2 and error.field == "roles"
     assert "your own administrator role" in error.message
@@ -394,11 +454,21 @@ FILE_ERRORS = [
         "missing the column email.",
         id="one missing column",
     ),
-    pytest.param("name,mail\r\nNia,nia@example.org\r\n", "missing the columns staff_id, full_name, email, grade, roles", id="missing columns"),
+    pytest.param(
+        "name,mail\r\nNia,nia@example.org\r\n",
+        "missing the columns staff_id, full_name, email, grade, roles",
+        id="missing columns",
+    ),
     pytest.param(csv_of(person("N001")).replace(",", ";"), "does not look like comma-separated", id="semicolons"),
-    pytest.param(csv_of(person("N001"), columns=STAFF_COLUMNS + ("email",)), "the column email more than once", id="repeated column"),
+    pytest.param(
+        csv_of(person("N001"), columns=STAFF_COLUMNS + ("email",)),
+        "the column email more than once",
+        id="repeated column",
+    ),
     pytest.param(csv_of(person("N001", full_name="Zoë")).encode("cp1252"), "not UTF-8", id="not utf-8"),
-    pytest.param(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "contains binary data", id="a spreadsheet, not a csv"),
+    pytest.param(
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "contains binary data", id="a spreadsheet, not a csv"
+    ),
     pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8", id="a picture"),
     pytest.param("staff_id,full_name\r\n" + "x" * 200_000 + "\r\n", "", id="absurd field"),
 ]
@@ -441,9 +511,36 @@ def test_only_administrators_may_import(org):
 # -------------------------------------------------------- never crashes, ever
 
 PLAUSIBLE = st.sampled_from(
-    ["", " ", "S001", "P001", "N1", "N2", "n1@example.org", "spo@example.org", "pat@example.org", "bad@", "Ada",
-     "N" * 121, "PO", "po", "Officer", "practitioner", "spo;admin", "wizard", ";", "North PDU", "Nowhere",
-     "Team A", "Team C", "nobody", '"', "\n", "\u00e9", "=cmd()"]
+    [
+        "",
+        " ",
+        "S001",
+        "P001",
+        "N1",
+        "N2",
+        "n1@example.org",
+        "spo@example.org",
+        "pat@example.org",
+        "bad@",
+        "Ada",
+        "N" * 121,
+        "PO",
+        "po",
+        "Officer",
+        "practitioner",
+        "spo;admin",
+        "wizard",
+        ";",
+        "North PDU",
+        "Nowhere",
+        "Team A",
+        "Team C",
+        "nobody",
+        '"',
+        "\n",
+        "\u00e9",
+        "=cmd()",
+    ]
 )
 CELL = st.one_of(PLAUSIBLE, st.text(max_size=15))
 HEADER = st.one_of(

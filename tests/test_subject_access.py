@@ -48,8 +48,13 @@ def world(org):
     obs_id = shared_observation(org)
     one_to_one = record(org, personal_notes="Pat is grieving; agreed lighter caseload.")
     supervision.sign(pat, one_to_one, "Thank you.")
-    group = record(org, participants=[org.practitioner_id, org.peer_id], kind="group case discussion",
-                   personal_notes="Pip mentioned their divorce.", actions=[])
+    group = record(
+        org,
+        participants=[org.practitioner_id, org.peer_id],
+        kind="group case discussion",
+        personal_notes="Pip mentioned their divorce.",
+        actions=[],
+    )
     supervision.sign(pip, group, "Pip's comment on the group session.")
     note_id = write_note(org)
     formula_note = journal.new_note(pat)
@@ -63,9 +68,30 @@ def world(org):
     sharing.share(pip, EntryKind.DEBRIEF, pips_debrief.id, org.practitioner_id)
     support.ask(pip, org.practitioner_id, "this week")
     with session_scope() as session:
-        session.add(RecordView(viewer_id=org.spo_b_id, subject_id=org.practitioner_id, record_kind=RecordKind.OBSERVATION, record_id=obs_id))
-        session.add(RecordView(viewer_id=org.practitioner_id, subject_id=org.peer_id, record_kind=RecordKind.SHARED_NOTE, record_id=pips_note))
-    return {"audit_id": audit_id, "obs_id": obs_id, "one_to_one": one_to_one, "group": group, "note_id": note_id, "debrief_id": saved.id}
+        session.add(
+            RecordView(
+                viewer_id=org.spo_b_id,
+                subject_id=org.practitioner_id,
+                record_kind=RecordKind.OBSERVATION,
+                record_id=obs_id,
+            )
+        )
+        session.add(
+            RecordView(
+                viewer_id=org.practitioner_id,
+                subject_id=org.peer_id,
+                record_kind=RecordKind.SHARED_NOTE,
+                record_id=pips_note,
+            )
+        )
+    return {
+        "audit_id": audit_id,
+        "obs_id": obs_id,
+        "one_to_one": one_to_one,
+        "group": group,
+        "note_id": note_id,
+        "debrief_id": saved.id,
+    }
 
 
 def test_the_zip_holds_a_readme_and_every_data_set_as_json_and_csv(org, world):
@@ -83,7 +109,11 @@ def test_my_profile_is_there_without_my_password_hash(org, world):
     files = open_zip(subject_access.export_for(org.actor(org.practitioner_id)))
     [profile], [row] = table(files, "profile")
     assert profile["email"] == "pat@example.org" and profile["full_name"] == "Pat Practitioner"
-    assert profile["roles"] == ["practitioner"] and profile["supervisor"] == "Sam Supervisor" and profile["team"] == "Team A"
+    assert (
+        profile["roles"] == ["practitioner"]
+        and profile["supervisor"] == "Sam Supervisor"
+        and profile["team"] == "Team A"
+    )
     assert row["roles"] == "practitioner" and row["staff_id"] == "P001"
     assert not any("$argon2" in text for text in files.values())
 
@@ -95,12 +125,20 @@ def test_my_own_notes_and_debriefs_are_there_in_full(org, world):
     note = next(n for n in notes if n["id"] == world["note_id"])
     assert note["sections"]["what"] == SECRET and note["tags"] == ["boundaries"]
     [debrief], [row] = table(files, "debriefs")
-    assert debrief["what_happened"] == SECRET and debrief["feelings"] == ["anxious", "drained"] and debrief["intensity"] == 8
+    assert (
+        debrief["what_happened"] == SECRET
+        and debrief["feelings"] == ["anxious", "drained"]
+        and debrief["intensity"] == 8
+    )
     assert row["feelings"] == "anxious; drained"
     shares, _ = table(files, "shares_i_made")
     assert [(s["kind"], s["shared_with"], s["for_supervision"]) for s in shares] == [("note", "Sam Supervisor", True)]
     [request], _ = table(files, "support_requests_i_made")
-    assert (request["asked"], request["urgency"], request["debrief_id"]) == ("Sam Supervisor", "today", world["debrief_id"])
+    assert (request["asked"], request["urgency"], request["debrief_id"]) == (
+        "Sam Supervisor",
+        "today",
+        world["debrief_id"],
+    )
 
 
 def test_other_peoples_private_entries_are_never_included_even_when_shared_with_me(org, world):
@@ -125,7 +163,12 @@ def test_observations_of_me_come_with_ratings_replies_and_goals(org, world):
     # The observer's export lists it as one they carried out, without Pat's ratings.
     beas = open_zip(subject_access.export_for(org.actor(org.spo_b_id)))
     [done], _ = table(beas, "observations_i_carried_out")
-    assert done == {"id": world["obs_id"], "observed_on": obs["observed_on"], "practitioner": "Pat Practitioner", "status": obs["status"]}
+    assert done == {
+        "id": world["obs_id"],
+        "observed_on": obs["observed_on"],
+        "practitioner": "Pat Practitioner",
+        "status": obs["status"],
+    }
     assert table(beas, "observation_ratings")[0] == []
 
 
@@ -170,7 +213,9 @@ def test_who_viewed_my_records_and_what_i_did_are_there(org, world):
     pips = table(open_zip(subject_access.export_for(org.actor(org.peer_id))), "views_of_my_records")[0]
     assert ("Pat Practitioner", "shared_note") in {(v["viewer"], v["record"]) for v in pips}
     trail_rows, _ = table(files, "my_actions_in_the_audit_trail")
-    assert ("replied", "case_audit", str(world["audit_id"])) in {(t["action"], t["record"], t["record_id"]) for t in trail_rows}
+    assert ("replied", "case_audit", str(world["audit_id"])) in {
+        (t["action"], t["record"], t["record_id"]) for t in trail_rows
+    }
     assert any(t["record"] == "supervision_session" and t["action"] == "signed" for t in trail_rows)
 
 
@@ -180,7 +225,9 @@ def test_csv_cells_cannot_run_as_formulas(org, world):
     assert FORMULA in {n["title"] for n in notes}, "the JSON keeps exactly what was typed"
     cells = {row["title"] for row in sheet}
     assert "'" + FORMULA in cells and FORMULA not in cells
-    assert any(row["sections"] == "notes: +SUM(A1:A9)" for row in sheet), "a cell that does not start with a trigger is left alone"
+    assert any(row["sections"] == "notes: +SUM(A1:A9)" for row in sheet), (
+        "a cell that does not start with a trigger is left alone"
+    )
 
 
 def test_the_download_is_written_to_the_trail_without_its_contents(org, world):
@@ -215,7 +262,9 @@ ROLES = [Role.PRACTITIONER, Role.SPO, Role.QA_LEAD, Role.ADMIN]
 
 
 def person(role: Role, id: int = ME) -> Actor:
-    return Actor(id=id, full_name="X", email="x@example.org", grade=Grade.PO, roles=frozenset({role}), team_id=1, pdu_id=1)
+    return Actor(
+        id=id, full_name="X", email="x@example.org", grade=Grade.PO, roles=frozenset({role}), team_id=1, pdu_id=1
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

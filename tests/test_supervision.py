@@ -11,10 +11,11 @@ from db.engine import session_scope
 from db.models import User
 from db.reflection import EntryKind
 from db.supervision import AgendaKind
-from qa import agenda, audit_events, audit_workflow as workflow, cadence, debriefs, observations, sharing, supervision
+from qa import agenda, audit_events, cadence, debriefs, observations, sharing, supervision
+from qa import audit_workflow as workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.factories import case_pool
-from tests.test_learn_loop import EVENT_DAY, all_yes, first_audit
+from tests.test_learn_loop import EVENT_DAY, all_yes
 from tests.test_observations import RECORD, ratings
 from tests.test_reflection import write_note
 
@@ -36,16 +37,37 @@ def sent_audit(org, with_action=True):
                 continue
             version = workflow.save_draft(auditor, case.audit_id, all_yes(detail), None, detail.version)
             if with_action:
-                workflow.add_action(auditor, case.audit_id, {"description": "Refer to MAPPA", "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=7)})
+                workflow.add_action(
+                    auditor,
+                    case.audit_id,
+                    {
+                        "description": "Refer to MAPPA",
+                        "owner_id": org.practitioner_id,
+                        "due_date": TODAY + timedelta(days=7),
+                    },
+                )
             workflow.submit(auditor, case.audit_id, version)
             return case.audit_id
     raise AssertionError("every sample of this pool includes Pat's cases")
 
 
 def shared_observation(org):
-    obs_id = observations.plan_observation(org.actor(org.spo_b_id), {"practitioner_id": org.practitioner_id, "observer_id": org.spo_b_id, "observed_on": TODAY - timedelta(days=2), "setting": "office", "mode": "live"})
-    observations.add_goal(org.actor(org.spo_b_id), obs_id, {"description": "Use summaries", "review_date": TODAY + timedelta(days=3)})
-    observations.save_record(org.actor(org.spo_b_id), obs_id, RECORD | {"observed_on": TODAY - timedelta(days=2)}, ratings(), None)
+    obs_id = observations.plan_observation(
+        org.actor(org.spo_b_id),
+        {
+            "practitioner_id": org.practitioner_id,
+            "observer_id": org.spo_b_id,
+            "observed_on": TODAY - timedelta(days=2),
+            "setting": "office",
+            "mode": "live",
+        },
+    )
+    observations.add_goal(
+        org.actor(org.spo_b_id), obs_id, {"description": "Use summaries", "review_date": TODAY + timedelta(days=3)}
+    )
+    observations.save_record(
+        org.actor(org.spo_b_id), obs_id, RECORD | {"observed_on": TODAY - timedelta(days=2)}, ratings(), None
+    )
     observations.share(org.actor(org.spo_b_id), obs_id)
     return obs_id
 
@@ -56,11 +78,24 @@ def kinds(items):
 
 def record(org, discussed=(), participants=None, **overrides):
     form = {
-        "participant_ids": participants or [org.practitioner_id], "kind": "one-to-one", "held_on": TODAY,
-        "accountability": True, "development": True, "notes": "Talked through the MAPPA referral.",
-        "personal_notes": "Feeling the weight of the caseload.", "personal_private": True,
-        "case_discussions": [{"case_ref": "N100000", "decision": "Refer to MAPPA level 2", "rationale": "New partner with children"}],
-        "actions": [{"description": "Book a joint visit", "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=14)}],
+        "participant_ids": participants or [org.practitioner_id],
+        "kind": "one-to-one",
+        "held_on": TODAY,
+        "accountability": True,
+        "development": True,
+        "notes": "Talked through the MAPPA referral.",
+        "personal_notes": "Feeling the weight of the caseload.",
+        "personal_private": True,
+        "case_discussions": [
+            {"case_ref": "N100000", "decision": "Refer to MAPPA level 2", "rationale": "New partner with children"}
+        ],
+        "actions": [
+            {
+                "description": "Book a joint visit",
+                "owner_id": org.practitioner_id,
+                "due_date": TODAY + timedelta(days=14),
+            }
+        ],
         "discussed": list(discussed),
     }
     form.update(overrides)
@@ -76,13 +111,22 @@ def test_the_agenda_gathers_every_source(org):
     note_id = write_note(org)
     pat = org.actor(org.practitioner_id)
     sharing.share(pat, EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
-    debriefs.record_debrief(pat, {"feelings": ["anxious"], "intensity": 6, "support_from": org.spo_id, "urgency": "this week"})
+    debriefs.record_debrief(
+        pat, {"feelings": ["anxious"], "intensity": 6, "support_from": org.spo_id, "urgency": "this week"}
+    )
     agenda.add_item(pat, org.practitioner_id, "Cover while I am on leave")
     items = agenda.agenda(org.actor(org.spo_id), org.practitioner_id)
-    assert kinds(items) == sorted({
-        AgendaKind.AUDIT_FEEDBACK, AgendaKind.OBSERVATION, AgendaKind.GOAL_REVIEW, AgendaKind.SHARED_REFLECTION,
-        AgendaKind.ACTION, AgendaKind.SUPPORT_REQUEST, AgendaKind.ADDED,
-    })
+    assert kinds(items) == sorted(
+        {
+            AgendaKind.AUDIT_FEEDBACK,
+            AgendaKind.OBSERVATION,
+            AgendaKind.GOAL_REVIEW,
+            AgendaKind.SHARED_REFLECTION,
+            AgendaKind.ACTION,
+            AgendaKind.SUPPORT_REQUEST,
+            AgendaKind.ADDED,
+        }
+    )
     assert any(i.kind == AgendaKind.AUDIT_FEEDBACK and i.source_id == audit_id for i in items)
     # The request shows, never its content; the shared note shows by title only.
     assert all("scared" not in i.title + i.detail for i in items)
@@ -126,7 +170,13 @@ def test_discussed_items_leave_the_agenda(org):
     pat = org.actor(org.practitioner_id)
     agenda.add_item(pat, org.practitioner_id, "Training on MI")
     added = next(i for i in agenda.agenda(pat, org.practitioner_id) if i.kind == AgendaKind.ADDED)
-    record(org, discussed=[{"kind": AgendaKind.OBSERVATION, "source_id": obs_id}, {"kind": AgendaKind.ADDED, "source_id": added.source_id, "note": "Booked"}])
+    record(
+        org,
+        discussed=[
+            {"kind": AgendaKind.OBSERVATION, "source_id": obs_id},
+            {"kind": AgendaKind.ADDED, "source_id": added.source_id, "note": "Booked"},
+        ],
+    )
     left = kinds(agenda.agenda(pat, org.practitioner_id))
     assert AgendaKind.OBSERVATION not in left and AgendaKind.ADDED not in left
 
@@ -134,7 +184,11 @@ def test_discussed_items_leave_the_agenda(org):
 def test_a_failed_save_changes_nothing(org):
     audit_id = sent_audit(org)
     with pytest.raises(ValidationFailed):
-        record(org, discussed=[{"kind": AgendaKind.AUDIT_FEEDBACK, "source_id": audit_id}], case_discussions=[{"case_ref": "Jo Bloggs", "decision": "x"}])
+        record(
+            org,
+            discussed=[{"kind": AgendaKind.AUDIT_FEEDBACK, "source_id": audit_id}],
+            case_discussions=[{"case_ref": "Jo Bloggs", "decision": "x"}],
+        )
     assert workflow.audit_detail(org.actor(org.spo_id), audit_id).status == AuditStatus.FEEDBACK_SENT
     assert supervision.sessions_with(org.actor(org.spo_id)) == []
 
@@ -154,7 +208,10 @@ def test_a_session_cannot_be_dated_in_the_future_or_be_with_a_stranger(org):
 def test_both_people_sign_and_the_practitioner_can_comment(org):
     session_id = record(org)
     assert supervision.session_record(org.actor(org.spo_id), session_id).status == "awaiting sign-off"
-    assert supervision.sign(org.actor(org.practitioner_id), session_id, "I would add that I asked for a co-worker.") == "signed by both"
+    assert (
+        supervision.sign(org.actor(org.practitioner_id), session_id, "I would add that I asked for a co-worker.")
+        == "signed by both"
+    )
     signed = supervision.session_record(org.actor(org.practitioner_id), session_id)
     assert signed.participants[0][3] == "I would add that I asked for a co-worker."
 
@@ -162,7 +219,17 @@ def test_both_people_sign_and_the_practitioner_can_comment(org):
 def test_a_change_to_a_signed_record_makes_a_new_version_and_keeps_the_old(org):
     session_id = record(org)
     supervision.sign(org.actor(org.practitioner_id), session_id)
-    version = supervision.amend(org.actor(org.spo_id), session_id, {"held_on": TODAY, "notes": "Corrected: MAPPA level 1.", "case_discussions": [{"case_ref": "N100000", "decision": "Refer to MAPPA level 1", "rationale": "Corrected"}]})
+    version = supervision.amend(
+        org.actor(org.spo_id),
+        session_id,
+        {
+            "held_on": TODAY,
+            "notes": "Corrected: MAPPA level 1.",
+            "case_discussions": [
+                {"case_ref": "N100000", "decision": "Refer to MAPPA level 1", "rationale": "Corrected"}
+            ],
+        },
+    )
     assert version == 2
     now = supervision.session_record(org.actor(org.spo_id), session_id)
     assert now.status == "awaiting sign-off" and now.notes == "Corrected: MAPPA level 1."
@@ -214,7 +281,10 @@ def test_supervision_permission_matrix(org, who):
 def test_personal_notes_not_marked_private_are_visible_to_oversight(org):
     set_manager(org)
     session_id = record(org, personal_private=False)
-    assert supervision.session_record(org.actor(org.qa_lead_id), session_id).personal_notes == "Feeling the weight of the caseload."
+    assert (
+        supervision.session_record(org.actor(org.qa_lead_id), session_id).personal_notes
+        == "Feeling the weight of the caseload."
+    )
 
 
 def test_a_group_session_is_in_every_participants_history(org):
@@ -232,7 +302,15 @@ def test_a_group_session_is_in_every_participants_history(org):
 
 @pytest.mark.parametrize(
     "weeks_ago, weeks, status",
-    [(None, (4, 6), "overdue"), (2, (4, 6), "up to date"), (4, (4, 6), "due"), (6, (4, 6), "due"), (7, (4, 6), "overdue"), (3, (3, 4), "due"), (5, (3, 4), "overdue")],
+    [
+        (None, (4, 6), "overdue"),
+        (2, (4, 6), "up to date"),
+        (4, (4, 6), "due"),
+        (6, (4, 6), "due"),
+        (7, (4, 6), "overdue"),
+        (3, (3, 4), "due"),
+        (5, (3, 4), "overdue"),
+    ],
 )
 def test_cadence_maths(weeks_ago, weeks, status):
     last = None if weeks_ago is None else TODAY - timedelta(weeks=weeks_ago)
@@ -268,15 +346,20 @@ def test_actions_agreed_done_in_supervision_are_closed_there(org):
     audit_id = sent_audit(org, with_action=True)
     spo = org.actor(org.spo_id)
     audit_action = next(i for i in agenda.agenda(spo, org.practitioner_id) if i.kind == AgendaKind.ACTION)
-    record(org, discussed=[
-        {"kind": AgendaKind.AUDIT_FEEDBACK, "source_id": audit_id},
-        {"kind": AgendaKind.ACTION, "source_id": audit_action.source_id, "close": True},
-    ])
+    record(
+        org,
+        discussed=[
+            {"kind": AgendaKind.AUDIT_FEEDBACK, "source_id": audit_id},
+            {"kind": AgendaKind.ACTION, "source_id": audit_action.source_id, "close": True},
+        ],
+    )
     # Discussed and its only action done: the audit's loop is closed.
     assert workflow.audit_detail(spo, audit_id).status == AuditStatus.ACTIONS_CLOSED
     left = agenda.agenda(spo, org.practitioner_id)
     assert audit_action.source_id not in [i.source_id for i in left if i.kind == AgendaKind.ACTION]
     # The session's own action ("Book a joint visit") is on the next agenda, and can be closed the same way.
     session_action = next(i for i in left if i.kind == AgendaKind.ACTION)
-    record(org, discussed=[{"kind": AgendaKind.ACTION, "source_id": session_action.source_id, "close": True}], actions=[])
+    record(
+        org, discussed=[{"kind": AgendaKind.ACTION, "source_id": session_action.source_id, "close": True}], actions=[]
+    )
     assert [i for i in agenda.agenda(spo, org.practitioner_id) if i.kind == AgendaKind.ACTION] == []

@@ -17,7 +17,6 @@ limit, and nothing is saved.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -56,52 +55,224 @@ LIMITS: list[Limit] = [
     Limit("Person", "Full name", m.NAME_MAX, ("user.full_name",), "db.models.PersonBase (forms and staff import)"),
     Limit("Person", "Email", m.EMAIL_MAX, ("user.email",), "db.models.PersonBase (forms and staff import)"),
     Limit("Person", "Staff ID", m.STAFF_ID_MAX, ("user.staff_id",), "db.models.UserBase (forms and staff import)"),
-    Limit("Person", "Password (stored only as a hash)", m.PASSWORD_MAX, ("user.password_hash",), "db.models (UserCreate, PasswordChange, FirstAdminCreate), qa.users.set_password"),
-    Limit("Region, PDU or team", "Name", m.ORG_NAME_MAX, ("region.name", "pdu.name", "team.name"), "db.models.OrgNameBase"),
-    Limit("Support contact", "Name", rf.CONTACT_NAME_MAX, ("support_contact.name",), "db.reflection.SupportContactCreate"),
-    Limit("Support contact", "What it offers", rf.SHORT_MAX, ("support_contact.description",), "db.reflection.SupportContactCreate"),
-    Limit("Support contact", "How to reach it", rf.HOW_TO_REACH_MAX, ("support_contact.how_to_reach",), "db.reflection.SupportContactCreate"),
+    Limit(
+        "Person",
+        "Password (stored only as a hash)",
+        m.PASSWORD_MAX,
+        ("user.password_hash",),
+        "db.models (UserCreate, PasswordChange, FirstAdminCreate), qa.users.set_password",
+    ),
+    Limit(
+        "Region, PDU or team", "Name", m.ORG_NAME_MAX, ("region.name", "pdu.name", "team.name"), "db.models.OrgNameBase"
+    ),
+    Limit(
+        "Support contact", "Name", rf.CONTACT_NAME_MAX, ("support_contact.name",), "db.reflection.SupportContactCreate"
+    ),
+    Limit(
+        "Support contact",
+        "What it offers",
+        rf.SHORT_MAX,
+        ("support_contact.description",),
+        "db.reflection.SupportContactCreate",
+    ),
+    Limit(
+        "Support contact",
+        "How to reach it",
+        rf.HOW_TO_REACH_MAX,
+        ("support_contact.how_to_reach",),
+        "db.reflection.SupportContactCreate",
+    ),
     # LEARN case audits
     Limit("Case (imported)", "Case reference", m.CASE_REF_MAX, ("probation_case.case_ref",), "qa.case_import"),
-    Limit("Audit event", "Reason for swapping a case", ca.REASON_MAX, ("sample_swap.reason",), "db.case_audits.SampleSwapCreate"),
-    Limit("Audit event", "Reason for changing a pair or moving a case", OVERRIDE_REASON_MAX, ("audit_trail.summary",), "qa.audit_events (kept in the audit trail)"),
-    Limit("Case audit", "Evidence for an answer", ca.EVIDENCE_MAX, ("audit_answer.evidence",), "db.case_audits.AnswerInput"),
-    Limit("Feedback sheet", "Good practice examples", ca.SHEET_TEXT_MAX, ("feedback_sheet.good_practice",), "db.case_audits.FeedbackSheetUpdate"),
-    Limit("Feedback sheet", "Areas for improvement", ca.SHEET_TEXT_MAX, ("feedback_sheet.improvement",), "db.case_audits.FeedbackSheetUpdate"),
-    Limit("Feedback sheet", "Concerns", ca.SHEET_TEXT_MAX, ("feedback_sheet.concerns",), "db.case_audits.FeedbackSheetUpdate"),
-    Limit("Feedback sheet", "Case holder's reply", ca.SHEET_TEXT_MAX, ("feedback_sheet.holder_reply",), "db.case_audits.HolderReply"),
-    Limit("Audit action", "Description", ca.ACTION_MAX, ("audit_action.description",), "db.case_audits.AuditActionCreate"),
-    Limit("Urgent concern", "What the concern is", ca.EVIDENCE_MAX, ("urgent_concern.description",), "db.case_audits.UrgentConcernCreate"),
-    Limit("Urgent concern", "What was done (acknowledgement)", ca.EVIDENCE_MAX, ("urgent_concern.acknowledgement",), "db.case_audits.Acknowledgement"),
+    Limit(
+        "Audit event",
+        "Reason for swapping a case",
+        ca.REASON_MAX,
+        ("sample_swap.reason",),
+        "db.case_audits.SampleSwapCreate",
+    ),
+    Limit(
+        "Audit event",
+        "Reason for changing a pair or moving a case",
+        OVERRIDE_REASON_MAX,
+        ("audit_trail.summary",),
+        "qa.audit_events (kept in the audit trail)",
+    ),
+    Limit(
+        "Case audit",
+        "Evidence for an answer",
+        ca.EVIDENCE_MAX,
+        ("audit_answer.evidence",),
+        "db.case_audits.AnswerInput",
+    ),
+    Limit(
+        "Feedback sheet",
+        "Good practice examples",
+        ca.SHEET_TEXT_MAX,
+        ("feedback_sheet.good_practice",),
+        "db.case_audits.FeedbackSheetUpdate",
+    ),
+    Limit(
+        "Feedback sheet",
+        "Areas for improvement",
+        ca.SHEET_TEXT_MAX,
+        ("feedback_sheet.improvement",),
+        "db.case_audits.FeedbackSheetUpdate",
+    ),
+    Limit(
+        "Feedback sheet",
+        "Concerns",
+        ca.SHEET_TEXT_MAX,
+        ("feedback_sheet.concerns",),
+        "db.case_audits.FeedbackSheetUpdate",
+    ),
+    Limit(
+        "Feedback sheet",
+        "Case holder's reply",
+        ca.SHEET_TEXT_MAX,
+        ("feedback_sheet.holder_reply",),
+        "db.case_audits.HolderReply",
+    ),
+    Limit(
+        "Audit action", "Description", ca.ACTION_MAX, ("audit_action.description",), "db.case_audits.AuditActionCreate"
+    ),
+    Limit(
+        "Urgent concern",
+        "What the concern is",
+        ca.EVIDENCE_MAX,
+        ("urgent_concern.description",),
+        "db.case_audits.UrgentConcernCreate",
+    ),
+    Limit(
+        "Urgent concern",
+        "What was done (acknowledgement)",
+        ca.EVIDENCE_MAX,
+        ("urgent_concern.acknowledgement",),
+        "db.case_audits.Acknowledgement",
+    ),
     Limit("Learning theme", "Name", ca.THEME_MAX, ("learning_theme.name",), "qa.audit_workflow.add_learning_theme"),
     # Observation of practice
-    Limit("Observation", "Case reference", m.CASE_REF_MAX, ("observation.case_ref",), "db.observations.ObservationPlan, ObservationRecord"),
-    Limit("Observation", "What I would like feedback on", ob.NOTE_MAX, ("observation.feedback_wanted",), "qa.observations.save_self_assessment"),
-    Limit("Observation", "Overall strengths", ob.NOTE_MAX, ("observation.strengths",), "db.observations.ObservationRecord"),
-    Limit("Observation", "Development points", ob.NOTE_MAX, ("observation.development_points",), "db.observations.ObservationRecord"),
-    Limit("Observation", "Evidence for a rating", ob.EVIDENCE_MAX, ("observation_rating.evidence",), "db.observations.RatingInput"),
-    Limit("Observation", "My reflection", ob.NOTE_MAX, ("observation.reflection",), "db.observations.PractitionerReply"),
-    Limit("Observation", "My reply to the observer", ob.NOTE_MAX, ("observation.reply",), "db.observations.PractitionerReply"),
-    Limit("Development goal", "Description", ob.GOAL_MAX, ("development_goal.description",), "db.observations.DevelopmentGoalCreate"),
+    Limit(
+        "Observation",
+        "Case reference",
+        m.CASE_REF_MAX,
+        ("observation.case_ref",),
+        "db.observations.ObservationPlan, ObservationRecord",
+    ),
+    Limit(
+        "Observation",
+        "What I would like feedback on",
+        ob.NOTE_MAX,
+        ("observation.feedback_wanted",),
+        "qa.observations.save_self_assessment",
+    ),
+    Limit(
+        "Observation", "Overall strengths", ob.NOTE_MAX, ("observation.strengths",), "db.observations.ObservationRecord"
+    ),
+    Limit(
+        "Observation",
+        "Development points",
+        ob.NOTE_MAX,
+        ("observation.development_points",),
+        "db.observations.ObservationRecord",
+    ),
+    Limit(
+        "Observation",
+        "Evidence for a rating",
+        ob.EVIDENCE_MAX,
+        ("observation_rating.evidence",),
+        "db.observations.RatingInput",
+    ),
+    Limit(
+        "Observation", "My reflection", ob.NOTE_MAX, ("observation.reflection",), "db.observations.PractitionerReply"
+    ),
+    Limit(
+        "Observation",
+        "My reply to the observer",
+        ob.NOTE_MAX,
+        ("observation.reply",),
+        "db.observations.PractitionerReply",
+    ),
+    Limit(
+        "Development goal",
+        "Description",
+        ob.GOAL_MAX,
+        ("development_goal.description",),
+        "db.observations.DevelopmentGoalCreate",
+    ),
     Limit("Development goal", "Progress", ob.NOTE_MAX, ("development_goal.progress",), "db.observations.GoalProgress"),
     # The practitioner's own space (encrypted)
     Limit("Journal note", "Title", jn.TITLE_MAX, ("journal_entry.content",), "qa.journal.save_note"),
-    Limit("Journal note", "Each part (prompt) of the note", rf.TEXT_MAX, ("journal_entry.content",), "qa.journal.save_note"),
+    Limit(
+        "Journal note",
+        "Each part (prompt) of the note",
+        rf.TEXT_MAX,
+        ("journal_entry.content",),
+        "qa.journal.save_note",
+    ),
     Limit("Journal note", "Each tag", rm.TAG_MAX, ("journal_entry.content",), "qa.reflective_models.normalise_tag"),
     Limit("Journal note", "Number of tags", jn.TAGS_MAX, ("journal_entry.content",), "qa.journal.save_note"),
     Limit("Journal note", "Case reference", m.CASE_REF_MAX, ("journal_entry.case_ref",), "qa.journal.save_note"),
     Limit("Debrief", "What happened", rf.SHORT_MAX, ("debrief.content",), "qa.debriefs.record_debrief"),
     Limit("Debrief", "What helped", rf.SHORT_MAX, ("debrief.content",), "qa.debriefs.record_debrief"),
     # Supervision (encrypted apart from case references, actions and agenda titles)
-    Limit("Supervision record", "Notes", sv.NOTE_MAX, ("supervision_session.notes", "session_version.snapshot"), "qa.supervision (record and amend)"),
-    Limit("Supervision record", "Personal-support notes", sv.NOTE_MAX, ("supervision_session.personal_notes", "session_version.snapshot"), "qa.supervision (record and amend)"),
-    Limit("Case discussion", "Case reference", m.CASE_REF_MAX, ("case_discussion.case_ref",), "qa.supervision (the CRN pattern)"),
-    Limit("Case discussion", "Decision", sv.DECISION_MAX, ("case_discussion.decision",), "qa.supervision (record and amend)"),
-    Limit("Case discussion", "Rationale", sv.DECISION_MAX, ("case_discussion.rationale",), "qa.supervision (record and amend)"),
-    Limit("Supervision action", "Description", sv.ACTION_MAX, ("supervision_action.description",), "qa.supervision (record and amend)"),
-    Limit("Supervision sign-off", "Practitioner's comments", sv.COMMENTS_MAX, ("session_participant.comments",), "qa.supervision.sign"),
+    Limit(
+        "Supervision record",
+        "Notes",
+        sv.NOTE_MAX,
+        ("supervision_session.notes", "session_version.snapshot"),
+        "qa.supervision (record and amend)",
+    ),
+    Limit(
+        "Supervision record",
+        "Personal-support notes",
+        sv.NOTE_MAX,
+        ("supervision_session.personal_notes", "session_version.snapshot"),
+        "qa.supervision (record and amend)",
+    ),
+    Limit(
+        "Case discussion",
+        "Case reference",
+        m.CASE_REF_MAX,
+        ("case_discussion.case_ref",),
+        "qa.supervision (the CRN pattern)",
+    ),
+    Limit(
+        "Case discussion",
+        "Decision",
+        sv.DECISION_MAX,
+        ("case_discussion.decision",),
+        "qa.supervision (record and amend)",
+    ),
+    Limit(
+        "Case discussion",
+        "Rationale",
+        sv.DECISION_MAX,
+        ("case_discussion.rationale",),
+        "qa.supervision (record and amend)",
+    ),
+    Limit(
+        "Supervision action",
+        "Description",
+        sv.ACTION_MAX,
+        ("supervision_action.description",),
+        "qa.supervision (record and amend)",
+    ),
+    Limit(
+        "Supervision sign-off",
+        "Practitioner's comments",
+        sv.COMMENTS_MAX,
+        ("session_participant.comments",),
+        "qa.supervision.sign",
+    ),
     Limit("Agenda item", "Something to discuss", sv.ITEM_MAX, ("agenda_item.title",), "qa.agenda.add_item"),
-    Limit("Agenda item", "Note on what was agreed", sv.DISCUSSION_NOTE_MAX, ("agenda_item.discussion_note",), "qa.supervision (record)"),
+    Limit(
+        "Agenda item",
+        "Note on what was agreed",
+        sv.DISCUSSION_NOTE_MAX,
+        ("agenda_item.discussion_note",),
+        "qa.supervision (record)",
+    ),
 ]
 
 #: Text columns nobody types into: the portal writes them from fixed lists,
@@ -162,7 +333,9 @@ def text_columns() -> dict[str, int | None]:
         for column in table.columns:
             kind = column.type
             if isinstance(kind, sa.String | sa.Text) or isinstance(getattr(kind, "impl", None), sa.String | sa.Text):
-                found[f"{table.name}.{column.name}"] = getattr(kind, "length", None) or getattr(getattr(kind, "impl", None), "length", None)
+                found[f"{table.name}.{column.name}"] = getattr(kind, "length", None) or getattr(
+                    getattr(kind, "impl", None), "length", None
+                )
     return found
 
 
@@ -201,14 +374,20 @@ def test_the_table_in_the_security_document_matches_the_code():
     text = SECURITY.read_text(encoding="utf-8")
     assert START in text and END in text, f"docs/SECURITY.md needs the {START} … {END} markers"
     documented = text.split(START, 1)[1].split(END, 1)[0].strip()
-    assert documented == markdown_table(), "Run `python -m tests.test_text_limits` and paste its table into docs/SECURITY.md"
+    assert documented == markdown_table(), (
+        "Run `python -m tests.test_text_limits` and paste its table into docs/SECURITY.md"
+    )
 
 
 def test_every_text_box_on_every_page_has_a_max_chars():
     missing = []
     for path in sorted((ROOT / "pages").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("text_input", "text_area", "chat_input", "TextColumn"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("text_input", "text_area", "chat_input", "TextColumn")
+            ):
                 if not any(k.arg == "max_chars" for k in node.keywords):
                     missing.append(f"{path.name}:{node.lineno} {node.func.attr}")
     assert not missing, f"Give these boxes max_chars matching the service's limit: {missing}"
@@ -241,13 +420,20 @@ def over_and_at(make: Callable[[str], object], field: str, limit: int, at: Calla
 
 
 def test_people_and_organisation_limits(org):
-    from qa import auth, org as org_service, support, users
+    from qa import auth, support, users
+    from qa import org as org_service
 
     admin = org.actor(org.admin_id)
 
     def person(**changes):
         n = len(users.list_users(admin))
-        form = {"full_name": f"Person {n}", "email": f"p{n}@example.org", "grade": "Other", "roles": ["admin"], "staff_id": f"X{n}"} | changes
+        form = {
+            "full_name": f"Person {n}",
+            "email": f"p{n}@example.org",
+            "grade": "Other",
+            "roles": ["admin"],
+            "staff_id": f"X{n}",
+        } | changes
         return users.create_user(admin, form)
 
     over_and_at(lambda t: person(full_name=t), "full_name", m.NAME_MAX)
@@ -256,15 +442,37 @@ def test_people_and_organisation_limits(org):
     over_and_at(lambda t: person(password=t), "password", m.PASSWORD_MAX, at=lambda n: "p" * n)
     refused(lambda: users.set_password(admin, org.peer_id, "p" * (m.PASSWORD_MAX + 1)), "password", m.PASSWORD_MAX)
     pat = org.actor(org.practitioner_id)
-    refused(lambda: auth.change_password(pat, {"current_password": "x", "new_password": "p" * (m.PASSWORD_MAX + 1), "confirm_password": "x"}), "new_password", m.PASSWORD_MAX)
+    refused(
+        lambda: auth.change_password(
+            pat, {"current_password": "x", "new_password": "p" * (m.PASSWORD_MAX + 1), "confirm_password": "x"}
+        ),
+        "new_password",
+        m.PASSWORD_MAX,
+    )
 
     over_and_at(lambda t: org_service.create_region(admin, {"name": t}), "name", m.ORG_NAME_MAX, at=lambda n: "R" * n)
-    over_and_at(lambda t: org_service.create_pdu(admin, {"name": t, "region_id": org.region_id}), "name", m.ORG_NAME_MAX, at=lambda n: "P" * n)
-    over_and_at(lambda t: org_service.create_team(admin, {"name": t, "pdu_id": org.north_pdu_id}), "name", m.ORG_NAME_MAX, at=lambda n: "T" * n)
+    over_and_at(
+        lambda t: org_service.create_pdu(admin, {"name": t, "region_id": org.region_id}),
+        "name",
+        m.ORG_NAME_MAX,
+        at=lambda n: "P" * n,
+    )
+    over_and_at(
+        lambda t: org_service.create_team(admin, {"name": t, "pdu_id": org.north_pdu_id}),
+        "name",
+        m.ORG_NAME_MAX,
+        at=lambda n: "T" * n,
+    )
 
     over_and_at(lambda t: support.add_contact(admin, {"name": t}), "name", rf.CONTACT_NAME_MAX)
-    over_and_at(lambda t: support.add_contact(admin, {"name": "Helpline", "description": t}), "description", rf.SHORT_MAX)
-    over_and_at(lambda t: support.add_contact(admin, {"name": "Helpline", "how_to_reach": t}), "how_to_reach", rf.HOW_TO_REACH_MAX)
+    over_and_at(
+        lambda t: support.add_contact(admin, {"name": "Helpline", "description": t}), "description", rf.SHORT_MAX
+    )
+    over_and_at(
+        lambda t: support.add_contact(admin, {"name": "Helpline", "how_to_reach": t}),
+        "how_to_reach",
+        rf.HOW_TO_REACH_MAX,
+    )
 
 
 def test_imported_names_and_case_references_are_limited_too(org):
@@ -305,7 +513,9 @@ def test_learn_audit_limits(org):
 
     case_pool(org, 16)
     lead = org.actor(org.qa_lead_id)
-    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12})
+    event = audit_events.create_event(
+        lead, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12}
+    )
     # While the sample is being planned, the lead swaps a case, with a reason.
     out = audit_events.sample_view(lead, event.id).selected[0]
     swap = {"removed_case_id": out.case_id, "added_case_id": audit_events.swap_candidates(lead, event.id)[0].case_id}
@@ -314,29 +524,66 @@ def test_learn_audit_limits(org):
     pair, case, auditor = draft_audit(org, lead, event)
     audit_id = case.audit_id
     too_long = "r" * (OVERRIDE_REASON_MAX + 1)
-    refused(lambda: audit_events.change_pair(lead, event.id, pair.pair_id, {"first_id": pair.first_id, "second_id": pair.second_id, "reason": too_long}), "reason", OVERRIDE_REASON_MAX)
-    refused(lambda: audit_events.move_case(lead, event.id, case.sample_id, pair.pair_id, too_long), "reason", OVERRIDE_REASON_MAX)
+    refused(
+        lambda: audit_events.change_pair(
+            lead, event.id, pair.pair_id, {"first_id": pair.first_id, "second_id": pair.second_id, "reason": too_long}
+        ),
+        "reason",
+        OVERRIDE_REASON_MAX,
+    )
+    refused(
+        lambda: audit_events.move_case(lead, event.id, case.sample_id, pair.pair_id, too_long),
+        "reason",
+        OVERRIDE_REASON_MAX,
+    )
 
     def version():
         return workflow.audit_detail(auditor, audit_id).version
 
     question = workflow.audit_detail(auditor, audit_id).definition.sections[0].questions[0].key
-    over_and_at(lambda t: workflow.save_draft(auditor, audit_id, [{"question_key": question, "answer": "yes", "evidence": t}], None, version()), "evidence", ca.EVIDENCE_MAX)
+    over_and_at(
+        lambda t: workflow.save_draft(
+            auditor, audit_id, [{"question_key": question, "answer": "yes", "evidence": t}], None, version()
+        ),
+        "evidence",
+        ca.EVIDENCE_MAX,
+    )
     for field in ("good_practice", "improvement", "concerns"):
-        over_and_at(lambda t, f=field: workflow.save_draft(auditor, audit_id, [], {f: t}, version()), field, ca.SHEET_TEXT_MAX)
-    over_and_at(lambda t: workflow.add_action(auditor, audit_id, {"description": t, "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=7)}), "description", ca.ACTION_MAX)
+        over_and_at(
+            lambda t, f=field: workflow.save_draft(auditor, audit_id, [], {f: t}, version()), field, ca.SHEET_TEXT_MAX
+        )
+    over_and_at(
+        lambda t: workflow.add_action(
+            auditor,
+            audit_id,
+            {"description": t, "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=7)},
+        ),
+        "description",
+        ca.ACTION_MAX,
+    )
     concern = {}
-    over_and_at(lambda t: concern.setdefault("id", urgent_concerns.raise_concern(auditor, audit_id, {"description": t})), "description", ca.EVIDENCE_MAX)
-    over_and_at(lambda t: urgent_concerns.acknowledge(org.actor(org.spo_id), concern["id"], {"note": t}), "note", ca.EVIDENCE_MAX)
+    over_and_at(
+        lambda t: concern.setdefault("id", urgent_concerns.raise_concern(auditor, audit_id, {"description": t})),
+        "description",
+        ca.EVIDENCE_MAX,
+    )
+    over_and_at(
+        lambda t: urgent_concerns.acknowledge(org.actor(org.spo_id), concern["id"], {"note": t}),
+        "note",
+        ca.EVIDENCE_MAX,
+    )
     over_and_at(lambda t: workflow.add_learning_theme(lead, t), "name", ca.THEME_MAX)
 
     # Submitted, the holder replies.
     answers = [
         {"question_key": q.key, "answer": "yes", "evidence": "Seen."}
-        for s in workflow.audit_detail(auditor, audit_id).definition.sections for q in s.questions
+        for s in workflow.audit_detail(auditor, audit_id).definition.sections
+        for q in s.questions
     ]
     workflow.submit(auditor, audit_id, workflow.save_draft(auditor, audit_id, answers, None, version()))
-    over_and_at(lambda t: workflow.reply(org.actor(org.practitioner_id), audit_id, {"reply": t}), "reply", ca.SHEET_TEXT_MAX)
+    over_and_at(
+        lambda t: workflow.reply(org.actor(org.practitioner_id), audit_id, {"reply": t}), "reply", ca.SHEET_TEXT_MAX
+    )
 
 
 def test_observation_limits(org):
@@ -344,8 +591,18 @@ def test_observation_limits(org):
     from tests.test_observations import RECORD, ratings
 
     spo, pat = org.actor(org.spo_id), org.actor(org.practitioner_id)
-    plan = {"practitioner_id": org.practitioner_id, "observer_id": org.spo_id, "observed_on": TODAY - timedelta(days=2), "setting": "office", "mode": "live"}
-    refused(lambda: observations.plan_observation(spo, plan | {"case_ref": "X" * (m.CASE_REF_MAX + 1)}), "case_ref", m.CASE_REF_MAX)
+    plan = {
+        "practitioner_id": org.practitioner_id,
+        "observer_id": org.spo_id,
+        "observed_on": TODAY - timedelta(days=2),
+        "setting": "office",
+        "mode": "live",
+    }
+    refused(
+        lambda: observations.plan_observation(spo, plan | {"case_ref": "X" * (m.CASE_REF_MAX + 1)}),
+        "case_ref",
+        m.CASE_REF_MAX,
+    )
     obs_id = observations.plan_observation(spo, plan | {"case_ref": "X" * m.CASE_REF_MAX})
     over_and_at(lambda t: observations.save_self_assessment(pat, obs_id, [], t), "feedback_wanted", ob.NOTE_MAX)
 
@@ -354,15 +611,33 @@ def test_observation_limits(org):
 
     record = RECORD | {"observed_on": TODAY - timedelta(days=2)}
     for field in ("strengths", "development_points"):
-        over_and_at(lambda t, f=field: observations.save_record(spo, obs_id, record | {f: t}, ratings(), version()), field, ob.NOTE_MAX)
+        over_and_at(
+            lambda t, f=field: observations.save_record(spo, obs_id, record | {f: t}, ratings(), version()),
+            field,
+            ob.NOTE_MAX,
+        )
     evidence = ratings()
-    over_and_at(lambda t: observations.save_record(spo, obs_id, record, [evidence[0] | {"evidence": t}, *evidence[1:]], version()), "evidence", ob.EVIDENCE_MAX)
-    over_and_at(lambda t: observations.add_goal(spo, obs_id, {"description": t, "review_date": TODAY + timedelta(days=30)}), "description", ob.GOAL_MAX)
+    over_and_at(
+        lambda t: observations.save_record(
+            spo, obs_id, record, [evidence[0] | {"evidence": t}, *evidence[1:]], version()
+        ),
+        "evidence",
+        ob.EVIDENCE_MAX,
+    )
+    over_and_at(
+        lambda t: observations.add_goal(spo, obs_id, {"description": t, "review_date": TODAY + timedelta(days=30)}),
+        "description",
+        ob.GOAL_MAX,
+    )
     observations.share(spo, obs_id)
     for field in ("reflection", "reply"):
         over_and_at(lambda t, f=field: observations.reply(pat, obs_id, {f: t}), field, ob.NOTE_MAX)
     goal_id = observations.observation_detail(pat, obs_id).goals[0].id
-    over_and_at(lambda t: observations.update_goal(pat, goal_id, {"status": "in progress", "progress": t}), "progress", ob.NOTE_MAX)
+    over_and_at(
+        lambda t: observations.update_goal(pat, goal_id, {"status": "in progress", "progress": t}),
+        "progress",
+        ob.NOTE_MAX,
+    )
 
 
 def test_journal_and_debrief_limits(org):
@@ -373,11 +648,20 @@ def test_journal_and_debrief_limits(org):
     over_and_at(lambda t: journal.save_note(pat, note_id, title=t), "title", jn.TITLE_MAX)
     over_and_at(lambda t: journal.save_note(pat, note_id, sections={"notes": t}), "notes", rf.TEXT_MAX)
     over_and_at(lambda t: journal.save_note(pat, note_id, tags=[t]), "tags", rm.TAG_MAX, at=lambda n: "t" * n)
-    over_and_at(lambda t: journal.save_note(pat, note_id, tags=t.split(",")), "tags", jn.TAGS_MAX, at=lambda n: ",".join(f"tag {i}" for i in range(n)))
+    over_and_at(
+        lambda t: journal.save_note(pat, note_id, tags=t.split(",")),
+        "tags",
+        jn.TAGS_MAX,
+        at=lambda n: ",".join(f"tag {i}" for i in range(n)),
+    )
     assert journal.note(pat, note_id).tags == [f"tag {i}" for i in range(jn.TAGS_MAX)]
     over_and_at(lambda t: journal.save_note(pat, note_id, case_ref=t), "case_ref", m.CASE_REF_MAX, at=lambda n: "X" * n)
     for field in ("what_happened", "what_helped"):
-        over_and_at(lambda t, f=field: debriefs.record_debrief(pat, {"feelings": ["calm"], "intensity": 3, f: t}), field, rf.SHORT_MAX)
+        over_and_at(
+            lambda t, f=field: debriefs.record_debrief(pat, {"feelings": ["calm"], "intensity": 3, f: t}),
+            field,
+            rf.SHORT_MAX,
+        )
 
 
 def test_supervision_limits(org):
@@ -390,15 +674,28 @@ def test_supervision_limits(org):
     case = {"case_ref": "N100000", "decision": "Refer", "rationale": "Because"}
     over_and_at(lambda t: record(org, case_discussions=[case | {"decision": t}]), "case_1", sv.DECISION_MAX)
     over_and_at(lambda t: record(org, case_discussions=[case | {"rationale": t}]), "case_1", sv.DECISION_MAX)
-    over_and_at(lambda t: record(org, actions=[{"description": t, "owner_id": org.practitioner_id, "due_date": TODAY}]), "action_1", sv.ACTION_MAX)
+    over_and_at(
+        lambda t: record(org, actions=[{"description": t, "owner_id": org.practitioner_id, "due_date": TODAY}]),
+        "action_1",
+        sv.ACTION_MAX,
+    )
     over_and_at(lambda t: agenda.add_item(pat, org.practitioner_id, t), "title", sv.ITEM_MAX)
     item = next(i for i in agenda.agenda(pat, org.practitioner_id) if i.kind == "added item")
-    discussed = {"kind": item.kind, "source_id": item.source_id, "title": item.title, "practitioner_id": org.practitioner_id}
+    discussed = {
+        "kind": item.kind,
+        "source_id": item.source_id,
+        "title": item.title,
+        "practitioner_id": org.practitioner_id,
+    }
     over_and_at(lambda t: record(org, discussed=[discussed | {"note": t}]), "discussed", sv.DISCUSSION_NOTE_MAX)
     session_id = record(org)
     over_and_at(lambda t: supervision.sign(pat, session_id, t), "comments", sv.COMMENTS_MAX)
     amend = {"held_on": TODAY, "notes": "x", "personal_notes": "", "case_discussions": [], "actions": []}
-    refused(lambda: supervision.amend(org.actor(org.spo_id), session_id, amend | {"notes": "n" * (sv.NOTE_MAX + 1)}), "notes", sv.NOTE_MAX)
+    refused(
+        lambda: supervision.amend(org.actor(org.spo_id), session_id, amend | {"notes": "n" * (sv.NOTE_MAX + 1)}),
+        "notes",
+        sv.NOTE_MAX,
+    )
 
 
 def test_an_over_long_entry_saves_nothing(org):
@@ -409,7 +706,10 @@ def test_an_over_long_entry_saves_nothing(org):
     from qa.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
-        debriefs.record_debrief(org.actor(org.practitioner_id), {"feelings": ["calm"], "intensity": 3, "what_happened": "x" * (rf.SHORT_MAX + 1)})
+        debriefs.record_debrief(
+            org.actor(org.practitioner_id),
+            {"feelings": ["calm"], "intensity": 3, "what_happened": "x" * (rf.SHORT_MAX + 1)},
+        )
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(rf.Debrief)).one() == 0
 
@@ -423,7 +723,14 @@ def test_a_note_filled_to_every_limit_opens_in_its_editor(app, org):
     pat = org.actor(org.practitioner_id)
     note_id = journal.new_note(pat)
     tags = [f"{i:02d}" + "t" * (rm.TAG_MAX - 2) for i in range(jn.TAGS_MAX)]
-    journal.save_note(pat, note_id, title="T" * jn.TITLE_MAX, sections={"notes": text(rf.TEXT_MAX)}, tags=tags, case_ref="C" * m.CASE_REF_MAX)
+    journal.save_note(
+        pat,
+        note_id,
+        title="T" * jn.TITLE_MAX,
+        sections={"notes": text(rf.TEXT_MAX)},
+        tags=tags,
+        case_ref="C" * m.CASE_REF_MAX,
+    )
     at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
     assert not at.exception, [e.value for e in at.exception]
     assert at.text_input(key=f"note_{note_id}_title").value == "T" * jn.TITLE_MAX

@@ -63,7 +63,10 @@ def test_duplicate_email_and_staff_id_are_refused_next_to_the_field(org):
 def test_over_long_input_is_refused_not_truncated(org):
     with pytest.raises(ValidationFailed) as exc:
         users.create_user(org.actor(org.admin_id), new_person(full_name="x" * 121, supervisor_id=org.spo_id))
-    assert exc.value.field_errors["full_name"] == "Full name must be 120 characters or fewer (you entered 121). Nothing has been saved."
+    assert (
+        exc.value.field_errors["full_name"]
+        == "Full name must be 120 characters or fewer (you entered 121). Nothing has been saved."
+    )
     with session_scope() as session:
         assert session.exec(select(User).where(User.email == "nia@example.org")).first() is None
 
@@ -93,7 +96,11 @@ def test_saving_an_unchanged_form_writes_nothing(org):
     admin = org.actor(org.admin_id)
     current = users.get_user(admin, org.peer_id)
     before = trail_count()
-    users.update_user(admin, org.peer_id, current.model_dump(include={"full_name", "email", "grade", "staff_id", "team_id", "supervisor_id", "roles"}))
+    users.update_user(
+        admin,
+        org.peer_id,
+        current.model_dump(include={"full_name", "email", "grade", "staff_id", "team_id", "supervisor_id", "roles"}),
+    )
     assert trail_count() == before
 
 

@@ -96,7 +96,9 @@ def test_threshold_and_days_parameters():
     assert not sustained_high(points, NOW)
     assert not sustained_high(points, NOW, threshold=5)  # 6-day spread is under 14 // 2
     assert sustained_high(points, NOW, threshold=5, days=12)  # 6-day spread is enough for 12 // 2
-    assert sustained_high(points, NOW, threshold=5, days=6)  # window 6 days, spread 6 >= 3  # window 6 days, spread 6 >= 3
+    assert sustained_high(
+        points, NOW, threshold=5, days=6
+    )  # window 6 days, spread 6 >= 3  # window 6 days, spread 6 >= 3
     assert not sustained_high(points, NOW, threshold=5, days=2)  # only one inside a 2-day window
     with pytest.raises(ValueError):
         sustained_high(points, NOW, days=0)
@@ -213,9 +215,7 @@ def test_settings_linked_to_high_intensity():
 
 
 def test_settings_sort_by_count_when_share_ties():
-    points = [pt(ago(i), 8, setting="prison") for i in range(2)] + [
-        pt(ago(i), 8, setting="court") for i in range(4)
-    ]
+    points = [pt(ago(i), 8, setting="prison") for i in range(2)] + [pt(ago(i), 8, setting="court") for i in range(4)]
     rows = settings_linked_to_high_intensity(points, DEFAULT_THRESHOLD)
     assert [r.setting for r in rows] == ["court", "prison"]
     assert rows[0] == ("court", 4, 4, 1.0)
@@ -264,9 +264,7 @@ def test_min_people_can_be_raised_not_lowered():
 points_strategy = st.lists(
     st.builds(
         DebriefPoint,
-        created_at=st.datetimes(
-            min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
-        ),
+        created_at=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)),
         intensity=st.integers(min_value=0, max_value=10),
         feelings=st.lists(st.sampled_from(ALL_WORDS), max_size=4).map(tuple),
         setting=st.none() | st.sampled_from(["office", "home visit", "prison"]),

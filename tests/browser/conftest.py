@@ -147,7 +147,9 @@ def signed_in(browser, portal_url):
         page.get_by_label("Email", exact=True).fill(email)
         page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(timeout=SIGN_IN_WAIT)
+        expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(
+            timeout=SIGN_IN_WAIT
+        )
         return page
 
     try:
@@ -310,7 +312,11 @@ def portal_url(chromium_executable, demo_database_url, tmp_path_factory) -> Iter
 
 @contextmanager
 def start_portal(
-    database_url: str, folder: Path, env: dict[str, str] | None = None, args: list[str] | None = None, port: int | None = None
+    database_url: str,
+    folder: Path,
+    env: dict[str, str] | None = None,
+    args: list[str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Run ``streamlit run app.py`` on ``database_url`` until the block ends; yields
     its base URL. ``env`` adds environment variables and ``args`` Streamlit

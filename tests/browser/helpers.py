@@ -60,7 +60,10 @@ class RunWatcher:
         except Exception:
             return
         # A run cut short by st.rerun or st.switch_page is followed by another: wait for that one.
-        if message.WhichOneof("type") == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+        if (
+            message.WhichOneof("type") == "script_finished"
+            and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+        ):
             self.finished += 1
 
 

@@ -34,7 +34,9 @@ def open_record(page: Page, session_id: int, held_on: dt.date) -> None:
     expect(heading(page, f"Supervision on {held_on:%d %b %Y}")).to_be_visible(timeout=WAIT)
 
 
-def test_a_confirmation_of_a_record_changed_meanwhile_is_refused_and_the_comment_kept(signed_in, demo_database_url, save_screenshot):
+def test_a_confirmation_of_a_record_changed_meanwhile_is_refused_and_the_comment_kept(
+    signed_in, demo_database_url, save_screenshot
+):
     who = people(demo_database_url)
     tag = secrets.token_hex(3)
     held_on = dt.date.today() - dt.timedelta(days=1)
@@ -48,7 +50,13 @@ def test_a_confirmation_of_a_record_changed_meanwhile_is_refused_and_the_comment
     with services_on(demo_database_url):
         session_id = supervision.record_session(
             load_actor(who.spo_id),
-            {"participant_ids": [who.practitioner_id], "kind": "one-to-one", "held_on": held_on, "accountability": True, "notes": first_notes},
+            {
+                "participant_ids": [who.practitioner_id],
+                "kind": "one-to-one",
+                "held_on": held_on,
+                "accountability": True,
+                "notes": first_notes,
+            },
         )
 
     # Both people open the same record, each in their own browser session.
@@ -89,7 +97,9 @@ def test_a_confirmation_of_a_record_changed_meanwhile_is_refused_and_the_comment
 
     # Having read the new version, the practitioner loads it and confirms, re-applying the comment.
     practitioner.get_by_role("button", name="Load the latest version").click()
-    expect(practitioner.get_by_text("The form now shows the latest saved version.", exact=False)).to_be_visible(timeout=WAIT)
+    expect(practitioner.get_by_text("The form now shows the latest saved version.", exact=False)).to_be_visible(
+        timeout=WAIT
+    )
     comments = practitioner.get_by_role("textbox", name="Your comments (optional)", exact=True)
     comments.fill(comment)
     practitioner.get_by_role("button", name="I confirm this is a fair record").click()
@@ -112,7 +122,13 @@ def test_the_practitioner_sees_who_has_opened_their_supervision_record(signed_in
     with services_on(demo_database_url):
         session_id = supervision.record_session(
             load_actor(who.spo_id),
-            {"participant_ids": [who.practitioner_id], "kind": "one-to-one", "held_on": held_on, "development": True, "notes": "Caseload review."},
+            {
+                "participant_ids": [who.practitioner_id],
+                "kind": "one-to-one",
+                "held_on": held_on,
+                "development": True,
+                "notes": "Caseload review.",
+            },
         )
     spo = signed_in(SPO_EMAIL)
     open_record(spo, session_id, held_on)
@@ -135,7 +151,9 @@ def test_the_practitioner_sees_who_has_opened_their_supervision_record(signed_in
                 RecordView.record_id == session_id,
             )
         ).all()
-        total = db.exec(select(func.count()).select_from(RecordView).where(RecordView.subject_id == who.practitioner_id)).one()
+        total = db.exec(
+            select(func.count()).select_from(RecordView).where(RecordView.subject_id == who.practitioner_id)
+        ).one()
     assert viewers == [who.spo_id]
     expect(practitioner.get_by_text(f"{total} view{'s' if total != 1 else ''}", exact=True)).to_be_visible()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,11 @@ WAIT = 20_000
 def run_in_portal(demo_database_url: str, script: str) -> dict:
     """Run ``script`` against the server's database in its own process; it prints one JSON line."""
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PQP_DATABASE_URL": demo_database_url},
     )
     assert result.returncode == 0, result.stderr
@@ -139,8 +143,12 @@ def test_an_administrator_sets_retention_and_erases_a_leavers_entries(signed_in,
     confirm = admin.get_by_label("Their email address, to confirm", exact=True)
     confirm.fill("someone@demo.example")
     after_run(admin, admin.get_by_role("button", name="Erase private entries").click)
-    expect(admin.get_by_text("Type Lee Leaver's email address exactly, to confirm. Nothing has been deleted.")).to_be_visible(timeout=WAIT)
+    expect(
+        admin.get_by_text("Type Lee Leaver's email address exactly, to confirm. Nothing has been deleted.")
+    ).to_be_visible(timeout=WAIT)
     shot(admin, "data-protection-users-erase")
     admin.get_by_label("Their email address, to confirm", exact=True).fill("leaver@demo.example")
     after_run(admin, admin.get_by_role("button", name="Erase private entries").click)
-    expect(flash(admin, "Erased Lee Leaver's private entries: 2 journal notes and 1 debrief.")).to_be_visible(timeout=WAIT)
+    expect(flash(admin, "Erased Lee Leaver's private entries: 2 journal notes and 1 debrief.")).to_be_visible(
+        timeout=WAIT
+    )

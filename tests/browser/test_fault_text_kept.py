@@ -96,7 +96,9 @@ def eventually(check, what: str, seconds: float = 20):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_journal_note_typed_while_the_database_is_locked_stays_and_is_saved_later(practitioner: Page, portal, review_screenshot):
+def test_a_journal_note_typed_while_the_database_is_locked_stays_and_is_saved_later(
+    practitioner: Page, portal, review_screenshot
+):
     _, url = portal
     page = practitioner
     open_menu(page, "My reflective journal", whole_run=True)
@@ -112,7 +114,9 @@ def test_a_journal_note_typed_while_the_database_is_locked_stays_and_is_saved_la
         first_prompt.press("Tab")
         warning = page.get_by_test_id("stAlertContentWarning").filter(has_text=NOT_SAVED)
         expect(warning).to_be_visible(timeout=WAIT)
-        expect(warning).to_contain_text("Your text is still here; it will be saved when you next type or press Finish note.")
+        expect(warning).to_contain_text(
+            "Your text is still here; it will be saved when you next type or press Finish note."
+        )
         no_trace(page)
         expect(first_prompt).to_have_value(NOTE_TEXT)
         page.wait_for_timeout(500)  # let the toast settle for the picture
@@ -124,12 +128,19 @@ def test_a_journal_note_typed_while_the_database_is_locked_stays_and_is_saved_la
 
     # The lock has gone: Finish note saves what is still in the box.
     page.get_by_role("button", name="Finish note").click()
-    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="Note saved to your journal.")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="Note saved to your journal.")).to_be_visible(
+        timeout=WAIT
+    )
     no_trace(page)
-    eventually(lambda: NOTE_TEXT in decrypt(query(url, "SELECT content FROM journal_entry WHERE id = ?", note_id)[0][0]), "the note to be saved")
+    eventually(
+        lambda: NOTE_TEXT in decrypt(query(url, "SELECT content FROM journal_entry WHERE id = ?", note_id)[0][0]),
+        "the note to be saved",
+    )
 
 
-def test_a_debrief_submitted_while_the_database_is_locked_keeps_its_text_then_empties_once_saved(practitioner: Page, portal):
+def test_a_debrief_submitted_while_the_database_is_locked_keeps_its_text_then_empties_once_saved(
+    practitioner: Page, portal
+):
     _, url = portal
     page = practitioner
     before = query(url, "SELECT COUNT(*) FROM debrief")[0][0]
@@ -153,7 +164,11 @@ def test_a_debrief_submitted_while_the_database_is_locked_keeps_its_text_then_em
 
     # Pressed again, with nothing retyped: the kept text is what is saved, then the form empties.
     save.click()
-    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="Saved. Thank you for taking a moment for yourself.")).to_be_visible(timeout=WAIT)
+    expect(
+        page.get_by_test_id("stAlertContentSuccess").filter(
+            has_text="Saved. Thank you for taking a moment for yourself."
+        )
+    ).to_be_visible(timeout=WAIT)
     assert query(url, "SELECT COUNT(*) FROM debrief")[0][0] == before + 1
     expect(what_happened).to_have_value("", timeout=WAIT)
     expect(picked).to_have_count(0)

@@ -55,7 +55,9 @@ def watch_dialogs(page: Page) -> list[str]:
 def assert_inert(page: Page, dialogs: list[str], where: str) -> None:
     page.wait_for_timeout(500)  # an onerror handler would have fired by now
     assert page.locator("img[src=x]").count() == 0, f"{where}: an <img> element was made from the text"
-    assert page.locator("script:not([src])").filter(has_text="__pwned").count() == 0, f"{where}: a script element was made"
+    assert page.locator("script:not([src])").filter(has_text="__pwned").count() == 0, (
+        f"{where}: a script element was made"
+    )
     assert page.locator("a[href^='javascript' i]").count() == 0, f"{where}: a javascript: link"
     assert page.evaluate("() => window.__pwned") is None, f"{where}: the payload's script ran"
     assert dialogs == [], f"{where}: a dialog opened: {dialogs}"
@@ -89,7 +91,10 @@ def draft_audit(demo_database_url: str):
     separate process (this test process never points db.engine at the server's database)."""
     result = subprocess.run(
         [sys.executable, "-c", SET_UP_AUDIT],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PQP_DATABASE_URL": demo_database_url},
     )
     assert result.returncode == 0, result.stderr
@@ -153,6 +158,8 @@ def test_hostile_text_in_a_feedback_sheet_stays_text(signed_in, demo_database_ur
     open_menu(spo, "Team audit feedback", whole_run=True)
     open_audit(spo, todo)
     expect(spo.get_by_test_id("stText").filter(has_text=VISIBLE)).to_be_visible(timeout=WAIT)
-    expect(spo.get_by_test_id("stMarkdownContainer").filter(has_text="[click](javascript:alert(1)) **bold** :red[loud]")).to_be_visible()
+    expect(
+        spo.get_by_test_id("stMarkdownContainer").filter(has_text="[click](javascript:alert(1)) **bold** :red[loud]")
+    ).to_be_visible()
     assert_inert(spo, dialogs, "the feedback sheet")
     shot(spo, "hostile-feedback-sheet")

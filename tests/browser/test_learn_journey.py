@@ -41,20 +41,20 @@ SAMPLE_SIZE = 16  # the form's default
 # ------------------------------------------------------------------ helpers
 
 
-def audit_link(page: Page, todo: "AuditToDo"):
+def audit_link(page: Page, todo: AuditToDo):
     """The links to this audit (its case may be in another test's sample too, so match the address, not the name)."""
     return page.get_by_test_id("stMain").locator(f'a[href$="audit={todo.audit_id}"]')
 
 
-def open_audit(page: Page, todo: "AuditToDo") -> None:
+def open_audit(page: Page, todo: AuditToDo) -> None:
     """Open the audit from a list (several lists may link the same audit: any will do)."""
     link = audit_link(page, todo).first
     expect(link).to_be_visible(timeout=WAIT)
     expect(link).to_have_text(re.compile(rf"{re.escape(todo.case_ref)}$"))  # after the icon
     link.click()
-    expect(page.get_by_role("heading", level=1, name=re.compile(rf"^Case audit: {re.escape(todo.case_ref)}$"))).to_be_visible(
-        timeout=WAIT
-    )
+    expect(
+        page.get_by_role("heading", level=1, name=re.compile(rf"^Case audit: {re.escape(todo.case_ref)}$"))
+    ).to_be_visible(timeout=WAIT)
 
 
 def free_event_date(url: str, pdu_name: str, start: dt.date) -> dt.date:
@@ -128,7 +128,9 @@ def test_learn_audit_from_event_to_reply(signed_in, demo_database_url, review_sc
     # 1. The QA lead plans the LEARN day, accepts the sample and sees the pairs.
     lead = signed_in(QA_LEAD_EMAIL)
     open_menu(lead, "Audit events")
-    new_event = lead.get_by_test_id("stForm").filter(has=lead.get_by_role("button", name="Create event and propose a sample"))
+    new_event = lead.get_by_test_id("stForm").filter(
+        has=lead.get_by_role("button", name="Create event and propose a sample")
+    )
     expect(new_event.get_by_role("combobox", name="PDU", exact=True)).to_have_value(PDU_NAME, timeout=WAIT)
     expect(new_event.get_by_role("slider", name="Number of cases")).to_have_value(str(SAMPLE_SIZE))
     day = new_event.get_by_role("spinbutton", name="day, Date of the LEARN day")
@@ -217,9 +219,7 @@ def test_learn_audit_from_event_to_reply(signed_in, demo_database_url, review_sc
     # 5. The case holder reads the sheet and replies.
     holder = signed_in(todo.holder_email)
     open_menu(holder, "Audit feedback on my cases")
-    expect(audit_link(holder, todo).first).to_be_visible(
-        timeout=WAIT
-    )
+    expect(audit_link(holder, todo).first).to_be_visible(timeout=WAIT)
     expect(holder.get_by_test_id("stMarkdownContainer").filter(has_text=action)).to_be_visible()
     review_screenshot(holder, "learn-8-audit-feedback-on-my-cases")
     open_audit(holder, todo)

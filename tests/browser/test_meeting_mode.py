@@ -104,7 +104,9 @@ def _answers(position: int) -> dict[str, str]:
     return answers
 
 
-def _add_audit(session, event: AuditEvent, case_id: int, sections, verdicts: list[str], answers: dict[str, str], position: int) -> None:
+def _add_audit(
+    session, event: AuditEvent, case_id: int, sections, verdicts: list[str], answers: dict[str, str], position: int
+) -> None:
     """One submitted audit, stored the way the dashboards read it (see tests/test_dashboards.py)."""
     sample = CaseSample(event_id=event.id, case_id=case_id, position=position, reason="browser test: meeting mode")
     session.add(sample)
@@ -124,7 +126,9 @@ def _add_audit(session, event: AuditEvent, case_id: int, sections, verdicts: lis
     session.add(audit)
     session.flush()
     for section, verdict in zip(sections, verdicts, strict=True):
-        session.add(AuditSectionResult(audit_id=audit.id, section_key=section.key, section_title=section.title, verdict=verdict))
+        session.add(
+            AuditSectionResult(audit_id=audit.id, section_key=section.key, section_title=section.title, verdict=verdict)
+        )
     for key, answer in answers.items():
         session.add(AuditAnswer(audit_id=audit.id, question_key=key, answer=answer))
 
@@ -191,10 +195,26 @@ def learn_results(demo_database_url) -> Iterator[LearnResults]:
                 session.flush()
                 for k in range(MEDIUM_PER_DAY):
                     case_id = medium[d * MEDIUM_PER_DAY + k]
-                    _add_audit(session, event, case_id, sections, _medium_verdicts(SUFFICIENT[name], k), _answers(position), position + 1)
+                    _add_audit(
+                        session,
+                        event,
+                        case_id,
+                        sections,
+                        _medium_verdicts(SUFFICIENT[name], k),
+                        _answers(position),
+                        position + 1,
+                    )
                     position += 1
                 for k in range(OTHER_PER_DAY):
-                    _add_audit(session, event, other[d * OTHER_PER_DAY + k], sections, OTHER_VERDICTS, _answers(position), position + 1)
+                    _add_audit(
+                        session,
+                        event,
+                        other[d * OTHER_PER_DAY + k],
+                        sections,
+                        OTHER_VERDICTS,
+                        _answers(position),
+                        position + 1,
+                    )
                     position += 1
             names = tuple(sorted(set(session.exec(select(User.full_name)).all())))
             lead_id, lead_name = lead.id, lead.full_name
@@ -241,8 +261,12 @@ AREA_MARKS = {
 
 def show_area(page: Page, area: str) -> None:
     """Bring one area of the dashboard on screen (tabs, or a "Show" switch)."""
-    choice = main(page).get_by_role("tab", name=area, exact=True).or_(
-        main(page).get_by_role("radio", name=area, exact=True)  # a segmented control's choices
+    choice = (
+        main(page)
+        .get_by_role("tab", name=area, exact=True)
+        .or_(
+            main(page).get_by_role("radio", name=area, exact=True)  # a segmented control's choices
+        )
     )
     choice.first.click()
     expect(main(page).get_by_text(AREA_MARKS[area]).filter(visible=True).first).to_be_visible(timeout=WAIT)
@@ -292,9 +316,15 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
     idle(lead)
     expect(metric(lead, "Audits in view")).to_have_text(str(learn_results.audits_in_view), timeout=WAIT)
     expect_charts_drawn(lead)
-    expect(main(lead).get_by_role("heading", name="Audited cases judged sufficient, by section and month")).to_be_visible()
+    expect(
+        main(lead).get_by_role("heading", name="Audited cases judged sufficient, by section and month")
+    ).to_be_visible()
     review_screenshot(lead, "dashboard-audit-quality")
-    for area, shot in (("Observations", "observations"), ("Supervision and rota", "supervision-rota"), ("Wellbeing", "wellbeing")):
+    for area, shot in (
+        ("Observations", "observations"),
+        ("Supervision and rota", "supervision-rota"),
+        ("Wellbeing", "wellbeing"),
+    ):
         show_area(lead, area)
         review_screenshot(lead, f"dashboard-{shot}")
     show_area(lead, "Audit quality")
@@ -311,7 +341,9 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
     colleague = signed_in(QA_LEAD_EMAIL)
     colleague.goto(shared)  # a reload: Streamlit starts a new, signed-out session
     sign_in(colleague, QA_LEAD_EMAIL)  # at the address it was given (a deep link)
-    expect(colleague.get_by_role("heading", level=1, name=f"Dashboards: {PDU_NAME}", exact=True)).to_be_visible(timeout=WAIT)
+    expect(colleague.get_by_role("heading", level=1, name=f"Dashboards: {PDU_NAME}", exact=True)).to_be_visible(
+        timeout=WAIT
+    )
     idle(colleague)
     expect(colleague).to_have_url(has_query("rosh", ROSH))
     expect(metric(colleague, "Audits in view")).to_have_text(str(learn_results.audits_at_rosh), timeout=WAIT)
@@ -339,8 +371,12 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
     size = float(heading.evaluate("h => parseFloat(getComputedStyle(h).fontSize)"))
     assert size >= 32, f"meeting mode's heading is {size}px: too small to read on a projector"
     current, total = slide_counter(colleague)
-    assert (current, total) == (1, total) and total >= 2, f"expected chart 1 of at least 2, got chart {current} of {total}"
-    assert not names_shown(colleague, learn_results), f"staff names in meeting mode: {names_shown(colleague, learn_results)}"
+    assert (current, total) == (1, total) and total >= 2, (
+        f"expected chart 1 of at least 2, got chart {current} of {total}"
+    )
+    assert not names_shown(colleague, learn_results), (
+        f"staff names in meeting mode: {names_shown(colleague, learn_results)}"
+    )
     first_title = heading.inner_text()
 
     main(colleague).get_by_role("button", name="Next ▶").click()
@@ -349,5 +385,7 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
     assert slide_counter(colleague) == (2, total)
     expect(heading).not_to_have_text(first_title)
     expect_charts_drawn(colleague)
-    assert not names_shown(colleague, learn_results), f"staff names in meeting mode: {names_shown(colleague, learn_results)}"
+    assert not names_shown(colleague, learn_results), (
+        f"staff names in meeting mode: {names_shown(colleague, learn_results)}"
+    )
     review_screenshot(colleague, "meeting-mode-2")

@@ -94,7 +94,9 @@ class Person:
 
 def person(url: str, email: str) -> Person:
     with database(url) as session:
-        user, team = session.exec(select(User, Team).join(Team, User.team_id == Team.id).where(User.email == email)).one()
+        user, team = session.exec(
+            select(User, Team).join(Team, User.team_id == Team.id).where(User.email == email)
+        ).one()
         return Person(user.full_name, f"{user.full_name} ({team.name})")
 
 
@@ -143,9 +145,7 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     me.get_by_role("button", name="Save my view").click()
     expect(flash(me, "Your view has been saved.")).to_be_visible(timeout=WAIT)
     for area, rating in SELF_RATINGS.items():  # kept after the save
-        expect(self_slider(me, area)).to_have_attribute(
-            "aria-valuetext", f"{rating}: {SCALE[rating]}", timeout=WAIT
-        )
+        expect(self_slider(me, area)).to_have_attribute("aria-valuetext", f"{rating}: {SCALE[rating]}", timeout=WAIT)
     expect(me.get_by_label("What would you most like feedback on?", exact=True)).to_have_value(wanted)
 
     # 3. The SPO records the observation and shares it.
@@ -156,7 +156,9 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     expect(spo.get_by_role("heading", name="Record the observation")).to_be_visible(timeout=WAIT)
     expect(spo.get_by_text(f"The practitioner would most like feedback on: {wanted}")).to_be_visible()
 
-    record = spo.get_by_test_id("stForm").filter(has=spo.get_by_role("button", name="Save and share with the practitioner"))
+    record = spo.get_by_test_id("stForm").filter(
+        has=spo.get_by_role("button", name="Save and share with the practitioner")
+    )
     groups = record.get_by_role("radiogroup")
     expect(groups).to_have_count(len(SKILL_AREAS), timeout=WAIT)
     for number, (area, rating) in enumerate(zip(SKILL_AREAS, OBSERVER_RATINGS, strict=True)):
@@ -177,7 +179,9 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     expect(errors.first).to_be_visible(timeout=WAIT)
     expect(errors).to_have_count(2)
     expect(record.get_by_label("Overall strengths", exact=True)).to_have_value(strengths)
-    expect(groups.nth(0).get_by_role("radio", name=f"{OBSERVER_RATINGS[0]} {SCALE[OBSERVER_RATINGS[0]]}")).to_be_checked()
+    expect(
+        groups.nth(0).get_by_role("radio", name=f"{OBSERVER_RATINGS[0]} {SCALE[OBSERVER_RATINGS[0]]}")
+    ).to_be_checked()
     review_screenshot(spo, "observation-1-spo-form")
 
     record.get_by_text(CONSENT, exact=True).click()  # the box itself is drawn over the hidden input

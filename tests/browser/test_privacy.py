@@ -61,7 +61,17 @@ from db.encryption import decrypt
 from db.models import User
 from db.reflection import Debrief, JournalEntry
 from tests.browser.conftest import VIEWPORT, full_screenshot
-from tests.browser.helpers import after_run, database, dismiss_page_not_found, flash, idle, main_title, open_menu, shot, sign_in
+from tests.browser.helpers import (
+    after_run,
+    database,
+    dismiss_page_not_found,
+    flash,
+    idle,
+    main_title,
+    open_menu,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +101,8 @@ class People:
 def people(demo_database_url) -> People:
     with database(demo_database_url) as session:
         found = {
-            u.email: u for u in session.exec(select(User).where(User.email.in_([PRACTITIONER_EMAIL, SPO_EMAIL, ADMIN_EMAIL])))
+            u.email: u
+            for u in session.exec(select(User).where(User.email.in_([PRACTITIONER_EMAIL, SPO_EMAIL, ADMIN_EMAIL])))
         }
         practitioner, spo, admin = (found[e] for e in (PRACTITIONER_EMAIL, SPO_EMAIL, ADMIN_EMAIL))
         assert practitioner.supervisor_id == spo.id, "the demo SPO login should supervise the demo practitioner"
@@ -156,7 +167,12 @@ class PrivateEntries:
 
     @property
     def private_texts(self) -> tuple[str, ...]:
-        return (self.title, self.note_text, self.debrief_text, *(s.split(":")[0] for s in (self.title, self.note_text, self.debrief_text)))
+        return (
+            self.title,
+            self.note_text,
+            self.debrief_text,
+            *(s.split(":")[0] for s in (self.title, self.note_text, self.debrief_text)),
+        )
 
     def leaked_on(self, page: Page) -> list[str]:
         text = everything_on(page)
@@ -181,7 +197,11 @@ def _eventually(check, what: str, timeout: float = WAIT / 1000):
 
 def _stored_note(url: str, note_id: int) -> tuple[int, str] | None:
     with database(url) as session:
-        row = session.connection().exec_driver_sql("SELECT author_id, content FROM journal_entry WHERE id = ?", (note_id,)).first()
+        row = (
+            session.connection()
+            .exec_driver_sql("SELECT author_id, content FROM journal_entry WHERE id = ?", (note_id,))
+            .first()
+        )
         return (row[0], row[1]) if row else None
 
 
@@ -192,7 +212,11 @@ def _newest(url: str, model, author_id: int) -> int | None:
 
 def _stored_debrief(url: str, debrief_id: int) -> str:
     with database(url) as session:
-        return session.connection().exec_driver_sql(f"SELECT content FROM {Debrief.__tablename__} WHERE id = ?", (debrief_id,)).scalar_one()
+        return (
+            session.connection()
+            .exec_driver_sql(f"SELECT content FROM {Debrief.__tablename__} WHERE id = ?", (debrief_id,))
+            .scalar_one()
+        )
 
 
 @pytest.fixture(scope="module")
@@ -306,7 +330,10 @@ def crawl_menu(page: Page, me: Person, entries: PrivateEntries, must_have: set[s
         fold.click()
         expect(fold).to_have_text("View less", timeout=WAIT)
     # (label without its icon, address) of every menu entry
-    links = [(link.inner_text().strip().split("\n")[-1].strip(), link.get_attribute("href")) for link in nav.get_by_role("link").all()]
+    links = [
+        (link.inner_text().strip().split("\n")[-1].strip(), link.get_attribute("href"))
+        for link in nav.get_by_role("link").all()
+    ]
     missing = must_have - {label for label, _ in links}
     assert not missing, f"the menu crawl would miss {sorted(missing)}; the menu holds {links}"
 
@@ -329,7 +356,9 @@ def test_no_page_in_their_menu_shows_it(signed_in, private_entries: PrivateEntri
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_notes_own_address_finds_nothing(signed_in, private_entries: PrivateEntries, people: People, role: str, review_screenshot):
+def test_the_notes_own_address_finds_nothing(
+    signed_in, private_entries: PrivateEntries, people: People, role: str, review_screenshot
+):
     me = person(people, role)
     page = signed_in(me.email)
 
@@ -383,7 +412,9 @@ def test_query_parameters_reveal_nothing(signed_in, private_entries: PrivateEntr
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_tampered_browser_state_changes_nothing(signed_in, portal_url: str, private_entries: PrivateEntries, people: People, role: str):
+def test_tampered_browser_state_changes_nothing(
+    signed_in, portal_url: str, private_entries: PrivateEntries, people: People, role: str
+):
     me = person(people, role)
     page = signed_in(me.email)
     pid, nid = people.practitioner.id, private_entries.note_id
@@ -422,7 +453,9 @@ def test_tampered_browser_state_changes_nothing(signed_in, portal_url: str, priv
         expect(page.get_by_test_id("stAlertContentError")).to_have_text(NOT_FOUND, timeout=WAIT)
 
 
-def test_a_signed_out_browser_sees_only_the_sign_in_form(page: Page, portal_url: str, private_entries: PrivateEntries, people: People):
+def test_a_signed_out_browser_sees_only_the_sign_in_form(
+    page: Page, portal_url: str, private_entries: PrivateEntries, people: People
+):
     pid, nid = people.practitioner.id, private_entries.note_id
     page.context.add_cookies([{"name": "user_id", "value": str(pid), "url": portal_url}])
     for address in (f"/note?note={nid}", f"/shared-with-me?note={nid}", f"/?user_id={pid}&note={nid}"):
@@ -438,7 +471,9 @@ def test_a_signed_out_browser_sees_only_the_sign_in_form(page: Page, portal_url:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_signing_in_from_the_notes_address_finds_nothing(page: Page, portal_url: str, private_entries: PrivateEntries, people: People, role: str):
+def test_signing_in_from_the_notes_address_finds_nothing(
+    page: Page, portal_url: str, private_entries: PrivateEntries, people: People, role: str
+):
     """Pasting the note's address into a new browser: the portal asks them to
     sign in, then opens the address it was given, which finds nothing."""
     me = person(people, role)
@@ -454,7 +489,9 @@ def test_signing_in_from_the_notes_address_finds_nothing(page: Page, portal_url:
     private_entries.assert_hidden(page, f"{me.email}'s first page after signing in from the note's address")
 
 
-def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entries: PrivateEntries, people: People, review_screenshot):
+def test_sharing_shows_the_note_until_it_is_taken_back(
+    signed_in, private_entries: PrivateEntries, people: People, review_screenshot
+):
     """Runs last: it shares the note, then takes the share back."""
     note_address = f"/note?note={private_entries.note_id}"
 
@@ -472,7 +509,9 @@ def test_sharing_shows_the_note_until_it_is_taken_back(signed_in, private_entrie
     author.get_by_text("I want to talk about this in supervision").click()  # puts it on the supervision agenda too
     after_run(author, author.get_by_role("button", name="Share this note").click)
     expect(flash(author, f"Shared with {people.spo.name}")).to_be_visible(timeout=WAIT)
-    expect(author.get_by_text(f"Who can see this: only you, and {people.spo.name} because you shared it")).to_be_visible()
+    expect(
+        author.get_by_text(f"Who can see this: only you, and {people.spo.name} because you shared it")
+    ).to_be_visible()
 
     spo = signed_in(SPO_EMAIL)
     open_menu(spo, "Shared with me", whole_run=True)

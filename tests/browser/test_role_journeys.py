@@ -102,7 +102,10 @@ class Cast:
 def cast(demo_database_url) -> Cast:
     with database(demo_database_url) as session:
         home_pdu = session.exec(
-            select(Pdu).join(Team, Team.pdu_id == Pdu.id).join(User, User.team_id == Team.id).where(User.email == QA_LEAD_EMAIL)
+            select(Pdu)
+            .join(Team, Team.pdu_id == Pdu.id)
+            .join(User, User.team_id == Team.id)
+            .where(User.email == QA_LEAD_EMAIL)
         ).one()
         lead, lead_team, lead_pdu = next(
             row for row in session.exec(with_role(session, Role.QA_LEAD)) if row[2].id != home_pdu.id
@@ -135,7 +138,8 @@ def share_an_observation(url: str, observer: Person, practitioner: Person, stren
             _row, framework = skills_framework.latest(session)
         when = dt.date.today() - dt.timedelta(days=2)
         obs_id = observations.plan_observation(
-            spo, {"practitioner_id": practitioner.id, "observer_id": observer.id, "observed_on": when, "setting": "office"}
+            spo,
+            {"practitioner_id": practitioner.id, "observer_id": observer.id, "observed_on": when, "setting": "office"},
         )
         record = {
             "consent": True, "observed_on": when, "setting": "office", "mode": "live", "duration_minutes": 40,
@@ -206,14 +210,18 @@ def test_spo_journey(signed_in, demo_database_url, cast: Cast, review_screenshot
     today = dt.date.today()
     notes = f"Went through the audit feedback together ({secrets.token_hex(3)})."
     sent = send_audit_feedback(
-        demo_database_url, People(supervisee.id, supervisee.name, spo.id, spo.name), today + dt.timedelta(days=DAYS_AHEAD)
+        demo_database_url,
+        People(supervisee.id, supervisee.name, spo.id, spo.name),
+        today + dt.timedelta(days=DAYS_AHEAD),
     )
 
     page = signed_in(spo.email)
     expect(heading(page, f"Team home: {spo.team}")).to_be_visible(timeout=WAIT)
 
     open_menu(page, "Team audit feedback")
-    link = page.get_by_test_id("stMain").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(sent.case_ref)}$")).first
+    link = (
+        page.get_by_test_id("stMain").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(sent.case_ref)}$")).first
+    )
     expect(link).to_be_visible(timeout=WAIT)
     link.click()
     expect(heading(page, f"Case audit: {sent.case_ref}")).to_be_visible(timeout=WAIT)
@@ -242,7 +250,9 @@ def test_qa_lead_journey(signed_in, demo_database_url, cast: Cast, review_screen
         from db.case_audits import AuditEvent
 
         taken = set(
-            session.exec(select(AuditEvent.event_date).join(Pdu, AuditEvent.pdu_id == Pdu.id).where(Pdu.name == pdu)).all()
+            session.exec(
+                select(AuditEvent.event_date).join(Pdu, AuditEvent.pdu_id == Pdu.id).where(Pdu.name == pdu)
+            ).all()
         )
     event_date = dt.date.today() + dt.timedelta(days=30)
     while event_date in taken:
@@ -253,7 +263,9 @@ def test_qa_lead_journey(signed_in, demo_database_url, cast: Cast, review_screen
     expect(heading(page, f"PDU overview: {pdu}")).to_be_visible(timeout=WAIT)
 
     open_menu(page, "Audit events")
-    new_event = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Create event and propose a sample"))
+    new_event = page.get_by_test_id("stForm").filter(
+        has=page.get_by_role("button", name="Create event and propose a sample")
+    )
     expect(new_event.get_by_role("combobox", name="PDU", exact=True)).to_have_value(pdu, timeout=WAIT)
     new_event.get_by_role("spinbutton", name="day, Date of the LEARN day").click()
     page.keyboard.type(f"{event_date:%d%m%Y}")
@@ -324,7 +336,9 @@ def test_admin_journey(signed_in, demo_database_url, review_screenshot):
         imported_id = session.exec(select(User.id).where(User.email == imported_email)).one()
         recorded = set(
             session.exec(
-                select(AuditTrail.action, AuditTrail.entity_id).where(AuditTrail.entity == "user", AuditTrail.actor_id == admin_id)
+                select(AuditTrail.action, AuditTrail.entity_id).where(
+                    AuditTrail.entity == "user", AuditTrail.actor_id == admin_id
+                )
             ).all()
         )
     assert {("created", str(added_id)), ("imported", str(imported_id))} <= {(a, str(e)) for a, e in recorded}

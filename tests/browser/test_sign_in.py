@@ -156,7 +156,9 @@ def test_five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_re
         expect(page.get_by_text(WRONG_DETAILS.split(". ")[0])).to_be_visible(timeout=WAIT)
 
     sign_in(page, lockout_email, "wrong-password-5", expect_signed_in=False)
-    locked = page.get_by_text(re.compile(r"This account is locked for 15 minutes after 5 failed sign-in attempts\. Try again after \d\d:\d\d"))
+    locked = page.get_by_text(
+        re.compile(r"This account is locked for 15 minutes after 5 failed sign-in attempts\. Try again after \d\d:\d\d")
+    )
     expect(locked).to_be_visible(timeout=WAIT)
 
     # The right password, during the lockout: still refused, with the same plain message.
@@ -184,7 +186,9 @@ def short_idle_portal(chromium_executable, demo_database_url, tmp_path_factory) 
         yield url
 
 
-def test_an_idle_session_is_signed_out_and_activity_keeps_it_alive(page: Page, short_idle_portal: str, review_screenshot):
+def test_an_idle_session_is_signed_out_and_activity_keeps_it_alive(
+    page: Page, short_idle_portal: str, review_screenshot
+):
     open_portal(page, short_idle_portal)
     sign_in(page, PRACTITIONER_EMAIL, DEMO_PASSWORD)
     expect(page.get_by_role("heading", level=1, name=re.compile(r"^Welcome, \S"))).to_be_visible(timeout=WAIT)
@@ -207,4 +211,3 @@ def test_an_idle_session_is_signed_out_and_activity_keeps_it_alive(page: Page, s
     review_screenshot(page, "sign-in-idle-timeout")
     page.goto(f"{short_idle_portal}/account")
     expect_signed_out(page)
-

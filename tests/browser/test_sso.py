@@ -177,7 +177,9 @@ def test_sso_only_turns_off_passwords_and_the_break_glass_command_turns_them_bac
     expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible(timeout=WAIT)
     page.get_by_text("Single sign-on only: turn off portal passwords").click()
     page.get_by_role("button", name="Save sign-in setting").click()
-    expect(page.get_by_text("Single sign-on only is on: portal passwords are turned off.").first).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Single sign-on only is on: portal passwords are turned off.").first).to_be_visible(
+        timeout=WAIT
+    )
     review_screenshot(page, "sso-4-settings-sso-only-on")
 
     # Someone else now sees no password form at all.
@@ -201,4 +203,3 @@ def test_sso_only_turns_off_passwords_and_the_break_glass_command_turns_them_bac
         expect(other.get_by_label("Password", exact=True)).to_be_visible(timeout=WAIT)
     finally:
         other.context.close()
-

@@ -123,7 +123,11 @@ def send_audit_feedback(url: str, who: People, start: dt.date) -> SentAudit:
                 select(CaseAudit.id, Case.case_ref, AuditorPair.first_id)
                 .join(Case, CaseAudit.case_id == Case.id)
                 .join(AuditorPair, CaseAudit.pair_id == AuditorPair.id)
-                .where(CaseAudit.event_id == event.id, CaseAudit.moderates_id.is_(None), Case.holder_id == who.practitioner_id)
+                .where(
+                    CaseAudit.event_id == event.id,
+                    CaseAudit.moderates_id.is_(None),
+                    Case.holder_id == who.practitioner_id,
+                )
                 .order_by(CaseAudit.id)
             ).first()
         assert found is not None, "the practitioner's sampled case has no auditor pair"
@@ -143,7 +147,9 @@ def send_audit_feedback(url: str, who: People, start: dt.date) -> SentAudit:
 
     with database(url) as session:
         audit = session.get(CaseAudit, audit_id)
-        assert audit.feedback_to_id == who.spo_id, "the feedback sheet went to someone other than the practitioner's SPO"
+        assert audit.feedback_to_id == who.spo_id, (
+            "the feedback sheet went to someone other than the practitioner's SPO"
+        )
     return SentAudit(audit_id, case_ref)
 
 
@@ -201,7 +207,9 @@ def test_supervision_from_agenda_to_sign_off_by_both(signed_in, demo_database_ur
     spo = signed_in(SPO_EMAIL)
     open_menu(spo, "Supervision")
     choose(spo, "Prepare supervision with", who.practitioner_name)
-    expect(spo.get_by_role("heading", name=f"Agenda for {who.practitioner_name}", exact=True)).to_be_visible(timeout=WAIT)
+    expect(spo.get_by_role("heading", name=f"Agenda for {who.practitioner_name}", exact=True)).to_be_visible(
+        timeout=WAIT
+    )
     expect(markdown(spo, audit_item, "Discussing it marks the audit")).to_be_visible(timeout=WAIT)
     expect(markdown(spo, reflection_item, "Shared with you for supervision.")).to_be_visible()
 
@@ -226,14 +234,16 @@ def test_supervision_from_agenda_to_sign_off_by_both(signed_in, demo_database_ur
 
     with database(demo_database_url) as session:
         status = session.get(CaseAudit, sent.audit_id).status
-    assert status in (AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED), f"the audit was not marked discussed: {status}"
+    assert status in (AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED), (
+        f"the audit was not marked discussed: {status}"
+    )
 
     # 3. The practitioner confirms the record.
     practitioner = signed_in(PRACTITIONER_EMAIL)
     open_menu(practitioner, "My supervision")
-    expect(practitioner.get_by_text(re.compile(r"^\d+ supervision records? waiting for you to confirm\.$"))).to_be_visible(
-        timeout=WAIT
-    )
+    expect(
+        practitioner.get_by_text(re.compile(r"^\d+ supervision records? waiting for you to confirm\.$"))
+    ).to_be_visible(timeout=WAIT)
     # Both items have left the agenda now that they are discussed.
     expect(practitioner.get_by_role("heading", name="My agenda for next time", exact=True)).to_be_visible()
     expect(markdown(practitioner, audit_item)).to_have_count(0)

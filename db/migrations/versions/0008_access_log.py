@@ -5,10 +5,9 @@ Revises: 0007
 Create Date: 2026-11-27 09:00:00
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = "0008"
 down_revision = "0007"

@@ -8,9 +8,9 @@ The tables start empty; qa/rollups.ensure_built counts them from the records
 on the first dashboard read, and qa/rollups keeps them current from then on.
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 revision = "0009"
 down_revision = "0008"
@@ -112,5 +112,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("rollup_feeling", "rollup_debrief", "rollup_rated_person", "rollup_rating", "rollup_observation", "rollup_section", "rollup_answer", "rollup_audit"):
+    for table in (
+        "rollup_feeling",
+        "rollup_debrief",
+        "rollup_rated_person",
+        "rollup_rating",
+        "rollup_observation",
+        "rollup_section",
+        "rollup_answer",
+        "rollup_audit",
+    ):
         op.drop_table(table)
