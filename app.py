@@ -12,12 +12,12 @@ import streamlit as st
 from db.encryption import configure as configure_encryption
 from db.engine import configure, database_url
 from db.migrate import upgrade
-from db.models import Role, utcnow
+from db.organisation import Role, utcnow
 from pages._ui import database_guard, plain, sign_out
-from qa import auth
-from qa.idle import describe as describe_idle
-from qa.idle import has_timed_out, identity_is_fresh
-from qa.session import is_demo_organisation
+from qa.access import auth
+from qa.access.idle import describe as describe_idle
+from qa.access.idle import has_timed_out, identity_is_fresh
+from qa.access.session import is_demo_organisation
 from qa.settings import idle_timeout
 
 st.set_page_config(page_title="Practice Quality Portal", page_icon="🧭", layout="wide")

@@ -3,7 +3,7 @@
     PQP_ENCRYPTION_KEYS=... python -m bench.dashboard_benchmark --database-url URL [--runs 5]
 
 It prints, for each dashboard:
-1. the portal's own computation (qa/dashboards.py) against hand-written SQL
+1. the portal's own computation (qa/dashboards/figures.py) against hand-written SQL
    aggregates of the same figures on the same database (target: within 1.5x),
    both over the records and over the rollup tables the portal reads;
 2. the same against loading the tables into pandas and grouping there
@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import engine as db_engine  # noqa: E402
-from qa import dashboards  # noqa: E402
-from qa.actor import Actor  # noqa: E402
-from qa.dashboard_filters import Filters  # noqa: E402
+from qa.access.actor import Actor  # noqa: E402
+from qa.dashboards import figures as dashboards  # noqa: E402
+from qa.dashboards.filters import Filters  # noqa: E402
 
 # Hand-written SQL for the same figures the portal computes. {month} is the dialect's month expression.
 AUDIT_SQL = [
@@ -78,7 +78,7 @@ OBSERVATION_SQL = [
        JOIN observation o ON o.id = s.observation_id
        WHERE o.observed_on BETWEEN :f AND :t AND s.rating IS NOT NULL AND r.rating IS NOT NULL GROUP BY s.domain_key""",
 ]
-# The same figures by hand from the rollup tables the portal reads (qa/rollups.py), for whole months
+# The same figures by hand from the rollup tables the portal reads (qa/dashboards/rollups.py), for whole months
 # (the benchmark's filters), plus the record-level queries the portal still runs for the smaller tables.
 AUDIT_ROLLUP_SQL = [
     "SELECT COALESCE(SUM(audits), 0) FROM rollup_audit WHERE month >= :mf AND month < :mt",
@@ -133,7 +133,7 @@ def interleaved_medians(fns: list, runs: int) -> list[float]:
 
 
 def admin_actor() -> Actor:
-    from db.models import Grade, Role
+    from db.organisation import Grade, Role
 
     return Actor(
         id=0, full_name="Benchmark", email="bench@example.org", grade=Grade.OTHER, roles=frozenset({Role.ADMIN})
@@ -242,7 +242,7 @@ def page_time(runs: int) -> float | None:
     from streamlit.testing.v1 import AppTest
 
     from db.engine import session_scope
-    from db.models import Role, User, UserRole
+    from db.organisation import Role, User, UserRole
 
     original = PagesManager.__init__
 

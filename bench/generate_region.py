@@ -44,7 +44,7 @@ from sqlmodel import Session, SQLModel
 
 import db.schema  # noqa: F401  (every table, so SQLModel.metadata knows the whole schema)
 from db import encryption, migrate
-from db.case_audits import (
+from db.audits import (
     SAMPLE_MAX,
     SAMPLE_MIN,
     ActionStatus,
@@ -56,14 +56,15 @@ from db.case_audits import (
 from db.demo import ORDER_WEIGHTS, ROSH_WEIGHTS  # one caseload shape for the demo and the region
 from db.encryption import EncryptedText
 from db.engine import get_engine, is_sqlite
-from db.models import Grade, OrderType, Role, RoshLevel
 from db.observations import GoalStatus, ObservationMode, ObservationSetting, ObservationStatus
+from db.organisation import Grade, OrderType, Role, RoshLevel
 from db.reflection import ContactSetting, Need, RequestStatus, Urgency
 from db.supervision import SessionKind, SessionStatus
-from qa.emotions import FAMILIES, POSITIVE_FAMILY_KEY
-from qa.instrument import INSTRUMENTS_DIR, parse_definition
-from qa.judgement import judge_section
-from qa.sampling import add_months, months_between
+from qa.audits.instrument import INSTRUMENTS_DIR, parse_definition
+from qa.audits.judgement import judge_section
+from qa.audits.sampling import add_months, months_between
+from qa.observations.framework import FRAMEWORKS_DIR
+from qa.reflection.emotions import FAMILIES, POSITIVE_FAMILY_KEY
 
 # ------------------------------------------------------------------ the shape
 
@@ -109,7 +110,7 @@ TEAM_KINDS = (
 )
 
 LOW_RISK_SHARE = 0.2
-SAMPLE_MIN_MONTHS = 6  # qa.sampling.SampleRules defaults
+SAMPLE_MIN_MONTHS = 6  # qa.audits.sampling.SampleRules defaults
 SAMPLE_RECENT_MONTHS = 12
 
 #: Questions that are often Not applicable (the rest: 2%).
@@ -589,7 +590,7 @@ def build_cases(sink: Sink, plan: Plan, org: Org, rng: Random) -> Cases:
 class Instruments:
     audit_id: int
     framework_id: int
-    sections: list  # qa.instrument.Section, in order
+    sections: list  # qa.audits.instrument.Section, in order
     question_keys: list[str]
     domain_keys: list[str]
 
@@ -601,7 +602,7 @@ def load_instruments(engine: sa.Engine, sink: Sink) -> Instruments:
 
     texts = {
         "risk_of_harm": (INSTRUMENTS_DIR / "risk_of_harm_v1.json").read_text(encoding="utf-8"),
-        "practice_skills": (INSTRUMENTS_DIR / "practice_skills_v1.json").read_text(encoding="utf-8"),
+        "practice_skills": (FRAMEWORKS_DIR / "practice_skills_v1.json").read_text(encoding="utf-8"),
     }
     ids: dict[str, int] = {}
     with engine.connect() as conn:
@@ -833,7 +834,7 @@ class AuditWriter:
         return out
 
     def verdicts_of(self, answers: list[str]) -> list[tuple[str, str, str]]:
-        """(section key, title, verdict) per section, by qa.judgement's own rule, cached per answer pattern."""
+        """(section key, title, verdict) per section, by qa.audits.judgement's own rule, cached per answer pattern."""
         out = []
         for index, (section, lo, hi) in enumerate(self.section_slices):
             key = (index, tuple(answers[lo:hi]))
@@ -1427,7 +1428,7 @@ def generate(
     log=print,
 ) -> Result:
     """Fill an empty, migrated database at ``url``. The caller checks emptiness and keys."""
-    from qa.passwords import hash_password
+    from qa.access.passwords import hash_password
 
     started = time.perf_counter()
     plan = plan_for(scale)
@@ -1493,7 +1494,7 @@ def generate(
         sink.close()
     reset_sequences(engine)
     # The rows above went in as raw SQL, past the ORM hooks that keep the dashboard rollups current.
-    from qa.rollups import rebuild_all
+    from qa.dashboards.rollups import rebuild_all
 
     with Session(engine) as session:
         rebuild_all(session)

@@ -69,7 +69,7 @@ from sqlmodel import select  # noqa: E402
 
 from db import encryption, migrate  # noqa: E402
 from db import engine as db_engine  # noqa: E402
-from db.models import Grade, Pdu, Region, Role, Team, User, UserRole  # noqa: E402
+from db.organisation import Grade, Pdu, Region, Role, Team, User, UserRole  # noqa: E402
 
 APP = str(ROOT / "app.py")
 DEFAULT_USERS = 24
@@ -109,7 +109,7 @@ class Person:
 def build_organisation(users: int) -> list[Person]:
     """One region and PDU, a team per six people, each team with one SPO supervising the others."""
     from db.engine import session_scope
-    from qa.passwords import hash_password
+    from qa.access.passwords import hash_password
 
     password_hash = hash_password(LOAD_PASSWORD)
     teams = -(-users // TEAM_SIZE)
@@ -299,7 +299,7 @@ class Session:
     # --- debriefs
 
     def write_debrief(self, marker: str, rng: Random) -> None:
-        from qa import emotions
+        from qa.reflection import emotions
 
         self.run(
             "open debrief",
@@ -420,8 +420,8 @@ def verify(people: list[Person], results: list[dict]) -> Verification:
     """Read every entry back as its author (decrypting through the services) and count markers."""
     from db.engine import session_scope
     from db.reflection import Debrief, JournalEntry
-    from qa import debriefs, journal
-    from qa.auth import load_actor
+    from qa.access.auth import load_actor
+    from qa.reflection import debriefs, journal
 
     check = Verification()
     by_user = {r["user_id"]: r for r in results}
@@ -558,7 +558,7 @@ def run_load(
     import pandas  # noqa: F401
     import streamlit.testing.v1  # noqa: F401
 
-    from qa import debriefs, home, journal, journal_export  # noqa: F401
+    from qa.reflection import debriefs, journal, journal_export  # noqa: F401
 
     db_engine.dispose_all()  # no connection may be shared with the children
     context = multiprocessing.get_context(start_method or ("fork" if sys.platform.startswith("linux") else "spawn"))

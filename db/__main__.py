@@ -58,7 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
-    from qa.auth import create_first_admin
+    from qa.access.auth import create_first_admin
     from qa.errors import PermissionDenied, ValidationFailed
 
     _upgrade()
@@ -127,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
 def cmd_sso_only(args: argparse.Namespace) -> int:
     """Show the "SSO only" setting, or turn it off when single sign-on is broken.
     Turning it on is done on the Settings screen, where it is checked first."""
-    from qa import auth
+    from qa.access import auth
 
     _upgrade()
     if args.state == "status":
@@ -148,7 +148,7 @@ def cmd_sso_only(args: argparse.Namespace) -> int:
 
 def cmd_apply_retention(args: argparse.Namespace) -> int:
     """Apply the retention periods set on the Settings page; safe to run nightly from cron."""
-    from qa import retention
+    from qa.privacy import retention
 
     _upgrade()
     periods, counts = retention.scheduled_preview()

@@ -1,7 +1,7 @@
 """The access log: one row each time someone opens a record about another person.
 
 It answers a practitioner's question "who has looked at what is held about
-me?". It is append-only (``qa/access_log.py`` refuses ORM updates and deletes)
+me?". It is append-only (``qa/access/access_log.py`` refuses ORM updates and deletes)
 and holds only who, what and when: never the record's text.
 """
 
@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.models import utcnow
+from db.organisation import utcnow
 
 
 class RecordKind(StrEnum):

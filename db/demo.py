@@ -22,7 +22,7 @@ from faker import Faker
 from sqlmodel import Session, func, select
 
 from db.engine import session_scope
-from db.models import (
+from db.organisation import (
     AuditTrail,
     Case,
     Grade,
@@ -36,7 +36,7 @@ from db.models import (
     UserRole,
     utcnow,
 )
-from qa.passwords import hash_password
+from qa.access.passwords import hash_password
 from qa.settings import DEMO_FLAG, set_flag
 
 DEFAULT_SEED = 20261126

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from db.models import CASE_REF_MAX, utcnow
+from db.organisation import CASE_REF_MAX, utcnow
 
 NOTE_MAX = 4000
 EVIDENCE_MAX = 2000

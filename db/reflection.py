@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.encryption import EncryptedText
-from db.models import CASE_REF_MAX, utcnow
+from db.organisation import CASE_REF_MAX, utcnow
 
 TEXT_MAX = 20000  # each part of a journal note
 SHORT_MAX = 2000  # each debrief text; a support contact's description

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.encryption import EncryptedText
-from db.models import CASE_REF_MAX, utcnow
+from db.organisation import CASE_REF_MAX, utcnow
 
 NOTE_MAX = 8000  # notes and personal-support notes
 ITEM_MAX = 300  # an agenda item's title

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from db.models import OrderType, RoshLevel
+from db.organisation import OrderType, RoshLevel
 from pages import _charts as charts
-from qa import dashboards
-from qa.actor import Actor
-from qa.dashboard_filters import Filters, from_query, to_query
+from qa.access.actor import Actor
+from qa.dashboards import figures as dashboards
+from qa.dashboards.filters import Filters, from_query, to_query
 from qa.exports import to_csv
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import DatabaseUnavailable, is_unavailable
-from db.models import GRADE_LABELS, Grade, Role, UserPublic
-from qa import auth
-from qa.actor import Actor
+from db.organisation import GRADE_LABELS, Grade, Role, UserPublic
+from qa.access import auth
+from qa.access.actor import Actor
 from qa.errors import ValidationFailed
 
 
@@ -307,7 +307,8 @@ def audit_table(rows, empty: str) -> None:
 
 def learn_alerts(actor: Actor) -> None:
     """What needs attention from LEARN audits, for any home page. Shows nothing when all is clear."""
-    from qa import audit_workflow, urgent_concerns
+    from qa.audits import concerns as urgent_concerns
+    from qa.audits import workflow as audit_workflow
 
     concerns = urgent_concerns.concerns_for_me(actor)
     if concerns:
@@ -344,7 +345,9 @@ def learn_alerts(actor: Actor) -> None:
 
 def observation_alerts(actor: Actor) -> None:
     """Observation work waiting for this person, for the home pages."""
-    from qa import development, observation_coverage, observations
+    from qa.observations import coverage as observation_coverage
+    from qa.observations import development
+    from qa.observations import workflow as observations
 
     if actor.has(Role.PRACTITIONER):
         mine = observations.observations_of_me(actor)
@@ -386,7 +389,7 @@ def observation_alerts(actor: Actor) -> None:
 
 def support_alerts(actor: Actor) -> None:
     """Colleagues waiting to talk to me. Shows who and how soon, never what they wrote."""
-    from qa import support
+    from qa.reflection import support
 
     waiting = support.requests_to_me(actor)
     if waiting:
@@ -401,7 +404,8 @@ def support_alerts(actor: Actor) -> None:
 
 def supervision_alerts(actor: Actor) -> None:
     """Records to confirm, and (for an SPO) supervisees due or overdue."""
-    from qa import cadence, supervision
+    from qa.supervision import cadence
+    from qa.supervision import records as supervision
 
     waiting = [s for s in supervision.sessions_with(actor) if s.awaiting_me]
     if waiting:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db.models import PASSWORD_MAX
+from db.organisation import PASSWORD_MAX
 from pages._ui import (
     clear_form_errors,
     current_actor,
@@ -14,8 +14,9 @@ from pages._ui import (
     show_flash,
     sign_out,
 )
-from qa import auth, subject_access
+from qa.access import auth
 from qa.errors import PermissionDenied, ValidationFailed
+from qa.privacy import subject_access
 
 actor = current_actor()
 st.title("My account")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages._ui import current_actor, who_am_i
 from qa.home import home_summary
-from qa.org import organisation_counts
+from qa.organisation.org import organisation_counts
 
 actor = current_actor()
 summary = home_summary(actor)

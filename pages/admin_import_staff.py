@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages._ui import csv_import, current_actor, show_flash
-from qa import staff_import
+from qa.organisation import staff_import
 
 actor = current_actor()
 st.title("Import staff")

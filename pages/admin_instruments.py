@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import current_actor, flash, plain, show_flash
-from qa import instrument
+from qa.audits import instrument
+from qa.audits.judgement import RULE_TEXT
 from qa.errors import PermissionDenied, ValidationFailed
-from qa.judgement import RULE_TEXT
 
 actor = current_actor()
 st.title("Audit question sets")

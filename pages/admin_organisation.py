@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from db.models import ORG_NAME_MAX
+from db.organisation import ORG_NAME_MAX
 from pages._ui import (
     clear_form_errors,
     current_actor,
@@ -14,8 +14,8 @@ from pages._ui import (
     set_form_errors,
     show_flash,
 )
-from qa import org
 from qa.errors import ValidationFailed
+from qa.organisation import org
 
 actor = current_actor()
 st.title("PDUs and teams")

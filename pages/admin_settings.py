@@ -3,10 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from db.models import Grade
+from db.organisation import Grade
 from pages._ui import current_actor, field_error, flash, plain, show_flash
-from qa import auth, cadence, observation_coverage, retention, skills_framework
+from qa.access import auth
 from qa.errors import ValidationFailed
+from qa.observations import coverage as observation_coverage
+from qa.observations import framework as skills_framework
+from qa.privacy import retention
+from qa.supervision import cadence
 
 actor = current_actor()
 st.title("Settings")

@@ -4,8 +4,8 @@ import streamlit as st
 
 from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX
 from pages._ui import current_actor, field_error, flash, plain, show_flash
-from qa import debriefs, support
 from qa.errors import ValidationFailed
+from qa.reflection import debriefs, support
 
 actor = current_actor()
 st.title("Support contacts")

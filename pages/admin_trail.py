@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import current_actor
-from qa.trail_view import recent_entries
+from qa.access.trail_view import recent_entries
 
 actor = current_actor()
 st.title("Audit trail")

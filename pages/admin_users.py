@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from db.models import EMAIL_MAX, GRADE_LABELS, NAME_MAX, PASSWORD_MAX, STAFF_ID_MAX, Grade, Role
+from db.organisation import EMAIL_MAX, GRADE_LABELS, NAME_MAX, PASSWORD_MAX, STAFF_ID_MAX, Grade, Role
 from pages._ui import (
     clear_form_errors,
     current_actor,
@@ -15,9 +15,10 @@ from pages._ui import (
     set_form_errors,
     show_flash,
 )
-from qa import erasure, users
 from qa.errors import NotFound, ValidationFailed
-from qa.org import list_teams
+from qa.organisation import users
+from qa.organisation.org import list_teams
+from qa.privacy import erasure
 
 actor = current_actor()
 st.title("Users")

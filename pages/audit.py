@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db.case_audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer
+from db.audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import (
     current_actor,
@@ -19,10 +19,11 @@ from pages._ui import (
     uk_time,
     who_can_see,
 )
-from qa import audit_exports, urgent_concerns
-from qa import audit_workflow as workflow
+from qa.audits import concerns as urgent_concerns
+from qa.audits import exports as audit_exports
+from qa.audits import workflow
+from qa.audits.judgement import RULE_TEXT
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
-from qa.judgement import RULE_TEXT
 
 actor = current_actor()
 audit_id = id_from_query("audit")

@@ -5,7 +5,7 @@ import streamlit as st
 from pages import _charts as charts
 from pages._dashboard_shared import AUDIT_CHARTS, OBSERVATION_CHARTS, figures, filter_controls, show_chart
 from pages._ui import current_actor, plain
-from qa import dashboards
+from qa.dashboards import figures as dashboards
 
 actor = current_actor()
 pdus, teams, scope = dashboards.scope_options(actor)

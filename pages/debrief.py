@@ -4,8 +4,8 @@ import streamlit as st
 
 from db.reflection import SHORT_MAX, ContactSetting, Need, Urgency
 from pages._ui import current_actor, field_error, form_saved, keep_until_saved, plain, who_can_see
-from qa import debriefs, emotions, sharing
 from qa.errors import ValidationFailed
+from qa.reflection import debriefs, emotions, sharing
 
 actor = current_actor()
 st.title("Quick debrief")

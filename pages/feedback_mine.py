@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages._ui import audit_table, current_actor, plain, who_can_see
-from qa import audit_workflow as workflow
+from qa.audits import workflow
 
 actor = current_actor()
 st.title("Audit feedback on my cases")

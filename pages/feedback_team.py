@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from db.case_audits import EVIDENCE_MAX
+from db.audits import EVIDENCE_MAX
 from pages._ui import audit_table, current_actor, field_error, flash, plain, show_flash, uk_time
-from qa import audit_workflow as workflow
-from qa import urgent_concerns
+from qa.audits import concerns as urgent_concerns
+from qa.audits import workflow
 from qa.errors import ValidationFailed
 
 actor = current_actor()

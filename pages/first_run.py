@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from db.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX
+from db.organisation import EMAIL_MAX, NAME_MAX, PASSWORD_MAX
 from pages._ui import clear_form_errors, field_error, form_errors, set_form_errors
-from qa import auth
+from qa.access import auth
 from qa.errors import PermissionDenied, ValidationFailed
 
 st.title("Create the first administrator")

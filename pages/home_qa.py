@@ -12,7 +12,7 @@ from pages._ui import (
     support_alerts,
     who_am_i,
 )
-from qa import urgent_concerns
+from qa.audits import concerns as urgent_concerns
 from qa.home import home_summary
 
 actor = current_actor()

@@ -6,8 +6,8 @@ import streamlit as st
 
 from db.reflection import ReflectiveModel
 from pages._ui import current_actor, plain, show_flash, who_can_see
-from qa import journal, journal_export
-from qa.reflective_models import guide
+from qa.reflection import journal, journal_export
+from qa.reflection.reflective_models import guide
 
 actor = current_actor()
 st.title("My reflective journal")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db.models import CASE_REF_MAX
+from db.organisation import CASE_REF_MAX
 from db.reflection import TEXT_MAX, EntryKind
 from pages._ui import (
     current_actor,
@@ -19,9 +19,9 @@ from pages._ui import (
     unsaved_warning,
     who_can_see,
 )
-from qa import journal, sharing
 from qa.errors import NotFound, ValidationFailed
-from qa.reflective_models import TAGS, guide
+from qa.reflection import journal, sharing
+from qa.reflection.reflective_models import TAGS, guide
 
 actor = current_actor()
 note_id = id_from_query("note")

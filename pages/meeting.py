@@ -7,7 +7,7 @@ import streamlit as st
 from pages import _charts as charts
 from pages._dashboard_shared import ALL_CHARTS, figures, filters_from_address
 from pages._ui import current_actor, plain
-from qa import dashboards
+from qa.dashboards import figures as dashboards
 from qa.exports import meeting_pack_pdf
 
 # A projector shows everything on screen: keep the sidebar (with the presenter's name) folded away.

@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.reflection import EntryKind
 from pages._ui import current_actor, plain, uk_time, who_can_see
-from qa import debriefs, sharing
+from qa.reflection import debriefs, sharing
 
 actor = current_actor()
 st.title("My wellbeing")

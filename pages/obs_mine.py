@@ -4,7 +4,8 @@ import streamlit as st
 
 from pages import _charts as charts
 from pages._ui import current_actor, plain, show_flash, who_can_see
-from qa import development, observations
+from qa.observations import development
+from qa.observations import workflow as observations
 
 actor = current_actor()
 st.title("My observations and development")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages._ui import current_actor, plain, show_flash
-from qa import observations
+from qa.observations import workflow as observations
 
 actor = current_actor()
 st.title("Observations I do")

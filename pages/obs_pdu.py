@@ -5,7 +5,9 @@ import streamlit as st
 
 from pages import _charts as charts
 from pages._ui import current_actor
-from qa import audit_events, calibration, observation_coverage, team_skills
+from qa.audits import events as audit_events
+from qa.observations import calibration, team_skills
+from qa.observations import coverage as observation_coverage
 
 actor = current_actor()
 st.title("Observation coverage and calibration")

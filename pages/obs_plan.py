@@ -4,11 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from db.models import CASE_REF_MAX
 from db.observations import ObservationMode, ObservationSetting
+from db.organisation import CASE_REF_MAX
 from pages._ui import current_actor, field_error, flash, show_flash, who_can_see
-from qa import observations
 from qa.errors import PermissionDenied, ValidationFailed
+from qa.observations import workflow as observations
 
 actor = current_actor()
 st.title("Plan an observation")

@@ -5,8 +5,9 @@ import streamlit as st
 
 from pages import _charts as charts
 from pages._ui import current_actor, plain
-from qa import development, observation_coverage, team_skills
 from qa.errors import PermissionDenied
+from qa.observations import coverage as observation_coverage
+from qa.observations import development, team_skills
 
 actor = current_actor()
 st.title("Team observations")

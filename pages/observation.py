@@ -4,12 +4,12 @@ import datetime as dt
 
 import streamlit as st
 
-from db.models import CASE_REF_MAX
 from db.observations import EVIDENCE_MAX, GOAL_MAX, NOTE_MAX, GoalStatus, ObservationMode, ObservationSetting
+from db.organisation import CASE_REF_MAX
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
-from qa import observations
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.observations import workflow as observations
 
 NOT_OBSERVED = "Not observed"
 

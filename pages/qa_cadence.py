@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import current_actor
-from qa import audit_events, cadence
+from qa.audits import events as audit_events
+from qa.supervision import cadence
 
 actor = current_actor()
 st.title("Supervision cadence")

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from db.models import Role
+from db.organisation import Role
 from pages._ui import csv_import, current_actor, show_flash
-from qa import case_import
+from qa.organisation import case_import
 
 actor = current_actor()
 st.title("Import cases")

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from db.case_audits import EVIDENCE_MAX
+from db.audits import EVIDENCE_MAX
 from pages._ui import current_actor, field_error, flash, show_flash
-from qa import audit_events, urgent_concerns
+from qa.audits import concerns as urgent_concerns
+from qa.audits import events as audit_events
 from qa.errors import ValidationFailed
 
 actor = current_actor()

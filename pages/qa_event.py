@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from db.case_audits import REASON_MAX
+from db.audits import REASON_MAX
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
-from qa import audit_events, audit_exports, moderation
-from qa import audit_workflow as workflow
+from qa.audits import events as audit_events
+from qa.audits import exports as audit_exports
+from qa.audits import moderation, workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 
 actor = current_actor()

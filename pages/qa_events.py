@@ -4,9 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from db.case_audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN
+from db.audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN
 from pages._ui import current_actor, field_error, flash, show_flash
-from qa import audit_events
+from qa.audits import events as audit_events
 from qa.errors import ValidationFailed
 
 actor = current_actor()

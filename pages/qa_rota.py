@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui import current_actor
-from qa import audit_events
-from qa.audit_events import ROTA_TARGET_PER_YEAR
+from qa.audits import events as audit_events
+from qa.audits.events import ROTA_TARGET_PER_YEAR
 
 actor = current_actor()
 st.title("LEARN rota")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from db.case_audits import THEME_MAX
+from db.audits import THEME_MAX
 from pages._ui import current_actor, field_error, flash, plain, show_flash
-from qa import audit_workflow as workflow
+from qa.audits import workflow
 from qa.errors import ValidationFailed
 
 actor = current_actor()

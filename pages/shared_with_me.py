@@ -4,8 +4,8 @@ import streamlit as st
 
 from db.reflection import EntryKind, RequestStatus
 from pages._ui import current_actor, flash, plain, show_flash, uk_time, who_can_see
-from qa import debriefs, sharing, support
 from qa.errors import NotFound
+from qa.reflection import debriefs, sharing, support
 
 actor = current_actor()
 st.title("Shared with me")

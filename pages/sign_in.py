@@ -3,8 +3,8 @@
 
 import streamlit as st
 
-from db.models import EMAIL_MAX, PASSWORD_MAX
-from qa import auth
+from db.organisation import EMAIL_MAX, PASSWORD_MAX
+from qa.access import auth
 
 st.title("Practice Quality Portal")
 st.caption("Case audits, observation, reflection and supervision for probation teams.")

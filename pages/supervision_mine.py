@@ -4,8 +4,9 @@ import streamlit as st
 
 from db.supervision import ITEM_MAX
 from pages._ui import current_actor, form_saved, keep_until_saved, plain, show_flash, who_can_see
-from qa import agenda, supervision
 from qa.errors import ValidationFailed
+from qa.supervision import agenda
+from qa.supervision import records as supervision
 
 actor = current_actor()
 st.title("My supervision")

@@ -5,8 +5,8 @@ import streamlit as st
 from db.supervision import COMMENTS_MAX, NOTE_MAX
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
-from qa import supervision
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.supervision import records as supervision
 
 actor = current_actor()
 session_id = id_from_query("session")

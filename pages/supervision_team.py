@@ -5,11 +5,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db.models import CASE_REF_MAX
+from db.organisation import CASE_REF_MAX
 from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, SessionKind
 from pages._ui import current_actor, flash, form_saved, keep_until_saved, label_text, plain, show_flash, who_can_see
-from qa import agenda, cadence, supervision
 from qa.errors import PermissionDenied, ValidationFailed
+from qa.supervision import agenda, cadence
+from qa.supervision import records as supervision
 
 actor = current_actor()
 st.title("Supervision")

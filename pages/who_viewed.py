@@ -5,9 +5,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from db.models import utcnow
+from db.organisation import utcnow
 from pages._ui import current_actor, uk_time
-from qa import access_log
+from qa.access import access_log
 
 PERIODS = {"The last 30 days": timedelta(days=30), "The last 12 months": timedelta(days=365), "Everything": None}
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from sqlmodel import func, select
 
 from db.engine import session_scope
-from db.models import Pdu, Team, User, UserPublic
-from qa.actor import Actor
-from qa.directory import to_public
+from db.organisation import Pdu, Team, User, UserPublic
+from qa.access.actor import Actor
+from qa.access.policy import Action, PduScope, TeamScope, can, require
 from qa.errors import PermissionDenied
-from qa.policy import Action, PduScope, TeamScope, can, require
+from qa.organisation.directory import to_public
 
 
 @dataclass(frozen=True)

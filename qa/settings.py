@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from db.models import Setting
+from db.organisation import Setting
 
 DEFAULT_IDLE_MINUTES = 30
 LOCKOUT_THRESHOLD = 5

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from db import engine as db_engine
-from db.case_audits import DEFAULT_LEARNING_THEMES
+from db.audits import DEFAULT_LEARNING_THEMES
 from db.migrate import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db.engine import session_scope
-from db.models import Grade, Pdu, Region, Role, Team, User, UserRole
-from qa.actor import Actor
-from qa.auth import load_actor
-from qa.passwords import hash_password
+from db.organisation import Grade, Pdu, Region, Role, Team, User, UserRole
+from qa.access.actor import Actor
+from qa.access.auth import load_actor
+from qa.access.passwords import hash_password
 
 PASSWORD = "correct-horse-battery"
 _HASH = hash_password(PASSWORD)
@@ -114,7 +114,7 @@ def make_case(
 ) -> int:
     from datetime import date
 
-    from db.models import Case
+    from db.organisation import Case
 
     with session_scope() as session:
         case = Case(

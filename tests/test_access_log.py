@@ -9,20 +9,14 @@ from sqlmodel import select
 from db.access_log import RecordKind, RecordView
 from db.engine import session_scope
 from db.reflection import EntryKind
-from qa import (
-    access_log,
-    debriefs,
-    development,
-    journal,
-    observations,
-    sharing,
-    supervision,
-)
-from qa import (
-    audit_workflow as workflow,
-)
+from qa.access import access_log
+from qa.access.policy import AccessLogScope, Action, can
+from qa.audits import workflow
 from qa.errors import NotFound, PermissionDenied
-from qa.policy import AccessLogScope, Action, can
+from qa.observations import development
+from qa.observations import workflow as observations
+from qa.reflection import debriefs, journal, sharing
+from qa.supervision import records as supervision
 from tests.test_observations import shared as shared_observation
 from tests.test_reflection import debrief_form, write_note
 from tests.test_supervision import record, sent_audit
@@ -185,7 +179,7 @@ def test_the_period_filter_narrows_the_list(org):
     session_id = record(org)
     supervision.session_record(org.actor(org.spo_id), session_id)
     pat = org.actor(org.practitioner_id)
-    from db.models import utcnow
+    from db.organisation import utcnow
 
     assert len(access_log.views_of_my_records(pat, since=utcnow() - timedelta(days=1))) == 1
     assert access_log.views_of_my_records(pat, since=utcnow() + timedelta(minutes=1)) == []

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from qa.agreement import cohens_kappa, exact_and_adjacent, percent_agreement, weighted_kappa
+from qa.audits.agreement import cohens_kappa, exact_and_adjacent, percent_agreement, weighted_kappa
 
 ANSWERS = ["no", "partly", "yes"]
 

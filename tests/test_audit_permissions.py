@@ -2,9 +2,9 @@
 
 import pytest
 
-from db.models import Grade, Role
-from qa import audit_workflow as workflow
-from qa import urgent_concerns
+from db.organisation import Grade, Role
+from qa.audits import concerns as urgent_concerns
+from qa.audits import workflow
 from qa.errors import NotFound, PermissionDenied
 from tests.factories import make_user
 from tests.test_learn_loop import (

@@ -6,9 +6,10 @@ import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import AuditTrail, User, utcnow
-from qa import auth, users
+from db.organisation import AuditTrail, User, utcnow
+from qa.access import auth
 from qa.errors import PermissionDenied, ValidationFailed
+from qa.organisation import users
 from tests.factories import PASSWORD
 
 

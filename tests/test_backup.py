@@ -29,14 +29,14 @@ from db import encryption, migrate
 from db import engine as db_engine
 from db.__main__ import main as db_main
 from db.access_log import RecordView
-from db.case_audits import AuditEvent, AuditorPair, SampleSwap
+from db.audits import AuditEvent, AuditorPair, SampleSwap
 from db.engine import session_scope
-from db.models import Case, Role, Setting, User, UserRole
 from db.observations import Observation
+from db.organisation import Case, Role, Setting, User, UserRole
 from db.reflection import EntryShare, JournalEntry, SupportContact
 from db.supervision import AgendaItem, SessionVersion, SupervisionSession
-from qa import debriefs, journal
-from qa.auth import load_actor
+from qa.access.auth import load_actor
+from qa.reflection import debriefs, journal
 from tests.conftest import PG_URL
 
 SECRET = "Visit went badly; I keep thinking about the children in the house."

@@ -12,12 +12,12 @@ from sqlmodel import Session
 from bench import generate_region as gen
 from db import encryption
 from db import engine as db_engine
-from db.case_audits import Answer
+from db.audits import Answer
 from db.reflection import Debrief
 from db.supervision import CaseDiscussion, SupervisionSession
-from qa.emotions import ALL_WORDS
-from qa.instrument import INSTRUMENTS_DIR, parse_definition
-from qa.judgement import judge_audit
+from qa.audits.instrument import INSTRUMENTS_DIR, parse_definition
+from qa.audits.judgement import judge_audit
+from qa.reflection.emotions import ALL_WORDS
 
 SCALE = "0.01"
 PLAN = gen.plan_for(float(SCALE))

@@ -21,8 +21,9 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from db.engine import session_scope
-from db.models import AuditTrail, Case, Grade, OrderType, Role, RoshLevel
-from qa.case_import import (
+from db.organisation import AuditTrail, Case, Grade, OrderType, Role, RoshLevel
+from qa.errors import PermissionDenied
+from qa.organisation.case_import import (
     CASE_COLUMNS,
     COLUMN_HELP,
     MAX_BYTES,
@@ -35,7 +36,6 @@ from qa.case_import import (
     preview_import,
     template_csv,
 )
-from qa.errors import PermissionDenied
 from tests.factories import PASSWORD, make_user
 
 # ------------------------------------------------------------------ helpers
@@ -758,7 +758,7 @@ def test_5000_cases_import_in_one_go(admin):
 
 def test_a_case_added_by_someone_else_while_importing_imports_nothing(org, admin, monkeypatch):
     """Between the checks and the writes another session adds the same reference."""
-    from qa import case_import
+    from qa.organisation import case_import
 
     real_plan = case_import._plan
 

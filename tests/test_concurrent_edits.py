@@ -13,13 +13,15 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from db.case_audits import CaseAudit, FeedbackSheet
+from db.audits import CaseAudit, FeedbackSheet
 from db.engine import session_scope
-from db.models import User
+from db.organisation import User
 from db.supervision import SessionParticipant, SessionVersion, SupervisionSession
-from qa import audit_events, optimistic, supervision
-from qa import audit_workflow as workflow
+from qa import optimistic
+from qa.audits import events as audit_events
+from qa.audits import workflow
 from qa.errors import StaleEdit, ValidationFailed
+from qa.supervision import records as supervision
 from tests.factories import case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
 from tests.test_observations import plan
@@ -51,7 +53,7 @@ def email_of(user_id: int) -> str:
 
 
 def test_stale_edit_is_shared_by_every_service():
-    from qa import observations
+    from qa.observations import workflow as observations
 
     assert workflow.StaleEdit is StaleEdit
     assert issubclass(observations.StaleObservation, StaleEdit)

@@ -7,8 +7,8 @@ from itertools import cycle
 import pytest
 from sqlalchemy import delete, select
 
-from db.case_audits import AuditAnswer, AuditEvent, AuditSectionResult, CaseAudit
-from db.dashboard_rollups import (
+from db.audits import AuditAnswer, AuditEvent, AuditSectionResult, CaseAudit
+from db.dashboards import (
     AnswerCell,
     AuditCell,
     DebriefCell,
@@ -19,11 +19,12 @@ from db.dashboard_rollups import (
     SectionCell,
 )
 from db.engine import session_scope
-from db.models import Case, Grade, Role, Setting, User
 from db.observations import Observation, ObservationRating, SelfRating
+from db.organisation import Case, Grade, Role, Setting, User
 from db.reflection import Debrief, DebriefFeeling
-from qa import dashboards, rollups
-from qa.dashboard_filters import Filters
+from qa.dashboards import figures as dashboards
+from qa.dashboards import rollups
+from qa.dashboards.filters import Filters
 from tests.factories import make_case, make_user
 from tests.test_dashboards import audit
 
@@ -54,7 +55,7 @@ def observation(
     org, practitioner_id, on: date, ratings: list, own: list | None = None, status="shared with the practitioner"
 ):
     with session_scope() as session:
-        row, _ = __import__("qa.skills_framework", fromlist=["latest"]).latest(session)
+        row, _ = __import__("qa.observations.framework", fromlist=["latest"]).latest(session)
         obs = Observation(
             practitioner_id=practitioner_id,
             observer_id=org.spo_id,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from db.case_audits import (
+from db.audits import (
     AuditAction,
     AuditAnswer,
     AuditEvent,
@@ -16,10 +16,12 @@ from db.case_audits import (
     UrgentConcern,
 )
 from db.engine import session_scope
-from db.models import Grade, Role
-from qa import dashboards, debriefs, instrument
-from qa.dashboard_filters import Filters, from_query, to_query
+from db.organisation import Grade, Role
+from qa.audits import instrument
+from qa.dashboards import figures as dashboards
+from qa.dashboards.filters import Filters, from_query, to_query
 from qa.errors import PermissionDenied
+from qa.reflection import debriefs
 from tests.factories import make_case, make_user
 
 OCT = date(2026, 10, 14)
@@ -266,7 +268,7 @@ def test_chart_exports_read_back(org, audits):
 
 
 def test_observation_figures(org):
-    from qa import observations
+    from qa.observations import workflow as observations
     from tests.test_observations import DOMAINS, RECORD, plan
 
     for rating, when in ((2, 10), (4, 5)):

@@ -24,9 +24,9 @@ from db.demo import (
     load_demo,
 )
 from db.engine import ENV_VAR, session_scope
-from db.models import Case, Grade, OrderType, Pdu, Role, RoshLevel, Team, User
-from qa.auth import sign_in
-from qa.directory import roles_by_user
+from db.organisation import Case, Grade, OrderType, Pdu, Role, RoshLevel, Team, User
+from qa.access.auth import sign_in
+from qa.organisation.directory import roles_by_user
 from qa.settings import DEMO_FLAG, get_flag
 from tests.factories import make_user
 

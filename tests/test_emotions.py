@@ -5,9 +5,17 @@ import re
 import pytest
 
 from db.reflection import ReflectiveModel
-from qa import emotions
-from qa.emotions import ALL_WORDS, FAMILIES, POSITIVE_FAMILY_KEY, SIGN_PROMPTS, canonical, family_of, is_known
-from qa.reflective_models import MODELS, TAG_MAX, TAGS, guide, normalise_tag
+from qa.reflection import emotions
+from qa.reflection.emotions import (
+    ALL_WORDS,
+    FAMILIES,
+    POSITIVE_FAMILY_KEY,
+    SIGN_PROMPTS,
+    canonical,
+    family_of,
+    is_known,
+)
+from qa.reflection.reflective_models import MODELS, TAG_MAX, TAGS, guide, normalise_tag
 
 REQUIRED_FAMILIES = {"fear", "anger", "sadness", "shock", "exhaustion", "unease", "self_doubt", "positive"}
 BANNED = re.compile(r"\boffenders?\b", re.IGNORECASE)

@@ -4,15 +4,21 @@ what was private to them, in one transaction, with a count-only trail entry."""
 import pytest
 from sqlmodel import func, select
 
-from db.case_audits import CaseAudit, FeedbackSheet
+from db.audits import CaseAudit, FeedbackSheet
 from db.engine import session_scope
-from db.models import AuditTrail, User
 from db.observations import Observation
+from db.organisation import AuditTrail, User
 from db.reflection import Debrief, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
 from db.supervision import SessionParticipant, SupervisionSession
-from qa import audit_workflow, auth, debriefs, erasure, observations, sharing, supervision, support, trail_view, users
-from qa.auth import INACTIVE
+from qa.access import auth, trail_view
+from qa.access.auth import INACTIVE
+from qa.audits import workflow as audit_workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.observations import workflow as observations
+from qa.organisation import users
+from qa.privacy import erasure
+from qa.reflection import debriefs, sharing, support
+from qa.supervision import records as supervision
 from tests.factories import PASSWORD
 from tests.test_reflection import SECRET, debrief_form, write_note
 from tests.test_supervision import record, sent_audit, shared_observation

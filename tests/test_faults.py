@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 
 from db import engine as db_engine
 from db.engine import DatabaseUnavailable, session_scope
-from qa import audit_workflow as workflow
-from qa import debriefs
+from qa.audits import workflow
 from qa.errors import DatabaseUnavailable as DatabaseUnavailableFromQa
+from qa.reflection import debriefs
 from tests.conftest import PG_URL
 from tests.test_pages import texts
 from tests.test_pages_learn import draft, event, signed_in  # noqa: F401  (fixtures)
@@ -170,7 +170,7 @@ def test_an_unopenable_database_is_reported_as_unavailable(tmp_path, monkeypatch
 
 
 def auditor_email(pair) -> str:
-    from db.models import User
+    from db.organisation import User
 
     with session_scope() as session:
         return session.get(User, pair.first_id).email
@@ -242,19 +242,19 @@ def plain_message_only(at) -> None:
 
 def note_for_pat(org) -> int:
     from db.reflection import ReflectiveModel
-    from qa import journal
+    from qa.reflection import journal
 
     return journal.new_note(org.actor(org.practitioner_id), ReflectiveModel.ROLFE)
 
 
 def saved_section(org, note_id: int, key: str = "what") -> str:
-    from qa import journal
+    from qa.reflection import journal
 
     return journal.note(org.actor(org.practitioner_id), note_id).sections.get(key, "")
 
 
 def test_a_journal_autosave_that_meets_a_fault_keeps_the_text_and_saves_it_later(app, org, saves_fail):
-    from qa import journal
+    from qa.reflection import journal
 
     note_id = note_for_pat(org)
     at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
@@ -280,7 +280,7 @@ def test_a_journal_autosave_that_meets_a_fault_keeps_the_text_and_saves_it_later
 
 
 def test_finish_note_during_a_fault_keeps_the_text_and_works_when_pressed_again(app, org, saves_fail):
-    from qa import journal
+    from qa.reflection import journal
 
     note_id = note_for_pat(org)
     at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
@@ -302,7 +302,7 @@ def test_finish_note_during_a_fault_keeps_the_text_and_works_when_pressed_again(
 
 
 def test_unsaved_note_text_comes_back_after_leaving_the_page(app, org, saves_fail):
-    from qa import journal
+    from qa.reflection import journal
 
     note_id = note_for_pat(org)
     at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
@@ -360,7 +360,7 @@ def test_a_quick_debrief_keeps_what_was_typed_through_a_fault_and_empties_once_s
 def test_an_agenda_item_keeps_its_text_through_a_fault_and_empties_once_added(
     app, org, saves_fail, email, page, form, box, button
 ):
-    from qa import agenda
+    from qa.supervision import agenda
 
     item = "Cover for home visits while I am on leave in March"
     at = signed_in(app, email, page)
@@ -403,7 +403,7 @@ def test_an_audit_action_keeps_its_text_through_a_fault_and_empties_once_added(a
 
 def test_sharing_a_note_keeps_the_choice_through_a_fault_and_empties_once_shared(app, org, saves_fail):
     from db.reflection import EntryKind
-    from qa import sharing
+    from qa.reflection import sharing
 
     note_id = note_for_pat(org)
     pat = org.actor(org.practitioner_id)

@@ -38,22 +38,17 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import Case, User
+from db.organisation import Case, User
 from db.reflection import EntryKind
-from qa import (
-    agenda,
-    audit_events,
-    audit_exports,
-    debriefs,
-    journal,
-    journal_export,
-    observations,
-    sharing,
-    staff_import,
-    subject_access,
-    supervision,
-)
-from qa import audit_workflow as workflow
+from qa.audits import events as audit_events
+from qa.audits import exports as audit_exports
+from qa.audits import workflow
+from qa.observations import workflow as observations
+from qa.organisation import staff_import
+from qa.privacy import subject_access
+from qa.reflection import debriefs, journal, journal_export, sharing
+from qa.supervision import agenda
+from qa.supervision import records as supervision
 from tests.factories import PASSWORD, case_pool
 from tests.test_observations import RECORD, ratings
 
@@ -436,7 +431,7 @@ def test_an_imported_name_is_stored_exactly_or_refused_with_a_reason(org, name):
     from sqlmodel import func, select
 
     from db.engine import session_scope
-    from db.models import User
+    from db.organisation import User
 
     with session_scope() as session:
         before = session.exec(select(func.count()).select_from(User)).one()
@@ -449,7 +444,7 @@ def test_an_imported_name_is_stored_exactly_or_refused_with_a_reason(org, name):
         stored = session.exec(select(User).where(User.staff_id == "F001")).first()
         after = session.exec(select(func.count()).select_from(User)).one()
         if stored is not None:  # the next example starts clean
-            from db.models import UserRole
+            from db.organisation import UserRole
 
             for role in session.exec(select(UserRole).where(UserRole.user_id == stored.id)):
                 session.delete(role)

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from qa.idle import has_timed_out
+from qa.access.idle import has_timed_out
 from qa.settings import DEFAULT_IDLE_MINUTES, idle_timeout_minutes
 
 NOW = datetime(2026, 11, 26, 12, 0)

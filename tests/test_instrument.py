@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from db.case_audits import Instrument
+from db.audits import Instrument
 from db.engine import session_scope
-from db.models import AuditTrail
-from qa import instrument
+from db.organisation import AuditTrail
+from qa.audits import instrument
+from qa.audits.judgement import RULE_TEXT
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
-from qa.judgement import RULE_TEXT
 
 BUILTIN_FILE = Path(instrument.__file__).parent / "instruments" / "risk_of_harm_v1.json"
 MAIN_SECTIONS = ("assessment", "planning", "delivery", "reviewing")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from db.case_audits import Answer
-from qa.instrument import InstrumentDefinition, Section, builtin_definitions
-from qa.judgement import RULE_TEXT, SectionJudgement, Verdict, judge_audit, judge_section, missing_answers
+from db.audits import Answer
+from qa.audits.instrument import InstrumentDefinition, Section, builtin_definitions
+from qa.audits.judgement import RULE_TEXT, SectionJudgement, Verdict, judge_audit, judge_section, missing_answers
 
 Y, P, N, NA = Answer.YES, Answer.PARTLY, Answer.NO, Answer.NOT_APPLICABLE
 

@@ -5,9 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from db.case_audits import AuditStatus
-from qa import audit_events, moderation, urgent_concerns
-from qa import audit_workflow as workflow
+from db.audits import AuditStatus
+from qa.audits import concerns as urgent_concerns
+from qa.audits import events as audit_events
+from qa.audits import moderation, workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from tests.factories import case_pool
 
@@ -127,7 +128,7 @@ def test_nobody_is_paired_to_audit_a_case_they_hold(learn):
     org, _lead, event = learn
     pairs = accepted(learn)
     from db.engine import session_scope
-    from db.models import Case
+    from db.organisation import Case
 
     with session_scope() as session:
         holders = {c.case_ref: c.holder_id for c in session.exec(__import__("sqlmodel").select(Case))}
@@ -144,7 +145,7 @@ def test_a_pair_change_that_would_audit_an_own_case_is_refused(learn):
     from sqlmodel import select
 
     from db.engine import session_scope
-    from db.models import Case
+    from db.organisation import Case
 
     with session_scope() as session:
         refs = {c.case_ref: c.holder_id for c in session.exec(select(Case))}

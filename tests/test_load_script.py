@@ -6,8 +6,8 @@ import pytest
 
 from bench import load
 from db import engine as db_engine
-from qa import debriefs, journal
-from qa.auth import load_actor
+from qa.access.auth import load_actor
+from qa.reflection import debriefs, journal
 
 
 @pytest.fixture

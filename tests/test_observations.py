@@ -8,9 +8,11 @@ from sklearn.metrics import cohen_kappa_score
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import AuditTrail
-from qa import calibration, development, observation_coverage, observations, team_skills
+from db.organisation import AuditTrail
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.observations import calibration, development, team_skills
+from qa.observations import coverage as observation_coverage
+from qa.observations import workflow as observations
 
 TODAY = date.today()
 DOMAINS = [
@@ -100,7 +102,7 @@ def test_nobody_observes_themselves(org):
 
 
 def test_an_spo_from_another_pdu_cannot_plan(org):
-    from db.models import Grade, Role
+    from db.organisation import Grade, Role
     from tests.factories import make_user
 
     far_spo = make_user("Far Spo", "far@example.org", Grade.SPO, [Role.SPO], team_id=org.team_c_id)

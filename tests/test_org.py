@@ -2,8 +2,8 @@
 
 import pytest
 
-from qa import org as organisation
 from qa.errors import PermissionDenied, ValidationFailed
+from qa.organisation import org as organisation
 
 
 def test_an_admin_builds_the_organisation(org):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from db.engine import session_scope
-from db.models import utcnow
+from db.organisation import utcnow
 from qa.settings import DEMO_FLAG, set_flag
 from tests.conftest import menu_pages, sign_in
 from tests.factories import PASSWORD
@@ -192,7 +192,7 @@ def test_an_idle_session_is_signed_out(app, org, monkeypatch):
 
 
 def test_a_deactivated_user_is_signed_out_on_their_next_click(app, org):
-    from qa import users
+    from qa.organisation import users
 
     at = sign_in(app(), "pat@example.org", PASSWORD)
     users.set_active(org.actor(org.admin_id), org.practitioner_id, False)
@@ -268,7 +268,7 @@ def test_admin_adds_a_team(app, org):
 
 
 def test_admin_sees_the_audit_trail(app, org):
-    from qa import users
+    from qa.organisation import users
 
     users.set_active(org.actor(org.admin_id), org.peer_id, False)
     at = admin_at(app, "pages/admin_trail.py")

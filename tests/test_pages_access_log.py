@@ -4,8 +4,8 @@ screens appear for the person the record is about, and only for them."""
 import pytest
 
 from db.engine import session_scope
-from db.models import User
-from qa import observations
+from db.organisation import User
+from qa.observations import workflow as observations
 from tests.conftest import menu_pages, sign_in
 from tests.factories import PASSWORD
 from tests.test_observations import shared as shared_observation

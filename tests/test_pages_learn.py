@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from qa import audit_events, urgent_concerns
-from qa import audit_workflow as workflow
+from qa.audits import concerns as urgent_concerns
+from qa.audits import events as audit_events
+from qa.audits import workflow
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
@@ -92,7 +93,7 @@ def test_an_event_id_from_another_pdu_is_refused(app, org, event):
 def test_an_auditor_fills_in_and_submits_the_audit_form(app, org, draft):
     pair, audit_id = draft
     from db.engine import session_scope
-    from db.models import User
+    from db.organisation import User
 
     with session_scope() as session:
         email = session.get(User, pair.first_id).email
@@ -110,7 +111,7 @@ def test_an_auditor_fills_in_and_submits_the_audit_form(app, org, draft):
 def test_submitting_with_gaps_lists_the_missing_questions_and_keeps_the_text(app, org, draft):
     pair, audit_id = draft
     from db.engine import session_scope
-    from db.models import User
+    from db.organisation import User
 
     with session_scope() as session:
         email = session.get(User, pair.first_id).email
@@ -137,7 +138,7 @@ def test_the_case_holder_replies_to_the_sheet(app, org, draft):
     _pair, audit_id = draft
     detail = submitted(org, draft)
     from db.engine import session_scope
-    from db.models import User
+    from db.organisation import User
 
     with session_scope() as session:
         email = session.get(User, detail.holder_id).email

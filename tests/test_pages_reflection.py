@@ -3,7 +3,7 @@
 import pytest
 
 from db.reflection import EntryKind, Need
-from qa import debriefs, journal, sharing
+from qa.reflection import debriefs, journal, sharing
 from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
 from tests.test_reflection import SECRET, debrief_form, write_note
@@ -38,7 +38,7 @@ def test_the_journal_lists_and_searches_my_notes(app, org):
 
 
 def test_a_quick_debrief_is_saved_and_signposts_specialist_support(app, org):
-    from qa import support
+    from qa.reflection import support
 
     support.add_contact(org.actor(org.admin_id), {"name": "Peer support circle", "independent": True})
     at = signed_in(app, "pat@example.org", "pages/debrief.py")

@@ -1,8 +1,10 @@
 """The supervision screens through AppTest."""
 
 from db.reflection import EntryKind
-from qa import agenda, sharing, supervision
-from qa import audit_workflow as workflow
+from qa.audits import workflow
+from qa.reflection import sharing
+from qa.supervision import agenda
+from qa.supervision import records as supervision
 from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
 from tests.test_reflection import write_note
@@ -56,7 +58,7 @@ def test_the_qa_lead_sees_cadence_by_team(app, org):
 
 
 def test_admin_sets_the_cadence_for_a_grade(app, org):
-    from qa import cadence
+    from qa.supervision import cadence
 
     at = signed_in(app, "admin@example.org", "pages/admin_settings.py")
     at.selectbox[-1].set_value("PO").run()

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db.models import MANAGER_GRADES, Grade
-from qa.pairing import Auditor, CaseToAudit, ProposedPair, check_assignment, propose_pairs
+from db.organisation import MANAGER_GRADES, Grade
+from qa.audits.pairing import Auditor, CaseToAudit, ProposedPair, check_assignment, propose_pairs
 
 PRACTITIONER_GRADES = [g for g in Grade if g not in MANAGER_GRADES]
 

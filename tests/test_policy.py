@@ -2,11 +2,11 @@
 
 import pytest
 
-from db.models import Grade, Role
-from qa import users
-from qa.actor import Actor
+from db.organisation import Grade, Role
+from qa.access.actor import Actor
+from qa.access.policy import RULES, Action, PduScope, TeamScope, can, require
 from qa.errors import PermissionDenied
-from qa.policy import RULES, Action, PduScope, TeamScope, can, require
+from qa.organisation import users
 
 
 def actor(*roles, team_id=1, pdu_id=1, id=1):

@@ -11,8 +11,9 @@ import db.schema  # noqa: F401
 from db import encryption
 from db.engine import get_engine
 from db.reflection import EntryKind, ReflectiveModel
-from qa import debriefs, journal, journal_export, sharing, support, trail_view, wellbeing
+from qa.access import trail_view
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.reflection import debriefs, journal, journal_export, sharing, support, wellbeing
 from tests.factories import make_user
 
 SECRET = "I dislike this man and I am scared of him"
@@ -206,7 +207,7 @@ def test_personal_trends_are_only_ever_my_own(org):
 
 
 def test_team_wellbeing_is_hidden_below_five_people_and_shown_from_five(org):
-    from db.models import Grade, Role
+    from db.organisation import Grade, Role
 
     start, end = datetime.now(UTC) - timedelta(days=1), datetime.now(UTC) + timedelta(days=1)
     spo = org.actor(org.spo_id)

@@ -11,10 +11,11 @@ import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import AuditTrail
+from db.organisation import AuditTrail
 from db.reflection import Debrief, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
-from qa import debriefs, retention, sharing, wellbeing
 from qa.errors import PermissionDenied, ValidationFailed
+from qa.privacy import retention
+from qa.reflection import debriefs, sharing, wellbeing
 from tests.factories import make_user
 from tests.test_reflection import SECRET, debrief_form, write_note
 

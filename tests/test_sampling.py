@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db.models import OrderType, RoshLevel
-from qa.sampling import (
+from db.organisation import OrderType, RoshLevel
+from qa.audits.sampling import (
     SAMPLE_MIN,
     CaseFacts,
     SampleRules,

@@ -2,19 +2,18 @@
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from db.case_audits import Instrument
+from db.audits import Instrument
 from db.engine import session_scope
-from db.models import AuditTrail
 from db.observations import RATING_MAX, RATING_MIN
-from qa import skills_framework as sf
+from db.organisation import AuditTrail
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.observations import framework as sf
 
-BUILTIN_FILE = Path(sf.__file__).parent / "instruments" / "practice_skills_v1.json"
+BUILTIN_FILE = sf.FRAMEWORKS_DIR / "practice_skills_v1.json"
 DOMAIN_KEYS = [
     "relationship",
     "structuring",

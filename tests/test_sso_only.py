@@ -1,6 +1,6 @@
 """The "SSO only" setting, its break-glass command, and SSO identities against the idle timeout.
 
-With SSO only on, portal passwords are refused by the service (qa/auth), not
+With SSO only on, portal passwords are refused by the service (qa/access/auth), not
 just hidden; an administrator can turn it on only while single sign-on is set
 up and they signed in with it; ``python -m db sso-only off`` turns it off.
 """
@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import AuditTrail, User, utcnow
-from qa import auth, idle
+from db.organisation import AuditTrail, User, utcnow
+from qa.access import auth, idle
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.settings import IDLE_SECONDS_ENV, SSO_ONLY_FLAG, get_flag, idle_timeout
 from tests.conftest import APP, sign_in
@@ -287,7 +287,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
         ("yesterday", False),
         (True, False),
         (1e20, False),
-        (None, True),  # OIDC requires iat; without it the identity is accepted (see qa/idle)
+        (None, True),  # OIDC requires iat; without it the identity is accepted (see qa/access/idle)
     ],
 )
 def test_identity_freshness(issued_at, fresh):

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from db.engine import session_scope
-from db.models import AuditTrail, Grade, Role, User
-from qa.directory import roles_by_user
+from db.organisation import AuditTrail, Grade, Role, User
 from qa.errors import PermissionDenied
-from qa.staff_import import (
+from qa.organisation.directory import roles_by_user
+from qa.organisation.staff_import import (
     MAX_BYTES,
     MAX_ROWS,
     STAFF_COLUMNS,

@@ -12,12 +12,15 @@ import pytest
 
 from db.access_log import RecordKind, RecordView
 from db.engine import session_scope
-from db.models import AuditTrail, Grade, Role
+from db.organisation import AuditTrail, Grade, Role
 from db.reflection import EntryKind
-from qa import audit_workflow, debriefs, journal, sharing, subject_access, supervision, support
-from qa.actor import Actor
+from qa.access.actor import Actor
+from qa.access.policy import Action, PersonScope, can
+from qa.audits import workflow as audit_workflow
 from qa.errors import PermissionDenied
-from qa.policy import Action, PersonScope, can
+from qa.privacy import subject_access
+from qa.reflection import debriefs, journal, sharing, support
+from qa.supervision import records as supervision
 from tests.test_reflection import SECRET, debrief_form, write_note
 from tests.test_supervision import record, sent_audit, shared_observation
 

@@ -6,14 +6,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from db.case_audits import AuditStatus
+from db.audits import AuditStatus
 from db.engine import session_scope
-from db.models import User
+from db.organisation import User
 from db.reflection import EntryKind
 from db.supervision import AgendaKind
-from qa import agenda, audit_events, cadence, debriefs, observations, sharing, supervision
-from qa import audit_workflow as workflow
+from qa.audits import events as audit_events
+from qa.audits import workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.observations import workflow as observations
+from qa.reflection import debriefs, sharing
+from qa.supervision import agenda, cadence
+from qa.supervision import records as supervision
 from tests.factories import case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
 from tests.test_observations import RECORD, ratings

@@ -27,14 +27,14 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 import db.schema  # noqa: F401  (every table)
-from db import case_audits as ca
-from db import models as m
+from db import audits as ca
 from db import observations as ob
+from db import organisation as m
 from db import reflection as rf
 from db import supervision as sv
-from qa import journal as jn
-from qa import reflective_models as rm
-from qa.audit_events import OVERRIDE_REASON_MAX
+from qa.audits.events import OVERRIDE_REASON_MAX
+from qa.reflection import journal as jn
+from qa.reflection import reflective_models as rm
 
 ROOT = Path(__file__).resolve().parent.parent
 SECURITY = ROOT / "docs" / "SECURITY.md"
@@ -52,18 +52,26 @@ class Limit:
 
 LIMITS: list[Limit] = [
     # People and the organisation
-    Limit("Person", "Full name", m.NAME_MAX, ("user.full_name",), "db.models.PersonBase (forms and staff import)"),
-    Limit("Person", "Email", m.EMAIL_MAX, ("user.email",), "db.models.PersonBase (forms and staff import)"),
-    Limit("Person", "Staff ID", m.STAFF_ID_MAX, ("user.staff_id",), "db.models.UserBase (forms and staff import)"),
+    Limit(
+        "Person", "Full name", m.NAME_MAX, ("user.full_name",), "db.organisation.PersonBase (forms and staff import)"
+    ),
+    Limit("Person", "Email", m.EMAIL_MAX, ("user.email",), "db.organisation.PersonBase (forms and staff import)"),
+    Limit(
+        "Person", "Staff ID", m.STAFF_ID_MAX, ("user.staff_id",), "db.organisation.UserBase (forms and staff import)"
+    ),
     Limit(
         "Person",
         "Password (stored only as a hash)",
         m.PASSWORD_MAX,
         ("user.password_hash",),
-        "db.models (UserCreate, PasswordChange, FirstAdminCreate), qa.users.set_password",
+        "db.organisation (UserCreate, PasswordChange, FirstAdminCreate), qa.organisation.users.set_password",
     ),
     Limit(
-        "Region, PDU or team", "Name", m.ORG_NAME_MAX, ("region.name", "pdu.name", "team.name"), "db.models.OrgNameBase"
+        "Region, PDU or team",
+        "Name",
+        m.ORG_NAME_MAX,
+        ("region.name", "pdu.name", "team.name"),
+        "db.organisation.OrgNameBase",
     ),
     Limit(
         "Support contact", "Name", rf.CONTACT_NAME_MAX, ("support_contact.name",), "db.reflection.SupportContactCreate"
@@ -83,74 +91,74 @@ LIMITS: list[Limit] = [
         "db.reflection.SupportContactCreate",
     ),
     # LEARN case audits
-    Limit("Case (imported)", "Case reference", m.CASE_REF_MAX, ("probation_case.case_ref",), "qa.case_import"),
+    Limit(
+        "Case (imported)", "Case reference", m.CASE_REF_MAX, ("probation_case.case_ref",), "qa.organisation.case_import"
+    ),
     Limit(
         "Audit event",
         "Reason for swapping a case",
         ca.REASON_MAX,
         ("sample_swap.reason",),
-        "db.case_audits.SampleSwapCreate",
+        "db.audits.SampleSwapCreate",
     ),
     Limit(
         "Audit event",
         "Reason for changing a pair or moving a case",
         OVERRIDE_REASON_MAX,
         ("audit_trail.summary",),
-        "qa.audit_events (kept in the audit trail)",
+        "qa.audits.events (kept in the audit trail)",
     ),
     Limit(
         "Case audit",
         "Evidence for an answer",
         ca.EVIDENCE_MAX,
         ("audit_answer.evidence",),
-        "db.case_audits.AnswerInput",
+        "db.audits.AnswerInput",
     ),
     Limit(
         "Feedback sheet",
         "Good practice examples",
         ca.SHEET_TEXT_MAX,
         ("feedback_sheet.good_practice",),
-        "db.case_audits.FeedbackSheetUpdate",
+        "db.audits.FeedbackSheetUpdate",
     ),
     Limit(
         "Feedback sheet",
         "Areas for improvement",
         ca.SHEET_TEXT_MAX,
         ("feedback_sheet.improvement",),
-        "db.case_audits.FeedbackSheetUpdate",
+        "db.audits.FeedbackSheetUpdate",
     ),
     Limit(
         "Feedback sheet",
         "Concerns",
         ca.SHEET_TEXT_MAX,
         ("feedback_sheet.concerns",),
-        "db.case_audits.FeedbackSheetUpdate",
+        "db.audits.FeedbackSheetUpdate",
     ),
     Limit(
         "Feedback sheet",
         "Case holder's reply",
         ca.SHEET_TEXT_MAX,
         ("feedback_sheet.holder_reply",),
-        "db.case_audits.HolderReply",
+        "db.audits.HolderReply",
     ),
-    Limit(
-        "Audit action", "Description", ca.ACTION_MAX, ("audit_action.description",), "db.case_audits.AuditActionCreate"
-    ),
+    Limit("Audit action", "Description", ca.ACTION_MAX, ("audit_action.description",), "db.audits.AuditActionCreate"),
     Limit(
         "Urgent concern",
         "What the concern is",
         ca.EVIDENCE_MAX,
         ("urgent_concern.description",),
-        "db.case_audits.UrgentConcernCreate",
+        "db.audits.UrgentConcernCreate",
     ),
     Limit(
         "Urgent concern",
         "What was done (acknowledgement)",
         ca.EVIDENCE_MAX,
         ("urgent_concern.acknowledgement",),
-        "db.case_audits.Acknowledgement",
+        "db.audits.Acknowledgement",
     ),
-    Limit("Learning theme", "Name", ca.THEME_MAX, ("learning_theme.name",), "qa.audit_workflow.add_learning_theme"),
+    Limit("Learning theme", "Name", ca.THEME_MAX, ("learning_theme.name",), "qa.audits.workflow.add_learning_theme"),
     # Observation of practice
     Limit(
         "Observation",
@@ -164,7 +172,7 @@ LIMITS: list[Limit] = [
         "What I would like feedback on",
         ob.NOTE_MAX,
         ("observation.feedback_wanted",),
-        "qa.observations.save_self_assessment",
+        "qa.observations.workflow.save_self_assessment",
     ),
     Limit(
         "Observation", "Overall strengths", ob.NOTE_MAX, ("observation.strengths",), "db.observations.ObservationRecord"
@@ -202,76 +210,84 @@ LIMITS: list[Limit] = [
     ),
     Limit("Development goal", "Progress", ob.NOTE_MAX, ("development_goal.progress",), "db.observations.GoalProgress"),
     # The practitioner's own space (encrypted)
-    Limit("Journal note", "Title", jn.TITLE_MAX, ("journal_entry.content",), "qa.journal.save_note"),
+    Limit("Journal note", "Title", jn.TITLE_MAX, ("journal_entry.content",), "qa.reflection.journal.save_note"),
     Limit(
         "Journal note",
         "Each part (prompt) of the note",
         rf.TEXT_MAX,
         ("journal_entry.content",),
-        "qa.journal.save_note",
+        "qa.reflection.journal.save_note",
     ),
-    Limit("Journal note", "Each tag", rm.TAG_MAX, ("journal_entry.content",), "qa.reflective_models.normalise_tag"),
-    Limit("Journal note", "Number of tags", jn.TAGS_MAX, ("journal_entry.content",), "qa.journal.save_note"),
-    Limit("Journal note", "Case reference", m.CASE_REF_MAX, ("journal_entry.case_ref",), "qa.journal.save_note"),
-    Limit("Debrief", "What happened", rf.SHORT_MAX, ("debrief.content",), "qa.debriefs.record_debrief"),
-    Limit("Debrief", "What helped", rf.SHORT_MAX, ("debrief.content",), "qa.debriefs.record_debrief"),
+    Limit(
+        "Journal note",
+        "Each tag",
+        rm.TAG_MAX,
+        ("journal_entry.content",),
+        "qa.reflection.reflective_models.normalise_tag",
+    ),
+    Limit("Journal note", "Number of tags", jn.TAGS_MAX, ("journal_entry.content",), "qa.reflection.journal.save_note"),
+    Limit(
+        "Journal note", "Case reference", m.CASE_REF_MAX, ("journal_entry.case_ref",), "qa.reflection.journal.save_note"
+    ),
+    Limit("Debrief", "What happened", rf.SHORT_MAX, ("debrief.content",), "qa.reflection.debriefs.record_debrief"),
+    Limit("Debrief", "What helped", rf.SHORT_MAX, ("debrief.content",), "qa.reflection.debriefs.record_debrief"),
     # Supervision (encrypted apart from case references, actions and agenda titles)
     Limit(
         "Supervision record",
         "Notes",
         sv.NOTE_MAX,
         ("supervision_session.notes", "session_version.snapshot"),
-        "qa.supervision (record and amend)",
+        "qa.supervision.records (record and amend)",
     ),
     Limit(
         "Supervision record",
         "Personal-support notes",
         sv.NOTE_MAX,
         ("supervision_session.personal_notes", "session_version.snapshot"),
-        "qa.supervision (record and amend)",
+        "qa.supervision.records (record and amend)",
     ),
     Limit(
         "Case discussion",
         "Case reference",
         m.CASE_REF_MAX,
         ("case_discussion.case_ref",),
-        "qa.supervision (the CRN pattern)",
+        "qa.supervision.records (the CRN pattern)",
     ),
     Limit(
         "Case discussion",
         "Decision",
         sv.DECISION_MAX,
         ("case_discussion.decision",),
-        "qa.supervision (record and amend)",
+        "qa.supervision.records (record and amend)",
     ),
     Limit(
         "Case discussion",
         "Rationale",
         sv.DECISION_MAX,
         ("case_discussion.rationale",),
-        "qa.supervision (record and amend)",
+        "qa.supervision.records (record and amend)",
     ),
     Limit(
         "Supervision action",
         "Description",
         sv.ACTION_MAX,
         ("supervision_action.description",),
-        "qa.supervision (record and amend)",
+        "qa.supervision.records (record and amend)",
     ),
     Limit(
         "Supervision sign-off",
         "Practitioner's comments",
         sv.COMMENTS_MAX,
         ("session_participant.comments",),
-        "qa.supervision.sign",
+        "qa.supervision.records.sign",
     ),
-    Limit("Agenda item", "Something to discuss", sv.ITEM_MAX, ("agenda_item.title",), "qa.agenda.add_item"),
+    Limit("Agenda item", "Something to discuss", sv.ITEM_MAX, ("agenda_item.title",), "qa.supervision.agenda.add_item"),
     Limit(
         "Agenda item",
         "Note on what was agreed",
         sv.DISCUSSION_NOTE_MAX,
         ("agenda_item.discussion_note",),
-        "qa.supervision (record)",
+        "qa.supervision.records (record)",
     ),
 ]
 
@@ -297,9 +313,9 @@ SYSTEM_COLUMNS = {
     "development_goal.status": "fixed list",
     "entry_share.kind": "fixed list",
     "feedback_theme.section": "fixed list",
-    "instrument.key": "uploaded question set, checked by qa.instrument (60)",
-    "instrument.title": "uploaded question set, checked by qa.instrument (200)",
-    "instrument.definition": "uploaded question set, checked by qa.instrument (file size and every field)",
+    "instrument.key": "uploaded question set, checked by qa.audits.instrument (60)",
+    "instrument.title": "uploaded question set, checked by qa.audits.instrument (200)",
+    "instrument.definition": "uploaded question set, checked by qa.audits.instrument (file size and every field)",
     "journal_entry.model": "fixed list",
     "observation.setting": "fixed list",
     "observation.mode": "fixed list",
@@ -420,8 +436,10 @@ def over_and_at(make: Callable[[str], object], field: str, limit: int, at: Calla
 
 
 def test_people_and_organisation_limits(org):
-    from qa import auth, support, users
-    from qa import org as org_service
+    from qa.access import auth
+    from qa.organisation import org as org_service
+    from qa.organisation import users
+    from qa.reflection import support
 
     admin = org.actor(org.admin_id)
 
@@ -476,7 +494,7 @@ def test_people_and_organisation_limits(org):
 
 
 def test_imported_names_and_case_references_are_limited_too(org):
-    from qa import case_import, staff_import
+    from qa.organisation import case_import, staff_import
 
     admin = org.actor(org.admin_id)
     header = ",".join(staff_import.STAFF_COLUMNS)
@@ -494,8 +512,8 @@ def test_imported_names_and_case_references_are_limited_too(org):
 
 def draft_audit(org, lead, event):
     """A draft audit of one of Pat's cases, with its pair and one of its auditors."""
-    from qa import audit_events
-    from qa import audit_workflow as workflow
+    from qa.audits import events as audit_events
+    from qa.audits import workflow
 
     audit_events.accept_sample(lead, event.id)
     for pair in audit_events.pairs_view(lead, event.id).pairs:
@@ -507,8 +525,9 @@ def draft_audit(org, lead, event):
 
 
 def test_learn_audit_limits(org):
-    from qa import audit_events, urgent_concerns
-    from qa import audit_workflow as workflow
+    from qa.audits import concerns as urgent_concerns
+    from qa.audits import events as audit_events
+    from qa.audits import workflow
     from tests.factories import case_pool
 
     case_pool(org, 16)
@@ -587,7 +606,7 @@ def test_learn_audit_limits(org):
 
 
 def test_observation_limits(org):
-    from qa import observations
+    from qa.observations import workflow as observations
     from tests.test_observations import RECORD, ratings
 
     spo, pat = org.actor(org.spo_id), org.actor(org.practitioner_id)
@@ -641,7 +660,7 @@ def test_observation_limits(org):
 
 
 def test_journal_and_debrief_limits(org):
-    from qa import debriefs, journal
+    from qa.reflection import debriefs, journal
 
     pat = org.actor(org.practitioner_id)
     note_id = journal.new_note(pat)
@@ -665,7 +684,8 @@ def test_journal_and_debrief_limits(org):
 
 
 def test_supervision_limits(org):
-    from qa import agenda, supervision
+    from qa.supervision import agenda
+    from qa.supervision import records as supervision
     from tests.test_supervision import record
 
     pat = org.actor(org.practitioner_id)
@@ -702,8 +722,8 @@ def test_an_over_long_entry_saves_nothing(org):
     from sqlmodel import func, select
 
     from db.engine import session_scope
-    from qa import debriefs
     from qa.errors import ValidationFailed
+    from qa.reflection import debriefs
 
     with pytest.raises(ValidationFailed):
         debriefs.record_debrief(
@@ -716,7 +736,7 @@ def test_an_over_long_entry_saves_nothing(org):
 
 def test_a_note_filled_to_every_limit_opens_in_its_editor(app, org):
     """A box's max_chars must hold anything the service accepts, or the page would fail to draw."""
-    from qa import journal
+    from qa.reflection import journal
     from tests.test_pages import texts
     from tests.test_pages_learn import signed_in
 

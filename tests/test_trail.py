@@ -4,9 +4,10 @@ import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import AuditTrail
-from qa import trail_view, users
+from db.organisation import AuditTrail
+from qa.access import trail_view
 from qa.errors import PermissionDenied
+from qa.organisation import users
 
 
 def test_entries_cannot_be_changed_or_deleted_through_the_orm(org):

@@ -4,9 +4,10 @@ import pytest
 from sqlmodel import func, select
 
 from db.engine import session_scope
-from db.models import AuditTrail, User
-from qa import auth, users
+from db.organisation import AuditTrail, User
+from qa.access import auth
 from qa.errors import ValidationFailed
+from qa.organisation import users
 
 
 def new_person(**overrides):

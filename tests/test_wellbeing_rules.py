@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from db.reflection import Need
-from qa.emotions import ALL_WORDS
-from qa.wellbeing_rules import (
+from qa.reflection.emotions import ALL_WORDS
+from qa.reflection.wellbeing_rules import (
     DEFAULT_THRESHOLD,
     MIN_PEOPLE,
     NOT_ENOUGH,

@@ -44,8 +44,8 @@ def test_a_confirmation_of_a_record_changed_meanwhile_is_refused_and_the_comment
     changed_notes = f"Talked through the MAPPA referral: level 1, not level 2 ({tag})."
     comment = f"A fair record. I would add that I asked for a co-worker ({tag})."
 
-    from qa import supervision
-    from qa.auth import load_actor
+    from qa.access.auth import load_actor
+    from qa.supervision import records as supervision
 
     with services_on(demo_database_url):
         session_id = supervision.record_session(
@@ -116,8 +116,8 @@ def test_the_practitioner_sees_who_has_opened_their_supervision_record(signed_in
     who = people(demo_database_url)
     held_on = dt.date.today() - dt.timedelta(days=2)
 
-    from qa import supervision
-    from qa.auth import load_actor
+    from qa.access.auth import load_actor
+    from qa.supervision import records as supervision
 
     with services_on(demo_database_url):
         session_id = supervision.record_session(

@@ -54,9 +54,9 @@ import json
 from sqlmodel import select
 from db.demo import PRACTITIONER_EMAIL
 from db.engine import session_scope
-from db.models import User
-from qa import journal
-from qa.auth import load_actor
+from db.organisation import User
+from qa.reflection import journal
+from qa.access.auth import load_actor
 
 with session_scope() as session:
     me = load_actor(session.exec(select(User.id).where(User.email == PRACTITIONER_EMAIL)).one())
@@ -70,9 +70,10 @@ import json
 from sqlmodel import select
 from db.demo import ADMIN_EMAIL
 from db.engine import session_scope
-from db.models import User
-from qa import debriefs, journal, users
-from qa.auth import load_actor
+from db.organisation import User
+from qa.organisation import users
+from qa.reflection import debriefs, journal
+from qa.access.auth import load_actor
 
 with session_scope() as session:
     admin = load_actor(session.exec(select(User.id).where(User.email == ADMIN_EMAIL)).one())

@@ -67,12 +67,12 @@ def assert_inert(page: Page, dialogs: list[str], where: str) -> None:
 SET_UP_AUDIT = """
 import datetime as dt, json, sys
 from sqlmodel import select
-from db.case_audits import AuditEvent
+from db.audits import AuditEvent
 from db.demo import QA_LEAD_EMAIL
 from db.engine import session_scope
-from db.models import User
-from qa import audit_events
-from qa.auth import load_actor
+from db.organisation import User
+from qa.audits import events as audit_events
+from qa.access.auth import load_actor
 
 with session_scope() as session:
     lead = load_actor(session.exec(select(User.id).where(User.email == QA_LEAD_EMAIL)).one())

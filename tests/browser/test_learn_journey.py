@@ -24,10 +24,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from db.case_audits import AuditEvent, AuditorPair, AuditStatus, CaseAudit
+from db.audits import AuditEvent, AuditorPair, AuditStatus, CaseAudit
 from db.demo import QA_LEAD_EMAIL, SPO_EMAIL
-from db.models import Case, Pdu, User
-from qa.instrument import definition_of
+from db.organisation import Case, Pdu, User
+from qa.audits.instrument import definition_of
 from tests.browser.helpers import database, flash, open_menu
 
 pytestmark = pytest.mark.browser

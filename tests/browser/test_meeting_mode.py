@@ -41,10 +41,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from db.case_audits import AuditAnswer, AuditEvent, AuditSectionResult, AuditStatus, CaseAudit, CaseSample, EventStatus
+from db.audits import AuditAnswer, AuditEvent, AuditSectionResult, AuditStatus, CaseAudit, CaseSample, EventStatus
 from db.demo import QA_LEAD_EMAIL
-from db.models import Case, Pdu, RoshLevel, User
-from qa.dashboard_filters import Filters, default_filters
+from db.organisation import Case, Pdu, RoshLevel, User
+from qa.dashboards.filters import Filters, default_filters
 from tests.browser.conftest import ARTIFACTS, full_screenshot
 from tests.browser.helpers import choose, idle, open_menu, sign_in
 
@@ -149,7 +149,9 @@ def learn_results(demo_database_url) -> Iterator[LearnResults]:
     """Twelve submitted LEARN audits on two days, put in through the portal's
     engine pointed at the server's database (then pointed back)."""
     from db import engine as db_engine
-    from qa import auth, dashboards, instrument
+    from qa.access import auth
+    from qa.audits import instrument
+    from qa.dashboards import figures as dashboards
 
     db_engine.configure(demo_database_url)
     try:

@@ -25,14 +25,14 @@ from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 
 from db.demo import PRACTITIONER_EMAIL, SPO_EMAIL
-from db.models import Team, User
+from db.organisation import Team, User
 from tests.browser.helpers import database, flash, open_menu
 
 pytestmark = pytest.mark.browser
 
 WAIT = 20_000  # ms: Streamlit renders asynchronously and reruns after each click
 
-#: The skill areas of the demo's framework (qa/instruments/practice_skills_v1.json),
+#: The skill areas of the demo's framework (qa/observations/frameworks/practice_skills_v1.json),
 #: in the order the form shows them, and its four-point scale.
 SKILL_AREAS = [
     "Relationship",

@@ -58,7 +58,7 @@ from sqlmodel import select
 
 from db.demo import ADMIN_EMAIL, PRACTITIONER_EMAIL, SPO_EMAIL
 from db.encryption import decrypt
-from db.models import User
+from db.organisation import User
 from db.reflection import Debrief, JournalEntry
 from tests.browser.conftest import VIEWPORT, full_screenshot
 from tests.browser.helpers import (

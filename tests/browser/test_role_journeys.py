@@ -32,7 +32,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from db.demo import ADMIN_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
-from db.models import AuditTrail, Case, Pdu, Role, Team, User, UserRole
+from db.organisation import AuditTrail, Case, Pdu, Role, Team, User, UserRole
 from tests.browser.helpers import choose, database, flash, heading, idle, open_menu, services_on, shot, tick
 from tests.browser.test_supervision_journey import People, send_audit_feedback
 
@@ -127,8 +127,9 @@ def cast(demo_database_url) -> Cast:
 
 def share_an_observation(url: str, observer: Person, practitioner: Person, strengths: str) -> int:
     """The SPO plans, records and shares an observation, through the services."""
-    from qa import observations, skills_framework
-    from qa.auth import load_actor
+    from qa.access.auth import load_actor
+    from qa.observations import framework as skills_framework
+    from qa.observations import workflow as observations
 
     with services_on(url):
         from db.engine import session_scope
@@ -247,7 +248,7 @@ def test_qa_lead_journey(signed_in, demo_database_url, cast: Cast, review_screen
     pairs; open the dashboards for the PDU."""
     lead, pdu = cast.qa_lead, cast.qa_pdu
     with database(demo_database_url) as session:
-        from db.case_audits import AuditEvent
+        from db.audits import AuditEvent
 
         taken = set(
             session.exec(

@@ -22,8 +22,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from db.demo import ADMIN_EMAIL, DEMO_LOGINS, DEMO_PASSWORD, PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
-from db.models import User
-from qa.auth import WRONG_DETAILS
+from db.organisation import User
+from qa.access.auth import WRONG_DETAILS
 from tests.browser.conftest import start_portal
 from tests.browser.helpers import database, idle, nav_link, sign_in
 

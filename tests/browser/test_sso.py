@@ -29,7 +29,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import func, select
 
 from db.demo import ADMIN_EMAIL, SPO_EMAIL
-from db.models import AuditTrail, User
+from db.organisation import AuditTrail, User
 from tests.browser.conftest import ROOT, _die_with_parent, _free_port, _stop, load_demo_database, start_portal
 from tests.browser.helpers import database
 

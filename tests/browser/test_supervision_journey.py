@@ -30,9 +30,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 
-from db.case_audits import SAMPLE_MAX, AuditEvent, AuditorPair, AuditStatus, CaseAudit
+from db.audits import SAMPLE_MAX, AuditEvent, AuditorPair, AuditStatus, CaseAudit
 from db.demo import PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
-from db.models import Case, Team, User
+from db.organisation import Case, Team, User
 from tests.browser.helpers import choose, database, flash, heading, open_menu, services_on, tick
 
 pytestmark = pytest.mark.browser
@@ -77,8 +77,9 @@ class SentAudit:
 def send_audit_feedback(url: str, who: People, start: dt.date) -> SentAudit:
     """Audit one of the practitioner's cases on a new LEARN day and submit it,
     through the services, so that its feedback sheet goes to their SPO."""
-    from qa import audit_events, audit_workflow
-    from qa.auth import load_actor
+    from qa.access.auth import load_actor
+    from qa.audits import events as audit_events
+    from qa.audits import workflow as audit_workflow
     from qa.errors import ValidationFailed
 
     with services_on(url):

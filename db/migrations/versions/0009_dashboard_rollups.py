@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-11-27 01:00:00
 
 The tables start empty; qa/rollups.ensure_built counts them from the records
-on the first dashboard read, and qa/rollups keeps them current from then on.
+on the first dashboard read, and qa/dashboards/rollups keeps them current from then on.
 """
 
 import sqlalchemy as sa

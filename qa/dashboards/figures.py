@@ -1,0 +1,788 @@
+"""Dashboard figures, computed in SQL over indexed columns and returned as small rows.
+
+Each role sees its own scope: an SPO their team, a QA lead their PDU (teams
+compared), an administrator everything. Nothing here names a practitioner:
+figures are per section, question, domain, month or team. Wellbeing is kept
+apart (qa/reflection/wellbeing.py rules: at least 5 people) and never joined to these.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, literal_column, or_, union
+from sqlmodel import Session, select
+
+from db.audits import (
+    ActionStatus,
+    AuditAction,
+    AuditAnswer,
+    AuditEvent,
+    AuditorPair,
+    AuditSectionResult,
+    AuditStatus,
+    CaseAudit,
+    FeedbackSheet,
+    FeedbackTheme,
+    LearningTheme,
+    UrgentConcern,
+)
+from db.dashboards import (
+    AnswerCell,
+    AuditCell,
+    DebriefCell,
+    FeelingCell,
+    ObservationCell,
+    RatedPerson,
+    RatingCell,
+    SectionCell,
+)
+from db.engine import get_engine, session_scope
+from db.observations import Observation, ObservationRating, ObservationStatus, SelfRating
+from db.organisation import AuditTrail, Case, Role, Team, User, UserRole
+from db.reflection import Debrief, DebriefFeeling
+from db.supervision import AgendaItem
+from qa.access.actor import Actor
+from qa.audits import instrument
+from qa.dashboards.filters import Filters
+from qa.dashboards.rollups import ensure_built, month_start, next_month
+from qa.errors import PermissionDenied
+from qa.observations import framework as skills_framework
+from qa.reflection.wellbeing_rules import MIN_PEOPLE
+from qa.supervision import cadence
+
+SUBMITTED = [AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED, AuditStatus.SUBMITTED]
+SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
+SMALL = MIN_PEOPLE  # counts below this are hidden in meeting mode
+JUDGED = ["Sufficient", "Partly sufficient", "Insufficient"]
+SUFFICIENT = func.sum(case((AuditSectionResult.verdict == "Sufficient", 1), else_=0))
+ANSWER_COLUMNS = [("yes", "yes"), ("partly", "partly"), ("no", "no"), ("not_applicable", "not applicable")]
+
+
+def scoped(actor: Actor, filters: Filters) -> Filters:
+    """Narrow the filters to what this person may see; refuse anyone without a dashboard."""
+    if actor.has(Role.ADMIN):
+        return filters
+    if actor.has(Role.QA_LEAD) and actor.pdu_id is not None:
+        team = filters.team_id if filters.team_id and _team_in_pdu(filters.team_id, actor.pdu_id) else None
+        return replace(filters, pdu_id=actor.pdu_id, team_id=team)
+    if actor.has(Role.SPO) and actor.team_id is not None:
+        return replace(filters, pdu_id=actor.pdu_id, team_id=actor.team_id)
+    raise PermissionDenied("Team dashboards are for SPOs, quality-assurance leads and administrators.")
+
+
+def _team_in_pdu(team_id: int, pdu_id: int) -> bool:
+    with session_scope() as session:
+        team = session.get(Team, team_id)
+        return team is not None and team.pdu_id == pdu_id
+
+
+def _month(column):
+    # The format is a literal, not a bound parameter: PostgreSQL must see the SELECT
+    # and GROUP BY expressions as one and the same.
+    if get_engine().dialect.name == "sqlite":
+        return func.strftime(literal_column("'%Y-%m'"), column)
+    return func.to_char(column, literal_column("'YYYY-MM'"))
+
+
+def _start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=UTC)
+
+
+def _end(d: date) -> datetime:
+    return datetime.combine(d + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _case_filters(f: Filters) -> list:
+    where = []
+    if f.pdu_id is not None:
+        where.append(Case.pdu_id == f.pdu_id)
+    if f.team_id is not None:
+        where.append(Case.team_id == f.team_id)
+    if f.order_type:
+        where.append(Case.order_type == f.order_type)
+    if f.rosh:
+        where.append(Case.rosh == f.rosh)
+    return where
+
+
+def _audits(f: Filters, with_team: bool = False):
+    """Submitted, non-moderation audits in range and scope, as a subquery of ids with their date.
+
+    The case table is joined only when a filter (or the team comparison) needs it.
+    """
+    columns = [CaseAudit.id.label("audit_id"), AuditEvent.event_date.label("event_date")]
+    case_filters = _case_filters(f)
+    if with_team:
+        columns.append(Case.team_id.label("team_id"))
+    query = select(*columns).join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
+    if case_filters or with_team:
+        query = query.join(Case, CaseAudit.case_id == Case.id)
+    return query.where(
+        CaseAudit.moderates_id.is_(None),
+        CaseAudit.status.in_(SUBMITTED),
+        AuditEvent.event_date >= f.date_from,
+        AuditEvent.event_date <= f.date_to,
+        *case_filters,
+    ).subquery()
+
+
+def _place_filters(f: Filters) -> list:
+    where = []
+    if f.pdu_id is not None:
+        where.append(Team.pdu_id == f.pdu_id)
+    if f.team_id is not None:
+        where.append(User.team_id == f.team_id)
+    return where
+
+
+def _people_filters(f: Filters) -> list:
+    """Current staff in the place filtered to (for coverage, cadence and the rota)."""
+    return [User.is_active, *_place_filters(f)]
+
+
+# ----------------------------------------------------------------- audit quality
+
+
+@dataclass
+class AuditQuality:
+    audits: int
+    sufficiency_by_month: list[dict] = field(default_factory=list)  # month, section, sufficient, judged, share
+    question_heatmap: list[dict] = field(default_factory=list)  # section, question, no_or_partly, answered, share
+    answer_distribution: list[dict] = field(default_factory=list)  # section, answer, count
+    actions_by_month: list[dict] = field(default_factory=list)  # month, raised, closed
+    concerns_by_month: list[dict] = field(default_factory=list)  # month, sheets with concerns
+    overdue_actions: int = 0
+    urgent_raised: int = 0
+    urgent_acknowledged: int = 0
+    median_hours_to_acknowledge: float | None = None
+    themes_by_month: list[dict] = field(default_factory=list)  # month, theme, count
+    teams: list[dict] = field(default_factory=list)  # team, audits, sufficient share (QA lead / admin)
+
+
+def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> AuditQuality:
+    f = scoped(actor, filters)
+    today = today or date.today()
+    with session_scope() as session:
+        audits = _audits(f)
+        count, section_rows, answer_rows = _audit_tallies(session, f)
+        result = AuditQuality(audits=int(count))
+        if not count:
+            return result
+        result.sufficiency_by_month = [
+            {"month": m, "section": s, "sufficient": int(ok), "judged": int(n), "share": ok / n if n else None}
+            for m, s, ok, n in section_rows
+        ]
+        _row, definition = instrument.latest(session)
+        section_of = {q.key: s.title for s in definition.sections for q in s.questions}
+        text_of = {q.key: q.label for s in definition.sections for q in s.questions}
+        per_question: dict[str, dict] = {}
+        distribution: dict[tuple[str, str], int] = {}
+        for key, answer, n in answer_rows:
+            if answer is None:
+                continue
+            entry = per_question.setdefault(
+                key,
+                {
+                    "section": section_of.get(key, "Other"),
+                    "question": text_of.get(key, key),
+                    "no_or_partly": 0,
+                    "answered": 0,
+                },
+            )
+            if answer in ("partly", "no"):
+                entry["no_or_partly"] += n
+            if answer in ("yes", "partly", "no"):
+                entry["answered"] += n
+            distribution[(section_of.get(key, "Other"), answer)] = (
+                distribution.get((section_of.get(key, "Other"), answer), 0) + n
+            )
+        order = {q.key: i for i, q in enumerate(q for s in definition.sections for q in s.questions)}
+        result.question_heatmap = [
+            e | {"share": e["no_or_partly"] / e["answered"] if e["answered"] else None}
+            for _k, e in sorted(per_question.items(), key=lambda kv: order.get(kv[0], 999))
+        ]
+        result.answer_distribution = [
+            {"section": s, "answer": a, "count": n} for (s, a), n in sorted(distribution.items())
+        ]
+
+        raised = session.exec(
+            select(_month(AuditAction.created_at), func.count())
+            .join(audits, AuditAction.audit_id == audits.c.audit_id)
+            .group_by(_month(AuditAction.created_at))
+        ).all()
+        closed = dict(
+            session.exec(
+                select(_month(AuditAction.closed_at), func.count())
+                .join(audits, AuditAction.audit_id == audits.c.audit_id)
+                .where(AuditAction.closed_at.is_not(None))
+                .group_by(_month(AuditAction.closed_at))
+            ).all()
+        )
+        months = sorted({m for m, _ in raised} | set(closed))
+        raised_map = dict(raised)
+        result.actions_by_month = [
+            {
+                "month": m,
+                "raised": raised_map.get(m, 0),
+                "closed": closed.get(m, 0),
+                "total": raised_map.get(m, 0) + closed.get(m, 0),
+            }
+            for m in months
+        ]
+        result.overdue_actions = session.exec(
+            select(func.count())
+            .select_from(AuditAction)
+            .join(audits, AuditAction.audit_id == audits.c.audit_id)
+            .where(AuditAction.status == ActionStatus.OPEN, AuditAction.due_date < today)
+        ).one()
+        result.concerns_by_month = [
+            {"month": m, "sheets_with_concerns": n}
+            for m, n in session.exec(
+                select(_month(audits.c.event_date), func.count())
+                .select_from(FeedbackSheet)
+                .join(audits, FeedbackSheet.audit_id == audits.c.audit_id)
+                .where(FeedbackSheet.concerns != "")
+                .group_by(_month(audits.c.event_date))
+            ).all()
+        ]
+        urgent = session.exec(
+            select(UrgentConcern.raised_at, UrgentConcern.acknowledged_at).join(
+                audits, UrgentConcern.audit_id == audits.c.audit_id
+            )
+        ).all()
+        result.urgent_raised = len(urgent)
+        waits = [(ack - raised_at).total_seconds() / 3600 for raised_at, ack in urgent if ack is not None]
+        result.urgent_acknowledged = len(waits)
+        result.median_hours_to_acknowledge = statistics.median(waits) if waits else None
+        result.themes_by_month = [
+            {"month": m, "theme": t, "count": n}
+            for m, t, n in session.exec(
+                select(_month(audits.c.event_date), LearningTheme.name, func.count())
+                .select_from(FeedbackTheme)
+                .join(audits, FeedbackTheme.audit_id == audits.c.audit_id)
+                .join(LearningTheme, FeedbackTheme.theme_id == LearningTheme.id)
+                .group_by(_month(audits.c.event_date), LearningTheme.name)
+                .order_by(_month(audits.c.event_date))
+            ).all()
+        ]
+        if f.team_id is None:
+            result.teams = _team_comparison(session, f)
+        return result
+
+
+def _use_rollups(f: Filters) -> bool:
+    # The audit rollups are counted per month and team; order type and RoSH filters read the records.
+    return not f.order_type and not f.rosh
+
+
+def _audit_parts(f: Filters) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    if not _use_rollups(f):
+        return None, [(f.date_from, f.date_to)]
+    return _split_months(f.date_from, f.date_to)
+
+
+def _cell_filters(table, f: Filters, months: tuple[date, date]) -> list:
+    where = [table.month >= months[0], table.month < months[1]]
+    if f.pdu_id is not None:
+        where.append(table.pdu_id == f.pdu_id)
+    if f.team_id is not None:
+        where.append(table.team_id == f.team_id)
+    return where
+
+
+def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
+    """Audit count, (month, section, sufficient, judged) rows and (question, answer, count) rows.
+
+    Whole months come from the rollups, part months at either end (and any order-type
+    or RoSH filter) from the records.
+    """
+    months, edges = _audit_parts(f)
+    count = 0
+    sections: dict[tuple[str, str], list[int]] = {}
+    answers: dict[tuple[str, str | None], int] = {}
+    if months is not None:
+        ensure_built(session)
+        count += session.exec(
+            select(func.coalesce(func.sum(AuditCell.audits), 0)).where(*_cell_filters(AuditCell, f, months))
+        ).one()
+        month = _month(SectionCell.month)
+        for m, title, ok, n in session.exec(
+            select(month, SectionCell.section_title, func.sum(SectionCell.sufficient), func.sum(SectionCell.judged))
+            .where(*_cell_filters(SectionCell, f, months))
+            .group_by(month, SectionCell.section_title)
+        ).all():
+            row = sections.setdefault((m, title), [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+        for key, *counts in session.exec(
+            select(AnswerCell.question_key, *[func.sum(getattr(AnswerCell, column)) for column, _a in ANSWER_COLUMNS])
+            .where(*_cell_filters(AnswerCell, f, months))
+            .group_by(AnswerCell.question_key)
+        ).all():
+            for (_c, answer), n in zip(ANSWER_COLUMNS, counts, strict=False):
+                if n:
+                    answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
+    for date_from, date_to in edges:
+        audits = _audits(replace(f, date_from=date_from, date_to=date_to))
+        count += session.exec(select(func.count()).select_from(audits)).one()
+        month = _month(audits.c.event_date)
+        for m, title, ok, n in session.exec(
+            select(month, AuditSectionResult.section_title, SUFFICIENT, func.count())
+            .select_from(AuditSectionResult)
+            .join(audits, AuditSectionResult.audit_id == audits.c.audit_id)
+            .where(AuditSectionResult.verdict.in_(JUDGED))
+            .group_by(month, AuditSectionResult.section_title)
+        ).all():
+            row = sections.setdefault((m, title), [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+        for key, answer, n in session.exec(
+            select(AuditAnswer.question_key, AuditAnswer.answer, func.count())
+            .join(audits, AuditAnswer.audit_id == audits.c.audit_id)
+            .group_by(AuditAnswer.question_key, AuditAnswer.answer)
+        ).all():
+            answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
+    section_rows = [(m, title, ok, n) for (m, title), (ok, n) in sorted(sections.items())]
+    answer_rows = [(key, answer, n) for (key, answer), n in answers.items()]
+    return count, section_rows, answer_rows
+
+
+def _team_comparison(session: Session, f: Filters) -> list[dict]:
+    """Audits per team and the share of judged sections found sufficient."""
+    months, edges = _audit_parts(f)
+    audits: dict[str, int] = {}
+    judged: dict[str, list[int]] = {}
+    if months is not None:
+        for team, n in session.exec(
+            select(Team.name, func.sum(AuditCell.audits))
+            .join(Team, AuditCell.team_id == Team.id)
+            .where(*_cell_filters(AuditCell, f, months))
+            .group_by(Team.name)
+        ).all():
+            audits[team] = audits.get(team, 0) + int(n)
+        for team, ok, n in session.exec(
+            select(Team.name, func.sum(SectionCell.sufficient), func.sum(SectionCell.judged))
+            .join(Team, SectionCell.team_id == Team.id)
+            .where(*_cell_filters(SectionCell, f, months))
+            .group_by(Team.name)
+        ).all():
+            row = judged.setdefault(team, [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+    for date_from, date_to in edges:
+        by_team = _audits(replace(f, date_from=date_from, date_to=date_to), with_team=True)
+        for team, n in session.exec(
+            select(Team.name, func.count())
+            .select_from(by_team)
+            .join(Team, by_team.c.team_id == Team.id)
+            .group_by(Team.name)
+        ).all():
+            audits[team] = audits.get(team, 0) + int(n)
+        for team, ok, n in session.exec(
+            select(Team.name, SUFFICIENT, func.count())
+            .select_from(AuditSectionResult)
+            .join(by_team, AuditSectionResult.audit_id == by_team.c.audit_id)
+            .join(Team, by_team.c.team_id == Team.id)
+            .where(AuditSectionResult.verdict.in_(JUDGED))
+            .group_by(Team.name)
+        ).all():
+            row = judged.setdefault(team, [0, 0])
+            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
+    return [
+        {"team": team, "audits": n, "share": judged[team][0] / judged[team][1] if judged.get(team, [0, 0])[1] else None}
+        for team, n in sorted(audits.items())
+        if n
+    ]
+
+
+# ------------------------------------------------------------------ observations
+
+
+@dataclass
+class ObservationSummary:
+    observations: int
+    domains: list[dict] = field(default_factory=list)  # domain, mean, spread, ratings, people
+    practitioners: int = 0
+    observed: int = 0
+    self_vs_observer: list[dict] = field(default_factory=list)  # domain, who, average, pairs
+
+    @property
+    def coverage(self) -> float | None:
+        return self.observed / self.practitioners if self.practitioners else None
+
+
+def _split_months(date_from: date, date_to: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """Whole calendar months inside the range (read from rollups) and the part-month edges (read from records).
+
+    Returns ((first month, month after the last), [(from, to inclusive), ...]).
+    """
+    first = month_start(date_from) if date_from.day == 1 else next_month(month_start(date_from))
+    after = month_start(date_to + timedelta(days=1))
+    if first >= after:
+        return None, [(date_from, date_to)]
+    edges = []
+    if date_from < first:
+        edges.append((date_from, first - timedelta(days=1)))
+    if after <= date_to:
+        edges.append((after, date_to))
+    return (first, after), edges
+
+
+def _people_in_place(f: Filters):
+    """The people in the filtered place, as a subquery of ids (None for the whole region)."""
+    if f.pdu_id is None and f.team_id is None:
+        return None
+    return select(User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
+
+
+def _observations_in(f: Filters, ranges: list[tuple[date, date]]):
+    """Shared, non-calibration observations in the filtered place on any of the date ranges."""
+    query = select(Observation.id.label("obs_id"), Observation.practitioner_id.label("pid"))
+    if f.pdu_id is not None or f.team_id is not None:
+        query = (
+            query.join(User, Observation.practitioner_id == User.id)
+            .join(Team, User.team_id == Team.id)
+            .where(*_place_filters(f))
+        )
+    return query.where(
+        Observation.status.in_(SHARED),
+        Observation.calibration_of_id.is_(None),
+        or_(*[and_(Observation.observed_on >= a, Observation.observed_on <= b) for a, b in ranges]),
+    ).subquery()
+
+
+def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
+    """Observation count, per-domain rating sums, self/observer pair sums and the people rated per domain.
+
+    Whole months come from the rollups, part months at either end from the records.
+    """
+    months, edges = _split_months(f.date_from, f.date_to)
+    total = 0
+    ratings: dict[str, list[int]] = {}  # domain: [n, sum, sum of squares]
+    pairs: dict[str, list[int]] = {}  # domain: [n, self sum, observer sum]
+    people: dict[str, int] = {}
+
+    def add(target: dict, key: str, values) -> None:
+        row = target.setdefault(key, [0] * len(values))
+        for i, v in enumerate(values):
+            row[i] += int(v or 0)
+
+    place = _people_in_place(f)
+    if months is not None:
+        ensure_built(session)
+        in_months = [ObservationCell.month >= months[0], ObservationCell.month < months[1]]
+        cell_where = [RatingCell.month >= months[0], RatingCell.month < months[1]]
+        sums = select(
+            RatingCell.domain_key,
+            func.sum(RatingCell.ratings),
+            func.sum(RatingCell.rating_sum),
+            func.sum(RatingCell.rating_squares),
+            func.sum(RatingCell.pairs),
+            func.sum(RatingCell.self_sum),
+            func.sum(RatingCell.paired_observer_sum),
+        )
+        if f.team_id is not None:
+            cell_where.append(RatingCell.team_id == f.team_id)
+        elif f.pdu_id is not None:
+            sums = sums.join(Team, RatingCell.team_id == Team.id)
+            cell_where.append(Team.pdu_id == f.pdu_id)
+        rated_where = [RatedPerson.month >= months[0], RatedPerson.month < months[1]]
+        if place is not None:
+            in_months.append(ObservationCell.practitioner_id.in_(place))
+            rated_where.append(RatedPerson.practitioner_id.in_(place))
+        total += session.exec(select(func.coalesce(func.sum(ObservationCell.observations), 0)).where(*in_months)).one()
+        for key, n, total_sum, squares, paired, own, observed in session.exec(
+            sums.where(*cell_where).group_by(RatingCell.domain_key)
+        ).all():
+            add(ratings, key, (n, total_sum, squares))
+            add(pairs, key, (paired, own, observed))
+        for key, rated in session.exec(
+            select(RatedPerson.domain_key, func.count(func.distinct(RatedPerson.practitioner_id)))
+            .where(*rated_where)
+            .group_by(RatedPerson.domain_key)
+        ).all():
+            people[key] = people.get(key, 0) + int(rated)
+    if edges:
+        in_scope = _observations_in(f, edges)
+        total += session.exec(select(func.count()).select_from(in_scope)).one()
+        for key, n, total_sum, squares in session.exec(
+            select(
+                ObservationRating.domain_key,
+                func.count(),
+                func.sum(ObservationRating.rating),
+                func.sum(ObservationRating.rating * ObservationRating.rating),
+            )
+            .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
+            .where(ObservationRating.rating.is_not(None))
+            .group_by(ObservationRating.domain_key)
+        ).all():
+            add(ratings, key, (n, total_sum, squares))
+        for key, paired, own, observed in session.exec(
+            select(SelfRating.domain_key, func.count(), func.sum(SelfRating.rating), func.sum(ObservationRating.rating))
+            .join(in_scope, SelfRating.observation_id == in_scope.c.obs_id)
+            .join(
+                ObservationRating,
+                and_(
+                    ObservationRating.observation_id == SelfRating.observation_id,
+                    ObservationRating.domain_key == SelfRating.domain_key,
+                ),
+            )
+            .where(SelfRating.rating.is_not(None), ObservationRating.rating.is_not(None))
+            .group_by(SelfRating.domain_key)
+        ).all():
+            add(pairs, key, (paired, own, observed))
+        # People rated only in the part months, not already counted from the whole months.
+        extra = (
+            select(ObservationRating.domain_key, func.count(func.distinct(in_scope.c.pid)))
+            .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
+            .where(ObservationRating.rating.is_not(None))
+        )
+        if months is not None:
+            already = (
+                select(RatedPerson.practitioner_id)
+                .where(
+                    RatedPerson.month >= months[0],
+                    RatedPerson.month < months[1],
+                    RatedPerson.practitioner_id == in_scope.c.pid,
+                    RatedPerson.domain_key == ObservationRating.domain_key,
+                )
+                .exists()
+            )
+            extra = extra.where(~already)
+        for key, n in session.exec(extra.group_by(ObservationRating.domain_key)).all():
+            people[key] = people.get(key, 0) + int(n)
+    return total, ratings, pairs, people
+
+
+def observation_summary(actor: Actor, filters: Filters, today: date | None = None) -> ObservationSummary:
+    f = scoped(actor, filters)
+    today = today or date.today()
+    with session_scope() as session:
+        total, ratings, pairs, people = _rating_stats(session, f)
+        summary = ObservationSummary(observations=int(total))
+        _row, framework = skills_framework.latest(session)
+        titles = {d.key: d.title for d in framework.domains}
+        for key, (n, total_sum, squares) in ratings.items():
+            if not n:
+                continue
+            mean = total_sum / n
+            spread = max(0.0, squares / n - mean**2) ** 0.5
+            summary.domains.append(
+                {
+                    "domain": titles.get(key, key),
+                    "mean": mean,
+                    "spread": spread,
+                    "ratings": n,
+                    "people": people.get(key, 0),
+                }
+            )
+        order = {d.title: i for i, d in enumerate(framework.domains)}
+        summary.domains.sort(key=lambda d: order.get(d["domain"], 99))
+        practitioners = (
+            select(User.id)
+            .join(Team, User.team_id == Team.id)
+            .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER))
+            .where(*_people_filters(f))
+            .subquery()
+        )
+        summary.practitioners = session.exec(select(func.count()).select_from(practitioners)).one()
+        summary.observed = session.exec(
+            select(func.count(func.distinct(Observation.practitioner_id))).where(
+                Observation.practitioner_id.in_(select(practitioners.c.id)),
+                Observation.status.in_(SHARED),
+                Observation.observed_on > today - timedelta(days=365),
+            )
+        ).one()
+        for key, (n, own, observed) in sorted(pairs.items(), key=lambda kv: order.get(titles.get(kv[0], kv[0]), 99)):
+            if not n:
+                continue
+            summary.self_vs_observer.append(
+                {"domain": titles.get(key, key), "who": "Self-rating", "average": own / n, "pairs": n}
+            )
+            summary.self_vs_observer.append(
+                {"domain": titles.get(key, key), "who": "Observer", "average": observed / n, "pairs": n}
+            )
+        return summary
+
+
+# ---------------------------------------------------------- supervision and rota
+
+
+@dataclass
+class SupervisionSummary:
+    practitioners: int
+    within_target: int
+    items_discussed: int
+
+    @property
+    def share(self) -> float | None:
+        return self.within_target / self.practitioners if self.practitioners else None
+
+
+def supervision_summary(actor: Actor, filters: Filters, today: date | None = None) -> SupervisionSummary:
+    f = scoped(actor, filters)
+    today = today or date.today()
+    with session_scope() as session:
+        people = session.exec(
+            cadence.practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(
+                *_people_filters(f)
+            )
+        ).all()
+        rows = cadence.cadence_rows(session, people, today)
+        discussed = session.exec(
+            select(func.count())
+            .select_from(AgendaItem)
+            .join(User, AgendaItem.practitioner_id == User.id)
+            .join(Team, User.team_id == Team.id)
+            .where(
+                AgendaItem.discussed_in_id.is_not(None),
+                AgendaItem.added_at >= _start(f.date_from),
+                AgendaItem.added_at < _end(f.date_to),
+                *_people_filters(f),
+            )
+        ).one()
+        return SupervisionSummary(len(rows), sum(r.status != "overdue" for r in rows), discussed)
+
+
+@dataclass
+class RotaSummary:
+    staff: int
+    at_target: int  # attended at least 2 events in the last 12 months
+
+    @property
+    def share(self) -> float | None:
+        return self.at_target / self.staff if self.staff else None
+
+
+def rota_summary(actor: Actor, filters: Filters, today: date | None = None) -> RotaSummary:
+    f = scoped(actor, filters)
+    today = today or date.today()
+    with session_scope() as session:
+        staff = select(User.id).join(Team, User.team_id == Team.id).where(*_people_filters(f)).subquery()
+        total = session.exec(select(func.count()).select_from(staff)).one()
+        attended = (
+            select(AuditorPair.first_id.label("uid"), AuditorPair.event_id)
+            .join(AuditEvent, AuditorPair.event_id == AuditEvent.id)
+            .where(AuditEvent.event_date > today - timedelta(days=365), AuditEvent.event_date <= today)
+            .union(
+                select(AuditorPair.second_id.label("uid"), AuditorPair.event_id)
+                .join(AuditEvent, AuditorPair.event_id == AuditEvent.id)
+                .where(AuditEvent.event_date > today - timedelta(days=365), AuditEvent.event_date <= today)
+            )
+            .subquery()
+        )
+        per_person = (
+            select(attended.c.uid, func.count().label("events"))
+            .where(attended.c.uid.in_(select(staff.c.id)))
+            .group_by(attended.c.uid)
+            .subquery()
+        )
+        at_target = session.exec(select(func.count()).select_from(per_person).where(per_person.c.events >= 2)).one()
+        return RotaSummary(total, at_target)
+
+
+# ------------------------------------------------------------------- wellbeing
+
+
+@dataclass
+class WellbeingSummary:
+    shown: bool
+    people: int = 0
+    debriefs: int = 0
+    mean_intensity: float | None = None
+    top_feelings: list[dict] = field(default_factory=list)
+
+
+def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
+    """Aggregates only, and only when at least 5 different people contributed."""
+    f = scoped(actor, filters)
+    with session_scope() as session:
+        months, edges = _split_months(f.date_from, f.date_to)
+        place = _people_in_place(f)
+        authors = []
+        debriefs, intensity = 0, 0
+        feelings: dict[str, int] = {}
+        if months is not None:
+            ensure_built(session)
+            cell_where = [DebriefCell.month >= months[0], DebriefCell.month < months[1]]
+            if place is not None:
+                cell_where.append(DebriefCell.author_id.in_(place))
+            n, total = session.exec(
+                select(func.sum(DebriefCell.debriefs), func.sum(DebriefCell.intensity_sum)).where(*cell_where)
+            ).one()
+            debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
+            authors.append(select(DebriefCell.author_id.label("aid")).where(*cell_where))
+            feeling_where = [FeelingCell.month >= months[0], FeelingCell.month < months[1]]
+            feeling_query = select(FeelingCell.feeling, func.sum(FeelingCell.count))
+            if f.team_id is not None:
+                feeling_where.append(FeelingCell.team_id == f.team_id)
+            elif f.pdu_id is not None:
+                feeling_query = feeling_query.join(Team, FeelingCell.team_id == Team.id)
+                feeling_where.append(Team.pdu_id == f.pdu_id)
+            for word, count in session.exec(feeling_query.where(*feeling_where).group_by(FeelingCell.feeling)).all():
+                feelings[word] = feelings.get(word, 0) + int(count)
+        for date_from, date_to in edges:
+            query = select(
+                Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity")
+            )
+            if place is not None:
+                query = query.where(Debrief.author_id.in_(place))
+            in_scope = query.where(
+                Debrief.created_at >= _start(date_from), Debrief.created_at < _end(date_to)
+            ).subquery()
+            n, total = session.exec(select(func.count(), func.sum(in_scope.c.intensity)).select_from(in_scope)).one()
+            debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
+            authors.append(select(in_scope.c.aid))
+            for word, count in session.exec(
+                select(DebriefFeeling.feeling, func.count())
+                .join(in_scope, DebriefFeeling.debrief_id == in_scope.c.did)
+                .group_by(DebriefFeeling.feeling)
+            ).all():
+                feelings[word] = feelings.get(word, 0) + int(count)
+        both = union(*authors).subquery() if len(authors) > 1 else authors[0].distinct().subquery()
+        people = session.exec(select(func.count()).select_from(both)).one()
+        if people < MIN_PEOPLE:
+            return WellbeingSummary(shown=False)
+        top = sorted(feelings.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+        return WellbeingSummary(
+            True, people, debriefs, intensity / debriefs, [{"feeling": w, "count": n} for w, n in top]
+        )
+
+
+# ------------------------------------------------------------------ caching key
+
+
+def data_version() -> tuple:
+    """Changes whenever dashboard data is written, so cached figures are refreshed."""
+    with session_scope() as session:
+        return (
+            session.exec(select(func.max(AuditTrail.id))).one(),
+            session.exec(select(func.max(Debrief.id))).one(),
+            session.exec(select(func.count()).select_from(AuditSectionResult)).one(),
+        )
+
+
+def anonymise(rows: list[dict], count_key: str) -> list[dict]:
+    """For meeting mode: drop any row whose count is small enough to point at someone."""
+    return [row for row in rows if (row.get(count_key) or 0) >= SMALL]
+
+
+def scope_options(actor: Actor) -> tuple[dict[int, str], dict[int, str], str]:
+    """The PDUs and teams this person can filter by, and a plain description of their scope."""
+    from db.organisation import Pdu
+
+    with session_scope() as session:
+        if actor.has(Role.ADMIN):
+            pdus = dict(session.exec(select(Pdu.id, Pdu.name).order_by(Pdu.name)).all())
+            teams = dict(session.exec(select(Team.id, Team.name).order_by(Team.name)).all())
+            return pdus, teams, "all PDUs"
+        if actor.has(Role.QA_LEAD) and actor.pdu_id is not None:
+            pdu = session.get(Pdu, actor.pdu_id)
+            teams = dict(
+                session.exec(select(Team.id, Team.name).where(Team.pdu_id == actor.pdu_id).order_by(Team.name)).all()
+            )
+            return {pdu.id: pdu.name}, teams, pdu.name
+        if actor.has(Role.SPO) and actor.team_id is not None:
+            team = session.get(Team, actor.team_id)
+            return {}, {team.id: team.name}, team.name
+    raise PermissionDenied("Team dashboards are for SPOs, quality-assurance leads and administrators.")

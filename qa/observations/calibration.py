@@ -1,0 +1,86 @@
+"""Observer calibration: how far two observers agree when they rate the same session.
+
+For each skill area we compare the pairs of ratings from sessions observed
+twice: weighted Cohen's kappa (quadratic weights, since the scale is ordered)
+and the share of ratings that match exactly or within one point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from db.engine import session_scope
+from db.observations import Observation, ObservationRating, ObservationStatus
+from db.organisation import Team, User
+from qa.access.actor import Actor
+from qa.access.policy import Action, PduScope, require
+from qa.audits.agreement import exact_and_adjacent, weighted_kappa
+from qa.observations import framework as skills_framework
+
+SCALE = [1, 2, 3, 4]
+SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
+
+
+@dataclass(frozen=True)
+class DomainAgreement:
+    domain_key: str
+    domain_title: str
+    pairs: int
+    weighted_kappa: float | None
+    exact: float | None
+    adjacent: float | None
+
+
+@dataclass
+class CalibrationReport:
+    sessions: int
+    domains: list[DomainAgreement]
+
+
+def _ratings(session, observation_id: int) -> dict[str, int]:
+    return {
+        r.domain_key: r.rating
+        for r in session.exec(select(ObservationRating).where(ObservationRating.observation_id == observation_id))
+        if r.rating is not None
+    }
+
+
+def calibration_report(actor: Actor, pdu_id: int) -> CalibrationReport:
+    require(actor, Action.VIEW_CALIBRATION, PduScope(pdu_id))
+    with session_scope() as session:
+        seconds = session.exec(
+            select(Observation)
+            .join(User, Observation.practitioner_id == User.id)
+            .join(Team, User.team_id == Team.id)
+            .where(Team.pdu_id == pdu_id, Observation.calibration_of_id.is_not(None), Observation.status.in_(SHARED))
+        ).all()
+        _row, framework = skills_framework.latest(session)
+        by_domain: dict[str, tuple[list[int], list[int]]] = {d.key: ([], []) for d in framework.domains}
+        sessions = 0
+        for second in seconds:
+            first = session.get(Observation, second.calibration_of_id)
+            if first is None or first.status not in SHARED:
+                continue
+            sessions += 1
+            a, b = _ratings(session, first.id), _ratings(session, second.id)
+            for key in by_domain:
+                if key in a and key in b:
+                    by_domain[key][0].append(a[key])
+                    by_domain[key][1].append(b[key])
+    domains = []
+    for domain in framework.domains:
+        firsts, seconds_ = by_domain[domain.key]
+        both = exact_and_adjacent(firsts, seconds_, SCALE) if firsts else None
+        domains.append(
+            DomainAgreement(
+                domain.key,
+                domain.title,
+                len(firsts),
+                weighted_kappa(firsts, seconds_, SCALE, weights="quadratic") if firsts else None,
+                both[0] if both else None,
+                both[1] if both else None,
+            )
+        )
+    return CalibrationReport(sessions, domains)

@@ -1,0 +1,101 @@
+"""A practitioner's development over time: skill profile, self-rating against
+observer rating, and development goals. Seen by the practitioner, their SPO,
+and their PDU's QA leads; never by peers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from db.access_log import RecordKind
+from db.engine import session_scope
+from db.observations import DevelopmentGoal, Observation, ObservationRating, ObservationStatus, SelfRating
+from qa.access import access_log, trail
+from qa.access.actor import Actor
+from qa.access.policy import Action, require
+from qa.observations import framework as skills_framework
+from qa.observations.workflow import GoalView, _goal_view, practitioner_scope
+
+SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
+
+
+@dataclass(frozen=True)
+class ProfilePoint:
+    observed_on: date
+    domain_key: str
+    domain_title: str
+    rating: int
+
+
+@dataclass(frozen=True)
+class SelfVsObserver:
+    domain_key: str
+    domain_title: str
+    self_average: float | None
+    observer_average: float | None
+    pairs: int
+
+
+@dataclass
+class DevelopmentView:
+    practitioner_id: int
+    profile: list[ProfilePoint]
+    comparison: list[SelfVsObserver]
+    goals: list[GoalView]
+
+
+def development(actor: Actor, practitioner_id: int, today: date | None = None) -> DevelopmentView:
+    today = today or date.today()
+    with session_scope() as session:
+        require(actor, Action.VIEW_PRACTITIONER_DEVELOPMENT, practitioner_scope(session, practitioner_id))
+        if actor.id != practitioner_id:
+            trail.record(session, actor, "viewed", "development", practitioner_id)
+        access_log.record_view(session, actor, practitioner_id, RecordKind.DEVELOPMENT, practitioner_id)
+        _row, framework = skills_framework.latest(session)
+        titles = {d.key: d.title for d in framework.domains}
+        rows = session.exec(
+            select(Observation.id, Observation.observed_on, ObservationRating.domain_key, ObservationRating.rating)
+            .join(ObservationRating, ObservationRating.observation_id == Observation.id)
+            .where(
+                Observation.practitioner_id == practitioner_id,
+                Observation.status.in_(SHARED),
+                ObservationRating.rating.is_not(None),
+            )
+            .order_by(Observation.observed_on)
+        ).all()
+        profile = [ProfilePoint(on, key, titles.get(key, key), rating) for _id, on, key, rating in rows]
+        observer = {(obs_id, key): rating for obs_id, _on, key, rating in rows}
+        selfs = session.exec(
+            select(SelfRating.observation_id, SelfRating.domain_key, SelfRating.rating)
+            .join(Observation, SelfRating.observation_id == Observation.id)
+            .where(
+                Observation.practitioner_id == practitioner_id,
+                Observation.status.in_(SHARED),
+                SelfRating.rating.is_not(None),
+            )
+        ).all()
+        pairs: dict[str, list[tuple[int, int]]] = {}
+        for obs_id, key, rating in selfs:
+            if (obs_id, key) in observer:
+                pairs.setdefault(key, []).append((rating, observer[(obs_id, key)]))
+        comparison = []
+        for domain in framework.domains:
+            matched = pairs.get(domain.key, [])
+            comparison.append(
+                SelfVsObserver(
+                    domain.key,
+                    domain.title,
+                    sum(s for s, _ in matched) / len(matched) if matched else None,
+                    sum(o for _, o in matched) / len(matched) if matched else None,
+                    len(matched),
+                )
+            )
+        goals = session.exec(
+            select(DevelopmentGoal)
+            .join(Observation, DevelopmentGoal.observation_id == Observation.id)
+            .where(DevelopmentGoal.practitioner_id == practitioner_id, Observation.status.in_(SHARED))
+            .order_by(DevelopmentGoal.review_date)
+        ).all()
+        return DevelopmentView(practitioner_id, profile, comparison, [_goal_view(g, today) for g in goals])

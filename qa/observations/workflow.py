@@ -1,0 +1,487 @@
+"""Observation of one-to-one practice: plan, self-rate, record, share, reply.
+
+Who may do what is in qa/access/policy.py. Every view of an observation by anyone
+other than the practitioner is written to the audit trail, so the
+practitioner can always find out who has read feedback about them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from db.access_log import RecordKind
+from db.engine import session_scope
+from db.observations import (
+    DevelopmentGoal,
+    DevelopmentGoalCreate,
+    GoalProgress,
+    GoalStatus,
+    Observation,
+    ObservationPlan,
+    ObservationRating,
+    ObservationRecord,
+    ObservationStatus,
+    PractitionerReply,
+    RatingInput,
+    SelfRating,
+)
+from db.organisation import Role, Team, User, UserRole, utcnow
+from qa import optimistic
+from qa.access import access_log, trail
+from qa.access.actor import Actor
+from qa.access.policy import Action, ObservationScope, PduScope, PractitionerScope, can, require
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.observations import framework as skills_framework
+from qa.organisation.directory import names_by_id
+from qa.validation import validate
+
+
+class StaleObservation(StaleEdit):
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else saved this observation while you were editing, so your changes have not been saved. "
+            "Your text is still below: copy what you need, reload the latest version, then re-apply your changes."
+        )
+
+
+# ----------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class RatingView:
+    rating: int | None
+    not_observed: bool
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class GoalView:
+    id: int
+    description: str
+    review_date: date
+    status: str
+    progress: str
+    due_for_review: bool
+
+
+@dataclass
+class ObservationDetail:
+    id: int
+    version: int
+    status: str
+    practitioner_id: int
+    practitioner_name: str
+    observer_id: int
+    observer_name: str
+    spo_name: str | None
+    observed_on: date
+    setting: str
+    mode: str
+    duration_minutes: int | None
+    case_ref: str | None
+    consent: bool
+    framework: object
+    ratings: dict[str, RatingView]
+    self_ratings: dict[str, RatingView]
+    feedback_wanted: str
+    strengths: str
+    development_points: str
+    reflection: str | None
+    reply: str | None
+    acknowledged_at: datetime | None
+    calibration_of_id: int | None
+    goals: list[GoalView] = field(default_factory=list)
+    can_record: bool = False
+    can_self_assess: bool = False
+    can_reply: bool = False
+    can_update_goals: bool = False
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    id: int
+    observed_on: date
+    practitioner_name: str
+    observer_name: str
+    setting: str
+    status: str
+    is_calibration: bool
+
+
+# ------------------------------------------------------------------ internals
+
+
+def practitioner_scope(session: Session, practitioner_id: int) -> PractitionerScope:
+    person = session.get(User, practitioner_id)
+    if person is None:
+        raise NotFound("That person could not be found.")
+    team = session.get(Team, person.team_id) if person.team_id else None
+    return PractitionerScope(person.id, person.supervisor_id, team.pdu_id if team else None)
+
+
+def _scope(session: Session, obs: Observation) -> ObservationScope:
+    p = practitioner_scope(session, obs.practitioner_id)
+    return ObservationScope(
+        practitioner_id=obs.practitioner_id,
+        observer_id=obs.observer_id,
+        spo_id=p.spo_id,
+        pdu_id=p.pdu_id,
+        planned=obs.status == ObservationStatus.PLANNED,
+        acknowledged=obs.status == ObservationStatus.ACKNOWLEDGED,
+    )
+
+
+def _load(session: Session, actor: Actor, observation_id: int, action: Action) -> tuple[Observation, ObservationScope]:
+    obs = session.get(Observation, observation_id)
+    if obs is None:
+        raise NotFound("That observation could not be found.")
+    scope = _scope(session, obs)
+    if not can(actor, action, scope):
+        if not can(actor, Action.VIEW_OBSERVATION, scope):
+            raise NotFound("That observation could not be found.")
+        raise PermissionDenied()
+    return obs, scope
+
+
+def _bump(session: Session, obs: Observation, expected_version: int | None) -> None:
+    optimistic.claim(
+        session, obs, expected_version, StaleObservation()
+    )  # compare-and-set: racing saves cannot both win
+    obs.updated_at = utcnow()
+
+
+def _check_ratings(framework, ratings: list[RatingInput]) -> None:
+    known = {d.key for d in framework.domains}
+    unknown = [r.domain_key for r in ratings if r.domain_key not in known]
+    if unknown:
+        raise ValidationFailed({"ratings": f"Unknown skill area: {', '.join(unknown)}."})
+    both = [r.domain_key for r in ratings if r.not_observed and r.rating is not None]
+    if both:
+        raise ValidationFailed({"ratings": "A skill area is either rated or marked not observed, not both."})
+
+
+def _save_ratings(
+    session: Session, model, observation_id: int, ratings: list[RatingInput], with_evidence: bool
+) -> None:
+    existing = {r.domain_key: r for r in session.exec(select(model).where(model.observation_id == observation_id))}
+    for item in ratings:
+        row = existing.get(item.domain_key) or model(observation_id=observation_id, domain_key=item.domain_key)
+        row.rating, row.not_observed = item.rating, item.not_observed
+        if with_evidence:
+            row.evidence = item.evidence
+        session.add(row)
+
+
+# ----------------------------------------------------------------------- plan
+
+
+def plan_observation(actor: Actor, form: dict) -> int:
+    """Plan an observation (an SPO or QDO), or invite a peer to observe me (a practitioner)."""
+    data = validate(ObservationPlan, form)
+    with session_scope() as session:
+        practitioner = session.get(User, data.practitioner_id)
+        observer = session.get(User, data.observer_id)
+        if practitioner is None or not practitioner.is_active:
+            raise ValidationFailed({"practitioner_id": "Choose an active practitioner."})
+        if observer is None or not observer.is_active:
+            raise ValidationFailed({"observer_id": "Choose an active member of staff to observe."})
+        if data.observer_id == data.practitioner_id:
+            raise ValidationFailed({"observer_id": "Nobody can observe themselves."})
+        p = practitioner_scope(session, practitioner.id)
+        require(
+            actor,
+            Action.PLAN_OBSERVATION,
+            ObservationScope(practitioner.id, observer.id, p.spo_id, p.pdu_id, planned=True),
+        )
+        framework_row, _framework = skills_framework.latest(session)
+        obs = Observation(**data.model_dump(), framework_id=framework_row.id, created_by_id=actor.id)
+        session.add(obs)
+        session.flush()
+        what = "invited an observer" if actor.id == practitioner.id else "planned"
+        trail.record(session, actor, what, "observation", obs.id)
+        return obs.id
+
+
+def add_second_observer(actor: Actor, observation_id: int, observer_id: int) -> int:
+    """A second observer rates the same session independently, for calibration."""
+    with session_scope() as session:
+        first, scope = _load(session, actor, observation_id, Action.VIEW_OBSERVATION)
+        if actor.id != first.observer_id and not can(actor, Action.VIEW_CALIBRATION, PduScope(scope.pdu_id)):
+            raise PermissionDenied()
+        if first.calibration_of_id is not None:
+            raise ValidationFailed({"observer_id": "Add the second observer to the first observation of the session."})
+        if observer_id in (first.observer_id, first.practitioner_id):
+            raise ValidationFailed(
+                {"observer_id": "Choose someone other than the practitioner and the first observer."}
+            )
+        observer = session.get(User, observer_id)
+        if observer is None or not observer.is_active:
+            raise ValidationFailed({"observer_id": "Choose an active member of staff."})
+        second = Observation(
+            practitioner_id=first.practitioner_id,
+            observer_id=observer_id,
+            observed_on=first.observed_on,
+            setting=first.setting,
+            mode=first.mode,
+            duration_minutes=first.duration_minutes,
+            case_ref=first.case_ref,
+            calibration_of_id=first.id,
+            framework_id=first.framework_id,
+            created_by_id=actor.id,
+        )
+        session.add(second)
+        session.flush()
+        trail.record(
+            session, actor, "added_second_observer", "observation", first.id, f"second observation {second.id}"
+        )
+        return second.id
+
+
+# ----------------------------------------------------------------------- read
+
+
+def ensure_visible(actor: Actor, observation_id: int) -> None:
+    """Refuse (NotFound or PermissionDenied) unless the actor may see this observation. Reads nothing, logs nothing."""
+    with session_scope() as session:
+        _load(session, actor, observation_id, Action.VIEW_OBSERVATION)
+
+
+def observation_detail(actor: Actor, observation_id: int, today: date | None = None) -> ObservationDetail:
+    today = today or date.today()
+    with session_scope() as session:
+        obs, scope = _load(session, actor, observation_id, Action.VIEW_OBSERVATION)
+        if actor.id != obs.practitioner_id:
+            trail.record(session, actor, "viewed", "observation", obs.id)
+        access_log.record_view(
+            session, actor, obs.practitioner_id, RecordKind.OBSERVATION, obs.id
+        )  # the practitioner can see who looked
+        names = names_by_id(session, [obs.practitioner_id, obs.observer_id, scope.spo_id])
+        framework = skills_framework.framework_of(session, obs.framework_id)
+        ratings = {
+            r.domain_key: RatingView(r.rating, r.not_observed, r.evidence)
+            for r in session.exec(select(ObservationRating).where(ObservationRating.observation_id == obs.id))
+        }
+        # The observer sees the practitioner's self-rating only after sharing, so it cannot anchor their own.
+        show_self = actor.id == obs.practitioner_id or not scope.planned
+        self_ratings = (
+            {
+                r.domain_key: RatingView(r.rating, r.not_observed)
+                for r in session.exec(select(SelfRating).where(SelfRating.observation_id == obs.id))
+            }
+            if show_self
+            else {}
+        )
+        goals = session.exec(
+            select(DevelopmentGoal)
+            .where(DevelopmentGoal.observation_id == obs.id)
+            .order_by(DevelopmentGoal.review_date)
+        ).all()
+        pscope = PractitionerScope(obs.practitioner_id, scope.spo_id, scope.pdu_id)
+        return ObservationDetail(
+            id=obs.id,
+            version=obs.version,
+            status=obs.status,
+            practitioner_id=obs.practitioner_id,
+            practitioner_name=names.get(obs.practitioner_id, ""),
+            observer_id=obs.observer_id,
+            observer_name=names.get(obs.observer_id, ""),
+            spo_name=names.get(scope.spo_id),
+            observed_on=obs.observed_on,
+            setting=obs.setting,
+            mode=obs.mode,
+            duration_minutes=obs.duration_minutes,
+            case_ref=obs.case_ref,
+            consent=obs.consent,
+            framework=framework,
+            ratings=ratings,
+            self_ratings=self_ratings,
+            feedback_wanted=obs.feedback_wanted,
+            strengths=obs.strengths,
+            development_points=obs.development_points,
+            reflection=obs.reflection,
+            reply=obs.reply,
+            acknowledged_at=obs.acknowledged_at,
+            calibration_of_id=obs.calibration_of_id,
+            goals=[_goal_view(g, today) for g in goals],
+            can_record=can(actor, Action.RECORD_OBSERVATION, scope),
+            can_self_assess=can(actor, Action.SELF_ASSESS, scope),
+            can_reply=can(actor, Action.REPLY_TO_OBSERVATION, scope),
+            can_update_goals=not scope.planned and can(actor, Action.UPDATE_GOAL, pscope),
+        )
+
+
+def _goal_view(goal: DevelopmentGoal, today: date) -> GoalView:
+    return GoalView(
+        goal.id,
+        goal.description,
+        goal.review_date,
+        goal.status,
+        goal.progress,
+        goal.status == GoalStatus.OPEN and goal.review_date <= today,
+    )
+
+
+def _rows(session: Session, observations) -> list[ObservationRow]:
+    names = names_by_id(session, [o.practitioner_id for o in observations] + [o.observer_id for o in observations])
+    return [
+        ObservationRow(
+            o.id,
+            o.observed_on,
+            names.get(o.practitioner_id, ""),
+            names.get(o.observer_id, ""),
+            o.setting,
+            o.status,
+            o.calibration_of_id is not None,
+        )
+        for o in observations
+    ]
+
+
+def observations_of_me(actor: Actor) -> list[ObservationRow]:
+    with session_scope() as session:
+        found = session.exec(
+            select(Observation).where(Observation.practitioner_id == actor.id).order_by(Observation.observed_on.desc())
+        ).all()
+        return _rows(session, found)
+
+
+def observations_by_me(actor: Actor) -> list[ObservationRow]:
+    with session_scope() as session:
+        found = session.exec(
+            select(Observation).where(Observation.observer_id == actor.id).order_by(Observation.observed_on.desc())
+        ).all()
+        return _rows(session, found)
+
+
+# ---------------------------------------------------------------------- write
+
+
+def save_self_assessment(actor: Actor, observation_id: int, ratings: list[dict], feedback_wanted: str) -> None:
+    items = [validate(RatingInput, r) for r in ratings]
+    if len(feedback_wanted or "") > 4000:
+        raise ValidationFailed(
+            {"feedback_wanted": f"This must be 4000 characters or fewer (you entered {len(feedback_wanted)})."}
+        )
+    with session_scope() as session:
+        obs, _scope_ = _load(session, actor, observation_id, Action.SELF_ASSESS)
+        _check_ratings(skills_framework.framework_of(session, obs.framework_id), items)
+        _save_ratings(session, SelfRating, obs.id, items, with_evidence=False)
+        obs.feedback_wanted = (feedback_wanted or "").strip()
+        obs.updated_at = utcnow()
+        session.add(obs)
+        trail.record(session, actor, "self_assessed", "observation", obs.id)
+
+
+def save_record(
+    actor: Actor, observation_id: int, form: dict, ratings: list[dict], expected_version: int | None
+) -> int:
+    """The observer's ratings and notes. Nothing is saved without the person's consent."""
+    data = validate(ObservationRecord, form)
+    items = [validate(RatingInput, r) for r in ratings]
+    with session_scope() as session:
+        obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
+        _check_ratings(skills_framework.framework_of(session, obs.framework_id), items)
+        _bump(session, obs, expected_version)
+        for name, value in data.model_dump().items():
+            setattr(obs, name, value)
+        session.add(obs)
+        _save_ratings(session, ObservationRating, obs.id, items, with_evidence=True)
+        trail.record(session, actor, "recorded", "observation", obs.id)
+        return obs.version
+
+
+def add_goal(actor: Actor, observation_id: int, form: dict, today: date | None = None) -> None:
+    today = today or date.today()
+    data = validate(DevelopmentGoalCreate, form)
+    with session_scope() as session:
+        obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
+        if data.review_date < today:
+            raise ValidationFailed({"review_date": "The review date cannot be in the past."})
+        session.add(DevelopmentGoal(observation_id=obs.id, practitioner_id=obs.practitioner_id, **data.model_dump()))
+        trail.record(session, actor, "added_goal", "observation", obs.id)
+
+
+def share(actor: Actor, observation_id: int) -> None:
+    """Share the observation with the practitioner. Every skill area needs a rating or 'not observed'."""
+    with session_scope() as session:
+        obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
+        if not obs.consent:
+            raise ValidationFailed({"consent": "Record the person's consent and the session details first."})
+        framework = skills_framework.framework_of(session, obs.framework_id)
+        done = {
+            r.domain_key
+            for r in session.exec(select(ObservationRating).where(ObservationRating.observation_id == obs.id))
+            if r.rating is not None or r.not_observed
+        }
+        missing = [d.title for d in framework.domains if d.key not in done]
+        if missing:
+            raise ValidationFailed(
+                {"ratings": "Rate these skill areas, or mark them not observed: " + "; ".join(missing)}
+            )
+        obs.status, obs.shared_at = ObservationStatus.SHARED, utcnow()
+        obs.version += 1
+        session.add(obs)
+        trail.record(session, actor, "shared", "observation", obs.id)
+
+
+def reply(actor: Actor, observation_id: int, form: dict, acknowledge: bool = False) -> None:
+    """The practitioner's reflection and reply. Only they ever write it."""
+    data = validate(PractitionerReply, form)
+    with session_scope() as session:
+        obs, _scope_ = _load(session, actor, observation_id, Action.REPLY_TO_OBSERVATION)
+        obs.reflection, obs.reply = data.reflection.strip() or None, data.reply.strip() or None
+        if acknowledge:
+            obs.status, obs.acknowledged_at = ObservationStatus.ACKNOWLEDGED, utcnow()
+        obs.updated_at = utcnow()
+        session.add(obs)
+        trail.record(session, actor, "acknowledged" if acknowledge else "replied", "observation", obs.id)
+
+
+def update_goal(actor: Actor, goal_id: int, form: dict) -> None:
+    data = validate(GoalProgress, form)
+    with session_scope() as session:
+        goal = session.get(DevelopmentGoal, goal_id)
+        if goal is None:
+            raise NotFound("That goal could not be found.")
+        scope = practitioner_scope(session, goal.practitioner_id)
+        if not can(actor, Action.UPDATE_GOAL, scope):
+            raise PermissionDenied()
+        goal.status, goal.progress, goal.updated_at = data.status, data.progress.strip(), utcnow()
+        session.add(goal)
+        trail.record(session, actor, "updated_goal", "observation", goal.observation_id)
+
+
+def practitioners_i_can_observe(actor: Actor) -> list[tuple[int, str]]:
+    """Practitioners this person could plan an observation of, for the planning form."""
+    with session_scope() as session:
+        rows = session.exec(
+            select(User, Team)
+            .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER))
+            .join(Team, User.team_id == Team.id)
+            .where(User.is_active, User.id != actor.id)
+            .order_by(User.full_name)
+        ).all()
+        return [
+            (u.id, f"{u.full_name} ({t.name})")
+            for u, t in rows
+            if can(
+                actor,
+                Action.PLAN_OBSERVATION,
+                ObservationScope(u.id, actor.id, u.supervisor_id, t.pdu_id, planned=True),
+            )
+        ]
+
+
+def colleagues_to_invite(actor: Actor) -> list[tuple[int, str]]:
+    """Active staff in my PDU whom I may invite to observe me."""
+    with session_scope() as session:
+        rows = session.exec(
+            select(User, Team)
+            .join(Team, User.team_id == Team.id)
+            .where(User.is_active, User.id != actor.id, Team.pdu_id == actor.pdu_id)
+            .order_by(User.full_name)
+        ).all()
+        return [(u.id, f"{u.full_name} ({u.grade}, {t.name})") for u, t in rows]

@@ -1,0 +1,247 @@
+"""The supervision agenda: everything waiting to be discussed with one practitioner.
+
+Assembled each time from its sources, so nothing has to be copied onto it:
+audit feedback sheets not yet discussed, new observations and goals due for
+review, reflections shared for supervision, open actions, requests to talk,
+and items either person added. An item leaves the agenda once it has been
+marked discussed in a session (open actions stay until they are done).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from db.audits import ActionStatus, AuditAction, AuditStatus, CaseAudit
+from db.engine import session_scope
+from db.observations import DevelopmentGoal, GoalStatus, Observation, ObservationStatus
+from db.organisation import Case, User
+from db.reflection import EntryKind, EntryShare, JournalEntry, RequestStatus, SupportRequest
+from db.supervision import AgendaItem, AgendaKind, SupervisionAction
+from qa.access.actor import Actor
+from qa.access.policy import Action, can
+from qa.errors import PermissionDenied, ValidationFailed
+from qa.observations.workflow import practitioner_scope
+
+GOAL_REVIEW_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    kind: str
+    source_id: int | None
+    title: str
+    detail: str = ""
+    link_page: str | None = None
+    link_param: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.source_id}"
+
+
+def _discussed(session: Session, practitioner_id: int, kind: AgendaKind) -> set[int]:
+    return set(
+        session.exec(
+            select(AgendaItem.source_id).where(
+                AgendaItem.practitioner_id == practitioner_id,
+                AgendaItem.kind == kind,
+                AgendaItem.discussed_in_id.is_not(None),
+            )
+        ).all()
+    )
+
+
+def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, today: date) -> list[AgendaEntry]:
+    """The agenda itself (callers check the policy)."""
+    items: list[AgendaEntry] = []
+    refs = dict(session.exec(select(Case.id, Case.case_ref).where(Case.holder_id == practitioner_id)).all())
+
+    audits = session.exec(
+        select(CaseAudit)
+        .join(Case, CaseAudit.case_id == Case.id)
+        .where(
+            Case.holder_id == practitioner_id,
+            CaseAudit.status == AuditStatus.FEEDBACK_SENT,
+            CaseAudit.moderates_id.is_(None),
+            CaseAudit.feedback_to_id == supervisor_id,
+        )
+    ).all()
+    items += [
+        AgendaEntry(
+            AgendaKind.AUDIT_FEEDBACK,
+            a.id,
+            f"Audit feedback on case {refs.get(a.case_id, '')}",
+            "Discussing it marks the audit 'discussed in supervision'.",
+            "pages/audit.py",
+            "audit",
+        )
+        for a in audits
+    ]
+
+    seen = _discussed(session, practitioner_id, AgendaKind.OBSERVATION)
+    observations = session.exec(
+        select(Observation).where(
+            Observation.practitioner_id == practitioner_id,
+            Observation.status.in_([ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]),
+            Observation.calibration_of_id.is_(None),
+        )
+    ).all()
+    items += [
+        AgendaEntry(
+            AgendaKind.OBSERVATION,
+            o.id,
+            f"Observation of {o.observed_on:%d %b %Y}",
+            o.status,
+            "pages/observation.py",
+            "observation",
+        )
+        for o in observations
+        if o.id not in seen
+    ]
+
+    seen = _discussed(session, practitioner_id, AgendaKind.GOAL_REVIEW)
+    goals = session.exec(
+        select(DevelopmentGoal).where(
+            DevelopmentGoal.practitioner_id == practitioner_id,
+            DevelopmentGoal.status == GoalStatus.OPEN,
+            DevelopmentGoal.review_date <= today + GOAL_REVIEW_WINDOW,
+        )
+    ).all()
+    items += [
+        AgendaEntry(
+            AgendaKind.GOAL_REVIEW,
+            g.id,
+            f"Review goal: {g.description}",
+            f"review by {g.review_date:%d %b %Y}",
+            "pages/observation.py",
+            "observation",
+        )
+        for g in goals
+        if g.id not in seen
+    ]
+
+    if supervisor_id is not None:
+        seen = _discussed(session, practitioner_id, AgendaKind.SHARED_REFLECTION)
+        shares = session.exec(
+            select(EntryShare).where(
+                EntryShare.author_id == practitioner_id,
+                EntryShare.shared_with_id == supervisor_id,
+                EntryShare.for_supervision,
+                EntryShare.revoked_at.is_(None),
+                EntryShare.kind == EntryKind.NOTE,
+            )
+        ).all()
+        for share in shares:
+            if share.id in seen:
+                continue
+            note = session.get(JournalEntry, share.entry_id)
+            title = json.loads(note.content or "{}").get("title", "") if note is not None else ""
+            items.append(
+                AgendaEntry(
+                    AgendaKind.SHARED_REFLECTION,
+                    share.id,
+                    f"Shared reflection: {title or 'untitled note'}",
+                    "Shared with you for supervision.",
+                    "pages/journal_entry.py",
+                    "note",
+                )
+            )
+
+        requests = session.exec(
+            select(SupportRequest).where(
+                SupportRequest.requester_id == practitioner_id,
+                SupportRequest.recipient_id == supervisor_id,
+                SupportRequest.status != RequestStatus.DONE,
+            )
+        ).all()
+        items += [
+            AgendaEntry(
+                AgendaKind.SUPPORT_REQUEST,
+                r.id,
+                f"Asked to talk ({r.urgency})",
+                "What it is about stays private unless they share it.",
+            )
+            for r in requests
+        ]
+
+    actions = session.exec(
+        select(AuditAction, CaseAudit.case_id)
+        .join(CaseAudit, AuditAction.audit_id == CaseAudit.id)
+        .where(
+            AuditAction.owner_id == practitioner_id,
+            AuditAction.status == ActionStatus.OPEN,
+            CaseAudit.status.in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
+        )
+    ).all()
+    for action, case_id in actions:
+        overdue = " · overdue" if action.due_date < today else ""
+        items.append(
+            AgendaEntry(
+                AgendaKind.ACTION,
+                action.id,
+                f"Audit action: {action.description}",
+                f"case {refs.get(case_id, '')}, due {action.due_date:%d %b %Y}{overdue}",
+                "pages/audit.py",
+                "audit",
+            )
+        )
+    for action in session.exec(
+        select(SupervisionAction).where(
+            SupervisionAction.owner_id == practitioner_id, SupervisionAction.done_at.is_(None)
+        )
+    ).all():
+        overdue = " · overdue" if action.due_date < today else ""
+        items.append(
+            AgendaEntry(
+                AgendaKind.ACTION,
+                -action.id,
+                f"Supervision action: {action.description}",
+                f"due {action.due_date:%d %b %Y}{overdue}",
+            )
+        )
+
+    added = session.exec(
+        select(AgendaItem).where(
+            AgendaItem.practitioner_id == practitioner_id,
+            AgendaItem.kind == AgendaKind.ADDED,
+            AgendaItem.discussed_in_id.is_(None),
+        )
+    ).all()
+    names = (
+        dict(
+            session.exec(
+                select(User.id, User.full_name).where(User.id.in_({a.added_by_id for a in added if a.added_by_id}))
+            ).all()
+        )
+        if added
+        else {}
+    )
+    items += [AgendaEntry(AgendaKind.ADDED, a.id, a.title, f"added by {names.get(a.added_by_id, '')}") for a in added]
+    return items
+
+
+def agenda(actor: Actor, practitioner_id: int, today: date | None = None) -> list[AgendaEntry]:
+    today = today or date.today()
+    with session_scope() as session:
+        scope = practitioner_scope(session, practitioner_id)
+        if not can(actor, Action.VIEW_AGENDA, scope):
+            raise PermissionDenied()
+        return assemble(session, practitioner_id, scope.spo_id, today)
+
+
+def add_item(actor: Actor, practitioner_id: int, title: str) -> None:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed({"title": "Say what you would like to discuss."})
+    if len(title) > 300:
+        raise ValidationFailed({"title": f"Keep it to 300 characters or fewer (you entered {len(title)})."})
+    with session_scope() as session:
+        if not can(actor, Action.VIEW_AGENDA, practitioner_scope(session, practitioner_id)):
+            raise PermissionDenied()
+        session.add(
+            AgendaItem(practitioner_id=practitioner_id, kind=AgendaKind.ADDED, title=title, added_by_id=actor.id)
+        )

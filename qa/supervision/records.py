@@ -1,0 +1,545 @@
+"""Supervision records: a session, what was discussed, decisions, actions, and sign-off by both.
+
+Recording a session marks the agenda items it covered as discussed, in the
+same transaction; an audit feedback sheet discussed here moves to
+"discussed in supervision". A signed record is never overwritten: a change
+keeps the old version in the history and asks everyone to sign again.
+Personal-support notes marked private are seen by the participants only,
+never in oversight views.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from db.access_log import RecordKind
+from db.engine import session_scope
+from db.organisation import Role, Team, User, utcnow
+from db.supervision import (
+    DISCUSSION_NOTE_MAX,
+    NOTE_MAX,
+    AgendaItem,
+    AgendaKind,
+    CaseDiscussion,
+    SessionKind,
+    SessionParticipant,
+    SessionStatus,
+    SessionVersion,
+    SupervisionAction,
+    SupervisionSession,
+    SupervisorSignOff,
+)
+from qa import optimistic
+from qa.access import access_log, trail
+from qa.access.actor import Actor
+from qa.access.policy import Action, SessionScope, can
+from qa.audits import workflow as audit_workflow
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.reflection.journal import CASE_REF
+
+
+@dataclass
+class SessionRecord:
+    id: int
+    version: int
+    status: str
+    supervisor_id: int
+    supervisor_name: str
+    participants: list[tuple[int, str, datetime | None, str | None]]  # id, name, signed at, comments
+    kind: str
+    held_on: date
+    accountability: bool
+    development: bool
+    support: bool
+    notes: str
+    personal_notes: str | None  # None when this viewer may not see them
+    personal_private: bool
+    case_discussions: list[dict] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)
+    discussed: list[dict] = field(default_factory=list)
+    supervisor_signed: bool = False
+    can_edit: bool = False
+    can_sign: bool = False
+    is_oversight_view: bool = False
+
+
+STALE_AMEND = (
+    "Someone else saved this record while you were editing, so your changes have not been saved. "
+    "Your text is still below: copy what you need, reload the latest version, then re-apply your changes."
+)
+STALE_SIGN = (
+    "This record was changed after you opened it, so your confirmation has not been recorded. "
+    "The record above now shows the latest version: read it, load the latest version below, then confirm again if it is fair. "
+    "Your comments are still below."
+)
+
+
+def _scope(session: Session, record: SupervisionSession) -> SessionScope:
+    participants = frozenset(
+        session.exec(select(SessionParticipant.practitioner_id).where(SessionParticipant.session_id == record.id)).all()
+    )
+    spo = session.get(User, record.supervisor_id)
+    team = session.get(Team, spo.team_id) if spo and spo.team_id else None
+    return SessionScope(
+        record.supervisor_id, participants, spo.supervisor_id if spo else None, team.pdu_id if team else None
+    )
+
+
+def _load(session: Session, actor: Actor, session_id: int, action: Action) -> tuple[SupervisionSession, SessionScope]:
+    record = session.get(SupervisionSession, session_id)
+    if record is None:
+        raise NotFound("That supervision record could not be found.")
+    scope = _scope(session, record)
+    if not can(actor, action, scope):
+        if not can(actor, Action.VIEW_SUPERVISION, scope):
+            raise NotFound("That supervision record could not be found.")
+        raise PermissionDenied()
+    return record, scope
+
+
+def _text(value, label: str, errors: dict, limit: int = NOTE_MAX) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        errors[label] = f"This must be {limit} characters or fewer (you entered {len(value)}). Nothing has been cut."
+    return value
+
+
+def _check_form(session: Session, actor: Actor, form: dict) -> dict:
+    errors: dict[str, str] = {}
+    participants = list(dict.fromkeys(form.get("participant_ids") or []))
+    try:
+        kind = SessionKind(form.get("kind") or SessionKind.ONE_TO_ONE)
+    except ValueError:
+        errors["kind"] = "Choose the type of session."
+        kind = SessionKind.ONE_TO_ONE
+    if not participants:
+        errors["participant_ids"] = "Choose who the session was with."
+    elif kind != SessionKind.GROUP and len(participants) > 1:
+        errors["participant_ids"] = "Only a group case discussion can include several practitioners."
+    for pid in participants:
+        person = session.get(User, pid)
+        if (
+            person is None
+            or not person.is_active
+            or (person.supervisor_id != actor.id and person.team_id != actor.team_id)
+        ):
+            errors["participant_ids"] = "You can record supervision only with people you supervise or in your team."
+    held_on = form.get("held_on")
+    if not isinstance(held_on, date):
+        errors["held_on"] = "Enter the date of the session."
+    elif held_on > date.today():
+        errors["held_on"] = "A session is recorded after it happens: the date cannot be in the future."
+    notes = _text(form.get("notes"), "notes", errors)
+    personal = _text(form.get("personal_notes"), "personal_notes", errors)
+    discussions = []
+    for i, row in enumerate(form.get("case_discussions") or [], start=1):
+        ref = (row.get("case_ref") or "").strip().upper()
+        decision = _text(row.get("decision"), f"case_{i}", errors, 4000)
+        rationale = _text(row.get("rationale"), f"case_{i}", errors, 4000)
+        if not ref and not decision and not rationale:
+            continue
+        if not CASE_REF.match(ref):
+            errors[f"case_{i}"] = f"Case discussion {i}: give the case reference (CRN), never a name."
+        elif not decision:
+            errors[f"case_{i}"] = f"Case discussion {i}: record the decision discussed."
+        discussions.append({"case_ref": ref, "decision": decision, "rationale": rationale})
+    actions = []
+    for i, row in enumerate(form.get("actions") or [], start=1):
+        description = (row.get("description") or "").strip()
+        if not description:
+            continue
+        if len(description) > 500:
+            errors[f"action_{i}"] = f"Action {i} must be 500 characters or fewer."
+        if not isinstance(row.get("due_date"), date):
+            errors[f"action_{i}"] = f"Action {i} needs a due date."
+        owner = row.get("owner_id")
+        if owner not in participants and owner != actor.id:
+            errors[f"action_{i}"] = f"Action {i}: the owner must be you or someone in the session."
+        actions.append({"description": description, "owner_id": owner, "due_date": row.get("due_date")})
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "participants": participants,
+        "kind": kind,
+        "held_on": held_on,
+        "notes": notes,
+        "personal_notes": personal,
+        "personal_private": bool(form.get("personal_private", True)),
+        "accountability": bool(form.get("accountability")),
+        "development": bool(form.get("development")),
+        "support": bool(form.get("support")),
+        "case_discussions": discussions,
+        "actions": actions,
+    }
+
+
+def record_session(actor: Actor, form: dict) -> int:
+    """The SPO records a session, marks the agenda items covered, and signs it."""
+    if not actor.has(Role.SPO):
+        raise PermissionDenied("Only an SPO records supervision sessions.")
+    with session_scope() as session:
+        data = _check_form(session, actor, form)
+        record = SupervisionSession(
+            supervisor_id=actor.id,
+            kind=data["kind"],
+            held_on=data["held_on"],
+            notes=data["notes"],
+            personal_notes=data["personal_notes"],
+            personal_private=data["personal_private"],
+            accountability=data["accountability"],
+            development=data["development"],
+            support=data["support"],
+            status=SessionStatus.AWAITING_SIGN_OFF,
+        )
+        session.add(record)
+        session.flush()
+        for pid in data["participants"]:
+            session.add(SessionParticipant(session_id=record.id, practitioner_id=pid))
+        for row in data["case_discussions"]:
+            session.add(CaseDiscussion(session_id=record.id, **row))
+        for row in data["actions"]:
+            session.add(SupervisionAction(session_id=record.id, **row))
+        for item in form.get("discussed") or []:
+            _mark_discussed(session, actor, record, data["participants"], item)
+        session.add(SupervisorSignOff(session_id=record.id, version=record.version))
+        trail.record(session, actor, "recorded", "supervision_session", record.id)
+        return record.id
+
+
+def _mark_discussed(
+    session: Session, actor: Actor, record: SupervisionSession, participants: list[int], item: dict
+) -> None:
+    kind = AgendaKind(item["kind"])
+    practitioner_id = item.get("practitioner_id") or participants[0]
+    if practitioner_id not in participants:
+        raise ValidationFailed({"discussed": "An agenda item must belong to someone in the session."})
+    note = (item.get("note") or "").strip()
+    if len(note) > DISCUSSION_NOTE_MAX:
+        raise ValidationFailed(
+            {
+                "discussed": (
+                    f"A note on an agenda item must be {DISCUSSION_NOTE_MAX} characters or fewer "
+                    f"(you entered {len(note)}). Nothing has been saved."
+                )
+            }
+        )
+    if kind == AgendaKind.AUDIT_FEEDBACK:
+        audit_workflow.discuss_in(session, actor, item["source_id"])
+    if kind == AgendaKind.ACTION and item.get("close"):
+        _close_action(session, actor, item["source_id"])
+    if kind == AgendaKind.ADDED:
+        row = session.get(AgendaItem, item["source_id"])
+        if row is None or row.practitioner_id != practitioner_id:
+            raise ValidationFailed({"discussed": "That agenda item could not be found."})
+        row.discussed_in_id, row.discussion_note = record.id, note
+        session.add(row)
+        return
+    session.add(
+        AgendaItem(
+            practitioner_id=practitioner_id,
+            kind=kind,
+            source_id=item.get("source_id"),
+            added_by_id=actor.id,
+            discussed_in_id=record.id,
+            discussion_note=note,
+            title=(item.get("title") or "")[:300],
+        )
+    )
+
+
+def _close_action(session: Session, actor: Actor, source_id: int) -> None:
+    """Close an action agreed done in the session: audit actions have positive ids, supervision actions negative."""
+    if source_id > 0:
+        audit_workflow.close_action_in(session, actor, source_id)
+        return
+    action = session.get(SupervisionAction, -source_id)
+    if action is None:
+        raise ValidationFailed({"discussed": "That action could not be found."})
+    record = session.get(SupervisionSession, action.session_id)
+    if actor.id not in (action.owner_id, record.supervisor_id):
+        raise PermissionDenied()
+    action.done_at = utcnow()
+    session.add(action)
+
+
+def _snapshot(session: Session, record: SupervisionSession) -> dict:
+    return {
+        "version": record.version,
+        "kind": record.kind,
+        "held_on": record.held_on.isoformat(),
+        "notes": record.notes,
+        "personal_notes": record.personal_notes,
+        "personal_private": record.personal_private,
+        "accountability": record.accountability,
+        "development": record.development,
+        "support": record.support,
+        "case_discussions": [
+            {"case_ref": c.case_ref, "decision": c.decision, "rationale": c.rationale}
+            for c in session.exec(
+                select(CaseDiscussion).where(CaseDiscussion.session_id == record.id).order_by(CaseDiscussion.id)
+            )
+        ],
+    }
+
+
+def session_record(actor: Actor, session_id: int) -> SessionRecord:
+    with session_scope() as session:
+        record, scope = _load(session, actor, session_id, Action.VIEW_SUPERVISION)
+        participant = can(actor, Action.VIEW_PERSONAL_NOTES, scope)
+        if not participant:
+            trail.record(session, actor, "viewed", "supervision_session", record.id)  # oversight is logged
+        # Each practitioner in the session can see who else has opened the record about them.
+        access_log.record_views(
+            session, actor, sorted(scope.participant_ids), RecordKind.SUPERVISION_SESSION, record.id
+        )
+        rows = session.exec(
+            select(SessionParticipant, User.full_name)
+            .join(User, SessionParticipant.practitioner_id == User.id)
+            .where(SessionParticipant.session_id == record.id)
+        ).all()
+        supervisor = session.get(User, record.supervisor_id)
+        actions = session.exec(
+            select(SupervisionAction, User.full_name)
+            .join(User, SupervisionAction.owner_id == User.id)
+            .where(SupervisionAction.session_id == record.id)
+        ).all()
+        discussed = session.exec(select(AgendaItem).where(AgendaItem.discussed_in_id == record.id)).all()
+        signed = session.exec(
+            select(SupervisorSignOff).where(
+                SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
+            )
+        ).first()
+        show_personal = participant or not record.personal_private
+        return SessionRecord(
+            id=record.id,
+            version=record.version,
+            status=record.status,
+            supervisor_id=record.supervisor_id,
+            supervisor_name=supervisor.full_name if supervisor else "",
+            participants=[(p.practitioner_id, name, p.signed_at, p.comments) for p, name in rows],
+            kind=record.kind,
+            held_on=record.held_on,
+            accountability=record.accountability,
+            development=record.development,
+            support=record.support,
+            notes=record.notes,
+            personal_notes=record.personal_notes if show_personal else None,
+            personal_private=record.personal_private,
+            case_discussions=_snapshot(session, record)["case_discussions"],
+            actions=[
+                {
+                    "id": a.id,
+                    "description": a.description,
+                    "owner": name,
+                    "due_date": a.due_date,
+                    "done": a.done_at is not None,
+                }
+                for a, name in actions
+            ],
+            discussed=[{"kind": d.kind, "title": d.title, "note": d.discussion_note} for d in discussed],
+            supervisor_signed=signed is not None,
+            can_edit=can(actor, Action.RECORD_SUPERVISION, scope),
+            can_sign=participant,
+            is_oversight_view=not participant,
+        )
+
+
+def sign(actor: Actor, session_id: int, comments: str | None = None, expected_version: int | None = None) -> str:
+    """Confirm the record as it stands. A practitioner may add comments.
+
+    With ``expected_version`` (the version the person read), a record changed
+    since is refused with StaleEdit: nobody confirms a version they have not seen.
+    """
+    if comments is not None and len(comments) > 4000:
+        raise ValidationFailed(
+            {"comments": f"Comments must be 4000 characters or fewer (you entered {len(comments)})."}
+        )
+    with session_scope() as session:
+        record, _scope_ = _load(session, actor, session_id, Action.SIGN_SUPERVISION)
+        # Checks the version and locks the row, so an amendment cannot slip in before this commits.
+        optimistic.claim(session, record, expected_version, StaleEdit(STALE_SIGN), bump=False)
+        if actor.id == record.supervisor_id:
+            if not session.exec(
+                select(SupervisorSignOff).where(
+                    SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
+                )
+            ).first():
+                session.add(SupervisorSignOff(session_id=record.id, version=record.version))
+        else:
+            row = session.get(SessionParticipant, (record.id, actor.id))
+            row.signed_at = utcnow()
+            if comments is not None:
+                row.comments = comments.strip() or None
+            session.add(row)
+        session.flush()
+        everyone = all(
+            p.signed_at
+            for p in session.exec(select(SessionParticipant).where(SessionParticipant.session_id == record.id))
+        )
+        spo_signed = session.exec(
+            select(SupervisorSignOff).where(
+                SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
+            )
+        ).first()
+        record.status = SessionStatus.SIGNED if everyone and spo_signed else SessionStatus.AWAITING_SIGN_OFF
+        session.add(record)
+        trail.record(session, actor, "signed", "supervision_session", record.id, f"version {record.version}")
+        return record.status
+
+
+def amend(actor: Actor, session_id: int, form: dict, expected_version: int | None = None) -> int:
+    """Change a record. The version before the change is kept, and everyone signs again.
+
+    ``expected_version`` is the version the form was opened at: if someone saved
+    since, nothing is saved and StaleEdit is raised.
+    """
+    with session_scope() as session:
+        record, scope = _load(session, actor, session_id, Action.RECORD_SUPERVISION)
+        data = _check_form(session, actor, form | {"participant_ids": list(scope.participant_ids), "kind": record.kind})
+        old_version = record.version
+        if expected_version is not None and expected_version != old_version:
+            raise StaleEdit(STALE_AMEND)
+        snapshot = json.dumps(_snapshot(session, record))
+        optimistic.claim(session, record, old_version, StaleEdit(STALE_AMEND))
+        session.add(
+            SessionVersion(session_id=record.id, version=old_version, snapshot=snapshot, changed_by_id=actor.id)
+        )
+        for name in (
+            "held_on",
+            "notes",
+            "personal_notes",
+            "personal_private",
+            "accountability",
+            "development",
+            "support",
+        ):
+            setattr(record, name, data[name])
+        for old in session.exec(select(CaseDiscussion).where(CaseDiscussion.session_id == record.id)):
+            session.delete(old)
+        for row in data["case_discussions"]:
+            session.add(CaseDiscussion(session_id=record.id, **row))
+        for row in data["actions"]:
+            session.add(SupervisionAction(session_id=record.id, **row))
+        for participant in session.exec(select(SessionParticipant).where(SessionParticipant.session_id == record.id)):
+            participant.signed_at = None
+            session.add(participant)
+        session.add(SupervisorSignOff(session_id=record.id, version=record.version))
+        record.status, record.updated_at = SessionStatus.AWAITING_SIGN_OFF, utcnow()
+        session.add(record)
+        trail.record(session, actor, "amended", "supervision_session", record.id, f"now version {record.version}")
+        return record.version
+
+
+def history(actor: Actor, session_id: int) -> list[dict]:
+    """Earlier versions of a record, oldest first (private personal notes withheld from oversight)."""
+    with session_scope() as session:
+        record, scope = _load(session, actor, session_id, Action.VIEW_SUPERVISION)
+        participant = can(actor, Action.VIEW_PERSONAL_NOTES, scope)
+        versions = []
+        for row in session.exec(
+            select(SessionVersion).where(SessionVersion.session_id == record.id).order_by(SessionVersion.version)
+        ):
+            snap = json.loads(row.snapshot)
+            if not participant and snap.get("personal_private"):
+                snap["personal_notes"] = None
+            snap["changed_at"] = row.changed_at
+            versions.append(snap)
+        return versions
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    held_on: date
+    kind: str
+    with_names: str  # the practitioners in the session
+    status: str
+    supervisor_name: str = ""
+    awaiting_me: bool = False  # I took part and have not yet confirmed this version
+
+
+def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[SessionRow]:
+    """My sessions (as participant or supervisor), or one supervisee's, newest first."""
+    with session_scope() as session:
+        if practitioner_id is None:
+            ids = set(
+                session.exec(
+                    select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == actor.id)
+                ).all()
+            )
+            ids |= set(
+                session.exec(select(SupervisionSession.id).where(SupervisionSession.supervisor_id == actor.id)).all()
+            )
+        else:
+            person = session.get(User, practitioner_id)
+            if person is None or actor.id not in (practitioner_id, person.supervisor_id):
+                raise PermissionDenied()
+            ids = set(
+                session.exec(
+                    select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == practitioner_id)
+                ).all()
+            )
+        if not ids:
+            return []
+        records = session.exec(
+            select(SupervisionSession).where(SupervisionSession.id.in_(ids)).order_by(SupervisionSession.held_on.desc())
+        ).all()
+        rows = []
+        for record in records:
+            parts = session.exec(
+                select(User.full_name, SessionParticipant.practitioner_id, SessionParticipant.signed_at)
+                .join(SessionParticipant, SessionParticipant.practitioner_id == User.id)
+                .where(SessionParticipant.session_id == record.id)
+            ).all()
+            supervisor = session.get(User, record.supervisor_id)
+            awaiting = any(pid == actor.id and signed is None for _name, pid, signed in parts)
+            rows.append(
+                SessionRow(
+                    record.id,
+                    record.held_on,
+                    record.kind,
+                    ", ".join(sorted(n for n, _p, _s in parts)),
+                    record.status,
+                    supervisor.full_name if supervisor else "",
+                    awaiting,
+                )
+            )
+        return rows
+
+
+def complete_action(actor: Actor, action_id: int) -> None:
+    with session_scope() as session:
+        action = session.get(SupervisionAction, action_id)
+        if action is None:
+            raise NotFound("That action could not be found.")
+        record = session.get(SupervisionSession, action.session_id)
+        if actor.id not in (action.owner_id, record.supervisor_id):
+            raise PermissionDenied()
+        action.done_at = utcnow()
+        session.add(action)
+        trail.record(session, actor, "action_done", "supervision_session", record.id, f"action {action.id}")
+
+
+def supervisees(actor: Actor) -> list[tuple[int, str]]:
+    with session_scope() as session:
+        people = session.exec(
+            select(User).where(User.supervisor_id == actor.id, User.is_active).order_by(User.full_name)
+        ).all()
+        return [(u.id, u.full_name) for u in people]
+
+
+def team_colleagues(actor: Actor) -> list[tuple[int, str]]:
+    """People an SPO may bring to a group case discussion: supervisees and team members."""
+    with session_scope() as session:
+        people = session.exec(
+            select(User)
+            .where(
+                User.is_active, User.id != actor.id, (User.supervisor_id == actor.id) | (User.team_id == actor.team_id)
+            )
+            .order_by(User.full_name)
+        ).all()
+        return [(u.id, u.full_name) for u in people]
