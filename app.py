@@ -12,7 +12,8 @@ import streamlit as st
 from db.encryption import configure as configure_encryption
 from db.engine import configure, database_url
 from db.migrate import upgrade
-from db.organisation import Role, utcnow
+from db.organisation import utcnow
+from pages import _registry as screens
 from pages._ui import database_guard, plain, sign_out
 from qa.access import auth
 from qa.access.idle import describe as describe_idle
@@ -85,147 +86,33 @@ st.session_state["sso_configured"] = _sso_configured()
 if actor is not None:
     st.session_state["last_activity"] = now
 
-# (roles, menu section, [(file, title, icon, url path, shown in the menu)])
-# A role of None means every signed-in user; STAFF means anyone with a practice role.
-# Hidden pages open from links.
-STAFF = (Role.PRACTITIONER, Role.SPO, Role.QA_LEAD)
-ROLE_SECTIONS = [
-    (
-        (Role.PRACTITIONER,),
-        "My practice",
-        [
-            ("pages/home_practitioner.py", "My home", "🏠", "home", True),
-            ("pages/feedback_mine.py", "Audit feedback on my cases", "📬", "my-feedback", True),
-            ("pages/obs_mine.py", "My observations and development", "🌱", "my-development", True),
-        ],
-    ),
-    (
-        (Role.SPO,),
-        "My team",
-        [
-            ("pages/home_spo.py", "Team home", "👥", "team", True),
-            ("pages/feedback_team.py", "Team audit feedback", "🗒️", "team-feedback", True),
-            ("pages/obs_team.py", "Team observations", "👁️", "team-observations", True),
-            ("pages/supervision_team.py", "Supervision", "🗣️", "supervision", True),
-            ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
-            ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
-        ],
-    ),
-    (
-        (Role.QA_LEAD,),
-        "Quality assurance",
-        [
-            ("pages/home_qa.py", "PDU overview", "📋", "pdu", True),
-            ("pages/qa_events.py", "Audit events", "📅", "events", True),
-            ("pages/qa_event.py", "Audit event", "📅", "event", False),
-            ("pages/qa_rota.py", "LEARN rota", "🔄", "rota", True),
-            ("pages/qa_concerns.py", "Urgent concerns", "🚨", "concerns", True),
-            ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
-            ("pages/qa_themes.py", "Learning themes", "🏷️", "themes", True),
-            ("pages/obs_pdu.py", "Observation coverage and calibration", "🎯", "observation-coverage", True),
-            ("pages/qa_cadence.py", "Supervision cadence", "🗓️", "cadence", True),
-            ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
-            ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
-        ],
-    ),
-    (
-        (Role.ADMIN,),
-        "Administration",
-        [
-            ("pages/admin_home.py", "Admin home", "🗂️", "admin", True),
-            ("pages/admin_users.py", "Users", "🧑‍💼", "users", True),
-            ("pages/admin_organisation.py", "PDUs and teams", "🏢", "organisation", True),
-            ("pages/admin_import_staff.py", "Import staff", "📥", "import-staff", True),
-            ("pages/qa_case_import.py", "Import cases", "📥", "import-cases", True),
-            ("pages/admin_instruments.py", "Audit question sets", "🧩", "instruments", True),
-            ("pages/admin_settings.py", "Settings", "🔧", "settings", True),
-            ("pages/admin_support.py", "Support contacts", "🤝", "support-contacts", True),
-            ("pages/admin_trail.py", "Audit trail", "🧾", "audit-trail", True),
-            ("pages/dashboard.py", "Dashboards", "📊", "dashboards", True),
-            ("pages/meeting.py", "Meeting mode", "📽️", "meeting", False),
-        ],
-    ),
-    (
-        STAFF,
-        "My space (private)",
-        [
-            ("pages/journal.py", "My reflective journal", "📓", "journal", True),
-            ("pages/journal_entry.py", "Journal note", "📓", "note", False),
-            ("pages/debrief.py", "Quick debrief", "🌿", "debrief", True),
-            ("pages/my_wellbeing.py", "My wellbeing", "📈", "my-wellbeing", True),
-            ("pages/shared_with_me.py", "Shared with me", "🤝", "shared-with-me", True),
-        ],
-    ),
-    (
-        STAFF,
-        "Supervision records",
-        [
-            ("pages/supervision_mine.py", "My supervision", "🗒️", "my-supervision", True),
-            ("pages/supervision_record.py", "Supervision record", "🗒️", "supervision-record", False),
-        ],
-    ),
-    (
-        STAFF,
-        "LEARN audits",
-        [
-            ("pages/audit_my.py", "My audits", "📝", "my-audits", True),
-            ("pages/audit.py", "Case audit", "📄", "audit", False),
-        ],
-    ),
-    (
-        STAFF,
-        "Observation",
-        [
-            ("pages/obs_observing.py", "Observations I do", "👁️", "observing", True),
-            ("pages/obs_plan.py", "Plan an observation", "🗓️", "plan-observation", True),
-            ("pages/observation.py", "Observation", "👁️", "observation", False),
-        ],
-    ),
-    (
-        None,
-        "Account",
-        [
-            ("pages/account.py", "My account", "⚙️", "account", True),
-            ("pages/who_viewed.py", "Who has viewed my records", "🔎", "who-viewed", True),
-        ],
-    ),
-]
 
-# --- navigation -----------------------------------------------------------------
+# --- navigation: built from the one registry of screens (pages/_registry.py) ------
 if actor is None:
     if not database_guard(auth.has_any_user):
-        pages = [st.Page("pages/first_run.py", title="Create the first administrator", icon="🛠️")]
+        pages = [screens.FIRST_RUN.page()]
     else:
-        pages = [st.Page("pages/sign_in.py", title="Sign in", icon="🔑", default=True)]
+        pages = [screens.SIGN_IN.page(default=True)]
         # A link into the portal shows the sign-in form, then the page it pointed to.
-        urls = dict.fromkeys(url for _roles, _section, entries in ROLE_SECTIONS for _p, _t, _i, url, _shown in entries)
-        pages += [st.Page("pages/sign_in.py", title="Sign in", url_path=url, visibility="hidden") for url in urls]
+        urls = dict.fromkeys(entry.screen.url_path for section in screens.MENU for entry in section.entries)
+        pages += [st.Page(screens.SIGN_IN.file, title="Sign in", url_path=url, visibility="hidden") for url in urls]
     database_guard(st.navigation(pages, position="hidden").run)
     st.stop()
 
 menu: dict[str, list] = {}
-placed: set[str] = set()
-for roles, section, entries in ROLE_SECTIONS:
-    if roles is not None and not any(actor.has(role) for role in roles):
+placed: set[screens.Screen] = set()
+for section in screens.MENU:
+    if section.roles is not None and not any(actor.has(role) for role in section.roles):
         continue
     pages = []
-    for path, title, icon, url, shown in entries:
-        if path in placed:  # a screen two of the user's roles share appears once
+    for entry in section.entries:
+        if entry.screen in placed:  # a screen two of the user's roles share appears once
             continue
-        placed.add(path)
-        pages.append(
-            # The first page of the user's first section is their home.
-            st.Page(
-                path,
-                title=title,
-                icon=icon,
-                url_path=url,
-                default=not menu and not pages,
-                visibility="visible" if shown else "hidden",
-            )
-        )
+        placed.add(entry.screen)
+        # The first page of the user's first section is their home.
+        pages.append(entry.screen.page(default=not menu and not pages, visible=entry.shown))
     if pages:
-        menu[section] = pages
+        menu[section.title] = pages
 
 with st.sidebar:
     st.caption(f"Signed in as **{plain(actor.full_name)}**")

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db import engine as db_engine  # noqa: E402
+from pages import _registry as screens  # noqa: E402
 from qa.access.actor import Actor  # noqa: E402
 from qa.dashboards import figures as dashboards  # noqa: E402
 from qa.dashboards.filters import Filters  # noqa: E402
@@ -260,7 +261,7 @@ def page_time(runs: int) -> float | None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["user_id"] = admin
     at.run()
-    at.switch_page("pages/dashboard.py").run()  # warm: migrations checked, caches empty per run below
+    at.switch_page(screens.DASHBOARDS.file).run()  # warm: migrations checked, caches empty per run below
     times = []
     for _ in range(runs):
         from pages._dashboard_shared import figures

@@ -70,6 +70,7 @@ from sqlmodel import select  # noqa: E402
 from db import encryption, migrate  # noqa: E402
 from db import engine as db_engine  # noqa: E402
 from db.organisation import Grade, Pdu, Region, Role, Team, User, UserRole  # noqa: E402
+from pages import _registry as screens  # noqa: E402
 
 APP = str(ROOT / "app.py")
 DEFAULT_USERS = 24
@@ -92,7 +93,7 @@ STEPS = [
     "read my debriefs",
     "team home",
 ]
-JOURNAL, NOTE, DEBRIEF = "pages/journal.py", "pages/journal_entry.py", "pages/debrief.py"
+JOURNAL, NOTE, DEBRIEF = screens.JOURNAL.file, screens.JOURNAL_NOTE.file, screens.DEBRIEF.file
 
 
 # ------------------------------------------------------------------ the organisation
@@ -332,12 +333,12 @@ class Session:
             count = [t.value for t in at.text].count(marker)
             return None if count == 1 else f"'My debriefs' showed the new debrief {count} times"
 
-        self.run("read my debriefs", "pages/my_wellbeing.py", check=found_once)
+        self.run("read my debriefs", screens.MY_WELLBEING.file, check=found_once)
 
     def team_home(self) -> None:
         self.run(
             "team home",
-            "pages/home_spo.py",
+            screens.HOME_SPO.file,
             check=lambda at: (
                 None if any(str(t.value).startswith("Team home") for t in at.title) else "not the team home"
             ),

@@ -13,6 +13,7 @@ import streamlit as st
 
 from db.engine import DatabaseUnavailable, is_unavailable
 from db.organisation import GRADE_LABELS, Grade, Role, UserPublic
+from pages import _registry as screens
 from qa.access import auth
 from qa.access.actor import Actor
 from qa.errors import ValidationFailed
@@ -295,7 +296,7 @@ def audit_table(rows, empty: str) -> None:
     for row in rows:
         cols = st.columns([2, 2, 3, 2, 2])
         label = f"{'Moderation: ' if row.is_moderation else ''}{row.case_ref}"
-        cols[0].page_link("pages/audit.py", label=label, query_params={"audit": row.audit_id}, icon="📄")
+        cols[0].page_link(screens.AUDIT_CASE.file, label=label, query_params={"audit": row.audit_id}, icon="📄")
         cols[1].markdown(f"{row.event_date:%d %b %Y}")
         cols[2].markdown(f"Held by {plain(row.holder_name)}")
         cols[3].markdown(f"**{row.status}**")
@@ -318,7 +319,7 @@ def learn_alerts(actor: Actor) -> None:
             + (f", {overdue} for more than 2 working days." if overdue else "."),
             icon="🚨",
         )
-        st.page_link("pages/feedback_team.py", label="Acknowledge concerns", icon="🚨")
+        st.page_link(screens.AUDIT_FEEDBACK_TEAM.file, label="Acknowledge concerns", icon="🚨")
     awaiting = audit_workflow.feedback_awaiting_me(actor)
     to_discuss = [a for a in awaiting if a.status == "feedback sent"]
     if to_discuss:
@@ -326,7 +327,7 @@ def learn_alerts(actor: Actor) -> None:
             f"{len(to_discuss)} audit feedback sheet{'s' if len(to_discuss) != 1 else ''} to discuss in supervision.",
             icon="🗒️",
         )
-        st.page_link("pages/feedback_team.py", label="Team audit feedback", icon="🗒️")
+        st.page_link(screens.AUDIT_FEEDBACK_TEAM.file, label="Team audit feedback", icon="🗒️")
     team_overdue = audit_workflow.overdue_actions_for_spo(actor)
     if team_overdue:
         st.warning(
@@ -336,11 +337,11 @@ def learn_alerts(actor: Actor) -> None:
     my_overdue = [a for a, _r, _i in mine if a.overdue]
     if my_overdue:
         st.warning(f"You have {len(my_overdue)} overdue audit action{'s' if len(my_overdue) != 1 else ''}.", icon="⏰")
-        st.page_link("pages/feedback_mine.py", label="My audit actions", icon="📬")
+        st.page_link(screens.AUDIT_FEEDBACK_MINE.file, label="My audit actions", icon="📬")
     drafts = [a for a in audit_workflow.my_audits(actor) if a.status == "draft"]
     if drafts:
         st.info(f"You have {len(drafts)} case audit{'s' if len(drafts) != 1 else ''} to complete.", icon="📝")
-        st.page_link("pages/audit_my.py", label="My audits", icon="📝")
+        st.page_link(screens.AUDITS_MINE.file, label="My audits", icon="📝")
 
 
 def observation_alerts(actor: Actor) -> None:
@@ -358,7 +359,7 @@ def observation_alerts(actor: Actor) -> None:
                 f"{len(to_reply)} observation{'s' if len(to_reply) != 1 else ''} of your practice to read and reply to.",
                 icon="👁️",
             )
-            st.page_link("pages/obs_mine.py", label="My observations and development", icon="🌱")
+            st.page_link(screens.MY_DEVELOPMENT.file, label="My observations and development", icon="🌱")
         if upcoming:
             st.info(
                 f"{len(upcoming)} planned observation{'s' if len(upcoming) != 1 else ''}: you can "
@@ -374,7 +375,7 @@ def observation_alerts(actor: Actor) -> None:
     to_record = [o for o in observations.observations_by_me(actor) if o.status == "planned"]
     if to_record:
         st.info(f"You have {len(to_record)} observation{'s' if len(to_record) != 1 else ''} to record.", icon="👁️")
-        st.page_link("pages/obs_observing.py", label="Observations I do", icon="👁️")
+        st.page_link(screens.OBSERVING.file, label="Observations I do", icon="👁️")
     if actor.has(Role.SPO):
         coverage = observation_coverage.coverage_for_supervisor(actor)
         overdue = [r for r in coverage if r.status == "overdue"]
@@ -384,7 +385,7 @@ def observation_alerts(actor: Actor) -> None:
                 f"Observation: {len(overdue)} {'people are' if len(overdue) != 1 else 'person is'} overdue and {len(due)} due within 30 days.",
                 icon="👁️",
             )
-            st.page_link("pages/obs_team.py", label="Team observations", icon="👁️")
+            st.page_link(screens.TEAM_OBSERVATIONS.file, label="Team observations", icon="👁️")
 
 
 def support_alerts(actor: Actor) -> None:
@@ -399,7 +400,7 @@ def support_alerts(actor: Actor) -> None:
             + (f", {today} today." if today else "."),
             icon="🤝",
         )
-        st.page_link("pages/shared_with_me.py", label="Shared with me", icon="🤝")
+        st.page_link(screens.SHARED_WITH_ME.file, label="Shared with me", icon="🤝")
 
 
 def supervision_alerts(actor: Actor) -> None:
@@ -410,14 +411,14 @@ def supervision_alerts(actor: Actor) -> None:
     waiting = [s for s in supervision.sessions_with(actor) if s.awaiting_me]
     if waiting:
         st.info(f"{len(waiting)} supervision record{'s' if len(waiting) != 1 else ''} to confirm.", icon="✍️")
-        st.page_link("pages/supervision_mine.py", label="My supervision", icon="🗒️")
+        st.page_link(screens.MY_SUPERVISION.file, label="My supervision", icon="🗒️")
     if actor.has(Role.SPO):
         rows = cadence.cadence_for_supervisor(actor)
         overdue = sum(r.status == "overdue" for r in rows)
         due = sum(r.status == "due" for r in rows)
         if overdue or due:
             st.warning(f"Supervision: {overdue} overdue and {due} due.", icon="🗣️")
-            st.page_link("pages/supervision_team.py", label="Supervision", icon="🗣️")
+            st.page_link(screens.SUPERVISION_TEAM.file, label="Supervision", icon="🗣️")
 
 
 def csv_import(key: str, preview, apply, button: str) -> None:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages import _registry as screens
 from pages._ui import (
     current_actor,
     learn_alerts,
@@ -33,7 +34,7 @@ else:
     st.warning("You do not have a supervisor recorded. Ask your administrator to add one.")
 
 st.page_link(
-    "pages/who_viewed.py",
+    screens.WHO_VIEWED.file,
     label="Who has viewed my records",
     icon="🔎",
     help="Everyone else who has opened an observation, audit, supervision record or shared note about you, and when.",

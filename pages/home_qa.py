@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from pages import _registry as screens
 from pages._ui import (
     current_actor,
     learn_alerts,
@@ -26,7 +27,7 @@ if actor.pdu_id:
             f"{len(overdue)} urgent concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for an SPO.",
             icon="🚨",
         )
-        st.page_link("pages/qa_concerns.py", label="Urgent concerns", icon="🚨")
+        st.page_link(screens.URGENT_CONCERNS.file, label="Urgent concerns", icon="🚨")
 support_alerts(actor)
 learn_alerts(actor)
 supervision_alerts(actor)

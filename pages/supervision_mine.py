@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.supervision import ITEM_MAX
+from pages import _registry as screens
 from pages._ui import current_actor, form_saved, keep_until_saved, plain, show_flash, who_can_see
 from qa.errors import ValidationFailed
 from qa.supervision import agenda
@@ -53,4 +54,4 @@ for row in sessions:
     label = f"{row.held_on:%d %b %Y} · {row.kind} {who} · {row.status}" + (
         " · waiting for you" if row.awaiting_me else ""
     )
-    st.page_link("pages/supervision_record.py", label=label, query_params={"session": row.id}, icon="🗒️")
+    st.page_link(screens.SUPERVISION_RECORD.file, label=label, query_params={"session": row.id}, icon="🗒️")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from db.organisation import CASE_REF_MAX
 from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, SessionKind
+from pages import _registry as screens
 from pages._ui import current_actor, flash, form_saved, keep_until_saved, label_text, plain, show_flash, who_can_see
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.supervision import agenda, cadence
@@ -54,8 +55,8 @@ for item in items:
         line += f" · {plain(item.detail)}"
     cols = st.columns([6, 1])
     cols[0].markdown(line)
-    if item.link_page and item.source_id and item.source_id > 0 and item.kind != "development goal review":
-        cols[1].page_link(item.link_page, label="Open", query_params={item.link_param: item.source_id})
+    if item.record is not None:
+        screens.link_to(item.record, "Open", container=cols[1])
 keep_until_saved("add_item", {"add_item_title": ""})  # emptied only once saved: a database fault keeps the text
 with st.form("add_item"):
     title = st.text_input("Add an item to the agenda", max_chars=ITEM_MAX, key="add_item_title")
@@ -178,7 +179,7 @@ if submitted:
     else:
         st.session_state.pop("errors:supervision", None)
         flash("Session recorded and signed by you. The practitioner is asked to confirm it.")
-        st.switch_page("pages/supervision_record.py", query_params={"session": session_id})
+        st.switch_page(screens.SUPERVISION_RECORD.file, query_params={"session": session_id})
 
 with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])}"):
     profile = cadence.profile_of(actor, chosen)
@@ -204,7 +205,7 @@ if not past:
     st.caption("None recorded yet.")
 for row in past:
     st.page_link(
-        "pages/supervision_record.py",
+        screens.SUPERVISION_RECORD.file,
         label=f"{row.held_on:%d %b %Y} · {row.kind} · {row.status}",
         query_params={"session": row.id},
         icon="🗒️",

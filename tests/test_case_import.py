@@ -22,6 +22,7 @@ from sqlmodel import func, select
 
 from db.engine import session_scope
 from db.organisation import AuditTrail, Case, Grade, OrderType, Role, RoshLevel
+from pages import _registry as screens
 from qa.errors import PermissionDenied
 from qa.organisation.case_import import (
     CASE_COLUMNS,
@@ -848,7 +849,7 @@ def test_random_csvish_text_from_a_qa_lead_only_ever_produces_a_report(qa_lead, 
 # ----------------------------------------------------------------- the page
 # The page is registered in app.py as "import-cases" for QA leads and admins.
 
-PAGE = "pages/qa_case_import.py"
+PAGE = screens.IMPORT_CASES.file
 
 
 def signed_in_at(app, email: str):

@@ -17,6 +17,7 @@ from db.audits import CaseAudit, FeedbackSheet
 from db.engine import session_scope
 from db.organisation import User
 from db.supervision import SessionParticipant, SessionVersion, SupervisionSession
+from pages import _registry as screens
 from qa import optimistic
 from qa.audits import events as audit_events
 from qa.audits import workflow
@@ -153,8 +154,8 @@ def test_over_long_comments_are_refused_before_anything_else(org):
 
 def test_two_auditors_in_two_sessions_the_later_save_is_refused_and_its_text_kept(app, org, draft):
     pair, audit_id = draft
-    first = signed_in(app, email_of(pair.first_id), "pages/audit.py", audit=audit_id)
-    second = signed_in(app, email_of(pair.second_id), "pages/audit.py", audit=audit_id)
+    first = signed_in(app, email_of(pair.first_id), screens.AUDIT_CASE.file, audit=audit_id)
+    second = signed_in(app, email_of(pair.second_id), screens.AUDIT_CASE.file, audit=audit_id)
     good, evidence = f"s_good_{audit_id}", first.text_area[0].key
     save = f"FormSubmitter:audit_form_{audit_id}-Save draft"
 
@@ -201,7 +202,7 @@ def test_two_auditors_in_two_sessions_the_later_save_is_refused_and_its_text_kep
 
 def test_an_auditor_who_saves_twice_is_not_refused_by_their_own_save(app, org, draft):
     pair, audit_id = draft
-    at = signed_in(app, email_of(pair.first_id), "pages/audit.py", audit=audit_id)
+    at = signed_in(app, email_of(pair.first_id), screens.AUDIT_CASE.file, audit=audit_id)
     save = f"FormSubmitter:audit_form_{audit_id}-Save draft"
     for words in ("First draft.", "Second draft.", "Third draft."):
         at.text_area(key=f"s_good_{audit_id}").input(words)
@@ -211,11 +212,11 @@ def test_an_auditor_who_saves_twice_is_not_refused_by_their_own_save(app, org, d
 
 def test_leaving_and_reopening_the_audit_starts_from_the_latest_version(app, org, draft):
     pair, audit_id = draft
-    first = signed_in(app, email_of(pair.first_id), "pages/audit.py", audit=audit_id)
-    first.switch_page("pages/audit_my.py").run()
+    first = signed_in(app, email_of(pair.first_id), screens.AUDIT_CASE.file, audit=audit_id)
+    first.switch_page(screens.AUDITS_MINE.file).run()
     detail = workflow.audit_detail(org.actor(pair.second_id), audit_id)
     workflow.save_draft(org.actor(pair.second_id), audit_id, [], {"good_practice": "Saved while away."}, detail.version)
-    first.switch_page("pages/audit.py")
+    first.switch_page(screens.AUDIT_CASE.file)
     first.query_params["audit"] = str(audit_id)
     first.run()
     assert first.text_area(key=f"s_good_{audit_id}").value == "Saved while away."
@@ -229,8 +230,8 @@ def test_leaving_and_reopening_the_audit_starts_from_the_latest_version(app, org
 
 def test_spo_amends_while_the_practitioner_is_confirming_the_confirmation_is_refused_and_comments_kept(app, org):
     session_id = record(org)
-    pat = signed_in(app, "pat@example.org", "pages/supervision_record.py", session=session_id)
-    spo = signed_in(app, "spo@example.org", "pages/supervision_record.py", session=session_id)
+    pat = signed_in(app, "pat@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
+    spo = signed_in(app, "spo@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
 
     pat.text_area(key=f"sign_comments_{session_id}").input("Fair record. I would add that I asked for a co-worker.")
     spo.text_area(key=f"amend_notes_{session_id}").input("Talked through the MAPPA referral; level 1, not 2.")
@@ -265,8 +266,8 @@ def test_spo_amends_while_the_practitioner_is_confirming_the_confirmation_is_ref
 
 def test_the_same_spo_in_two_tabs_the_later_amendment_is_refused_and_its_text_kept(app, org):
     session_id = record(org)
-    tab1 = signed_in(app, "spo@example.org", "pages/supervision_record.py", session=session_id)
-    tab2 = signed_in(app, "spo@example.org", "pages/supervision_record.py", session=session_id)
+    tab1 = signed_in(app, "spo@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
+    tab2 = signed_in(app, "spo@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
     notes, personal = f"amend_notes_{session_id}", f"amend_personal_{session_id}"
     save = f"FormSubmitter:amend_{session_id}-Save as a new version"
 
@@ -299,8 +300,8 @@ def test_the_same_spo_in_two_tabs_the_later_amendment_is_refused_and_its_text_ke
 
 def test_an_observation_saved_in_another_tab_refuses_the_stale_save_and_keeps_its_text(app, org):
     obs_id = plan(org)
-    tab1 = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
-    tab2 = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
+    tab1 = signed_in(app, "spo@example.org", screens.OBSERVATION.file, observation=obs_id)
+    tab2 = signed_in(app, "spo@example.org", screens.OBSERVATION.file, observation=obs_id)
     for at in (tab1, tab2):
         at.checkbox(key=f"consent_{obs_id}").check()
     tab1.text_area(key=f"strengths_{obs_id}").input("Warm and clear.")

@@ -10,6 +10,7 @@ from db.observations import Observation
 from db.organisation import AuditTrail, User
 from db.reflection import Debrief, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
 from db.supervision import SessionParticipant, SupervisionSession
+from pages import _registry as screens
 from qa.access import auth, trail_view
 from qa.access.auth import INACTIVE
 from qa.audits import workflow as audit_workflow
@@ -225,7 +226,7 @@ def test_an_administrator_erases_a_departed_persons_entries_on_the_users_page(ap
     from tests.test_pages import texts
     from tests.test_pages_learn import signed_in
 
-    at = signed_in(app, "admin@example.org", "pages/admin_users.py")
+    at = signed_in(app, "admin@example.org", screens.USERS.file)
     at.selectbox(key="edit_user_choice").set_value(org.practitioner_id).run()
     assert "once they are deactivated" in texts(at)
     assert not [b for b in at.button if b.label == "Erase private entries"]

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from db import engine as db_engine
 from db.engine import DatabaseUnavailable, session_scope
+from pages import _registry as screens
 from qa.audits import workflow
 from qa.errors import DatabaseUnavailable as DatabaseUnavailableFromQa
 from qa.reflection import debriefs
@@ -179,7 +180,7 @@ def auditor_email(pair) -> str:
 def test_an_audit_form_submitted_while_the_database_is_locked_keeps_the_text(app, org, draft, sqlite_path, monkeypatch):  # noqa: F811
     monkeypatch.setattr(db_engine, "RETRY", db_engine.BusyRetry(deadline=0.5))
     pair, audit_id = draft
-    at = signed_in(app, auditor_email(pair), "pages/audit.py", audit=audit_id)
+    at = signed_in(app, auditor_email(pair), screens.AUDIT_CASE.file, audit=audit_id)
     good = "Risk plan reviewed after the arrest; the new partner was checked with the police."
     at.radio[0].set_value("yes")
     at.text_area(key=f"s_good_{audit_id}").input(good)
@@ -257,7 +258,7 @@ def test_a_journal_autosave_that_meets_a_fault_keeps_the_text_and_saves_it_later
     from qa.reflection import journal
 
     note_id = note_for_pat(org)
-    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, "pat@example.org", screens.JOURNAL_NOTE.file, note=note_id)
     box = f"note_{note_id}_what"
     with saves_fail(journal, "save_note"):
         # Leaving the box runs the autosave callback, before app.py's database guard.
@@ -283,7 +284,7 @@ def test_finish_note_during_a_fault_keeps_the_text_and_works_when_pressed_again(
     from qa.reflection import journal
 
     note_id = note_for_pat(org)
-    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, "pat@example.org", screens.JOURNAL_NOTE.file, note=note_id)
     at.text_area(key=f"note_{note_id}_what").input("First thoughts.").run()
     assert saved_section(org, note_id) == "First thoughts."
     finish = next(b for b in at.button if b.label == "Finish note")
@@ -305,15 +306,15 @@ def test_unsaved_note_text_comes_back_after_leaving_the_page(app, org, saves_fai
     from qa.reflection import journal
 
     note_id = note_for_pat(org)
-    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, "pat@example.org", screens.JOURNAL_NOTE.file, note=note_id)
     with saves_fail(journal, "save_note"):
         at.text_area(key=f"note_{note_id}_what").input(TYPED).run()
         assert any(w.value.startswith(NOT_SAVED) for w in at.warning)
         # Away to the journal list and back again while the fault lasts: the boxes
         # are drawn afresh, from the draft kept in the session.
-        at.switch_page("pages/journal.py").run()
+        at.switch_page(screens.JOURNAL.file).run()
         plain_message_only(at)
-        at.switch_page("pages/journal_entry.py")
+        at.switch_page(screens.JOURNAL_NOTE.file)
         at.query_params["note"] = str(note_id)
         at.run()
         plain_message_only(at)
@@ -326,7 +327,7 @@ def test_unsaved_note_text_comes_back_after_leaving_the_page(app, org, saves_fai
 
 def test_a_quick_debrief_keeps_what_was_typed_through_a_fault_and_empties_once_saved(app, org, saves_fail):
     pat = org.actor(org.practitioner_id)
-    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    at = signed_in(app, "pat@example.org", screens.DEBRIEF.file)
     at.get("button_group")[0].set_value(["anxious"])
     at.slider(key="debrief_intensity").set_value(8)
     at.text_area(key="debrief_what_happened").input(TYPED)
@@ -353,8 +354,8 @@ def test_a_quick_debrief_keeps_what_was_typed_through_a_fault_and_empties_once_s
 @pytest.mark.parametrize(
     ("email", "page", "form", "box", "button"),
     [
-        ("spo@example.org", "pages/supervision_team.py", "add_item", "add_item_title", "Add item"),
-        ("pat@example.org", "pages/supervision_mine.py", "my_item", "my_item_title", "Add to my agenda"),
+        ("spo@example.org", screens.SUPERVISION_TEAM.file, "add_item", "add_item_title", "Add item"),
+        ("pat@example.org", screens.MY_SUPERVISION.file, "my_item", "my_item_title", "Add to my agenda"),
     ],
 )
 def test_an_agenda_item_keeps_its_text_through_a_fault_and_empties_once_added(
@@ -381,7 +382,7 @@ def test_an_agenda_item_keeps_its_text_through_a_fault_and_empties_once_added(
 def test_an_audit_action_keeps_its_text_through_a_fault_and_empties_once_added(app, org, draft, saves_fail):  # noqa: F811
     pair, audit_id = draft
     auditor = org.actor(pair.first_id)
-    at = signed_in(app, auditor_email(pair), "pages/audit.py", audit=audit_id)
+    at = signed_in(app, auditor_email(pair), screens.AUDIT_CASE.file, audit=audit_id)
     action = "Review the risk management plan with the police domestic abuse unit."
     box = f"new_action_{audit_id}"
     submit = f"FormSubmitter:add_action_{audit_id}-Add action"
@@ -407,7 +408,7 @@ def test_sharing_a_note_keeps_the_choice_through_a_fault_and_empties_once_shared
 
     note_id = note_for_pat(org)
     pat = org.actor(org.practitioner_id)
-    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, "pat@example.org", screens.JOURNAL_NOTE.file, note=note_id)
     recipient = at.selectbox(key=f"share_to_{note_id}")
     recipient.set_value(org.spo_id)
     at.checkbox(key=f"share_sup_{note_id}").check()
@@ -442,7 +443,7 @@ def unreachable_database():
 
 
 def test_a_page_says_plainly_when_the_database_cannot_be_reached(app, org):
-    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    at = signed_in(app, "pat@example.org", screens.DEBRIEF.file)
     assert not at.exception
     with unreachable_database():
         at.run()
@@ -519,7 +520,7 @@ def test_a_connection_dropped_mid_transaction_fails_plainly_then_recovers(org, p
 
 
 def test_a_signed_in_session_carries_on_after_the_connections_are_terminated(app, org, pg_url):
-    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    at = signed_in(app, "pat@example.org", screens.DEBRIEF.file)
     assert not at.exception
     assert terminate_other_backends(pg_url) >= 1
     at.get("button_group")[0].set_value(["anxious"])

@@ -40,6 +40,7 @@ from sqlmodel import select
 from db.engine import session_scope
 from db.organisation import Case, User
 from db.reflection import EntryKind
+from pages import _registry as screens
 from qa.audits import events as audit_events
 from qa.audits import exports as audit_exports
 from qa.audits import workflow
@@ -292,39 +293,41 @@ def visit(app, email: str, page: str, **query):
 
 def test_the_practitioners_screens_show_hostile_text_inert(app, world):
     for page, query in [
-        ("pages/journal.py", {}),
-        ("pages/journal_entry.py", {"note": world["note_id"]}),
-        ("pages/my_wellbeing.py", {}),
-        ("pages/audit.py", {"audit": world["audit_id"]}),
-        ("pages/feedback_mine.py", {}),
-        ("pages/observation.py", {"observation": world["obs_id"]}),
-        ("pages/obs_mine.py", {}),
-        ("pages/supervision_mine.py", {}),
-        ("pages/supervision_record.py", {"session": world["session_id"]}),
-        ("pages/home_practitioner.py", {}),
+        (screens.JOURNAL.file, {}),
+        (screens.JOURNAL_NOTE.file, {"note": world["note_id"]}),
+        (screens.MY_WELLBEING.file, {}),
+        (screens.AUDIT_CASE.file, {"audit": world["audit_id"]}),
+        (screens.AUDIT_FEEDBACK_MINE.file, {}),
+        (screens.OBSERVATION.file, {"observation": world["obs_id"]}),
+        (screens.MY_DEVELOPMENT.file, {}),
+        (screens.MY_SUPERVISION.file, {}),
+        (screens.SUPERVISION_RECORD.file, {"session": world["session_id"]}),
+        (screens.HOME_PRACTITIONER.file, {}),
     ]:
         assert_inert_and_shown(visit(app, "pat@example.org", page, **query), page)
 
 
 def test_the_spos_screens_show_hostile_text_inert(app, world):
     for page, query in [
-        ("pages/shared_with_me.py", {}),
-        ("pages/journal_entry.py", {"note": world["note_id"]}),
-        ("pages/supervision_team.py", {}),
-        ("pages/audit.py", {"audit": world["audit_id"]}),
-        ("pages/feedback_team.py", {}),
-        ("pages/supervision_record.py", {"session": world["session_id"]}),
-        ("pages/home_spo.py", {}),
+        (screens.SHARED_WITH_ME.file, {}),
+        (screens.JOURNAL_NOTE.file, {"note": world["note_id"]}),
+        (screens.SUPERVISION_TEAM.file, {}),
+        (screens.AUDIT_CASE.file, {"audit": world["audit_id"]}),
+        (screens.AUDIT_FEEDBACK_TEAM.file, {}),
+        (screens.SUPERVISION_RECORD.file, {"session": world["session_id"]}),
+        (screens.HOME_SPO.file, {}),
     ]:
         assert_inert_and_shown(visit(app, "spo@example.org", page, **query), page)
 
 
 def test_the_observers_qa_leads_and_administrators_screens_show_hostile_text_inert(app, world):
     assert_inert_and_shown(
-        visit(app, "spo.b@example.org", "pages/observation.py", observation=world["obs_id"]), "observer"
+        visit(app, "spo.b@example.org", screens.OBSERVATION.file, observation=world["obs_id"]), "observer"
     )
-    assert_inert_and_shown(visit(app, "qa@example.org", "pages/audit.py", audit=world["audit_id"]), "QA lead: audit")
-    assert_inert_and_shown(visit(app, "admin@example.org", "pages/admin_users.py"), "admin: users")
+    assert_inert_and_shown(
+        visit(app, "qa@example.org", screens.AUDIT_CASE.file, audit=world["audit_id"]), "QA lead: audit"
+    )
+    assert_inert_and_shown(visit(app, "admin@example.org", screens.USERS.file), "admin: users")
 
 
 def test_no_page_renders_raw_html():

@@ -10,6 +10,7 @@ from sqlmodel import select
 from db.audits import Instrument
 from db.engine import session_scope
 from db.organisation import AuditTrail
+from pages import _registry as screens
 from qa.audits import instrument
 from qa.audits.judgement import RULE_TEXT
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
@@ -279,7 +280,7 @@ def test_only_administrators_load_or_list_question_sets(org, who):
 
 # --- the administration screen -------------------------------------------------------------------
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "admin_instruments.py")
+PAGE = str(Path(__file__).resolve().parent.parent / screens.QUESTION_SETS.file)
 
 
 def run_page(user_id):

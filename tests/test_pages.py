@@ -6,54 +6,55 @@ import pytest
 
 from db.engine import session_scope
 from db.organisation import utcnow
+from pages import _registry as screens
 from qa.settings import DEMO_FLAG, set_flag
 from tests.conftest import menu_pages, sign_in
 from tests.factories import PASSWORD
 
-DASHBOARDS = {"pages/dashboard.py", "pages/meeting.py"}
+DASHBOARDS = {screens.DASHBOARDS.file, screens.MEETING_MODE.file}
 ADMIN_PAGES = {
-    "pages/admin_home.py",
-    "pages/admin_users.py",
-    "pages/admin_organisation.py",
-    "pages/admin_import_staff.py",
-    "pages/qa_case_import.py",
-    "pages/admin_instruments.py",
-    "pages/admin_settings.py",
-    "pages/admin_support.py",
-    "pages/admin_trail.py",
+    screens.HOME_ADMIN.file,
+    screens.USERS.file,
+    screens.PDUS_AND_TEAMS.file,
+    screens.IMPORT_STAFF.file,
+    screens.IMPORT_CASES.file,
+    screens.QUESTION_SETS.file,
+    screens.SETTINGS.file,
+    screens.SUPPORT_CONTACTS.file,
+    screens.AUDIT_TRAIL.file,
 } | DASHBOARDS
-EVERYONE = {"pages/account.py", "pages/who_viewed.py"}
+EVERYONE = {screens.MY_ACCOUNT.file, screens.WHO_VIEWED.file}
 STAFF = EVERYONE | {
-    "pages/audit_my.py",
-    "pages/audit.py",
-    "pages/obs_observing.py",
-    "pages/obs_plan.py",
-    "pages/observation.py",
-    "pages/journal.py",
-    "pages/journal_entry.py",
-    "pages/debrief.py",
-    "pages/my_wellbeing.py",
-    "pages/shared_with_me.py",
-    "pages/supervision_mine.py",
-    "pages/supervision_record.py",
+    screens.AUDITS_MINE.file,
+    screens.AUDIT_CASE.file,
+    screens.OBSERVING.file,
+    screens.PLAN_OBSERVATION.file,
+    screens.OBSERVATION.file,
+    screens.JOURNAL.file,
+    screens.JOURNAL_NOTE.file,
+    screens.DEBRIEF.file,
+    screens.MY_WELLBEING.file,
+    screens.SHARED_WITH_ME.file,
+    screens.MY_SUPERVISION.file,
+    screens.SUPERVISION_RECORD.file,
 }
-PRACTITIONER_PAGES = {"pages/home_practitioner.py", "pages/feedback_mine.py", "pages/obs_mine.py"}
+PRACTITIONER_PAGES = {screens.HOME_PRACTITIONER.file, screens.AUDIT_FEEDBACK_MINE.file, screens.MY_DEVELOPMENT.file}
 SPO_PAGES = {
-    "pages/home_spo.py",
-    "pages/feedback_team.py",
-    "pages/obs_team.py",
-    "pages/supervision_team.py",
+    screens.HOME_SPO.file,
+    screens.AUDIT_FEEDBACK_TEAM.file,
+    screens.TEAM_OBSERVATIONS.file,
+    screens.SUPERVISION_TEAM.file,
 } | DASHBOARDS
 QA_PAGES = {
-    "pages/home_qa.py",
-    "pages/qa_events.py",
-    "pages/qa_event.py",
-    "pages/qa_rota.py",
-    "pages/qa_concerns.py",
-    "pages/qa_case_import.py",
-    "pages/qa_themes.py",
-    "pages/obs_pdu.py",
-    "pages/qa_cadence.py",
+    screens.HOME_QA.file,
+    screens.AUDIT_EVENTS.file,
+    screens.AUDIT_EVENT.file,
+    screens.AUDIT_ROTA.file,
+    screens.URGENT_CONCERNS.file,
+    screens.IMPORT_CASES.file,
+    screens.LEARNING_THEMES.file,
+    screens.OBSERVATION_COVERAGE.file,
+    screens.SUPERVISION_CADENCE.file,
 } | DASHBOARDS
 
 
@@ -75,7 +76,7 @@ def texts(at):
 def test_an_empty_portal_offers_only_the_first_administrator(app):
     at = app()
     assert titles(at) == ["Create the first administrator"]
-    assert menu_pages(at) == {"pages/first_run.py"}
+    assert menu_pages(at) == {screens.FIRST_RUN.file}
 
 
 def test_creating_the_first_administrator_signs_them_in(app):
@@ -86,7 +87,7 @@ def test_creating_the_first_administrator_signs_them_in(app):
     at.text_input[3].input("a-long-password")
     at.button[0].click().run()
     assert titles(at) == ["Administration"]
-    assert "pages/admin_users.py" in menu_pages(at)
+    assert screens.USERS.file in menu_pages(at)
 
 
 def test_first_run_errors_appear_beside_the_fields_and_keep_the_text(app):
@@ -105,7 +106,7 @@ def test_first_run_errors_appear_beside_the_fields_and_keep_the_text(app):
 def test_with_users_the_portal_asks_to_sign_in(app, org):
     at = app()
     assert titles(at) == ["Practice Quality Portal"]
-    assert menu_pages(at) == {"pages/sign_in.py"}
+    assert menu_pages(at) == {screens.SIGN_IN.file}
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(app, org):
@@ -162,7 +163,7 @@ def test_a_qa_lead_home_lists_the_teams_in_their_pdu(app, org):
 def test_a_practitioner_cannot_open_an_admin_page(app, org):
     at = sign_in(app(), "pat@example.org", PASSWORD)
     with pytest.raises(ValueError):
-        at.switch_page("pages/admin_users.py")
+        at.switch_page(screens.USERS.file)
 
 
 def test_a_page_opened_without_signing_in_shows_nothing(app, org):
@@ -202,7 +203,7 @@ def test_a_deactivated_user_is_signed_out_on_their_next_click(app, org):
 
 def test_changing_my_password(app, org):
     at = sign_in(app(), "pat@example.org", PASSWORD)
-    at.switch_page("pages/account.py").run()
+    at.switch_page(screens.MY_ACCOUNT.file).run()
     at.text_input[0].input(PASSWORD)
     at.text_input[1].input("my-new-long-password")
     at.text_input[2].input("my-new-long-password")
@@ -226,7 +227,7 @@ def admin_at(app, page):
 
 
 def test_admin_adds_a_user_through_the_form(app, org):
-    at = admin_at(app, "pages/admin_users.py")
+    at = admin_at(app, screens.USERS.file)
     form = "add_user"
     inputs = [w for w in at.text_input if w.form_id == form]
     inputs[0].input("Nia Newstarter")
@@ -239,7 +240,7 @@ def test_admin_adds_a_user_through_the_form(app, org):
 
 
 def test_admin_form_errors_show_beside_the_field(app, org):
-    at = admin_at(app, "pages/admin_users.py")
+    at = admin_at(app, screens.USERS.file)
     form = "add_user"
     inputs = [w for w in at.text_input if w.form_id == form]
     # (Too long a name cannot be typed: the box stops at 120 characters. tests/test_text_limits.py checks the service.)
@@ -253,14 +254,14 @@ def test_admin_form_errors_show_beside_the_field(app, org):
 
 
 def test_admin_deactivates_a_user(app, org):
-    at = admin_at(app, "pages/admin_users.py")
+    at = admin_at(app, screens.USERS.file)
     at.selectbox(key="edit_user_choice").set_value(org.peer_id).run()
     at.button(key=f"deactivate_{org.peer_id}").click().run()
     assert "Pip Peer has been deactivated." in texts(at)
 
 
 def test_admin_adds_a_team(app, org):
-    at = admin_at(app, "pages/admin_organisation.py")
+    at = admin_at(app, screens.PDUS_AND_TEAMS.file)
     at.text_input(key="new_team_name").input("Courts Team")
     at.button(key="FormSubmitter:new_team-Add team").click().run()
     assert "Team 'Courts Team' added." in texts(at)
@@ -271,7 +272,7 @@ def test_admin_sees_the_audit_trail(app, org):
     from qa.organisation import users
 
     users.set_active(org.actor(org.admin_id), org.peer_id, False)
-    at = admin_at(app, "pages/admin_trail.py")
+    at = admin_at(app, screens.AUDIT_TRAIL.file)
     trail = at.dataframe[0].value
     assert "deactivated" in list(trail["Action"])
     assert "Ada Admin" in list(trail["Who"])
@@ -281,7 +282,7 @@ HEADER = "staff_id,full_name,email,grade,roles,pdu,team,supervisor\n"
 
 
 def test_admin_imports_staff_from_a_csv_file(app, org):
-    at = admin_at(app, "pages/admin_import_staff.py")
+    at = admin_at(app, screens.IMPORT_STAFF.file)
     assert at.get("download_button"), "a template can be downloaded"
     good = HEADER + "N100,Nia New,nia@example.org,PSO,practitioner,North PDU,Team A,S001\n"
     at.file_uploader(key="staff_csv").set_value(("staff.csv", good.encode(), "text/csv")).run()
@@ -291,7 +292,7 @@ def test_admin_imports_staff_from_a_csv_file(app, org):
 
 
 def test_an_invalid_staff_file_lists_every_problem_by_row_and_imports_nothing(app, org):
-    at = admin_at(app, "pages/admin_import_staff.py")
+    at = admin_at(app, screens.IMPORT_STAFF.file)
     bad = (
         HEADER
         + "N100,Nia New,nia@example.org,PSO,practitioner,North PDU,Team A,S001\nN101,Ned,ned@example.org,Officer,practitioner,North PDU,Team A,S001\n"

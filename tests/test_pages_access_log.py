@@ -5,6 +5,7 @@ import pytest
 
 from db.engine import session_scope
 from db.organisation import User
+from pages import _registry as screens
 from qa.observations import workflow as observations
 from tests.conftest import menu_pages, sign_in
 from tests.factories import PASSWORD
@@ -13,7 +14,7 @@ from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
 from tests.test_supervision import record
 
-PAGE = "pages/who_viewed.py"
+PAGE = screens.WHO_VIEWED.file
 
 
 def table(at):
@@ -34,9 +35,9 @@ def test_with_no_views_the_page_says_so_plainly(app, org):
 def test_views_made_on_the_real_screens_are_listed_for_the_practitioner(app, org):
     session_id = record(org)
     obs_id = shared_observation(org)
-    spo = signed_in(app, "spo@example.org", "pages/supervision_record.py", session=session_id)
+    spo = signed_in(app, "spo@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
     assert titles(spo)[0].startswith("Supervision on")
-    lead = signed_in(app, "qa@example.org", "pages/observation.py", observation=obs_id)
+    lead = signed_in(app, "qa@example.org", screens.OBSERVATION.file, observation=obs_id)
     assert titles(lead)[0].startswith("Observation of")
 
     at = signed_in(app, "pat@example.org", PAGE)
@@ -53,16 +54,16 @@ def test_views_made_on_the_real_screens_are_listed_for_the_practitioner(app, org
 def test_opening_my_own_records_adds_nothing(app, org):
     session_id = record(org)
     obs_id = shared_observation(org)
-    signed_in(app, "pat@example.org", "pages/supervision_record.py", session=session_id)
-    signed_in(app, "pat@example.org", "pages/observation.py", observation=obs_id)
-    signed_in(app, "pat@example.org", "pages/obs_mine.py")
+    signed_in(app, "pat@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
+    signed_in(app, "pat@example.org", screens.OBSERVATION.file, observation=obs_id)
+    signed_in(app, "pat@example.org", screens.MY_DEVELOPMENT.file)
     at = signed_in(app, "pat@example.org", PAGE)
     assert "Nobody else has opened a record about you in this period." in texts(at)
 
 
 def test_other_people_never_see_my_log_on_their_page(app, org):
     session_id = record(org)
-    signed_in(app, "spo@example.org", "pages/supervision_record.py", session=session_id)
+    signed_in(app, "spo@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
     for email in ("spo@example.org", "admin@example.org", "qa@example.org", "pip@example.org"):
         at = signed_in(app, email, PAGE)
         assert not at.exception
@@ -93,7 +94,7 @@ def test_the_practitioner_home_links_to_the_page(app, org):
 
 def test_the_period_can_be_widened(app, org):
     session_id = record(org)
-    signed_in(app, "spo@example.org", "pages/supervision_record.py", session=session_id)
+    signed_in(app, "spo@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
     at = signed_in(app, "pat@example.org", PAGE)
     at.selectbox(key="who_viewed_period").set_value("Everything").run()
     assert len(table(at)) == 1

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from pages import _registry as screens
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
 from qa.audits import workflow
@@ -64,7 +65,7 @@ def submitted(org, draft, with_action=True):
 
 def test_a_qa_lead_plans_an_event_and_sees_the_proposed_sample(app, org):
     case_pool(org, 16)
-    at = signed_in(app, "qa@example.org", "pages/qa_events.py")
+    at = signed_in(app, "qa@example.org", screens.AUDIT_EVENTS.file)
     assert titles(at) == ["Audit events"]
     at.slider[0].set_value(12)
     at.button(key="FormSubmitter:new_event-Create event and propose a sample").click().run()
@@ -74,7 +75,7 @@ def test_a_qa_lead_plans_an_event_and_sees_the_proposed_sample(app, org):
 
 
 def test_the_event_page_explains_exclusions_and_accepts_the_sample(app, org, event):
-    at = signed_in(app, "qa@example.org", "pages/qa_event.py", event=event.id)
+    at = signed_in(app, "qa@example.org", screens.AUDIT_EVENT.file, event=event.id)
     excluded = at.dataframe[1].value
     assert len(excluded) == 4 and all(excluded["Why not"])
     [b for b in at.button if b.label == "Accept the sample"][0].click().run()
@@ -84,10 +85,10 @@ def test_the_event_page_explains_exclusions_and_accepts_the_sample(app, org, eve
 
 
 def test_an_event_id_from_another_pdu_is_refused(app, org, event):
-    at = signed_in(app, "spo.b@example.org", "pages/audit_my.py")
+    at = signed_in(app, "spo.b@example.org", screens.AUDITS_MINE.file)
     # An SPO has no event page in their menu at all.
     with pytest.raises(ValueError):
-        at.switch_page("pages/qa_event.py")
+        at.switch_page(screens.AUDIT_EVENT.file)
 
 
 def test_an_auditor_fills_in_and_submits_the_audit_form(app, org, draft):
@@ -97,7 +98,7 @@ def test_an_auditor_fills_in_and_submits_the_audit_form(app, org, draft):
 
     with session_scope() as session:
         email = session.get(User, pair.first_id).email
-    at = signed_in(app, email, "pages/audit.py", audit=audit_id)
+    at = signed_in(app, email, screens.AUDIT_CASE.file, audit=audit_id)
     assert titles(at)[0].startswith("Case audit:")
     for radio in at.radio:
         radio.set_value("yes")
@@ -115,7 +116,7 @@ def test_submitting_with_gaps_lists_the_missing_questions_and_keeps_the_text(app
 
     with session_scope() as session:
         email = session.get(User, pair.first_id).email
-    at = signed_in(app, email, "pages/audit.py", audit=audit_id)
+    at = signed_in(app, email, screens.AUDIT_CASE.file, audit=audit_id)
     at.radio[0].set_value("no")
     at.text_area(key=f"s_imp_{audit_id}").input("Curiosity about the new relationship.")
     at.button(key=f"FormSubmitter:audit_form_{audit_id}-Submit audit").click().run()
@@ -126,9 +127,9 @@ def test_submitting_with_gaps_lists_the_missing_questions_and_keeps_the_text(app
 def test_the_spo_sees_the_sheet_and_marks_it_discussed(app, org, draft):
     _pair, audit_id = draft
     submitted(org, draft)
-    at = signed_in(app, "spo@example.org", "pages/feedback_team.py")
+    at = signed_in(app, "spo@example.org", screens.AUDIT_FEEDBACK_TEAM.file)
     assert any(link.label.startswith("N1") for link in at.get("page_link"))
-    at = signed_in(app, "spo@example.org", "pages/audit.py", audit=audit_id)
+    at = signed_in(app, "spo@example.org", screens.AUDIT_CASE.file, audit=audit_id)
     assert "Thorough plan." in [t.value for t in at.text]
     [b for b in at.button if b.label == "Mark as discussed in supervision"][0].click().run()
     assert "Marked as discussed." in texts(at)
@@ -142,7 +143,7 @@ def test_the_case_holder_replies_to_the_sheet(app, org, draft):
 
     with session_scope() as session:
         email = session.get(User, detail.holder_id).email
-    at = signed_in(app, email, "pages/audit.py", audit=audit_id)
+    at = signed_in(app, email, screens.AUDIT_CASE.file, audit=audit_id)
     at.text_area(key=f"reply_text_{audit_id}").input("Agreed; visit booked for Tuesday.")
     at.button(key=f"FormSubmitter:reply_{audit_id}-Save reply").click().run()
     assert "Your reply has been saved." in texts(at)
@@ -154,7 +155,7 @@ def test_the_case_holder_replies_to_the_sheet(app, org, draft):
 def test_a_peer_opening_an_audit_link_sees_nothing_of_it(app, org, draft):
     _pair, audit_id = draft
     submitted(org, draft)
-    at = signed_in(app, "olu@example.org", "pages/audit.py", audit=audit_id)
+    at = signed_in(app, "olu@example.org", screens.AUDIT_CASE.file, audit=audit_id)
     assert "That audit could not be found." in texts(at)
     assert not at.radio and not at.text
 
@@ -162,7 +163,7 @@ def test_a_peer_opening_an_audit_link_sees_nothing_of_it(app, org, draft):
 def test_an_urgent_concern_appears_for_the_spo_to_acknowledge(app, org, draft):
     pair, audit_id = draft
     urgent_concerns.raise_concern(org.actor(pair.first_id), audit_id, {"description": "Threats made to a neighbour."})
-    at = signed_in(app, "spo@example.org", "pages/feedback_team.py")
+    at = signed_in(app, "spo@example.org", screens.AUDIT_FEEDBACK_TEAM.file)
     assert "Threats made to a neighbour." in [t.value for t in at.text]
     concern_id = urgent_concerns.concerns_for_me(org.actor(org.spo_id))[0].id
     at.text_area(key=f"ack_note_{concern_id}").input("Police informed; home visit today.")
@@ -171,7 +172,8 @@ def test_an_urgent_concern_appears_for_the_spo_to_acknowledge(app, org, draft):
 
 
 @pytest.mark.parametrize(
-    "page", ["pages/qa_rota.py", "pages/qa_concerns.py", "pages/qa_themes.py", "pages/audit_my.py"]
+    "page",
+    [screens.AUDIT_ROTA.file, screens.URGENT_CONCERNS.file, screens.LEARNING_THEMES.file, screens.AUDITS_MINE.file],
 )
 def test_qa_lead_screens_render(app, org, event, page):
     at = signed_in(app, "qa@example.org", page)
@@ -180,7 +182,7 @@ def test_qa_lead_screens_render(app, org, event, page):
 
 
 def test_the_rota_lists_everyone_in_the_pdu(app, org, event):
-    at = signed_in(app, "qa@example.org", "pages/qa_rota.py")
+    at = signed_in(app, "qa@example.org", screens.AUDIT_ROTA.file)
     names = set(at.dataframe[0].value["Name"])
     assert {"Pat Practitioner", "Pip Peer", "Sam Supervisor", "Bea Supervisor", "Quinn Lead"} <= names
     assert "Olu Outsider" not in names

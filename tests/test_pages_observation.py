@@ -1,19 +1,20 @@
 """The observation screens through AppTest: planning, the observer's form, the reply."""
 
+from pages import _registry as screens
 from tests.test_observations import plan, shared
 from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
 
 
 def test_an_spo_plans_an_observation(app, org):
-    at = signed_in(app, "spo@example.org", "pages/obs_plan.py")
+    at = signed_in(app, "spo@example.org", screens.PLAN_OBSERVATION.file)
     at.button(key="FormSubmitter:plan_observation-Plan observation").click().run()
     assert not at.exception
     assert titles(at) == ["Observation of Pat Practitioner"]
 
 
 def test_a_practitioner_invites_a_colleague(app, org):
-    at = signed_in(app, "pat@example.org", "pages/obs_plan.py")
+    at = signed_in(app, "pat@example.org", screens.PLAN_OBSERVATION.file)
     assert at.selectbox[0].label == "Who will observe you?"
     at.button(key="FormSubmitter:invite_observer-Send invitation").click().run()
     assert not at.exception
@@ -23,7 +24,7 @@ def test_a_practitioner_invites_a_colleague(app, org):
 
 def test_the_observer_cannot_save_without_consent_and_keeps_what_was_typed(app, org):
     obs_id = plan(org)
-    at = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
+    at = signed_in(app, "spo@example.org", screens.OBSERVATION.file, observation=obs_id)
     at.text_area(key=f"strengths_{obs_id}").input("Calm, clear agenda.")
     at.button(key=f"FormSubmitter:record_{obs_id}-Save").click().run()
     assert any("has agreed to it" in e.value for e in at.error)
@@ -32,7 +33,7 @@ def test_the_observer_cannot_save_without_consent_and_keeps_what_was_typed(app, 
 
 def test_the_observer_records_and_shares(app, org):
     obs_id = plan(org)
-    at = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
+    at = signed_in(app, "spo@example.org", screens.OBSERVATION.file, observation=obs_id)
     at.checkbox(key=f"consent_{obs_id}").check()
     for radio in at.radio:
         if radio.key and radio.key.startswith(f"r_{obs_id}_"):
@@ -44,24 +45,24 @@ def test_the_observer_records_and_shares(app, org):
 
 def test_the_practitioner_replies_and_the_spo_sees_the_reply(app, org):
     obs_id = shared(org, observer_id=org.spo_b_id)
-    at = signed_in(app, "pat@example.org", "pages/observation.py", observation=obs_id)
+    at = signed_in(app, "pat@example.org", screens.OBSERVATION.file, observation=obs_id)
     at.text_area(key=f"oreply_{obs_id}").input("Thank you: I will use summaries.")
     at.button(key=f"FormSubmitter:reply_{obs_id}-Save and acknowledge").click().run()
     assert "Acknowledged. Thank you." in texts(at)
-    spo = signed_in(app, "spo@example.org", "pages/observation.py", observation=obs_id)
+    spo = signed_in(app, "spo@example.org", screens.OBSERVATION.file, observation=obs_id)
     assert "Thank you: I will use summaries." in [t.value for t in spo.text]
 
 
 def test_a_peer_with_the_link_sees_nothing(app, org):
     obs_id = shared(org)
-    at = signed_in(app, "pip@example.org", "pages/observation.py", observation=obs_id)
+    at = signed_in(app, "pip@example.org", screens.OBSERVATION.file, observation=obs_id)
     assert "That observation could not be found." in texts(at)
     assert not at.dataframe
 
 
 def test_my_development_page_shows_the_charts(app, org):
     shared(org)
-    at = signed_in(app, "pat@example.org", "pages/obs_mine.py")
+    at = signed_in(app, "pat@example.org", screens.MY_DEVELOPMENT.file)
     assert not at.exception
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
 
@@ -69,9 +70,9 @@ def test_my_development_page_shows_the_charts(app, org):
 def test_team_and_pdu_pages_render(app, org):
     shared(org)
     for email, page in (
-        ("spo@example.org", "pages/obs_team.py"),
-        ("qa@example.org", "pages/obs_pdu.py"),
-        ("spo@example.org", "pages/obs_observing.py"),
+        ("spo@example.org", screens.TEAM_OBSERVATIONS.file),
+        ("qa@example.org", screens.OBSERVATION_COVERAGE.file),
+        ("spo@example.org", screens.OBSERVING.file),
     ):
         at = signed_in(app, email, page)
         assert not at.exception, page
@@ -81,8 +82,8 @@ def test_team_and_pdu_pages_render(app, org):
 def test_home_pages_show_observation_work_waiting(app, org):
     shared(org)
     plan(org, practitioner_id=org.peer_id)
-    pat = signed_in(app, "pat@example.org", "pages/home_practitioner.py")
+    pat = signed_in(app, "pat@example.org", screens.HOME_PRACTITIONER.file)
     assert "1 observation of your practice to read and reply to." in texts(pat)
-    sam = signed_in(app, "spo@example.org", "pages/home_spo.py")
+    sam = signed_in(app, "spo@example.org", screens.HOME_SPO.file)
     assert "You have 1 observation to record." in texts(sam)
     assert "Observation: 1 person is overdue" in texts(sam)

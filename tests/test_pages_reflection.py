@@ -3,6 +3,7 @@
 import pytest
 
 from db.reflection import EntryKind, Need
+from pages import _registry as screens
 from qa.reflection import debriefs, journal, sharing
 from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
@@ -20,7 +21,7 @@ def everything_on_screen(at) -> str:
 
 
 def test_a_practitioner_starts_and_writes_a_note_that_saves_as_they_go(app, org):
-    at = signed_in(app, "pat@example.org", "pages/journal.py")
+    at = signed_in(app, "pat@example.org", screens.JOURNAL.file)
     assert "only you" in texts(at)
     at.selectbox(key="new_note_model").set_value("Rolfe").run()
     [b for b in at.button if b.label == "New note"][0].click().run()
@@ -33,7 +34,7 @@ def test_a_practitioner_starts_and_writes_a_note_that_saves_as_they_go(app, org)
 
 def test_the_journal_lists_and_searches_my_notes(app, org):
     write_note(org)
-    at = signed_in(app, "pat@example.org", "pages/journal.py")
+    at = signed_in(app, "pat@example.org", screens.JOURNAL.file)
     assert "After the home visit" in [link.label for link in at.get("page_link")]
 
 
@@ -41,7 +42,7 @@ def test_a_quick_debrief_is_saved_and_signposts_specialist_support(app, org):
     from qa.reflection import support
 
     support.add_contact(org.actor(org.admin_id), {"name": "Peer support circle", "independent": True})
-    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    at = signed_in(app, "pat@example.org", screens.DEBRIEF.file)
     pills = at.get("button_group")
     assert pills, "feelings are offered as pills"
     pills[0].set_value(["anxious"])
@@ -54,7 +55,7 @@ def test_a_quick_debrief_is_saved_and_signposts_specialist_support(app, org):
 
 
 def test_a_debrief_without_a_feeling_saves_nothing_and_says_why(app, org):
-    at = signed_in(app, "pat@example.org", "pages/debrief.py")
+    at = signed_in(app, "pat@example.org", screens.DEBRIEF.file)
     at.button(key="FormSubmitter:debrief-Save debrief").click().run()
     assert "Pick at least one word for how you feel." in texts(at)
     assert debriefs.my_debriefs(org.actor(org.practitioner_id)) == []
@@ -64,18 +65,18 @@ def test_a_debrief_without_a_feeling_saves_nothing_and_says_why(app, org):
 def test_nobody_else_reaches_an_unshared_note_by_its_link(app, org, email):
     note_id = write_note(org)
     if email == "admin@example.org":
-        at = signed_in(app, email, "pages/admin_home.py")
+        at = signed_in(app, email, screens.HOME_ADMIN.file)
         with pytest.raises(ValueError):
-            at.switch_page("pages/journal_entry.py")  # not in an admin's menu at all
+            at.switch_page(screens.JOURNAL_NOTE.file)  # not in an admin's menu at all
         return
-    at = signed_in(app, email, "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, email, screens.JOURNAL_NOTE.file, note=note_id)
     assert "That entry could not be found." in texts(at)
     assert SECRET not in everything_on_screen(at)
 
 
 def test_tampered_session_state_does_not_open_someone_elses_note(app, org):
     note_id = write_note(org)
-    at = signed_in(app, "spo@example.org", "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, "spo@example.org", screens.JOURNAL_NOTE.file, note=note_id)
     at.session_state["actor"] = org.actor(org.practitioner_id)  # a forged "who I am"
     at.session_state[f"note_{note_id}_what"] = "forged"
     at.session_state["author_id"] = org.practitioner_id
@@ -88,9 +89,9 @@ def test_tampered_session_state_does_not_open_someone_elses_note(app, org):
 def test_the_spo_reads_a_shared_note_until_it_is_taken_back(app, org):
     note_id = write_note(org)
     share_id = sharing.share(org.actor(org.practitioner_id), EntryKind.NOTE, note_id, org.spo_id)
-    at = signed_in(app, "spo@example.org", "pages/shared_with_me.py")
+    at = signed_in(app, "spo@example.org", screens.SHARED_WITH_ME.file)
     assert any("Reflective note from Pat Practitioner" in link.label for link in at.get("page_link"))
-    at = signed_in(app, "spo@example.org", "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, "spo@example.org", screens.JOURNAL_NOTE.file, note=note_id)
     assert SECRET in [t.value for t in at.text]
     sharing.revoke(org.actor(org.practitioner_id), share_id)
     at.run()
@@ -99,16 +100,16 @@ def test_the_spo_reads_a_shared_note_until_it_is_taken_back(app, org):
 
 def test_a_request_to_talk_shows_on_the_spo_home_without_its_content(app, org):
     debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form(support_from=org.spo_id, urgency="today"))
-    at = signed_in(app, "spo@example.org", "pages/home_spo.py")
+    at = signed_in(app, "spo@example.org", screens.HOME_SPO.file)
     assert "1 colleague would like to talk to you, 1 today." in texts(at)
-    at = signed_in(app, "spo@example.org", "pages/shared_with_me.py")
+    at = signed_in(app, "spo@example.org", screens.SHARED_WITH_ME.file)
     assert "Pat Practitioner" in texts(at)
     assert SECRET not in everything_on_screen(at)
 
 
 def test_my_wellbeing_shows_only_my_own_figures(app, org):
     debriefs.record_debrief(org.actor(org.peer_id), debrief_form(feelings=["proud"]))
-    at = signed_in(app, "pat@example.org", "pages/my_wellbeing.py")
+    at = signed_in(app, "pat@example.org", screens.MY_WELLBEING.file)
     assert "Your trends appear here once you have recorded some debriefs." in texts(at)
     debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form())
     at.run()
@@ -117,7 +118,7 @@ def test_my_wellbeing_shows_only_my_own_figures(app, org):
 
 
 def test_admin_manages_support_contacts(app, org):
-    at = signed_in(app, "admin@example.org", "pages/admin_support.py")
+    at = signed_in(app, "admin@example.org", screens.SUPPORT_CONTACTS.file)
     form_inputs = [w for w in at.text_input if w.form_id == "contact"]
     form_inputs[0].input("Staff care line")
     at.button(key="FormSubmitter:contact-Add contact").click().run()

@@ -1,6 +1,7 @@
 """The supervision screens through AppTest."""
 
 from db.reflection import EntryKind
+from pages import _registry as screens
 from qa.audits import workflow
 from qa.reflection import sharing
 from qa.supervision import agenda
@@ -15,7 +16,7 @@ def test_the_spo_sees_the_agenda_records_a_session_and_marks_items_discussed(app
     audit_id = sent_audit(org)
     note_id = write_note(org)
     sharing.share(org.actor(org.practitioner_id), EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
-    at = signed_in(app, "spo@example.org", "pages/supervision_team.py")
+    at = signed_in(app, "spo@example.org", screens.SUPERVISION_TEAM.file)
     assert titles(at) == ["Supervision"]
     shown = texts(at)
     assert "Audit feedback on case" in shown and "Shared reflection: After the home visit" in shown
@@ -35,9 +36,9 @@ def test_the_spo_sees_the_agenda_records_a_session_and_marks_items_discussed(app
 
 def test_the_practitioner_confirms_the_record_with_a_comment(app, org):
     session_id = record(org)
-    at = signed_in(app, "pat@example.org", "pages/supervision_mine.py")
+    at = signed_in(app, "pat@example.org", screens.MY_SUPERVISION.file)
     assert "1 supervision record waiting for you to confirm." in texts(at)
-    at = signed_in(app, "pat@example.org", "pages/supervision_record.py", session=session_id)
+    at = signed_in(app, "pat@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
     at.text_area[0].input("Agreed, and thanks.")
     at.button(key=f"FormSubmitter:sign_{session_id}-I confirm this is a fair record").click().run()
     assert "Your confirmation is recorded." in texts(at)
@@ -46,13 +47,13 @@ def test_the_practitioner_confirms_the_record_with_a_comment(app, org):
 
 def test_a_peer_cannot_open_someone_elses_record(app, org):
     session_id = record(org)
-    at = signed_in(app, "pip@example.org", "pages/supervision_record.py", session=session_id)
+    at = signed_in(app, "pip@example.org", screens.SUPERVISION_RECORD.file, session=session_id)
     assert "That supervision record could not be found." in texts(at)
 
 
 def test_the_qa_lead_sees_cadence_by_team(app, org):
     record(org)
-    at = signed_in(app, "qa@example.org", "pages/qa_cadence.py")
+    at = signed_in(app, "qa@example.org", screens.SUPERVISION_CADENCE.file)
     assert not at.exception
     assert list(at.dataframe[0].value["Team"]) == ["Team A"]
 
@@ -60,7 +61,7 @@ def test_the_qa_lead_sees_cadence_by_team(app, org):
 def test_admin_sets_the_cadence_for_a_grade(app, org):
     from qa.supervision import cadence
 
-    at = signed_in(app, "admin@example.org", "pages/admin_settings.py")
+    at = signed_in(app, "admin@example.org", screens.SETTINGS.file)
     at.selectbox[-1].set_value("PO").run()
     inputs = [n for n in at.number_input if n.form_id == "cadence"]
     inputs[0].set_value(3)

@@ -13,6 +13,7 @@ from sqlmodel import select
 from db.engine import session_scope
 from db.organisation import AuditTrail
 from db.reflection import Debrief, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
+from pages import _registry as screens
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.privacy import retention
 from qa.reflection import debriefs, sharing, wellbeing
@@ -281,7 +282,7 @@ def test_an_administrator_sets_previews_and_applies_retention_on_the_settings_pa
     debrief_on(org, date(2015, 1, 1))
     debrief_on(org, date(2016, 1, 1))
     debrief_on(org, date.today())
-    at = signed_in(app, "admin@example.org", "pages/admin_settings.py")
+    at = signed_in(app, "admin@example.org", screens.SETTINGS.file)
     assert "Retention is off: nothing is deleted automatically." in texts(at)
     months_box(at, "Delete debriefs older than").input("1x")
     at.button(key="FormSubmitter:retention-Save retention periods").click().run()
@@ -315,4 +316,4 @@ def test_the_settings_page_is_not_in_anyone_elses_menu(app, org):
     from tests.factories import PASSWORD
 
     for email in ("qa@example.org", "spo@example.org", "pat@example.org"):
-        assert "pages/admin_settings.py" not in menu_pages(sign_in(app(), email, PASSWORD))
+        assert screens.SETTINGS.file not in menu_pages(sign_in(app(), email, PASSWORD))

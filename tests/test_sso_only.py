@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.organisation import AuditTrail, User, utcnow
+from pages import _registry as screens
 from qa.access import auth, idle
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.settings import IDLE_SECONDS_ENV, SSO_ONLY_FLAG, get_flag, idle_timeout
@@ -192,7 +193,7 @@ def test_the_sign_in_page_says_plainly_when_passwords_are_off_and_sso_is_missing
 def test_the_account_page_offers_no_password_change_when_passwords_are_off(org):
     turn_on(org)
     at = portal(sso=True, user={"is_logged_in": True, "email": "pat@example.org"})
-    at.switch_page("pages/account.py").run()
+    at.switch_page(screens.MY_ACCOUNT.file).run()
     assert not at.exception
     assert not at.text_input
     assert "no password to change here" in texts(at)
@@ -200,12 +201,12 @@ def test_the_account_page_offers_no_password_change_when_passwords_are_off(org):
 
 def test_the_account_page_still_offers_a_password_change_normally(app, org):
     at = sign_in(app(), "pat@example.org", PASSWORD)
-    at.switch_page("pages/account.py").run()
+    at.switch_page(screens.MY_ACCOUNT.file).run()
     assert [t.label for t in at.text_input] == ["Current password", "New password", "Confirm new password"]
 
 
 def settings_page(at):
-    at.switch_page("pages/admin_settings.py").run()
+    at.switch_page(screens.SETTINGS.file).run()
     assert not at.exception
     return at
 

@@ -14,6 +14,7 @@ from db.access_log import RecordKind, RecordView
 from db.engine import session_scope
 from db.organisation import AuditTrail, Grade, Role
 from db.reflection import EntryKind
+from pages import _registry as screens
 from qa.access.actor import Actor
 from qa.access.policy import Action, PersonScope, can
 from qa.audits import workflow as audit_workflow
@@ -251,7 +252,7 @@ def test_the_account_page_offers_the_download(app, org):
     from tests.test_pages import texts
     from tests.test_pages_learn import signed_in
 
-    at = signed_in(app, "pat@example.org", "pages/account.py")
+    at = signed_in(app, "pat@example.org", screens.MY_ACCOUNT.file)
     assert not at.exception
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == ["Download everything the portal holds about me"]

@@ -32,6 +32,7 @@ from db import observations as ob
 from db import organisation as m
 from db import reflection as rf
 from db import supervision as sv
+from pages import _registry as screens
 from qa.audits.events import OVERRIDE_REASON_MAX
 from qa.reflection import journal as jn
 from qa.reflection import reflective_models as rm
@@ -751,7 +752,7 @@ def test_a_note_filled_to_every_limit_opens_in_its_editor(app, org):
         tags=tags,
         case_ref="C" * m.CASE_REF_MAX,
     )
-    at = signed_in(app, "pat@example.org", "pages/journal_entry.py", note=note_id)
+    at = signed_in(app, "pat@example.org", screens.JOURNAL_NOTE.file, note=note_id)
     assert not at.exception, [e.value for e in at.exception]
     assert at.text_input(key=f"note_{note_id}_title").value == "T" * jn.TITLE_MAX
     assert len(at.text_input(key=f"note_{note_id}_custom_tags").value) <= jn.CUSTOM_TAGS_MAX

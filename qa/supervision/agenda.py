@@ -25,6 +25,7 @@ from qa.access.actor import Actor
 from qa.access.policy import Action, can
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.observations.workflow import practitioner_scope
+from qa.records import RecordKind, RecordRef
 
 GOAL_REVIEW_WINDOW = timedelta(days=14)
 
@@ -35,8 +36,8 @@ class AgendaEntry:
     source_id: int | None
     title: str
     detail: str = ""
-    link_page: str | None = None
-    link_param: str | None = None
+    #: The record the item is about, when there is one to open.
+    record: RecordRef | None = None
 
     @property
     def key(self) -> str:
@@ -76,8 +77,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
             a.id,
             f"Audit feedback on case {refs.get(a.case_id, '')}",
             "Discussing it marks the audit 'discussed in supervision'.",
-            "pages/audit.py",
-            "audit",
+            RecordRef(RecordKind.CASE_AUDIT, a.id),
         )
         for a in audits
     ]
@@ -96,8 +96,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
             o.id,
             f"Observation of {o.observed_on:%d %b %Y}",
             o.status,
-            "pages/observation.py",
-            "observation",
+            RecordRef(RecordKind.OBSERVATION, o.id),
         )
         for o in observations
         if o.id not in seen
@@ -117,8 +116,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
             g.id,
             f"Review goal: {g.description}",
             f"review by {g.review_date:%d %b %Y}",
-            "pages/observation.py",
-            "observation",
+            RecordRef(RecordKind.OBSERVATION, g.observation_id),
         )
         for g in goals
         if g.id not in seen
@@ -146,8 +144,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
                     share.id,
                     f"Shared reflection: {title or 'untitled note'}",
                     "Shared with you for supervision.",
-                    "pages/journal_entry.py",
-                    "note",
+                    RecordRef(RecordKind.SHARED_NOTE, share.entry_id),
                 )
             )
 
@@ -185,8 +182,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
                 action.id,
                 f"Audit action: {action.description}",
                 f"case {refs.get(case_id, '')}, due {action.due_date:%d %b %Y}{overdue}",
-                "pages/audit.py",
-                "audit",
+                RecordRef(RecordKind.CASE_AUDIT, action.audit_id),
             )
         )
     for action in session.exec(

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages import _registry as screens
 from pages._ui import current_actor, who_am_i
 from qa.home import home_summary
 from qa.organisation.org import organisation_counts
@@ -24,6 +25,6 @@ if counts.pdus == 0:
     st.info(
         "Start by adding a region, then PDUs and teams, on **PDUs and teams**. Then add staff on **Users** or **Import staff**."
     )
-st.page_link("pages/admin_users.py", label="Manage users", icon="🧑‍💼")
-st.page_link("pages/admin_organisation.py", label="Manage PDUs and teams", icon="🏢")
-st.page_link("pages/admin_import_staff.py", label="Import staff from a CSV file", icon="📥")
+st.page_link(screens.USERS.file, label="Manage users", icon="🧑‍💼")
+st.page_link(screens.PDUS_AND_TEAMS.file, label="Manage PDUs and teams", icon="🏢")
+st.page_link(screens.IMPORT_STAFF.file, label="Import staff from a CSV file", icon="📥")

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from pages import _registry as screens
 from pages._ui import current_actor, plain, show_flash
 from qa.observations import workflow as observations
 
 actor = current_actor()
 st.title("Observations I do")
 show_flash()
-st.page_link("pages/obs_plan.py", label="Plan an observation", icon="🗓️")
+st.page_link(screens.PLAN_OBSERVATION.file, label="Plan an observation", icon="🗓️")
 rows = observations.observations_by_me(actor)
 to_do = [r for r in rows if r.status == "planned"]
 done = [r for r in rows if r.status != "planned"]
@@ -20,7 +21,10 @@ def listing(items, empty: str) -> None:
     for row in items:
         cols = st.columns([2, 3, 2, 3])
         cols[0].page_link(
-            "pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️"
+            screens.OBSERVATION.file,
+            label=f"{row.observed_on:%d %b %Y}",
+            query_params={"observation": row.id},
+            icon="👁️",
         )
         cols[1].markdown(plain(row.practitioner_name))
         cols[2].markdown(plain(row.setting))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.reflection import SHORT_MAX, ContactSetting, Need, Urgency
+from pages import _registry as screens
 from pages._ui import current_actor, field_error, form_saved, keep_until_saved, plain, who_can_see
 from qa.errors import ValidationFailed
 from qa.reflection import debriefs, emotions, sharing
@@ -30,7 +31,7 @@ if result is not None:
                     st.text(contact.description)
                 if contact.how_to_reach:
                     st.text(contact.how_to_reach)
-    st.page_link("pages/my_wellbeing.py", label="See my own trends", icon="📈")
+    st.page_link(screens.MY_WELLBEING.file, label="See my own trends", icon="📈")
 
 errors = st.session_state.get("errors:debrief", {})
 people = dict(sharing.colleagues(actor))

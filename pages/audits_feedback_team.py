@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.audits import EVIDENCE_MAX
+from pages import _registry as screens
 from pages._ui import audit_table, current_actor, field_error, flash, plain, show_flash, uk_time
 from qa.audits import concerns as urgent_concerns
 from qa.audits import workflow
@@ -22,7 +23,7 @@ if concerns:
                 + (" · :red[more than 2 working days ago]" if concern.overdue else "")
             )
             st.text(concern.description)
-            st.page_link("pages/audit.py", label="Open the audit", query_params={"audit": concern.audit_id})
+            st.page_link(screens.AUDIT_CASE.file, label="Open the audit", query_params={"audit": concern.audit_id})
             errors = st.session_state.get(f"errors:ack:{concern.id}", {})
             with st.form(f"ack_{concern.id}"):
                 note = st.text_area(
@@ -47,7 +48,7 @@ for action, case_ref, audit_id in overdue:
     cols = st.columns([5, 2, 2, 2])
     cols[0].markdown(plain(action.description))
     cols[1].markdown(plain(action.owner_name))
-    cols[2].page_link("pages/audit.py", label=case_ref, query_params={"audit": audit_id}, icon="📄")
+    cols[2].page_link(screens.AUDIT_CASE.file, label=case_ref, query_params={"audit": audit_id}, icon="📄")
     cols[3].markdown(f":red[due {action.due_date:%d %b %Y}]")
 
 st.subheader("Feedback sheets to discuss in supervision")

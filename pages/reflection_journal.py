@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from db.reflection import ReflectiveModel
+from pages import _registry as screens
 from pages._ui import current_actor, plain, show_flash, who_can_see
 from qa.reflection import journal, journal_export
 from qa.reflection.reflective_models import guide
@@ -30,7 +31,7 @@ with st.container(border=True):
     st.caption(guide(model).summary)
     if cols[1].button("New note", type="primary"):
         note_id = journal.new_note(actor, model)
-        st.switch_page("pages/journal_entry.py", query_params={"note": note_id})
+        st.switch_page(screens.JOURNAL_NOTE.file, query_params={"note": note_id})
 
 st.subheader("Find a note")
 cols = st.columns([3, 2, 2, 2])
@@ -47,7 +48,7 @@ if not notes:
 for note in notes:
     cols = st.columns([6, 2, 3])
     label = f"{plain(note.title) if note.title else 'Untitled note'}" + (" (draft)" if note.is_draft else "")
-    cols[0].page_link("pages/journal_entry.py", label=label, query_params={"note": note.id}, icon="📓")
+    cols[0].page_link(screens.JOURNAL_NOTE.file, label=label, query_params={"note": note.id}, icon="📓")
     cols[1].caption(f"{note.entry_date:%d %b %Y}")
     cols[2].caption(plain(", ".join(note.tags)))
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import _charts as charts
+from pages import _registry as screens
 from pages._dashboard_shared import AUDIT_CHARTS, OBSERVATION_CHARTS, figures, filter_controls, show_chart
 from pages._ui import current_actor, plain
 from qa.dashboards import figures as dashboards
@@ -12,7 +13,7 @@ pdus, teams, scope = dashboards.scope_options(actor)
 st.title(f"Dashboards: {plain(scope)}")
 st.caption("Figures about practice, never a league table of people. Wellbeing is kept apart from everything else.")
 filters = filter_controls(actor, pdus, teams)
-st.page_link("pages/meeting.py", label="Open meeting mode", icon="📽️", query_params=st.query_params.to_dict())
+st.page_link(screens.MEETING_MODE.file, label="Open meeting mode", icon="📽️", query_params=st.query_params.to_dict())
 version = dashboards.data_version()
 
 AREAS = ["Audit quality", "Observations", "Supervision and rota", "Wellbeing"]

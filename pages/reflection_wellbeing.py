@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from db.reflection import EntryKind
+from pages import _registry as screens
 from pages._ui import current_actor, plain, uk_time, who_can_see
 from qa.reflection import debriefs, sharing
 
@@ -27,7 +28,7 @@ if trends.signpost:
 
 if not trends.debriefs:
     st.info("Your trends appear here once you have recorded some debriefs.")
-    st.page_link("pages/debrief.py", label="Quick debrief", icon="🌿")
+    st.page_link(screens.DEBRIEF.file, label="Quick debrief", icon="🌿")
     st.stop()
 
 st.subheader("Emotional load, week by week")

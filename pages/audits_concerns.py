@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.audits import EVIDENCE_MAX
+from pages import _registry as screens
 from pages._ui import current_actor, field_error, flash, show_flash
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
@@ -50,7 +51,7 @@ else:
     )
     for alert in [a for a in alerts if a.acknowledged_at is None]:
         with st.expander(f"Acknowledge {alert.case_ref} as cover for the SPO"):
-            st.page_link("pages/audit.py", label="Open the audit", query_params={"audit": alert.audit_id})
+            st.page_link(screens.AUDIT_CASE.file, label="Open the audit", query_params={"audit": alert.audit_id})
             errors = st.session_state.get(f"errors:ack:{alert.id}", {})
             with st.form(f"qa_ack_{alert.id}"):
                 note = st.text_area(

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from db.audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN
+from pages import _registry as screens
 from pages._ui import current_actor, field_error, flash, show_flash
 from qa.audits import events as audit_events
 from qa.errors import ValidationFailed
@@ -25,7 +26,7 @@ if events:
     for event in events:
         cols = st.columns([3, 3, 2, 2])
         cols[0].page_link(
-            "pages/qa_event.py", label=f"{event.event_date:%d %b %Y}", query_params={"event": event.id}, icon="📅"
+            screens.AUDIT_EVENT.file, label=f"{event.event_date:%d %b %Y}", query_params={"event": event.id}, icon="📅"
         )
         cols[1].markdown(event.pdu_name)
         cols[2].markdown(f"**{event.status}**")
@@ -59,4 +60,4 @@ with st.form("new_event"):
         else:
             st.session_state.pop("errors:new_event", None)
             flash(f"Event created for {created.event_date:%d %b %Y}. Review the proposed sample.")
-            st.switch_page("pages/qa_event.py", query_params={"event": created.id})
+            st.switch_page(screens.AUDIT_EVENT.file, query_params={"event": created.id})

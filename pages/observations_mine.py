@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import _charts as charts
+from pages import _registry as screens
 from pages._ui import current_actor, plain, show_flash, who_can_see
 from qa.observations import development
 from qa.observations import workflow as observations
@@ -13,7 +14,7 @@ show_flash()
 who_can_see(
     "you, the observer, your SPO and your PDU's quality-assurance leads. Never other colleagues. Every view by someone other than you is recorded."
 )
-st.page_link("pages/obs_plan.py", label="Invite a colleague to observe me", icon="✉️")
+st.page_link(screens.PLAN_OBSERVATION.file, label="Invite a colleague to observe me", icon="✉️")
 
 rows = observations.observations_of_me(actor)
 st.subheader("Observations of my practice")
@@ -22,7 +23,7 @@ if not rows:
 for row in rows:
     cols = st.columns([2, 3, 2, 3])
     cols[0].page_link(
-        "pages/observation.py", label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️"
+        screens.OBSERVATION.file, label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️"
     )
     cols[1].markdown(f"observed by {plain(row.observer_name)}")
     cols[2].markdown(plain(row.setting))

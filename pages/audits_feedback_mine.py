@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages import _registry as screens
 from pages._ui import audit_table, current_actor, plain, who_can_see
 from qa.audits import workflow
 
@@ -16,7 +17,7 @@ if not actions:
 for action, case_ref, audit_id in actions:
     cols = st.columns([5, 2, 2])
     cols[0].markdown(plain(action.description))
-    cols[1].page_link("pages/audit.py", label=case_ref, query_params={"audit": audit_id}, icon="📄")
+    cols[1].page_link(screens.AUDIT_CASE.file, label=case_ref, query_params={"audit": audit_id}, icon="📄")
     due = f"due {action.due_date:%d %b %Y}"
     cols[2].markdown(f":red[**overdue**, {due}]" if action.overdue else due)
 

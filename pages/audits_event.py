@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.audits import REASON_MAX
+from pages import _registry as screens
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
 from qa.audits import events as audit_events
 from qa.audits import exports as audit_exports
@@ -142,7 +143,10 @@ with pairs_tab:
                     cols = st.columns([2, 3, 2])
                     if case.audit_id:
                         cols[0].page_link(
-                            "pages/audit.py", label=case.case_ref, query_params={"audit": case.audit_id}, icon="📄"
+                            screens.AUDIT_CASE.file,
+                            label=case.case_ref,
+                            query_params={"audit": case.audit_id},
+                            icon="📄",
                         )
                     else:
                         cols[0].markdown(case.case_ref)
@@ -255,7 +259,7 @@ with moderation_tab:
             st.warning(next(iter(exc.field_errors.values())))
     for row in rows:
         st.page_link(
-            "pages/audit.py",
+            screens.AUDIT_CASE.file,
             label=f"Moderation of {row.case_ref}: {row.status}",
             query_params={"audit": row.moderation_id},
             icon="⚖️",

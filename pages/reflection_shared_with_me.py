@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.reflection import EntryKind, RequestStatus
+from pages import _registry as screens
 from pages._ui import current_actor, flash, plain, show_flash, uk_time, who_can_see
 from qa.errors import NotFound
 from qa.reflection import debriefs, sharing, support
@@ -47,7 +48,7 @@ for share in shares:
     )
     if share.kind == EntryKind.NOTE:
         st.page_link(
-            "pages/journal_entry.py",
+            screens.JOURNAL_NOTE.file,
             label=f"Reflective note from {label}",
             query_params={"note": share.entry_id},
             icon="📓",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from db.organisation import CASE_REF_MAX
 from db.reflection import TEXT_MAX, EntryKind
+from pages import _registry as screens
 from pages._ui import (
     current_actor,
     field_error,
@@ -30,8 +31,8 @@ try:
 except NotFound as exc:
     st.title("Journal note")
     st.error(str(exc))
-    st.page_link("pages/journal.py", label="My reflective journal", icon="📓")
-    st.page_link("pages/shared_with_me.py", label="Shared with me", icon="🤝")
+    st.page_link(screens.JOURNAL.file, label="My reflective journal", icon="📓")
+    st.page_link(screens.SHARED_WITH_ME.file, label="Shared with me", icon="🤝")
     st.stop()
 if note is None:
     st.title("Journal note")
@@ -146,7 +147,7 @@ cols = st.columns(3)
 if cols[0].button("Finish note", type="primary"):
     if autosave(finished=True):
         flash("Note saved to your journal.")
-        st.switch_page("pages/journal.py")
+        st.switch_page(screens.JOURNAL.file)
     st.rerun()
 if cols[2].button("Delete this note"):
     st.session_state[f"confirm_delete_{note.id}"] = True
@@ -155,7 +156,7 @@ if st.session_state.get(f"confirm_delete_{note.id}"):
     if st.button("Yes, delete it"):
         journal.delete_note(actor, note.id)
         flash("Note deleted.")
-        st.switch_page("pages/journal.py")
+        st.switch_page(screens.JOURNAL.file)
 
 st.divider()
 st.subheader("Sharing")

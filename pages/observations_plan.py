@@ -6,6 +6,7 @@ import streamlit as st
 
 from db.observations import ObservationMode, ObservationSetting
 from db.organisation import CASE_REF_MAX
+from pages import _registry as screens
 from pages._ui import current_actor, field_error, flash, show_flash, who_can_see
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.observations import workflow as observations
@@ -66,7 +67,7 @@ def plan_form(
             else:
                 st.session_state.pop(f"errors:{key}", None)
                 flash("Observation planned.")
-                st.switch_page("pages/observation.py", query_params={"observation": new_id})
+                st.switch_page(screens.OBSERVATION.file, query_params={"observation": new_id})
 
 
 can_observe = dict(observations.practitioners_i_can_observe(actor))

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _charts as charts
+from pages import _registry as screens
 from pages._ui import current_actor, plain
 from qa.errors import PermissionDenied
 from qa.observations import coverage as observation_coverage
@@ -15,7 +16,7 @@ target = observation_coverage.target_per_year()
 st.caption(
     f"The aim is {target} observations of each practitioner a year. The team profile shows averages and spread only: never a ranking of people."
 )
-st.page_link("pages/obs_plan.py", label="Plan an observation", icon="🗓️")
+st.page_link(screens.PLAN_OBSERVATION.file, label="Plan an observation", icon="🗓️")
 
 coverage = observation_coverage.coverage_for_supervisor(actor)
 st.subheader("People I supervise")

@@ -1,0 +1,248 @@
+"""Every screen of the portal, named once, and the menu each role sees.
+
+app.py builds its navigation from :data:`MENU`; pages link with :meth:`Screen.link`
+and tests open screens by ``Screen.file``. Nothing else in the project spells a
+screen's file name.
+
+Why records and not ``st.Page`` objects: ``st.Page`` resolves its file against the
+running script, so it can only be built inside a script run. :meth:`Screen.page`
+builds it there, from this one definition.
+
+Why the folder is still called ``pages/``: the project's layout requires it. Streamlit
+treats a ``pages/`` folder beside the entrypoint as the old (v1) multipage mode and, on
+a fresh server's first request, may list or run these files by name. Every screen
+therefore checks the signed-in user itself (``pages/_ui.current_actor``), helper modules
+start with ``_`` so the old mode ignores them, and the AppTest fixture in
+``tests/conftest.py`` pins the navigation mode the live server uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import streamlit as st
+
+from db.access_log import RecordKind
+from db.organisation import Role
+from qa.records import RecordRef
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One screen: its file under pages/, menu title, icon and address."""
+
+    file: str
+    title: str
+    icon: str
+    url_path: str
+
+    def page(self, *, default: bool = False, visible: bool = True) -> Any:
+        """The ``st.Page`` for this screen (only inside a script run)."""
+        visibility: Literal["visible", "hidden"] = "visible" if visible else "hidden"
+        return st.Page(
+            self.file, title=self.title, icon=self.icon, url_path=self.url_path, default=default, visibility=visibility
+        )
+
+    def link(
+        self,
+        label: str | None = None,
+        *,
+        query: dict[str, Any] | None = None,
+        icon: str | None = None,
+        container: Any = None,
+        help: str | None = None,
+    ) -> None:
+        """A link to this screen, in ``container`` (a column, say) or the page body."""
+        (container or st).page_link(
+            self.file, label=label or self.title, icon=icon or self.icon, query_params=query, help=help
+        )
+
+
+HOME_PRACTITIONER = Screen("pages/home_practitioner.py", "My home", "🏠", "home")
+HOME_SPO = Screen("pages/home_spo.py", "Team home", "👥", "team")
+HOME_QA = Screen("pages/home_qa.py", "PDU overview", "📋", "pdu")
+HOME_ADMIN = Screen("pages/home_admin.py", "Admin home", "🗂️", "admin")
+AUDIT_FEEDBACK_MINE = Screen("pages/audits_feedback_mine.py", "Audit feedback on my cases", "📬", "my-feedback")
+AUDIT_FEEDBACK_TEAM = Screen("pages/audits_feedback_team.py", "Team audit feedback", "🗒️", "team-feedback")
+AUDIT_CASE = Screen("pages/audits_case.py", "Case audit", "📄", "audit")
+AUDITS_MINE = Screen("pages/audits_mine.py", "My audits", "📝", "my-audits")
+AUDIT_EVENTS = Screen("pages/audits_events.py", "Audit events", "📅", "events")
+AUDIT_EVENT = Screen("pages/audits_event.py", "Audit event", "📅", "event")
+AUDIT_ROTA = Screen("pages/audits_rota.py", "LEARN rota", "🔄", "rota")
+URGENT_CONCERNS = Screen("pages/audits_concerns.py", "Urgent concerns", "🚨", "concerns")
+LEARNING_THEMES = Screen("pages/audits_themes.py", "Learning themes", "🏷️", "themes")
+QUESTION_SETS = Screen("pages/audits_question_sets.py", "Audit question sets", "🧩", "instruments")
+IMPORT_CASES = Screen("pages/organisation_import_cases.py", "Import cases", "📥", "import-cases")
+IMPORT_STAFF = Screen("pages/organisation_import_staff.py", "Import staff", "📥", "import-staff")
+USERS = Screen("pages/organisation_users.py", "Users", "🧑‍💼", "users")
+PDUS_AND_TEAMS = Screen("pages/organisation_units.py", "PDUs and teams", "🏢", "organisation")
+SETTINGS = Screen("pages/organisation_settings.py", "Settings", "🔧", "settings")
+SUPPORT_CONTACTS = Screen("pages/reflection_support_contacts.py", "Support contacts", "🤝", "support-contacts")
+AUDIT_TRAIL = Screen("pages/access_trail.py", "Audit trail", "🧾", "audit-trail")
+MY_DEVELOPMENT = Screen("pages/observations_mine.py", "My observations and development", "🌱", "my-development")
+OBSERVING = Screen("pages/observations_observing.py", "Observations I do", "👁️", "observing")
+PLAN_OBSERVATION = Screen("pages/observations_plan.py", "Plan an observation", "🗓️", "plan-observation")
+TEAM_OBSERVATIONS = Screen("pages/observations_team.py", "Team observations", "👁️", "team-observations")
+OBSERVATION_COVERAGE = Screen(
+    "pages/observations_coverage.py", "Observation coverage and calibration", "🎯", "observation-coverage"
+)
+OBSERVATION = Screen("pages/observations_session.py", "Observation", "👁️", "observation")
+JOURNAL = Screen("pages/reflection_journal.py", "My reflective journal", "📓", "journal")
+JOURNAL_NOTE = Screen("pages/reflection_note.py", "Journal note", "📓", "note")
+DEBRIEF = Screen("pages/reflection_debrief.py", "Quick debrief", "🌿", "debrief")
+MY_WELLBEING = Screen("pages/reflection_wellbeing.py", "My wellbeing", "📈", "my-wellbeing")
+SHARED_WITH_ME = Screen("pages/reflection_shared_with_me.py", "Shared with me", "🤝", "shared-with-me")
+MY_SUPERVISION = Screen("pages/supervision_mine.py", "My supervision", "🗒️", "my-supervision")
+SUPERVISION_RECORD = Screen("pages/supervision_record.py", "Supervision record", "🗒️", "supervision-record")
+SUPERVISION_TEAM = Screen("pages/supervision_team.py", "Supervision", "🗣️", "supervision")
+SUPERVISION_CADENCE = Screen("pages/supervision_cadence.py", "Supervision cadence", "🗓️", "cadence")
+DASHBOARDS = Screen("pages/dashboards_view.py", "Dashboards", "📊", "dashboards")
+MEETING_MODE = Screen("pages/dashboards_meeting.py", "Meeting mode", "📽️", "meeting")
+MY_ACCOUNT = Screen("pages/access_account.py", "My account", "⚙️", "account")
+WHO_VIEWED = Screen("pages/access_who_viewed.py", "Who has viewed my records", "🔎", "who-viewed")
+SIGN_IN = Screen("pages/access_sign_in.py", "Sign in", "🔑", "sign_in")
+FIRST_RUN = Screen("pages/access_first_run.py", "Create the first administrator", "🛠️", "first_run")
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    screen: Screen
+    #: Hidden screens are not in the menu; they open from links (a record, a mode).
+    shown: bool = True
+
+
+@dataclass(frozen=True)
+class MenuSection:
+    title: str
+    #: Who sees the section: any of these roles, or every signed-in user when None.
+    roles: tuple[Role, ...] | None
+    entries: tuple[MenuEntry, ...]
+
+
+#: Anyone with a practice role.
+STAFF = (Role.PRACTITIONER, Role.SPO, Role.QA_LEAD)
+
+#: The menu, in order. The first screen of a user's first section is their home;
+#: a screen two of a user's roles share appears once, in the first section.
+MENU: tuple[MenuSection, ...] = (
+    MenuSection(
+        "My practice",
+        (Role.PRACTITIONER,),
+        (
+            MenuEntry(HOME_PRACTITIONER),
+            MenuEntry(AUDIT_FEEDBACK_MINE),
+            MenuEntry(MY_DEVELOPMENT),
+        ),
+    ),
+    MenuSection(
+        "My team",
+        (Role.SPO,),
+        (
+            MenuEntry(HOME_SPO),
+            MenuEntry(AUDIT_FEEDBACK_TEAM),
+            MenuEntry(TEAM_OBSERVATIONS),
+            MenuEntry(SUPERVISION_TEAM),
+            MenuEntry(DASHBOARDS),
+            MenuEntry(MEETING_MODE, shown=False),
+        ),
+    ),
+    MenuSection(
+        "Quality assurance",
+        (Role.QA_LEAD,),
+        (
+            MenuEntry(HOME_QA),
+            MenuEntry(AUDIT_EVENTS),
+            MenuEntry(AUDIT_EVENT, shown=False),
+            MenuEntry(AUDIT_ROTA),
+            MenuEntry(URGENT_CONCERNS),
+            MenuEntry(IMPORT_CASES),
+            MenuEntry(LEARNING_THEMES),
+            MenuEntry(OBSERVATION_COVERAGE),
+            MenuEntry(SUPERVISION_CADENCE),
+            MenuEntry(DASHBOARDS),
+            MenuEntry(MEETING_MODE, shown=False),
+        ),
+    ),
+    MenuSection(
+        "Administration",
+        (Role.ADMIN,),
+        (
+            MenuEntry(HOME_ADMIN),
+            MenuEntry(USERS),
+            MenuEntry(PDUS_AND_TEAMS),
+            MenuEntry(IMPORT_STAFF),
+            MenuEntry(IMPORT_CASES),
+            MenuEntry(QUESTION_SETS),
+            MenuEntry(SETTINGS),
+            MenuEntry(SUPPORT_CONTACTS),
+            MenuEntry(AUDIT_TRAIL),
+            MenuEntry(DASHBOARDS),
+            MenuEntry(MEETING_MODE, shown=False),
+        ),
+    ),
+    MenuSection(
+        "My space (private)",
+        STAFF,
+        (
+            MenuEntry(JOURNAL),
+            MenuEntry(JOURNAL_NOTE, shown=False),
+            MenuEntry(DEBRIEF),
+            MenuEntry(MY_WELLBEING),
+            MenuEntry(SHARED_WITH_ME),
+        ),
+    ),
+    MenuSection(
+        "Supervision records",
+        STAFF,
+        (
+            MenuEntry(MY_SUPERVISION),
+            MenuEntry(SUPERVISION_RECORD, shown=False),
+        ),
+    ),
+    MenuSection(
+        "LEARN audits",
+        STAFF,
+        (
+            MenuEntry(AUDITS_MINE),
+            MenuEntry(AUDIT_CASE, shown=False),
+        ),
+    ),
+    MenuSection(
+        "Observation",
+        STAFF,
+        (
+            MenuEntry(OBSERVING),
+            MenuEntry(PLAN_OBSERVATION),
+            MenuEntry(OBSERVATION, shown=False),
+        ),
+    ),
+    MenuSection(
+        "Account",
+        None,
+        (
+            MenuEntry(MY_ACCOUNT),
+            MenuEntry(WHO_VIEWED),
+        ),
+    ),
+)
+
+#: Where a record opens, and the query parameter that names it.
+RECORD_SCREENS: dict[RecordKind, tuple[Screen, str]] = {
+    RecordKind.CASE_AUDIT: (AUDIT_CASE, "audit"),
+    RecordKind.FEEDBACK_SHEET: (AUDIT_CASE, "audit"),
+    RecordKind.OBSERVATION: (OBSERVATION, "observation"),
+    RecordKind.SHARED_NOTE: (JOURNAL_NOTE, "note"),
+    RecordKind.SUPERVISION_SESSION: (SUPERVISION_RECORD, "session"),
+}
+
+
+def link_to(record: RecordRef, label: str, *, icon: str | None = None, container: Any = None) -> None:
+    """A link straight to a record that a service pointed at."""
+    screen, param = RECORD_SCREENS[record.kind]
+    screen.link(label, query={param: record.id}, icon=icon, container=container)
+
+
+def every_screen() -> list[Screen]:
+    """Every screen defined here, in definition order."""
+    return [value for value in globals().values() if isinstance(value, Screen)]
