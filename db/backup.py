@@ -1,4 +1,4 @@
-"""Backing up and restoring the portal's database: ``python -m db backup | restore``.
+"""Backing up and restoring the portal's database: ``python -m portal backup | restore``.
 
 Two formats:
 

@@ -23,6 +23,7 @@ from sqlmodel import Session, func, select
 
 from db.engine import session_scope
 from db.organisation import (
+    DEMO_FLAG,
     AuditTrail,
     Case,
     Grade,
@@ -31,13 +32,12 @@ from db.organisation import (
     Region,
     Role,
     RoshLevel,
+    Setting,
     Team,
     User,
     UserRole,
     utcnow,
 )
-from qa.access.passwords import hash_password
-from qa.settings import DEMO_FLAG, set_flag
 
 DEFAULT_SEED = 20261126
 DEMO_PASSWORD = "demo-password-2026"
@@ -311,7 +311,7 @@ def save(session: Session, org: DemoOrganisation, password_hash: str) -> DemoSum
     summary = DemoSummary(
         regions=1, pdus=len(org.teams_by_pdu), teams=len(teams), staff=len(org.people), cases=len(org.cases)
     )
-    set_flag(session, DEMO_FLAG, "true")
+    session.merge(Setting(key=DEMO_FLAG, value="true"))
     session.add(
         AuditTrail(
             at=now,
@@ -329,11 +329,14 @@ def has_users(session: Session) -> bool:
     return (session.exec(select(func.count()).select_from(User)).one() or 0) > 0
 
 
-def load_demo(seed: int = DEFAULT_SEED) -> DemoSummary:
-    """Load the demo organisation into an empty, migrated database: all or nothing."""
+def load_demo(seed: int = DEFAULT_SEED, *, password_hash: str) -> DemoSummary:
+    """Load the demo organisation into an empty, migrated database: all or nothing.
+
+    Every demo user shares ``password_hash``, the caller's hash of :data:`DEMO_PASSWORD`: hashing is a rule of
+    ``qa.access.passwords``, which the data layer must not import. One hash for everyone also keeps loading quick,
+    since argon2 is slow on purpose.
+    """
     org = build(seed)
-    # One hash for everyone: argon2 is slow on purpose, sixty times would be seconds.
-    password_hash = hash_password(DEMO_PASSWORD)
     with session_scope() as session:
         if has_users(session):
             raise RuntimeError(NOT_EMPTY)

@@ -302,6 +302,11 @@ class Setting(SQLModel, table=True):
     value: str = Field(max_length=2000)
 
 
+#: Stored flag: "true" once the demo loader has filled the database; it turns on the demo banner. Defined here,
+#: beside its table, because the demo loader writes it and must not import ``qa/``.
+DEMO_FLAG = "demo_data"
+
+
 class AuditTrail(SQLModel, table=True):
     """Append-only record of who created, changed or deactivated what.
 

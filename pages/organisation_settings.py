@@ -152,7 +152,7 @@ else:
     else:
         st.success("Nothing is older than these periods.")
 st.caption(
-    "To keep to these periods without anyone pressing a button, run `python -m db apply-retention` nightly "
+    "To keep to these periods without anyone pressing a button, run `python -m portal apply-retention` nightly "
     "(for example from cron). It does the same and is recorded in the audit trail."
 )
 
@@ -195,5 +195,5 @@ with st.form("sso_only"):
             st.rerun()
 st.caption(
     "If single sign-on ever stops working, someone with access to the server can turn passwords back on "
-    "with `python -m db sso-only off`."
+    "with `python -m portal sso-only off`."
 )

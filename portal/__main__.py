@@ -1,4 +1,4 @@
-"""Database commands: ``python -m db upgrade | demo | create-admin | rotate-key | apply-retention | sso-only | backup | restore``.
+"""Portal commands: ``python -m portal upgrade | demo | create-admin | rotate-key | apply-retention | sso-only | backup | restore``.
 
 The database is the one in ``PQP_DATABASE_URL`` (or the default SQLite file),
 unless ``--database-url`` names another.
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db import engine, migrate
 from db.demo import DEFAULT_SEED, DEMO_LOGINS, DEMO_PASSWORD, has_users, load_demo
+from qa.access.passwords import hash_password
 
 LEAVING_IT = "Database already has data; leaving it as it is."
 
@@ -36,7 +37,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(LEAVING_IT)
                 return 0
     try:
-        summary = load_demo(args.seed)
+        summary = load_demo(args.seed, password_hash=hash_password(DEMO_PASSWORD))
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -80,7 +81,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m db", description="Practice Quality Portal database commands.")
+    p = argparse.ArgumentParser(prog="python -m portal", description="Practice Quality Portal commands.")
     p.add_argument("--database-url", help=f"database to use instead of ${engine.ENV_VAR}")
     commands = p.add_subparsers(dest="command", required=True, metavar="command")
 

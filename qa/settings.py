@@ -11,8 +11,8 @@ from db.organisation import Setting
 
 DEFAULT_IDLE_MINUTES = 30
 LOCKOUT_THRESHOLD = 5
+from db.organisation import DEMO_FLAG as DEMO_FLAG  # re-exported: the flag is stored in db, read here
 LOCKOUT_MINUTES = 15
-DEMO_FLAG = "demo_data"
 #: Stored flag: "on" turns off portal passwords, so everyone signs in with single sign-on.
 SSO_ONLY_FLAG = "sso_only"
 #: Seconds instead of minutes, for browser tests and demonstrations only. Unset in real use.

@@ -1,4 +1,4 @@
-"""Backup and restore (db/backup.py, ``python -m db backup | restore``).
+"""Backup and restore (db/backup.py, ``python -m portal backup | restore``).
 
 The round trip fills every table, backs up, restores into a fresh database and
 compares every table row by row, column by column, with raw SQL: on SQLite
@@ -27,7 +27,7 @@ from bench import generate_region as gen
 from db import backup as bk
 from db import encryption, migrate
 from db import engine as db_engine
-from db.__main__ import main as db_main
+from portal.__main__ import main as db_main
 from db.access_log import RecordView
 from db.audits import AuditEvent, AuditorPair, SampleSwap
 from db.engine import session_scope

@@ -1,4 +1,4 @@
-"""The synthetic demo organisation, and the ``python -m db`` commands that load it."""
+"""The synthetic demo organisation, and the ``python -m portal`` commands that load it."""
 
 from __future__ import annotations
 
@@ -26,18 +26,21 @@ from db.demo import (
 from db.engine import ENV_VAR, session_scope
 from db.organisation import Case, Grade, OrderType, Pdu, Role, RoshLevel, Team, User
 from qa.access.auth import sign_in
+from qa.access.passwords import hash_password
 from qa.organisation.directory import roles_by_user
 from qa.settings import DEMO_FLAG, get_flag
 from tests.factories import make_user
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CASE_REF = re.compile(r"^[A-Z]\d{6}$")
+# Hashed once for the module: argon2 is slow on purpose.
+DEMO_HASH = hash_password(DEMO_PASSWORD)
 
 
 @pytest.fixture
 def demo(db_url):
     started = time.perf_counter()
-    summary = load_demo()
+    summary = load_demo(password_hash=DEMO_HASH)
     elapsed = time.perf_counter() - started
     return summary, elapsed
 
@@ -161,7 +164,7 @@ def test_the_portal_knows_it_holds_synthetic_data(demo):
 def test_refuses_a_database_that_already_has_users(db_url):
     make_user("Real Person", "real@example.org", Grade.OTHER, [Role.ADMIN])
     with pytest.raises(RuntimeError, match=re.escape(NOT_EMPTY)):
-        load_demo()
+        load_demo(password_hash=DEMO_HASH)
     with session_scope() as session:
         assert len(session.exec(select(User)).all()) == 1
         assert session.exec(select(Case)).first() is None
@@ -187,24 +190,24 @@ def test_what_is_saved_is_what_was_built(demo):
 # --------------------------------------------------------------------- the CLI
 
 
-def _run_db(*args: str, url: str) -> subprocess.CompletedProcess:
+def _run_portal(*args: str, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, ENV_VAR: url}
     return subprocess.run(
-        [sys.executable, "-m", "db", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "portal", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 
 def test_quick_start_demo_command_is_safe_to_run_twice(tmp_path):
     url = f"sqlite:///{tmp_path / 'quickstart.db'}"
 
-    first = _run_db("demo", "--if-empty", url=url)
+    first = _run_portal("demo", "--if-empty", url=url)
     assert first.returncode == 0, first.stderr
     assert "Loaded the synthetic demo organisation" in first.stdout
 
-    second = _run_db("demo", "--if-empty", url=url)
+    second = _run_portal("demo", "--if-empty", url=url)
     assert second.returncode == 0, second.stderr
     assert "Database already has data; leaving it as it is." in second.stdout
 
-    without_flag = _run_db("demo", url=url)
+    without_flag = _run_portal("demo", url=url)
     assert without_flag.returncode == 1
     assert NOT_EMPTY in without_flag.stderr

@@ -232,7 +232,7 @@ def test_the_whole_run_is_one_transaction(org, monkeypatch):
 
 def run_cli(db_url, *args):
     return subprocess.run(
-        [sys.executable, "-m", "db", "--database-url", db_url, "apply-retention", *args],
+        [sys.executable, "-m", "portal", "--database-url", db_url, "apply-retention", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -2,7 +2,7 @@
 
 With SSO only on, portal passwords are refused by the service (qa/access/auth), not
 just hidden; an administrator can turn it on only while single sign-on is set
-up and they signed in with it; ``python -m db sso-only off`` turns it off.
+up and they signed in with it; ``python -m portal sso-only off`` turns it off.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def test_turning_it_on_and_off_is_in_the_audit_trail(org):
 
 
 def test_the_break_glass_command_turns_it_off_and_is_recorded(org, db_url, capsys):
-    from db.__main__ import main
+    from portal.__main__ import main
 
     turn_on(org)
     assert main(["--database-url", db_url, "sso-only", "status"]) == 0
@@ -146,7 +146,7 @@ def test_the_break_glass_command_turns_it_off_and_is_recorded(org, db_url, capsy
 
 
 def test_the_command_has_no_way_to_turn_it_on(org, db_url):
-    from db.__main__ import main
+    from portal.__main__ import main
 
     with pytest.raises(SystemExit):
         main(["--database-url", db_url, "sso-only", "on"])

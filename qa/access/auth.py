@@ -8,7 +8,7 @@ With the "SSO only" setting on, portal passwords are refused here, in the
 service, whatever a page offers: :func:`sign_in` and :func:`change_password`
 both check it. An administrator can switch it on only while single sign-on is
 configured and they themselves signed in with it, so nobody is locked out by
-mistake. The break-glass way back is ``python -m db sso-only off``.
+mistake. The break-glass way back is ``python -m portal sso-only off``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ Team wellbeing figures are counted from the debriefs that remain, so after a
 run they simply draw on less data. The trail entry also changes the
 dashboards' data version, so cached figures are recomputed.
 
-An administrator can apply retention from **Settings**; ``python -m db
+An administrator can apply retention from **Settings**; ``python -m portal
 apply-retention`` does the same from a shell, for a nightly cron job.
 """
 
@@ -223,7 +223,7 @@ def scheduled_preview(today: date | None = None) -> tuple[RetentionSettings, Ret
 
 
 def apply_scheduled(today: date | None = None) -> RetentionCounts:
-    """The same, run from a shell (``python -m db apply-retention``), by the system.
+    """The same, run from a shell (``python -m portal apply-retention``), by the system.
 
     There is no signed-in person here: whoever can run the command can already
     reach the database. The trail entry has no actor and says it was scheduled.

@@ -283,7 +283,7 @@ def _stop(process: subprocess.Popen) -> None:
 def demo_database_url(tmp_path_factory) -> str:
     """A fresh, migrated SQLite database holding the demo organisation.
 
-    Loaded by ``python -m db ... demo`` in a subprocess so that nothing in this
+    Loaded by ``python -m portal ... demo`` in a subprocess so that nothing in this
     test process (the engine's configured URL) is touched."""
     return load_demo_database(tmp_path_factory.mktemp("browser-db") / "portal.db")
 
@@ -292,7 +292,7 @@ def load_demo_database(path: Path) -> str:
     """A new SQLite file at ``path`` holding the demo organisation; its URL."""
     url = f"sqlite:///{path}"
     result = subprocess.run(
-        [sys.executable, "-m", "db", "--database-url", url, "demo"],
+        [sys.executable, "-m", "portal", "--database-url", url, "demo"],
         cwd=ROOT,
         capture_output=True,
         text=True,

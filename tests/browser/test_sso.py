@@ -194,7 +194,7 @@ def test_sso_only_turns_off_passwords_and_the_break_glass_command_turns_them_bac
 
         # Break-glass, from a shell on the server.
         result = subprocess.run(
-            [sys.executable, "-m", "db", "--database-url", sso_portal.database_url, "sso-only", "off"],
+            [sys.executable, "-m", "portal", "--database-url", sso_portal.database_url, "sso-only", "off"],
             cwd=ROOT, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
