@@ -166,7 +166,7 @@ if sso_on:
 elif sso_ready:
     st.markdown("Staff can sign in with single sign-on or with a portal password.")
 else:
-    st.markdown("Staff sign in with a portal password. Single sign-on is not set up (see the README).")
+    st.markdown("Staff sign in with a portal password. Single sign-on is not set up (see docs/OPERATIONS.md).")
 sso_errors = st.session_state.get("errors:sso_only", {})
 with st.form("sso_only"):
     only_sso = st.checkbox(

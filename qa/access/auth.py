@@ -42,7 +42,7 @@ PASSWORDS_OFF = (
 )
 SSO_NOT_CONFIGURED = (
     "Single sign-on is not set up for this portal, so turning off passwords would lock everyone out. "
-    "Add the [auth] section to the portal's secrets first (see the README)."
+    "Add the [auth] section to the portal's secrets first (see docs/OPERATIONS.md)."
 )
 SSO_NOT_PROVEN = (
     "Sign out, then sign in with single sign-on before turning this on. "
