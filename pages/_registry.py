@@ -10,9 +10,10 @@ builds it there, from this one definition.
 
 Why the folder is still called ``pages/``: the project's layout requires it. Streamlit
 treats a ``pages/`` folder beside the entrypoint as the old (v1) multipage mode and, on
-a fresh server's first request, may list or run these files by name. Every screen
-therefore checks the signed-in user itself (``pages/_ui.current_actor``), helper modules
-start with ``_`` so the old mode ignores them, and the AppTest fixture in
+a fresh server's first request, may list or run these files by name (it strips a
+leading underscore, so ``_ui.py`` is listed as "ui"). Every screen therefore checks the
+signed-in user itself (``pages/_ui.current_actor``), no two files may share a name once
+the underscore is gone (tests/test_pages.py checks), and the AppTest fixture in
 ``tests/conftest.py`` pins the navigation mode the live server uses.
 """
 
