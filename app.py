@@ -9,8 +9,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from db.encryption import configure as configure_encryption
-from db.engine import configure, database_url
+from db.engine import database_url
 from db.migrate import upgrade
 from db.organisation import utcnow
 from pages import _registry as screens
@@ -24,14 +23,9 @@ from qa.settings import idle_timeout
 st.set_page_config(page_title="Practice Quality Portal", page_icon="🧭", layout="wide")
 
 
-def _secret(name: str):
-    try:
-        return st.secrets.get(name)
-    except Exception:  # no secrets.toml is the normal embedded set-up
-        return None
-
-
 def _sso_configured() -> bool:
+    # Single sign-on is Streamlit's own [auth] section of secrets.toml, which st.login
+    # reads itself; the portal's other settings come from portal.settings.
     try:
         return "auth" in st.secrets
     except Exception:
@@ -44,8 +38,6 @@ def _migrated(url: str) -> bool:
     return True
 
 
-configure(_secret("database_url"))
-configure_encryption(_secret("encryption_key"))
 # database_guard: if the database is unreachable or locked, a plain message, never a trace.
 database_guard(_migrated, database_url())
 
@@ -56,7 +48,7 @@ if database_guard(is_demo_organisation):
 
 # --- who is signed in ---------------------------------------------------------
 now = utcnow()
-idle = idle_timeout(_secret("idle_timeout_minutes"))
+idle = idle_timeout()
 actor = database_guard(auth.load_actor, st.session_state.get("user_id"))
 if actor is not None and has_timed_out(st.session_state.get("last_activity"), now, idle):
     st.session_state.clear()

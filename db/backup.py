@@ -707,11 +707,7 @@ def _key_warnings(url: str) -> list[str]:
     previous = db_engine._configured_url
     db_engine.configure(url)  # which key applies depends on which database this is
     try:
-        if (
-            not encryption.keys_from_file()
-            and not encryption._configured
-            and not os.environ.get(encryption.ENV_VAR, "").strip()
-        ):
+        if not encryption.keys_from_file() and not encryption.configured_keys():
             if db_engine.database_url() == db_engine.default_url():
                 # Do not let a new key be generated: it could not read the restored text.
                 return [

@@ -4,9 +4,10 @@ Columns typed :class:`EncryptedText` are encrypted on the way into the
 database and decrypted on the way out, so a dump or backup never holds the
 text. Keys come from, in order:
 
-1. whatever the entrypoint passes to :func:`configure` (Streamlit secrets);
-2. the ``PQP_ENCRYPTION_KEYS`` environment variable;
-3. for the embedded SQLite default only, ``data/encryption.key``, generated
+1. the ``encryption_keys`` setting (``portal.settings``: the
+   ``PQP_ENCRYPTION_KEYS`` environment variable, or ``encryption_key`` in
+   secrets.toml);
+2. for the embedded SQLite default only, ``data/encryption.key``, generated
    on first use with owner-only permissions.
 
 Several keys may be given, comma-separated: the first encrypts, all of them
@@ -22,25 +23,16 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.types import TypeDecorator
 
 from db.engine import DEFAULT_SQLITE_PATH, database_url, default_url
+from portal.settings import environment_variable, get_settings
 
-ENV_VAR = "PQP_ENCRYPTION_KEYS"
+ENV_VAR = environment_variable("encryption_keys")
 KEY_FILE = DEFAULT_SQLITE_PATH.parent / "encryption.key"
 
-_configured: list[str] | None = None
 _cache: dict[tuple[str, ...], MultiFernet] = {}
 
 
 class MissingKey(RuntimeError):
     pass
-
-
-def configure(keys: str | list[str] | None) -> None:
-    """Pin the keys (the entrypoint passes Streamlit secrets here). None means look again."""
-    global _configured
-    if keys is None:
-        _configured = None
-    else:
-        _configured = _split(keys) if isinstance(keys, str) else list(keys)
 
 
 def _split(raw: str) -> list[str]:
@@ -64,11 +56,13 @@ def _key_file_keys() -> list[str]:
     return [key]
 
 
+def configured_keys() -> list[str]:
+    """The keys set in the environment or secrets.toml; empty when only the key file could supply them."""
+    return get_settings().encryption_keys
+
+
 def current_keys() -> list[str]:
-    if _configured:
-        return _configured
-    from_env = _split(os.environ.get(ENV_VAR, ""))
-    return from_env or _key_file_keys()
+    return configured_keys() or _key_file_keys()
 
 
 def cipher() -> MultiFernet:
@@ -149,4 +143,4 @@ def save_key_file(keys: list[str]) -> None:
 
 
 def keys_from_file() -> bool:
-    return not _configured and not _split(os.environ.get(ENV_VAR, "")) and KEY_FILE.exists()
+    return not configured_keys() and KEY_FILE.exists()

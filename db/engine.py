@@ -1,9 +1,10 @@
 """The database engine and sessions.
 
-The URL comes from ``PQP_DATABASE_URL`` (or whatever the entrypoint passes in
-from Streamlit secrets) and defaults to an embedded SQLite file under
-``data/``. SQLite runs in WAL mode with foreign keys enforced so that both
-back ends behave the same way for the rules we rely on.
+The URL is the ``database_url`` setting (``portal.settings``: the
+``PQP_DATABASE_URL`` environment variable or ``database_url`` in secrets.toml)
+and defaults to an embedded SQLite file under ``data/``. SQLite runs in WAL
+mode with foreign keys enforced so that both back ends behave the same way for
+the rules we rely on.
 
 Faults. A locked SQLite database is waited for, then retried with a bounded,
 jittered exponential back-off (:class:`BusyRetry`). PostgreSQL connections are
@@ -16,7 +17,6 @@ after the unit of work has been rolled back, so nothing is half-written.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import sqlite3
 import time
@@ -31,9 +31,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from portal.settings import environment_variable, get_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "portal.db"
-ENV_VAR = "PQP_DATABASE_URL"
+ENV_VAR = environment_variable("database_url")
 
 _engines: dict[str, Engine] = {}
 _configured_url: str | None = None
@@ -197,13 +199,13 @@ def default_url() -> str:
 
 
 def configure(url: str | None) -> None:
-    """Pin the URL used by :func:`get_engine` (the entrypoint passes secrets here)."""
+    """Pin the URL used by :func:`get_engine` over the setting (``--database-url``, tests). None unpins it."""
     global _configured_url
     _configured_url = url
 
 
 def database_url() -> str:
-    return _configured_url or os.environ.get(ENV_VAR) or default_url()
+    return _configured_url or get_settings().database_url or default_url()
 
 
 def is_sqlite(url: str) -> bool:

@@ -1,32 +1,36 @@
-"""Portal settings: environment-level configuration and stored flags."""
+"""The idle time, the sign-in lockout rules and the flags stored in the database.
+
+Configuration from the environment or secrets.toml is read in ``portal.settings``
+(documented in docs/OPERATIONS.md); this module applies it. Stored flags are
+rows in the ``setting`` table that administrators change on screen.
+"""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from sqlmodel import Session
 
-from db.organisation import Setting
-
-DEFAULT_IDLE_MINUTES = 30
-LOCKOUT_THRESHOLD = 5
 from db.organisation import DEMO_FLAG as DEMO_FLAG  # re-exported: the flag is stored in db, read here
+from db.organisation import Setting
+from portal.settings import DEFAULT_IDLE_MINUTES as DEFAULT_IDLE_MINUTES  # re-exported for callers here
+from portal.settings import environment_variable, get_settings, positive_whole_number
+
+LOCKOUT_THRESHOLD = 5
 LOCKOUT_MINUTES = 15
 #: Stored flag: "on" turns off portal passwords, so everyone signs in with single sign-on.
 SSO_ONLY_FLAG = "sso_only"
 #: Seconds instead of minutes, for browser tests and demonstrations only. Unset in real use.
-IDLE_SECONDS_ENV = "PQP_IDLE_TIMEOUT_SECONDS"
+IDLE_SECONDS_ENV = environment_variable("idle_timeout_seconds")
 
 
 def idle_timeout_minutes(configured: object | None = None) -> int:
-    """Idle time before a session signs out: secrets value, then env, then 30."""
-    raw = configured if configured is not None else os.environ.get("PQP_IDLE_TIMEOUT_MINUTES")
-    try:
-        minutes = int(raw) if raw is not None else DEFAULT_IDLE_MINUTES
-    except (TypeError, ValueError):
-        return DEFAULT_IDLE_MINUTES
-    return minutes if minutes > 0 else DEFAULT_IDLE_MINUTES
+    """Idle minutes before a session signs out: ``configured`` if given (tests), else the setting.
+
+    Anything but a whole number above zero means the default, 30."""
+    if configured is None:
+        return get_settings().idle_timeout_minutes
+    return positive_whole_number(configured) or DEFAULT_IDLE_MINUTES
 
 
 def idle_timeout(configured: object | None = None) -> timedelta:
@@ -35,14 +39,9 @@ def idle_timeout(configured: object | None = None) -> timedelta:
     ``PQP_IDLE_TIMEOUT_SECONDS`` wins when it is set to a positive whole number:
     it exists so that a browser test need not wait minutes, and is never set in
     real use. Otherwise it is :func:`idle_timeout_minutes`."""
-    raw = os.environ.get(IDLE_SECONDS_ENV)
-    if raw:
-        try:
-            seconds = int(raw)
-        except ValueError:
-            seconds = 0
-        if seconds > 0:
-            return timedelta(seconds=seconds)
+    seconds = get_settings().idle_timeout_seconds
+    if seconds:
+        return timedelta(seconds=seconds)
     return timedelta(minutes=idle_timeout_minutes(configured))
 
 
