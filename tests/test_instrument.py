@@ -11,6 +11,7 @@ from db.audits import Instrument
 from db.engine import session_scope
 from db.organisation import AuditTrail
 from pages import _registry as screens
+from qa import definitions
 from qa.audits import instrument
 from qa.audits.judgement import RULE_TEXT
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
@@ -150,7 +151,7 @@ def test_a_problem_inside_an_item_does_not_also_claim_the_list_is_empty():
         ("[1, 2]", "The file must hold one JSON object"),
         ('{"key": "a_set", "key": "b_set"}', "The field 'key' appears twice"),
         (b"\xff\xfe{not utf8", "The file is not UTF-8 text."),
-        (b" " * (instrument.MAX_FILE_BYTES + 1), "The file is too large."),
+        (b" " * (definitions.MAX_FILE_BYTES + 1), "The file is too large."),
     ],
 )
 def test_unreadable_files_are_refused_plainly(text, message):

@@ -19,30 +19,28 @@ was rated against.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlmodel import Session, select
 
 from db.audits import Instrument
 from db.engine import session_scope
 from db.observations import RATING_MAX, RATING_MIN
-from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, require
-from qa.audits.instrument import (
+from qa.definitions import (
     TITLE_MAX,
+    Frozen,
     Key,
-    _decode,
-    _fail,
-    _Frozen,
-    _insert_if_absent,
-    _knock_on,
-    _no_repeated_fields,
+    ensure_stored,
+    parse,
+    plain_error,
+    read_builtin,
     store_new_version,
+    text_field,
 )
 from qa.errors import NotFound
 
@@ -57,25 +55,21 @@ DESCRIPTOR_MAX = 500
 MAX_DOMAINS = 20
 
 
-def _text(max_length: int):
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
-
-
-TitleText = _text(TITLE_MAX)
-LabelText = _text(LABEL_MAX)
-DomainTitleText = _text(DOMAIN_TITLE_MAX)
-FocusText = _text(FOCUS_MAX)
-DescriptorText = _text(DESCRIPTOR_MAX)
+TitleText = text_field(TITLE_MAX)
+LabelText = text_field(LABEL_MAX)
+DomainTitleText = text_field(DOMAIN_TITLE_MAX)
+FocusText = text_field(FOCUS_MAX)
+DescriptorText = text_field(DESCRIPTOR_MAX)
 
 _POINTS = ", ".join(str(v) for v in SCALE_VALUES[:-1]) + f" and {SCALE_VALUES[-1]}"
 
 
-class ScalePoint(_Frozen):
+class ScalePoint(Frozen):
     value: int = Field(ge=RATING_MIN, le=RATING_MAX, strict=True)
     label: LabelText
 
 
-class Domain(_Frozen):
+class Domain(Frozen):
     key: Key
     title: DomainTitleText
     focus: FocusText
@@ -107,7 +101,7 @@ class Domain(_Frozen):
         return self.descriptors[value]
 
 
-class SkillsFramework(_Frozen):
+class SkillsFramework(Frozen):
     key: Key
     version: int = Field(ge=1, strict=True)
     title: TitleText
@@ -196,13 +190,14 @@ def _where(loc: tuple, data: Any) -> str:
     return "The skills framework"
 
 
+_ENTRIES = {"domains": "domain", "scale": "scale point"}
+
+
 def _plain(error: dict[str, Any], data: Any) -> str:
     loc = tuple(error.get("loc", ()))
     kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "value_error":
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    if "descriptors" in loc and loc.index("descriptors") + 1 < len(loc):
+    subject = None
+    if kind != "value_error" and "descriptors" in loc and loc.index("descriptors") + 1 < len(loc):
         at = loc.index("descriptors")
         where = _where(loc[:at], data)
         point = loc[at + 1]
@@ -211,47 +206,17 @@ def _plain(error: dict[str, Any], data: Any) -> str:
                 f'{where}: the descriptions must be numbered by scale point, "{SCALE_VALUES[0]}" to '
                 f"\"{SCALE_VALUES[-1]}\"; '{point}' is not one of those."
             )
-        field, subject = "descriptors", f"the description for point {point}"
+        field: str | None = "descriptors"
+        subject = f"the description for point {point}"
     else:
         field = loc[-1] if loc and isinstance(loc[-1], str) else None
         where = _where(loc[:-1] if field else loc, data)
-        subject = f"'{field}'"
-    if kind == "missing":
-        return f"{where} is missing {subject}."
-    if kind == "extra_forbidden":
-        return f"{where} has a field the portal does not know: '{field}'. Check its spelling."
-    if kind == "string_too_short":
-        return f"{where}: {subject} is empty."
-    if kind == "string_too_long":
-        return f"{where}: {subject} must be {ctx.get('max_length')} characters or fewer."
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{where}: the {field or 'key'} '{error.get('input')}' cannot be used. A key has 2 to 60 lowercase "
-            "letters, digits or underscores and starts with a letter."
-        )
-    if kind == "string_type":
-        return f"{where}: {subject} must be text in quotes."
-    if kind.startswith("int_"):
-        return f"{where}: {subject} must be a whole number, like 2."
-    if kind == "greater_than_equal":
-        return f"{where}: {subject} must be {ctx.get('ge')} or more."
-    if kind == "less_than_equal":
-        return f"{where}: {subject} must be {ctx.get('le')} or less."
-    if kind == "too_short":
-        what = {"domains": "domain", "scale": "scale point"}.get(field or "", "entry")
-        return f"{where} needs at least one {what}."
-    if kind == "too_long":
-        return f"{where}: {subject} may have at most {ctx.get('max_length')} entries."
-    if kind in ("list_type", "tuple_type"):
-        return f"{where}: {subject} must be a list in square brackets."
     if kind == "dict_type" and field == "descriptors":
         return (
             f"{where}: 'descriptors' must be an object in curly brackets with a description for each point, "
             f'"{SCALE_VALUES[0]}" to "{SCALE_VALUES[-1]}".'
         )
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{_where(loc, data)} must be an object in curly brackets with named fields."
-    return f"{where}: {'' if field is None else subject + ' '}{error.get('msg', 'is not valid')}."
+    return plain_error(error, where=where, field=field, whole=_where(loc, data), entries=_ENTRIES, subject=subject)
 
 
 def parse_framework(json_text: str | bytes) -> SkillsFramework:
@@ -263,22 +228,12 @@ def parse_framework(json_text: str | bytes) -> SkillsFramework:
 
 
 def _parse(json_text: str | bytes) -> tuple[str, SkillsFramework]:
-    text = _decode(json_text)
-    try:
-        data = json.loads(text, object_pairs_hook=_no_repeated_fields)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise _fail(f"The file is not valid JSON: {exc.msg.lower()} at {where}.") from None
-    if not isinstance(data, dict):
-        raise _fail("The file must hold one JSON object with 'key', 'version', 'title', 'scale' and 'domains'.")
-    try:
-        return text, SkillsFramework.model_validate(data)
-    except ValidationError as exc:
-        messages = list(dict.fromkeys(_plain(e, data) for e in exc.errors(include_url=False) if not _knock_on(e)))
-        shown = messages[:6]
-        if len(messages) > len(shown):
-            shown.append(f"There are {len(messages) - len(shown)} more problems.")
-        raise _fail(" ".join(shown)) from None
+    return parse(
+        json_text,
+        SkillsFramework,
+        _plain,
+        "The file must hold one JSON object with 'key', 'version', 'title', 'scale' and 'domains'.",
+    )
 
 
 # ------------------------------------------------------------- built-in versions
@@ -287,25 +242,12 @@ def _parse(json_text: str | bytes) -> tuple[str, SkillsFramework]:
 @lru_cache(maxsize=1)
 def builtin_framework_files() -> tuple[tuple[str, SkillsFramework], ...]:
     """(text, parsed) for every skills framework shipped in qa/observations/frameworks/, in file-name order."""
-    found = []
-    for path in sorted(FRAMEWORKS_DIR.glob("*.json")):
-        text = path.read_text(encoding="utf-8")
-        found.append((text, parse_framework(text)))
-    return tuple(found)
+    return read_builtin(FRAMEWORKS_DIR, parse_framework)
 
 
 def ensure_builtin(session: Session) -> None:
     """Add any built-in framework version the database does not hold yet. Idempotent and cheap."""
-    files = builtin_framework_files()
-    have = set(session.exec(select(Instrument.key, Instrument.version).where(Instrument.key == FRAMEWORK_KEY)).all())
-    for text, framework in files:
-        if (framework.key, framework.version) in have:
-            continue
-        new_id = _insert_if_absent(session, framework, text)  # type: ignore[arg-type]  # uses key, version, title
-        if new_id is not None:
-            trail.record(
-                session, None, "loaded", "instrument", new_id, f"Built-in {framework.key} version {framework.version}"
-            )
+    ensure_stored(session, builtin_framework_files())
 
 
 # ------------------------------------------------------------- reading stored versions
