@@ -6,8 +6,6 @@ portal.settings.Settings must list the same settings, so neither can drift.
 
 from __future__ import annotations
 
-import ast
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -178,10 +176,3 @@ def test_every_documented_setting_is_a_real_one_with_the_right_names():
         assert row["Name"] == f"`{name}`"
         key = secrets_key(name)
         assert row["secrets.toml key"] == (f"`{key}`" if key else "—"), name
-
-
-def test_portal_settings_imports_no_layer_above_it():
-    tree = ast.parse(Path(ps.__file__).read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not {m for m in imported if re.match(r"(db|qa|pages|streamlit)(\.|$)", m)}
