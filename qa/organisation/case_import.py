@@ -35,6 +35,7 @@ from qa.organisation.csv_import import (
     FILE_LEVEL,
     MAX_BYTES,
     MAX_ROWS,
+    CountedPlan,
     CsvLayout,
     ImportReport,
     Row,
@@ -393,7 +394,7 @@ _FIELD_COLUMNS = {
 
 
 @dataclass
-class _Plan:
+class _Plan(CountedPlan):
     rows: list[_Planned]
     keep_end_dates: bool  # the file has no expected_end_date column
 
@@ -402,15 +403,6 @@ class _Plan:
         for planned in self.rows:
             found.extend(row_errors(planned.row.number, planned.errors, LAYOUT.order))
         return found
-
-    def report(self) -> ImportReport:
-        errors = self.errors()
-        report = ImportReport(errors=errors, rows=len(self.rows))
-        if not errors:
-            report.to_create = sum(1 for p in self.rows if p.existing is None)
-            report.to_update = sum(1 for p in self.rows if p.existing is not None and p.changes)
-            report.unchanged = sum(1 for p in self.rows if p.existing is not None and not p.changes)
-        return report
 
 
 class _Lookups:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -278,6 +278,37 @@ def sentence(message: str) -> str:
 
 class Plan(Protocol):
     def report(self) -> ImportReport: ...
+
+
+class PlannedRow(Protocol):
+    """One checked row of a plan: the record it matches, if any, and what it would change."""
+
+    @property
+    def existing(self) -> object | None: ...
+
+    @property
+    def changes(self) -> list[str]: ...
+
+
+class CountedPlan:
+    """The report every import's plan gives: its errors, or (only when there are none) what it would do.
+
+    A plan sets ``rows`` and says what is wrong in :meth:`errors`; the counting is the same for every import.
+    """
+
+    rows: Sequence[PlannedRow]
+
+    def errors(self) -> list[RowError]:
+        raise NotImplementedError
+
+    def report(self) -> ImportReport:
+        errors = self.errors()
+        report = ImportReport(errors=errors, rows=len(self.rows))
+        if not errors:
+            report.to_create = sum(1 for p in self.rows if p.existing is None)
+            report.to_update = sum(1 for p in self.rows if p.existing is not None and p.changes)
+            report.unchanged = sum(1 for p in self.rows if p.existing is not None and not p.changes)
+        return report
 
 
 P = TypeVar("P", bound=Plan)

@@ -30,6 +30,7 @@ from qa.organisation.csv_import import (
     FILE_LEVEL,
     MAX_BYTES,
     MAX_ROWS,
+    CountedPlan,
     CsvLayout,
     ImportReport,
     Row,
@@ -171,7 +172,7 @@ class _Planned:
 
 
 @dataclass
-class _Plan:
+class _Plan(CountedPlan):
     rows: list[_Planned]
     file_errors: list[RowError] = field(default_factory=list)
 
@@ -180,15 +181,6 @@ class _Plan:
         for planned in self.rows:
             found.extend(row_errors(planned.row.number, planned.errors, _COLUMN_ORDER))
         return found
-
-    def report(self) -> ImportReport:
-        errors = self.errors()
-        report = ImportReport(errors=errors, rows=len(self.rows))
-        if not errors:
-            report.to_create = sum(1 for p in self.rows if p.existing is None)
-            report.to_update = sum(1 for p in self.rows if p.existing is not None and p.changes)
-            report.unchanged = sum(1 for p in self.rows if p.existing is not None and not p.changes)
-        return report
 
 
 def _parse_grade(planned: _Planned) -> Grade | str | None:
