@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import text
+from sqlmodel import col
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -254,7 +255,9 @@ def page_time(runs: int) -> float | None:
     PagesManager.__init__ = init
     with session_scope() as session:
         admin = session.exec(
-            select(User.id).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.ADMIN)
+            select(col(User.id))
+            .join(UserRole, col(UserRole.user_id) == col(User.id))
+            .where(col(UserRole.role) == Role.ADMIN)
         ).first()
     if admin is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from db.engine import session_scope
 from db.organisation import Pdu, Team, User, UserPublic
@@ -51,11 +51,11 @@ def home_summary(actor: Actor) -> HomeSummary:
             summary.team_members = to_public(session, list(members))
         if actor.pdu_id and can(actor, Action.VIEW_PDU, PduScope(actor.pdu_id)):
             rows = session.exec(
-                select(Team.name, func.count(User.id))
+                select(col(Team.name), func.count(col(User.id)))
                 .select_from(Team)
-                .join(User, (User.team_id == Team.id) & User.is_active, isouter=True)
+                .join(User, (col(User.team_id) == col(Team.id)) & col(User.is_active), isouter=True)
                 .where(Team.pdu_id == actor.pdu_id)
-                .group_by(Team.id, Team.name)
+                .group_by(col(Team.id), col(Team.name))
                 .order_by(Team.name)
             )
             summary.pdu_teams = [TeamHeadcount(name, count) for name, count in rows]

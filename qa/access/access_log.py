@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access_log import RecordKind, RecordView
 from db.audits import CaseAudit
@@ -109,12 +109,12 @@ def views_of_my_records(actor: Actor, since: datetime | None = None, limit: int 
     with session_scope() as session:
         query = (
             select(RecordView, User)
-            .join(User, RecordView.viewer_id == User.id)
+            .join(User, col(RecordView.viewer_id) == col(User.id))
             .where(RecordView.subject_id == actor.id)
         )
         if since is not None:
             query = query.where(RecordView.at >= since)
-        rows = session.exec(query.order_by(RecordView.at.desc(), RecordView.id.desc()).limit(limit)).all()
+        rows = session.exec(query.order_by(col(RecordView.at).desc(), col(RecordView.id).desc()).limit(limit)).all()
         me = session.get(User, actor.id)
         roles = roles_by_user(session, list({viewer.id for _view, viewer in rows}))
         describe = _Describer(session)

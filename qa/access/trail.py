@@ -8,7 +8,7 @@ fields; they never copy private text.
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.organisation import AuditTrail, utcnow
 from qa.access.actor import Actor
@@ -48,6 +48,6 @@ def entries_for(session: Session, entity: str, entity_id: object) -> list[AuditT
         session.exec(
             select(AuditTrail)
             .where(AuditTrail.entity == entity, AuditTrail.entity_id == str(entity_id))
-            .order_by(AuditTrail.id)
+            .order_by(col(AuditTrail.id))
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.organisation import AuditTrail, User
@@ -28,8 +28,8 @@ def recent_entries(actor: Actor, limit: int = 200) -> list[TrailRow]:
     with session_scope() as session:
         rows = session.exec(
             select(AuditTrail, User.full_name)
-            .join(User, AuditTrail.actor_id == User.id, isouter=True)
-            .order_by(AuditTrail.id.desc())
+            .join(User, col(AuditTrail.actor_id) == col(User.id), isouter=True)
+            .order_by(col(AuditTrail.id).desc())
             .limit(limit)
         )
         return [TrailRow(t.at, name, t.action, t.entity, t.entity_id, t.summary) for t, name in rows]

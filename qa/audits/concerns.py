@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.audits import Acknowledgement, AuditEvent, CaseAudit, UrgentConcern, UrgentConcernCreate
 from db.engine import session_scope
@@ -63,9 +63,15 @@ def raise_concern(actor: Actor, audit_id: int, form: dict) -> int:
 
 def _alerts(session, concerns, today: date) -> list[ConcernAlert]:
     ids = {c.raised_by_id for c in concerns} | {c.spo_id for c in concerns if c.spo_id}
-    names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = (
+        dict(session.exec(select(col(User.id), col(User.full_name)).where(col(User.id).in_(ids))).all()) if ids else {}
+    )
     refs = (
-        dict(session.exec(select(Case.id, Case.case_ref).where(Case.id.in_({c.case_id for c in concerns}))).all())
+        dict(
+            session.exec(
+                select(col(Case.id), col(Case.case_ref)).where(col(Case.id).in_({c.case_id for c in concerns}))
+            ).all()
+        )
         if concerns
         else {}
     )
@@ -92,8 +98,8 @@ def concerns_for_me(actor: Actor, today: date | None = None) -> list[ConcernAler
     with session_scope() as session:
         concerns = session.exec(
             select(UrgentConcern)
-            .where(UrgentConcern.spo_id == actor.id, UrgentConcern.acknowledged_at.is_(None))
-            .order_by(UrgentConcern.raised_at)
+            .where(col(UrgentConcern.spo_id) == actor.id, col(UrgentConcern.acknowledged_at).is_(None))
+            .order_by(col(UrgentConcern.raised_at))
         ).all()
         return _alerts(session, list(concerns), today)
 
@@ -105,10 +111,10 @@ def pdu_concerns(actor: Actor, pdu_id: int, today: date | None = None) -> list[C
     with session_scope() as session:
         concerns = session.exec(
             select(UrgentConcern)
-            .join(CaseAudit, UrgentConcern.audit_id == CaseAudit.id)
-            .join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
+            .join(CaseAudit, col(UrgentConcern.audit_id) == col(CaseAudit.id))
+            .join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
             .where(AuditEvent.pdu_id == pdu_id)
-            .order_by(UrgentConcern.acknowledged_at.is_not(None), UrgentConcern.raised_at)
+            .order_by(col(UrgentConcern.acknowledged_at).is_not(None), col(UrgentConcern.raised_at))
         ).all()
         return _alerts(session, list(concerns), today)
 

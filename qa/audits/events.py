@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.audits import (
     SAMPLE_MAX,
@@ -160,16 +160,16 @@ def case_facts(session: Session, pdu_id: int, event_date: date, exclude_event_id
     last_audited = dict(
         session.exec(
             select(CaseSample.case_id, func.max(AuditEvent.event_date))
-            .join(AuditEvent, CaseSample.event_id == AuditEvent.id)
+            .join(AuditEvent, col(CaseSample.event_id) == col(AuditEvent.id))
             .where(
                 AuditEvent.status != EventStatus.PLANNING,
                 AuditEvent.event_date <= event_date,
                 AuditEvent.id != (exclude_event_id or -1),
             )
-            .group_by(CaseSample.case_id)
+            .group_by(col(CaseSample.case_id))
         ).all()
     )
-    cases = session.exec(select(Case).where(Case.pdu_id == pdu_id).order_by(Case.id))
+    cases = session.exec(select(Case).where(col(Case.pdu_id) == pdu_id).order_by(col(Case.id)))
     return [
         CaseFacts(
             case_id=c.id,
@@ -200,7 +200,7 @@ def _save_sample(session: Session, event: AuditEvent) -> None:
 
 def list_events(actor: Actor) -> list[EventSummary]:
     with session_scope() as session:
-        query = select(AuditEvent).order_by(AuditEvent.event_date.desc())
+        query = select(AuditEvent).order_by(col(AuditEvent.event_date).desc())
         events = [e for e in session.exec(query) if _can_manage(actor, e.pdu_id)]
         return [_summary(session, e) for e in events]
 
@@ -254,10 +254,10 @@ def sample_view(actor: Actor, event_id: int) -> SampleView:
         proposal = propose_sample(facts, _rules(event), event.event_date, event.seed)
         rows = session.exec(
             select(CaseSample, Case, Team)
-            .join(Case, CaseSample.case_id == Case.id)
-            .join(Team, Case.team_id == Team.id)
+            .join(Case, col(CaseSample.case_id) == col(Case.id))
+            .join(Team, col(Case.team_id) == col(Team.id))
             .where(CaseSample.event_id == event.id)
-            .order_by(CaseSample.position)
+            .order_by(col(CaseSample.position))
         ).all()
         holders = names_by_id(session, [c.holder_id for _, c, _ in rows])
         selected = [
@@ -265,7 +265,9 @@ def sample_view(actor: Actor, event_id: int) -> SampleView:
             for s, c, t in rows
         ]
         in_sample = {row.case_id for row in selected}
-        swaps = session.exec(select(SampleSwap).where(SampleSwap.event_id == event.id).order_by(SampleSwap.id)).all()
+        swaps = session.exec(
+            select(SampleSwap).where(col(SampleSwap.event_id) == event.id).order_by(col(SampleSwap.id))
+        ).all()
         refs = {f.case_id: f.case_ref for f in facts}
         swappers = names_by_id(session, [s.by_id for s in swaps])
         swapped_out = {s.removed_case_id: s for s in swaps}
@@ -377,12 +379,12 @@ def _auditors(session: Session, event: AuditEvent) -> list[Auditor]:
     """Everyone active in the PDU's teams, with how often they audited in the last year."""
     staff = session.exec(
         select(User)
-        .join(Team, User.team_id == Team.id)
+        .join(Team, col(User.team_id) == col(Team.id))
         .where(Team.pdu_id == event.pdu_id, User.is_active)
-        .order_by(User.id)
+        .order_by(col(User.id))
     ).all()
     supervisees: dict[int, set[int]] = {}
-    for person in session.exec(select(User).where(User.supervisor_id.is_not(None), User.is_active)):
+    for person in session.exec(select(User).where(col(User.supervisor_id).is_not(None), col(User.is_active))):
         supervisees.setdefault(person.supervisor_id, set()).add(person.id)
     counts = _events_per_person(session, event.pdu_id, event.event_date - timedelta(days=365), event.event_date)
     return [
@@ -401,7 +403,7 @@ def _events_per_person(session: Session, pdu_id: int, start: date, end: date) ->
     """How many distinct accepted events each person was paired for, start <= date < end."""
     rows = session.exec(
         select(AuditorPair.first_id, AuditorPair.second_id, AuditorPair.event_id)
-        .join(AuditEvent, AuditorPair.event_id == AuditEvent.id)
+        .join(AuditEvent, col(AuditorPair.event_id) == col(AuditEvent.id))
         .where(AuditEvent.pdu_id == pdu_id, AuditEvent.event_date >= start, AuditEvent.event_date < end)
     ).all()
     seen: dict[int, set[int]] = {}
@@ -414,10 +416,10 @@ def _events_per_person(session: Session, pdu_id: int, start: date, end: date) ->
 def _cases_to_audit(session: Session, event: AuditEvent) -> list[CaseToAudit]:
     rows = session.exec(
         select(Case, User)
-        .join(CaseSample, CaseSample.case_id == Case.id)
-        .join(User, Case.holder_id == User.id)
+        .join(CaseSample, col(CaseSample.case_id) == col(Case.id))
+        .join(User, col(Case.holder_id) == col(User.id))
         .where(CaseSample.event_id == event.id)
-        .order_by(CaseSample.position)
+        .order_by(col(CaseSample.position))
     ).all()
     return [CaseToAudit(case_id=c.id, holder_id=c.holder_id, holder_supervisor_id=u.supervisor_id) for c, u in rows]
 
@@ -465,12 +467,14 @@ def accept_sample(actor: Actor, event_id: int) -> None:
 def pairs_view(actor: Actor, event_id: int) -> PairsView:
     with session_scope() as session:
         event = _require_event(session, actor, event_id)
-        pairs = session.exec(select(AuditorPair).where(AuditorPair.event_id == event.id).order_by(AuditorPair.id)).all()
+        pairs = session.exec(
+            select(AuditorPair).where(col(AuditorPair.event_id) == event.id).order_by(col(AuditorPair.id))
+        ).all()
         people = (
             {
                 u.id: u
                 for u in session.exec(
-                    select(User).where(User.id.in_({p.first_id for p in pairs} | {p.second_id for p in pairs}))
+                    select(User).where(col(User.id).in_({p.first_id for p in pairs} | {p.second_id for p in pairs}))
                 )
             }
             if pairs
@@ -478,10 +482,14 @@ def pairs_view(actor: Actor, event_id: int) -> PairsView:
         )
         rows = session.exec(
             select(CaseSample, Case, CaseAudit)
-            .join(Case, CaseSample.case_id == Case.id)
-            .join(CaseAudit, (CaseAudit.sample_id == CaseSample.id) & CaseAudit.moderates_id.is_(None), isouter=True)
+            .join(Case, col(CaseSample.case_id) == col(Case.id))
+            .join(
+                CaseAudit,
+                (col(CaseAudit.sample_id) == col(CaseSample.id)) & col(CaseAudit.moderates_id).is_(None),
+                isouter=True,
+            )
             .where(CaseSample.event_id == event.id)
-            .order_by(CaseSample.position)
+            .order_by(col(CaseSample.position))
         ).all()
         holders = names_by_id(session, [c.holder_id for _, c, _ in rows])
         by_pair: dict[int | None, list[PairCase]] = {}
@@ -587,7 +595,7 @@ def move_case(actor: Actor, event_id: int, sample_id: int, to_pair_id: int, reas
         if sample is None or pair is None or sample.event_id != event.id or pair.event_id != event.id:
             raise NotFound("That case or pair could not be found.")
         audit = session.exec(
-            select(CaseAudit).where(CaseAudit.sample_id == sample.id, CaseAudit.moderates_id.is_(None))
+            select(CaseAudit).where(col(CaseAudit.sample_id) == sample.id, col(CaseAudit.moderates_id).is_(None))
         ).first()
         if audit is not None and audit.status != "draft":
             raise ValidationFailed(
@@ -633,7 +641,7 @@ def rota(actor: Actor, pdu_id: int, today: date) -> list[RotaRow]:
     with session_scope() as session:
         staff = session.exec(
             select(User, Team)
-            .join(Team, User.team_id == Team.id)
+            .join(Team, col(User.team_id) == col(Team.id))
             .where(Team.pdu_id == pdu_id, User.is_active)
             .order_by(Team.name, User.full_name)
         ).all()

@@ -5,7 +5,7 @@ Each export goes through the same access checks as the screen it comes from.
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.audits import Answer, CaseAudit
 from db.engine import session_scope
@@ -54,8 +54,8 @@ def _event_tables(actor: Actor, event_id: int) -> tuple[list[str], list[list], l
     with session_scope() as session:
         audits = session.exec(
             select(CaseAudit)
-            .where(CaseAudit.event_id == event_id, CaseAudit.moderates_id.is_(None))
-            .order_by(CaseAudit.id)
+            .where(col(CaseAudit.event_id) == event_id, col(CaseAudit.moderates_id).is_(None))
+            .order_by(col(CaseAudit.id))
         ).all()
         audit_ids = [a.id for a in audits]
     details = [audit_detail(actor, audit_id) for audit_id in audit_ids]

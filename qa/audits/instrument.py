@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, model_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.audits import Instrument
 from db.engine import session_scope
@@ -214,7 +214,9 @@ def definition_of(session: Session, instrument_id: int) -> InstrumentDefinition:
 def latest(session: Session, key: str = DEFAULT_KEY) -> tuple[Instrument, InstrumentDefinition]:
     """The highest version of a question set, adding the built-in sets first if needed."""
     ensure_builtin(session)
-    row = session.exec(select(Instrument).where(Instrument.key == key).order_by(Instrument.version.desc())).first()
+    row = session.exec(
+        select(Instrument).where(col(Instrument.key) == key).order_by(col(Instrument.version).desc())
+    ).first()
     if row is None:
         raise NotFound(f"No question set called '{key}' is loaded.")
     return row, _parse_stored(row.id, row.definition)
@@ -252,9 +254,9 @@ def list_instruments(actor: Actor) -> list[InstrumentRow]:
         ensure_builtin(session)
         rows = session.exec(
             select(Instrument, User.full_name)
-            .join(User, Instrument.loaded_by_id == User.id, isouter=True)
+            .join(User, col(Instrument.loaded_by_id) == col(User.id), isouter=True)
             .where(Instrument.key != "practice_skills")  # the skills framework shares the table
-            .order_by(Instrument.key, Instrument.version.desc())
+            .order_by(col(Instrument.key), col(Instrument.version).desc())
         ).all()
         newest: dict[str, int] = {}
         for row, _name in rows:

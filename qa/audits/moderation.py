@@ -11,7 +11,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.audits import Answer, AuditAnswer, AuditEvent, AuditStatus, CaseAudit
 from db.engine import session_scope
@@ -58,10 +58,10 @@ def _submitted_originals(session, event_id: int) -> list[CaseAudit]:
             select(CaseAudit)
             .where(
                 CaseAudit.event_id == event_id,
-                CaseAudit.moderates_id.is_(None),
+                col(CaseAudit.moderates_id).is_(None),
                 CaseAudit.status != AuditStatus.DRAFT,
             )
-            .order_by(CaseAudit.id)
+            .order_by(col(CaseAudit.id))
         )
     )
 
@@ -76,7 +76,7 @@ def start_moderation(actor: Actor, event_id: int, share: float = DEFAULT_MODERAT
         already = set(
             session.exec(
                 select(CaseAudit.moderates_id).where(
-                    CaseAudit.moderates_id.is_not(None), CaseAudit.event_id == event.id
+                    col(CaseAudit.moderates_id).is_not(None), col(CaseAudit.event_id) == event.id
                 )
             ).all()
         )
@@ -119,9 +119,9 @@ def moderation_audits(actor: Actor, event_id: int) -> list[ModerationRow]:
         event = _event_for(session, actor, event_id)
         rows = session.exec(
             select(CaseAudit, Case.case_ref)
-            .join(Case, CaseAudit.case_id == Case.id)
-            .where(CaseAudit.event_id == event.id, CaseAudit.moderates_id.is_not(None))
-            .order_by(CaseAudit.id)
+            .join(Case, col(CaseAudit.case_id) == col(Case.id))
+            .where(col(CaseAudit.event_id) == event.id, col(CaseAudit.moderates_id).is_not(None))
+            .order_by(col(CaseAudit.id))
         ).all()
         return [ModerationRow(a.id, a.moderates_id, ref, a.status) for a, ref in rows]
 
@@ -133,7 +133,7 @@ def agreement_report(actor: Actor, event_id: int) -> AgreementReport:
         seconds = session.exec(
             select(CaseAudit).where(
                 CaseAudit.event_id == event.id,
-                CaseAudit.moderates_id.is_not(None),
+                col(CaseAudit.moderates_id).is_not(None),
                 CaseAudit.status == AuditStatus.SUBMITTED,
             )
         ).all()

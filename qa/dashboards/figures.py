@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, literal_column, or_, union
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.audits import (
     ActionStatus,
@@ -57,7 +57,7 @@ SUBMITTED = [AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED, AuditStatus.ACTIO
 SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
 SMALL = MIN_PEOPLE  # counts below this are hidden in meeting mode
 JUDGED = ["Sufficient", "Partly sufficient", "Insufficient"]
-SUFFICIENT = func.sum(case((AuditSectionResult.verdict == "Sufficient", 1), else_=0))
+SUFFICIENT = func.sum(case((col(AuditSectionResult.verdict) == "Sufficient", 1), else_=0))
 ANSWER_COLUMNS = [("yes", "yes"), ("partly", "partly"), ("no", "no"), ("not_applicable", "not applicable")]
 
 
@@ -113,16 +113,16 @@ def _audits(f: Filters, with_team: bool = False):
 
     The case table is joined only when a filter (or the team comparison) needs it.
     """
-    columns = [CaseAudit.id.label("audit_id"), AuditEvent.event_date.label("event_date")]
+    columns = [col(CaseAudit.id).label("audit_id"), col(AuditEvent.event_date).label("event_date")]
     case_filters = _case_filters(f)
     if with_team:
-        columns.append(Case.team_id.label("team_id"))
-    query = select(*columns).join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
+        columns.append(col(Case.team_id).label("team_id"))
+    query = select(*columns).join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
     if case_filters or with_team:
-        query = query.join(Case, CaseAudit.case_id == Case.id)
+        query = query.join(Case, col(CaseAudit.case_id) == col(Case.id))
     return query.where(
-        CaseAudit.moderates_id.is_(None),
-        CaseAudit.status.in_(SUBMITTED),
+        col(CaseAudit.moderates_id).is_(None),
+        col(CaseAudit.status).in_(SUBMITTED),
         AuditEvent.event_date >= f.date_from,
         AuditEvent.event_date <= f.date_to,
         *case_filters,
@@ -217,7 +217,7 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
             session.exec(
                 select(_month(AuditAction.closed_at), func.count())
                 .join(audits, AuditAction.audit_id == audits.c.audit_id)
-                .where(AuditAction.closed_at.is_not(None))
+                .where(col(AuditAction.closed_at).is_not(None))
                 .group_by(_month(AuditAction.closed_at))
             ).all()
         )
@@ -263,7 +263,7 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
                 select(_month(audits.c.event_date), LearningTheme.name, func.count())
                 .select_from(FeedbackTheme)
                 .join(audits, FeedbackTheme.audit_id == audits.c.audit_id)
-                .join(LearningTheme, FeedbackTheme.theme_id == LearningTheme.id)
+                .join(LearningTheme, col(FeedbackTheme.theme_id) == col(LearningTheme.id))
                 .group_by(_month(audits.c.event_date), LearningTheme.name)
                 .order_by(_month(audits.c.event_date))
             ).all()
@@ -332,7 +332,7 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
             select(month, AuditSectionResult.section_title, SUFFICIENT, func.count())
             .select_from(AuditSectionResult)
             .join(audits, AuditSectionResult.audit_id == audits.c.audit_id)
-            .where(AuditSectionResult.verdict.in_(JUDGED))
+            .where(col(AuditSectionResult.verdict).in_(JUDGED))
             .group_by(month, AuditSectionResult.section_title)
         ).all():
             row = sections.setdefault((m, title), [0, 0])
@@ -340,7 +340,7 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
         for key, answer, n in session.exec(
             select(AuditAnswer.question_key, AuditAnswer.answer, func.count())
             .join(audits, AuditAnswer.audit_id == audits.c.audit_id)
-            .group_by(AuditAnswer.question_key, AuditAnswer.answer)
+            .group_by(col(AuditAnswer.question_key), col(AuditAnswer.answer))
         ).all():
             answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
     section_rows = [(m, title, ok, n) for (m, title), (ok, n) in sorted(sections.items())]
@@ -356,14 +356,14 @@ def _team_comparison(session: Session, f: Filters) -> list[dict]:
     if months is not None:
         for team, n in session.exec(
             select(Team.name, func.sum(AuditCell.audits))
-            .join(Team, AuditCell.team_id == Team.id)
+            .join(Team, col(AuditCell.team_id) == col(Team.id))
             .where(*_cell_filters(AuditCell, f, months))
             .group_by(Team.name)
         ).all():
             audits[team] = audits.get(team, 0) + int(n)
         for team, ok, n in session.exec(
             select(Team.name, func.sum(SectionCell.sufficient), func.sum(SectionCell.judged))
-            .join(Team, SectionCell.team_id == Team.id)
+            .join(Team, col(SectionCell.team_id) == col(Team.id))
             .where(*_cell_filters(SectionCell, f, months))
             .group_by(Team.name)
         ).all():
@@ -383,7 +383,7 @@ def _team_comparison(session: Session, f: Filters) -> list[dict]:
             .select_from(AuditSectionResult)
             .join(by_team, AuditSectionResult.audit_id == by_team.c.audit_id)
             .join(Team, by_team.c.team_id == Team.id)
-            .where(AuditSectionResult.verdict.in_(JUDGED))
+            .where(col(AuditSectionResult.verdict).in_(JUDGED))
             .group_by(Team.name)
         ).all():
             row = judged.setdefault(team, [0, 0])
@@ -432,22 +432,22 @@ def _people_in_place(f: Filters):
     """The people in the filtered place, as a subquery of ids (None for the whole region)."""
     if f.pdu_id is None and f.team_id is None:
         return None
-    return select(User.id).join(Team, User.team_id == Team.id).where(*_place_filters(f))
+    return select(col(User.id)).join(Team, col(User.team_id) == col(Team.id)).where(*_place_filters(f))
 
 
 def _observations_in(f: Filters, ranges: list[tuple[date, date]]):
     """Shared, non-calibration observations in the filtered place on any of the date ranges."""
-    query = select(Observation.id.label("obs_id"), Observation.practitioner_id.label("pid"))
+    query = select(col(Observation.id).label("obs_id"), col(Observation.practitioner_id).label("pid"))
     if f.pdu_id is not None or f.team_id is not None:
         query = (
-            query.join(User, Observation.practitioner_id == User.id)
-            .join(Team, User.team_id == Team.id)
+            query.join(User, col(Observation.practitioner_id) == col(User.id))
+            .join(Team, col(User.team_id) == col(Team.id))
             .where(*_place_filters(f))
         )
     return query.where(
-        Observation.status.in_(SHARED),
-        Observation.calibration_of_id.is_(None),
-        or_(*[and_(Observation.observed_on >= a, Observation.observed_on <= b) for a, b in ranges]),
+        col(Observation.status).in_(SHARED),
+        col(Observation.calibration_of_id).is_(None),
+        or_(*[and_(col(Observation.observed_on) >= a, col(Observation.observed_on) <= b) for a, b in ranges]),
     ).subquery()
 
 
@@ -488,8 +488,8 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
             cell_where.append(Team.pdu_id == f.pdu_id)
         rated_where = [RatedPerson.month >= months[0], RatedPerson.month < months[1]]
         if place is not None:
-            in_months.append(ObservationCell.practitioner_id.in_(place))
-            rated_where.append(RatedPerson.practitioner_id.in_(place))
+            in_months.append(col(ObservationCell.practitioner_id).in_(place))
+            rated_where.append(col(RatedPerson.practitioner_id).in_(place))
         total += session.exec(select(func.coalesce(func.sum(ObservationCell.observations), 0)).where(*in_months)).one()
         for key, n, total_sum, squares, paired, own, observed in session.exec(
             sums.where(*cell_where).group_by(RatingCell.domain_key)
@@ -513,7 +513,7 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
                 func.sum(ObservationRating.rating * ObservationRating.rating),
             )
             .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
-            .where(ObservationRating.rating.is_not(None))
+            .where(col(ObservationRating.rating).is_not(None))
             .group_by(ObservationRating.domain_key)
         ).all():
             add(ratings, key, (n, total_sum, squares))
@@ -523,11 +523,11 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
             .join(
                 ObservationRating,
                 and_(
-                    ObservationRating.observation_id == SelfRating.observation_id,
-                    ObservationRating.domain_key == SelfRating.domain_key,
+                    col(ObservationRating.observation_id) == col(SelfRating.observation_id),
+                    col(ObservationRating.domain_key) == col(SelfRating.domain_key),
                 ),
             )
-            .where(SelfRating.rating.is_not(None), ObservationRating.rating.is_not(None))
+            .where(col(SelfRating.rating).is_not(None), col(ObservationRating.rating).is_not(None))
             .group_by(SelfRating.domain_key)
         ).all():
             add(pairs, key, (paired, own, observed))
@@ -535,7 +535,7 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
         extra = (
             select(ObservationRating.domain_key, func.count(func.distinct(in_scope.c.pid)))
             .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
-            .where(ObservationRating.rating.is_not(None))
+            .where(col(ObservationRating.rating).is_not(None))
         )
         if months is not None:
             already = (
@@ -580,16 +580,16 @@ def observation_summary(actor: Actor, filters: Filters, today: date | None = Non
         summary.domains.sort(key=lambda d: order.get(d["domain"], 99))
         practitioners = (
             select(User.id)
-            .join(Team, User.team_id == Team.id)
-            .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER))
+            .join(Team, col(User.team_id) == col(Team.id))
+            .join(UserRole, (col(UserRole.user_id) == col(User.id)) & (col(UserRole.role) == Role.PRACTITIONER))
             .where(*_people_filters(f))
             .subquery()
         )
         summary.practitioners = session.exec(select(func.count()).select_from(practitioners)).one()
         summary.observed = session.exec(
             select(func.count(func.distinct(Observation.practitioner_id))).where(
-                Observation.practitioner_id.in_(select(practitioners.c.id)),
-                Observation.status.in_(SHARED),
+                col(Observation.practitioner_id).in_(select(practitioners.c.id)),
+                col(Observation.status).in_(SHARED),
                 Observation.observed_on > today - timedelta(days=365),
             )
         ).one()
@@ -624,7 +624,7 @@ def supervision_summary(actor: Actor, filters: Filters, today: date | None = Non
     today = today or date.today()
     with session_scope() as session:
         people = session.exec(
-            cadence.practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(
+            cadence.practitioners_query(select(User, Team).join(Team, col(User.team_id) == col(Team.id))).where(
                 *_people_filters(f)
             )
         ).all()
@@ -632,10 +632,10 @@ def supervision_summary(actor: Actor, filters: Filters, today: date | None = Non
         discussed = session.exec(
             select(func.count())
             .select_from(AgendaItem)
-            .join(User, AgendaItem.practitioner_id == User.id)
-            .join(Team, User.team_id == Team.id)
+            .join(User, col(AgendaItem.practitioner_id) == col(User.id))
+            .join(Team, col(User.team_id) == col(Team.id))
             .where(
-                AgendaItem.discussed_in_id.is_not(None),
+                col(AgendaItem.discussed_in_id).is_not(None),
                 AgendaItem.added_at >= _start(f.date_from),
                 AgendaItem.added_at < _end(f.date_to),
                 *_people_filters(f),
@@ -658,15 +658,15 @@ def rota_summary(actor: Actor, filters: Filters, today: date | None = None) -> R
     f = scoped(actor, filters)
     today = today or date.today()
     with session_scope() as session:
-        staff = select(User.id).join(Team, User.team_id == Team.id).where(*_people_filters(f)).subquery()
+        staff = select(col(User.id)).join(Team, col(User.team_id) == col(Team.id)).where(*_people_filters(f)).subquery()
         total = session.exec(select(func.count()).select_from(staff)).one()
         attended = (
-            select(AuditorPair.first_id.label("uid"), AuditorPair.event_id)
-            .join(AuditEvent, AuditorPair.event_id == AuditEvent.id)
+            select(col(AuditorPair.first_id).label("uid"), col(AuditorPair.event_id))
+            .join(AuditEvent, col(AuditorPair.event_id) == col(AuditEvent.id))
             .where(AuditEvent.event_date > today - timedelta(days=365), AuditEvent.event_date <= today)
             .union(
-                select(AuditorPair.second_id.label("uid"), AuditorPair.event_id)
-                .join(AuditEvent, AuditorPair.event_id == AuditEvent.id)
+                select(col(AuditorPair.second_id).label("uid"), col(AuditorPair.event_id))
+                .join(AuditEvent, col(AuditorPair.event_id) == col(AuditEvent.id))
                 .where(AuditEvent.event_date > today - timedelta(days=365), AuditEvent.event_date <= today)
             )
             .subquery()
@@ -706,18 +706,18 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
             ensure_built(session)
             cell_where = [DebriefCell.month >= months[0], DebriefCell.month < months[1]]
             if place is not None:
-                cell_where.append(DebriefCell.author_id.in_(place))
+                cell_where.append(col(DebriefCell.author_id).in_(place))
             n, total = session.exec(
                 select(func.sum(DebriefCell.debriefs), func.sum(DebriefCell.intensity_sum)).where(*cell_where)
             ).one()
             debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
-            authors.append(select(DebriefCell.author_id.label("aid")).where(*cell_where))
+            authors.append(select(col(DebriefCell.author_id).label("aid")).where(*cell_where))
             feeling_where = [FeelingCell.month >= months[0], FeelingCell.month < months[1]]
             feeling_query = select(FeelingCell.feeling, func.sum(FeelingCell.count))
             if f.team_id is not None:
                 feeling_where.append(FeelingCell.team_id == f.team_id)
             elif f.pdu_id is not None:
-                feeling_query = feeling_query.join(Team, FeelingCell.team_id == Team.id)
+                feeling_query = feeling_query.join(Team, col(FeelingCell.team_id) == col(Team.id))
                 feeling_where.append(Team.pdu_id == f.pdu_id)
             for word, count in session.exec(feeling_query.where(*feeling_where).group_by(FeelingCell.feeling)).all():
                 feelings[word] = feelings.get(word, 0) + int(count)
@@ -726,7 +726,7 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
                 Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity")
             )
             if place is not None:
-                query = query.where(Debrief.author_id.in_(place))
+                query = query.where(col(Debrief.author_id).in_(place))
             in_scope = query.where(
                 Debrief.created_at >= _start(date_from), Debrief.created_at < _end(date_to)
             ).subquery()
@@ -735,7 +735,7 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
             authors.append(select(in_scope.c.aid))
             for word, count in session.exec(
                 select(DebriefFeeling.feeling, func.count())
-                .join(in_scope, DebriefFeeling.debrief_id == in_scope.c.did)
+                .join(in_scope, col(DebriefFeeling.debrief_id) == in_scope.c.did)
                 .group_by(DebriefFeeling.feeling)
             ).all():
                 feelings[word] = feelings.get(word, 0) + int(count)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Date, DateTime, and_, case, cast, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from db.audits import AuditAnswer, AuditEvent, AuditSectionResult, AuditStatus, CaseAudit
 from db.dashboards import (
@@ -67,27 +67,36 @@ def _audit_source(session: Session, cells: set[tuple[date, int]] | None, months:
     """Submitted, non-moderation audits with the month of their event and the team holding the case."""
     query = (
         select(
-            CaseAudit.id.label("audit_id"),
+            col(CaseAudit.id).label("audit_id"),
             _month_expr(session, AuditEvent.event_date).label("month"),
-            Case.team_id.label("team_id"),
-            Case.pdu_id.label("pdu_id"),
+            col(Case.team_id).label("team_id"),
+            col(Case.pdu_id).label("pdu_id"),
         )
-        .join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
-        .join(Case, CaseAudit.case_id == Case.id)
-        .where(CaseAudit.moderates_id.is_(None), CaseAudit.status.in_(SUBMITTED))
+        .join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
+        .join(Case, col(CaseAudit.case_id) == col(Case.id))
+        .where(col(CaseAudit.moderates_id).is_(None), col(CaseAudit.status).in_(SUBMITTED))
     )
     if cells is not None:
         query = query.where(
             or_(
                 *[
-                    and_(AuditEvent.event_date >= m, AuditEvent.event_date < next_month(m), Case.team_id == t)
+                    and_(
+                        col(AuditEvent.event_date) >= m,
+                        col(AuditEvent.event_date) < next_month(m),
+                        col(Case.team_id) == t,
+                    )
                     for m, t in sorted(cells)
                 ]
             )
         )
     if months is not None:
         query = query.where(
-            or_(*[and_(AuditEvent.event_date >= m, AuditEvent.event_date < next_month(m)) for m in sorted(months)])
+            or_(
+                *[
+                    and_(col(AuditEvent.event_date) >= m, col(AuditEvent.event_date) < next_month(m))
+                    for m in sorted(months)
+                ]
+            )
         )
     return query.subquery()
 
@@ -139,11 +148,11 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
                 source.c.team_id,
                 AuditSectionResult.section_title,
                 func.min(source.c.pdu_id),
-                func.sum(case((AuditSectionResult.verdict == "Sufficient", 1), else_=0)),
+                func.sum(case((col(AuditSectionResult.verdict) == "Sufficient", 1), else_=0)),
                 func.count(),
             )
             .join(source, AuditSectionResult.audit_id == source.c.audit_id)
-            .where(AuditSectionResult.verdict.in_(JUDGED))
+            .where(col(AuditSectionResult.verdict).in_(JUDGED))
             .group_by(source.c.month, source.c.team_id, AuditSectionResult.section_title),
         )
     )
@@ -160,22 +169,22 @@ def _shared_observations(session: Session, cells: set[tuple[date, int]] | None):
     """Shared, non-calibration observations with their month, practitioner and the practitioner's team."""
     query = (
         select(
-            Observation.id.label("obs_id"),
-            Observation.practitioner_id.label("pid"),
-            User.team_id.label("team_id"),
+            col(Observation.id).label("obs_id"),
+            col(Observation.practitioner_id).label("pid"),
+            col(User.team_id).label("team_id"),
             _month_expr(session, Observation.observed_on).label("month"),
         )
-        .join(User, Observation.practitioner_id == User.id)
-        .where(Observation.status.in_(SHARED), Observation.calibration_of_id.is_(None))
+        .join(User, col(Observation.practitioner_id) == col(User.id))
+        .where(col(Observation.status).in_(SHARED), col(Observation.calibration_of_id).is_(None))
     )
     if cells is not None:
         query = query.where(
             or_(
                 *[
                     and_(
-                        Observation.practitioner_id == p,
-                        Observation.observed_on >= m,
-                        Observation.observed_on < next_month(m),
+                        col(Observation.practitioner_id) == p,
+                        col(Observation.observed_on) >= m,
+                        col(Observation.observed_on) < next_month(m),
                     )
                     for m, p in sorted(cells)
                 ]
@@ -192,9 +201,13 @@ def _refresh_observations(session: Session, cells: set[tuple[date, int]] | None)
     else:
         for m, p in cells:
             session.execute(
-                delete(ObservationCell).where(ObservationCell.month == m, ObservationCell.practitioner_id == p)
+                delete(ObservationCell).where(
+                    col(ObservationCell.month) == m, col(ObservationCell.practitioner_id) == p
+                )
             )
-            session.execute(delete(RatedPerson).where(RatedPerson.month == m, RatedPerson.practitioner_id == p))
+            session.execute(
+                delete(RatedPerson).where(col(RatedPerson.month) == m, col(RatedPerson.practitioner_id) == p)
+            )
     obs = _shared_observations(session, cells)
     session.execute(
         insert(ObservationCell).from_select(
@@ -205,16 +218,18 @@ def _refresh_observations(session: Session, cells: set[tuple[date, int]] | None)
     session.execute(
         insert(RatedPerson).from_select(
             ["domain_key", "practitioner_id", "month"],
-            select(ObservationRating.domain_key, obs.c.pid, obs.c.month)
+            select(col(ObservationRating.domain_key), obs.c.pid, obs.c.month)
             .join(obs, ObservationRating.observation_id == obs.c.obs_id)
-            .where(ObservationRating.rating.is_not(None))
+            .where(col(ObservationRating.rating).is_not(None))
             .distinct(),
         )
     )
     if cells is None:
         _refresh_rating_sums(session, None, None)
         return
-    teams = dict(session.execute(select(User.id, User.team_id).where(User.id.in_({p for _m, p in cells}))).all())
+    teams = dict(
+        session.execute(select(col(User.id), col(User.team_id)).where(col(User.id).in_({p for _m, p in cells}))).all()
+    )
     for m in {m for m, _p in cells}:
         _refresh_rating_sums(session, {m}, {teams.get(p) for mm, p in cells if mm == m})
 
@@ -228,20 +243,25 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
     """Recount the per-team rating sums for the given months and teams (None: all)."""
     statement = delete(RatingCell)
     if months is not None:
-        statement = statement.where(RatingCell.month.in_(sorted(months)))
+        statement = statement.where(col(RatingCell.month).in_(sorted(months)))
     if teams is not None:
         statement = statement.where(_team_match(RatingCell.team_id, teams))
     session.execute(statement)
     month = _month_expr(session, Observation.observed_on)
-    where = [Observation.status.in_(SHARED), Observation.calibration_of_id.is_(None)]
+    where = [col(Observation.status).in_(SHARED), col(Observation.calibration_of_id).is_(None)]
     if months is not None:
         where.append(
-            or_(*[and_(Observation.observed_on >= m, Observation.observed_on < next_month(m)) for m in sorted(months)])
+            or_(
+                *[
+                    and_(col(Observation.observed_on) >= m, col(Observation.observed_on) < next_month(m))
+                    for m in sorted(months)
+                ]
+            )
         )
     if teams is not None:
         where.append(_team_match(User.team_id, teams))
-    rated = ObservationRating.rating.is_not(None)
-    paired = and_(rated, SelfRating.rating.is_not(None))
+    rated = col(ObservationRating.rating).is_not(None)
+    paired = and_(rated, col(SelfRating.rating).is_not(None))
     session.execute(
         insert(RatingCell).from_select(
             [
@@ -259,7 +279,7 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
                 month,
                 User.team_id,
                 ObservationRating.domain_key,
-                func.count(ObservationRating.rating),
+                func.count(col(ObservationRating.rating)),
                 func.coalesce(func.sum(ObservationRating.rating), 0),
                 func.coalesce(func.sum(ObservationRating.rating * ObservationRating.rating), 0),
                 func.sum(case((paired, 1), else_=0)),
@@ -272,8 +292,8 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
             .outerjoin(
                 SelfRating,
                 and_(
-                    SelfRating.observation_id == ObservationRating.observation_id,
-                    SelfRating.domain_key == ObservationRating.domain_key,
+                    col(SelfRating.observation_id) == col(ObservationRating.observation_id),
+                    col(SelfRating.domain_key) == col(ObservationRating.domain_key),
                 ),
             )
             .where(*where)
@@ -289,15 +309,23 @@ def _refresh_debriefs(session: Session, cells: set[tuple[date, int]] | None) -> 
     month = _month_expr(session, Debrief.created_at)
     if cells is not None:
         for m, author in cells:
-            session.execute(delete(DebriefCell).where(DebriefCell.month == m, DebriefCell.author_id == author))
+            session.execute(
+                delete(DebriefCell).where(col(DebriefCell.month) == m, col(DebriefCell.author_id) == author)
+            )
     else:
         session.execute(delete(DebriefCell))
-    chosen = select(Debrief.author_id.label("aid"), Debrief.intensity.label("intensity"), month.label("month"))
+    chosen = select(
+        col(Debrief.author_id).label("aid"), col(Debrief.intensity).label("intensity"), month.label("month")
+    )
     if cells is not None:
         chosen = chosen.where(
             or_(
                 *[
-                    and_(Debrief.author_id == a, Debrief.created_at >= _at(m), Debrief.created_at < _at(next_month(m)))
+                    and_(
+                        col(Debrief.author_id) == a,
+                        col(Debrief.created_at) >= _at(m),
+                        col(Debrief.created_at) < _at(next_month(m)),
+                    )
                     for m, a in sorted(cells)
                 ]
             )
@@ -317,7 +345,7 @@ def _refresh_feelings(session: Session, months: set[date] | None, teams: set[int
     statement = delete(FeelingCell)
     where = []
     if months is not None:
-        statement = statement.where(FeelingCell.month.in_(sorted(months)))
+        statement = statement.where(col(FeelingCell.month).in_(sorted(months)))
         where.append(or_(*_in_months(Debrief.created_at, months)))
     if teams is not None:
         statement = statement.where(_team_match(FeelingCell.team_id, teams))
@@ -326,12 +354,12 @@ def _refresh_feelings(session: Session, months: set[date] | None, teams: set[int
     session.execute(
         insert(FeelingCell).from_select(
             ["month", "team_id", "feeling", "count"],
-            select(month, User.team_id, DebriefFeeling.feeling, func.count())
+            select(month, col(User.team_id), col(DebriefFeeling.feeling), func.count())
             .select_from(DebriefFeeling)
-            .join(Debrief, DebriefFeeling.debrief_id == Debrief.id)
-            .join(User, Debrief.author_id == User.id)
+            .join(Debrief, col(DebriefFeeling.debrief_id) == col(Debrief.id))
+            .join(User, col(Debrief.author_id) == col(User.id))
             .where(*where)
-            .group_by(month, User.team_id, DebriefFeeling.feeling),
+            .group_by(month, col(User.team_id), col(DebriefFeeling.feeling)),
         )
     )
 
@@ -517,7 +545,7 @@ def _apply(session, pending: _Pending) -> None:
         _refresh_debriefs(session, cells)
         # Feelings are counted per team: recount those months for the authors' current teams.
         authors = {a for _m, a in cells}
-        teams = set(session.execute(select(User.team_id).where(User.id.in_(authors))).scalars())
+        teams = set(session.execute(select(col(User.team_id)).where(col(User.id).in_(authors))).scalars())
         _refresh_feelings(session, {m for m, _a in cells}, teams)
     if pending.moved_teams:
         _refresh_feelings(session, None, pending.moved_teams)
@@ -536,15 +564,17 @@ def _apply_audits(session, pending: _Pending) -> None:
     events: set[tuple[int, int | None]] = set()  # (event_id, team_id)
     if pending.audit_refs:
         teams = dict(
-            session.execute(select(Case.id, Case.team_id).where(Case.id.in_({c for _e, c in pending.audit_refs}))).all()
+            session.execute(
+                select(col(Case.id), col(Case.team_id)).where(col(Case.id).in_({c for _e, c in pending.audit_refs}))
+            ).all()
         )
         events |= {(e, teams.get(c)) for e, c in pending.audit_refs}
     if pending.audit_ids:
         events |= set(
             session.execute(
-                select(CaseAudit.event_id, Case.team_id)
-                .join(Case, CaseAudit.case_id == Case.id)
-                .where(CaseAudit.id.in_(pending.audit_ids))
+                select(col(CaseAudit.event_id), col(Case.team_id))
+                .join(Case, col(CaseAudit.case_id) == col(Case.id))
+                .where(col(CaseAudit.id).in_(pending.audit_ids))
             ).all()
         )
     months = set(pending.event_months)
@@ -553,9 +583,9 @@ def _apply_audits(session, pending: _Pending) -> None:
         months |= {
             month_start(d)
             for d in session.execute(
-                select(AuditEvent.event_date)
-                .join(CaseAudit, CaseAudit.event_id == AuditEvent.id)
-                .where(CaseAudit.case_id.in_(pending.moved_cases))
+                select(col(AuditEvent.event_date))
+                .join(CaseAudit, col(CaseAudit.event_id) == col(AuditEvent.id))
+                .where(col(CaseAudit.case_id).in_(pending.moved_cases))
             ).scalars()
         }
     if months:
@@ -563,7 +593,9 @@ def _apply_audits(session, pending: _Pending) -> None:
     if events:
         dates = dict(
             session.execute(
-                select(AuditEvent.id, AuditEvent.event_date).where(AuditEvent.id.in_({e for e, _t in events}))
+                select(col(AuditEvent.id), col(AuditEvent.event_date)).where(
+                    col(AuditEvent.id).in_({e for e, _t in events})
+                )
             ).all()
         )
         cells = {(month_start(dates[e]), t) for e, t in events if e in dates and t is not None}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.observations import Observation, ObservationRating, ObservationStatus
@@ -52,9 +52,13 @@ def calibration_report(actor: Actor, pdu_id: int) -> CalibrationReport:
     with session_scope() as session:
         seconds = session.exec(
             select(Observation)
-            .join(User, Observation.practitioner_id == User.id)
-            .join(Team, User.team_id == Team.id)
-            .where(Team.pdu_id == pdu_id, Observation.calibration_of_id.is_not(None), Observation.status.in_(SHARED))
+            .join(User, col(Observation.practitioner_id) == col(User.id))
+            .join(Team, col(User.team_id) == col(Team.id))
+            .where(
+                col(Team.pdu_id) == pdu_id,
+                col(Observation.calibration_of_id).is_not(None),
+                col(Observation.status).in_(SHARED),
+            )
         ).all()
         _row, framework = skills_framework.latest(session)
         by_domain: dict[str, tuple[list[int], list[int]]] = {d.key: ([], []) for d in framework.domains}

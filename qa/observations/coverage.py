@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.observations import Observation, ObservationStatus
@@ -94,14 +94,14 @@ def _coverage(session, practitioners, today: date, target: int) -> list[Coverage
             select(
                 Observation.practitioner_id,
                 func.max(Observation.observed_on),
-                func.count(Observation.id).filter(Observation.observed_on > year_ago),
+                func.count(col(Observation.id)).filter(col(Observation.observed_on) > year_ago),
             )
             .where(
-                Observation.practitioner_id.in_(ids),
-                Observation.status.in_(SHARED),
-                Observation.calibration_of_id.is_(None),
+                col(Observation.practitioner_id).in_(ids),
+                col(Observation.status).in_(SHARED),
+                col(Observation.calibration_of_id).is_(None),
             )
-            .group_by(Observation.practitioner_id)
+            .group_by(col(Observation.practitioner_id))
         ).all()
     }
     rows = []
@@ -125,7 +125,7 @@ def coverage_for_supervisor(actor: Actor, today: date | None = None) -> list[Cov
     target = target_per_year()
     with session_scope() as session:
         rows = session.exec(
-            _practitioners(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(
+            _practitioners(select(User, Team).join(Team, col(User.team_id) == col(Team.id), isouter=True)).where(
                 User.supervisor_id == actor.id
             )
         ).all()
@@ -138,7 +138,9 @@ def coverage_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> li
     target = target_per_year()
     with session_scope() as session:
         rows = session.exec(
-            _practitioners(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)
+            _practitioners(select(User, Team).join(Team, col(User.team_id) == col(Team.id))).where(
+                col(Team.pdu_id) == pdu_id
+            )
         ).all()
         coverage = _coverage(session, rows, today, target)
     teams: dict[str, list[CoverageRow]] = {}

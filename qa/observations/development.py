@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
@@ -56,24 +56,29 @@ def development(actor: Actor, practitioner_id: int, today: date | None = None) -
         _row, framework = skills_framework.latest(session)
         titles = {d.key: d.title for d in framework.domains}
         rows = session.exec(
-            select(Observation.id, Observation.observed_on, ObservationRating.domain_key, ObservationRating.rating)
-            .join(ObservationRating, ObservationRating.observation_id == Observation.id)
+            select(
+                col(Observation.id),
+                col(Observation.observed_on),
+                col(ObservationRating.domain_key),
+                col(ObservationRating.rating),
+            )
+            .join(ObservationRating, col(ObservationRating.observation_id) == col(Observation.id))
             .where(
                 Observation.practitioner_id == practitioner_id,
-                Observation.status.in_(SHARED),
-                ObservationRating.rating.is_not(None),
+                col(Observation.status).in_(SHARED),
+                col(ObservationRating.rating).is_not(None),
             )
-            .order_by(Observation.observed_on)
+            .order_by(col(Observation.observed_on))
         ).all()
         profile = [ProfilePoint(on, key, titles.get(key, key), rating) for _id, on, key, rating in rows]
         observer = {(obs_id, key): rating for obs_id, _on, key, rating in rows}
         selfs = session.exec(
             select(SelfRating.observation_id, SelfRating.domain_key, SelfRating.rating)
-            .join(Observation, SelfRating.observation_id == Observation.id)
+            .join(Observation, col(SelfRating.observation_id) == col(Observation.id))
             .where(
                 Observation.practitioner_id == practitioner_id,
-                Observation.status.in_(SHARED),
-                SelfRating.rating.is_not(None),
+                col(Observation.status).in_(SHARED),
+                col(SelfRating.rating).is_not(None),
             )
         ).all()
         pairs: dict[str, list[tuple[int, int]]] = {}
@@ -94,8 +99,8 @@ def development(actor: Actor, practitioner_id: int, today: date | None = None) -
             )
         goals = session.exec(
             select(DevelopmentGoal)
-            .join(Observation, DevelopmentGoal.observation_id == Observation.id)
-            .where(DevelopmentGoal.practitioner_id == practitioner_id, Observation.status.in_(SHARED))
-            .order_by(DevelopmentGoal.review_date)
+            .join(Observation, col(DevelopmentGoal.observation_id) == col(Observation.id))
+            .where(col(DevelopmentGoal.practitioner_id) == practitioner_id, col(Observation.status).in_(SHARED))
+            .order_by(col(DevelopmentGoal.review_date))
         ).all()
         return DevelopmentView(practitioner_id, profile, comparison, [_goal_view(g, today) for g in goals])

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.audits import Instrument
 from db.engine import session_scope
@@ -272,7 +272,7 @@ def latest(session: Session) -> tuple[Instrument, SkillsFramework]:
     """The highest version of the skills framework, adding the built-in versions first if needed."""
     ensure_builtin(session)
     row = session.exec(
-        select(Instrument).where(Instrument.key == FRAMEWORK_KEY).order_by(Instrument.version.desc())
+        select(Instrument).where(col(Instrument.key) == FRAMEWORK_KEY).order_by(col(Instrument.version).desc())
     ).first()
     if row is None:
         raise NotFound("No skills framework is loaded.")

@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.observations import Observation, ObservationRating, ObservationStatus
@@ -56,15 +56,15 @@ def team_profile(
             raise PermissionDenied()
         rows = session.exec(
             select(Observation.practitioner_id, ObservationRating.domain_key, ObservationRating.rating)
-            .join(ObservationRating, ObservationRating.observation_id == Observation.id)
-            .join(User, Observation.practitioner_id == User.id)
-            .join(Team, User.team_id == Team.id)
+            .join(ObservationRating, col(ObservationRating.observation_id) == col(Observation.id))
+            .join(User, col(Observation.practitioner_id) == col(User.id))
+            .join(Team, col(User.team_id) == col(Team.id))
             .where(
                 where,
-                Observation.status.in_(SHARED),
-                Observation.calibration_of_id.is_(None),
+                col(Observation.status).in_(SHARED),
+                col(Observation.calibration_of_id).is_(None),
                 Observation.observed_on > today - timedelta(days=365),
-                ObservationRating.rating.is_not(None),
+                col(ObservationRating.rating).is_not(None),
             )
         ).all()
         _row, framework = skills_framework.latest(session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
@@ -277,7 +277,7 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
         goals = session.exec(
             select(DevelopmentGoal)
             .where(DevelopmentGoal.observation_id == obs.id)
-            .order_by(DevelopmentGoal.review_date)
+            .order_by(col(DevelopmentGoal.review_date))
         ).all()
         pscope = PractitionerScope(obs.practitioner_id, scope.spo_id, scope.pdu_id)
         return ObservationDetail(
@@ -343,7 +343,9 @@ def _rows(session: Session, observations) -> list[ObservationRow]:
 def observations_of_me(actor: Actor) -> list[ObservationRow]:
     with session_scope() as session:
         found = session.exec(
-            select(Observation).where(Observation.practitioner_id == actor.id).order_by(Observation.observed_on.desc())
+            select(Observation)
+            .where(col(Observation.practitioner_id) == actor.id)
+            .order_by(col(Observation.observed_on).desc())
         ).all()
         return _rows(session, found)
 
@@ -351,7 +353,9 @@ def observations_of_me(actor: Actor) -> list[ObservationRow]:
 def observations_by_me(actor: Actor) -> list[ObservationRow]:
     with session_scope() as session:
         found = session.exec(
-            select(Observation).where(Observation.observer_id == actor.id).order_by(Observation.observed_on.desc())
+            select(Observation)
+            .where(col(Observation.observer_id) == actor.id)
+            .order_by(col(Observation.observed_on).desc())
         ).all()
         return _rows(session, found)
 
@@ -459,8 +463,8 @@ def practitioners_i_can_observe(actor: Actor) -> list[tuple[int, str]]:
     with session_scope() as session:
         rows = session.exec(
             select(User, Team)
-            .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER))
-            .join(Team, User.team_id == Team.id)
+            .join(UserRole, (col(UserRole.user_id) == col(User.id)) & (col(UserRole.role) == Role.PRACTITIONER))
+            .join(Team, col(User.team_id) == col(Team.id))
             .where(User.is_active, User.id != actor.id)
             .order_by(User.full_name)
         ).all()
@@ -480,7 +484,7 @@ def colleagues_to_invite(actor: Actor) -> list[tuple[int, str]]:
     with session_scope() as session:
         rows = session.exec(
             select(User, Team)
-            .join(Team, User.team_id == Team.id)
+            .join(Team, col(User.team_id) == col(Team.id))
             .where(User.is_active, User.id != actor.id, Team.pdu_id == actor.pdu_id)
             .order_by(User.full_name)
         ).all()

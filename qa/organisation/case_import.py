@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.organisation import CASE_REF_MAX, Case, OrderType, Pdu, Role, RoshLevel, Team, User, normalise_email, utcnow
 from qa.access import trail
@@ -423,7 +423,7 @@ class _Lookups:
         wanted = sorted(set(case_refs))
         for start in range(0, len(wanted), 500):  # keep well inside every database's parameter limit
             chunk = wanted[start : start + 500]
-            self.cases.update((c.case_ref, c) for c in session.exec(select(Case).where(Case.case_ref.in_(chunk))))
+            self.cases.update((c.case_ref, c) for c in session.exec(select(Case).where(col(Case.case_ref).in_(chunk))))
 
     def pdu(self, name: str) -> Pdu | None:
         return self.pdus_exact.get(name) or self.pdus_folded.get(name.casefold())

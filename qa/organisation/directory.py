@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.organisation import Pdu, Role, Team, User, UserPublic, UserRole
 from qa.access.actor import Actor
@@ -18,7 +18,7 @@ def roles_by_user(session: Session, user_ids: list[int]) -> dict[int, list[Role]
     found: dict[int, list[Role]] = defaultdict(list)
     if not user_ids:
         return found
-    for row in session.exec(select(UserRole).where(UserRole.user_id.in_(user_ids))):
+    for row in session.exec(select(UserRole).where(col(UserRole.user_id).in_(user_ids))):
         found[row.user_id].append(Role(row.role))
     for roles in found.values():
         roles.sort(key=list(Role).index)
@@ -31,7 +31,9 @@ def to_public(session: Session, users: list[User]) -> list[UserPublic]:
     teams = {t.id: t for t in session.exec(select(Team))}
     pdus = {p.id: p for p in session.exec(select(Pdu))}
     sup_ids = {u.supervisor_id for u in users if u.supervisor_id}
-    supervisors = {s.id: s.full_name for s in session.exec(select(User).where(User.id.in_(sup_ids)))} if sup_ids else {}
+    supervisors = (
+        {s.id: s.full_name for s in session.exec(select(User).where(col(User.id).in_(sup_ids)))} if sup_ids else {}
+    )
     public = []
     for u in users:
         team = teams.get(u.team_id)
@@ -83,4 +85,4 @@ def names_by_id(session: Session, ids) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.exec(select(User.id, User.full_name).where(User.id.in_(wanted))).all())
+    return dict(session.exec(select(col(User.id), col(User.full_name)).where(col(User.id).in_(wanted))).all())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from sqlmodel import func, select
+from sqlmodel import Session, col, func, select
 
 from db.engine import session_scope
 from db.organisation import Pdu, PduCreate, Region, RegionCreate, Team, TeamCreate, User
@@ -43,7 +44,7 @@ def list_regions(actor: Actor) -> list[Region]:
 def list_pdus(actor: Actor) -> list[PduRow]:
     require(actor, Action.MANAGE_ORGANISATION)
     with session_scope() as session:
-        team_counts = dict(session.exec(select(Team.pdu_id, func.count()).group_by(Team.pdu_id)).all())
+        team_counts = dict(session.exec(select(col(Team.pdu_id), func.count()).group_by(col(Team.pdu_id))).all())
         rows = session.exec(select(Pdu, Region).join(Region).order_by(Region.name, Pdu.name))
         return [PduRow(p.id, p.name, r.id, r.name, team_counts.get(p.id, 0)) for p, r in rows]
 
@@ -53,10 +54,15 @@ def list_teams(actor: Actor) -> list[TeamRow]:
     require(actor, Action.MANAGE_ORGANISATION)
     with session_scope() as session:
         counts = dict(
-            session.exec(select(User.team_id, func.count()).where(User.is_active).group_by(User.team_id)).all()
+            session.exec(
+                select(col(User.team_id), func.count()).where(col(User.is_active)).group_by(col(User.team_id))
+            ).all()
         )
         rows = session.exec(
-            select(Team, Pdu, Region).join(Pdu, Team.pdu_id == Pdu.id).join(Region).order_by(Pdu.name, Team.name)
+            select(Team, Pdu, Region)
+            .join(Pdu, col(Team.pdu_id) == col(Pdu.id))
+            .join(Region)
+            .order_by(col(Pdu.name), col(Team.name))
         )
         return [TeamRow(t.id, t.name, p.id, p.name, r.name, counts.get(t.id, 0)) for t, p, r in rows]
 
@@ -74,84 +80,108 @@ def create_region(actor: Actor, form: dict) -> Region:
         return region
 
 
-def _check_pdu(session, data: PduCreate, pdu_id: int | None) -> None:
+R = TypeVar("R", Pdu, Team)
+
+
+@dataclass(frozen=True)
+class _Level(Generic[R]):
+    """What differs between a PDU and a team: each belongs to a parent and has a name; the words differ."""
+
+    table: type[R]
+    form: type[PduCreate] | type[TeamCreate]
+    entity: str  # as the trail names it
+    parent_field: str
+    parent_table: type[Region] | type[Pdu]
+    no_parent: str
+    not_found: str
+    name_taken: str
+    # PDU names are unique in the whole portal; team names only within their PDU.
+    unique_within_parent: bool
+
+
+_PDU: _Level[Pdu] = _Level(
+    table=Pdu,
+    form=PduCreate,
+    entity="pdu",
+    parent_field="region_id",
+    parent_table=Region,
+    no_parent="Choose a region that exists.",
+    not_found="That PDU could not be found.",
+    name_taken="A PDU with this name already exists.",
+    unique_within_parent=False,
+)
+_TEAM: _Level[Team] = _Level(
+    table=Team,
+    form=TeamCreate,
+    entity="team",
+    parent_field="pdu_id",
+    parent_table=Pdu,
+    no_parent="Choose a PDU that exists.",
+    not_found="That team could not be found.",
+    name_taken="This PDU already has a team with this name.",
+    unique_within_parent=True,
+)
+
+
+def _check(session: Session, level: _Level[R], data: PduCreate | TeamCreate, record_id: int | None) -> None:
     errors = {}
-    if session.get(Region, data.region_id) is None:
-        errors["region_id"] = "Choose a region that exists."
-    clash = session.exec(select(Pdu).where(func.lower(Pdu.name) == data.name.lower())).first()
-    if clash is not None and clash.id != pdu_id:
-        errors["name"] = "A PDU with this name already exists."
+    parent_id = getattr(data, level.parent_field)
+    if session.get(level.parent_table, parent_id) is None:
+        errors[level.parent_field] = level.no_parent
+    same_name = [func.lower(level.table.name) == data.name.lower()]
+    if level.unique_within_parent:
+        same_name.append(getattr(level.table, level.parent_field) == parent_id)
+    clash = session.exec(select(level.table).where(*same_name)).first()
+    if clash is not None and clash.id != record_id:
+        errors["name"] = level.name_taken
     if errors:
         raise ValidationFailed(errors)
+
+
+def _create(actor: Actor, level: _Level[R], form: dict) -> R:
+    require(actor, Action.MANAGE_ORGANISATION)
+    data = validate(level.form, form)
+    with session_scope() as session:
+        _check(session, level, data, None)
+        record = level.table.model_validate(data)
+        session.add(record)
+        session.flush()
+        trail.record(session, actor, "created", level.entity, record.id, record.name)
+        return record
+
+
+def _update(actor: Actor, level: _Level[R], record_id: int, form: dict) -> R:
+    require(actor, Action.MANAGE_ORGANISATION)
+    data = validate(level.form, form)
+    with session_scope() as session:
+        record = session.get(level.table, record_id)
+        if record is None:
+            raise NotFound(level.not_found)
+        _check(session, level, data, record_id)
+        fields = ("name", level.parent_field)
+        changed = [f for f in fields if getattr(record, f) != getattr(data, f)]
+        if changed:
+            for f in fields:
+                setattr(record, f, getattr(data, f))
+            session.add(record)
+            trail.record(session, actor, "changed", level.entity, record_id, "changed: " + ", ".join(changed))
+        return record
 
 
 def create_pdu(actor: Actor, form: dict) -> Pdu:
-    require(actor, Action.MANAGE_ORGANISATION)
-    data = validate(PduCreate, form)
-    with session_scope() as session:
-        _check_pdu(session, data, None)
-        pdu = Pdu.model_validate(data)
-        session.add(pdu)
-        session.flush()
-        trail.record(session, actor, "created", "pdu", pdu.id, pdu.name)
-        return pdu
+    return _create(actor, _PDU, form)
 
 
 def update_pdu(actor: Actor, pdu_id: int, form: dict) -> Pdu:
-    require(actor, Action.MANAGE_ORGANISATION)
-    data = validate(PduCreate, form)
-    with session_scope() as session:
-        pdu = session.get(Pdu, pdu_id)
-        if pdu is None:
-            raise NotFound("That PDU could not be found.")
-        _check_pdu(session, data, pdu_id)
-        changed = [f for f in ("name", "region_id") if getattr(pdu, f) != getattr(data, f)]
-        if changed:
-            pdu.name, pdu.region_id = data.name, data.region_id
-            session.add(pdu)
-            trail.record(session, actor, "changed", "pdu", pdu_id, "changed: " + ", ".join(changed))
-        return pdu
-
-
-def _check_team(session, data: TeamCreate, team_id: int | None) -> None:
-    errors = {}
-    if session.get(Pdu, data.pdu_id) is None:
-        errors["pdu_id"] = "Choose a PDU that exists."
-    clash = session.exec(
-        select(Team).where(Team.pdu_id == data.pdu_id, func.lower(Team.name) == data.name.lower())
-    ).first()
-    if clash is not None and clash.id != team_id:
-        errors["name"] = "This PDU already has a team with this name."
-    if errors:
-        raise ValidationFailed(errors)
+    return _update(actor, _PDU, pdu_id, form)
 
 
 def create_team(actor: Actor, form: dict) -> Team:
-    require(actor, Action.MANAGE_ORGANISATION)
-    data = validate(TeamCreate, form)
-    with session_scope() as session:
-        _check_team(session, data, None)
-        team = Team.model_validate(data)
-        session.add(team)
-        session.flush()
-        trail.record(session, actor, "created", "team", team.id, team.name)
-        return team
+    return _create(actor, _TEAM, form)
 
 
 def update_team(actor: Actor, team_id: int, form: dict) -> Team:
-    require(actor, Action.MANAGE_ORGANISATION)
-    data = validate(TeamCreate, form)
-    with session_scope() as session:
-        team = session.get(Team, team_id)
-        if team is None:
-            raise NotFound("That team could not be found.")
-        _check_team(session, data, team_id)
-        changed = [f for f in ("name", "pdu_id") if getattr(team, f) != getattr(data, f)]
-        if changed:
-            team.name, team.pdu_id = data.name, data.pdu_id
-            session.add(team)
-            trail.record(session, actor, "changed", "team", team_id, "changed: " + ", ".join(changed))
-        return team
+    return _update(actor, _TEAM, team_id, form)
 
 
 @dataclass(frozen=True)

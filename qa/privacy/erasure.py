@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import session_scope
 from db.organisation import User, utcnow
@@ -79,7 +79,9 @@ def _count(session: Session, user_id: int) -> ErasureCounts:
         debriefs=count(Debrief, Debrief.author_id == user_id),
         shares=count(EntryShare, EntryShare.author_id == user_id),
         requests=count(SupportRequest, SupportRequest.requester_id == user_id),
-        shares_to_them_stopped=count(EntryShare, EntryShare.shared_with_id == user_id, EntryShare.revoked_at.is_(None)),
+        shares_to_them_stopped=count(
+            EntryShare, col(EntryShare.shared_with_id) == user_id, col(EntryShare.revoked_at).is_(None)
+        ),
     )
 
 
@@ -107,17 +109,19 @@ def erase_private_entries(actor: Actor, user_id: int, confirm_email: str) -> Era
         counts = _count(session, user_id)
         debriefs = select(Debrief.id).where(Debrief.author_id == user_id)
         session.exec(
-            update(SupportRequest).where(SupportRequest.debrief_id.in_(debriefs)).values(debrief_id=None),
+            update(SupportRequest).where(col(SupportRequest.debrief_id).in_(debriefs)).values(debrief_id=None),
             execution_options=_BULK,
         )
-        session.exec(delete(SupportRequest).where(SupportRequest.requester_id == user_id), execution_options=_BULK)
-        session.exec(delete(DebriefFeeling).where(DebriefFeeling.debrief_id.in_(debriefs)), execution_options=_BULK)
-        session.exec(delete(EntryShare).where(EntryShare.author_id == user_id), execution_options=_BULK)
-        session.exec(delete(Debrief).where(Debrief.author_id == user_id), execution_options=_BULK)
-        session.exec(delete(JournalEntry).where(JournalEntry.author_id == user_id), execution_options=_BULK)
+        session.exec(delete(SupportRequest).where(col(SupportRequest.requester_id) == user_id), execution_options=_BULK)
+        session.exec(
+            delete(DebriefFeeling).where(col(DebriefFeeling.debrief_id).in_(debriefs)), execution_options=_BULK
+        )
+        session.exec(delete(EntryShare).where(col(EntryShare.author_id) == user_id), execution_options=_BULK)
+        session.exec(delete(Debrief).where(col(Debrief.author_id) == user_id), execution_options=_BULK)
+        session.exec(delete(JournalEntry).where(col(JournalEntry.author_id) == user_id), execution_options=_BULK)
         session.exec(
             update(EntryShare)
-            .where(EntryShare.shared_with_id == user_id, EntryShare.revoked_at.is_(None))
+            .where(col(EntryShare.shared_with_id) == user_id, col(EntryShare.revoked_at).is_(None))
             .values(revoked_at=utcnow()),
             execution_options=_BULK,
         )

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import session_scope
 from db.reflection import Debrief, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
@@ -174,26 +174,26 @@ def _delete(session: Session, today: date) -> RetentionCounts:
     debriefs = notes = 0
     if debrief_cutoff:
         old = select(Debrief.id).where(Debrief.created_at < _start_of(debrief_cutoff))
-        session.exec(delete(DebriefFeeling).where(DebriefFeeling.debrief_id.in_(old)), execution_options=_BULK)
+        session.exec(delete(DebriefFeeling).where(col(DebriefFeeling.debrief_id).in_(old)), execution_options=_BULK)
         session.exec(
-            delete(EntryShare).where(EntryShare.kind == EntryKind.DEBRIEF, EntryShare.entry_id.in_(old)),
+            delete(EntryShare).where(col(EntryShare.kind) == EntryKind.DEBRIEF, col(EntryShare.entry_id).in_(old)),
             execution_options=_BULK,
         )
         session.exec(
-            update(SupportRequest).where(SupportRequest.debrief_id.in_(old)).values(debrief_id=None),
+            update(SupportRequest).where(col(SupportRequest.debrief_id).in_(old)).values(debrief_id=None),
             execution_options=_BULK,
         )
         debriefs = session.exec(
-            delete(Debrief).where(Debrief.created_at < _start_of(debrief_cutoff)), execution_options=_BULK
+            delete(Debrief).where(col(Debrief.created_at) < _start_of(debrief_cutoff)), execution_options=_BULK
         ).rowcount
     if note_cutoff:
         old = select(JournalEntry.id).where(JournalEntry.updated_at < _start_of(note_cutoff))
         session.exec(
-            delete(EntryShare).where(EntryShare.kind == EntryKind.NOTE, EntryShare.entry_id.in_(old)),
+            delete(EntryShare).where(col(EntryShare.kind) == EntryKind.NOTE, col(EntryShare.entry_id).in_(old)),
             execution_options=_BULK,
         )
         notes = session.exec(
-            delete(JournalEntry).where(JournalEntry.updated_at < _start_of(note_cutoff)), execution_options=_BULK
+            delete(JournalEntry).where(col(JournalEntry.updated_at) < _start_of(note_cutoff)), execution_options=_BULK
         ).rowcount
     return RetentionCounts(debriefs, notes, debrief_cutoff, note_cutoff)
 

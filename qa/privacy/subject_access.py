@@ -42,7 +42,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.audits import (
     AuditAction,
@@ -172,7 +172,9 @@ def _notes(session: Session, me: User) -> DataSet:
     ]
     rows = []
     for entry in session.exec(
-        select(JournalEntry).where(JournalEntry.author_id == me.id).order_by(JournalEntry.entry_date, JournalEntry.id)
+        select(JournalEntry)
+        .where(col(JournalEntry.author_id) == me.id)
+        .order_by(col(JournalEntry.entry_date), col(JournalEntry.id))
     ):
         content = _content(entry.content)
         rows.append(
@@ -197,11 +199,13 @@ def _notes(session: Session, me: User) -> DataSet:
 def _debriefs(session: Session, me: User) -> DataSet:
     columns = ["id", "created_at", "intensity", "feelings", "setting", "need", "what_happened", "what_helped", "signs"]
     debriefs = session.exec(
-        select(Debrief).where(Debrief.author_id == me.id).order_by(Debrief.created_at, Debrief.id)
+        select(Debrief).where(col(Debrief.author_id) == me.id).order_by(col(Debrief.created_at), col(Debrief.id))
     ).all()
     feelings: dict[int, list[str]] = {}
     if debriefs:
-        for row in session.exec(select(DebriefFeeling).where(DebriefFeeling.debrief_id.in_([d.id for d in debriefs]))):
+        for row in session.exec(
+            select(DebriefFeeling).where(col(DebriefFeeling.debrief_id).in_([d.id for d in debriefs]))
+        ):
             feelings.setdefault(row.debrief_id, []).append(row.feeling)
     rows = []
     for d in debriefs:
@@ -225,7 +229,9 @@ def _debriefs(session: Session, me: User) -> DataSet:
 def _shares(session: Session, me: User) -> DataSet:
     columns = ["id", "kind", "entry_id", "shared_with", "for_supervision", "shared_at", "stopped_at"]
     shares = session.exec(
-        select(EntryShare).where(EntryShare.author_id == me.id).order_by(EntryShare.shared_at, EntryShare.id)
+        select(EntryShare)
+        .where(col(EntryShare.author_id) == me.id)
+        .order_by(col(EntryShare.shared_at), col(EntryShare.id))
     ).all()
     names = names_by_id(session, [s.shared_with_id for s in shares])
     rows = [
@@ -253,7 +259,7 @@ def _requests(session: Session, me: User) -> DataSet:
     requests = session.exec(
         select(SupportRequest)
         .where(SupportRequest.requester_id == me.id)
-        .order_by(SupportRequest.created_at, SupportRequest.id)
+        .order_by(col(SupportRequest.created_at), col(SupportRequest.id))
     ).all()
     names = names_by_id(session, [r.recipient_id for r in requests])
     rows = [
@@ -275,7 +281,7 @@ def _observations(session: Session, me: User) -> list[DataSet]:
     observations = session.exec(
         select(Observation)
         .where(Observation.practitioner_id == me.id)
-        .order_by(Observation.observed_on, Observation.id)
+        .order_by(col(Observation.observed_on), col(Observation.id))
     ).all()
     ids = [o.id for o in observations]
     names = names_by_id(session, [o.observer_id for o in observations])
@@ -322,11 +328,11 @@ def _observations(session: Session, me: User) -> list[DataSet]:
     ]
     ratings: dict[tuple[int, str], dict[str, Any]] = {}
     if ids:
-        for r in session.exec(select(ObservationRating).where(ObservationRating.observation_id.in_(ids))):
+        for r in session.exec(select(ObservationRating).where(col(ObservationRating.observation_id).in_(ids))):
             ratings.setdefault((r.observation_id, r.domain_key), {}).update(
                 observer_rating=r.rating, observer_not_observed=r.not_observed, evidence=r.evidence
             )
-        for r in session.exec(select(SelfRating).where(SelfRating.observation_id.in_(ids))):
+        for r in session.exec(select(SelfRating).where(col(SelfRating.observation_id).in_(ids))):
             ratings.setdefault((r.observation_id, r.domain_key), {}).update(
                 my_rating=r.rating, my_not_observed=r.not_observed
             )
@@ -346,7 +352,7 @@ def _observations(session: Session, me: User) -> list[DataSet]:
     goals = session.exec(
         select(DevelopmentGoal)
         .where(DevelopmentGoal.practitioner_id == me.id)
-        .order_by(DevelopmentGoal.review_date, DevelopmentGoal.id)
+        .order_by(col(DevelopmentGoal.review_date), col(DevelopmentGoal.id))
     ).all()
     goal_rows = [
         {
@@ -361,7 +367,9 @@ def _observations(session: Session, me: User) -> list[DataSet]:
         for g in goals
     ]
     by_me = session.exec(
-        select(Observation).where(Observation.observer_id == me.id).order_by(Observation.observed_on, Observation.id)
+        select(Observation)
+        .where(col(Observation.observer_id) == me.id)
+        .order_by(col(Observation.observed_on), col(Observation.id))
     ).all()
     practitioners = names_by_id(session, [o.practitioner_id for o in by_me])
     by_me_rows = [
@@ -398,25 +406,33 @@ def _observations(session: Session, me: User) -> list[DataSet]:
 
 def _audits(session: Session, me: User) -> list[DataSet]:
     mine = session.exec(
-        select(CaseAudit, Case.case_ref, AuditEvent.event_date)
-        .join(Case, CaseAudit.case_id == Case.id)
-        .join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
-        .where(Case.holder_id == me.id, CaseAudit.moderates_id.is_(None), CaseAudit.status.in_(list(SENT_STATUSES)))
-        .order_by(AuditEvent.event_date, CaseAudit.id)
+        select(CaseAudit, col(Case.case_ref), col(AuditEvent.event_date))
+        .join(Case, col(CaseAudit.case_id) == col(Case.id))
+        .join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
+        .where(
+            col(Case.holder_id) == me.id,
+            col(CaseAudit.moderates_id).is_(None),
+            col(CaseAudit.status).in_(list(SENT_STATUSES)),
+        )
+        .order_by(col(AuditEvent.event_date), col(CaseAudit.id))
     ).all()
     ids = [a.id for a, _ref, _day in mine]
     refs = {a.id: ref for a, ref, _day in mine}
     pair_ids = {a.pair_id for a, _r, _d in mine if a.pair_id}
-    pairs = {p.id: p for p in session.exec(select(AuditorPair).where(AuditorPair.id.in_(pair_ids)))} if pair_ids else {}
+    pairs = (
+        {p.id: p for p in session.exec(select(AuditorPair).where(col(AuditorPair.id).in_(pair_ids)))}
+        if pair_ids
+        else {}
+    )
     sheets = (
-        {s.audit_id: s for s in session.exec(select(FeedbackSheet).where(FeedbackSheet.audit_id.in_(ids)))}
+        {s.audit_id: s for s in session.exec(select(FeedbackSheet).where(col(FeedbackSheet.audit_id).in_(ids)))}
         if ids
         else {}
     )
     theme_names = dict(session.exec(select(LearningTheme.id, LearningTheme.name)).all())
     themes: dict[tuple[int, str], list[str]] = {}
     if ids:
-        for t in session.exec(select(FeedbackTheme).where(FeedbackTheme.audit_id.in_(ids))):
+        for t in session.exec(select(FeedbackTheme).where(col(FeedbackTheme.audit_id).in_(ids))):
             themes.setdefault((t.audit_id, str(t.section)), []).append(theme_names.get(t.theme_id, ""))
     names = names_by_id(
         session,
@@ -477,8 +493,8 @@ def _audits(session: Session, me: User) -> list[DataSet]:
         for a in (
             session.exec(
                 select(AuditAnswer)
-                .where(AuditAnswer.audit_id.in_(ids))
-                .order_by(AuditAnswer.audit_id, AuditAnswer.question_key)
+                .where(col(AuditAnswer.audit_id).in_(ids))
+                .order_by(col(AuditAnswer.audit_id), col(AuditAnswer.question_key))
             )
             if ids
             else []
@@ -487,16 +503,18 @@ def _audits(session: Session, me: User) -> list[DataSet]:
     actions = session.exec(
         select(AuditAction)
         .where(
-            (AuditAction.audit_id.in_(ids)) | (AuditAction.owner_id == me.id) if ids else AuditAction.owner_id == me.id
+            (col(AuditAction.audit_id).in_(ids)) | (col(AuditAction.owner_id) == me.id)
+            if ids
+            else col(AuditAction.owner_id) == me.id
         )
-        .order_by(AuditAction.due_date, AuditAction.id)
+        .order_by(col(AuditAction.due_date), col(AuditAction.id))
     ).all()
     action_refs = (
         dict(
             session.exec(
                 select(CaseAudit.id, Case.case_ref)
-                .join(Case, CaseAudit.case_id == Case.id)
-                .where(CaseAudit.id.in_({a.audit_id for a in actions}))
+                .join(Case, col(CaseAudit.case_id) == col(Case.id))
+                .where(col(CaseAudit.id).in_({a.audit_id for a in actions}))
             ).all()
         )
         if actions
@@ -518,7 +536,13 @@ def _audits(session: Session, me: User) -> list[DataSet]:
         for a in actions
     ]
     done = session.exec(
-        select(CaseAudit, Case.case_ref, AuditEvent.event_date, AuditorPair.first_id, AuditorPair.second_id)
+        select(
+            CaseAudit,
+            col(Case.case_ref),
+            col(AuditEvent.event_date),
+            col(AuditorPair.first_id),
+            col(AuditorPair.second_id),
+        )
         .join(Case, CaseAudit.case_id == Case.id)
         .join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
         .join(AuditorPair, CaseAudit.pair_id == AuditorPair.id, isouter=True)
@@ -579,14 +603,14 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
     records = (
         session.exec(
             select(SupervisionSession)
-            .where(SupervisionSession.id.in_(ids))
-            .order_by(SupervisionSession.held_on, SupervisionSession.id)
+            .where(col(SupervisionSession.id).in_(ids))
+            .order_by(col(SupervisionSession.held_on), col(SupervisionSession.id))
         ).all()
         if ids
         else []
     )
     parts: dict[int, list[SessionParticipant]] = {}
-    for p in session.exec(select(SessionParticipant).where(SessionParticipant.session_id.in_(ids))) if ids else []:
+    for p in session.exec(select(SessionParticipant).where(col(SessionParticipant.session_id).in_(ids))) if ids else []:
         parts.setdefault(p.session_id, []).append(p)
     names = names_by_id(
         session, [r.supervisor_id for r in records] + [p.practitioner_id for ps in parts.values() for p in ps]
@@ -639,8 +663,8 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
         for c in (
             session.exec(
                 select(CaseDiscussion)
-                .where(CaseDiscussion.session_id.in_(ids))
-                .order_by(CaseDiscussion.session_id, CaseDiscussion.id)
+                .where(col(CaseDiscussion.session_id).in_(ids))
+                .order_by(col(CaseDiscussion.session_id), col(CaseDiscussion.id))
             )
             if ids
             else []
@@ -649,8 +673,8 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
     actions = (
         session.exec(
             select(SupervisionAction)
-            .where(SupervisionAction.session_id.in_(ids))
-            .order_by(SupervisionAction.session_id, SupervisionAction.id)
+            .where(col(SupervisionAction.session_id).in_(ids))
+            .order_by(col(SupervisionAction.session_id), col(SupervisionAction.id))
         ).all()
         if ids
         else []
@@ -671,8 +695,8 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
     for v in (
         session.exec(
             select(SessionVersion)
-            .where(SessionVersion.session_id.in_(ids))
-            .order_by(SessionVersion.session_id, SessionVersion.version)
+            .where(col(SessionVersion.session_id).in_(ids))
+            .order_by(col(SessionVersion.session_id), col(SessionVersion.version))
         )
         if ids
         else []
@@ -696,7 +720,7 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
     items = session.exec(
         select(AgendaItem)
         .where((AgendaItem.practitioner_id == me.id) | (AgendaItem.added_by_id == me.id))
-        .order_by(AgendaItem.added_at, AgendaItem.id)
+        .order_by(col(AgendaItem.added_at), col(AgendaItem.id))
     ).all()
     item_names = names_by_id(session, [i.practitioner_id for i in items] + [i.added_by_id for i in items])
     item_rows = [
@@ -754,7 +778,9 @@ def _views(session: Session, me: User) -> DataSet:
         RecordView = None
     if RecordView is not None:
         views = session.exec(
-            select(RecordView).where(RecordView.subject_id == me.id).order_by(RecordView.at, RecordView.id)
+            select(RecordView)
+            .where(col(RecordView.subject_id) == me.id)
+            .order_by(col(RecordView.at), col(RecordView.id))
         ).all()
         viewers = names_by_id(session, [v.viewer_id for v in views])
         rows = [
@@ -775,7 +801,7 @@ def _trail(session: Session, me: User) -> DataSet:
     columns = ["at", "action", "record", "record_id", "summary"]
     rows = [
         {"at": t.at, "action": t.action, "record": t.entity, "record_id": t.entity_id, "summary": t.summary}
-        for t in session.exec(select(AuditTrail).where(AuditTrail.actor_id == me.id).order_by(AuditTrail.id))
+        for t in session.exec(select(AuditTrail).where(col(AuditTrail.actor_id) == me.id).order_by(col(AuditTrail.id)))
     ]
     return DataSet(
         "my_actions_in_the_audit_trail",

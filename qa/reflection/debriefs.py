@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
@@ -137,11 +137,11 @@ def _points(author_id: int, since: datetime | None = None) -> list[wellbeing_rul
         query = select(Debrief).where(Debrief.author_id == author_id)
         if since:
             query = query.where(Debrief.created_at >= since)
-        debriefs = session.exec(query.order_by(Debrief.created_at)).all()
+        debriefs = session.exec(query.order_by(col(Debrief.created_at))).all()
         feelings: dict[int, list[str]] = {}
         if debriefs:
             for row in session.exec(
-                select(DebriefFeeling).where(DebriefFeeling.debrief_id.in_([d.id for d in debriefs]))
+                select(DebriefFeeling).where(col(DebriefFeeling.debrief_id).in_([d.id for d in debriefs]))
             ):
                 feelings.setdefault(row.debrief_id, []).append(row.feeling)
         return [
@@ -180,7 +180,10 @@ def debrief(actor: Actor, debrief_id: int) -> DebriefView:
 def my_debriefs(actor: Actor, limit: int = 50) -> list[DebriefView]:
     with session_scope() as session:
         ids = session.exec(
-            select(Debrief.id).where(Debrief.author_id == actor.id).order_by(Debrief.created_at.desc()).limit(limit)
+            select(col(Debrief.id))
+            .where(col(Debrief.author_id) == actor.id)
+            .order_by(col(Debrief.created_at).desc())
+            .limit(limit)
         ).all()
     return [debrief(actor, i) for i in ids]
 
@@ -246,6 +249,6 @@ def support_contacts() -> list[SupportContact]:
             session.exec(
                 select(SupportContact)
                 .where(SupportContact.active)
-                .order_by(SupportContact.independent.desc(), SupportContact.name)
+                .order_by(col(SupportContact.independent).desc(), col(SupportContact.name))
             )
         )

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
@@ -182,7 +182,9 @@ def note(actor: Actor, note_id: int) -> NoteView:
             session, actor, entry.author_id, RecordKind.SHARED_NOTE, entry.id
         )  # someone it was shared with
         if view.is_mine and scope.shared_with:
-            view.shared_with = sorted(session.exec(select(User.full_name).where(User.id.in_(scope.shared_with))).all())
+            view.shared_with = sorted(
+                session.exec(select(col(User.full_name)).where(col(User.id).in_(scope.shared_with))).all()
+            )
         return view
 
 
@@ -207,7 +209,7 @@ def my_notes(
             query = query.where(JournalEntry.entry_date >= date_from)
         if date_to:
             query = query.where(JournalEntry.entry_date <= date_to)
-        entries = session.exec(query.order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())).all()
+        entries = session.exec(query.order_by(col(JournalEntry.entry_date).desc(), col(JournalEntry.id).desc())).all()
         views = [_view(e, actor.full_name, actor) for e in entries]
     found = []
     for view in views:

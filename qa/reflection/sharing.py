@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import session_scope
 from db.organisation import User, utcnow
@@ -48,7 +48,9 @@ def scope_of(session: Session, kind: EntryKind, entry_id: int) -> EntryScope:
     row = _entry(session, kind, entry_id)
     readers = session.exec(
         select(EntryShare.shared_with_id).where(
-            EntryShare.kind == EntryKind(kind), EntryShare.entry_id == entry_id, EntryShare.revoked_at.is_(None)
+            col(EntryShare.kind) == EntryKind(kind),
+            col(EntryShare.entry_id) == entry_id,
+            col(EntryShare.revoked_at).is_(None),
         )
     ).all()
     return EntryScope(author_id=row.author_id, shared_with=frozenset(readers))
@@ -78,7 +80,7 @@ def share(actor: Actor, kind: EntryKind, entry_id: int, recipient_id: int, for_s
                 EntryShare.kind == EntryKind(kind),
                 EntryShare.entry_id == entry_id,
                 EntryShare.shared_with_id == recipient_id,
-                EntryShare.revoked_at.is_(None),
+                col(EntryShare.revoked_at).is_(None),
             )
         ).first()
         if live is not None:
@@ -113,9 +115,9 @@ def shares_of(actor: Actor, kind: EntryKind, entry_id: int) -> list[ShareRow]:
         require_entry(session, actor, kind, entry_id, Action.EDIT_ENTRY)
         rows = session.exec(
             select(EntryShare, User.full_name)
-            .join(User, EntryShare.shared_with_id == User.id)
+            .join(User, col(EntryShare.shared_with_id) == col(User.id))
             .where(EntryShare.kind == EntryKind(kind), EntryShare.entry_id == entry_id)
-            .order_by(EntryShare.shared_at)
+            .order_by(col(EntryShare.shared_at))
         ).all()
         return [
             ShareRow(s.id, s.kind, s.entry_id, s.shared_with_id, name, s.for_supervision, s.shared_at, s.revoked_at)
@@ -137,9 +139,9 @@ def shared_with_me(actor: Actor) -> list[SharedWithMe]:
     with session_scope() as session:
         rows = session.exec(
             select(EntryShare, User.full_name)
-            .join(User, EntryShare.author_id == User.id)
-            .where(EntryShare.shared_with_id == actor.id, EntryShare.revoked_at.is_(None))
-            .order_by(EntryShare.shared_at.desc())
+            .join(User, col(EntryShare.author_id) == col(User.id))
+            .where(col(EntryShare.shared_with_id) == actor.id, col(EntryShare.revoked_at).is_(None))
+            .order_by(col(EntryShare.shared_at).desc())
         ).all()
         return [SharedWithMe(s.id, s.kind, s.entry_id, name, s.shared_at, s.for_supervision) for s, name in rows]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.organisation import User, utcnow
@@ -57,7 +57,9 @@ def ask(actor: Actor, recipient_id: int, urgency: Urgency | str) -> int:
 
 def _rows(session, requests, viewer: Actor) -> list[RequestRow]:
     ids = {r.requester_id for r in requests} | {r.recipient_id for r in requests}
-    names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = (
+        dict(session.exec(select(col(User.id), col(User.full_name)).where(col(User.id).in_(ids))).all()) if ids else {}
+    )
     rows = []
     for r in requests:
         visible = None
@@ -70,7 +72,7 @@ def _rows(session, requests, viewer: Actor) -> list[RequestRow]:
                         EntryShare.kind == EntryKind.DEBRIEF,
                         EntryShare.entry_id == r.debrief_id,
                         EntryShare.shared_with_id == viewer.id,
-                        EntryShare.revoked_at.is_(None),
+                        col(EntryShare.revoked_at).is_(None),
                     )
                 ).first()
                 visible = r.debrief_id if shared else None
@@ -104,7 +106,7 @@ def my_requests(actor: Actor) -> list[RequestRow]:
         requests = session.exec(
             select(SupportRequest)
             .where(SupportRequest.requester_id == actor.id)
-            .order_by(SupportRequest.created_at.desc())
+            .order_by(col(SupportRequest.created_at).desc())
         ).all()
         return _rows(session, requests, actor)
 

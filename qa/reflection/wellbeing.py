@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.organisation import Team, User
@@ -39,7 +39,7 @@ def team_wellbeing(actor: Actor, team_id: int, start: datetime, end: datetime) -
             raise PermissionDenied()
         in_team = (
             select(Debrief.id, Debrief.author_id, Debrief.intensity)
-            .join(User, Debrief.author_id == User.id)
+            .join(User, col(Debrief.author_id) == col(User.id))
             .where(User.team_id == team_id, Debrief.created_at >= start, Debrief.created_at < end)
             .subquery()
         )
@@ -52,7 +52,7 @@ def team_wellbeing(actor: Actor, team_id: int, start: datetime, end: datetime) -
             return None
         top = session.exec(
             select(DebriefFeeling.feeling, func.count())
-            .join(in_team, DebriefFeeling.debrief_id == in_team.c.id)
+            .join(in_team, col(DebriefFeeling.debrief_id) == in_team.c.id)
             .group_by(DebriefFeeling.feeling)
             .order_by(func.count().desc(), DebriefFeeling.feeling)
             .limit(5)

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.audits import ActionStatus, AuditAction, AuditStatus, CaseAudit
 from db.engine import session_scope
@@ -50,7 +50,7 @@ def _discussed(session: Session, practitioner_id: int, kind: AgendaKind) -> set[
             select(AgendaItem.source_id).where(
                 AgendaItem.practitioner_id == practitioner_id,
                 AgendaItem.kind == kind,
-                AgendaItem.discussed_in_id.is_not(None),
+                col(AgendaItem.discussed_in_id).is_not(None),
             )
         ).all()
     )
@@ -63,11 +63,11 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
 
     audits = session.exec(
         select(CaseAudit)
-        .join(Case, CaseAudit.case_id == Case.id)
+        .join(Case, col(CaseAudit.case_id) == col(Case.id))
         .where(
             Case.holder_id == practitioner_id,
             CaseAudit.status == AuditStatus.FEEDBACK_SENT,
-            CaseAudit.moderates_id.is_(None),
+            col(CaseAudit.moderates_id).is_(None),
             CaseAudit.feedback_to_id == supervisor_id,
         )
     ).all()
@@ -86,8 +86,8 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
     observations = session.exec(
         select(Observation).where(
             Observation.practitioner_id == practitioner_id,
-            Observation.status.in_([ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]),
-            Observation.calibration_of_id.is_(None),
+            col(Observation.status).in_([ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]),
+            col(Observation.calibration_of_id).is_(None),
         )
     ).all()
     items += [
@@ -129,7 +129,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
                 EntryShare.author_id == practitioner_id,
                 EntryShare.shared_with_id == supervisor_id,
                 EntryShare.for_supervision,
-                EntryShare.revoked_at.is_(None),
+                col(EntryShare.revoked_at).is_(None),
                 EntryShare.kind == EntryKind.NOTE,
             )
         ).all()
@@ -167,11 +167,11 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
 
     actions = session.exec(
         select(AuditAction, CaseAudit.case_id)
-        .join(CaseAudit, AuditAction.audit_id == CaseAudit.id)
+        .join(CaseAudit, col(AuditAction.audit_id) == col(CaseAudit.id))
         .where(
             AuditAction.owner_id == practitioner_id,
             AuditAction.status == ActionStatus.OPEN,
-            CaseAudit.status.in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
+            col(CaseAudit.status).in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
         )
     ).all()
     for action, case_id in actions:
@@ -187,7 +187,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
         )
     for action in session.exec(
         select(SupervisionAction).where(
-            SupervisionAction.owner_id == practitioner_id, SupervisionAction.done_at.is_(None)
+            col(SupervisionAction.owner_id) == practitioner_id, col(SupervisionAction.done_at).is_(None)
         )
     ).all():
         overdue = " · overdue" if action.due_date < today else ""
@@ -204,13 +204,15 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
         select(AgendaItem).where(
             AgendaItem.practitioner_id == practitioner_id,
             AgendaItem.kind == AgendaKind.ADDED,
-            AgendaItem.discussed_in_id.is_(None),
+            col(AgendaItem.discussed_in_id).is_(None),
         )
     ).all()
     names = (
         dict(
             session.exec(
-                select(User.id, User.full_name).where(User.id.in_({a.added_by_id for a in added if a.added_by_id}))
+                select(col(User.id), col(User.full_name)).where(
+                    col(User.id).in_({a.added_by_id for a in added if a.added_by_id})
+                )
             ).all()
         )
         if added

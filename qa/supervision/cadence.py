@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.organisation import Grade, Role, Setting, Team, User, UserRole
@@ -102,13 +102,13 @@ def cadence_rows(session, people, today: date) -> list[CadenceRow]:
         pid: held
         for pid, held in session.exec(
             select(SessionParticipant.practitioner_id, func.max(SupervisionSession.held_on))
-            .join(SupervisionSession, SessionParticipant.session_id == SupervisionSession.id)
+            .join(SupervisionSession, col(SessionParticipant.session_id) == col(SupervisionSession.id))
             .where(SupervisionSession.held_on <= today)
-            .group_by(SessionParticipant.practitioner_id)
+            .group_by(col(SessionParticipant.practitioner_id))
         ).all()
         if pid in wanted
     }
-    profiles = {p.user_id: p for p in session.exec(select(StaffProfile).where(StaffProfile.user_id.in_(ids)))}
+    profiles = {p.user_id: p for p in session.exec(select(StaffProfile).where(col(StaffProfile.user_id).in_(ids)))}
     weeks = _weeks_table(session)
     rows = []
     for user, team in people:
@@ -146,7 +146,7 @@ def cadence_for_supervisor(actor: Actor, today: date | None = None) -> list[Cade
     today = today or date.today()
     with session_scope() as session:
         people = session.exec(
-            practitioners_query(select(User, Team).join(Team, User.team_id == Team.id, isouter=True)).where(
+            practitioners_query(select(User, Team).join(Team, col(User.team_id) == col(Team.id), isouter=True)).where(
                 User.supervisor_id == actor.id
             )
         ).all()
@@ -169,7 +169,9 @@ def cadence_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> lis
     today = today or date.today()
     with session_scope() as session:
         people = session.exec(
-            practitioners_query(select(User, Team).join(Team, User.team_id == Team.id)).where(Team.pdu_id == pdu_id)
+            practitioners_query(select(User, Team).join(Team, col(User.team_id) == col(Team.id))).where(
+                col(Team.pdu_id) == pdu_id
+            )
         ).all()
         rows = cadence_rows(session, people, today)
     teams: dict[str, list[CadenceRow]] = {}

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
@@ -280,7 +280,9 @@ def _snapshot(session: Session, record: SupervisionSession) -> dict:
         "case_discussions": [
             {"case_ref": c.case_ref, "decision": c.decision, "rationale": c.rationale}
             for c in session.exec(
-                select(CaseDiscussion).where(CaseDiscussion.session_id == record.id).order_by(CaseDiscussion.id)
+                select(CaseDiscussion)
+                .where(col(CaseDiscussion.session_id) == record.id)
+                .order_by(col(CaseDiscussion.id))
             )
         ],
     }
@@ -298,13 +300,13 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
         )
         rows = session.exec(
             select(SessionParticipant, User.full_name)
-            .join(User, SessionParticipant.practitioner_id == User.id)
+            .join(User, col(SessionParticipant.practitioner_id) == col(User.id))
             .where(SessionParticipant.session_id == record.id)
         ).all()
         supervisor = session.get(User, record.supervisor_id)
         actions = session.exec(
             select(SupervisionAction, User.full_name)
-            .join(User, SupervisionAction.owner_id == User.id)
+            .join(User, col(SupervisionAction.owner_id) == col(User.id))
             .where(SupervisionAction.session_id == record.id)
         ).all()
         discussed = session.exec(select(AgendaItem).where(AgendaItem.discussed_in_id == record.id)).all()
@@ -441,7 +443,9 @@ def history(actor: Actor, session_id: int) -> list[dict]:
         participant = can(actor, Action.VIEW_PERSONAL_NOTES, scope)
         versions = []
         for row in session.exec(
-            select(SessionVersion).where(SessionVersion.session_id == record.id).order_by(SessionVersion.version)
+            select(SessionVersion)
+            .where(col(SessionVersion.session_id) == record.id)
+            .order_by(col(SessionVersion.version))
         ):
             snap = json.loads(row.snapshot)
             if not participant and snap.get("personal_private"):
@@ -486,13 +490,15 @@ def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[Sess
         if not ids:
             return []
         records = session.exec(
-            select(SupervisionSession).where(SupervisionSession.id.in_(ids)).order_by(SupervisionSession.held_on.desc())
+            select(SupervisionSession)
+            .where(col(SupervisionSession.id).in_(ids))
+            .order_by(col(SupervisionSession.held_on).desc())
         ).all()
         rows = []
         for record in records:
             parts = session.exec(
                 select(User.full_name, SessionParticipant.practitioner_id, SessionParticipant.signed_at)
-                .join(SessionParticipant, SessionParticipant.practitioner_id == User.id)
+                .join(SessionParticipant, col(SessionParticipant.practitioner_id) == col(User.id))
                 .where(SessionParticipant.session_id == record.id)
             ).all()
             supervisor = session.get(User, record.supervisor_id)

@@ -7,6 +7,7 @@ Create Date: 2026-11-26 21:45:33.360291
 
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 # Frozen here: a migration must not change when the model module does.

@@ -7,6 +7,7 @@ Create Date: 2026-11-26 22:27:04.575554
 
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0005"

@@ -10,6 +10,7 @@ on the first dashboard read, and qa/dashboards/rollups keeps them current from t
 
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0009"
