@@ -74,7 +74,3 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
                 conn.commit()
-
-
-def is_up_to_date(url: str | None = None) -> bool:
-    return current_revision(url) == head_revision()

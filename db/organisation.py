@@ -154,10 +154,6 @@ class PduCreate(PduBase):
     pass
 
 
-class PduUpdate(PduBase):
-    pass
-
-
 class TeamBase(OrgNameBase):
     pdu_id: int
 
@@ -170,10 +166,6 @@ class Team(TeamBase, table=True):
 
 
 class TeamCreate(TeamBase):
-    pass
-
-
-class TeamUpdate(TeamBase):
     pass
 
 

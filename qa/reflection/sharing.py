@@ -153,8 +153,3 @@ def colleagues(actor: Actor) -> list[tuple[int, str]]:
         people = session.exec(select(User).where(User.is_active, User.id != actor.id).order_by(User.full_name)).all()
         ordered = sorted(people, key=lambda u: (u.id != (me.supervisor_id if me else None), u.full_name))
         return [(u.id, f"{u.full_name}{' (my SPO)' if me and u.id == me.supervisor_id else ''}") for u in ordered]
-
-
-def ensure_author(actor: Actor, kind: EntryKind, entry_id: int) -> None:
-    with session_scope() as session:
-        require_entry(session, actor, kind, entry_id, Action.EDIT_ENTRY)

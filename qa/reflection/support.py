@@ -101,16 +101,6 @@ def requests_to_me(actor: Actor, include_done: bool = False) -> list[RequestRow]
         return _rows(session, requests, actor)
 
 
-def my_requests(actor: Actor) -> list[RequestRow]:
-    with session_scope() as session:
-        requests = session.exec(
-            select(SupportRequest)
-            .where(SupportRequest.requester_id == actor.id)
-            .order_by(col(SupportRequest.created_at).desc())
-        ).all()
-        return _rows(session, requests, actor)
-
-
 def respond(actor: Actor, request_id: int, status: RequestStatus | str) -> None:
     with session_scope() as session:
         request = session.get(SupportRequest, request_id)
