@@ -27,7 +27,6 @@ from bench import generate_region as gen
 from db import backup as bk
 from db import encryption, migrate
 from db import engine as db_engine
-from portal.__main__ import main as db_main
 from db.access_log import RecordView
 from db.audits import AuditEvent, AuditorPair, SampleSwap
 from db.engine import session_scope
@@ -35,6 +34,7 @@ from db.observations import Observation
 from db.organisation import Case, Role, Setting, User, UserRole
 from db.reflection import EntryShare, JournalEntry, SupportContact
 from db.supervision import AgendaItem, SessionVersion, SupervisionSession
+from portal.__main__ import main as db_main
 from qa.access.auth import load_actor
 from qa.reflection import debriefs, journal
 from tests.conftest import PG_URL
