@@ -306,98 +306,74 @@ def audit_table(rows, empty: str) -> None:
             cols[4].markdown(f"{row.open_actions} open action{'s' if row.open_actions != 1 else ''}")
 
 
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return singular if count == 1 else (plural or singular + "s")
+
+
 def learn_alerts(actor: Actor) -> None:
     """What needs attention from LEARN audits, for any home page. Shows nothing when all is clear."""
-    from qa.audits import concerns as urgent_concerns
-    from qa.audits import workflow as audit_workflow
+    from qa import home
 
-    concerns = urgent_concerns.concerns_for_me(actor)
-    if concerns:
-        overdue = sum(c.overdue for c in concerns)
+    alerts = home.audit_alerts(actor)
+    if alerts.concerns_to_acknowledge:
+        count, overdue = alerts.concerns_to_acknowledge, alerts.concerns_overdue
         st.error(
-            f"**{len(concerns)} urgent risk-of-harm concern{'s' if len(concerns) != 1 else ''}** waiting for you to acknowledge"
+            f"**{count} urgent risk-of-harm {_plural(count, 'concern')}** waiting for you to acknowledge"
             + (f", {overdue} for more than 2 working days." if overdue else "."),
             icon="🚨",
         )
         st.page_link(screens.AUDIT_FEEDBACK_TEAM.file, label="Acknowledge concerns", icon="🚨")
-    awaiting = audit_workflow.feedback_awaiting_me(actor)
-    to_discuss = [a for a in awaiting if a.status == "feedback sent"]
-    if to_discuss:
-        st.info(
-            f"{len(to_discuss)} audit feedback sheet{'s' if len(to_discuss) != 1 else ''} to discuss in supervision.",
-            icon="🗒️",
-        )
+    if count := alerts.sheets_to_discuss:
+        st.info(f"{count} audit feedback {_plural(count, 'sheet')} to discuss in supervision.", icon="🗒️")
         st.page_link(screens.AUDIT_FEEDBACK_TEAM.file, label="Team audit feedback", icon="🗒️")
-    team_overdue = audit_workflow.overdue_actions_for_spo(actor)
-    if team_overdue:
-        st.warning(
-            f"{len(team_overdue)} overdue audit action{'s' if len(team_overdue) != 1 else ''} in your team.", icon="⏰"
-        )
-    mine = audit_workflow.my_open_actions(actor)
-    my_overdue = [a for a, _r, _i in mine if a.overdue]
-    if my_overdue:
-        st.warning(f"You have {len(my_overdue)} overdue audit action{'s' if len(my_overdue) != 1 else ''}.", icon="⏰")
+    if count := alerts.team_overdue_actions:
+        st.warning(f"{count} overdue audit {_plural(count, 'action')} in your team.", icon="⏰")
+    if count := alerts.my_overdue_actions:
+        st.warning(f"You have {count} overdue audit {_plural(count, 'action')}.", icon="⏰")
         st.page_link(screens.AUDIT_FEEDBACK_MINE.file, label="My audit actions", icon="📬")
-    drafts = [a for a in audit_workflow.my_audits(actor) if a.status == "draft"]
-    if drafts:
-        st.info(f"You have {len(drafts)} case audit{'s' if len(drafts) != 1 else ''} to complete.", icon="📝")
+    if count := alerts.audits_to_complete:
+        st.info(f"You have {count} case {_plural(count, 'audit')} to complete.", icon="📝")
         st.page_link(screens.AUDITS_MINE.file, label="My audits", icon="📝")
 
 
 def observation_alerts(actor: Actor) -> None:
     """Observation work waiting for this person, for the home pages."""
-    from qa.observations import coverage as observation_coverage
-    from qa.observations import development
-    from qa.observations import workflow as observations
+    from qa import home
 
-    if actor.has(Role.PRACTITIONER):
-        mine = observations.observations_of_me(actor)
-        to_reply = [o for o in mine if o.status == "shared with the practitioner"]
-        upcoming = [o for o in mine if o.status == "planned"]
-        if to_reply:
-            st.info(
-                f"{len(to_reply)} observation{'s' if len(to_reply) != 1 else ''} of your practice to read and reply to.",
-                icon="👁️",
-            )
-            st.page_link(screens.MY_DEVELOPMENT.file, label="My observations and development", icon="🌱")
-        if upcoming:
-            st.info(
-                f"{len(upcoming)} planned observation{'s' if len(upcoming) != 1 else ''}: you can "
-                "rate yourself first and say what you want feedback on.",
-                icon="🗓️",
-            )
-        due_goals = [g for g in development.development(actor, actor.id).goals if g.due_for_review]
-        if due_goals:
-            st.warning(
-                f"{len(due_goals)} development goal{'s are' if len(due_goals) != 1 else ' is'} due for review.",
-                icon="🌱",
-            )
-    to_record = [o for o in observations.observations_by_me(actor) if o.status == "planned"]
-    if to_record:
-        st.info(f"You have {len(to_record)} observation{'s' if len(to_record) != 1 else ''} to record.", icon="👁️")
+    alerts = home.observation_alerts(actor)
+    if count := alerts.to_reply:
+        st.info(f"{count} {_plural(count, 'observation')} of your practice to read and reply to.", icon="👁️")
+        st.page_link(screens.MY_DEVELOPMENT.file, label="My observations and development", icon="🌱")
+    if count := alerts.upcoming:
+        st.info(
+            f"{count} planned {_plural(count, 'observation')}: you can "
+            "rate yourself first and say what you want feedback on.",
+            icon="🗓️",
+        )
+    if count := alerts.goals_due:
+        st.warning(f"{count} development {_plural(count, 'goal is', 'goals are')} due for review.", icon="🌱")
+    if count := alerts.to_record:
+        st.info(f"You have {count} {_plural(count, 'observation')} to record.", icon="👁️")
         st.page_link(screens.OBSERVING.file, label="Observations I do", icon="👁️")
-    if actor.has(Role.SPO):
-        coverage = observation_coverage.coverage_for_supervisor(actor)
-        overdue = [r for r in coverage if r.status == "overdue"]
-        due = [r for r in coverage if r.status == "due"]
-        if overdue or due:
-            st.warning(
-                f"Observation: {len(overdue)} {'people are' if len(overdue) != 1 else 'person is'} overdue and {len(due)} due within 30 days.",
-                icon="👁️",
-            )
-            st.page_link(screens.TEAM_OBSERVATIONS.file, label="Team observations", icon="👁️")
+    team = alerts.team
+    if team.needs_attention:
+        st.warning(
+            f"Observation: {team.overdue} {_plural(team.overdue, 'person is', 'people are')} overdue "
+            f"and {team.due} due within 30 days.",
+            icon="👁️",
+        )
+        st.page_link(screens.TEAM_OBSERVATIONS.file, label="Team observations", icon="👁️")
 
 
 def support_alerts(actor: Actor) -> None:
     """Colleagues waiting to talk to me. Shows who and how soon, never what they wrote."""
-    from qa.reflection import support
+    from qa import home
 
-    waiting = support.requests_to_me(actor)
-    if waiting:
-        today = sum(r.urgency == "today" for r in waiting)
+    alerts = home.support_alerts(actor)
+    if count := alerts.waiting:
         st.info(
-            f"{len(waiting)} colleague{'s' if len(waiting) != 1 else ''} would like to talk to you"
-            + (f", {today} today." if today else "."),
+            f"{count} {_plural(count, 'colleague')} would like to talk to you"
+            + (f", {alerts.today} today." if alerts.today else "."),
             icon="🤝",
         )
         st.page_link(screens.SHARED_WITH_ME.file, label="Shared with me", icon="🤝")
@@ -405,20 +381,15 @@ def support_alerts(actor: Actor) -> None:
 
 def supervision_alerts(actor: Actor) -> None:
     """Records to confirm, and (for an SPO) supervisees due or overdue."""
-    from qa.supervision import cadence
-    from qa.supervision import records as supervision
+    from qa import home
 
-    waiting = [s for s in supervision.sessions_with(actor) if s.awaiting_me]
-    if waiting:
-        st.info(f"{len(waiting)} supervision record{'s' if len(waiting) != 1 else ''} to confirm.", icon="✍️")
+    alerts = home.supervision_alerts(actor)
+    if count := alerts.to_confirm:
+        st.info(f"{count} supervision {_plural(count, 'record')} to confirm.", icon="✍️")
         st.page_link(screens.MY_SUPERVISION.file, label="My supervision", icon="🗒️")
-    if actor.has(Role.SPO):
-        rows = cadence.cadence_for_supervisor(actor)
-        overdue = sum(r.status == "overdue" for r in rows)
-        due = sum(r.status == "due" for r in rows)
-        if overdue or due:
-            st.warning(f"Supervision: {overdue} overdue and {due} due.", icon="🗣️")
-            st.page_link(screens.SUPERVISION_TEAM.file, label="Supervision", icon="🗣️")
+    if alerts.team.needs_attention:
+        st.warning(f"Supervision: {alerts.team.overdue} overdue and {alerts.team.due} due.", icon="🗣️")
+        st.page_link(screens.SUPERVISION_TEAM.file, label="Supervision", icon="🗣️")
 
 
 def csv_import(key: str, preview, apply, button: str) -> None:

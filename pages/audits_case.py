@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db.audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer
+from db.audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer, AuditStatus
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import (
     current_actor,
@@ -148,12 +148,8 @@ if audit.can_edit:
                 "concern_themes": concern_themes,
             }
         if "answers" in errors:
-            missing = errors["answers"].split(": ", 1)
-            st.error(
-                missing[0]
-                + (":\n\n" + "\n".join(f"- {plain(q)}" for q in missing[1].split("; ")) if len(missing) > 1 else ""),
-                icon="⚠️",
-            )
+            unanswered = "\n".join(f"- {plain(q)}" for q in audit.unanswered)
+            st.error(errors["answers"] + (f"\n\n{unanswered}" if unanswered else ""), icon="⚠️")
         if not audit.is_moderation:
             st.caption("Add any actions in the section below before you submit: a submitted audit cannot be changed.")
         save_col, submit_col = st.columns(2)
@@ -167,7 +163,7 @@ if audit.can_edit:
             saved(record_key, version)
             if send:
                 status = workflow.submit(actor, audit.id, version)
-                if status == "feedback sent":
+                if status == AuditStatus.FEEDBACK_SENT:
                     flash("Audit submitted. The feedback sheet has gone to the case holder's SPO.")
                 elif audit.is_moderation:
                     flash("Moderation audit submitted.")
@@ -271,8 +267,8 @@ else:
             cols[0].markdown(plain(action.description) + (" · **overdue**" if action.overdue else ""))
             cols[1].markdown(plain(action.owner_name))
             cols[2].markdown(f"due {action.due_date:%d %b %Y}")
-            done = cols[3].checkbox("Done", value=action.status == "done", key=f"done_{action.id}")
-            if done != (action.status == "done"):
+            done = cols[3].checkbox("Done", value=action.done, key=f"done_{action.id}")
+            if done != action.done:
                 try:
                     workflow.set_action_status(actor, action.id, done)
                     st.rerun()
@@ -327,7 +323,7 @@ else:
             st.divider()
             if st.button("Mark as discussed in supervision", type="primary"):
                 status = workflow.mark_discussed(actor, audit.id)
-                if status == "actions closed":
+                if status == AuditStatus.ACTIONS_CLOSED:
                     flash(
                         "Marked as discussed. "
                         + (

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from db.audits import REASON_MAX
+from db.audits import REASON_MAX, AuditStatus, EventStatus
 from pages import _registry as screens
 from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
 from qa.audits import events as audit_events
@@ -80,7 +80,7 @@ with sample_tab:
             hide_index=True,
             width="stretch",
         )
-    if event.status == "planning":
+    if event.status == EventStatus.PLANNING:
         st.subheader("Swap a case")
         candidates = {c.case_id: f"{c.case_ref} ({c.reason})" for c in audit_events.swap_candidates(actor, event.id)}
         current = {r.case_id: f"{r.case_ref} ({r.order_type}, {r.rosh})" for r in view.selected}
@@ -119,7 +119,7 @@ with sample_tab:
 
 # ------------------------------------------------------------------------ pairs
 with pairs_tab:
-    if event.status == "planning":
+    if event.status == EventStatus.PLANNING:
         st.info("Pairs are proposed when the sample is accepted.")
     else:
         pairs = audit_events.pairs_view(actor, event.id)
@@ -225,7 +225,7 @@ with pairs_tab:
             for line in pairs.overrides:
                 st.markdown(f"- {plain(line)}")
 
-        waiting = [c for p in pairs.pairs for c in p.cases if c.audit_status == "submitted"]
+        waiting = [c for p in pairs.pairs for c in p.cases if c.audit_status == AuditStatus.SUBMITTED]
         if waiting:
             st.subheader("Submitted, waiting for an SPO")
             st.caption(

@@ -11,8 +11,8 @@ show_flash()
 st.caption("Cases you have been paired to audit at a LEARN day. Both people in a pair can work on the same audit.")
 
 rows = workflow.my_audits(actor)
-drafts = [r for r in rows if r.status == "draft"]
-done = [r for r in rows if r.status != "draft"]
+drafts = [r for r in rows if r.to_complete]
+done = [r for r in rows if not r.to_complete]
 
 st.subheader(f"To do ({len(drafts)})")
 audit_table(drafts, "You have no audits to do.")

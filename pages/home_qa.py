@@ -13,21 +13,19 @@ from pages._ui import (
     support_alerts,
     who_am_i,
 )
-from qa.audits import concerns as urgent_concerns
-from qa.home import home_summary
+from qa.home import home_summary, pdu_overdue_concerns
 
 actor = current_actor()
 summary = home_summary(actor)
 
 st.title(f"PDU overview: {plain(summary.me.pdu_name or 'no PDU yet')}")
-if actor.pdu_id:
-    overdue = [c for c in urgent_concerns.pdu_concerns(actor, actor.pdu_id) if c.overdue]
-    if overdue:
-        st.error(
-            f"{len(overdue)} urgent concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for an SPO.",
-            icon="🚨",
-        )
-        st.page_link(screens.URGENT_CONCERNS.file, label="Urgent concerns", icon="🚨")
+overdue = pdu_overdue_concerns(actor)
+if overdue:
+    st.error(
+        f"{overdue} urgent concern{'s have' if overdue != 1 else ' has'} waited more than 2 working days for an SPO.",
+        icon="🚨",
+    )
+    st.page_link(screens.URGENT_CONCERNS.file, label="Urgent concerns", icon="🚨")
 support_alerts(actor)
 learn_alerts(actor)
 supervision_alerts(actor)

@@ -11,8 +11,8 @@ st.title("Observations I do")
 show_flash()
 st.page_link(screens.PLAN_OBSERVATION.file, label="Plan an observation", icon="🗓️")
 rows = observations.observations_by_me(actor)
-to_do = [r for r in rows if r.status == "planned"]
-done = [r for r in rows if r.status != "planned"]
+to_do = [r for r in rows if r.to_record]
+done = [r for r in rows if not r.to_record]
 
 
 def listing(items, empty: str) -> None:

@@ -269,7 +269,7 @@ if obs.can_record:
                         st.error(" ".join(getattr(exc, "field_errors", {"x": str(exc)}).values()))
 
 # ----------------------------------------------------------- after it is shared
-if obs.status != "planned":
+if obs.shared:
     st.header("Ratings")
     for domain in framework.domains:
         given = obs.ratings.get(domain.key)

@@ -6,6 +6,7 @@ import streamlit as st
 from pages import _charts as charts
 from pages import _registry as screens
 from pages._ui import current_actor, plain
+from qa.due import count_due
 from qa.errors import PermissionDenied
 from qa.observations import coverage as observation_coverage
 from qa.observations import development, team_skills
@@ -23,12 +24,11 @@ st.subheader("People I supervise")
 if not coverage:
     st.info("Nobody is recorded as supervised by you.")
 else:
-    overdue = sum(r.status == "overdue" for r in coverage)
-    due = sum(r.status == "due" for r in coverage)
+    counts = count_due(coverage)
     cols = st.columns(3)
-    cols[0].metric("Overdue", overdue)
-    cols[1].metric("Due within 30 days", due)
-    cols[2].metric("Up to date", len(coverage) - overdue - due)
+    cols[0].metric("Overdue", counts.overdue)
+    cols[1].metric("Due within 30 days", counts.due)
+    cols[2].metric("Up to date", counts.up_to_date)
     st.dataframe(
         pd.DataFrame(
             [

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from db.organisation import CASE_REF_MAX
-from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, SessionKind
+from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, AgendaKind, SessionKind
 from pages import _registry as screens
 from pages._ui import current_actor, flash, form_saved, keep_until_saved, label_text, plain, show_flash, who_can_see
 from qa.errors import PermissionDenied, ValidationFailed
@@ -99,7 +99,7 @@ with st.form("record_session"):
             max_chars=DISCUSSION_NOTE_MAX,
         )
         close = False
-        if item.kind == "open action":
+        if item.kind == AgendaKind.ACTION:
             close = tick.checkbox("Agreed it is done", key=f"close_{item.key}")
         if ticked or close:
             discussed.append(

@@ -170,12 +170,14 @@ def test_submission_lists_every_unanswered_question_by_name(learn):
     detail = workflow.audit_detail(auditor, audit_id)
     answers = all_yes(detail)[:-2]
     version = workflow.save_draft(auditor, audit_id, answers, None, detail.version)
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(workflow.UnansweredQuestions) as exc:
         workflow.submit(auditor, audit_id, version)
-    last_two = [q.text for s in detail.definition.sections for q in s.questions][-2:]
-    for text in last_two:
-        assert text in exc.value.field_errors["answers"]
-    assert workflow.audit_detail(auditor, audit_id).status == AuditStatus.DRAFT
+    last_two = [(s.title, q.text) for s in detail.definition.sections for q in s.questions][-2:]
+    assert exc.value.questions == [f"{section}: {text}" for section, text in last_two]
+    assert "answers" in exc.value.field_errors  # still a ValidationFailed, shown beside the answers
+    after = workflow.audit_detail(auditor, audit_id)
+    assert after.status == AuditStatus.DRAFT
+    assert after.unanswered == exc.value.questions
 
 
 def test_a_stale_save_is_refused_and_changes_nothing(learn):

@@ -121,6 +121,8 @@ def test_submitting_with_gaps_lists_the_missing_questions_and_keeps_the_text(app
     at.text_area(key=f"s_imp_{audit_id}").input("Curiosity about the new relationship.")
     at.button(key=f"FormSubmitter:audit_form_{audit_id}-Submit audit").click().run()
     assert "Answer these questions before submitting" in texts(at)
+    listed = next(e.value for e in at.error if "Answer these questions" in e.value)
+    assert listed.count("\n- ") == len(workflow.audit_detail(org.actor(pair.first_id), audit_id).unanswered) > 0
     assert at.text_area(key=f"s_imp_{audit_id}").value == "Curiosity about the new relationship."
 
 

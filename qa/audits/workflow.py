@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.access_log import RecordKind
 from db.audits import (
@@ -57,6 +57,17 @@ STALE_AUDIT = (
 )
 
 
+class UnansweredQuestions(ValidationFailed):
+    """An audit was submitted with questions left unanswered; ``questions`` lists them, in order.
+
+    :attr:`AuditDetail.unanswered` gives the same list for a page to show after it reruns.
+    """
+
+    def __init__(self, questions: list[str]) -> None:
+        super().__init__({"answers": "Answer these questions before submitting."})
+        self.questions = list(questions)
+
+
 # ----------------------------------------------------------------------- views
 
 
@@ -69,6 +80,10 @@ class ActionRow:
     due_date: date
     status: str
     overdue: bool
+
+    @property
+    def done(self) -> bool:
+        return self.status == ActionStatus.DONE
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,8 @@ class AuditDetail:
     actions: list[ActionRow] = field(default_factory=list)
     urgent_concerns: list[ConcernRow] = field(default_factory=list)
     judgements: list = field(default_factory=list)
+    #: Questions with no answer yet, as "Section title: question text", in order.
+    unanswered: list[str] = field(default_factory=list)
     can_edit: bool = False
     can_reply: bool = False
     can_mark_discussed: bool = False
@@ -130,6 +147,11 @@ class AuditListRow:
     open_actions: int = 0
     overdue_actions: int = 0
     is_moderation: bool = False
+
+    @property
+    def to_complete(self) -> bool:
+        """Still a draft: the auditors have not submitted it."""
+        return self.status == AuditStatus.DRAFT
 
 
 # ------------------------------------------------------------------ internals
@@ -220,6 +242,7 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
             a.question_key: (a.answer, a.evidence)
             for a in session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == audit.id))
         }
+        given = {k: (Answer(v[0]) if v[0] else None) for k, v in answers.items()}
         detail = AuditDetail(
             id=audit.id,
             version=audit.version,
@@ -241,7 +264,8 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
             instrument_id=audit.instrument_id,
             definition=definition,
             answers=answers,
-            judgements=judge_audit(definition, {k: (Answer(v[0]) if v[0] else None) for k, v in answers.items()}),
+            judgements=judge_audit(definition, given),
+            unanswered=missing_answers(definition, given),
             can_edit=can(actor, Action.EDIT_AUDIT, scope),
             can_reply=can(actor, Action.REPLY_TO_FEEDBACK, scope),
             can_mark_discussed=can(actor, Action.MARK_DISCUSSED, scope) and audit.status == AuditStatus.FEEDBACK_SENT,
@@ -261,7 +285,7 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
             )
         detail.actions = _action_rows(session, [audit.id], today)
         concerns = session.exec(
-            select(UrgentConcern).where(UrgentConcern.audit_id == audit.id).order_by(UrgentConcern.id)
+            select(UrgentConcern).where(col(UrgentConcern.audit_id) == audit.id).order_by(col(UrgentConcern.id))
         ).all()
         raisers = names_by_id(session, [c.raised_by_id for c in concerns])
         detail.urgent_concerns = [
@@ -275,7 +299,9 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
 
 def _action_rows(session: Session, audit_ids: list[int], today: date) -> list[ActionRow]:
     actions = session.exec(
-        select(AuditAction).where(AuditAction.audit_id.in_(audit_ids)).order_by(AuditAction.due_date, AuditAction.id)
+        select(AuditAction)
+        .where(col(AuditAction.audit_id).in_(audit_ids))
+        .order_by(col(AuditAction.due_date), col(AuditAction.id))
     ).all()
     owners = names_by_id(session, [a.owner_id for a in actions])
     return [
@@ -326,9 +352,10 @@ def my_audits(actor: Actor, today: date | None = None) -> list[AuditListRow]:
         audits = session.exec(
             select(CaseAudit)
             .where(
-                (CaseAudit.pair_id.in_(pairs) & CaseAudit.moderates_id.is_(None)) | (CaseAudit.moderator_id == actor.id)
+                (col(CaseAudit.pair_id).in_(pairs) & col(CaseAudit.moderates_id).is_(None))
+                | (col(CaseAudit.moderator_id) == actor.id)
             )
-            .order_by(CaseAudit.id.desc())
+            .order_by(col(CaseAudit.id).desc())
         ).all()
         return _list_rows(session, list(audits), today)
 
@@ -341,9 +368,9 @@ def feedback_awaiting_me(actor: Actor, today: date | None = None) -> list[AuditL
             select(CaseAudit)
             .where(
                 CaseAudit.feedback_to_id == actor.id,
-                CaseAudit.status.in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
+                col(CaseAudit.status).in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
             )
-            .order_by(CaseAudit.feedback_sent_at)
+            .order_by(col(CaseAudit.feedback_sent_at))
         ).all()
         return _list_rows(session, list(audits), today)
 
@@ -353,11 +380,13 @@ def feedback_on_my_cases(actor: Actor, today: date | None = None) -> list[AuditL
     with session_scope() as session:
         audits = session.exec(
             select(CaseAudit)
-            .join(Case, CaseAudit.case_id == Case.id)
+            .join(Case, col(CaseAudit.case_id) == col(Case.id))
             .where(
-                Case.holder_id == actor.id, CaseAudit.status.in_(list(SENT_STATUSES)), CaseAudit.moderates_id.is_(None)
+                col(Case.holder_id) == actor.id,
+                col(CaseAudit.status).in_(list(SENT_STATUSES)),
+                col(CaseAudit.moderates_id).is_(None),
             )
-            .order_by(CaseAudit.feedback_sent_at.desc())
+            .order_by(col(CaseAudit.feedback_sent_at).desc())
         ).all()
         return _list_rows(session, list(audits), today)
 
@@ -368,14 +397,14 @@ def my_open_actions(actor: Actor, today: date | None = None) -> list[tuple[Actio
     with session_scope() as session:
         rows = session.exec(
             select(AuditAction, Case.case_ref, CaseAudit.id)
-            .join(CaseAudit, AuditAction.audit_id == CaseAudit.id)
-            .join(Case, CaseAudit.case_id == Case.id)
+            .join(CaseAudit, col(AuditAction.audit_id) == col(CaseAudit.id))
+            .join(Case, col(CaseAudit.case_id) == col(Case.id))
             .where(
                 AuditAction.owner_id == actor.id,
                 AuditAction.status == ActionStatus.OPEN,
-                CaseAudit.status.in_(list(SENT_STATUSES)),
+                col(CaseAudit.status).in_(list(SENT_STATUSES)),
             )
-            .order_by(AuditAction.due_date)
+            .order_by(col(AuditAction.due_date))
         ).all()
         return [
             (
@@ -393,14 +422,14 @@ def overdue_actions_for_spo(actor: Actor, today: date | None = None) -> list[tup
     with session_scope() as session:
         rows = session.exec(
             select(AuditAction, Case.case_ref, CaseAudit.id)
-            .join(CaseAudit, AuditAction.audit_id == CaseAudit.id)
-            .join(Case, CaseAudit.case_id == Case.id)
+            .join(CaseAudit, col(AuditAction.audit_id) == col(CaseAudit.id))
+            .join(Case, col(CaseAudit.case_id) == col(Case.id))
             .where(
                 CaseAudit.feedback_to_id == actor.id,
                 AuditAction.status == ActionStatus.OPEN,
                 AuditAction.due_date < today,
             )
-            .order_by(AuditAction.due_date)
+            .order_by(col(AuditAction.due_date))
         ).all()
         owners = names_by_id(session, [a.owner_id for a, _, _ in rows])
         return [
@@ -491,7 +520,7 @@ def remove_action(actor: Actor, action_id: int) -> None:
         trail.record(session, actor, "removed_action", "case_audit", action.audit_id)
 
 
-def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> str:
+def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> AuditStatus:
     """Submit an audit. Every question needs an answer; the sheet then goes to the SPO."""
     with session_scope() as session:
         audit, scope = load_for(session, actor, audit_id, Action.EDIT_AUDIT)
@@ -501,7 +530,7 @@ def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> 
         }
         missing = missing_answers(definition, {k: (Answer(v) if v else None) for k, v in answers.items()})
         if missing:
-            raise ValidationFailed({"answers": "Answer these questions before submitting: " + "; ".join(missing)})
+            raise UnansweredQuestions(missing)
         _bump(session, audit, expected_version)
         now = utcnow()
         audit.submitted_at, audit.submitted_by_id = now, actor.id
@@ -523,7 +552,7 @@ def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> 
             audit.status = AuditStatus.SUBMITTED  # no SPO to send to: the QA lead sees it waiting
         session.add(audit)
         trail.record(session, actor, "submitted", "case_audit", audit.id, f"status: {audit.status}")
-        return audit.status
+        return AuditStatus(audit.status)
 
 
 def send_waiting_feedback(actor: Actor, audit_id: int) -> None:
@@ -555,12 +584,12 @@ def reply(actor: Actor, audit_id: int, form: dict) -> None:
         trail.record(session, actor, "replied", "case_audit", audit.id)
 
 
-def mark_discussed(actor: Actor, audit_id: int) -> str:
+def mark_discussed(actor: Actor, audit_id: int) -> AuditStatus:
     with session_scope() as session:
         return discuss_in(session, actor, audit_id)
 
 
-def discuss_in(session: Session, actor: Actor, audit_id: int) -> str:
+def discuss_in(session: Session, actor: Actor, audit_id: int) -> AuditStatus:
     """Move an audit to "discussed in supervision" inside the caller's transaction."""
     audit, _scope = load_for(session, actor, audit_id, Action.MARK_DISCUSSED)
     if audit.status != AuditStatus.FEEDBACK_SENT:
@@ -569,7 +598,7 @@ def discuss_in(session: Session, actor: Actor, audit_id: int) -> str:
     _close_if_done(session, audit)
     session.add(audit)
     trail.record(session, actor, "discussed", "case_audit", audit.id, f"status: {audit.status}")
-    return audit.status
+    return AuditStatus(audit.status)
 
 
 def _close_if_done(session: Session, audit: CaseAudit) -> None:

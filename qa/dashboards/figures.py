@@ -48,6 +48,7 @@ from qa.access.actor import Actor
 from qa.audits import instrument
 from qa.dashboards.filters import Filters
 from qa.dashboards.rollups import ensure_built, month_start, next_month
+from qa.due import DueStatus
 from qa.errors import PermissionDenied
 from qa.observations import framework as skills_framework
 from qa.reflection.wellbeing_rules import MIN_PEOPLE
@@ -641,7 +642,7 @@ def supervision_summary(actor: Actor, filters: Filters, today: date | None = Non
                 *_people_filters(f),
             )
         ).one()
-        return SupervisionSummary(len(rows), sum(r.status != "overdue" for r in rows), discussed)
+        return SupervisionSummary(len(rows), sum(r.status != DueStatus.OVERDUE for r in rows), discussed)
 
 
 @dataclass
@@ -723,7 +724,9 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
                 feelings[word] = feelings.get(word, 0) + int(count)
         for date_from, date_to in edges:
             query = select(
-                Debrief.id.label("did"), Debrief.author_id.label("aid"), Debrief.intensity.label("intensity")
+                col(Debrief.id).label("did"),
+                col(Debrief.author_id).label("aid"),
+                col(Debrief.intensity).label("intensity"),
             )
             if place is not None:
                 query = query.where(col(Debrief.author_id).in_(place))

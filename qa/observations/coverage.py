@@ -20,6 +20,7 @@ from db.organisation import Role, Team, User, UserRole
 from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, PduScope, require
+from qa.due import DueStatus
 from qa.errors import ValidationFailed
 from qa.settings import get_flag, set_flag
 
@@ -37,7 +38,7 @@ class CoverageRow:
     last_observed: date | None
     observed_last_12_months: int
     next_due: date | None
-    status: str  # "overdue", "due" or "up to date"
+    status: DueStatus
 
 
 @dataclass(frozen=True)
@@ -71,16 +72,16 @@ def set_target_per_year(actor: Actor, value: int) -> None:
         trail.record(session, actor, "changed", "setting", TARGET_KEY, f"{value} a year")
 
 
-def classify(last_observed: date | None, target: int, today: date) -> tuple[date | None, str]:
+def classify(last_observed: date | None, target: int, today: date) -> tuple[date | None, DueStatus]:
     """(next due date, status) for one practitioner."""
     if last_observed is None:
-        return None, "overdue"
+        return None, DueStatus.OVERDUE
     next_due = last_observed + timedelta(days=365 // target)
     if next_due < today:
-        return next_due, "overdue"
+        return next_due, DueStatus.OVERDUE
     if next_due <= today + timedelta(days=DUE_WINDOW_DAYS):
-        return next_due, "due"
-    return next_due, "up to date"
+        return next_due, DueStatus.DUE
+    return next_due, DueStatus.UP_TO_DATE
 
 
 def _coverage(session, practitioners, today: date, target: int) -> list[CoverageRow]:
@@ -109,8 +110,7 @@ def _coverage(session, practitioners, today: date, target: int) -> list[Coverage
         last, count = stats.get(user.id, (None, 0))
         next_due, status = classify(last, target, today)
         rows.append(CoverageRow(user.id, user.full_name, team.name if team else "", last, count or 0, next_due, status))
-    order = {"overdue": 0, "due": 1, "up to date": 2}
-    return sorted(rows, key=lambda r: (order[r.status], r.name))
+    return sorted(rows, key=lambda r: (r.status.order, r.name))
 
 
 def _practitioners(query):
@@ -148,7 +148,10 @@ def coverage_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> li
         teams.setdefault(row.team_name, []).append(row)
     return [
         TeamCoverage(
-            name, len(rs), sum(r.observed_last_12_months > 0 for r in rs), sum(r.status != "overdue" for r in rs)
+            name,
+            len(rs),
+            sum(r.observed_last_12_months > 0 for r in rs),
+            sum(r.status != DueStatus.OVERDUE for r in rs),
         )
         for name, rs in sorted(teams.items())
     ]

@@ -99,6 +99,11 @@ class ObservationDetail:
     can_reply: bool = False
     can_update_goals: bool = False
 
+    @property
+    def shared(self) -> bool:
+        """Recorded and shared with the practitioner (whether or not they have acknowledged it yet)."""
+        return self.status != ObservationStatus.PLANNED
+
 
 @dataclass(frozen=True)
 class ObservationRow:
@@ -109,6 +114,11 @@ class ObservationRow:
     setting: str
     status: str
     is_calibration: bool
+
+    @property
+    def to_record(self) -> bool:
+        """Planned and not yet recorded and shared."""
+        return self.status == ObservationStatus.PLANNED
 
 
 # ------------------------------------------------------------------ internals

@@ -20,6 +20,7 @@ from db.supervision import SessionParticipant, StaffProfile, SupervisionSession
 from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, PduScope, require
+from qa.due import DueStatus
 from qa.errors import ValidationFailed
 from qa.settings import set_flag
 
@@ -36,20 +37,20 @@ class CadenceRow:
     last_supervised: date | None
     due_from: date | None
     overdue_after: date | None
-    status: str  # "overdue", "due" or "up to date"
+    status: DueStatus
     new_starter: bool
 
 
-def classify(last: date | None, weeks: tuple[int, int], today: date) -> tuple[date | None, date | None, str]:
+def classify(last: date | None, weeks: tuple[int, int], today: date) -> tuple[date | None, date | None, DueStatus]:
     if last is None:
-        return None, None, "overdue"
+        return None, None, DueStatus.OVERDUE
     due_from = last + timedelta(weeks=weeks[0])
     overdue_after = last + timedelta(weeks=weeks[1])
     if today > overdue_after:
-        return due_from, overdue_after, "overdue"
+        return due_from, overdue_after, DueStatus.OVERDUE
     if today >= due_from:
-        return due_from, overdue_after, "due"
-    return due_from, overdue_after, "up to date"
+        return due_from, overdue_after, DueStatus.DUE
+    return due_from, overdue_after, DueStatus.UP_TO_DATE
 
 
 def _parse_weeks(raw: str | None, fallback: tuple[int, int]) -> tuple[int, int]:
@@ -132,8 +133,7 @@ def cadence_rows(session, people, today: date) -> list[CadenceRow]:
                 new,
             )
         )
-    order = {"overdue": 0, "due": 1, "up to date": 2}
-    return sorted(rows, key=lambda r: (order[r.status], r.name))
+    return sorted(rows, key=lambda r: (r.status.order, r.name))
 
 
 def practitioners_query(query):
@@ -177,7 +177,9 @@ def cadence_by_team(actor: Actor, pdu_id: int, today: date | None = None) -> lis
     teams: dict[str, list[CadenceRow]] = {}
     for row in rows:
         teams.setdefault(row.team_name, []).append(row)
-    return [TeamCadence(name, len(rs), sum(r.status != "overdue" for r in rs)) for name, rs in sorted(teams.items())]
+    return [
+        TeamCadence(name, len(rs), sum(r.status != DueStatus.OVERDUE for r in rs)) for name, rs in sorted(teams.items())
+    ]
 
 
 def set_profile(
