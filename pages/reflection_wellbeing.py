@@ -6,11 +6,12 @@ import streamlit as st
 
 from db.reflection import EntryKind
 from pages import _registry as screens
-from pages._ui import current_actor, plain, uk_time, who_can_see
+from pages._ui import current_actor, flash, plain, show_flash, uk_time, who_can_see
 from qa.reflection import debriefs, sharing
 
 actor = current_actor()
 st.title("My wellbeing")
+show_flash()
 who_can_see("only you. These figures are never shown to anyone else or used in any team or performance view.")
 
 trends = debriefs.my_trends(actor)
@@ -97,4 +98,14 @@ for item in debriefs.my_debriefs(actor, limit=20):
                 f"Stop sharing with {plain(share.shared_with_name)}", key=f"drevoke_{share.id}"
             ):
                 sharing.revoke(actor, share.id)
+                st.rerun()
+        confirming = f"confirm_delete_debrief_{item.id}"
+        if st.button("Delete this debrief", key=f"ddelete_{item.id}"):
+            st.session_state[confirming] = True
+        if st.session_state.get(confirming):
+            st.warning("Delete this debrief for good? This cannot be undone.")
+            if st.button("Yes, delete it", key=f"ddelete_yes_{item.id}"):
+                debriefs.delete_debrief(actor, item.id)
+                st.session_state.pop(confirming, None)
+                flash("Debrief deleted.")
                 st.rerun()

@@ -117,6 +117,19 @@ def test_my_wellbeing_shows_only_my_own_figures(app, org):
     assert "proud" not in " ".join(str(v) for d in at.dataframe for v in d.value.values.ravel())
 
 
+def test_the_author_deletes_a_debrief_after_confirming(app, org):
+    pat = org.actor(org.practitioner_id)
+    saved = debriefs.record_debrief(pat, debrief_form())
+    at = signed_in(app, "pat@example.org", screens.MY_WELLBEING.file)
+    at.button(key=f"ddelete_{saved.id}").click().run()
+    assert "Delete this debrief for good? This cannot be undone." in texts(at)
+    assert len(debriefs.my_debriefs(pat)) == 1, "nothing is deleted before the second press"
+    at.button(key=f"ddelete_yes_{saved.id}").click().run()
+    assert not at.exception
+    assert "Debrief deleted." in texts(at)
+    assert debriefs.my_debriefs(pat) == []
+
+
 def test_admin_manages_support_contacts(app, org):
     at = signed_in(app, "admin@example.org", screens.SUPPORT_CONTACTS.file)
     form_inputs = [w for w in at.text_input if w.form_id == "contact"]

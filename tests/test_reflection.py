@@ -144,6 +144,27 @@ def test_sharing_a_debrief(org):
     assert debriefs.debrief(org.actor(org.peer_id), saved.id).what_happened == SECRET
 
 
+def test_only_the_author_deletes_a_debrief_and_the_trail_says_so_without_its_text(org):
+    pat = org.actor(org.practitioner_id)
+    saved = debriefs.record_debrief(pat, debrief_form(support_from=org.spo_id, urgency="today"))
+    sharing.share(pat, EntryKind.DEBRIEF, saved.id, org.peer_id)
+    for who in ["peer_id", *EVERYONE_ELSE]:  # even the person it is shared with
+        with pytest.raises(NotFound):
+            debriefs.delete_debrief(org.actor(getattr(org, who)), saved.id)
+    assert [d.id for d in debriefs.my_debriefs(pat)] == [saved.id]
+
+    debriefs.delete_debrief(pat, saved.id)
+
+    assert debriefs.my_debriefs(pat) == []
+    with pytest.raises(NotFound):
+        debriefs.debrief(org.actor(org.peer_id), saved.id)
+    [request] = support.requests_to_me(org.actor(org.spo_id))  # the request for support stays
+    assert request.debrief_id is None
+    [entry] = [e for e in trail_view.recent_entries(org.actor(org.admin_id)) if e.entity == "debrief"]
+    assert (entry.action, entry.entity_id) == ("deleted", str(saved.id))
+    assert SECRET not in entry.summary and "A walk" not in entry.summary
+
+
 # --- debriefs and support requests -------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from db.reflection import (
     SupportRequest,
     Urgency,
 )
-from qa.access import access_log
+from qa.access import access_log, trail
 from qa.access.actor import Actor
 from qa.access.policy import Action
 from qa.errors import ValidationFailed
@@ -189,8 +189,14 @@ def my_debriefs(actor: Actor, limit: int = 50) -> list[DebriefView]:
 
 
 def delete_debrief(actor: Actor, debrief_id: int) -> None:
+    """The author deletes one of their debriefs, with its feelings and shares; nobody else may.
+
+    A support request made from it stays (its recipient has acted on it) but no longer points at it. The trail
+    says that a debrief was deleted and by whom, never what it said.
+    """
     with session_scope() as session:
         require_entry(session, actor, EntryKind.DEBRIEF, debrief_id, Action.EDIT_ENTRY)
+        trail.record(session, actor, "deleted", "debrief", debrief_id, "deleted by its author")
         for row in session.exec(select(DebriefFeeling).where(DebriefFeeling.debrief_id == debrief_id)):
             session.delete(row)
         for row in session.exec(
