@@ -21,6 +21,7 @@ from db.audits import (
     AuditEvent,
     AuditEventCreate,
     AuditorPair,
+    AuditStatus,
     CaseAudit,
     CaseSample,
     EventStatus,
@@ -597,7 +598,7 @@ def move_case(actor: Actor, event_id: int, sample_id: int, to_pair_id: int, reas
         audit = session.exec(
             select(CaseAudit).where(col(CaseAudit.sample_id) == sample.id, col(CaseAudit.moderates_id).is_(None))
         ).first()
-        if audit is not None and audit.status != "draft":
+        if audit is not None and audit.status != AuditStatus.DRAFT:
             raise ValidationFailed(
                 {"to_pair_id": "This audit has been submitted; it can no longer move to another pair."}
             )

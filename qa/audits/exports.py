@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from db.audits import Answer, CaseAudit
+from db.audits import ActionStatus, Answer, CaseAudit
 from db.engine import session_scope
 from db.organisation import utcnow
 from qa.access.actor import Actor
@@ -77,7 +77,7 @@ def _event_tables(actor: Actor, event_id: int) -> tuple[list[str], list[list], l
                 d.holder_name,
                 ", ".join(d.auditors),
                 d.status,
-                sum(a.status == "open" for a in d.actions),
+                sum(a.status == ActionStatus.OPEN for a in d.actions),
                 len(d.urgent_concerns),
             ]
             + [verdicts.get(t, "") for t in section_titles]
