@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
 from db import engine, migrate
 from db.demo import DEFAULT_SEED, DEMO_LOGINS, DEMO_PASSWORD, has_users, load_demo
 from qa.access.passwords import hash_password
+
+if TYPE_CHECKING:
+    from db.backup import Report
 
 LEAVING_IT = "Database already has data; leaving it as it is."
 
@@ -191,7 +195,7 @@ KEY_REMINDER = (
 )
 
 
-def _describe_backup(report) -> str:
+def _describe_backup(report: Report) -> str:
     return f"{len(report.rows)} tables, {report.total_rows:,} rows, schema revision {report.revision}"
 
 

@@ -32,7 +32,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -44,7 +44,9 @@ from zoneinfo import ZoneInfo
 import xlsxwriter
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 UK = ZoneInfo("Europe/London")
 
@@ -227,7 +229,9 @@ def to_xlsx(sheets: Mapping[str, tuple[Sequence[str], Sequence[Row]]]) -> bytes:
     return buffer.getvalue()
 
 
-def _write_xlsx_cell(sheet, row: int, col: int, value: Any, date_format, datetime_format) -> int:
+def _write_xlsx_cell(
+    sheet: Worksheet, row: int, col: int, value: Any, date_format: Format, datetime_format: Format
+) -> int:
     """Write one cell with its proper type; return its display width."""
     if value is None:
         return 0
@@ -328,7 +332,7 @@ def latin1_safe(text: str) -> str:
     return _fit(text, lambda ch: ord(ch) < 256)
 
 
-def _fit(text: str, supported) -> str:
+def _fit(text: str, supported: Callable[[str], bool]) -> str:
     out: list[str] = []
     for ch in _printable(text):
         if ch == "\n" or supported(ch):
@@ -408,7 +412,10 @@ class _SheetPdf(FPDF):
             bold = DEJAVU_SANS_BOLD if DEJAVU_SANS_BOLD.is_file() else DEJAVU_SANS
             self.add_font("DejaVu", "B", bold)
             self.sheet_font = "DejaVu"
-            regular, heavy = self.fonts["dejavu"].cmap, self.fonts["dejavuB"].cmap
+            regular_font, heavy_font = self.fonts["dejavu"], self.fonts["dejavuB"]
+            # add_font with a font file registers a TrueType font, which has a character map.
+            assert isinstance(regular_font, TTFFont) and isinstance(heavy_font, TTFFont)
+            regular, heavy = regular_font.cmap, heavy_font.cmap
             self.supported = lambda ch: ord(ch) in regular and ord(ch) in heavy
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=20)

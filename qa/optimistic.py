@@ -10,15 +10,24 @@ in its transaction is written. ``session_scope`` then rolls the whole save back.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from qa.errors import StaleEdit
 
 
+class Versioned(Protocol):
+    """A table row that carries an optimistic-concurrency ``version``."""
+
+    id: int | None
+    version: int
+
+
 def claim(
-    session: Session, row, expected_version: int | None, error: StaleEdit | None = None, bump: bool = True
+    session: Session, row: Versioned, expected_version: int | None, error: StaleEdit | None = None, bump: bool = True
 ) -> int:
     """Check that ``row`` is still at ``expected_version`` and, with ``bump``, move it to the next version.
 
@@ -35,7 +44,7 @@ def claim(
     new = opened + 1 if bump else opened
     result = session.exec(
         update(model)
-        .where(model.id == row.id, model.version == opened)
+        .where(col(model.id) == row.id, col(model.version) == opened)
         .values(version=new)
         .execution_options(synchronize_session=False)
     )

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import event
+from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
 
 from db.access_log import RecordKind, RecordView
 from db.audits import CaseAudit
 from db.engine import session_scope
+from db.ids import id_of
 from db.observations import Observation
 from db.organisation import GRADE_LABELS, Case, Grade, Role, User, utcnow
 from db.reflection import Debrief, JournalEntry
@@ -82,7 +84,7 @@ def record_views(
 
 
 @event.listens_for(Session, "before_flush")
-def _append_only(session, _flush_context, _instances) -> None:
+def _append_only(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
     # The log is evidence for the person it is about; refuse any rewrite through the ORM.
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, RecordView):
@@ -116,13 +118,13 @@ def views_of_my_records(actor: Actor, since: datetime | None = None, limit: int 
             query = query.where(RecordView.at >= since)
         rows = session.exec(query.order_by(col(RecordView.at).desc(), col(RecordView.id).desc()).limit(limit)).all()
         me = session.get(User, actor.id)
-        roles = roles_by_user(session, list({viewer.id for _view, viewer in rows}))
+        roles = roles_by_user(session, list({id_of(viewer) for _view, viewer in rows}))
         describe = _Describer(session)
         return [
             ViewRow(
                 at=view.at,
                 viewer_name=viewer.full_name,
-                viewer_role=_role(viewer, roles.get(viewer.id, []), me),
+                viewer_role=_role(viewer, roles.get(id_of(viewer), []), me),
                 kind=view.record_kind,
                 kind_label=KIND_LABELS.get(RecordKind(view.record_kind), str(view.record_kind)),
                 record_id=view.record_id,
@@ -168,7 +170,7 @@ class _Describer:
         if kind in (RecordKind.CASE_AUDIT, RecordKind.FEEDBACK_SHEET):
             audit = session.get(CaseAudit, record_id)
             case = session.get(Case, audit.case_id) if audit else None
-            if case is None:
+            if audit is None or case is None:
                 return "A case audit that no longer exists"
             if audit.moderates_id is not None:
                 return f"Moderation (second) audit of case {case.case_ref}"

@@ -8,6 +8,7 @@ fields; they never copy private text.
 from __future__ import annotations
 
 from sqlalchemy import event
+from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, select
 
 from db.organisation import AuditTrail, utcnow
@@ -35,7 +36,7 @@ def record(
 
 
 @event.listens_for(Session, "before_flush")
-def _append_only(session, _flush_context, _instances) -> None:
+def _append_only(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
     # The trail is evidence; refuse any attempt to rewrite it through the ORM.
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditTrail):
