@@ -6,7 +6,7 @@ import copy
 import logging
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import pandas as pd
 import streamlit as st
@@ -168,6 +168,75 @@ def set_form_errors(key: str, errors: dict[str, str]) -> None:
 
 def clear_form_errors(key: str) -> None:
     st.session_state.pop(f"errors:{key}", None)
+
+
+@overload
+def submit(
+    form_key: str | None,
+    action: Callable[[], T],
+    *,
+    success: str | Callable[[T], str] | None = None,
+    saved_form: str | None = None,
+    rerun: bool = True,
+    on_error: None = None,
+) -> T: ...
+
+
+@overload
+def submit(
+    form_key: str | None,
+    action: Callable[[], T],
+    *,
+    success: str | Callable[[T], str] | None = None,
+    saved_form: str | None = None,
+    rerun: bool = True,
+    on_error: Callable[[ValidationFailed], object],
+) -> T | None: ...
+
+
+def submit(
+    form_key: str | None,
+    action: Callable[[], T],
+    *,
+    success: str | Callable[[T], str] | None = None,
+    saved_form: str | None = None,
+    rerun: bool = True,
+    on_error: Callable[[ValidationFailed], object] | None = None,
+) -> T | None:
+    """Run one save the way every form does, so that each page need not repeat it.
+
+    Refused (``ValidationFailed``): the field errors are kept under ``form_key`` (if given), for
+    :func:`form_errors` and :func:`field_error` to show beside their boxes, and the page runs again. With
+    ``on_error`` the page does not run again: ``on_error`` shows the problem at once and None is returned (a
+    form too small to show errors beside its boxes passes :func:`all_errors`).
+
+    Saved: the kept errors go, the form ``saved_form`` empties on the next run (:func:`keep_until_saved`),
+    ``success`` (a message, or a function of the result) is flashed, and the page runs again. With
+    ``rerun=False`` the result is returned instead, for a page with more to do first.
+    """
+    try:
+        result = action()
+    except ValidationFailed as exc:
+        if form_key is not None:
+            set_form_errors(form_key, exc.field_errors)
+        if on_error is None:
+            st.rerun()
+        on_error(exc)
+        return None
+    if form_key is not None:
+        clear_form_errors(form_key)
+    if saved_form is not None:
+        form_saved(saved_form)
+    if success is not None:
+        flash(success(result) if callable(success) else success)
+    if rerun:
+        st.rerun()
+    return result
+
+
+def all_errors(exc: ValidationFailed) -> None:
+    """Every problem in one message: for an ``on_error`` of :func:`submit` on a form with one or two boxes."""
+    st.error(" ".join(exc.field_errors.values()))
 
 
 def flash(message: str) -> None:

@@ -4,18 +4,16 @@ import streamlit as st
 
 from db.organisation import PASSWORD_MAX
 from pages._ui import (
-    clear_form_errors,
     current_actor,
     field_error,
-    flash,
     form_errors,
     plain,
-    set_form_errors,
     show_flash,
     sign_out,
+    submit,
 )
 from qa.access import auth
-from qa.errors import PermissionDenied, ValidationFailed
+from qa.errors import PermissionDenied
 from qa.privacy import subject_access
 
 actor = current_actor()
@@ -41,16 +39,15 @@ else:
 
     if submitted:
         try:
-            auth.change_password(actor, {"current_password": current, "new_password": new, "confirm_password": confirm})
-        except ValidationFailed as exc:
-            set_form_errors("password", exc.field_errors)
-            st.rerun()
+            submit(
+                "password",
+                lambda: auth.change_password(
+                    actor, {"current_password": current, "new_password": new, "confirm_password": confirm}
+                ),
+                success="Your password has been changed.",
+            )
         except PermissionDenied as exc:  # passwords were turned off since this page was drawn
             st.error(str(exc))
-        else:
-            clear_form_errors("password")
-            flash("Your password has been changed.")
-            st.rerun()
 
 st.subheader("My data")
 st.markdown(

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from db.organisation import EMAIL_MAX, NAME_MAX, PASSWORD_MAX
-from pages._ui import clear_form_errors, field_error, form_errors, set_form_errors
+from pages._ui import field_error, form_errors, submit
 from qa.access import auth
-from qa.errors import PermissionDenied, ValidationFailed
+from qa.errors import PermissionDenied
 
 st.title("Create the first administrator")
 st.write(
@@ -27,15 +27,15 @@ with st.form("first_admin"):
 
 if submitted:
     try:
-        actor = auth.create_first_admin(
-            {"full_name": full_name, "email": email, "password": password, "confirm_password": confirm}
+        actor = submit(
+            "first_admin",
+            lambda: auth.create_first_admin(
+                {"full_name": full_name, "email": email, "password": password, "confirm_password": confirm}
+            ),
+            rerun=False,
         )
-    except ValidationFailed as exc:
-        set_form_errors("first_admin", exc.field_errors)
-        st.rerun()
     except PermissionDenied as exc:
         st.error(str(exc))
     else:
-        clear_form_errors("first_admin")
         st.session_state["user_id"] = actor.id
         st.rerun()

@@ -11,11 +11,11 @@ from pages._ui import (
     current_actor,
     field_error,
     flash,
-    form_saved,
     id_from_query,
     keep_until_saved,
     plain,
     show_flash,
+    submit,
     uk_time,
     who_can_see,
 )
@@ -236,17 +236,14 @@ if audit.can_edit:
             due = st.date_input("Due", key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
             field_error(action_errors, "due_date")
             if st.form_submit_button("Add action"):
-                try:
-                    workflow.add_action(
+                submit(
+                    f"action:{audit.id}",
+                    lambda: workflow.add_action(
                         actor, audit.id, {"description": description, "owner_id": owner, "due_date": due}
-                    )
-                    st.session_state.pop(f"errors:action:{audit.id}", None)
-                    flash("Action added.")
-                    form_saved(f"add_action_{audit.id}")
-                    st.rerun()
-                except ValidationFailed as exc:
-                    st.session_state[f"errors:action:{audit.id}"] = exc.field_errors
-                    st.rerun()
+                    ),
+                    success="Action added.",
+                    saved_form=f"add_action_{audit.id}",
+                )
 else:
     # ------------------------------------------------------- the sent sheet
     st.header("Feedback sheet")
@@ -311,14 +308,11 @@ else:
                 )
                 field_error(reply_errors, "reply")
                 if st.form_submit_button("Save reply", type="primary"):
-                    try:
-                        workflow.reply(actor, audit.id, {"reply": text})
-                        st.session_state.pop(f"errors:reply:{audit.id}", None)
-                        flash("Your reply has been saved. Your SPO can see it.")
-                        st.rerun()
-                    except ValidationFailed as exc:
-                        st.session_state[f"errors:reply:{audit.id}"] = exc.field_errors
-                        st.rerun()
+                    submit(
+                        f"reply:{audit.id}",
+                        lambda: workflow.reply(actor, audit.id, {"reply": text}),
+                        success="Your reply has been saved. Your SPO can see it.",
+                    )
         if audit.can_mark_discussed:
             st.divider()
             if st.button("Mark as discussed in supervision", type="primary"):
@@ -354,11 +348,8 @@ if audit.can_raise_concern and not audit.is_moderation:
             description = st.text_area("What is the concern?", key=f"concern_text_{audit.id}", max_chars=EVIDENCE_MAX)
             field_error(concern_errors, "description")
             if st.form_submit_button("Send to the SPO now", type="primary"):
-                try:
-                    urgent_concerns.raise_concern(actor, audit.id, {"description": description})
-                    st.session_state.pop(f"errors:concern:{audit.id}", None)
-                    flash("The urgent concern has been sent to the case holder's SPO.")
-                    st.rerun()
-                except ValidationFailed as exc:
-                    st.session_state[f"errors:concern:{audit.id}"] = exc.field_errors
-                    st.rerun()
+                submit(
+                    f"concern:{audit.id}",
+                    lambda: urgent_concerns.raise_concern(actor, audit.id, {"description": description}),
+                    success="The urgent concern has been sent to the case holder's SPO.",
+                )

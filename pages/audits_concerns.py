@@ -1,14 +1,15 @@
 """Urgent concerns across the PDU; those unacknowledged for over 2 working days stand out."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from db.audits import EVIDENCE_MAX
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, flash, show_flash
+from pages._ui import current_actor, field_error, show_flash, submit
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
-from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("Urgent concerns")
@@ -59,11 +60,8 @@ else:
                 )
                 field_error(errors, "note")
                 if st.form_submit_button("Acknowledge"):
-                    try:
-                        urgent_concerns.acknowledge(actor, alert.id, {"note": note})
-                        st.session_state.pop(f"errors:ack:{alert.id}", None)
-                        flash("Concern acknowledged.")
-                        st.rerun()
-                    except ValidationFailed as exc:
-                        st.session_state[f"errors:ack:{alert.id}"] = exc.field_errors
-                        st.rerun()
+                    submit(
+                        f"ack:{alert.id}",
+                        partial(urgent_concerns.acknowledge, actor, alert.id, {"note": note}),
+                        success="Concern acknowledged.",
+                    )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from db.audits import REASON_MAX, AuditStatus, EventStatus
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time
+from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, submit, uk_time
 from qa.audits import events as audit_events
 from qa.audits import exports as audit_exports
 from qa.audits import moderation, workflow
@@ -96,17 +96,16 @@ with sample_tab:
                 reason = st.text_input("Reason (required)", key="swap_reason", max_chars=REASON_MAX)
                 field_error(errors, "reason")
                 if st.form_submit_button("Swap case"):
-                    try:
-                        audit_events.swap_case(
+                    submit(
+                        "swap",
+                        lambda: audit_events.swap_case(
                             actor, event.id, {"removed_case_id": out_id, "added_case_id": in_id, "reason": reason}
-                        )
-                        st.session_state.pop("errors:swap", None)
-                        st.session_state.pop("swap_reason", None)
-                        flash("Case swapped. The reason has been recorded.")
-                        st.rerun()
-                    except ValidationFailed as exc:
-                        st.session_state["errors:swap"] = exc.field_errors
-                        st.rerun()
+                        ),
+                        success="Case swapped. The reason has been recorded.",
+                        rerun=False,
+                    )
+                    st.session_state.pop("swap_reason", None)
+                    st.rerun()
         st.divider()
         if view.can_accept:
             st.markdown("Accepting fixes the sample, proposes auditor pairs and opens a draft audit for each case.")
@@ -188,16 +187,13 @@ with pairs_tab:
                 )
                 field_error(errors, "reason")
                 if st.form_submit_button("Change pair"):
-                    try:
-                        audit_events.change_pair(
+                    submit(
+                        "pair",
+                        lambda: audit_events.change_pair(
                             actor, event.id, pair_id, {"first_id": first, "second_id": second, "reason": reason}
-                        )
-                        st.session_state.pop("errors:pair", None)
-                        flash("Pair changed. The change and its reason are recorded.")
-                        st.rerun()
-                    except ValidationFailed as exc:
-                        st.session_state["errors:pair"] = exc.field_errors
-                        st.rerun()
+                        ),
+                        success="Pair changed. The change and its reason are recorded.",
+                    )
             movable = {
                 c.sample_id: c.case_ref for p in pairs.pairs for c in p.cases if c.audit_status in (None, "draft")
             }
@@ -212,14 +208,11 @@ with pairs_tab:
                     )
                     field_error(move_errors, "reason")
                     if st.form_submit_button("Move case"):
-                        try:
-                            audit_events.move_case(actor, event.id, sample_id, to_pair, move_reason)
-                            st.session_state.pop("errors:move", None)
-                            flash("Case moved. The change and its reason are recorded.")
-                            st.rerun()
-                        except ValidationFailed as exc:
-                            st.session_state["errors:move"] = exc.field_errors
-                            st.rerun()
+                        submit(
+                            "move",
+                            lambda: audit_events.move_case(actor, event.id, sample_id, to_pair, move_reason),
+                            success="Case moved. The change and its reason are recorded.",
+                        )
         if pairs.overrides:
             st.markdown("**Changes made by the lead**")
             for line in pairs.overrides:

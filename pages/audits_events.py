@@ -6,9 +6,8 @@ import streamlit as st
 
 from db.audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, flash, show_flash
+from pages._ui import current_actor, field_error, show_flash, submit
 from qa.audits import events as audit_events
-from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("Audit events")
@@ -50,14 +49,12 @@ with st.form("new_event"):
     )
     field_error(errors, "low_risk_share")
     if st.form_submit_button("Create event and propose a sample", type="primary"):
-        try:
-            created = audit_events.create_event(
+        created = submit(
+            "new_event",
+            lambda: audit_events.create_event(
                 actor, {"pdu_id": pdu_id, "event_date": event_date, "sample_size": size, "low_risk_share": low / 100}
-            )
-        except ValidationFailed as exc:
-            st.session_state["errors:new_event"] = exc.field_errors
-            st.rerun()
-        else:
-            st.session_state.pop("errors:new_event", None)
-            flash(f"Event created for {created.event_date:%d %b %Y}. Review the proposed sample.")
-            st.switch_page(screens.AUDIT_EVENT.file, query_params={"event": created.id})
+            ),
+            success=lambda made: f"Event created for {made.event_date:%d %b %Y}. Review the proposed sample.",
+            rerun=False,
+        )
+        st.switch_page(screens.AUDIT_EVENT.file, query_params={"event": created.id})

@@ -1,13 +1,14 @@
 """Team audit feedback, for an SPO: sheets to discuss in supervision, urgent concerns and overdue actions."""
 
+from functools import partial
+
 import streamlit as st
 
 from db.audits import EVIDENCE_MAX
 from pages import _registry as screens
-from pages._ui import audit_table, current_actor, field_error, flash, plain, show_flash, uk_time
+from pages._ui import audit_table, current_actor, field_error, plain, show_flash, submit, uk_time
 from qa.audits import concerns as urgent_concerns
 from qa.audits import workflow
-from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("Team audit feedback")
@@ -31,14 +32,11 @@ if concerns:
                 )
                 field_error(errors, "note")
                 if st.form_submit_button("Acknowledge", type="primary"):
-                    try:
-                        urgent_concerns.acknowledge(actor, concern.id, {"note": note})
-                        st.session_state.pop(f"errors:ack:{concern.id}", None)
-                        flash("Concern acknowledged.")
-                        st.rerun()
-                    except ValidationFailed as exc:
-                        st.session_state[f"errors:ack:{concern.id}"] = exc.field_errors
-                        st.rerun()
+                    submit(
+                        f"ack:{concern.id}",
+                        partial(urgent_concerns.acknowledge, actor, concern.id, {"note": note}),
+                        success="Concern acknowledged.",
+                    )
 
 overdue = workflow.overdue_actions_for_spo(actor)
 st.subheader(f"Overdue actions ({len(overdue)})")

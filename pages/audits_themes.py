@@ -3,9 +3,8 @@
 import streamlit as st
 
 from db.audits import THEME_MAX
-from pages._ui import current_actor, field_error, flash, plain, show_flash
+from pages._ui import current_actor, field_error, plain, show_flash, submit
 from qa.audits import workflow
-from qa.errors import ValidationFailed
 
 actor = current_actor()
 st.title("Learning themes")
@@ -25,11 +24,6 @@ with st.form("new_theme"):
     name = st.text_input("Add a theme", key="new_theme_name", max_chars=THEME_MAX)
     field_error(errors, "name")
     if st.form_submit_button("Add theme"):
-        try:
-            workflow.add_learning_theme(actor, name)
-            st.session_state.pop("errors:theme", None)
-            flash(f"Theme '{plain(name.strip())}' added.")
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state["errors:theme"] = exc.field_errors
-            st.rerun()
+        submit(
+            "theme", lambda: workflow.add_learning_theme(actor, name), success=f"Theme '{plain(name.strip())}' added."
+        )

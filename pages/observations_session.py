@@ -7,7 +7,18 @@ import streamlit as st
 from db.observations import EVIDENCE_MAX, GOAL_MAX, NOTE_MAX, GoalStatus, ObservationMode, ObservationSetting
 from db.organisation import CASE_REF_MAX
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
-from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
+from pages._ui import (
+    all_errors,
+    current_actor,
+    field_error,
+    flash,
+    id_from_query,
+    plain,
+    show_flash,
+    submit,
+    uk_time,
+    who_can_see,
+)
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.observations import workflow as observations
 
@@ -76,12 +87,12 @@ if obs.can_self_assess:
             )
             self_items.append({"domain_key": domain.key, "rating": choice})
         if st.form_submit_button("Save my view", type="primary"):
-            try:
-                observations.save_self_assessment(actor, obs.id, self_items, wanted)
-                flash("Your view has been saved.")
-                st.rerun()
-            except ValidationFailed as exc:
-                st.error(" ".join(exc.field_errors.values()))
+            submit(
+                None,
+                lambda: observations.save_self_assessment(actor, obs.id, self_items, wanted),
+                success="Your view has been saved.",
+                on_error=all_errors,
+            )
 
 # ------------------------------------------------------------- the observer's part
 if obs.can_record:
@@ -239,14 +250,13 @@ if obs.can_record:
         )
         field_error(goal_errors, "review_date")
         if st.form_submit_button("Add goal"):
-            try:
-                observations.add_goal(actor, obs.id, {"description": description, "review_date": review})
-                st.session_state.pop(f"errors:goal:{obs.id}", None)
-                st.session_state.pop(f"goal_text_{obs.id}", None)
-                st.rerun()
-            except ValidationFailed as exc:
-                st.session_state[f"errors:goal:{obs.id}"] = exc.field_errors
-                st.rerun()
+            submit(
+                f"goal:{obs.id}",
+                lambda: observations.add_goal(actor, obs.id, {"description": description, "review_date": review}),
+                rerun=False,
+            )
+            st.session_state.pop(f"goal_text_{obs.id}", None)
+            st.rerun()
 
     if obs.calibration_of_id is None:
         with st.expander("Ask a second observer to rate this session too (calibration)"):
@@ -335,14 +345,13 @@ if obs.shared:
             save = save_col.form_submit_button("Save")
             ack = ack_col.form_submit_button("Save and acknowledge", type="primary")
         if save or ack:
-            try:
-                observations.reply(actor, obs.id, {"reflection": reflection, "reply": reply_text}, acknowledge=ack)
-                st.session_state.pop(f"errors:oreply:{obs.id}", None)
-                flash("Acknowledged. Thank you." if ack else "Saved.")
-                st.rerun()
-            except ValidationFailed as exc:
-                st.session_state[f"errors:oreply:{obs.id}"] = exc.field_errors
-                st.rerun()
+            submit(
+                f"oreply:{obs.id}",
+                lambda: observations.reply(
+                    actor, obs.id, {"reflection": reflection, "reply": reply_text}, acknowledge=ack
+                ),
+                success="Acknowledged. Thank you." if ack else "Saved.",
+            )
     else:
         st.markdown("**Reflection**")
         st.text(obs.reflection or "None yet.")

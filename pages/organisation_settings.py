@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.organisation import Grade
-from pages._ui import current_actor, field_error, flash, plain, show_flash
+from pages._ui import all_errors, current_actor, field_error, flash, plain, show_flash, submit
 from qa.access import auth
 from qa.errors import ValidationFailed
 from qa.observations import coverage as observation_coverage
@@ -27,14 +27,11 @@ with st.form("target"):
     )
     field_error(errors, "target")
     if st.form_submit_button("Save target"):
-        try:
-            observation_coverage.set_target_per_year(actor, int(target))
-            st.session_state.pop("errors:target", None)
-            flash(f"The target is now {int(target)} a year.")
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state["errors:target"] = exc.field_errors
-            st.rerun()
+        submit(
+            "target",
+            lambda: observation_coverage.set_target_per_year(actor, int(target)),
+            success=f"The target is now {int(target)} a year.",
+        )
 
 st.subheader("Skills framework for observations")
 current = skills_framework.current_for(actor)
@@ -48,12 +45,12 @@ st.dataframe(
 st.caption("Scale: " + "; ".join(f"{v} {label}" for v, label in scale.items()))
 upload = st.file_uploader("Load a new version (JSON)", type=["json"], key="framework_file")
 if upload is not None and st.button("Load this version", type="primary"):
-    try:
-        skills_framework.load_framework(actor, upload.getvalue())
-        flash("New version loaded. Observations already recorded keep the version they used.")
-        st.rerun()
-    except ValidationFailed as exc:
-        st.error(" ".join(exc.field_errors.values()))
+    submit(
+        None,
+        lambda: skills_framework.load_framework(actor, upload.getvalue()),
+        success="New version loaded. Observations already recorded keep the version they used.",
+        on_error=all_errors,
+    )
 
 st.subheader("Supervision cadence")
 st.caption("How often people should be supervised: 'due from' and 'overdue after', in weeks since the last session.")
@@ -65,12 +62,12 @@ with st.form("cadence"):
     due_from = cols[0].number_input("Due from (weeks)", min_value=1, max_value=26, value=current[0])
     overdue_after = cols[1].number_input("Overdue after (weeks)", min_value=1, max_value=26, value=current[1])
     if st.form_submit_button("Save cadence"):
-        try:
-            cadence.set_weeks(actor, key, int(due_from), int(overdue_after))
-            flash(f"Saved: {keys[key]} are due from {int(due_from)} weeks and overdue after {int(overdue_after)}.")
-            st.rerun()
-        except ValidationFailed as exc:
-            st.error(" ".join(exc.field_errors.values()))
+        submit(
+            None,
+            lambda: cadence.set_weeks(actor, key, int(due_from), int(overdue_after)),
+            success=f"Saved: {keys[key]} are due from {int(due_from)} weeks and overdue after {int(overdue_after)}.",
+            on_error=all_errors,
+        )
 
 st.subheader("Data retention")
 st.markdown(
@@ -102,14 +99,11 @@ with st.form("retention"):
         )
         field_error(retention_errors, "note_months")
     if st.form_submit_button("Save retention periods"):
-        try:
-            saved = retention.set_retention(actor, debrief_months, note_months)
-            st.session_state.pop("errors:retention", None)
-            flash(f"Retention saved ({saved.describe()}). Nothing has been deleted yet.")
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state["errors:retention"] = exc.field_errors
-            st.rerun()
+        submit(
+            "retention",
+            lambda: retention.set_retention(actor, debrief_months, note_months),
+            success=lambda saved: f"Retention saved ({saved.describe()}). Nothing has been deleted yet.",
+        )
 
 if periods.debrief_months is None and periods.note_months is None:
     st.info("Retention is off: nothing is deleted automatically.")

@@ -5,16 +5,13 @@ import streamlit as st
 
 from db.organisation import ORG_NAME_MAX
 from pages._ui import (
-    clear_form_errors,
     current_actor,
     field_error,
-    flash,
     form_errors,
     plain,
-    set_form_errors,
     show_flash,
+    submit,
 )
-from qa.errors import ValidationFailed
 from qa.organisation import org
 
 actor = current_actor()
@@ -25,18 +22,6 @@ show_flash()
 regions = org.list_regions(actor)
 pdus = org.list_pdus(actor)
 teams = org.list_teams(actor)
-
-
-def submit(key: str, action, message: str) -> None:
-    """Run one save; keep field errors beside the form, or confirm and refresh."""
-    try:
-        action()
-    except ValidationFailed as exc:
-        set_form_errors(key, exc.field_errors)
-    else:
-        clear_form_errors(key)
-        flash(message)
-    st.rerun()
 
 
 st.subheader("Teams")
@@ -72,7 +57,7 @@ with team_tab:
                 submit(
                     "new_team",
                     lambda: org.create_team(actor, {"name": name, "pdu_id": pdu_id}),
-                    f"Team '{plain(name.strip())}' added.",
+                    success=f"Team '{plain(name.strip())}' added.",
                 )
         if teams:
             team_by_id = {t.id: t for t in teams}
@@ -96,7 +81,7 @@ with team_tab:
                     submit(
                         key,
                         lambda: org.update_team(actor, chosen, {"name": new_name, "pdu_id": new_pdu}),
-                        "Team saved.",
+                        success="Team saved.",
                     )
 
 with pdu_tab:
@@ -123,7 +108,7 @@ with pdu_tab:
                 submit(
                     "new_pdu",
                     lambda: org.create_pdu(actor, {"name": name, "region_id": region_id}),
-                    f"PDU '{plain(name.strip())}' added.",
+                    success=f"PDU '{plain(name.strip())}' added.",
                 )
         if pdus:
             pdu_by_id = {p.id: p for p in pdus}
@@ -139,7 +124,7 @@ with pdu_tab:
                         lambda: org.update_pdu(
                             actor, chosen, {"name": new_name, "region_id": pdu_by_id[chosen].region_id}
                         ),
-                        "PDU saved.",
+                        success="PDU saved.",
                     )
 
 with region_tab:
@@ -151,5 +136,7 @@ with region_tab:
         field_error(errors, "name")
         if st.form_submit_button("Add region", type="primary"):
             submit(
-                "new_region", lambda: org.create_region(actor, {"name": name}), f"Region '{plain(name.strip())}' added."
+                "new_region",
+                lambda: org.create_region(actor, {"name": name}),
+                success=f"Region '{plain(name.strip())}' added.",
             )

@@ -14,6 +14,7 @@ from pages._ui import (
     roles_label,
     set_form_errors,
     show_flash,
+    submit,
 )
 from qa.errors import NotFound, ValidationFailed
 from qa.organisation import users
@@ -133,15 +134,11 @@ add_tab, edit_tab = st.tabs(["Add a user", "Edit a user"])
 with add_tab:
     values = user_form("add_user", {}, "Add user", with_password=True)
     if values is not None:
-        try:
-            created = users.create_user(actor, values)
-        except ValidationFailed as exc:
-            set_form_errors("add_user", exc.field_errors)
-            st.rerun()
-        else:
-            clear_form_errors("add_user")
-            flash(f"{plain(created.full_name)} has been added.")
-            st.rerun()
+        submit(
+            "add_user",
+            lambda: users.create_user(actor, values),
+            success=lambda created: f"{plain(created.full_name)} has been added.",
+        )
 
 with edit_tab:
     if not everyone:
@@ -159,15 +156,11 @@ with edit_tab:
         key = f"edit_user_{chosen.id}"
         values = user_form(key, chosen.model_dump(), "Save changes", with_password=False)
         if values is not None:
-            try:
-                users.update_user(actor, chosen.id, values)
-            except ValidationFailed as exc:
-                set_form_errors(key, exc.field_errors)
-                st.rerun()
-            else:
-                clear_form_errors(key)
-                flash(f"Changes to {plain(values['full_name'])} have been saved.")
-                st.rerun()
+            submit(
+                key,
+                lambda: users.update_user(actor, chosen.id, values),
+                success=f"Changes to {plain(values['full_name'])} have been saved.",
+            )
 
         st.markdown("**Account status**")
         status_errors = form_errors(f"status_{chosen.id}")

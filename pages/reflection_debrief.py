@@ -4,8 +4,7 @@ import streamlit as st
 
 from db.reflection import SHORT_MAX, ContactSetting, Need, Urgency
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, form_saved, keep_until_saved, plain, who_can_see
-from qa.errors import ValidationFailed
+from pages._ui import current_actor, field_error, keep_until_saved, plain, submit, who_can_see
 from qa.reflection import debriefs, emotions, sharing
 
 actor = current_actor()
@@ -102,8 +101,9 @@ with st.form("debrief"):
     submitted = st.form_submit_button("Save debrief", type="primary")
 
 if submitted:
-    try:
-        saved = debriefs.record_debrief(
+    saved = submit(
+        "debrief",
+        lambda: debriefs.record_debrief(
             actor,
             {
                 "feelings": chosen,
@@ -116,12 +116,11 @@ if submitted:
                 "support_from": support_from,
                 "urgency": urgency,
             },
-        )
-    except ValidationFailed as exc:
-        st.session_state["errors:debrief"] = exc.field_errors
-        st.error("Nothing was saved: " + " ".join(exc.field_errors.values()))
-    else:
-        st.session_state.pop("errors:debrief", None)
+        ),
+        saved_form="debrief",
+        rerun=False,
+        on_error=lambda exc: st.error("Nothing was saved: " + " ".join(exc.field_errors.values())),
+    )
+    if saved is not None:
         st.session_state["debrief_result"] = saved
-        form_saved("debrief")
         st.rerun()

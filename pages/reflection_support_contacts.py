@@ -3,8 +3,7 @@
 import streamlit as st
 
 from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX
-from pages._ui import current_actor, field_error, flash, plain, show_flash
-from qa.errors import ValidationFailed
+from pages._ui import current_actor, field_error, flash, plain, show_flash, submit
 from qa.reflection import debriefs, support
 
 actor = current_actor()
@@ -38,16 +37,13 @@ with st.form("contact", clear_on_submit=False):
     field_error(errors, "how_to_reach")
     independent = st.checkbox("Independent of the employer")
     if st.form_submit_button("Add contact", type="primary"):
-        try:
-            support.add_contact(
+        submit(
+            "contact",
+            lambda: support.add_contact(
                 actor, {"name": name, "description": description, "how_to_reach": how, "independent": independent}
-            )
-            st.session_state.pop("errors:contact", None)
-            flash("Contact added.")
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state["errors:contact"] = exc.field_errors
-            st.rerun()
+            ),
+            success="Contact added.",
+        )
 
 st.subheader("When to offer support")
 with st.form("threshold"):

@@ -8,7 +8,17 @@ import streamlit as st
 from db.organisation import CASE_REF_MAX
 from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, AgendaKind, SessionKind
 from pages import _registry as screens
-from pages._ui import current_actor, flash, form_saved, keep_until_saved, label_text, plain, show_flash, who_can_see
+from pages._ui import (
+    all_errors,
+    current_actor,
+    flash,
+    keep_until_saved,
+    label_text,
+    plain,
+    show_flash,
+    submit,
+    who_can_see,
+)
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.supervision import agenda, cadence
 from qa.supervision import records as supervision
@@ -61,12 +71,7 @@ keep_until_saved("add_item", {"add_item_title": ""})  # emptied only once saved:
 with st.form("add_item"):
     title = st.text_input("Add an item to the agenda", max_chars=ITEM_MAX, key="add_item_title")
     if st.form_submit_button("Add item") and title:
-        try:
-            agenda.add_item(actor, chosen, title)
-            form_saved("add_item")
-            st.rerun()
-        except ValidationFailed as exc:
-            st.error(" ".join(exc.field_errors.values()))
+        submit(None, lambda: agenda.add_item(actor, chosen, title), saved_form="add_item", on_error=all_errors)
 
 st.subheader("Record the session")
 errors = st.session_state.get("errors:supervision", {})
