@@ -16,7 +16,7 @@ from db.organisation import GRADE_LABELS, Grade, Role, UserPublic
 from pages import _registry as screens
 from qa.access import auth
 from qa.access.actor import Actor
-from qa.errors import ValidationFailed
+from qa.errors import StaleEdit, ValidationFailed
 
 
 def current_actor() -> Actor:
@@ -179,6 +179,7 @@ def submit(
     saved_form: str | None = None,
     rerun: bool = True,
     on_error: None = None,
+    on_stale: None = None,
 ) -> T: ...
 
 
@@ -190,7 +191,8 @@ def submit(
     success: str | Callable[[T], str] | None = None,
     saved_form: str | None = None,
     rerun: bool = True,
-    on_error: Callable[[ValidationFailed], object],
+    on_error: Callable[[ValidationFailed], object] | None = None,
+    on_stale: Callable[[StaleEdit], object] | None = None,
 ) -> T | None: ...
 
 
@@ -202,6 +204,7 @@ def submit(
     saved_form: str | None = None,
     rerun: bool = True,
     on_error: Callable[[ValidationFailed], object] | None = None,
+    on_stale: Callable[[StaleEdit], object] | None = None,
 ) -> T | None:
     """Run one save the way every form does, so that each page need not repeat it.
 
@@ -213,6 +216,10 @@ def submit(
     Saved: the kept errors go, the form ``saved_form`` empties on the next run (:func:`keep_until_saved`),
     ``success`` (a message, or a function of the result) is flashed, and the page runs again. With
     ``rerun=False`` the result is returned instead, for a page with more to do first.
+
+    Someone else saved first (``StaleEdit``, for a form that sends the version it opened): with ``on_stale``
+    the page does not run again, so the form keeps what was typed; ``on_stale`` records the refusal (see
+    pages/_edit_guard.refused) and None is returned. Without it, ``StaleEdit`` goes up to the page.
     """
     try:
         result = action()
@@ -222,6 +229,11 @@ def submit(
         if on_error is None:
             st.rerun()
         on_error(exc)
+        return None
+    except StaleEdit as exc:
+        if on_stale is None:
+            raise
+        on_stale(exc)
         return None
     if form_key is not None:
         clear_form_errors(form_key)
@@ -237,6 +249,16 @@ def submit(
 def all_errors(exc: ValidationFailed) -> None:
     """Every problem in one message: for an ``on_error`` of :func:`submit` on a form with one or two boxes."""
     st.error(" ".join(exc.field_errors.values()))
+
+
+def first_error(exc: ValidationFailed) -> None:
+    """Only the first problem, as an error: for an ``on_error`` of :func:`submit` on a button with no boxes."""
+    st.error(next(iter(exc.field_errors.values())))
+
+
+def first_warning(exc: ValidationFailed) -> None:
+    """Only the first problem, as a warning: like :func:`first_error`, for a refusal that is no fault of the person's."""
+    st.warning(next(iter(exc.field_errors.values())))
 
 
 def flash(message: str) -> None:

@@ -23,7 +23,7 @@ from qa.audits import concerns as urgent_concerns
 from qa.audits import exports as audit_exports
 from qa.audits import workflow
 from qa.audits.judgement import RULE_TEXT
-from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit
 
 actor = current_actor()
 audit_id = id_from_query("audit")
@@ -157,28 +157,22 @@ if audit.can_edit:
         send = submit_col.form_submit_button("Submit audit", type="primary")
 
     if save or send:
-        key = f"errors:audit:{audit.id}"
-        try:
+
+        def save_and_send() -> AuditStatus | None:
             version = workflow.save_draft(actor, audit.id, answers, sheet, editing_from)
             saved(record_key, version)
-            if send:
-                status = workflow.submit(actor, audit.id, version)
-                if status == AuditStatus.FEEDBACK_SENT:
-                    flash("Audit submitted. The feedback sheet has gone to the case holder's SPO.")
-                elif audit.is_moderation:
-                    flash("Moderation audit submitted.")
-                else:
-                    flash(
-                        "Audit submitted. The case holder has no SPO recorded, so the QA lead will send the sheet on."
-                    )
-            else:
-                flash("Draft saved.")
-            st.session_state.pop(key, None)
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state[key] = exc.field_errors
-            st.rerun()
-        except workflow.StaleEdit as exc:
+            return workflow.submit(actor, audit.id, version) if send else None
+
+        def submitted(status: AuditStatus | None) -> str:
+            if not send:
+                return "Draft saved."
+            if status == AuditStatus.FEEDBACK_SENT:
+                return "Audit submitted. The feedback sheet has gone to the case holder's SPO."
+            if audit.is_moderation:
+                return "Moderation audit submitted."
+            return "Audit submitted. The case holder has no SPO recorded, so the QA lead will send the sheet on."
+
+        def keep_typed(exc: StaleEdit) -> None:
             # Nothing was saved. The form keeps what was typed; list what differs from the latest saved version.
             latest = {
                 "good_practice": audit.good_practice,
@@ -199,6 +193,8 @@ if audit.can_edit:
                 }
                 pairs += [(f"Your {label.lower()}", sheet[name], latest[name]) for name, label in labels.items()]
             refused(record_key, str(exc), changed_texts(pairs))
+
+        submit(f"audit:{audit.id}", save_and_send, success=submitted, on_stale=keep_typed)
     stale_panel(record_key, form_keys)
 
     if not audit.is_moderation:
