@@ -8,13 +8,16 @@ as overdue), and due when that point falls within the next 30 days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.observations import Observation, ObservationStatus
 from db.organisation import Role, Team, User, UserRole
 from qa.access import trail
@@ -84,8 +87,10 @@ def classify(last_observed: date | None, target: int, today: date) -> tuple[date
     return next_due, DueStatus.UP_TO_DATE
 
 
-def _coverage(session, practitioners, today: date, target: int) -> list[CoverageRow]:
-    ids = [u.id for u, _t in practitioners]
+def _coverage(
+    session: Session, practitioners: Sequence[tuple[User, Team | None]], today: date, target: int
+) -> list[CoverageRow]:
+    ids = [id_of(u) for u, _t in practitioners]
     if not ids:
         return []
     year_ago = today - timedelta(days=365)
@@ -107,16 +112,17 @@ def _coverage(session, practitioners, today: date, target: int) -> list[Coverage
     }
     rows = []
     for user, team in practitioners:
-        last, count = stats.get(user.id, (None, 0))
+        user_id = id_of(user)
+        last, count = stats.get(user_id, (None, 0))
         next_due, status = classify(last, target, today)
-        rows.append(CoverageRow(user.id, user.full_name, team.name if team else "", last, count or 0, next_due, status))
+        rows.append(CoverageRow(user_id, user.full_name, team.name if team else "", last, count or 0, next_due, status))
     return sorted(rows, key=lambda r: (r.status.order, r.name))
 
 
-def _practitioners(query):
-    return query.join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER)).where(
-        User.is_active
-    )
+def _practitioners(query: Select[User, Team]) -> Select[User, Team]:
+    return query.join(
+        UserRole, (col(UserRole.user_id) == col(User.id)) & (col(UserRole.role) == Role.PRACTITIONER)
+    ).where(col(User.is_active))
 
 
 def coverage_for_supervisor(actor: Actor, today: date | None = None) -> list[CoverageRow]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlmodel import Session, col, func, select
+from sqlalchemy import SQLColumnExpression
+from sqlmodel import Session, SQLModel, col, func, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Pdu, PduCreate, Region, RegionCreate, Team, TeamCreate, User
 from qa.access import trail
 from qa.access.actor import Actor
@@ -46,7 +48,7 @@ def list_pdus(actor: Actor) -> list[PduRow]:
     with session_scope() as session:
         team_counts = dict(session.exec(select(col(Team.pdu_id), func.count()).group_by(col(Team.pdu_id))).all())
         rows = session.exec(select(Pdu, Region).join(Region).order_by(Region.name, Pdu.name))
-        return [PduRow(p.id, p.name, r.id, r.name, team_counts.get(p.id, 0)) for p, r in rows]
+        return [PduRow(id_of(p), p.name, id_of(r), r.name, team_counts.get(id_of(p), 0)) for p, r in rows]
 
 
 def list_teams(actor: Actor) -> list[TeamRow]:
@@ -64,7 +66,7 @@ def list_teams(actor: Actor) -> list[TeamRow]:
             .join(Region)
             .order_by(col(Pdu.name), col(Team.name))
         )
-        return [TeamRow(t.id, t.name, p.id, p.name, r.name, counts.get(t.id, 0)) for t, p, r in rows]
+        return [TeamRow(id_of(t), t.name, id_of(p), p.name, r.name, counts.get(id_of(t), 0)) for t, p, r in rows]
 
 
 def create_region(actor: Actor, form: dict) -> Region:
@@ -197,13 +199,13 @@ def organisation_counts(actor: Actor) -> OrganisationCounts:
     require(actor, Action.MANAGE_ORGANISATION)
     with session_scope() as session:
 
-        def count(model, *where):
+        def count(model: type[SQLModel], *where: SQLColumnExpression[bool] | bool) -> int:
             return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
         return OrganisationCounts(
             regions=count(Region),
             pdus=count(Pdu),
             teams=count(Team),
-            active_users=count(User, User.is_active),
-            deactivated_users=count(User, ~User.is_active),
+            active_users=count(User, col(User.is_active)),
+            deactivated_users=count(User, ~col(User.is_active)),
         )

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import SQLColumnExpression, delete, func, update
+from sqlmodel import Session, SQLModel, col, select
 
 from db.engine import session_scope
 from db.organisation import User, utcnow
@@ -71,7 +71,7 @@ def _person(session: Session, actor: Actor, user_id: int) -> User:
 
 
 def _count(session: Session, user_id: int) -> ErasureCounts:
-    def count(model, *where) -> int:
+    def count(model: type[SQLModel], *where: SQLColumnExpression[bool] | bool) -> int:
         return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
     return ErasureCounts(

@@ -7,7 +7,7 @@ import re
 from db.organisation import utcnow
 from qa.access.actor import Actor
 from qa.exports import text_document_pdf
-from qa.reflection.journal import my_notes
+from qa.reflection.journal import NoteView, my_notes
 from qa.reflection.reflective_models import guide
 
 #: Markdown that could make a link or image, emphasis, code, a table or a heading.
@@ -29,7 +29,7 @@ def _inert(text: str) -> str:
     return _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), text)
 
 
-def _blocks(note) -> list[tuple[str, str]]:
+def _blocks(note: NoteView) -> list[tuple[str, str]]:
     prompts = {p.key: p.heading for p in guide(note.model).prompts}
     return [(prompts.get(key, key), text) for key, text in note.sections.items() if text]
 

@@ -8,13 +8,16 @@ administrator can set the weeks for each grade.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Grade, Role, Setting, Team, User, UserRole
 from db.supervision import SessionParticipant, StaffProfile, SupervisionSession
 from qa.access import trail
@@ -66,7 +69,7 @@ def weeks_for(grade: str, new_starter: bool) -> tuple[int, int]:
         return _weeks_table(session)(grade, new_starter)
 
 
-def _weeks_table(session):
+def _weeks_table(session: Session) -> Callable[[str, bool], tuple[int, int]]:
     """Every configured interval, read once, as a lookup (not one query per person)."""
     configured = {
         s.key.split(":", 1)[1]: s.value
@@ -93,8 +96,8 @@ def set_weeks(actor: Actor, key: str, due_from: int, overdue_after: int) -> None
         )
 
 
-def cadence_rows(session, people, today: date) -> list[CadenceRow]:
-    ids = [u.id for u, _t in people]
+def cadence_rows(session: Session, people: Sequence[tuple[User, Team | None]], today: date) -> list[CadenceRow]:
+    ids = [id_of(u) for u, _t in people]
     if not ids:
         return []
     # One grouped pass over all participation; a long IN list makes SQLite choose a poor plan.
@@ -113,20 +116,21 @@ def cadence_rows(session, people, today: date) -> list[CadenceRow]:
     weeks = _weeks_table(session)
     rows = []
     for user, team in people:
-        profile = profiles.get(user.id)
+        user_id = id_of(user)
+        profile = profiles.get(user_id)
         new = bool(
             profile
             and (
                 profile.newly_qualified or (profile.started_on and (today - profile.started_on).days < NEW_STARTER_DAYS)
             )
         )
-        due_from, overdue_after, status = classify(last.get(user.id), weeks(user.grade, new), today)
+        due_from, overdue_after, status = classify(last.get(user_id), weeks(user.grade, new), today)
         rows.append(
             CadenceRow(
-                user.id,
+                user_id,
                 user.full_name,
                 team.name if team else "",
-                last.get(user.id),
+                last.get(user_id),
                 due_from,
                 overdue_after,
                 status,
@@ -136,10 +140,11 @@ def cadence_rows(session, people, today: date) -> list[CadenceRow]:
     return sorted(rows, key=lambda r: (r.status.order, r.name))
 
 
-def practitioners_query(query):
-    return query.join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.PRACTITIONER)).where(
-        User.is_active
-    )
+def practitioners_query(query: Select[User, Team]) -> Select[User, Team]:
+    """``query`` narrowed to active practitioners."""
+    return query.join(
+        UserRole, (col(UserRole.user_id) == col(User.id)) & (col(UserRole.role) == Role.PRACTITIONER)
+    ).where(col(User.is_active))
 
 
 def cadence_for_supervisor(actor: Actor, today: date | None = None) -> list[CadenceRow]:
