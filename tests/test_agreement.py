@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
 from qa.audits.agreement import cohens_kappa, exact_and_adjacent, percent_agreement, weighted_kappa
+from tests.conftest import examples
 
 ANSWERS = ["no", "partly", "yes"]
 
@@ -42,28 +43,28 @@ def assert_matches(ours, theirs):
         assert ours == pytest.approx(theirs, abs=1e-9)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(rated_pairs())
 def test_unweighted_kappa_matches_sklearn(pair):
     a, b, _labels = pair
     assert_matches(cohens_kappa(a, b), sklearn_kappa(a, b))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rated_pairs())
 def test_unweighted_kappa_with_labels_matches_sklearn(pair):
     a, b, labels = pair
     assert_matches(cohens_kappa(a, b, labels), sklearn_kappa(a, b, labels=labels))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(rated_pairs(), st.sampled_from(["linear", "quadratic"]))
 def test_weighted_kappa_matches_sklearn(pair, weights):
     a, b, labels = pair
     assert_matches(weighted_kappa(a, b, labels, weights), sklearn_kappa(a, b, labels=labels, weights=weights))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rated_pairs(max_labels=4))
 def test_kappa_works_on_answer_words_as_well_as_numbers(pair):
     a, b, labels = pair

@@ -37,6 +37,7 @@ from qa.organisation.case_import import (
     preview_import,
     template_csv,
 )
+from tests.conftest import examples
 from tests.factories import PASSWORD, make_user
 
 # ------------------------------------------------------------------ helpers
@@ -809,7 +810,7 @@ def csvish(draw) -> str:
     return "\n".join(sep.join(r) for r in [header, *rows])
 
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _never_crashes_and_never_half_imports(actor, data) -> None:

@@ -519,6 +519,7 @@ def test_a_connection_dropped_mid_transaction_fails_plainly_then_recovers(org, p
     assert len(debriefs.my_debriefs(pat)) == 1
 
 
+@pytest.mark.both_engines  # a screen test about PostgreSQL itself
 def test_a_signed_in_session_carries_on_after_the_connections_are_terminated(app, org, pg_url):
     at = signed_in(app, "pat@example.org", screens.DEBRIEF.file)
     assert not at.exception

@@ -50,6 +50,7 @@ from qa.privacy import subject_access
 from qa.reflection import debriefs, journal, journal_export, sharing
 from qa.supervision import agenda
 from qa.supervision import records as supervision
+from tests.conftest import examples
 from tests.factories import PASSWORD, case_pool
 from tests.test_observations import RECORD, ratings
 
@@ -238,16 +239,11 @@ def world(org):
 # --- reading what is on screen ------------------------------------------------------------
 
 
-def _walk(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _walk(child)
-
-
 def on_screen(at) -> tuple[list[str], list[str]]:
     """(text Streamlit renders as Markdown, text it shows literally)."""
     markdown, literal = [], []
-    for node in _walk(at._tree):
+    # Iterating a block (AppTest's public main and sidebar) visits everything inside it.
+    for node in (*at.main, *at.sidebar, *at.toast):
         kind = getattr(node, "type", "")
         value = getattr(node, "value", None)
         if kind in MARKDOWN_VALUES and isinstance(value, str):
@@ -428,7 +424,7 @@ NAMES = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=NAMES)
 def test_an_imported_name_is_stored_exactly_or_refused_with_a_reason(org, name):
     from sqlmodel import func, select

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from db.organisation import MANAGER_GRADES, Grade
 from qa.audits.pairing import Auditor, CaseToAudit, ProposedPair, check_assignment, propose_pairs
+from tests.conftest import examples
 
 PRACTITIONER_GRADES = [g for g in Grade if g not in MANAGER_GRADES]
 
@@ -61,7 +62,7 @@ def events(draw, max_auditors=14, max_cases=20):
     return auditors, cases
 
 
-PROPERTY = settings(max_examples=200, deadline=None)
+PROPERTY = settings(max_examples=examples(200), deadline=None)
 
 
 # --------------------------------------------------------------------------- properties

@@ -20,6 +20,7 @@ from qa.audits.sampling import (
     propose_sample,
     replacement_candidates,
 )
+from tests.conftest import examples
 
 EVENT = date(2026, 3, 12)
 RULES = SampleRules(size=12)
@@ -139,7 +140,7 @@ rules_st = st.builds(
     low_risk_share=st.one_of(st.sampled_from([0.0, 0.1, 0.2, 0.25, 0.3, 0.5]), st.floats(0, 0.5)),
 )
 
-PROPERTY = settings(max_examples=200, deadline=None)
+PROPERTY = settings(max_examples=examples(200), deadline=None)
 
 
 # --------------------------------------------------------------------------- properties

@@ -31,6 +31,7 @@ from qa.organisation.staff_import import (
     preview_import,
     template_csv,
 )
+from tests.conftest import examples
 from tests.factories import make_user
 
 # ------------------------------------------------------------------ helpers
@@ -562,7 +563,7 @@ def csvish(draw) -> str:
     return "\n".join(sep.join(r) for r in [header, *rows])
 
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _never_crashes_and_never_half_imports(admin, data) -> None:
