@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db.organisation import PASSWORD_MAX
+from db.organisation import PASSWORD_MAX, PasswordChange
 from pages._ui import (
     current_actor,
     field_error,
@@ -15,6 +15,7 @@ from pages._ui import (
 from qa.access import auth
 from qa.errors import PermissionDenied
 from qa.privacy import subject_access
+from qa.validation import validate
 
 actor = current_actor()
 st.title("My account")
@@ -42,7 +43,10 @@ else:
             submit(
                 "password",
                 lambda: auth.change_password(
-                    actor, {"current_password": current, "new_password": new, "confirm_password": confirm}
+                    actor,
+                    validate(
+                        PasswordChange, {"current_password": current, "new_password": new, "confirm_password": confirm}
+                    ),
                 ),
                 success="Your password has been changed.",
             )

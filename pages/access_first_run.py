@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from db.organisation import EMAIL_MAX, NAME_MAX, PASSWORD_MAX
+from db.organisation import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, FirstAdminCreate
 from pages._ui import field_error, form_errors, submit
 from qa.access import auth
 from qa.errors import PermissionDenied
+from qa.validation import validate
 
 st.title("Create the first administrator")
 st.write(
@@ -30,7 +31,10 @@ if submitted:
         actor = submit(
             "first_admin",
             lambda: auth.create_first_admin(
-                {"full_name": full_name, "email": email, "password": password, "confirm_password": confirm}
+                validate(
+                    FirstAdminCreate,
+                    {"full_name": full_name, "email": email, "password": password, "confirm_password": confirm},
+                )
             ),
             rerun=False,
         )

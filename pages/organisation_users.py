@@ -3,7 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from db.organisation import EMAIL_MAX, GRADE_LABELS, NAME_MAX, PASSWORD_MAX, STAFF_ID_MAX, Grade, Role
+from db.organisation import (
+    EMAIL_MAX,
+    GRADE_LABELS,
+    NAME_MAX,
+    PASSWORD_MAX,
+    STAFF_ID_MAX,
+    Grade,
+    Role,
+    UserCreate,
+    UserUpdate,
+)
 from pages._ui import (
     clear_form_errors,
     current_actor,
@@ -20,6 +30,7 @@ from qa.errors import NotFound, ValidationFailed
 from qa.organisation import users
 from qa.organisation.org import list_teams
 from qa.privacy import erasure
+from qa.validation import validate
 
 actor = current_actor()
 st.title("Users")
@@ -134,9 +145,10 @@ add_tab, edit_tab = st.tabs(["Add a user", "Edit a user"])
 with add_tab:
     values = user_form("add_user", {}, "Add user", with_password=True)
     if values is not None:
+        new_form: dict = values  # narrowed for the lambda below
         submit(
             "add_user",
-            lambda: users.create_user(actor, values),
+            lambda: users.create_user(actor, validate(UserCreate, new_form)),
             success=lambda created: f"{plain(created.full_name)} has been added.",
         )
 
@@ -156,10 +168,11 @@ with edit_tab:
         key = f"edit_user_{chosen.id}"
         values = user_form(key, chosen.model_dump(), "Save changes", with_password=False)
         if values is not None:
+            edit_form: dict = values  # narrowed for the lambda below
             submit(
                 key,
-                lambda: users.update_user(actor, chosen.id, values),
-                success=f"Changes to {plain(values['full_name'])} have been saved.",
+                lambda: users.update_user(actor, chosen.id, validate(UserUpdate, edit_form)),
+                success=f"Changes to {plain(edit_form['full_name'])} have been saved.",
             )
 
         st.markdown("**Account status**")

@@ -63,15 +63,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    from db.organisation import FirstAdminCreate
     from qa.access.auth import create_first_admin
     from qa.errors import PermissionDenied, ValidationFailed
+    from qa.validation import validate
 
     _upgrade()
     password = getpass.getpass("Password (at least 12 characters): ")
     confirm = getpass.getpass("Type the password again: ")
     try:
         create_first_admin(
-            {"full_name": args.name, "email": args.email, "password": password, "confirm_password": confirm}
+            validate(
+                FirstAdminCreate,
+                {"full_name": args.name, "email": args.email, "password": password, "confirm_password": confirm},
+            )
         )
     except ValidationFailed as exc:
         for message in exc.field_errors.values():

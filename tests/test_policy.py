@@ -2,7 +2,7 @@
 
 import pytest
 
-from db.organisation import Grade, Role
+from db.organisation import Grade, Role, UserCreate
 from qa.access.actor import Actor
 from qa.access.policy import RULES, Action, PduScope, TeamScope, can, require
 from qa.errors import PermissionDenied
@@ -80,7 +80,7 @@ def test_an_admin_only_service_refuses_a_practitioner(org):
     with pytest.raises(PermissionDenied):
         users.create_user(
             practitioner,
-            {"full_name": "New Person", "email": "new@example.org", "grade": "PO", "roles": ["admin"]},
+            UserCreate(full_name="New Person", email="new@example.org", grade=Grade.PO, roles=[Role.ADMIN]),
         )
     with pytest.raises(PermissionDenied):
         users.list_users(practitioner)

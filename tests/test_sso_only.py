@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.organisation import AuditTrail, User, utcnow
+from db.organisation import AuditTrail, PasswordChange, User, utcnow
 from pages import _registry as screens
 from qa.access import auth, idle
 from qa.errors import PermissionDenied, ValidationFailed
@@ -78,11 +78,9 @@ def test_single_sign_on_still_works_while_passwords_are_off(org):
 
 def test_sso_only_refuses_a_password_change(org):
     turn_on(org)
-    form = {
-        "current_password": PASSWORD,
-        "new_password": "a-new-long-password",
-        "confirm_password": "a-new-long-password",
-    }
+    form = PasswordChange(
+        current_password=PASSWORD, new_password="a-new-long-password", confirm_password="a-new-long-password"
+    )
     with pytest.raises(PermissionDenied, match="single sign-on"):
         auth.change_password(org.actor(org.practitioner_id), form)
     auth.sso_only_off_from_command_line()

@@ -36,6 +36,7 @@ from pages import _registry as screens
 from qa.audits.events import OVERRIDE_REASON_MAX
 from qa.reflection import journal as jn
 from qa.reflection import reflective_models as rm
+from qa.validation import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SECURITY = ROOT / "docs" / "SECURITY.md"
@@ -453,7 +454,7 @@ def test_people_and_organisation_limits(org):
             "roles": ["admin"],
             "staff_id": f"X{n}",
         } | changes
-        return users.create_user(admin, form)
+        return users.create_user(admin, validate(m.UserCreate, form))
 
     over_and_at(lambda t: person(full_name=t), "full_name", m.NAME_MAX)
     over_and_at(lambda t: person(email=t), "email", m.EMAIL_MAX, at=lambda n: "e" * (n - 12) + "@example.org")
@@ -463,7 +464,11 @@ def test_people_and_organisation_limits(org):
     pat = org.actor(org.practitioner_id)
     refused(
         lambda: auth.change_password(
-            pat, {"current_password": "x", "new_password": "p" * (m.PASSWORD_MAX + 1), "confirm_password": "x"}
+            pat,
+            validate(
+                m.PasswordChange,
+                {"current_password": "x", "new_password": "p" * (m.PASSWORD_MAX + 1), "confirm_password": "x"},
+            ),
         ),
         "new_password",
         m.PASSWORD_MAX,

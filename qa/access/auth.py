@@ -28,7 +28,6 @@ from qa.access.policy import Action, require
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.organisation.directory import actor_from_user, set_roles
 from qa.settings import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD, SSO_ONLY_FLAG, get_flag, set_flag
-from qa.validation import validate
 
 UK = ZoneInfo("Europe/London")
 # One message whether or not the email has an account, so a failed try never tells which (no countdown).
@@ -174,11 +173,10 @@ def load_actor(user_id: object) -> Actor | None:
         return actor_from_user(session, user)
 
 
-def change_password(actor: Actor, form: dict) -> None:
+def change_password(actor: Actor, data: PasswordChange) -> None:
     require(actor, Action.CHANGE_OWN_PASSWORD)
     if sso_only():
         raise PermissionDenied("Portal passwords are turned off: you sign in with single sign-on.")
-    data = validate(PasswordChange, form)
     if data.new_password != data.confirm_password:
         raise ValidationFailed({"confirm_password": "The new passwords do not match."})
     with session_scope() as session:
@@ -200,9 +198,8 @@ def has_any_user() -> bool:
         return (session.exec(select(func.count()).select_from(User)).one() or 0) > 0
 
 
-def create_first_admin(form: dict) -> Actor:
+def create_first_admin(data: FirstAdminCreate) -> Actor:
     """Only possible while the portal has no users at all."""
-    data = validate(FirstAdminCreate, form)
     if data.password != data.confirm_password:
         raise ValidationFailed({"confirm_password": "The passwords do not match."})
     with session_scope() as session:

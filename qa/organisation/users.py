@@ -12,7 +12,6 @@ from qa.access.passwords import hash_password
 from qa.access.policy import Action, require
 from qa.errors import NotFound, ValidationFailed
 from qa.organisation.directory import roles_by_user, set_roles, to_public
-from qa.validation import validate
 
 
 def _load(session: Session, user_id: int) -> User:
@@ -61,9 +60,8 @@ def check_references(session: Session, data: UserCreate | UserUpdate, user_id: i
     return errors
 
 
-def create_user(actor: Actor, form: dict) -> UserPublic:
+def create_user(actor: Actor, data: UserCreate) -> UserPublic:
     require(actor, Action.MANAGE_USERS)
-    data = validate(UserCreate, form)
     with session_scope() as session:
         errors = check_references(session, data, None)
         if errors:
@@ -90,9 +88,8 @@ def _changes(user: User, data: UserUpdate, old_roles: list[Role]) -> list[str]:
     return changed
 
 
-def update_user(actor: Actor, user_id: int, form: dict) -> UserPublic:
+def update_user(actor: Actor, user_id: int, data: UserUpdate) -> UserPublic:
     require(actor, Action.MANAGE_USERS)
-    data = validate(UserUpdate, form)
     with session_scope() as session:
         user = _load(session, user_id)
         errors = check_references(session, data, user_id)

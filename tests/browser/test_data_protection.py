@@ -70,7 +70,7 @@ import json
 from sqlmodel import select
 from db.demo import ADMIN_EMAIL
 from db.engine import session_scope
-from db.organisation import User
+from db.organisation import User, UserCreate
 from qa.organisation import users
 from qa.reflection import debriefs, journal
 from qa.access.auth import load_actor
@@ -79,7 +79,7 @@ with session_scope() as session:
     admin = load_actor(session.exec(select(User.id).where(User.email == ADMIN_EMAIL)).one())
     existing = session.exec(select(User.id).where(User.email == "leaver@demo.example")).first()
 if existing is None:
-    leaver = users.create_user(admin, {"full_name": "Lee Leaver", "email": "leaver@demo.example", "grade": "Other", "roles": ["admin"]})
+    leaver = users.create_user(admin, UserCreate(full_name="Lee Leaver", email="leaver@demo.example", grade="Other", roles=["admin"]))
     me = load_actor(leaver.id)
     for title in ("First", "Second"):
         note = journal.new_note(me)
