@@ -19,7 +19,7 @@ from pages._ui import (
     uk_time,
     who_can_see,
 )
-from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.observations import workflow as observations
 
 NOT_OBSERVED = "Not observed"
@@ -193,8 +193,8 @@ if obs.can_record:
         save = save_col.form_submit_button("Save")
         send = share_col.form_submit_button("Save and share with the practitioner", type="primary")
     if save or send:
-        key = f"errors:obs:{obs.id}"
-        try:
+
+        def save_and_share() -> None:
             version = observations.save_record(
                 actor,
                 obs.id,
@@ -214,15 +214,8 @@ if obs.can_record:
             saved(record_key, version)
             if send:
                 observations.share(actor, obs.id)
-                flash("Shared. The practitioner can now read it and reply.")
-            else:
-                flash("Saved.")
-            st.session_state.pop(key, None)
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state[key] = exc.field_errors
-            st.rerun()
-        except observations.StaleObservation as exc:
+
+        def keep_typed(exc: StaleEdit) -> None:
             pairs = [
                 (
                     f"Your evidence for: {d.title}",
@@ -236,6 +229,13 @@ if obs.can_record:
                 ("Your development points", development, obs.development_points),
             ]
             refused(record_key, str(exc), changed_texts(pairs))
+
+        submit(
+            f"obs:{obs.id}",
+            save_and_share,
+            success="Shared. The practitioner can now read it and reply." if send else "Saved.",
+            on_stale=keep_typed,
+        )
     stale_panel(record_key, form_keys)
 
     st.subheader("Agreed development goals")

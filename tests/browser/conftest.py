@@ -54,6 +54,22 @@ _failure_shots = pytest.StashKey[list[Path]]()
 _open_browser: list = []
 
 
+# ----------------------------------------------------------- parallel runs
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``--dist loadgroup``, in pyproject's addopts) every
+    browser test runs on the same worker, one after another: one live portal
+    and one Chromium on this machine's few cores, and the other workers take
+    the rest of the suite meanwhile. Each worker would have its own demo
+    database and free port anyway, so this is for speed, not safety."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 # ------------------------------------------------------------ failure reports
 
 
