@@ -4,8 +4,18 @@ import streamlit as st
 
 from db.supervision import COMMENTS_MAX, NOTE_MAX
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
-from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, uk_time, who_can_see
-from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from pages._ui import (
+    all_errors,
+    current_actor,
+    field_error,
+    id_from_query,
+    plain,
+    show_flash,
+    submit,
+    uk_time,
+    who_can_see,
+)
+from qa.errors import NotFound, PermissionDenied, StaleEdit
 from qa.supervision import records as supervision
 
 actor = current_actor()
@@ -20,6 +30,7 @@ if record is None:
     st.title("Supervision record")
     st.info("Open a record from **Supervision** or **My supervision**.")
     st.stop()
+shown = record  # the same record, typed as present for the save functions below (they cannot see the check above)
 
 st.title(f"Supervision on {record.held_on:%d %b %Y}")
 show_flash()
@@ -86,11 +97,11 @@ st.subheader("Sign-off")
 st.markdown(
     f"- {plain(record.supervisor_name)} (SPO): " + ("confirmed" if record.supervisor_signed else "not yet confirmed")
 )
-for _pid, name, signed_at, comments in record.participants:
+for _pid, name, signed_at, their_comments in record.participants:
     st.markdown(f"- {plain(name)}: " + (f"confirmed {uk_time(signed_at)}" if signed_at else "not yet confirmed"))
-    if comments:
+    if their_comments:
         st.caption("Their comments:")
-        st.text(comments)
+        st.text(their_comments)
 
 me = next((p for p in record.participants if p[0] == actor.id), None)
 sign_key, sign_fields = f"sign:{record.id}", [f"sign_comments_{record.id}"]
@@ -105,17 +116,17 @@ if me is not None and me[2] is None:
         field_error(errors, "comments")
         confirm = st.form_submit_button("I confirm this is a fair record", type="primary")
     if confirm:
-        try:
-            supervision.sign(actor, record.id, comments, expected_version=signing)
-            st.session_state.pop(f"errors:sign:{record.id}", None)
+
+        def sign() -> None:
+            supervision.sign(actor, shown.id, comments, expected_version=signing)
             saved(sign_key, signing)
-            flash("Thank you. Your confirmation is recorded.")
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state[f"errors:sign:{record.id}"] = exc.field_errors
-            st.rerun()
-        except StaleEdit as exc:
-            refused(sign_key, str(exc), [("Your comments", comments)])
+
+        submit(
+            f"sign:{record.id}",
+            sign,
+            success="Thank you. Your confirmation is recorded.",
+            on_stale=lambda exc: refused(sign_key, str(exc), [("Your comments", comments)]),
+        )
     stale_panel(sign_key, sign_fields)
 elif actor.id == record.supervisor_id and not record.supervisor_signed:
     if st.button("Confirm this version", type="primary"):
@@ -142,38 +153,38 @@ if record.can_edit:
             )
             save_amendment = st.form_submit_button("Save as a new version")
         if save_amendment:
-            try:
+
+            def amend() -> None:
                 version = supervision.amend(
                     actor,
-                    record.id,
+                    shown.id,
                     {
-                        "held_on": record.held_on,
+                        "held_on": shown.held_on,
                         "notes": notes,
                         "personal_notes": personal,
                         "personal_private": private,
-                        "accountability": record.accountability,
-                        "development": record.development,
-                        "support": record.support,
-                        "case_discussions": record.case_discussions,
+                        "accountability": shown.accountability,
+                        "development": shown.development,
+                        "support": shown.support,
+                        "case_discussions": shown.case_discussions,
                     },
                     expected_version=editing_from,
                 )
                 saved(amend_key, version)
-                flash("Saved as a new version.")
-                st.rerun()
-            except ValidationFailed as exc:
-                st.error(" ".join(exc.field_errors.values()))
-            except StaleEdit as exc:
+
+            def keep_typed(exc: StaleEdit) -> None:
                 refused(
                     amend_key,
                     str(exc),
                     changed_texts(
                         [
-                            ("Your notes", notes, record.notes),
-                            ("Your personal-support notes", personal, record.personal_notes or ""),
+                            ("Your notes", notes, shown.notes),
+                            ("Your personal-support notes", personal, shown.personal_notes or ""),
                         ]
                     ),
                 )
+
+            submit(None, amend, success="Saved as a new version.", on_error=all_errors, on_stale=keep_typed)
         stale_panel(amend_key, amend_fields)
 
 versions = supervision.history(actor, record.id)
