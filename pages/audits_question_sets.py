@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor, flash, plain, show_flash
+from db.audits import Instrument
+from pages._ui import current_actor, plain, show_flash, submit
 from qa.audits import instrument
 from qa.audits.judgement import RULE_TEXT
 from qa.errors import PermissionDenied, ValidationFailed
@@ -83,10 +84,14 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
-try:
-    preview = instrument.parse_definition(data)
-except ValidationFailed as exc:
+
+
+def file_error(exc: ValidationFailed) -> None:
     st.error(plain(exc.field_errors.get("file", str(exc))), icon="⚠️")
+
+
+preview = submit(None, lambda: instrument.parse_definition(data), rerun=False, on_error=file_error)
+if preview is None:
     st.stop()
 
 questions = preview.question_count
@@ -98,16 +103,17 @@ st.info(
     )
 )
 if st.button("Load this version", type="primary"):
-    try:
+
+    def load() -> Instrument:
         loaded = instrument.load_instrument(actor, data)
-    except ValidationFailed as exc:
-        st.error(plain(exc.field_errors.get("file", str(exc))), icon="⚠️")
-    else:
-        st.session_state["instrument_upload_round"] = upload_round + 1
-        flash(
-            plain(
-                f"Version {loaded.version} of '{loaded.title}' is loaded. "
-                "Audits already done keep the questions they used."
-            )
-        )
-        st.rerun()
+        st.session_state["instrument_upload_round"] = upload_round + 1  # an empty upload box next time
+        return loaded
+
+    submit(
+        None,
+        load,
+        success=lambda loaded: plain(
+            f"Version {loaded.version} of '{loaded.title}' is loaded. Audits already done keep the questions they used."
+        ),
+        on_error=file_error,
+    )
