@@ -6,7 +6,6 @@ import streamlit as st
 from db.organisation import Grade
 from pages._ui import all_errors, current_actor, field_error, flash, plain, show_flash, submit
 from qa.access import auth
-from qa.errors import ValidationFailed
 from qa.observations import coverage as observation_coverage
 from qa.observations import framework as skills_framework
 from qa.privacy import retention
@@ -45,9 +44,10 @@ st.dataframe(
 st.caption("Scale: " + "; ".join(f"{v} {label}" for v, label in scale.items()))
 upload = st.file_uploader("Load a new version (JSON)", type=["json"], key="framework_file")
 if upload is not None and st.button("Load this version", type="primary"):
+    framework_file = upload.getvalue()
     submit(
         None,
-        lambda: skills_framework.load_framework(actor, upload.getvalue()),
+        lambda: skills_framework.load_framework(actor, framework_file),
         success="New version loaded. Observations already recorded keep the version they used.",
         on_error=all_errors,
     )
@@ -170,23 +170,20 @@ with st.form("sso_only"):
     )
     field_error(sso_errors, "sso_only")
     if st.form_submit_button("Save sign-in setting"):
-        try:
-            auth.set_sso_only(
+        submit(
+            "sso_only",
+            lambda: auth.set_sso_only(
                 actor,
                 only_sso,
                 sso_configured=sso_ready,
                 signed_in_with_sso=bool(st.session_state.get("signed_in_with_sso")),
-            )
-            st.session_state.pop("errors:sso_only", None)
-            flash(
+            ),
+            success=(
                 "Single sign-on only is on: portal passwords are turned off."
                 if only_sso
                 else "Portal passwords are allowed."
-            )
-            st.rerun()
-        except ValidationFailed as exc:
-            st.session_state["errors:sso_only"] = exc.field_errors
-            st.rerun()
+            ),
+        )
 st.caption(
     "If single sign-on ever stops working, someone with access to the server can turn passwords back on "
     "with `python -m portal sso-only off`."
