@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -32,9 +33,12 @@ MESSAGES_SHOWN = 6
 Key = Annotated[str, StringConstraints(strip_whitespace=True, pattern=KEY_PATTERN)]
 
 
-def text_field(max_length: int, min_length: int = 1) -> Any:
-    """A stripped text field; empty counts as missing unless ``min_length`` is 0."""
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)]
+def text_rule(max_length: int, min_length: int = 1) -> StringConstraints:
+    """The rule for a stripped text field; empty counts as missing unless ``min_length`` is 0.
+
+    Use it as ``Annotated[str, text_rule(...)]``, so the type checker sees a ``str`` alias.
+    """
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
 class Frozen(BaseModel):
@@ -93,7 +97,7 @@ def no_repeated_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def knock_on(error: dict[str, Any]) -> bool:
+def knock_on(error: ErrorDetails) -> bool:
     """A tuple reports "too short" when its items failed; the item errors already say why."""
     given = error.get("input")
     minimum = (error.get("ctx") or {}).get("min_length", 1)
@@ -103,7 +107,7 @@ def knock_on(error: dict[str, Any]) -> bool:
 def parse(
     json_text: str | bytes,
     model: type[Parsed],
-    plain: Callable[[dict[str, Any], Any], str],
+    plain: Callable[[ErrorDetails, Any], str],
     not_an_object: str,
 ) -> tuple[str, Parsed]:
     """Decode and check one file: (its text, as stored, and the parsed ``model``).
@@ -131,7 +135,7 @@ def parse(
 
 
 def plain_error(
-    error: dict[str, Any],
+    error: ErrorDetails,
     *,
     where: str,
     field: str | None,
@@ -198,7 +202,7 @@ def read_builtin(folder: Path, parse_text: Callable[[str], Parsed]) -> tuple[tup
 
 def insert_if_absent(session: Session, definition: Versioned, text: str) -> int | None:
     """Insert one version unless it is there already; the new id, or None. Safe against a concurrent insert."""
-    values = dict(
+    values: dict[str, Any] = dict(
         key=definition.key,
         version=definition.version,
         title=definition.title,
@@ -208,15 +212,17 @@ def insert_if_absent(session: Session, definition: Versioned, text: str) -> int 
     )
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        # Both dialects spell "insert, or do nothing on a clash" the same way.
+        insert: Callable[..., sqlite.Insert | postgresql.Insert] = (
+            sqlite.insert if dialect == "sqlite" else postgresql.insert
+        )
         statement = (
             insert(Instrument)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["key", "version"])
-            .returning(Instrument.id)
+            .returning(col(Instrument.id))
         )
         return session.execute(statement).scalar_one_or_none()
     row = Instrument(**values)

@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
+from pydantic_core import ErrorDetails
 from sqlmodel import Session, col, select
 
 from db.audits import Instrument
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import User
 from qa.access.actor import Actor
 from qa.access.policy import Action, require
@@ -39,7 +41,7 @@ from qa.definitions import (
     plain_error,
     read_builtin,
     store_new_version,
-    text_field,
+    text_rule,
 )
 from qa.errors import NotFound
 
@@ -55,12 +57,12 @@ MAX_SECTIONS = 20
 MAX_QUESTIONS_PER_SECTION = 40
 MAX_QUESTIONS = 200
 
-TitleText = text_field(TITLE_MAX)
-SectionTitleText = text_field(SECTION_TITLE_MAX)
-ShortText = text_field(SHORT_MAX)
-QuestionText = text_field(QUESTION_TEXT_MAX)
-GuidanceText = text_field(GUIDANCE_MAX, min_length=0)
-RuleText = text_field(RULE_MAX, min_length=0)
+TitleText = Annotated[str, text_rule(TITLE_MAX)]
+SectionTitleText = Annotated[str, text_rule(SECTION_TITLE_MAX)]
+ShortText = Annotated[str, text_rule(SHORT_MAX)]
+QuestionText = Annotated[str, text_rule(QUESTION_TEXT_MAX)]
+GuidanceText = Annotated[str, text_rule(GUIDANCE_MAX, min_length=0)]
+RuleText = Annotated[str, text_rule(RULE_MAX, min_length=0)]
 
 
 class Question(Frozen):
@@ -151,7 +153,7 @@ def _where(loc: tuple, data: Any) -> str:
 _ENTRIES = {"sections": "section", "questions": "question"}
 
 
-def _plain(error: dict[str, Any], data: Any) -> str:
+def _plain(error: ErrorDetails, data: Any) -> str:
     loc = tuple(error.get("loc", ()))
     field = loc[-1] if loc and isinstance(loc[-1], str) else None
     where = _where(loc[:-1] if field else loc, data)
@@ -266,7 +268,7 @@ def list_instruments(actor: Actor) -> list[InstrumentRow]:
             definition = _parse_stored(row.id, row.definition)
             result.append(
                 InstrumentRow(
-                    id=row.id,
+                    id=id_of(row),
                     key=row.key,
                     version=row.version,
                     title=row.title,

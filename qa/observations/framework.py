@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from sqlmodel import Session, col, select
 
 from db.audits import Instrument
@@ -40,7 +41,7 @@ from qa.definitions import (
     plain_error,
     read_builtin,
     store_new_version,
-    text_field,
+    text_rule,
 )
 from qa.errors import NotFound
 
@@ -55,11 +56,11 @@ DESCRIPTOR_MAX = 500
 MAX_DOMAINS = 20
 
 
-TitleText = text_field(TITLE_MAX)
-LabelText = text_field(LABEL_MAX)
-DomainTitleText = text_field(DOMAIN_TITLE_MAX)
-FocusText = text_field(FOCUS_MAX)
-DescriptorText = text_field(DESCRIPTOR_MAX)
+TitleText = Annotated[str, text_rule(TITLE_MAX)]
+LabelText = Annotated[str, text_rule(LABEL_MAX)]
+DomainTitleText = Annotated[str, text_rule(DOMAIN_TITLE_MAX)]
+FocusText = Annotated[str, text_rule(FOCUS_MAX)]
+DescriptorText = Annotated[str, text_rule(DESCRIPTOR_MAX)]
 
 _POINTS = ", ".join(str(v) for v in SCALE_VALUES[:-1]) + f" and {SCALE_VALUES[-1]}"
 
@@ -193,7 +194,7 @@ def _where(loc: tuple, data: Any) -> str:
 _ENTRIES = {"domains": "domain", "scale": "scale point"}
 
 
-def _plain(error: dict[str, Any], data: Any) -> str:
+def _plain(error: ErrorDetails, data: Any) -> str:
     loc = tuple(error.get("loc", ()))
     kind = error.get("type", "")
     subject = None

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import User, utcnow
 from db.reflection import (
     SHORT_MAX,
@@ -33,7 +34,7 @@ from qa.access.actor import Actor
 from qa.access.policy import Action
 from qa.errors import ValidationFailed
 from qa.reflection import emotions, wellbeing_rules
-from qa.reflection.sharing import require_entry
+from qa.reflection.sharing import entry_row, require_entry
 from qa.settings import get_flag
 
 THRESHOLD_KEY = "signpost_intensity_threshold"
@@ -106,6 +107,7 @@ def record_debrief(actor: Actor, form: dict, now: datetime | None = None) -> Deb
                 errors["urgency"] = "Choose how soon you would like to talk."
         if errors:
             raise ValidationFailed(errors)
+        assert isinstance(intensity, int)  # checked above: any other value was refused with ValidationFailed
         debrief = Debrief(
             author_id=actor.id,
             created_at=now,
@@ -117,16 +119,16 @@ def record_debrief(actor: Actor, form: dict, now: datetime | None = None) -> Deb
         session.add(debrief)
         session.flush()
         for word in feelings:
-            session.add(DebriefFeeling(debrief_id=debrief.id, feeling=word))
+            session.add(DebriefFeeling(debrief_id=id_of(debrief), feeling=word))
         request_id = None
         if recipient_id is not None:
             request = SupportRequest(
-                requester_id=actor.id, recipient_id=recipient_id, debrief_id=debrief.id, urgency=urgency
+                requester_id=actor.id, recipient_id=recipient_id, debrief_id=id_of(debrief), urgency=urgency
             )
             session.add(request)
             session.flush()
             request_id = request.id
-        debrief_id = debrief.id
+        debrief_id = id_of(debrief)
     points = _points(actor.id)
     contacts = support_contacts() if wellbeing_rules.should_signpost(need, points, now, signpost_threshold()) else []
     return DebriefResult(debrief_id, request_id, contacts)
@@ -145,7 +147,7 @@ def _points(author_id: int, since: datetime | None = None) -> list[wellbeing_rul
             ):
                 feelings.setdefault(row.debrief_id, []).append(row.feeling)
         return [
-            wellbeing_rules.DebriefPoint(d.created_at, d.intensity, tuple(feelings.get(d.id, ())), d.setting)
+            wellbeing_rules.DebriefPoint(d.created_at, d.intensity, tuple(feelings.get(id_of(d), ())), d.setting)
             for d in debriefs
         ]
 
@@ -153,16 +155,16 @@ def _points(author_id: int, since: datetime | None = None) -> list[wellbeing_rul
 def debrief(actor: Actor, debrief_id: int) -> DebriefView:
     with session_scope() as session:
         require_entry(session, actor, EntryKind.DEBRIEF, debrief_id, Action.VIEW_ENTRY)
-        row = session.get(Debrief, debrief_id)
+        row = entry_row(session, Debrief, debrief_id)
         author = session.get(User, row.author_id)
         access_log.record_view(
-            session, actor, row.author_id, RecordKind.SHARED_DEBRIEF, row.id
+            session, actor, row.author_id, RecordKind.SHARED_DEBRIEF, debrief_id
         )  # someone it was shared with
         content = json.loads(row.content or "{}")
         words = session.exec(select(DebriefFeeling.feeling).where(DebriefFeeling.debrief_id == row.id)).all()
         order = {w: i for i, w in enumerate(emotions.ALL_WORDS)}
         return DebriefView(
-            row.id,
+            debrief_id,
             row.author_id,
             author.full_name if author else "",
             row.created_at,
@@ -185,7 +187,7 @@ def my_debriefs(actor: Actor, limit: int = 50) -> list[DebriefView]:
             .order_by(col(Debrief.created_at).desc())
             .limit(limit)
         ).all()
-    return [debrief(actor, i) for i in ids]
+    return [debrief(actor, i) for i in ids if i is not None]  # a primary key is never null
 
 
 def delete_debrief(actor: Actor, debrief_id: int) -> None:
@@ -197,16 +199,16 @@ def delete_debrief(actor: Actor, debrief_id: int) -> None:
     with session_scope() as session:
         require_entry(session, actor, EntryKind.DEBRIEF, debrief_id, Action.EDIT_ENTRY)
         trail.record(session, actor, "deleted", "debrief", debrief_id, "deleted by its author")
-        for row in session.exec(select(DebriefFeeling).where(DebriefFeeling.debrief_id == debrief_id)):
-            session.delete(row)
-        for row in session.exec(
+        for feeling in session.exec(select(DebriefFeeling).where(DebriefFeeling.debrief_id == debrief_id)):
+            session.delete(feeling)
+        for share in session.exec(
             select(EntryShare).where(EntryShare.kind == EntryKind.DEBRIEF, EntryShare.entry_id == debrief_id)
         ):
-            session.delete(row)
-        for row in session.exec(select(SupportRequest).where(SupportRequest.debrief_id == debrief_id)):
-            row.debrief_id = None
-            session.add(row)
-        session.delete(session.get(Debrief, debrief_id))
+            session.delete(share)
+        for request in session.exec(select(SupportRequest).where(SupportRequest.debrief_id == debrief_id)):
+            request.debrief_id = None
+            session.add(request)
+        session.delete(entry_row(session, Debrief, debrief_id))
 
 
 # ------------------------------------------------------------ my own trends

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import User, utcnow
 from db.reflection import TEXT_MAX, EntryKind, EntryShare, JournalEntry, ReflectiveModel
 from qa.access import access_log
@@ -24,7 +25,7 @@ from qa.access.actor import Actor
 from qa.access.policy import Action
 from qa.errors import NotFound, ValidationFailed
 from qa.reflection.reflective_models import TAG_MAX, guide, normalise_tag
-from qa.reflection.sharing import require_entry
+from qa.reflection.sharing import entry_row, require_entry
 
 TITLE_MAX = 200
 TAGS_MAX = 20  # tags on one note, each at most reflective_models.TAG_MAX characters
@@ -62,7 +63,7 @@ def _content(entry: JournalEntry) -> dict:
 def _view(entry: JournalEntry, author_name: str, actor: Actor) -> NoteView:
     content = _content(entry)
     return NoteView(
-        id=entry.id,
+        id=id_of(entry),
         author_id=entry.author_id,
         author_name=author_name,
         model=entry.model,
@@ -84,7 +85,7 @@ def new_note(actor: Actor, model: ReflectiveModel | str = ReflectiveModel.FREE, 
         entry = JournalEntry(author_id=actor.id, model=ReflectiveModel(model), entry_date=entry_date or date.today())
         session.add(entry)
         session.flush()
-        return entry.id
+        return id_of(entry)
 
 
 def _clean(
@@ -141,7 +142,7 @@ def save_note(
     """Save the whole note (drafts are saved like this as the author types). Returns when."""
     with session_scope() as session:
         require_entry(session, actor, EntryKind.NOTE, note_id, Action.EDIT_ENTRY)
-        entry = session.get(JournalEntry, note_id)
+        entry = entry_row(session, JournalEntry, note_id)
         title, cleaned, tag_list, ref = _clean(
             title, sections or {}, tags or [], case_ref, ReflectiveModel(entry.model)
         )
@@ -175,11 +176,11 @@ def _check_links(actor: Actor, audit_id: int | None, observation_id: int | None)
 def note(actor: Actor, note_id: int) -> NoteView:
     with session_scope() as session:
         scope = require_entry(session, actor, EntryKind.NOTE, note_id, Action.VIEW_ENTRY)
-        entry = session.get(JournalEntry, note_id)
+        entry = entry_row(session, JournalEntry, note_id)
         author = session.get(User, entry.author_id)
         view = _view(entry, author.full_name if author else "", actor)
         access_log.record_view(
-            session, actor, entry.author_id, RecordKind.SHARED_NOTE, entry.id
+            session, actor, entry.author_id, RecordKind.SHARED_NOTE, note_id
         )  # someone it was shared with
         if view.is_mine and scope.shared_with:
             view.shared_with = sorted(
@@ -195,7 +196,7 @@ def delete_note(actor: Actor, note_id: int) -> None:
             select(EntryShare).where(EntryShare.kind == EntryKind.NOTE, EntryShare.entry_id == note_id)
         ):
             session.delete(share)
-        session.delete(session.get(JournalEntry, note_id))
+        session.delete(entry_row(session, JournalEntry, note_id))
 
 
 def my_notes(

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import User, utcnow
 from db.reflection import Debrief, EntryKind, EntryShare, JournalEntry
 from qa.access.actor import Actor
 from qa.access.policy import Action, EntryScope, can
 from qa.errors import NotFound, ValidationFailed
 
-_MODELS = {EntryKind.NOTE: JournalEntry, EntryKind.DEBRIEF: Debrief}
+_Entry = TypeVar("_Entry", JournalEntry, Debrief)
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,18 @@ class ShareRow:
     revoked_at: datetime | None
 
 
-def _entry(session: Session, kind: EntryKind, entry_id: int):
-    row = session.get(_MODELS[EntryKind(kind)], entry_id)
+def entry_row(session: Session, model: type[_Entry], entry_id: int) -> _Entry:
+    """The entry that ``require_entry`` has just let the actor at; NotFound if it has gone since."""
+    row = session.get(model, entry_id)
     if row is None:
         raise NotFound("That entry could not be found.")
     return row
+
+
+def _entry(session: Session, kind: EntryKind, entry_id: int) -> JournalEntry | Debrief:
+    if EntryKind(kind) == EntryKind.NOTE:
+        return entry_row(session, JournalEntry, entry_id)
+    return entry_row(session, Debrief, entry_id)
 
 
 def scope_of(session: Session, kind: EntryKind, entry_id: int) -> EntryScope:
@@ -86,7 +95,7 @@ def share(actor: Actor, kind: EntryKind, entry_id: int, recipient_id: int, for_s
         if live is not None:
             live.for_supervision = live.for_supervision or for_supervision
             session.add(live)
-            return live.id
+            return id_of(live)
         row = EntryShare(
             kind=EntryKind(kind),
             entry_id=entry_id,
@@ -96,7 +105,7 @@ def share(actor: Actor, kind: EntryKind, entry_id: int, recipient_id: int, for_s
         )
         session.add(row)
         session.flush()
-        return row.id
+        return id_of(row)
 
 
 def revoke(actor: Actor, share_id: int) -> None:
@@ -120,7 +129,7 @@ def shares_of(actor: Actor, kind: EntryKind, entry_id: int) -> list[ShareRow]:
             .order_by(col(EntryShare.shared_at))
         ).all()
         return [
-            ShareRow(s.id, s.kind, s.entry_id, s.shared_with_id, name, s.for_supervision, s.shared_at, s.revoked_at)
+            ShareRow(id_of(s), s.kind, s.entry_id, s.shared_with_id, name, s.for_supervision, s.shared_at, s.revoked_at)
             for s, name in rows
         ]
 
@@ -143,7 +152,7 @@ def shared_with_me(actor: Actor) -> list[SharedWithMe]:
             .where(col(EntryShare.shared_with_id) == actor.id, col(EntryShare.revoked_at).is_(None))
             .order_by(col(EntryShare.shared_at).desc())
         ).all()
-        return [SharedWithMe(s.id, s.kind, s.entry_id, name, s.shared_at, s.for_supervision) for s, name in rows]
+        return [SharedWithMe(id_of(s), s.kind, s.entry_id, name, s.shared_at, s.for_supervision) for s, name in rows]
 
 
 def colleagues(actor: Actor) -> list[tuple[int, str]]:
@@ -152,4 +161,4 @@ def colleagues(actor: Actor) -> list[tuple[int, str]]:
         me = session.get(User, actor.id)
         people = session.exec(select(User).where(User.is_active, User.id != actor.id).order_by(User.full_name)).all()
         ordered = sorted(people, key=lambda u: (u.id != (me.supervisor_id if me else None), u.full_name))
-        return [(u.id, f"{u.full_name}{' (my SPO)' if me and u.id == me.supervisor_id else ''}") for u in ordered]
+        return [(id_of(u), f"{u.full_name}{' (my SPO)' if me and u.id == me.supervisor_id else ''}") for u in ordered]
