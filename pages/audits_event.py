@@ -1,15 +1,28 @@
 """One audit event: its sample (with reasons), the auditor pairs, progress, moderation and exports."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from db.audits import REASON_MAX, AuditStatus, EventStatus
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, flash, id_from_query, plain, show_flash, submit, uk_time
+from pages._ui import (
+    current_actor,
+    field_error,
+    first_error,
+    first_warning,
+    flash,
+    id_from_query,
+    plain,
+    show_flash,
+    submit,
+    uk_time,
+)
 from qa.audits import events as audit_events
 from qa.audits import exports as audit_exports
 from qa.audits import moderation, workflow
-from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.errors import NotFound, PermissionDenied
 
 actor = current_actor()
 event_id = id_from_query("event")
@@ -226,12 +239,12 @@ with pairs_tab:
             )
             for case in waiting:
                 if st.button(f"Send {case.case_ref} to the case holder's SPO", key=f"send_{case.audit_id}"):
-                    try:
-                        workflow.send_waiting_feedback(actor, case.audit_id)
-                        flash(f"Feedback for {case.case_ref} sent.")
-                        st.rerun()
-                    except ValidationFailed as exc:
-                        st.error(next(iter(exc.field_errors.values())))
+                    submit(
+                        None,
+                        partial(workflow.send_waiting_feedback, actor, case.audit_id),
+                        success=f"Feedback for {case.case_ref} sent.",
+                        on_error=first_error,
+                    )
 
 # -------------------------------------------------------------------- moderation
 with moderation_tab:
@@ -242,14 +255,14 @@ with moderation_tab:
     rows = moderation.moderation_audits(actor, event.id)
     share = st.number_input("Share of submitted audits to moderate (%)", min_value=1, max_value=100, value=10)
     if st.button("Choose audits to moderate"):
-        try:
-            created = moderation.start_moderation(actor, event.id, share / 100)
-            flash(
+        submit(
+            None,
+            lambda: moderation.start_moderation(actor, event.id, share / 100),
+            success=lambda created: (
                 f"{len(created)} audit{'s' if len(created) != 1 else ''} chosen for blind moderation. They are in **My audits**."
-            )
-            st.rerun()
-        except ValidationFailed as exc:
-            st.warning(next(iter(exc.field_errors.values())))
+            ),
+            on_error=first_warning,
+        )
     for row in rows:
         st.page_link(
             screens.AUDIT_CASE.file,
