@@ -5,7 +5,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from db.audits import ACTION_MAX, EVIDENCE_MAX, SHEET_TEXT_MAX, Answer, AuditStatus
+from db.audits import (
+    ACTION_MAX,
+    EVIDENCE_MAX,
+    SHEET_TEXT_MAX,
+    Answer,
+    AuditActionCreate,
+    AuditStatus,
+    HolderReply,
+    UrgentConcernCreate,
+)
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import (
     current_actor,
@@ -24,6 +33,7 @@ from qa.audits import exports as audit_exports
 from qa.audits import workflow
 from qa.audits.judgement import RULE_TEXT
 from qa.errors import NotFound, PermissionDenied, StaleEdit
+from qa.validation import validate
 
 actor = current_actor()
 audit_id = id_from_query("audit")
@@ -235,7 +245,9 @@ if audit.can_edit:
                 submit(
                     f"action:{audit.id}",
                     lambda: workflow.add_action(
-                        actor, audit.id, {"description": description, "owner_id": owner, "due_date": due}
+                        actor,
+                        audit.id,
+                        validate(AuditActionCreate, {"description": description, "owner_id": owner, "due_date": due}),
                     ),
                     success="Action added.",
                     saved_form=f"add_action_{audit.id}",
@@ -306,7 +318,7 @@ else:
                 if st.form_submit_button("Save reply", type="primary"):
                     submit(
                         f"reply:{audit.id}",
-                        lambda: workflow.reply(actor, audit.id, {"reply": text}),
+                        lambda: workflow.reply(actor, audit.id, validate(HolderReply, {"reply": text})),
                         success="Your reply has been saved. Your SPO can see it.",
                     )
         if audit.can_mark_discussed:
@@ -346,6 +358,8 @@ if audit.can_raise_concern and not audit.is_moderation:
             if st.form_submit_button("Send to the SPO now", type="primary"):
                 submit(
                     f"concern:{audit.id}",
-                    lambda: urgent_concerns.raise_concern(actor, audit.id, {"description": description}),
+                    lambda: urgent_concerns.raise_concern(
+                        actor, audit.id, validate(UrgentConcernCreate, {"description": description})
+                    ),
                     success="The urgent concern has been sent to the case holder's SPO.",
                 )

@@ -5,13 +5,21 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from db.audits import EVIDENCE_MAX
+from db.audits import EVIDENCE_MAX, Acknowledgement
 from pages import _registry as screens
 from pages._ui import current_actor, field_error, show_flash, submit
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
+from qa.validation import validate
 
 actor = current_actor()
+
+
+def acknowledge(concern_id: int, note: str) -> None:
+    """Build the acknowledgement (refused with a plain message if the note is blank or too long), then save it."""
+    urgent_concerns.acknowledge(actor, concern_id, validate(Acknowledgement, {"note": note}))
+
+
 st.title("Urgent concerns")
 show_flash()
 st.caption(
@@ -62,6 +70,6 @@ else:
                 if st.form_submit_button("Acknowledge"):
                     submit(
                         f"ack:{alert.id}",
-                        partial(urgent_concerns.acknowledge, actor, alert.id, {"note": note}),
+                        partial(acknowledge, alert.id, note),
                         success="Concern acknowledged.",
                     )

@@ -5,7 +5,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from db.audits import REASON_MAX, AuditStatus, EventStatus
+from db.audits import REASON_MAX, AuditStatus, EventStatus, SampleSwapCreate
 from pages import _registry as screens
 from pages._ui import (
     current_actor,
@@ -23,6 +23,7 @@ from qa.audits import events as audit_events
 from qa.audits import exports as audit_exports
 from qa.audits import moderation, workflow
 from qa.errors import NotFound, PermissionDenied
+from qa.validation import validate
 
 actor = current_actor()
 event_id = id_from_query("event")
@@ -112,7 +113,11 @@ with sample_tab:
                     submit(
                         "swap",
                         lambda: audit_events.swap_case(
-                            actor, event.id, {"removed_case_id": out_id, "added_case_id": in_id, "reason": reason}
+                            actor,
+                            event.id,
+                            validate(
+                                SampleSwapCreate, {"removed_case_id": out_id, "added_case_id": in_id, "reason": reason}
+                            ),
                         ),
                         success="Case swapped. The reason has been recorded.",
                         rerun=False,

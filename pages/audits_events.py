@@ -4,10 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from db.audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN
+from db.audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN, AuditEventCreate
 from pages import _registry as screens
 from pages._ui import current_actor, field_error, show_flash, submit
 from qa.audits import events as audit_events
+from qa.validation import validate
 
 actor = current_actor()
 st.title("Audit events")
@@ -52,7 +53,11 @@ with st.form("new_event"):
         created = submit(
             "new_event",
             lambda: audit_events.create_event(
-                actor, {"pdu_id": pdu_id, "event_date": event_date, "sample_size": size, "low_risk_share": low / 100}
+                actor,
+                validate(
+                    AuditEventCreate,
+                    {"pdu_id": pdu_id, "event_date": event_date, "sample_size": size, "low_risk_share": low / 100},
+                ),
             ),
             success=lambda made: f"Event created for {made.event_date:%d %b %Y}. Review the proposed sample.",
             rerun=False,

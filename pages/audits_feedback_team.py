@@ -4,13 +4,21 @@ from functools import partial
 
 import streamlit as st
 
-from db.audits import EVIDENCE_MAX
+from db.audits import EVIDENCE_MAX, Acknowledgement
 from pages import _registry as screens
 from pages._ui import audit_table, current_actor, field_error, plain, show_flash, submit, uk_time
 from qa.audits import concerns as urgent_concerns
 from qa.audits import workflow
+from qa.validation import validate
 
 actor = current_actor()
+
+
+def acknowledge(concern_id: int, note: str) -> None:
+    """Build the acknowledgement (refused with a plain message if the note is blank or too long), then save it."""
+    urgent_concerns.acknowledge(actor, concern_id, validate(Acknowledgement, {"note": note}))
+
+
 st.title("Team audit feedback")
 show_flash()
 
@@ -34,7 +42,7 @@ if concerns:
                 if st.form_submit_button("Acknowledge", type="primary"):
                     submit(
                         f"ack:{concern.id}",
-                        partial(urgent_concerns.acknowledge, actor, concern.id, {"note": note}),
+                        partial(acknowledge, concern.id, note),
                         success="Concern acknowledged.",
                     )
 

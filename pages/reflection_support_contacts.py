@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX
+from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX, SupportContactCreate
 from pages._ui import current_actor, field_error, flash, plain, show_flash, submit
 from qa.reflection import debriefs, support
+from qa.validation import validate
 
 actor = current_actor()
 st.title("Support contacts")
@@ -40,7 +41,11 @@ with st.form("contact", clear_on_submit=False):
         submit(
             "contact",
             lambda: support.add_contact(
-                actor, {"name": name, "description": description, "how_to_reach": how, "independent": independent}
+                actor,
+                validate(
+                    SupportContactCreate,
+                    {"name": name, "description": description, "how_to_reach": how, "independent": independent},
+                ),
             ),
             success="Contact added.",
         )

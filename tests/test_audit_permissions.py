@@ -2,10 +2,12 @@
 
 import pytest
 
+from db.audits import HolderReply, UrgentConcernCreate
 from db.organisation import Grade, Role
 from qa.audits import concerns as urgent_concerns
 from qa.audits import workflow
 from qa.errors import NotFound, PermissionDenied
+from qa.validation import validate
 from tests.factories import make_user
 from tests.test_learn_loop import (
     accepted,
@@ -77,7 +79,7 @@ def test_audit_permission_matrix(learn, role):  # noqa: F811
 
     assert attempt(lambda: workflow.audit_detail(who, audit_id)) is view_sent
     assert attempt(lambda: workflow.save_draft(who, audit_id, [], None, None)) is False  # nobody edits a sent audit
-    assert attempt(lambda: workflow.reply(who, audit_id, {"reply": "My reply"})) is may_reply
+    assert attempt(lambda: workflow.reply(who, audit_id, validate(HolderReply, {"reply": "My reply"}))) is may_reply
     assert attempt(lambda: workflow.mark_discussed(who, audit_id)) is may_discuss
 
 
@@ -90,4 +92,11 @@ def test_who_may_raise_an_urgent_concern(learn, role, allowed):  # noqa: F811
     pair, audit_id = first_audit(accepted(learn), not_audited_by=[org.spo_id])
     detail = workflow.audit_detail(org.actor(pair.first_id), audit_id)
     who = org.actor(people(org, pair, detail)[role])
-    assert attempt(lambda: urgent_concerns.raise_concern(who, audit_id, {"description": "Risk to a child"})) is allowed
+    assert (
+        attempt(
+            lambda: urgent_concerns.raise_concern(
+                who, audit_id, validate(UrgentConcernCreate, {"description": "Risk to a child"})
+            )
+        )
+        is allowed
+    )

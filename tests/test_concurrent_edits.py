@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from db.audits import CaseAudit, FeedbackSheet
+from db.audits import AuditEventCreate, CaseAudit, FeedbackSheet
 from db.engine import session_scope
 from db.organisation import User
 from db.supervision import SessionParticipant, SessionVersion, SupervisionSession
@@ -23,6 +23,7 @@ from qa.audits import events as audit_events
 from qa.audits import workflow
 from qa.errors import StaleEdit, ValidationFailed
 from qa.supervision import records as supervision
+from qa.validation import validate
 from tests.factories import case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
 from tests.test_observations import plan
@@ -39,7 +40,9 @@ def draft(org):
     """A draft audit and its pair of auditors."""
     case_pool(org, 16)
     lead = org.actor(org.qa_lead_id)
-    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    event = audit_events.create_event(
+        lead, validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    )
     audit_events.accept_sample(lead, event.id)
     pair = next(p for p in audit_events.pairs_view(lead, event.id).pairs if p.cases)
     return pair, pair.cases[0].audit_id

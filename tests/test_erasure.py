@@ -4,7 +4,7 @@ what was private to them, in one transaction, with a count-only trail entry."""
 import pytest
 from sqlmodel import func, select
 
-from db.audits import CaseAudit, FeedbackSheet
+from db.audits import CaseAudit, FeedbackSheet, HolderReply
 from db.engine import session_scope
 from db.observations import Observation
 from db.organisation import AuditTrail, User
@@ -20,6 +20,7 @@ from qa.organisation import users
 from qa.privacy import erasure
 from qa.reflection import debriefs, sharing, support
 from qa.supervision import records as supervision
+from qa.validation import validate
 from tests.factories import PASSWORD
 from tests.test_reflection import SECRET, debrief_form, write_note
 from tests.test_supervision import record, sent_audit, shared_observation
@@ -37,7 +38,7 @@ def history(org):
     """Pat's working life in the portal: audited cases, an observation, supervision, and a private space."""
     pat = org.actor(org.practitioner_id)
     audit_id = sent_audit(org)
-    audit_workflow.reply(pat, audit_id, {"reply": "Thank you, I have made the referral."})
+    audit_workflow.reply(pat, audit_id, validate(HolderReply, {"reply": "Thank you, I have made the referral."}))
     obs_id = shared_observation(org)
     session_id = record(org)
     supervision.sign(pat, session_id, "Agreed.")

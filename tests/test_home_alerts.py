@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from db.audits import AuditEventCreate
 from db.reflection import Urgency
 from qa import home
 from qa.audits import events as audit_events
@@ -9,6 +10,7 @@ from qa.audits import workflow
 from qa.due import DueCounts, DueStatus, count_due
 from qa.observations import workflow as observations
 from qa.reflection import support
+from qa.validation import validate
 from tests.factories import case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
 from tests.test_observations import plan
@@ -67,7 +69,9 @@ def test_requests_to_talk_count_those_wanted_today(org):
 def test_each_auditor_has_their_pairs_drafts_to_complete(org):
     case_pool(org, 16)
     lead = org.actor(org.qa_lead_id)
-    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    event = audit_events.create_event(
+        lead, validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    )
     audit_events.accept_sample(lead, event.id)
     pair = audit_events.pairs_view(lead, event.id).pairs[0]
     auditor = org.actor(pair.first_id)

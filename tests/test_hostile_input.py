@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from db.audits import AuditActionCreate, AuditEventCreate, HolderReply
 from db.engine import session_scope
 from db.organisation import Case, User
 from db.reflection import EntryKind
@@ -50,6 +51,7 @@ from qa.privacy import subject_access
 from qa.reflection import debriefs, journal, journal_export, sharing
 from qa.supervision import agenda
 from qa.supervision import records as supervision
+from qa.validation import validate
 from tests.conftest import examples
 from tests.factories import PASSWORD, case_pool
 from tests.test_observations import RECORD, ratings
@@ -132,7 +134,8 @@ def world(org):
             session.add(case)
     lead = org.actor(org.qa_lead_id)
     event = audit_events.create_event(
-        lead, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12}
+        lead,
+        validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12}),
     )
     audit_events.accept_sample(lead, event.id)
     audit_id = auditor = None
@@ -156,11 +159,18 @@ def world(org):
     workflow.add_action(
         auditor,
         audit_id,
-        {"description": f"@SUM(A1) {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY - timedelta(days=1)},
+        validate(
+            AuditActionCreate,
+            {
+                "description": f"@SUM(A1) {MARKUP}",
+                "owner_id": org.practitioner_id,
+                "due_date": TODAY - timedelta(days=1),
+            },
+        ),
         today=TODAY - timedelta(days=3),
     )
     workflow.submit(auditor, audit_id, version)
-    workflow.reply(pat, audit_id, {"reply": f"-2 {MARKUP}"})
+    workflow.reply(pat, audit_id, validate(HolderReply, {"reply": f"-2 {MARKUP}"}))
 
     # An observation of Pat, with hostile notes and evidence; Pat replies.
     obs_id = observations.plan_observation(

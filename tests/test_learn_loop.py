@@ -5,11 +5,20 @@ from datetime import date, timedelta
 
 import pytest
 
-from db.audits import AuditStatus
+from db.audits import (
+    Acknowledgement,
+    AuditActionCreate,
+    AuditEventCreate,
+    AuditStatus,
+    HolderReply,
+    SampleSwapCreate,
+    UrgentConcernCreate,
+)
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
 from qa.audits import moderation, workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.validation import validate
 from tests.factories import case_pool
 
 EVENT_DAY = date(2026, 12, 10)
@@ -19,7 +28,9 @@ EVENT_DAY = date(2026, 12, 10)
 def learn(org):
     case_pool(org, 16)
     lead = org.actor(org.qa_lead_id)
-    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    event = audit_events.create_event(
+        lead, validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    )
     return org, lead, event
 
 
@@ -67,7 +78,9 @@ def test_only_the_pdus_qa_lead_or_an_admin_may_run_its_events(learn):
 def test_two_events_for_the_same_pdu_and_day_are_refused(learn):
     org, lead, event = learn
     with pytest.raises(ValidationFailed) as exc:
-        audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+        audit_events.create_event(
+            lead, validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+        )
     assert "already has an audit event" in exc.value.field_errors["event_date"]
 
 
@@ -75,7 +88,11 @@ def test_sample_size_outside_12_to_20_is_refused(learn):
     org, lead, _event = learn
     with pytest.raises(ValidationFailed) as exc:
         audit_events.create_event(
-            lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY + timedelta(days=30), "sample_size": 25}
+            lead,
+            validate(
+                AuditEventCreate,
+                {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY + timedelta(days=30), "sample_size": 25},
+            ),
         )
     assert "sample_size" in exc.value.field_errors
 
@@ -88,13 +105,22 @@ def test_swapping_a_case_needs_a_reason_and_records_it(learn):
     out, into = view.selected[0], candidates[0]
     with pytest.raises(ValidationFailed) as exc:
         audit_events.swap_case(
-            lead, event.id, {"removed_case_id": out.case_id, "added_case_id": into.case_id, "reason": " "}
+            lead,
+            event.id,
+            validate(SampleSwapCreate, {"removed_case_id": out.case_id, "added_case_id": into.case_id, "reason": " "}),
         )
     assert "reason" in exc.value.field_errors
     audit_events.swap_case(
         lead,
         event.id,
-        {"removed_case_id": out.case_id, "added_case_id": into.case_id, "reason": "Case transferring out next week"},
+        validate(
+            SampleSwapCreate,
+            {
+                "removed_case_id": out.case_id,
+                "added_case_id": into.case_id,
+                "reason": "Case transferring out next week",
+            },
+        ),
     )
     after = audit_events.sample_view(lead, event.id)
     assert into.case_id in {r.case_id for r in after.selected}
@@ -107,7 +133,9 @@ def test_swapping_a_case_needs_a_reason_and_records_it(learn):
 def test_too_few_eligible_cases_is_said_plainly_and_blocks_acceptance(org):
     case_pool(org, 8)
     lead = org.actor(org.qa_lead_id)
-    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    event = audit_events.create_event(
+        lead, validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    )
     view = audit_events.sample_view(lead, event.id)
     assert "8" in view.shortfall_message
     assert not view.can_accept
@@ -216,7 +244,14 @@ def test_the_whole_loop_from_draft_to_closed_actions(learn):
     workflow.add_action(
         auditor,
         audit_id,
-        {"description": "Update the risk plan", "owner_id": holder.id, "due_date": date.today() + timedelta(days=14)},
+        validate(
+            AuditActionCreate,
+            {
+                "description": "Update the risk plan",
+                "owner_id": holder.id,
+                "due_date": date.today() + timedelta(days=14),
+            },
+        ),
     )
     assert workflow.submit(auditor, audit_id, version + 0) == AuditStatus.FEEDBACK_SENT
 
@@ -224,9 +259,9 @@ def test_the_whole_loop_from_draft_to_closed_actions(learn):
     assert audit_id in [r.audit_id for r in workflow.feedback_on_my_cases(holder)]
     assert [a.description for a, _ref, _id in workflow.my_open_actions(holder)] == ["Update the risk plan"]
 
-    workflow.reply(holder, audit_id, {"reply": "Thank you, I have booked a review."})
+    workflow.reply(holder, audit_id, validate(HolderReply, {"reply": "Thank you, I have booked a review."}))
     with pytest.raises(PermissionDenied):
-        workflow.reply(spo, audit_id, {"reply": "Not mine to write"})
+        workflow.reply(spo, audit_id, validate(HolderReply, {"reply": "Not mine to write"}))
     assert workflow.mark_discussed(spo, audit_id) == AuditStatus.DISCUSSED
 
     action = workflow.audit_detail(holder, audit_id).actions[0]
@@ -253,7 +288,11 @@ def test_overdue_actions_are_flagged_to_the_owner_and_the_spo(learn):
     detail = workflow.audit_detail(auditor, audit_id)
     version = workflow.save_draft(auditor, audit_id, all_yes(detail), None, detail.version)
     workflow.add_action(
-        auditor, audit_id, {"description": "Home visit", "owner_id": detail.holder_id, "due_date": date.today()}
+        auditor,
+        audit_id,
+        validate(
+            AuditActionCreate, {"description": "Home visit", "owner_id": detail.holder_id, "due_date": date.today()}
+        ),
     )
     workflow.submit(auditor, audit_id, version)
     later = date.today() + timedelta(days=3)
@@ -270,7 +309,14 @@ def test_an_action_due_in_the_past_is_refused(learn):
         workflow.add_action(
             auditor_of(org, pair),
             audit_id,
-            {"description": "Too late", "owner_id": org.practitioner_id, "due_date": date.today() - timedelta(days=1)},
+            validate(
+                AuditActionCreate,
+                {
+                    "description": "Too late",
+                    "owner_id": org.practitioner_id,
+                    "due_date": date.today() - timedelta(days=1),
+                },
+            ),
         )
     assert "past" in exc.value.field_errors["due_date"]
 
@@ -280,7 +326,9 @@ def test_an_urgent_concern_reaches_the_spo_until_acknowledged(learn):
     pair, audit_id = first_audit(accepted(learn))
     auditor = auditor_of(org, pair)
     urgent_concerns.raise_concern(
-        auditor, audit_id, {"description": "New partner has children; no safeguarding check."}
+        auditor,
+        audit_id,
+        validate(UrgentConcernCreate, {"description": "New partner has children; no safeguarding check."}),
     )
     spo = org.actor(org.spo_id)
     waiting = urgent_concerns.concerns_for_me(spo)
@@ -290,10 +338,14 @@ def test_an_urgent_concern_reaches_the_spo_until_acknowledged(learn):
     later = date.today() + timedelta(days=7)
     assert urgent_concerns.pdu_concerns(lead, org.north_pdu_id, today=later)[0].overdue
     with pytest.raises(ValidationFailed):
-        urgent_concerns.acknowledge(spo, waiting[0].id, {"note": ""})
+        urgent_concerns.acknowledge(spo, waiting[0].id, validate(Acknowledgement, {"note": ""}))
     with pytest.raises(PermissionDenied):
-        urgent_concerns.acknowledge(org.actor(org.peer_id), waiting[0].id, {"note": "not mine"})
-    urgent_concerns.acknowledge(spo, waiting[0].id, {"note": "Referral made to children's services today."})
+        urgent_concerns.acknowledge(
+            org.actor(org.peer_id), waiting[0].id, validate(Acknowledgement, {"note": "not mine"})
+        )
+    urgent_concerns.acknowledge(
+        spo, waiting[0].id, validate(Acknowledgement, {"note": "Referral made to children's services today."})
+    )
     assert urgent_concerns.concerns_for_me(spo) == []
 
 

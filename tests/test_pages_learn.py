@@ -4,10 +4,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from db.audits import AuditActionCreate, AuditEventCreate, UrgentConcernCreate
 from pages import _registry as screens
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
 from qa.audits import workflow
+from qa.validation import validate
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
@@ -26,7 +28,9 @@ def signed_in(app, email, page, **query):
 def event(org):
     case_pool(org, 16)
     lead = org.actor(org.qa_lead_id)
-    created = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    created = audit_events.create_event(
+        lead, validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    )
     return created
 
 
@@ -53,11 +57,14 @@ def submitted(org, draft, with_action=True):
         workflow.add_action(
             auditor,
             audit_id,
-            {
-                "description": "Book a home visit",
-                "owner_id": detail.holder_id,
-                "due_date": date.today() + timedelta(days=7),
-            },
+            validate(
+                AuditActionCreate,
+                {
+                    "description": "Book a home visit",
+                    "owner_id": detail.holder_id,
+                    "due_date": date.today() + timedelta(days=7),
+                },
+            ),
         )
     workflow.submit(auditor, audit_id, version)
     return detail
@@ -164,7 +171,11 @@ def test_a_peer_opening_an_audit_link_sees_nothing_of_it(app, org, draft):
 
 def test_an_urgent_concern_appears_for_the_spo_to_acknowledge(app, org, draft):
     pair, audit_id = draft
-    urgent_concerns.raise_concern(org.actor(pair.first_id), audit_id, {"description": "Threats made to a neighbour."})
+    urgent_concerns.raise_concern(
+        org.actor(pair.first_id),
+        audit_id,
+        validate(UrgentConcernCreate, {"description": "Threats made to a neighbour."}),
+    )
     at = signed_in(app, "spo@example.org", screens.AUDIT_FEEDBACK_TEAM.file)
     assert "Threats made to a neighbour." in [t.value for t in at.text]
     concern_id = urgent_concerns.concerns_for_me(org.actor(org.spo_id))[0].id

@@ -2,9 +2,10 @@
 
 import pytest
 
-from db.reflection import EntryKind, Need
+from db.reflection import EntryKind, Need, SupportContactCreate
 from pages import _registry as screens
 from qa.reflection import debriefs, journal, sharing
+from qa.validation import validate
 from tests.test_pages import texts, titles
 from tests.test_pages_learn import signed_in
 from tests.test_reflection import SECRET, debrief_form, write_note
@@ -41,7 +42,9 @@ def test_the_journal_lists_and_searches_my_notes(app, org):
 def test_a_quick_debrief_is_saved_and_signposts_specialist_support(app, org):
     from qa.reflection import support
 
-    support.add_contact(org.actor(org.admin_id), {"name": "Peer support circle", "independent": True})
+    support.add_contact(
+        org.actor(org.admin_id), validate(SupportContactCreate, {"name": "Peer support circle", "independent": True})
+    )
     at = signed_in(app, "pat@example.org", screens.DEBRIEF.file)
     pills = at.get("button_group")
     assert pills, "feelings are offered as pills"

@@ -10,10 +10,11 @@ from sqlmodel import SQLModel
 import db.schema  # noqa: F401
 from db import encryption
 from db.engine import get_engine
-from db.reflection import EntryKind, ReflectiveModel
+from db.reflection import EntryKind, ReflectiveModel, SupportContactCreate
 from qa.access import trail_view
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.reflection import debriefs, journal, journal_export, sharing, support, wellbeing
+from qa.validation import validate
 from tests.factories import make_user
 
 SECRET = "I dislike this man and I am scared of him"
@@ -195,7 +196,9 @@ def test_the_person_asked_sees_who_and_how_soon_but_not_the_content(org):
 
 
 def test_signposting_for_specialist_support_and_for_sustained_high_intensity(org):
-    support.add_contact(org.actor(org.admin_id), {"name": "Independent staff line", "independent": True})
+    support.add_contact(
+        org.actor(org.admin_id), validate(SupportContactCreate, {"name": "Independent staff line", "independent": True})
+    )
     pat = org.actor(org.practitioner_id)
     assert debriefs.record_debrief(pat, debrief_form(intensity=3, need="nothing right now")).signpost == []
     assert [
@@ -212,7 +215,7 @@ def test_signposting_for_specialist_support_and_for_sustained_high_intensity(org
 
 def test_support_contacts_are_managed_by_admins_only(org):
     with pytest.raises(PermissionDenied):
-        support.add_contact(org.actor(org.spo_id), {"name": "x"})
+        support.add_contact(org.actor(org.spo_id), validate(SupportContactCreate, {"name": "x"}))
 
 
 def test_personal_trends_are_only_ever_my_own(org):

@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from db.access_log import RecordKind, RecordView
+from db.audits import HolderReply
 from db.engine import session_scope
 from db.organisation import AuditTrail, Grade, Role
 from db.reflection import EntryKind
@@ -22,6 +23,7 @@ from qa.errors import PermissionDenied
 from qa.privacy import subject_access
 from qa.reflection import debriefs, journal, sharing, support
 from qa.supervision import records as supervision
+from qa.validation import validate
 from tests.test_reflection import SECRET, debrief_form, write_note
 from tests.test_supervision import record, sent_audit, shared_observation
 
@@ -48,7 +50,7 @@ def world(org):
     pat = org.actor(org.practitioner_id)
     pip = org.actor(org.peer_id)
     audit_id = sent_audit(org)
-    audit_workflow.reply(pat, audit_id, {"reply": "I have made the referral."})
+    audit_workflow.reply(pat, audit_id, validate(HolderReply, {"reply": "I have made the referral."}))
     obs_id = shared_observation(org)
     one_to_one = record(org, personal_notes="Pat is grieving; agreed lighter caseload.")
     supervision.sign(pat, one_to_one, "Thank you.")

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from db.audits import AuditStatus
+from db.audits import AuditActionCreate, AuditEventCreate, AuditStatus
 from db.engine import session_scope
 from db.organisation import User
 from db.reflection import EntryKind
@@ -18,6 +18,7 @@ from qa.observations import workflow as observations
 from qa.reflection import debriefs, sharing
 from qa.supervision import agenda, cadence
 from qa.supervision import records as supervision
+from qa.validation import validate
 from tests.factories import case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
 from tests.test_observations import RECORD, ratings
@@ -30,7 +31,9 @@ def sent_audit(org, with_action=True):
     """An audit of one of Pat's cases, submitted, so its sheet is with Pat's SPO."""
     case_pool(org, 16)
     lead = org.actor(org.qa_lead_id)
-    event = audit_events.create_event(lead, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    event = audit_events.create_event(
+        lead, validate(AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": EVENT_DAY, "sample_size": 12})
+    )
     audit_events.accept_sample(lead, event.id)
     pairs = audit_events.pairs_view(lead, event.id)
     for pair in pairs.pairs:
@@ -44,11 +47,14 @@ def sent_audit(org, with_action=True):
                 workflow.add_action(
                     auditor,
                     case.audit_id,
-                    {
-                        "description": "Refer to MAPPA",
-                        "owner_id": org.practitioner_id,
-                        "due_date": TODAY + timedelta(days=7),
-                    },
+                    validate(
+                        AuditActionCreate,
+                        {
+                            "description": "Refer to MAPPA",
+                            "owner_id": org.practitioner_id,
+                            "due_date": TODAY + timedelta(days=7),
+                        },
+                    ),
                 )
             workflow.submit(auditor, case.audit_id, version)
             return case.audit_id

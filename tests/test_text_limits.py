@@ -488,12 +488,20 @@ def test_people_and_organisation_limits(org):
         at=lambda n: "T" * n,
     )
 
-    over_and_at(lambda t: support.add_contact(admin, {"name": t}), "name", rf.CONTACT_NAME_MAX)
     over_and_at(
-        lambda t: support.add_contact(admin, {"name": "Helpline", "description": t}), "description", rf.SHORT_MAX
+        lambda t: support.add_contact(admin, validate(rf.SupportContactCreate, {"name": t})),
+        "name",
+        rf.CONTACT_NAME_MAX,
     )
     over_and_at(
-        lambda t: support.add_contact(admin, {"name": "Helpline", "how_to_reach": t}),
+        lambda t: support.add_contact(admin, validate(rf.SupportContactCreate, {"name": "Helpline", "description": t})),
+        "description",
+        rf.SHORT_MAX,
+    )
+    over_and_at(
+        lambda t: support.add_contact(
+            admin, validate(rf.SupportContactCreate, {"name": "Helpline", "how_to_reach": t})
+        ),
         "how_to_reach",
         rf.HOW_TO_REACH_MAX,
     )
@@ -539,12 +547,19 @@ def test_learn_audit_limits(org):
     case_pool(org, 16)
     lead = org.actor(org.qa_lead_id)
     event = audit_events.create_event(
-        lead, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12}
+        lead,
+        validate(
+            ca.AuditEventCreate, {"pdu_id": org.north_pdu_id, "event_date": date(2026, 12, 10), "sample_size": 12}
+        ),
     )
     # While the sample is being planned, the lead swaps a case, with a reason.
     out = audit_events.sample_view(lead, event.id).selected[0]
     swap = {"removed_case_id": out.case_id, "added_case_id": audit_events.swap_candidates(lead, event.id)[0].case_id}
-    over_and_at(lambda t: audit_events.swap_case(lead, event.id, swap | {"reason": t}), "reason", ca.REASON_MAX)
+    over_and_at(
+        lambda t: audit_events.swap_case(lead, event.id, validate(ca.SampleSwapCreate, swap | {"reason": t})),
+        "reason",
+        ca.REASON_MAX,
+    )
 
     pair, case, auditor = draft_audit(org, lead, event)
     audit_id = case.audit_id
@@ -581,19 +596,26 @@ def test_learn_audit_limits(org):
         lambda t: workflow.add_action(
             auditor,
             audit_id,
-            {"description": t, "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=7)},
+            validate(
+                ca.AuditActionCreate,
+                {"description": t, "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=7)},
+            ),
         ),
         "description",
         ca.ACTION_MAX,
     )
     concern = {}
     over_and_at(
-        lambda t: concern.setdefault("id", urgent_concerns.raise_concern(auditor, audit_id, {"description": t})),
+        lambda t: concern.setdefault(
+            "id", urgent_concerns.raise_concern(auditor, audit_id, validate(ca.UrgentConcernCreate, {"description": t}))
+        ),
         "description",
         ca.EVIDENCE_MAX,
     )
     over_and_at(
-        lambda t: urgent_concerns.acknowledge(org.actor(org.spo_id), concern["id"], {"note": t}),
+        lambda t: urgent_concerns.acknowledge(
+            org.actor(org.spo_id), concern["id"], validate(ca.Acknowledgement, {"note": t})
+        ),
         "note",
         ca.EVIDENCE_MAX,
     )
@@ -607,7 +629,9 @@ def test_learn_audit_limits(org):
     ]
     workflow.submit(auditor, audit_id, workflow.save_draft(auditor, audit_id, answers, None, version()))
     over_and_at(
-        lambda t: workflow.reply(org.actor(org.practitioner_id), audit_id, {"reply": t}), "reply", ca.SHEET_TEXT_MAX
+        lambda t: workflow.reply(org.actor(org.practitioner_id), audit_id, validate(ca.HolderReply, {"reply": t})),
+        "reply",
+        ca.SHEET_TEXT_MAX,
     )
 
 

@@ -20,7 +20,6 @@ from qa.access.actor import Actor
 from qa.access.policy import Action, ConcernScope, PduScope, can, require
 from qa.audits.workflow import load_for, scope_of
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
-from qa.validation import validate
 from qa.working_days import working_days_between
 
 ESCALATE_AFTER_WORKING_DAYS = 2
@@ -44,8 +43,7 @@ class ConcernAlert:
         return self.acknowledged_at is None and self.working_days_open > ESCALATE_AFTER_WORKING_DAYS
 
 
-def raise_concern(actor: Actor, audit_id: int, form: dict) -> int:
-    data = validate(UrgentConcernCreate, form)
+def raise_concern(actor: Actor, audit_id: int, data: UrgentConcernCreate) -> int:
     with session_scope() as session:
         audit, scope = load_for(session, actor, audit_id, Action.RAISE_URGENT_CONCERN)
         concern = UrgentConcern(
@@ -119,8 +117,7 @@ def pdu_concerns(actor: Actor, pdu_id: int, today: date | None = None) -> list[C
         return _alerts(session, list(concerns), today)
 
 
-def acknowledge(actor: Actor, concern_id: int, form: dict) -> None:
-    data = validate(Acknowledgement, form)
+def acknowledge(actor: Actor, concern_id: int, data: Acknowledgement) -> None:
     with session_scope() as session:
         concern = session.get(UrgentConcern, concern_id)
         if concern is None:

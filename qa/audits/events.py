@@ -38,7 +38,6 @@ from qa.audits.pairing import Auditor, CaseToAudit, ProposedPair, check_assignme
 from qa.audits.sampling import CaseFacts, SampleRules, explain_rules, propose_sample, replacement_candidates
 from qa.errors import NotFound, ValidationFailed
 from qa.organisation.directory import names_by_id
-from qa.validation import validate
 
 # ----------------------------------------------------------------------- views
 
@@ -210,9 +209,8 @@ def _can_manage(actor: Actor, pdu_id: int) -> bool:
     return can(actor, Action.MANAGE_AUDIT_EVENTS, PduScope(pdu_id))
 
 
-def create_event(actor: Actor, form: dict) -> EventSummary:
+def create_event(actor: Actor, data: AuditEventCreate) -> EventSummary:
     """Create a LEARN day for a PDU and store its proposed sample."""
-    data = validate(AuditEventCreate, form)
     require(actor, Action.MANAGE_AUDIT_EVENTS, PduScope(data.pdu_id))
     with session_scope() as session:
         if session.get(Pdu, data.pdu_id) is None:
@@ -326,9 +324,8 @@ def swap_candidates(actor: Actor, event_id: int) -> list[ExcludedRow]:
         ]
 
 
-def swap_case(actor: Actor, event_id: int, form: dict) -> None:
+def swap_case(actor: Actor, event_id: int, data: SampleSwapCreate) -> None:
     """Replace one sampled case with an eligible one. The reason is required and kept."""
-    data = validate(SampleSwapCreate, form)
     with session_scope() as session:
         event = _require_event(session, actor, event_id)
         if event.status != EventStatus.PLANNING:

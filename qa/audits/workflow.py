@@ -494,9 +494,8 @@ def _save_sheet(session: Session, audit_id: int, data: FeedbackSheetUpdate) -> N
         session.add(FeedbackTheme(audit_id=audit_id, section=section, theme_id=theme))
 
 
-def add_action(actor: Actor, audit_id: int, form: dict, today: date | None = None) -> None:
+def add_action(actor: Actor, audit_id: int, data: AuditActionCreate, today: date | None = None) -> None:
     today = today or date.today()
-    data = validate(AuditActionCreate, form)
     with session_scope() as session:
         audit, _scope = load_for(session, actor, audit_id, Action.EDIT_AUDIT)
         if audit.moderates_id is not None:
@@ -573,9 +572,8 @@ def send_waiting_feedback(actor: Actor, audit_id: int) -> None:
         trail.record(session, actor, "sent_feedback", "case_audit", audit.id)
 
 
-def reply(actor: Actor, audit_id: int, form: dict) -> None:
+def reply(actor: Actor, audit_id: int, data: HolderReply) -> None:
     """The case holder's reply to the feedback sheet."""
-    data = validate(HolderReply, form)
     with session_scope() as session:
         audit, _scope = load_for(session, actor, audit_id, Action.REPLY_TO_FEEDBACK)
         sheet = session.get(FeedbackSheet, audit.id) or FeedbackSheet(audit_id=audit.id)

@@ -23,7 +23,6 @@ from qa.access.actor import Actor
 from qa.access.policy import Action, SupportRequestScope, can, require
 from qa.errors import NotFound, ValidationFailed
 from qa.settings import set_flag
-from qa.validation import validate
 
 URGENCY_ORDER = {Urgency.TODAY: 0, Urgency.THIS_WEEK: 1, Urgency.WHEN_CONVENIENT: 2}
 
@@ -115,9 +114,8 @@ def respond(actor: Actor, request_id: int, status: RequestStatus | str) -> None:
 # ------------------------------------------------------------ administrators
 
 
-def add_contact(actor: Actor, form: dict) -> None:
+def add_contact(actor: Actor, data: SupportContactCreate) -> None:
     require(actor, Action.MANAGE_SUPPORT_CONTACTS)
-    data = validate(SupportContactCreate, form)
     with session_scope() as session:
         session.add(SupportContact.model_validate(data))
         trail.record(session, actor, "created", "support_contact", None, data.name)

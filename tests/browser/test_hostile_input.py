@@ -67,7 +67,7 @@ def assert_inert(page: Page, dialogs: list[str], where: str) -> None:
 SET_UP_AUDIT = """
 import datetime as dt, json, sys
 from sqlmodel import select
-from db.audits import AuditEvent
+from db.audits import AuditEvent, AuditEventCreate
 from db.demo import QA_LEAD_EMAIL
 from db.engine import session_scope
 from db.organisation import User
@@ -80,7 +80,7 @@ with session_scope() as session:
 day = dt.date.today() + dt.timedelta(days=90)
 while day in taken:
     day += dt.timedelta(days=1)
-event = audit_events.create_event(lead, {"pdu_id": lead.pdu_id, "event_date": day, "sample_size": 12})
+event = audit_events.create_event(lead, AuditEventCreate(pdu_id=lead.pdu_id, event_date=day, sample_size=12))
 audit_events.accept_sample(lead, event.id)
 print(json.dumps({"event_id": event.id}))
 """

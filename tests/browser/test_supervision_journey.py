@@ -30,7 +30,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 
-from db.audits import SAMPLE_MAX, AuditEvent, AuditorPair, AuditStatus, CaseAudit
+from db.audits import SAMPLE_MAX, AuditEvent, AuditEventCreate, AuditorPair, AuditStatus, CaseAudit, SampleSwapCreate
 from db.demo import PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
 from db.organisation import Case, Team, User
 from tests.browser.helpers import choose, database, flash, heading, open_menu, services_on, tick
@@ -98,7 +98,9 @@ def send_audit_feedback(url: str, who: People, start: dt.date) -> SentAudit:
             event_date += dt.timedelta(days=1)
 
         lead = load_actor(lead_id)
-        event = audit_events.create_event(lead, {"pdu_id": pdu_id, "event_date": event_date, "sample_size": SAMPLE_MAX})
+        event = audit_events.create_event(
+            lead, AuditEventCreate(pdu_id=pdu_id, event_date=event_date, sample_size=SAMPLE_MAX)
+        )
         # The sample is random: make sure it holds one of the practitioner's cases.
         selected = audit_events.sample_view(lead, event.id).selected
         if not {row.case_id for row in selected} & own_cases:
@@ -108,7 +110,7 @@ def send_audit_feedback(url: str, who: People, start: dt.date) -> SentAudit:
                     try:
                         audit_events.swap_case(
                             lead, event.id,
-                            {"removed_case_id": row.case_id, "added_case_id": candidate.case_id, "reason": "Supervision journey test"},
+                            SampleSwapCreate(removed_case_id=row.case_id, added_case_id=candidate.case_id, reason="Supervision journey test"),
                         )  # fmt: skip
                     except ValidationFailed:
                         continue
