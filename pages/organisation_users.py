@@ -15,18 +15,16 @@ from db.organisation import (
     UserUpdate,
 )
 from pages._ui import (
-    clear_form_errors,
     current_actor,
     field_error,
     flash,
     form_errors,
     plain,
     roles_label,
-    set_form_errors,
     show_flash,
     submit,
 )
-from qa.errors import NotFound, ValidationFailed
+from qa.errors import NotFound
 from qa.organisation import users
 from qa.organisation.org import list_teams
 from qa.privacy import erasure
@@ -180,14 +178,11 @@ with edit_tab:
         if chosen.is_active:
             st.caption("Deactivated users keep their history but cannot sign in.")
             if st.button("Deactivate this user", key=f"deactivate_{chosen.id}"):
-                try:
-                    users.set_active(actor, chosen.id, False)
-                except ValidationFailed as exc:
-                    set_form_errors(f"status_{chosen.id}", exc.field_errors)
-                    st.rerun()
-                else:
-                    flash(f"{plain(chosen.full_name)} has been deactivated.")
-                    st.rerun()
+                submit(
+                    f"status_{chosen.id}",
+                    lambda: users.set_active(actor, chosen.id, False),
+                    success=f"{plain(chosen.full_name)} has been deactivated.",
+                )
         else:
             if st.button("Reactivate this user", key=f"reactivate_{chosen.id}"):
                 users.set_active(actor, chosen.id, True)
@@ -201,14 +196,11 @@ with edit_tab:
             new_password = st.text_input("New password", type="password", max_chars=PASSWORD_MAX)
             field_error(form_errors(f"password_{chosen.id}"), "password")
             if st.form_submit_button("Set password"):
-                try:
-                    users.set_password(actor, chosen.id, new_password)
-                except ValidationFailed as exc:
-                    set_form_errors(f"password_{chosen.id}", exc.field_errors)
-                else:
-                    clear_form_errors(f"password_{chosen.id}")
-                    flash(f"A new password has been set for {plain(chosen.full_name)}.")
-                st.rerun()
+                submit(
+                    f"password_{chosen.id}",
+                    lambda: users.set_password(actor, chosen.id, new_password),
+                    success=f"A new password has been set for {plain(chosen.full_name)}.",
+                )
 
         if chosen.id != actor.id:
             st.markdown("**Erase private entries**")
@@ -236,14 +228,11 @@ with edit_tab:
                     typed = st.text_input("Their email address, to confirm", max_chars=EMAIL_MAX)
                     field_error(erase_errors, "confirm")
                     if st.form_submit_button("Erase private entries", type="primary"):
-                        try:
-                            done = erasure.erase_private_entries(actor, chosen.id, typed)
-                        except ValidationFailed as exc:
-                            set_form_errors(f"erase_{chosen.id}", exc.field_errors)
-                        else:
-                            clear_form_errors(f"erase_{chosen.id}")
-                            flash(
+                        submit(
+                            f"erase_{chosen.id}",
+                            lambda: erasure.erase_private_entries(actor, chosen.id, typed),
+                            success=lambda done: (
                                 f"Erased {plain(chosen.full_name)}'s private entries: {done.notes} journal note{'s' if done.notes != 1 else ''} "
                                 f"and {done.debriefs} debrief{'s' if done.debriefs != 1 else ''}."
-                            )
-                        st.rerun()
+                            ),
+                        )
