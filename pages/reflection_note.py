@@ -87,6 +87,7 @@ def autosave(finished: bool | None = None) -> bool:
             finished=finished,
         )
 
+    # Not _ui.submit: a callback cannot rerun and returns a bool, and a database fault must keep earlier errors.
     try:
         saved = save_or_keep(DRAFT, save, BOXES)
     except ValidationFailed as exc:
