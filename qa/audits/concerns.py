@@ -7,19 +7,22 @@ working days are highlighted for the PDU's QA lead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.audits import Acknowledgement, AuditEvent, CaseAudit, UrgentConcern, UrgentConcernCreate
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Case, User, utcnow
 from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, ConcernScope, PduScope, can, require
 from qa.audits.workflow import load_for, scope_of
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
+from qa.lookup import get_required
 from qa.working_days import working_days_between
 
 ESCALATE_AFTER_WORKING_DAYS = 2
@@ -47,7 +50,7 @@ def raise_concern(actor: Actor, audit_id: int, data: UrgentConcernCreate) -> int
     with session_scope() as session:
         audit, scope = load_for(session, actor, audit_id, Action.RAISE_URGENT_CONCERN)
         concern = UrgentConcern(
-            audit_id=audit.id,
+            audit_id=audit_id,
             case_id=audit.case_id,
             raised_by_id=actor.id,
             description=data.description,
@@ -56,10 +59,10 @@ def raise_concern(actor: Actor, audit_id: int, data: UrgentConcernCreate) -> int
         session.add(concern)
         session.flush()
         trail.record(session, actor, "raised_urgent_concern", "case_audit", audit.id, f"concern {concern.id}")
-        return concern.id
+        return id_of(concern)
 
 
-def _alerts(session, concerns, today: date) -> list[ConcernAlert]:
+def _alerts(session: Session, concerns: Sequence[UrgentConcern], today: date) -> list[ConcernAlert]:
     ids = {c.raised_by_id for c in concerns} | {c.spo_id for c in concerns if c.spo_id}
     names = (
         dict(session.exec(select(col(User.id), col(User.full_name)).where(col(User.id).in_(ids))).all()) if ids else {}
@@ -75,7 +78,7 @@ def _alerts(session, concerns, today: date) -> list[ConcernAlert]:
     )
     return [
         ConcernAlert(
-            c.id,
+            id_of(c),
             c.audit_id,
             refs.get(c.case_id, ""),
             c.description,
@@ -122,7 +125,7 @@ def acknowledge(actor: Actor, concern_id: int, data: Acknowledgement) -> None:
         concern = session.get(UrgentConcern, concern_id)
         if concern is None:
             raise NotFound("That concern could not be found.")
-        audit = session.get(CaseAudit, concern.audit_id)
+        audit = get_required(session, CaseAudit, concern.audit_id)
         scope = scope_of(session, audit)
         if not can(actor, Action.ACKNOWLEDGE_CONCERN, ConcernScope(scope.pdu_id, concern.spo_id)):
             raise PermissionDenied()

@@ -11,10 +11,11 @@ import math
 import random
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.audits import Answer, AuditAnswer, AuditEvent, AuditStatus, CaseAudit
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Case
 from qa.access import trail
 from qa.access.actor import Actor
@@ -44,7 +45,7 @@ class AgreementReport:
     questions: list[QuestionAgreement]
 
 
-def _event_for(session, actor: Actor, event_id: int) -> AuditEvent:
+def _event_for(session: Session, actor: Actor, event_id: int) -> AuditEvent:
     event = session.get(AuditEvent, event_id)
     if event is None:
         raise NotFound("That audit event could not be found.")
@@ -52,7 +53,7 @@ def _event_for(session, actor: Actor, event_id: int) -> AuditEvent:
     return event
 
 
-def _submitted_originals(session, event_id: int) -> list[CaseAudit]:
+def _submitted_originals(session: Session, event_id: int) -> list[CaseAudit]:
     return list(
         session.exec(
             select(CaseAudit)
@@ -72,7 +73,7 @@ def start_moderation(actor: Actor, event_id: int, share: float = DEFAULT_MODERAT
         raise ValidationFailed({"share": "Choose a share between 1% and 100%."})
     with session_scope() as session:
         event = _event_for(session, actor, event_id)
-        originals = _submitted_originals(session, event.id)
+        originals = _submitted_originals(session, event_id)
         already = set(
             session.exec(
                 select(CaseAudit.moderates_id).where(
@@ -86,13 +87,11 @@ def start_moderation(actor: Actor, event_id: int, share: float = DEFAULT_MODERAT
         wanted = max(1, math.ceil(share * len(originals))) - len(already)
         if wanted <= 0:
             raise ValidationFailed({"share": "This event already has its moderation sample."})
-        chosen = sorted(
-            random.Random(event.seed + 1).sample(candidates, min(wanted, len(candidates))), key=lambda a: a.id
-        )
+        chosen = sorted(random.Random(event.seed + 1).sample(candidates, min(wanted, len(candidates))), key=id_of)
         created = []
         for original in chosen:
             second = CaseAudit(
-                event_id=event.id,
+                event_id=event_id,
                 case_id=original.case_id,
                 sample_id=original.sample_id,
                 instrument_id=original.instrument_id,  # the same version, so answers compare like with like
@@ -101,7 +100,7 @@ def start_moderation(actor: Actor, event_id: int, share: float = DEFAULT_MODERAT
             )
             session.add(second)
             session.flush()
-            created.append(second.id)
+            created.append(id_of(second))
         trail.record(session, actor, "started_moderation", "audit_event", event.id, f"{len(created)} audits")
         return created
 
@@ -123,7 +122,13 @@ def moderation_audits(actor: Actor, event_id: int) -> list[ModerationRow]:
             .where(col(CaseAudit.event_id) == event.id, col(CaseAudit.moderates_id).is_not(None))
             .order_by(col(CaseAudit.id))
         ).all()
-        return [ModerationRow(a.id, a.moderates_id, ref, a.status) for a, ref in rows]
+        return [ModerationRow(id_of(a), _original_id(a), ref, a.status) for a, ref in rows]
+
+
+def _original_id(moderation: CaseAudit) -> int:
+    """The audit a moderation audit second-checks (the queries here select moderation audits only)."""
+    assert moderation.moderates_id is not None, "a moderation audit always points at the audit it checks"
+    return moderation.moderates_id
 
 
 def agreement_report(actor: Actor, event_id: int) -> AgreementReport:
@@ -146,8 +151,8 @@ def agreement_report(actor: Actor, event_id: int) -> AgreementReport:
             for section in definition.sections:
                 for q in section.questions:
                     texts.setdefault(q.key, q.text)
-            first_answers = _answers(session, second.moderates_id)
-            second_answers = _answers(session, second.id)
+            first_answers = _answers(session, _original_id(second))
+            second_answers = _answers(session, id_of(second))
             for key, value in second_answers.items():
                 if key in first_answers:
                     firsts, seconds_ = by_question.setdefault(key, ([], []))
@@ -172,7 +177,7 @@ def agreement_report(actor: Actor, event_id: int) -> AgreementReport:
         )
 
 
-def _answers(session, audit_id: int) -> dict[str, str]:
+def _answers(session: Session, audit_id: int) -> dict[str, str]:
     return {
         a.question_key: a.answer
         for a in session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == audit_id))

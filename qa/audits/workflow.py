@@ -37,6 +37,7 @@ from db.audits import (
     UrgentConcern,
 )
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Case, Pdu, Team, User, utcnow
 from qa import optimistic
 from qa.access import access_log, trail
@@ -45,6 +46,7 @@ from qa.access.policy import Action, ActionScope, AuditScope, PduScope, can, req
 from qa.audits import instrument
 from qa.audits.judgement import judge_audit, missing_answers
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.lookup import get_required
 from qa.organisation.directory import names_by_id
 from qa.validation import validate
 
@@ -165,12 +167,12 @@ def _audit(session: Session, audit_id: int) -> CaseAudit:
 
 
 def scope_of(session: Session, audit: CaseAudit) -> AuditScope:
-    event = session.get(AuditEvent, audit.event_id)
-    case = session.get(Case, audit.case_id)
-    holder = session.get(User, case.holder_id)
+    event = get_required(session, AuditEvent, audit.event_id)
+    case = get_required(session, Case, audit.case_id)
+    holder = get_required(session, User, case.holder_id)
     auditors: frozenset[int] = frozenset()
     if audit.pair_id is not None:
-        pair = session.get(AuditorPair, audit.pair_id)
+        pair = get_required(session, AuditorPair, audit.pair_id)
         auditors = frozenset({pair.first_id, pair.second_id})
     return AuditScope(
         pdu_id=event.pdu_id,
@@ -230,24 +232,24 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
         _blind_guard(session, actor, audit)
         # The case holder can see who has opened an audit of their case (not logged when it is them).
         kind = RecordKind.FEEDBACK_SHEET if audit.status in SENT_STATUSES else RecordKind.CASE_AUDIT
-        access_log.record_view(session, actor, scope.holder_id, kind, audit.id)
-        event = session.get(AuditEvent, audit.event_id)
-        case = session.get(Case, audit.case_id)
-        team = session.get(Team, case.team_id)
-        pdu = session.get(Pdu, event.pdu_id)
+        access_log.record_view(session, actor, scope.holder_id, kind, id_of(audit))
+        event = get_required(session, AuditEvent, audit.event_id)
+        case = get_required(session, Case, audit.case_id)
+        team = get_required(session, Team, case.team_id)
+        pdu = get_required(session, Pdu, event.pdu_id)
         auditor_ids = sorted(scope.auditor_ids) if audit.moderates_id is None else [audit.moderator_id]
         names = names_by_id(session, [case.holder_id, scope.spo_id, *auditor_ids])
         definition = instrument.definition_of(session, audit.instrument_id)
-        answers = {
+        answers: dict[str, tuple[str | None, str]] = {
             a.question_key: (a.answer, a.evidence)
             for a in session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == audit.id))
         }
         given = {k: (Answer(v[0]) if v[0] else None) for k, v in answers.items()}
         detail = AuditDetail(
-            id=audit.id,
+            id=id_of(audit),
             version=audit.version,
             status=audit.status,
-            event_id=event.id,
+            event_id=id_of(event),
             event_date=event.event_date,
             pdu_id=event.pdu_id,
             pdu_name=pdu.name,
@@ -258,8 +260,8 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
             holder_id=case.holder_id,
             holder_name=names.get(case.holder_id, ""),
             spo_id=scope.spo_id,
-            spo_name=names.get(scope.spo_id),
-            auditors=[names.get(i, "") for i in auditor_ids],
+            spo_name=names.get(scope.spo_id) if scope.spo_id is not None else None,
+            auditors=[names.get(i, "") if i is not None else "" for i in auditor_ids],
             is_moderation=audit.moderates_id is not None,
             instrument_id=audit.instrument_id,
             definition=definition,
@@ -283,14 +285,19 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
             (detail.improvement_themes if tag.section == SheetSection.IMPROVEMENT else detail.concern_themes).append(
                 tag.theme_id
             )
-        detail.actions = _action_rows(session, [audit.id], today)
+        detail.actions = _action_rows(session, [id_of(audit)], today)
         concerns = session.exec(
             select(UrgentConcern).where(col(UrgentConcern.audit_id) == audit.id).order_by(col(UrgentConcern.id))
         ).all()
         raisers = names_by_id(session, [c.raised_by_id for c in concerns])
         detail.urgent_concerns = [
             ConcernRow(
-                c.id, c.description, raisers.get(c.raised_by_id, ""), c.raised_at, c.acknowledged_at, c.acknowledgement
+                id_of(c),
+                c.description,
+                raisers.get(c.raised_by_id, ""),
+                c.raised_at,
+                c.acknowledged_at,
+                c.acknowledgement,
             )
             for c in concerns
         ]
@@ -306,7 +313,7 @@ def _action_rows(session: Session, audit_ids: list[int], today: date) -> list[Ac
     owners = names_by_id(session, [a.owner_id for a in actions])
     return [
         ActionRow(
-            a.id,
+            id_of(a),
             a.description,
             a.owner_id,
             owners.get(a.owner_id, ""),
@@ -321,14 +328,14 @@ def _action_rows(session: Session, audit_ids: list[int], today: date) -> list[Ac
 def _list_rows(session: Session, audits: list[CaseAudit], today: date) -> list[AuditListRow]:
     rows = []
     for audit in audits:
-        event = session.get(AuditEvent, audit.event_id)
-        case = session.get(Case, audit.case_id)
-        pdu = session.get(Pdu, event.pdu_id)
-        actions = _action_rows(session, [audit.id], today)
+        event = get_required(session, AuditEvent, audit.event_id)
+        case = get_required(session, Case, audit.case_id)
+        pdu = get_required(session, Pdu, event.pdu_id)
+        actions = _action_rows(session, [id_of(audit)], today)
         open_actions = [a for a in actions if a.status == ActionStatus.OPEN]
         rows.append(
             AuditListRow(
-                audit.id,
+                id_of(audit),
                 case.case_ref,
                 event.event_date,
                 pdu.name,
@@ -396,7 +403,7 @@ def my_open_actions(actor: Actor, today: date | None = None) -> list[tuple[Actio
     today = today or date.today()
     with session_scope() as session:
         rows = session.exec(
-            select(AuditAction, Case.case_ref, CaseAudit.id)
+            select(AuditAction, Case.case_ref)
             .join(CaseAudit, col(AuditAction.audit_id) == col(CaseAudit.id))
             .join(Case, col(CaseAudit.case_id) == col(Case.id))
             .where(
@@ -408,11 +415,13 @@ def my_open_actions(actor: Actor, today: date | None = None) -> list[tuple[Actio
         ).all()
         return [
             (
-                ActionRow(a.id, a.description, a.owner_id, actor.full_name, a.due_date, a.status, a.due_date < today),
+                ActionRow(
+                    id_of(a), a.description, a.owner_id, actor.full_name, a.due_date, a.status, a.due_date < today
+                ),
                 ref,
-                audit_id,
+                a.audit_id,
             )
-            for a, ref, audit_id in rows
+            for a, ref in rows
         ]
 
 
@@ -421,7 +430,7 @@ def overdue_actions_for_spo(actor: Actor, today: date | None = None) -> list[tup
     today = today or date.today()
     with session_scope() as session:
         rows = session.exec(
-            select(AuditAction, Case.case_ref, CaseAudit.id)
+            select(AuditAction, Case.case_ref)
             .join(CaseAudit, col(AuditAction.audit_id) == col(CaseAudit.id))
             .join(Case, col(CaseAudit.case_id) == col(Case.id))
             .where(
@@ -431,14 +440,14 @@ def overdue_actions_for_spo(actor: Actor, today: date | None = None) -> list[tup
             )
             .order_by(col(AuditAction.due_date))
         ).all()
-        owners = names_by_id(session, [a.owner_id for a, _, _ in rows])
+        owners = names_by_id(session, [a.owner_id for a, _ in rows])
         return [
             (
-                ActionRow(a.id, a.description, a.owner_id, owners.get(a.owner_id, ""), a.due_date, a.status, True),
+                ActionRow(id_of(a), a.description, a.owner_id, owners.get(a.owner_id, ""), a.due_date, a.status, True),
                 ref,
-                audit_id,
+                a.audit_id,
             )
-            for a, ref, audit_id in rows
+            for a, ref in rows
         ]
 
 
@@ -464,11 +473,11 @@ def save_draft(
             a.question_key: a for a in session.exec(select(AuditAnswer).where(AuditAnswer.audit_id == audit.id))
         }
         for item in inputs:
-            row = existing.get(item.question_key) or AuditAnswer(audit_id=audit.id, question_key=item.question_key)
+            row = existing.get(item.question_key) or AuditAnswer(audit_id=id_of(audit), question_key=item.question_key)
             row.answer, row.evidence = item.answer, item.evidence
             session.add(row)
         if sheet_data is not None and audit.moderates_id is None:
-            _save_sheet(session, audit.id, sheet_data)
+            _save_sheet(session, id_of(audit), sheet_data)
         trail.record(session, actor, "saved_draft", "case_audit", audit.id)
         return audit.version
 
@@ -505,7 +514,7 @@ def add_action(actor: Actor, audit_id: int, data: AuditActionCreate, today: date
         owner = session.get(User, data.owner_id)
         if owner is None or not owner.is_active:
             raise ValidationFailed({"owner_id": "Choose an active member of staff as the owner."})
-        session.add(AuditAction(audit_id=audit.id, **data.model_dump()))
+        session.add(AuditAction(audit_id=id_of(audit), **data.model_dump()))
         trail.record(session, actor, "added_action", "case_audit", audit.id)
 
 
@@ -536,7 +545,7 @@ def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> 
         for judgement in judge_audit(definition, {k: (Answer(v) if v else None) for k, v in answers.items()}):
             session.add(
                 AuditSectionResult(
-                    audit_id=audit.id,
+                    audit_id=id_of(audit),
                     section_key=judgement.section_key,
                     section_title=judgement.title[:200],
                     verdict=str(judgement.verdict),
@@ -576,7 +585,7 @@ def reply(actor: Actor, audit_id: int, data: HolderReply) -> None:
     """The case holder's reply to the feedback sheet."""
     with session_scope() as session:
         audit, _scope = load_for(session, actor, audit_id, Action.REPLY_TO_FEEDBACK)
-        sheet = session.get(FeedbackSheet, audit.id) or FeedbackSheet(audit_id=audit.id)
+        sheet = session.get(FeedbackSheet, id_of(audit)) or FeedbackSheet(audit_id=id_of(audit))
         sheet.holder_reply, sheet.reply_at = data.reply, utcnow()
         session.add(sheet)
         trail.record(session, actor, "replied", "case_audit", audit.id)
