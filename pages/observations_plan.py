@@ -4,12 +4,13 @@ import datetime as dt
 
 import streamlit as st
 
-from db.observations import ObservationMode, ObservationSetting
+from db.observations import ObservationMode, ObservationPlan, ObservationSetting
 from db.organisation import CASE_REF_MAX
 from pages import _registry as screens
 from pages._ui import current_actor, field_error, flash, show_flash, who_can_see
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.observations import workflow as observations
+from qa.validation import validate
 
 actor = current_actor()
 st.title("Plan an observation")
@@ -52,14 +53,17 @@ def plan_form(
             try:
                 new_id = observations.plan_observation(
                     actor,
-                    {
-                        "practitioner_id": practitioner_id,
-                        "observer_id": observer_id,
-                        "observed_on": observed_on,
-                        "setting": setting,
-                        "mode": mode,
-                        "case_ref": case_ref,
-                    },
+                    validate(
+                        ObservationPlan,
+                        {
+                            "practitioner_id": practitioner_id,
+                            "observer_id": observer_id,
+                            "observed_on": observed_on,
+                            "setting": setting,
+                            "mode": mode,
+                            "case_ref": case_ref,
+                        },
+                    ),
                 )
             except (ValidationFailed, PermissionDenied) as exc:
                 st.session_state[f"errors:{key}"] = getattr(exc, "field_errors", {"observer_id": str(exc)})

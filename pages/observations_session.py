@@ -4,7 +4,17 @@ import datetime as dt
 
 import streamlit as st
 
-from db.observations import EVIDENCE_MAX, GOAL_MAX, NOTE_MAX, GoalStatus, ObservationMode, ObservationSetting
+from db.observations import (
+    EVIDENCE_MAX,
+    GOAL_MAX,
+    NOTE_MAX,
+    DevelopmentGoalCreate,
+    GoalProgress,
+    GoalStatus,
+    ObservationMode,
+    ObservationSetting,
+    PractitionerReply,
+)
 from db.organisation import CASE_REF_MAX
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import (
@@ -21,6 +31,7 @@ from pages._ui import (
 )
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.observations import workflow as observations
+from qa.validation import validate
 
 NOT_OBSERVED = "Not observed"
 
@@ -252,7 +263,9 @@ if obs.can_record:
         if st.form_submit_button("Add goal"):
             submit(
                 f"goal:{obs.id}",
-                lambda: observations.add_goal(actor, obs.id, {"description": description, "review_date": review}),
+                lambda: observations.add_goal(
+                    actor, obs.id, validate(DevelopmentGoalCreate, {"description": description, "review_date": review})
+                ),
                 rerun=False,
             )
             st.session_state.pop(f"goal_text_{obs.id}", None)
@@ -322,7 +335,9 @@ if obs.shared:
                     )
                     progress = st.text_area("Progress", value=goal.progress, key=f"gp_{goal.id}", max_chars=NOTE_MAX)
                     if st.form_submit_button("Save progress"):
-                        observations.update_goal(actor, goal.id, {"status": status, "progress": progress})
+                        observations.update_goal(
+                            actor, goal.id, validate(GoalProgress, {"status": status, "progress": progress})
+                        )
                         flash("Progress saved.")
                         st.rerun()
 
@@ -348,7 +363,10 @@ if obs.shared:
             submit(
                 f"oreply:{obs.id}",
                 lambda: observations.reply(
-                    actor, obs.id, {"reflection": reflection, "reply": reply_text}, acknowledge=ack
+                    actor,
+                    obs.id,
+                    validate(PractitionerReply, {"reflection": reflection, "reply": reply_text}),
+                    acknowledge=ack,
                 ),
                 success="Acknowledged. Thank you." if ack else "Saved.",
             )

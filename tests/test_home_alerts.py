@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from db.audits import AuditEventCreate
+from db.observations import PractitionerReply
 from db.reflection import Urgency
 from qa import home
 from qa.audits import events as audit_events
@@ -55,7 +56,9 @@ def test_a_shared_observation_is_to_reply_to_and_its_goal_comes_due(org):
     assert (alerts.to_reply, alerts.upcoming, alerts.goals_due) == (1, 0, 0)  # the goal's review is 3 days away
     later = home.observation_alerts(org.actor(org.practitioner_id), TODAY + timedelta(days=5))
     assert later.goals_due == 1
-    observations.reply(org.actor(org.practitioner_id), obs_id, {"reply": "Thank you."}, acknowledge=True)
+    observations.reply(
+        org.actor(org.practitioner_id), obs_id, validate(PractitionerReply, {"reply": "Thank you."}), acknowledge=True
+    )
     assert home.observation_alerts(org.actor(org.practitioner_id)).to_reply == 0
 
 

@@ -39,6 +39,7 @@ from sqlmodel import select
 
 from db.audits import AuditActionCreate, AuditEventCreate, HolderReply
 from db.engine import session_scope
+from db.observations import DevelopmentGoalCreate, ObservationPlan, PractitionerReply
 from db.organisation import Case, User
 from db.reflection import EntryKind
 from pages import _registry as screens
@@ -175,13 +176,16 @@ def world(org):
     # An observation of Pat, with hostile notes and evidence; Pat replies.
     obs_id = observations.plan_observation(
         bea,
-        {
-            "practitioner_id": org.practitioner_id,
-            "observer_id": org.spo_b_id,
-            "observed_on": TODAY - timedelta(days=2),
-            "setting": "office",
-            "mode": "live",
-        },
+        validate(
+            ObservationPlan,
+            {
+                "practitioner_id": org.practitioner_id,
+                "observer_id": org.spo_b_id,
+                "observed_on": TODAY - timedelta(days=2),
+                "setting": "office",
+                "mode": "live",
+            },
+        ),
     )
     hostile_ratings = [r | {"evidence": f"{FORMULA} {MARKUP}"} for r in ratings()]
     observations.save_record(
@@ -196,9 +200,13 @@ def world(org):
         hostile_ratings,
         None,
     )
-    observations.add_goal(bea, obs_id, {"description": f"+1 {MARKUP}", "review_date": TODAY + timedelta(days=5)})
+    observations.add_goal(
+        bea,
+        obs_id,
+        validate(DevelopmentGoalCreate, {"description": f"+1 {MARKUP}", "review_date": TODAY + timedelta(days=5)}),
+    )
     observations.share(bea, obs_id)
-    observations.reply(pat, obs_id, {"reflection": MARKUP, "reply": f"-2 {MARKUP}"})
+    observations.reply(pat, obs_id, validate(PractitionerReply, {"reflection": MARKUP, "reply": f"-2 {MARKUP}"}))
 
     # Pat's private space: a note and a debrief, shared with the SPO; an agenda item.
     note_id = journal.new_note(pat)

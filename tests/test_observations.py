@@ -8,11 +8,13 @@ from sklearn.metrics import cohen_kappa_score
 from sqlmodel import select
 
 from db.engine import session_scope
+from db.observations import DevelopmentGoalCreate, GoalProgress, ObservationPlan, PractitionerReply
 from db.organisation import AuditTrail
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.observations import calibration, development, team_skills
 from qa.observations import coverage as observation_coverage
 from qa.observations import workflow as observations
+from qa.validation import validate
 
 TODAY = date.today()
 DOMAINS = [
@@ -59,13 +61,16 @@ def plan(org, observer_id=None, practitioner_id=None, by=None, on=TODAY - timede
     practitioner_id = practitioner_id or org.practitioner_id
     return observations.plan_observation(
         org.actor(by or observer_id),
-        {
-            "practitioner_id": practitioner_id,
-            "observer_id": observer_id,
-            "observed_on": on,
-            "setting": "office",
-            "mode": "live",
-        },
+        validate(
+            ObservationPlan,
+            {
+                "practitioner_id": practitioner_id,
+                "observer_id": observer_id,
+                "observed_on": on,
+                "setting": "office",
+                "mode": "live",
+            },
+        ),
     )
 
 
@@ -192,9 +197,14 @@ def test_self_rating_before_and_hidden_from_the_observer_until_shared(org):
 def test_the_practitioner_replies_and_acknowledges_and_the_observer_cannot_edit_it(org):
     obs_id = shared(org)
     pat, sam = org.actor(org.practitioner_id), org.actor(org.spo_id)
-    observations.reply(pat, obs_id, {"reflection": "I rushed the ending.", "reply": "Fair feedback."}, acknowledge=True)
+    observations.reply(
+        pat,
+        obs_id,
+        validate(PractitionerReply, {"reflection": "I rushed the ending.", "reply": "Fair feedback."}),
+        acknowledge=True,
+    )
     with pytest.raises(PermissionDenied):
-        observations.reply(sam, obs_id, {"reflection": "changed", "reply": "changed"})
+        observations.reply(sam, obs_id, validate(PractitionerReply, {"reflection": "changed", "reply": "changed"}))
     with pytest.raises(PermissionDenied):
         observations.save_record(sam, obs_id, RECORD, ratings(1), None)
     detail = observations.observation_detail(sam, obs_id)
@@ -210,18 +220,28 @@ def test_goals_have_review_dates_and_progress(org):
     sam, pat = org.actor(org.spo_id), org.actor(org.practitioner_id)
     with pytest.raises(ValidationFailed):
         observations.add_goal(
-            sam, obs_id, {"description": "Use summaries", "review_date": date.today() - timedelta(days=1)}
+            sam,
+            obs_id,
+            validate(
+                DevelopmentGoalCreate, {"description": "Use summaries", "review_date": date.today() - timedelta(days=1)}
+            ),
         )
     observations.add_goal(
-        sam, obs_id, {"description": "Use summaries", "review_date": date.today() + timedelta(days=60)}
+        sam,
+        obs_id,
+        validate(
+            DevelopmentGoalCreate, {"description": "Use summaries", "review_date": date.today() + timedelta(days=60)}
+        ),
     )
     observations.save_record(sam, obs_id, RECORD, ratings(), None)
     observations.share(sam, obs_id)
     goal = development.development(pat, pat.id).goals[0]
-    observations.update_goal(pat, goal.id, {"status": "achieved", "progress": "Now routine."})
+    observations.update_goal(pat, goal.id, validate(GoalProgress, {"status": "achieved", "progress": "Now routine."}))
     assert development.development(pat, pat.id).goals[0].status == "achieved"
     with pytest.raises(PermissionDenied):
-        observations.update_goal(org.actor(org.peer_id), goal.id, {"status": "in progress", "progress": "x"})
+        observations.update_goal(
+            org.actor(org.peer_id), goal.id, validate(GoalProgress, {"status": "in progress", "progress": "x"})
+        )
 
 
 def test_profile_over_time_and_self_against_observer(org):
@@ -301,7 +321,9 @@ def test_only_the_practitioner_self_rates_and_replies(org):
     shared_id = shared(org)
     for who in ("spo_id", "qa_lead_id"):
         with pytest.raises(PermissionDenied):
-            observations.reply(org.actor(getattr(org, who)), shared_id, {"reflection": "", "reply": "x"})
+            observations.reply(
+                org.actor(getattr(org, who)), shared_id, validate(PractitionerReply, {"reflection": "", "reply": "x"})
+            )
 
 
 def test_views_by_anyone_but_the_practitioner_are_in_the_audit_trail(org):

@@ -8,6 +8,7 @@ import pytest
 
 from db.audits import AuditActionCreate, AuditEventCreate, AuditStatus
 from db.engine import session_scope
+from db.observations import DevelopmentGoalCreate, ObservationPlan
 from db.organisation import User
 from db.reflection import EntryKind
 from db.supervision import AgendaKind
@@ -64,16 +65,21 @@ def sent_audit(org, with_action=True):
 def shared_observation(org):
     obs_id = observations.plan_observation(
         org.actor(org.spo_b_id),
-        {
-            "practitioner_id": org.practitioner_id,
-            "observer_id": org.spo_b_id,
-            "observed_on": TODAY - timedelta(days=2),
-            "setting": "office",
-            "mode": "live",
-        },
+        validate(
+            ObservationPlan,
+            {
+                "practitioner_id": org.practitioner_id,
+                "observer_id": org.spo_b_id,
+                "observed_on": TODAY - timedelta(days=2),
+                "setting": "office",
+                "mode": "live",
+            },
+        ),
     )
     observations.add_goal(
-        org.actor(org.spo_b_id), obs_id, {"description": "Use summaries", "review_date": TODAY + timedelta(days=3)}
+        org.actor(org.spo_b_id),
+        obs_id,
+        validate(DevelopmentGoalCreate, {"description": "Use summaries", "review_date": TODAY + timedelta(days=3)}),
     )
     observations.save_record(
         org.actor(org.spo_b_id), obs_id, RECORD | {"observed_on": TODAY - timedelta(days=2)}, ratings(), None

@@ -648,11 +648,13 @@ def test_observation_limits(org):
         "mode": "live",
     }
     refused(
-        lambda: observations.plan_observation(spo, plan | {"case_ref": "X" * (m.CASE_REF_MAX + 1)}),
+        lambda: observations.plan_observation(
+            spo, validate(ob.ObservationPlan, plan | {"case_ref": "X" * (m.CASE_REF_MAX + 1)})
+        ),
         "case_ref",
         m.CASE_REF_MAX,
     )
-    obs_id = observations.plan_observation(spo, plan | {"case_ref": "X" * m.CASE_REF_MAX})
+    obs_id = observations.plan_observation(spo, validate(ob.ObservationPlan, plan | {"case_ref": "X" * m.CASE_REF_MAX}))
     over_and_at(lambda t: observations.save_self_assessment(pat, obs_id, [], t), "feedback_wanted", ob.NOTE_MAX)
 
     def version():
@@ -674,16 +676,26 @@ def test_observation_limits(org):
         ob.EVIDENCE_MAX,
     )
     over_and_at(
-        lambda t: observations.add_goal(spo, obs_id, {"description": t, "review_date": TODAY + timedelta(days=30)}),
+        lambda t: observations.add_goal(
+            spo,
+            obs_id,
+            validate(ob.DevelopmentGoalCreate, {"description": t, "review_date": TODAY + timedelta(days=30)}),
+        ),
         "description",
         ob.GOAL_MAX,
     )
     observations.share(spo, obs_id)
     for field in ("reflection", "reply"):
-        over_and_at(lambda t, f=field: observations.reply(pat, obs_id, {f: t}), field, ob.NOTE_MAX)
+        over_and_at(
+            lambda t, f=field: observations.reply(pat, obs_id, validate(ob.PractitionerReply, {f: t})),
+            field,
+            ob.NOTE_MAX,
+        )
     goal_id = observations.observation_detail(pat, obs_id).goals[0].id
     over_and_at(
-        lambda t: observations.update_goal(pat, goal_id, {"status": "in progress", "progress": t}),
+        lambda t: observations.update_goal(
+            pat, goal_id, validate(ob.GoalProgress, {"status": "in progress", "progress": t})
+        ),
         "progress",
         ob.NOTE_MAX,
     )

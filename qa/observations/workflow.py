@@ -188,9 +188,8 @@ def _save_ratings(
 # ----------------------------------------------------------------------- plan
 
 
-def plan_observation(actor: Actor, form: dict) -> int:
+def plan_observation(actor: Actor, data: ObservationPlan) -> int:
     """Plan an observation (an SPO or QDO), or invite a peer to observe me (a practitioner)."""
-    data = validate(ObservationPlan, form)
     with session_scope() as session:
         practitioner = session.get(User, data.practitioner_id)
         observer = session.get(User, data.observer_id)
@@ -407,9 +406,8 @@ def save_record(
         return obs.version
 
 
-def add_goal(actor: Actor, observation_id: int, form: dict, today: date | None = None) -> None:
+def add_goal(actor: Actor, observation_id: int, data: DevelopmentGoalCreate, today: date | None = None) -> None:
     today = today or date.today()
-    data = validate(DevelopmentGoalCreate, form)
     with session_scope() as session:
         obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
         if data.review_date < today:
@@ -441,9 +439,8 @@ def share(actor: Actor, observation_id: int) -> None:
         trail.record(session, actor, "shared", "observation", obs.id)
 
 
-def reply(actor: Actor, observation_id: int, form: dict, acknowledge: bool = False) -> None:
+def reply(actor: Actor, observation_id: int, data: PractitionerReply, acknowledge: bool = False) -> None:
     """The practitioner's reflection and reply. Only they ever write it."""
-    data = validate(PractitionerReply, form)
     with session_scope() as session:
         obs, _scope_ = _load(session, actor, observation_id, Action.REPLY_TO_OBSERVATION)
         obs.reflection, obs.reply = data.reflection.strip() or None, data.reply.strip() or None
@@ -454,8 +451,7 @@ def reply(actor: Actor, observation_id: int, form: dict, acknowledge: bool = Fal
         trail.record(session, actor, "acknowledged" if acknowledge else "replied", "observation", obs.id)
 
 
-def update_goal(actor: Actor, goal_id: int, form: dict) -> None:
-    data = validate(GoalProgress, form)
+def update_goal(actor: Actor, goal_id: int, data: GoalProgress) -> None:
     with session_scope() as session:
         goal = session.get(DevelopmentGoal, goal_id)
         if goal is None:

@@ -127,6 +127,7 @@ def cast(demo_database_url) -> Cast:
 
 def share_an_observation(url: str, observer: Person, practitioner: Person, strengths: str) -> int:
     """The SPO plans, records and shares an observation, through the services."""
+    from db.observations import ObservationPlan
     from qa.access.auth import load_actor
     from qa.observations import framework as skills_framework
     from qa.observations import workflow as observations
@@ -140,7 +141,9 @@ def share_an_observation(url: str, observer: Person, practitioner: Person, stren
         when = dt.date.today() - dt.timedelta(days=2)
         obs_id = observations.plan_observation(
             spo,
-            {"practitioner_id": practitioner.id, "observer_id": observer.id, "observed_on": when, "setting": "office"},
+            ObservationPlan(
+                practitioner_id=practitioner.id, observer_id=observer.id, observed_on=when, setting="office"
+            ),
         )
         record = {
             "consent": True, "observed_on": when, "setting": "office", "mode": "live", "duration_minutes": 40,
