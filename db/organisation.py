@@ -154,6 +154,10 @@ class PduCreate(PduBase):
     pass
 
 
+class PduUpdate(PduBase):
+    pass
+
+
 class TeamBase(OrgNameBase):
     pdu_id: int
 
@@ -166,6 +170,10 @@ class Team(TeamBase, table=True):
 
 
 class TeamCreate(TeamBase):
+    pass
+
+
+class TeamUpdate(TeamBase):
     pass
 
 

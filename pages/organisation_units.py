@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from db.organisation import ORG_NAME_MAX
+from db.organisation import ORG_NAME_MAX, PduCreate, PduUpdate, RegionCreate, TeamCreate, TeamUpdate
 from pages._ui import (
     current_actor,
     field_error,
@@ -13,6 +13,7 @@ from pages._ui import (
     submit,
 )
 from qa.organisation import org
+from qa.validation import validate
 
 actor = current_actor()
 st.title("PDUs and teams")
@@ -56,7 +57,7 @@ with team_tab:
             if st.form_submit_button("Add team", type="primary"):
                 submit(
                     "new_team",
-                    lambda: org.create_team(actor, {"name": name, "pdu_id": pdu_id}),
+                    lambda: org.create_team(actor, validate(TeamCreate, {"name": name, "pdu_id": pdu_id})),
                     success=f"Team '{plain(name.strip())}' added.",
                 )
         if teams:
@@ -80,7 +81,9 @@ with team_tab:
                 if st.form_submit_button("Save team"):
                     submit(
                         key,
-                        lambda: org.update_team(actor, chosen, {"name": new_name, "pdu_id": new_pdu}),
+                        lambda: org.update_team(
+                            actor, chosen, validate(TeamUpdate, {"name": new_name, "pdu_id": new_pdu})
+                        ),
                         success="Team saved.",
                     )
 
@@ -107,7 +110,7 @@ with pdu_tab:
             if st.form_submit_button("Add PDU", type="primary"):
                 submit(
                     "new_pdu",
-                    lambda: org.create_pdu(actor, {"name": name, "region_id": region_id}),
+                    lambda: org.create_pdu(actor, validate(PduCreate, {"name": name, "region_id": region_id})),
                     success=f"PDU '{plain(name.strip())}' added.",
                 )
         if pdus:
@@ -122,7 +125,9 @@ with pdu_tab:
                     submit(
                         key,
                         lambda: org.update_pdu(
-                            actor, chosen, {"name": new_name, "region_id": pdu_by_id[chosen].region_id}
+                            actor,
+                            chosen,
+                            validate(PduUpdate, {"name": new_name, "region_id": pdu_by_id[chosen].region_id}),
                         ),
                         success="PDU saved.",
                     )
@@ -137,6 +142,6 @@ with region_tab:
         if st.form_submit_button("Add region", type="primary"):
             submit(
                 "new_region",
-                lambda: org.create_region(actor, {"name": name}),
+                lambda: org.create_region(actor, validate(RegionCreate, {"name": name})),
                 success=f"Region '{plain(name.strip())}' added.",
             )

@@ -474,15 +474,20 @@ def test_people_and_organisation_limits(org):
         m.PASSWORD_MAX,
     )
 
-    over_and_at(lambda t: org_service.create_region(admin, {"name": t}), "name", m.ORG_NAME_MAX, at=lambda n: "R" * n)
     over_and_at(
-        lambda t: org_service.create_pdu(admin, {"name": t, "region_id": org.region_id}),
+        lambda t: org_service.create_region(admin, validate(m.RegionCreate, {"name": t})),
+        "name",
+        m.ORG_NAME_MAX,
+        at=lambda n: "R" * n,
+    )
+    over_and_at(
+        lambda t: org_service.create_pdu(admin, validate(m.PduCreate, {"name": t, "region_id": org.region_id})),
         "name",
         m.ORG_NAME_MAX,
         at=lambda n: "P" * n,
     )
     over_and_at(
-        lambda t: org_service.create_team(admin, {"name": t, "pdu_id": org.north_pdu_id}),
+        lambda t: org_service.create_team(admin, validate(m.TeamCreate, {"name": t, "pdu_id": org.north_pdu_id})),
         "name",
         m.ORG_NAME_MAX,
         at=lambda n: "T" * n,

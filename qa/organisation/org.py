@@ -10,12 +10,23 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from db.engine import session_scope
 from db.ids import id_of
-from db.organisation import Pdu, PduCreate, Region, RegionCreate, Team, TeamCreate, User
+from db.organisation import (
+    Pdu,
+    PduBase,
+    PduCreate,
+    PduUpdate,
+    Region,
+    RegionCreate,
+    Team,
+    TeamBase,
+    TeamCreate,
+    TeamUpdate,
+    User,
+)
 from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, require
 from qa.errors import NotFound, ValidationFailed
-from qa.validation import validate
 
 
 @dataclass(frozen=True)
@@ -69,9 +80,8 @@ def list_teams(actor: Actor) -> list[TeamRow]:
         return [TeamRow(id_of(t), t.name, id_of(p), p.name, r.name, counts.get(id_of(t), 0)) for t, p, r in rows]
 
 
-def create_region(actor: Actor, form: dict) -> Region:
+def create_region(actor: Actor, data: RegionCreate) -> Region:
     require(actor, Action.MANAGE_ORGANISATION)
-    data = validate(RegionCreate, form)
     with session_scope() as session:
         if session.exec(select(Region).where(func.lower(Region.name) == data.name.lower())).first():
             raise ValidationFailed({"name": "A region with this name already exists."})
@@ -90,7 +100,6 @@ class _Level(Generic[R]):
     """What differs between a PDU and a team: each belongs to a parent and has a name; the words differ."""
 
     table: type[R]
-    form: type[PduCreate] | type[TeamCreate]
     entity: str  # as the trail names it
     parent_field: str
     parent_table: type[Region] | type[Pdu]
@@ -103,7 +112,6 @@ class _Level(Generic[R]):
 
 _PDU: _Level[Pdu] = _Level(
     table=Pdu,
-    form=PduCreate,
     entity="pdu",
     parent_field="region_id",
     parent_table=Region,
@@ -114,7 +122,6 @@ _PDU: _Level[Pdu] = _Level(
 )
 _TEAM: _Level[Team] = _Level(
     table=Team,
-    form=TeamCreate,
     entity="team",
     parent_field="pdu_id",
     parent_table=Pdu,
@@ -125,7 +132,7 @@ _TEAM: _Level[Team] = _Level(
 )
 
 
-def _check(session: Session, level: _Level[R], data: PduCreate | TeamCreate, record_id: int | None) -> None:
+def _check(session: Session, level: _Level[R], data: PduBase | TeamBase, record_id: int | None) -> None:
     errors = {}
     parent_id = getattr(data, level.parent_field)
     if session.get(level.parent_table, parent_id) is None:
@@ -140,9 +147,8 @@ def _check(session: Session, level: _Level[R], data: PduCreate | TeamCreate, rec
         raise ValidationFailed(errors)
 
 
-def _create(actor: Actor, level: _Level[R], form: dict) -> R:
+def _create(actor: Actor, level: _Level[R], data: PduCreate | TeamCreate) -> R:
     require(actor, Action.MANAGE_ORGANISATION)
-    data = validate(level.form, form)
     with session_scope() as session:
         _check(session, level, data, None)
         record = level.table.model_validate(data)
@@ -152,9 +158,8 @@ def _create(actor: Actor, level: _Level[R], form: dict) -> R:
         return record
 
 
-def _update(actor: Actor, level: _Level[R], record_id: int, form: dict) -> R:
+def _update(actor: Actor, level: _Level[R], record_id: int, data: PduUpdate | TeamUpdate) -> R:
     require(actor, Action.MANAGE_ORGANISATION)
-    data = validate(level.form, form)
     with session_scope() as session:
         record = session.get(level.table, record_id)
         if record is None:
@@ -170,20 +175,20 @@ def _update(actor: Actor, level: _Level[R], record_id: int, form: dict) -> R:
         return record
 
 
-def create_pdu(actor: Actor, form: dict) -> Pdu:
-    return _create(actor, _PDU, form)
+def create_pdu(actor: Actor, data: PduCreate) -> Pdu:
+    return _create(actor, _PDU, data)
 
 
-def update_pdu(actor: Actor, pdu_id: int, form: dict) -> Pdu:
-    return _update(actor, _PDU, pdu_id, form)
+def update_pdu(actor: Actor, pdu_id: int, data: PduUpdate) -> Pdu:
+    return _update(actor, _PDU, pdu_id, data)
 
 
-def create_team(actor: Actor, form: dict) -> Team:
-    return _create(actor, _TEAM, form)
+def create_team(actor: Actor, data: TeamCreate) -> Team:
+    return _create(actor, _TEAM, data)
 
 
-def update_team(actor: Actor, team_id: int, form: dict) -> Team:
-    return _update(actor, _TEAM, team_id, form)
+def update_team(actor: Actor, team_id: int, data: TeamUpdate) -> Team:
+    return _update(actor, _TEAM, team_id, data)
 
 
 @dataclass(frozen=True)
