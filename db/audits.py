@@ -273,6 +273,15 @@ class UrgentConcern(SQLModel, table=True):
     acknowledgement: str | None = Field(default=None, max_length=EVIDENCE_MAX)
 
 
+class AuditSeen(SQLModel, table=True):
+    """When the SPO a sheet went to last opened the audit: replies and closed actions after it are news."""
+
+    __tablename__ = "audit_seen"
+    audit_id: int = Field(foreign_key="case_audit.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
 class UrgentConcernCreate(SQLModel):
     description: str = Field(min_length=1, max_length=EVIDENCE_MAX)
 

@@ -26,6 +26,7 @@ from db.audits import (
     AuditEvent,
     AuditorPair,
     AuditSectionResult,
+    AuditSeen,
     AuditStatus,
     CaseAudit,
     FeedbackSheet,
@@ -233,6 +234,8 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
         # The case holder can see who has opened an audit of their case (not logged when it is them).
         kind = RecordKind.FEEDBACK_SHEET if audit.status in SENT_STATUSES else RecordKind.CASE_AUDIT
         access_log.record_view(session, actor, scope.holder_id, kind, id_of(audit))
+        if scope.feedback_sent and actor.id == scope.spo_id:
+            mark_seen(session, actor, id_of(audit))
         event = get_required(session, AuditEvent, audit.event_id)
         case = get_required(session, Case, audit.case_id)
         team = get_required(session, Team, case.team_id)
@@ -302,6 +305,13 @@ def audit_detail(actor: Actor, audit_id: int, today: date | None = None) -> Audi
             for c in concerns
         ]
         return detail
+
+
+def mark_seen(session: Session, actor: Actor, audit_id: int) -> None:
+    """The SPO the sheet went to has opened it: replies and closed actions up to now are no longer news."""
+    seen = session.get(AuditSeen, (audit_id, actor.id)) or AuditSeen(audit_id=audit_id, user_id=actor.id)
+    seen.seen_at = utcnow()
+    session.add(seen)
 
 
 def _action_rows(session: Session, audit_ids: list[int], today: date) -> list[ActionRow]:
