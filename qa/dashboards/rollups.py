@@ -15,10 +15,14 @@ database whose rollups were never built builds them (ensure_built).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
-from sqlalchemy import Date, DateTime, and_, case, cast, delete, event, func, insert, inspect, or_, select
+from sqlalchemy import Date, DateTime, and_, case, cast, delete, event, func, insert, inspect, label, or_, select
+from sqlalchemy.orm import Mapped, ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, col
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
+from sqlmodel import Session, SQLModel, col
 
 from db.audits import AuditAnswer, AuditEvent, AuditSectionResult, AuditStatus, CaseAudit
 from db.dashboards import (
@@ -54,7 +58,7 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _month_expr(session: Session, column):
+def _month_expr(session: OrmSession, column: Mapped[date] | Mapped[datetime]) -> ColumnElement[date]:
     if session.get_bind().dialect.name == "sqlite":
         return func.date(column, "start of month")
     return cast(func.date_trunc("month", cast(column, DateTime)), Date)
@@ -63,14 +67,16 @@ def _month_expr(session: Session, column):
 # ------------------------------------------------------------------ audits
 
 
-def _audit_source(session: Session, cells: set[tuple[date, int]] | None, months: set[date] | None = None):
+def _audit_source(
+    session: OrmSession, cells: set[tuple[date, int]] | None, months: set[date] | None = None
+) -> Subquery:
     """Submitted, non-moderation audits with the month of their event and the team holding the case."""
     query = (
         select(
-            col(CaseAudit.id).label("audit_id"),
-            _month_expr(session, AuditEvent.event_date).label("month"),
-            col(Case.team_id).label("team_id"),
-            col(Case.pdu_id).label("pdu_id"),
+            label("audit_id", col(CaseAudit.id)),
+            _month_expr(session, col(AuditEvent.event_date)).label("month"),
+            label("team_id", col(Case.team_id)),
+            label("pdu_id", col(Case.pdu_id)),
         )
         .join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
         .join(Case, col(CaseAudit.case_id) == col(Case.id))
@@ -101,14 +107,16 @@ def _audit_source(session: Session, cells: set[tuple[date, int]] | None, months:
     return query.subquery()
 
 
-def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, months: set[date] | None = None) -> None:
+def _refresh_audits(session: OrmSession, cells: set[tuple[date, int]] | None, months: set[date] | None = None) -> None:
     """Recount (month, team) cells, or whole months for every team, or (both None) everything."""
     for table in (AuditCell, AnswerCell, SectionCell):
         statement = delete(table)
         if cells is not None:
-            statement = statement.where(or_(*[and_(table.month == m, table.team_id == t) for m, t in sorted(cells)]))
+            statement = statement.where(
+                or_(*[and_(col(table.month) == m, col(table.team_id) == t) for m, t in sorted(cells)])
+            )
         if months is not None:
-            statement = statement.where(table.month.in_(sorted(months)))
+            statement = statement.where(col(table.month).in_(sorted(months)))
         session.execute(statement)
     source = _audit_source(session, cells, months)
     session.execute(
@@ -120,8 +128,8 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
         )
     )
 
-    def tally(value):
-        return func.sum(case((AuditAnswer.answer == value, 1), else_=0))
+    def tally(value: str) -> ColumnElement[int]:
+        return func.sum(case((col(AuditAnswer.answer) == value, 1), else_=0))
 
     session.execute(
         insert(AnswerCell).from_select(
@@ -129,15 +137,15 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
             select(
                 source.c.month,
                 source.c.team_id,
-                AuditAnswer.question_key,
+                col(AuditAnswer.question_key),
                 func.min(source.c.pdu_id),
                 tally("yes"),
                 tally("partly"),
                 tally("no"),
                 tally("not applicable"),
             )
-            .join(source, AuditAnswer.audit_id == source.c.audit_id)
-            .group_by(source.c.month, source.c.team_id, AuditAnswer.question_key),
+            .join(source, col(AuditAnswer.audit_id) == source.c.audit_id)
+            .group_by(source.c.month, source.c.team_id, col(AuditAnswer.question_key)),
         )
     )
     session.execute(
@@ -146,14 +154,14 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
             select(
                 source.c.month,
                 source.c.team_id,
-                AuditSectionResult.section_title,
+                col(AuditSectionResult.section_title),
                 func.min(source.c.pdu_id),
                 func.sum(case((col(AuditSectionResult.verdict) == "Sufficient", 1), else_=0)),
                 func.count(),
             )
-            .join(source, AuditSectionResult.audit_id == source.c.audit_id)
+            .join(source, col(AuditSectionResult.audit_id) == source.c.audit_id)
             .where(col(AuditSectionResult.verdict).in_(JUDGED))
-            .group_by(source.c.month, source.c.team_id, AuditSectionResult.section_title),
+            .group_by(source.c.month, source.c.team_id, col(AuditSectionResult.section_title)),
         )
     )
 
@@ -161,18 +169,18 @@ def _refresh_audits(session: Session, cells: set[tuple[date, int]] | None, month
 # ------------------------------------------------------------ observations
 
 
-def _in_months(column, months: set[date]):
+def _in_months(column: Mapped[datetime], months: set[date]) -> list[ColumnElement[bool]]:
     return [and_(column >= _at(m), column < _at(next_month(m))) for m in sorted(months)]
 
 
-def _shared_observations(session: Session, cells: set[tuple[date, int]] | None):
+def _shared_observations(session: OrmSession, cells: set[tuple[date, int]] | None) -> Subquery:
     """Shared, non-calibration observations with their month, practitioner and the practitioner's team."""
     query = (
         select(
-            col(Observation.id).label("obs_id"),
-            col(Observation.practitioner_id).label("pid"),
-            col(User.team_id).label("team_id"),
-            _month_expr(session, Observation.observed_on).label("month"),
+            label("obs_id", col(Observation.id)),
+            label("pid", col(Observation.practitioner_id)),
+            label("team_id", col(User.team_id)),
+            _month_expr(session, col(Observation.observed_on)).label("month"),
         )
         .join(User, col(Observation.practitioner_id) == col(User.id))
         .where(col(Observation.status).in_(SHARED), col(Observation.calibration_of_id).is_(None))
@@ -193,7 +201,7 @@ def _shared_observations(session: Session, cells: set[tuple[date, int]] | None):
     return query.subquery()
 
 
-def _refresh_observations(session: Session, cells: set[tuple[date, int]] | None) -> None:
+def _refresh_observations(session: OrmSession, cells: set[tuple[date, int]] | None) -> None:
     """Cells are (month, practitioner): their counts, and the sums of their team in those months."""
     if cells is None:
         for table in (ObservationCell, RatedPerson):
@@ -219,7 +227,7 @@ def _refresh_observations(session: Session, cells: set[tuple[date, int]] | None)
         insert(RatedPerson).from_select(
             ["domain_key", "practitioner_id", "month"],
             select(col(ObservationRating.domain_key), obs.c.pid, obs.c.month)
-            .join(obs, ObservationRating.observation_id == obs.c.obs_id)
+            .join(obs, col(ObservationRating.observation_id) == obs.c.obs_id)
             .where(col(ObservationRating.rating).is_not(None))
             .distinct(),
         )
@@ -234,21 +242,24 @@ def _refresh_observations(session: Session, cells: set[tuple[date, int]] | None)
         _refresh_rating_sums(session, {m}, {teams.get(p) for mm, p in cells if mm == m})
 
 
-def _team_match(column, teams: set[int | None]):
+def _team_match(column: Mapped[int | None], teams: set[int | None]) -> ColumnElement[bool]:
     known = sorted(t for t in teams if t is not None)
     return or_(column.in_(known), *([column.is_(None)] if None in teams else []))
 
 
-def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[int | None] | None) -> None:
+def _refresh_rating_sums(session: OrmSession, months: set[date] | None, teams: set[int | None] | None) -> None:
     """Recount the per-team rating sums for the given months and teams (None: all)."""
     statement = delete(RatingCell)
     if months is not None:
         statement = statement.where(col(RatingCell.month).in_(sorted(months)))
     if teams is not None:
-        statement = statement.where(_team_match(RatingCell.team_id, teams))
+        statement = statement.where(_team_match(col(RatingCell.team_id), teams))
     session.execute(statement)
-    month = _month_expr(session, Observation.observed_on)
-    where = [col(Observation.status).in_(SHARED), col(Observation.calibration_of_id).is_(None)]
+    month = _month_expr(session, col(Observation.observed_on))
+    where: list[ColumnElement[bool]] = [
+        col(Observation.status).in_(SHARED),
+        col(Observation.calibration_of_id).is_(None),
+    ]
     if months is not None:
         where.append(
             or_(
@@ -259,7 +270,7 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
             )
         )
     if teams is not None:
-        where.append(_team_match(User.team_id, teams))
+        where.append(_team_match(col(User.team_id), teams))
     rated = col(ObservationRating.rating).is_not(None)
     paired = and_(rated, col(SelfRating.rating).is_not(None))
     session.execute(
@@ -277,18 +288,18 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
             ],
             select(
                 month,
-                User.team_id,
-                ObservationRating.domain_key,
+                col(User.team_id),
+                col(ObservationRating.domain_key),
                 func.count(col(ObservationRating.rating)),
-                func.coalesce(func.sum(ObservationRating.rating), 0),
-                func.coalesce(func.sum(ObservationRating.rating * ObservationRating.rating), 0),
+                func.coalesce(func.sum(col(ObservationRating.rating)), 0),
+                func.coalesce(func.sum(col(ObservationRating.rating) * col(ObservationRating.rating)), 0),
                 func.sum(case((paired, 1), else_=0)),
-                func.coalesce(func.sum(case((paired, SelfRating.rating), else_=0)), 0),
-                func.coalesce(func.sum(case((paired, ObservationRating.rating), else_=0)), 0),
+                func.coalesce(func.sum(case((paired, col(SelfRating.rating)), else_=0)), 0),
+                func.coalesce(func.sum(case((paired, col(ObservationRating.rating)), else_=0)), 0),
             )
             .select_from(ObservationRating)
-            .join(Observation, ObservationRating.observation_id == Observation.id)
-            .join(User, Observation.practitioner_id == User.id)
+            .join(Observation, col(ObservationRating.observation_id) == col(Observation.id))
+            .join(User, col(Observation.practitioner_id) == col(User.id))
             .outerjoin(
                 SelfRating,
                 and_(
@@ -297,7 +308,7 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
                 ),
             )
             .where(*where)
-            .group_by(month, User.team_id, ObservationRating.domain_key),
+            .group_by(month, col(User.team_id), col(ObservationRating.domain_key)),
         )
     )
 
@@ -305,8 +316,8 @@ def _refresh_rating_sums(session: Session, months: set[date] | None, teams: set[
 # ------------------------------------------------------------------ debriefs
 
 
-def _refresh_debriefs(session: Session, cells: set[tuple[date, int]] | None) -> None:
-    month = _month_expr(session, Debrief.created_at)
+def _refresh_debriefs(session: OrmSession, cells: set[tuple[date, int]] | None) -> None:
+    month = _month_expr(session, col(Debrief.created_at))
     if cells is not None:
         for m, author in cells:
             session.execute(
@@ -315,7 +326,7 @@ def _refresh_debriefs(session: Session, cells: set[tuple[date, int]] | None) -> 
     else:
         session.execute(delete(DebriefCell))
     chosen = select(
-        col(Debrief.author_id).label("aid"), col(Debrief.intensity).label("intensity"), month.label("month")
+        label("aid", col(Debrief.author_id)), label("intensity", col(Debrief.intensity)), month.label("month")
     )
     if cells is not None:
         chosen = chosen.where(
@@ -339,17 +350,17 @@ def _refresh_debriefs(session: Session, cells: set[tuple[date, int]] | None) -> 
     )
 
 
-def _refresh_feelings(session: Session, months: set[date] | None, teams: set[int | None] | None) -> None:
+def _refresh_feelings(session: OrmSession, months: set[date] | None, teams: set[int | None] | None) -> None:
     """Feelings are counted per month and the author's current team; rebuild the given months or teams."""
-    month = _month_expr(session, Debrief.created_at)
+    month = _month_expr(session, col(Debrief.created_at))
     statement = delete(FeelingCell)
-    where = []
+    where: list[ColumnElement[bool]] = []
     if months is not None:
         statement = statement.where(col(FeelingCell.month).in_(sorted(months)))
-        where.append(or_(*_in_months(Debrief.created_at, months)))
+        where.append(or_(*_in_months(col(Debrief.created_at), months)))
     if teams is not None:
-        statement = statement.where(_team_match(FeelingCell.team_id, teams))
-        where.append(_team_match(User.team_id, teams))
+        statement = statement.where(_team_match(col(FeelingCell.team_id), teams))
+        where.append(_team_match(col(User.team_id), teams))
     session.execute(statement)
     session.execute(
         insert(FeelingCell).from_select(
@@ -403,18 +414,18 @@ class _Pending:
         return any(bool(v) for v in vars(self).values())
 
 
-def _pending(session) -> _Pending:
+def _pending(session: OrmSession) -> _Pending:
     return session.info.setdefault(_PENDING, _Pending())
 
 
-def _old_and_new(obj, name: str) -> list:
+def _old_and_new(obj: object, name: str) -> list[Any]:
     history = inspect(obj).attrs[name].history
     values = list(history.deleted or []) + [getattr(obj, name)]
     return [v for v in values if v is not None]
 
 
 @event.listens_for(OrmSession, "after_flush")
-def _note_changes(session, _flush_context) -> None:
+def _note_changes(session: OrmSession, _flush_context: object) -> None:
     objects = list(session.new) + list(session.dirty) + list(session.deleted)
     if not objects:
         return
@@ -454,7 +465,7 @@ def _note_changes(session, _flush_context) -> None:
                 pending.moved_teams.update(list(moved.deleted) + [obj.team_id])
 
 
-TRACKED_BULK = {
+TRACKED_BULK: dict[type[SQLModel], str] = {
     CaseAudit: "audit",
     AuditAnswer: "audit",
     AuditSectionResult: "audit",
@@ -470,7 +481,7 @@ TRACKED_BULK = {
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
-def _note_bulk(state) -> None:
+def _note_bulk(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete):
         return
     for mapper in state.all_mappers:
@@ -480,7 +491,7 @@ def _note_bulk(state) -> None:
 
 
 @event.listens_for(OrmSession, "before_commit")
-def _recount(session) -> None:
+def _recount(session: OrmSession) -> None:
     session.flush()
     pending = session.info.pop(_PENDING, None)
     if not pending:
@@ -492,7 +503,7 @@ def _recount(session) -> None:
 LOCKS = {"audit": 7_360_001, "observation": 7_360_002, "debrief": 7_360_003}
 
 
-def _serialise(session, pending: _Pending) -> None:
+def _serialise(session: OrmSession, pending: _Pending) -> None:
     """On PostgreSQL, recount one transaction at a time per family.
 
     Two transactions recounting the same cell at once would each count from a snapshot
@@ -517,7 +528,7 @@ def _serialise(session, pending: _Pending) -> None:
             session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-def _apply(session, pending: _Pending) -> None:
+def _apply(session: OrmSession, pending: _Pending) -> None:
     _serialise(session, pending)
     if "team" in pending.everything:
         # A bulk change to people may have moved anyone between teams.
@@ -532,7 +543,12 @@ def _apply(session, pending: _Pending) -> None:
         if pending.moved_teams:
             _refresh_rating_sums(session, None, pending.moved_teams)
         cells = _month_cells(
-            session, pending.obs_cells, pending.obs_ids, Observation.observed_on, Observation.practitioner_id
+            session,
+            pending.obs_cells,
+            pending.obs_ids,
+            col(Observation.id),
+            col(Observation.observed_on),
+            col(Observation.practitioner_id),
         )
         if cells:
             _refresh_observations(session, cells)
@@ -540,7 +556,14 @@ def _apply(session, pending: _Pending) -> None:
         _refresh_debriefs(session, None)
         _refresh_feelings(session, None, None)
         return
-    cells = _month_cells(session, pending.debrief_cells, pending.debrief_ids, Debrief.created_at, Debrief.author_id)
+    cells = _month_cells(
+        session,
+        pending.debrief_cells,
+        pending.debrief_ids,
+        col(Debrief.id),
+        col(Debrief.created_at),
+        col(Debrief.author_id),
+    )
     if cells:
         _refresh_debriefs(session, cells)
         # Feelings are counted per team: recount those months for the authors' current teams.
@@ -551,16 +574,23 @@ def _apply(session, pending: _Pending) -> None:
         _refresh_feelings(session, None, pending.moved_teams)
 
 
-def _month_cells(session, cells: set, ids: set[int], when_column, person_column) -> set[tuple[date, int]]:
+def _month_cells(
+    session: OrmSession,
+    cells: set[tuple[date, int]],
+    ids: set[int],
+    id_column: Mapped[int | None],
+    when_column: Mapped[date] | Mapped[datetime],
+    person_column: Mapped[int],
+) -> set[tuple[date, int]]:
     """The (month, person) cells already noted, plus those of the records whose ids were noted."""
     found = set(cells)
     if ids:
-        rows = session.execute(select(when_column, person_column).where(when_column.class_.id.in_(ids))).all()
+        rows = session.execute(select(when_column, person_column).where(id_column.in_(ids))).all()
         found |= {(month_start(when), person) for when, person in rows}
     return found
 
 
-def _apply_audits(session, pending: _Pending) -> None:
+def _apply_audits(session: OrmSession, pending: _Pending) -> None:
     events: set[tuple[int, int | None]] = set()  # (event_id, team_id)
     if pending.audit_refs:
         teams = dict(
