@@ -10,8 +10,10 @@ from db.audits import (
     EVIDENCE_MAX,
     SHEET_TEXT_MAX,
     Answer,
+    AnswerInput,
     AuditActionCreate,
     AuditStatus,
+    FeedbackSheetUpdate,
     HolderReply,
     UrgentConcernCreate,
 )
@@ -169,7 +171,13 @@ if audit.can_edit:
     if save or send:
 
         def save_and_send() -> AuditStatus | None:
-            version = workflow.save_draft(actor, audit.id, answers, sheet, editing_from)
+            version = workflow.save_draft(
+                actor,
+                audit.id,
+                [validate(AnswerInput, a) for a in answers],
+                validate(FeedbackSheetUpdate, sheet) if sheet is not None else None,
+                editing_from,
+            )
             saved(record_key, version)
             return workflow.submit(actor, audit.id, version) if send else None
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from db.audits import HolderReply, UrgentConcernCreate
+from db.audits import FeedbackSheetUpdate, HolderReply, UrgentConcernCreate
 from db.organisation import Grade, Role
 from qa.audits import concerns as urgent_concerns
 from qa.audits import workflow
@@ -74,7 +74,9 @@ def test_audit_permission_matrix(learn, role):  # noqa: F811
     assert attempt(lambda: workflow.audit_detail(who, audit_id)) is view_draft
     assert attempt(lambda: workflow.save_draft(who, audit_id, [], None, None)) is edit_draft
 
-    version = workflow.save_draft(auditor, audit_id, all_yes(detail), {"good_practice": "Good."}, None)
+    version = workflow.save_draft(
+        auditor, audit_id, all_yes(detail), validate(FeedbackSheetUpdate, {"good_practice": "Good."}), None
+    )
     workflow.submit(auditor, audit_id, version)
 
     assert attempt(lambda: workflow.audit_detail(who, audit_id)) is view_sent

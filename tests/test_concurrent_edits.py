@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from db.audits import AuditEventCreate, CaseAudit, FeedbackSheet
+from db.audits import AnswerInput, AuditEventCreate, CaseAudit, FeedbackSheet, FeedbackSheetUpdate
 from db.engine import session_scope
 from db.organisation import User
 from db.supervision import SessionParticipant, SessionVersion, SupervisionSession
@@ -85,19 +85,25 @@ def test_two_auditors_saving_from_the_same_version_the_second_is_refused_and_not
     opened = workflow.audit_detail(first, audit_id).version
     assert workflow.audit_detail(second, audit_id).version == opened
     detail = workflow.audit_detail(first, audit_id)
-    workflow.save_draft(first, audit_id, all_yes(detail), {"good_practice": "First auditor's words"}, opened)
+    workflow.save_draft(
+        first,
+        audit_id,
+        all_yes(detail),
+        validate(FeedbackSheetUpdate, {"good_practice": "First auditor's words"}),
+        opened,
+    )
     with pytest.raises(StaleEdit) as refused:
         workflow.save_draft(
             second,
             audit_id,
-            [{"question_key": all_yes(detail)[0]["question_key"], "answer": "no", "evidence": "Second's evidence"}],
-            {"good_practice": "Second auditor's words"},
+            [AnswerInput(question_key=all_yes(detail)[0].question_key, answer="no", evidence="Second's evidence")],
+            validate(FeedbackSheetUpdate, {"good_practice": "Second auditor's words"}),
             opened,
         )
     assert "Someone else saved this audit" in str(refused.value)
     now = workflow.audit_detail(first, audit_id)
     assert now.good_practice == "First auditor's words"
-    assert now.answers[all_yes(detail)[0]["question_key"]] == ("yes", "Seen in the case record.")
+    assert now.answers[all_yes(detail)[0].question_key] == ("yes", "Seen in the case record.")
     assert now.version == opened + 1
     with pytest.raises(StaleEdit):
         workflow.submit(second, audit_id, opened)  # submitting from the old version is refused too
@@ -218,7 +224,13 @@ def test_leaving_and_reopening_the_audit_starts_from_the_latest_version(app, org
     first = signed_in(app, email_of(pair.first_id), screens.AUDIT_CASE.file, audit=audit_id)
     first.switch_page(screens.AUDITS_MINE.file).run()
     detail = workflow.audit_detail(org.actor(pair.second_id), audit_id)
-    workflow.save_draft(org.actor(pair.second_id), audit_id, [], {"good_practice": "Saved while away."}, detail.version)
+    workflow.save_draft(
+        org.actor(pair.second_id),
+        audit_id,
+        [],
+        validate(FeedbackSheetUpdate, {"good_practice": "Saved while away."}),
+        detail.version,
+    )
     first.switch_page(screens.AUDIT_CASE.file)
     first.query_params["audit"] = str(audit_id)
     first.run()

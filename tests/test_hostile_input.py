@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from db.audits import AuditActionCreate, AuditEventCreate, HolderReply
+from db.audits import AnswerInput, AuditActionCreate, AuditEventCreate, FeedbackSheetUpdate, HolderReply
 from db.engine import session_scope
 from db.observations import DevelopmentGoalCreate, ObservationPlan, PractitionerReply
 from db.organisation import Case, User
@@ -156,7 +156,13 @@ def world(org):
         "improvement": f"+1 {MARKUP}",
         "concerns": f"-2 {MARKUP} {LONG[:3000]}",
     }
-    version = workflow.save_draft(auditor, audit_id, answers, sheet, detail.version)
+    version = workflow.save_draft(
+        auditor,
+        audit_id,
+        [validate(AnswerInput, a) for a in answers],
+        validate(FeedbackSheetUpdate, sheet),
+        detail.version,
+    )
     workflow.add_action(
         auditor,
         audit_id,

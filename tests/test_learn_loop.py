@@ -7,9 +7,12 @@ import pytest
 
 from db.audits import (
     Acknowledgement,
+    Answer,
+    AnswerInput,
     AuditActionCreate,
     AuditEventCreate,
     AuditStatus,
+    FeedbackSheetUpdate,
     HolderReply,
     SampleSwapCreate,
     UrgentConcernCreate,
@@ -48,7 +51,7 @@ def first_audit(pairs, not_audited_by=()):
 
 def all_yes(detail):
     return [
-        {"question_key": q.key, "answer": "yes", "evidence": "Seen in the case record."}
+        AnswerInput(question_key=q.key, answer="yes", evidence="Seen in the case record.")
         for section in detail.definition.sections
         for q in section.questions
     ]
@@ -213,9 +216,13 @@ def test_a_stale_save_is_refused_and_changes_nothing(learn):
     pair, audit_id = first_audit(accepted(learn))
     first, second = org.actor(pair.first_id), org.actor(pair.second_id)
     opened = workflow.audit_detail(first, audit_id).version
-    workflow.save_draft(second, audit_id, [], {"good_practice": "Second auditor's words"}, opened)
+    workflow.save_draft(
+        second, audit_id, [], validate(FeedbackSheetUpdate, {"good_practice": "Second auditor's words"}), opened
+    )
     with pytest.raises(workflow.StaleEdit):
-        workflow.save_draft(first, audit_id, [], {"good_practice": "First auditor's words"}, opened)
+        workflow.save_draft(
+            first, audit_id, [], validate(FeedbackSheetUpdate, {"good_practice": "First auditor's words"}), opened
+        )
     assert workflow.audit_detail(first, audit_id).good_practice == "Second auditor's words"
 
 
@@ -238,7 +245,14 @@ def test_the_whole_loop_from_draft_to_closed_actions(learn):
         auditor,
         audit_id,
         all_yes(detail),
-        {"good_practice": "Clear risk management plan.", "improvement": "Record the MAPPA discussion.", "concerns": ""},
+        validate(
+            FeedbackSheetUpdate,
+            {
+                "good_practice": "Clear risk management plan.",
+                "improvement": "Record the MAPPA discussion.",
+                "concerns": "",
+            },
+        ),
         detail.version,
     )
     workflow.add_action(
@@ -383,7 +397,7 @@ def test_moderation_is_blind_and_reports_agreement(learn):
     with pytest.raises(PermissionDenied):
         workflow.audit_detail(lead, original)  # blind until the moderation is in
     answers = all_yes(second)
-    answers[0]["answer"] = "no"
+    answers[0].answer = Answer.NO
     version = workflow.save_draft(lead, created[0], answers, None, second.version)
     workflow.submit(lead, created[0], version)
     report = moderation.agreement_report(lead, event.id)

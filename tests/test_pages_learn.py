@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from db.audits import AuditActionCreate, AuditEventCreate, UrgentConcernCreate
+from db.audits import AuditActionCreate, AuditEventCreate, FeedbackSheetUpdate, UrgentConcernCreate
 from pages import _registry as screens
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
@@ -50,7 +50,7 @@ def submitted(org, draft, with_action=True):
         auditor,
         audit_id,
         all_yes(detail),
-        {"good_practice": "Thorough plan.", "improvement": "", "concerns": ""},
+        validate(FeedbackSheetUpdate, {"good_practice": "Thorough plan.", "improvement": "", "concerns": ""}),
         detail.version,
     )
     if with_action:

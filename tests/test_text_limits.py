@@ -588,14 +588,22 @@ def test_learn_audit_limits(org):
     question = workflow.audit_detail(auditor, audit_id).definition.sections[0].questions[0].key
     over_and_at(
         lambda t: workflow.save_draft(
-            auditor, audit_id, [{"question_key": question, "answer": "yes", "evidence": t}], None, version()
+            auditor,
+            audit_id,
+            [validate(ca.AnswerInput, {"question_key": question, "answer": "yes", "evidence": t})],
+            None,
+            version(),
         ),
         "evidence",
         ca.EVIDENCE_MAX,
     )
     for field in ("good_practice", "improvement", "concerns"):
         over_and_at(
-            lambda t, f=field: workflow.save_draft(auditor, audit_id, [], {f: t}, version()), field, ca.SHEET_TEXT_MAX
+            lambda t, f=field: workflow.save_draft(
+                auditor, audit_id, [], validate(ca.FeedbackSheetUpdate, {f: t}), version()
+            ),
+            field,
+            ca.SHEET_TEXT_MAX,
         )
     over_and_at(
         lambda t: workflow.add_action(
@@ -628,7 +636,7 @@ def test_learn_audit_limits(org):
 
     # Submitted, the holder replies.
     answers = [
-        {"question_key": q.key, "answer": "yes", "evidence": "Seen."}
+        ca.AnswerInput(question_key=q.key, answer="yes", evidence="Seen.")
         for s in workflow.audit_detail(auditor, audit_id).definition.sections
         for q in s.questions
     ]

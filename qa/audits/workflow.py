@@ -49,7 +49,6 @@ from qa.audits.judgement import judge_audit, missing_answers
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.lookup import get_required
 from qa.organisation.directory import names_by_id
-from qa.validation import validate
 
 SENT_STATUSES = {AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED}
 
@@ -465,11 +464,13 @@ def overdue_actions_for_spo(actor: Actor, today: date | None = None) -> list[tup
 
 
 def save_draft(
-    actor: Actor, audit_id: int, answers: list[dict], sheet: dict | None, expected_version: int | None
+    actor: Actor,
+    audit_id: int,
+    inputs: list[AnswerInput],
+    sheet_data: FeedbackSheetUpdate | None,
+    expected_version: int | None,
 ) -> int:
     """Save answers and the feedback sheet as one transaction; returns the new version."""
-    inputs = [validate(AnswerInput, a) for a in answers]
-    sheet_data = validate(FeedbackSheetUpdate, sheet) if sheet is not None else None
     with session_scope() as session:
         audit, _scope = load_for(session, actor, audit_id, Action.EDIT_AUDIT)
         definition = instrument.definition_of(session, audit.instrument_id)

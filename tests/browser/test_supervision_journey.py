@@ -30,7 +30,17 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlmodel import select
 
-from db.audits import SAMPLE_MAX, AuditEvent, AuditEventCreate, AuditorPair, AuditStatus, CaseAudit, SampleSwapCreate
+from db.audits import (
+    SAMPLE_MAX,
+    AnswerInput,
+    AuditEvent,
+    AuditEventCreate,
+    AuditorPair,
+    AuditStatus,
+    CaseAudit,
+    FeedbackSheetUpdate,
+    SampleSwapCreate,
+)
 from db.demo import PRACTITIONER_EMAIL, QA_LEAD_EMAIL, SPO_EMAIL
 from db.organisation import Case, Team, User
 from tests.browser.helpers import choose, database, flash, heading, open_menu, services_on, tick
@@ -139,11 +149,11 @@ def send_audit_feedback(url: str, who: People, start: dt.date) -> SentAudit:
         auditor = load_actor(auditor_id)
         detail = audit_workflow.audit_detail(auditor, audit_id)
         answers = [
-            {"question_key": q.key, "answer": "yes", "evidence": "Seen in the case record."}
+            AnswerInput(question_key=q.key, answer="yes", evidence="Seen in the case record.")
             for section in detail.definition.sections
             for q in section.questions
         ]
-        sheet = {"good_practice": f"Clear risk of harm analysis (LEARN day {event_date:%d %b %Y})."}
+        sheet = FeedbackSheetUpdate(good_practice=f"Clear risk of harm analysis (LEARN day {event_date:%d %b %Y}).")
         version = audit_workflow.save_draft(auditor, audit_id, answers, sheet, detail.version)
         status = audit_workflow.submit(auditor, audit_id, version)
         assert status == AuditStatus.FEEDBACK_SENT, f"the audit was not sent to an SPO: {status}"
