@@ -8,7 +8,10 @@ and fails loudly if it is ever called on a row that was not yet saved.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+V = TypeVar("V")
 
 
 class _HasId(Protocol):
@@ -21,3 +24,13 @@ def id_of(row: _HasId) -> int:
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: add it and flush the session first.")
     return row.id
+
+
+def by_id(rows: Iterable[tuple[int | None, V]]) -> dict[int, V]:
+    """``dict(rows)`` for (id, value) rows read from the database, whose ids are never None."""
+    found: dict[int, V] = {}
+    for key, value in rows:
+        if key is None:
+            raise ValueError("A row read from the database has no id.")
+        found[key] = value
+    return found

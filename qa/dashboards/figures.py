@@ -11,9 +11,14 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, or_, union
+from sqlalchemy import and_, case, func, label, literal_column, or_, union
+from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from db.audits import (
     ActionStatus,
@@ -40,6 +45,7 @@ from db.dashboards import (
     SectionCell,
 )
 from db.engine import get_engine, session_scope
+from db.ids import by_id, id_of
 from db.observations import Observation, ObservationRating, ObservationStatus, SelfRating
 from db.organisation import AuditTrail, Case, Role, Team, User, UserRole
 from db.reflection import Debrief, DebriefFeeling
@@ -50,6 +56,7 @@ from qa.dashboards.filters import Filters
 from qa.dashboards.rollups import ensure_built, month_start, next_month
 from qa.due import DueStatus
 from qa.errors import PermissionDenied
+from qa.lookup import get_required
 from qa.observations import framework as skills_framework
 from qa.reflection.wellbeing_rules import MIN_PEOPLE
 from qa.supervision import cadence
@@ -80,7 +87,9 @@ def _team_in_pdu(team_id: int, pdu_id: int) -> bool:
         return team is not None and team.pdu_id == pdu_id
 
 
-def _month(column):
+def _month(
+    column: ColumnElement[Any] | Mapped[date] | Mapped[datetime] | Mapped[datetime | None],
+) -> ColumnElement[str]:
     # The format is a literal, not a bound parameter: PostgreSQL must see the SELECT
     # and GROUP BY expressions as one and the same.
     if get_engine().dialect.name == "sqlite":
@@ -96,28 +105,31 @@ def _end(d: date) -> datetime:
     return datetime.combine(d + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def _case_filters(f: Filters) -> list:
-    where = []
+def _case_filters(f: Filters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if f.pdu_id is not None:
-        where.append(Case.pdu_id == f.pdu_id)
+        where.append(col(Case.pdu_id) == f.pdu_id)
     if f.team_id is not None:
-        where.append(Case.team_id == f.team_id)
+        where.append(col(Case.team_id) == f.team_id)
     if f.order_type:
-        where.append(Case.order_type == f.order_type)
+        where.append(col(Case.order_type) == f.order_type)
     if f.rosh:
-        where.append(Case.rosh == f.rosh)
+        where.append(col(Case.rosh) == f.rosh)
     return where
 
 
-def _audits(f: Filters, with_team: bool = False):
+def _audits(f: Filters, with_team: bool = False) -> Subquery:
     """Submitted, non-moderation audits in range and scope, as a subquery of ids with their date.
 
     The case table is joined only when a filter (or the team comparison) needs it.
     """
-    columns = [col(CaseAudit.id).label("audit_id"), col(AuditEvent.event_date).label("event_date")]
+    columns: list[ColumnElement[Any]] = [
+        label("audit_id", col(CaseAudit.id)),
+        label("event_date", col(AuditEvent.event_date)),
+    ]
     case_filters = _case_filters(f)
     if with_team:
-        columns.append(col(Case.team_id).label("team_id"))
+        columns.append(label("team_id", col(Case.team_id)))
     query = select(*columns).join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
     if case_filters or with_team:
         query = query.join(Case, col(CaseAudit.case_id) == col(Case.id))
@@ -210,16 +222,16 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         ]
 
         raised = session.exec(
-            select(_month(AuditAction.created_at), func.count())
-            .join(audits, AuditAction.audit_id == audits.c.audit_id)
-            .group_by(_month(AuditAction.created_at))
+            select(_month(col(AuditAction.created_at)), func.count())
+            .join(audits, col(AuditAction.audit_id) == audits.c.audit_id)
+            .group_by(_month(col(AuditAction.created_at)))
         ).all()
         closed = dict(
             session.exec(
-                select(_month(AuditAction.closed_at), func.count())
-                .join(audits, AuditAction.audit_id == audits.c.audit_id)
+                select(_month(col(AuditAction.closed_at)), func.count())
+                .join(audits, col(AuditAction.audit_id) == audits.c.audit_id)
                 .where(col(AuditAction.closed_at).is_not(None))
-                .group_by(_month(AuditAction.closed_at))
+                .group_by(_month(col(AuditAction.closed_at)))
             ).all()
         )
         months = sorted({m for m, _ in raised} | set(closed))
@@ -236,7 +248,7 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         result.overdue_actions = session.exec(
             select(func.count())
             .select_from(AuditAction)
-            .join(audits, AuditAction.audit_id == audits.c.audit_id)
+            .join(audits, col(AuditAction.audit_id) == audits.c.audit_id)
             .where(AuditAction.status == ActionStatus.OPEN, AuditAction.due_date < today)
         ).one()
         result.concerns_by_month = [
@@ -244,14 +256,14 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
             for m, n in session.exec(
                 select(_month(audits.c.event_date), func.count())
                 .select_from(FeedbackSheet)
-                .join(audits, FeedbackSheet.audit_id == audits.c.audit_id)
+                .join(audits, col(FeedbackSheet.audit_id) == audits.c.audit_id)
                 .where(FeedbackSheet.concerns != "")
                 .group_by(_month(audits.c.event_date))
             ).all()
         ]
         urgent = session.exec(
             select(UrgentConcern.raised_at, UrgentConcern.acknowledged_at).join(
-                audits, UrgentConcern.audit_id == audits.c.audit_id
+                audits, col(UrgentConcern.audit_id) == audits.c.audit_id
             )
         ).all()
         result.urgent_raised = len(urgent)
@@ -263,7 +275,7 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
             for m, t, n in session.exec(
                 select(_month(audits.c.event_date), LearningTheme.name, func.count())
                 .select_from(FeedbackTheme)
-                .join(audits, FeedbackTheme.audit_id == audits.c.audit_id)
+                .join(audits, col(FeedbackTheme.audit_id) == audits.c.audit_id)
                 .join(LearningTheme, col(FeedbackTheme.theme_id) == col(LearningTheme.id))
                 .group_by(_month(audits.c.event_date), LearningTheme.name)
                 .order_by(_month(audits.c.event_date))
@@ -285,12 +297,14 @@ def _audit_parts(f: Filters) -> tuple[tuple[date, date] | None, list[tuple[date,
     return _split_months(f.date_from, f.date_to)
 
 
-def _cell_filters(table, f: Filters, months: tuple[date, date]) -> list:
-    where = [table.month >= months[0], table.month < months[1]]
+def _cell_filters(
+    table: type[AuditCell] | type[SectionCell] | type[AnswerCell], f: Filters, months: tuple[date, date]
+) -> list[ColumnElement[bool]]:
+    where = [col(table.month) >= months[0], col(table.month) < months[1]]
     if f.pdu_id is not None:
-        where.append(table.pdu_id == f.pdu_id)
+        where.append(col(table.pdu_id) == f.pdu_id)
     if f.team_id is not None:
-        where.append(table.team_id == f.team_id)
+        where.append(col(table.team_id) == f.team_id)
     return where
 
 
@@ -309,7 +323,7 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
         count += session.exec(
             select(func.coalesce(func.sum(AuditCell.audits), 0)).where(*_cell_filters(AuditCell, f, months))
         ).one()
-        month = _month(SectionCell.month)
+        month = _month(col(SectionCell.month))
         for m, title, ok, n in session.exec(
             select(month, SectionCell.section_title, func.sum(SectionCell.sufficient), func.sum(SectionCell.judged))
             .where(*_cell_filters(SectionCell, f, months))
@@ -317,14 +331,16 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
         ).all():
             row = sections.setdefault((m, title), [0, 0])
             row[0], row[1] = row[0] + int(ok), row[1] + int(n)
-        for key, *counts in session.exec(
-            select(AnswerCell.question_key, *[func.sum(getattr(AnswerCell, column)) for column, _a in ANSWER_COLUMNS])
+        for key, *counts in session.exec(  # type: ignore[str-unpack]  # sqlmodel.select is typed for at most 4 columns
+            select(
+                col(AnswerCell.question_key), *[func.sum(getattr(AnswerCell, column)) for column, _a in ANSWER_COLUMNS]
+            )
             .where(*_cell_filters(AnswerCell, f, months))
-            .group_by(AnswerCell.question_key)
+            .group_by(col(AnswerCell.question_key))
         ).all():
-            for (_c, answer), n in zip(ANSWER_COLUMNS, counts, strict=False):
-                if n:
-                    answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
+            for (_c, answer_word), tally in zip(ANSWER_COLUMNS, counts, strict=False):
+                if tally:
+                    answers[(key, answer_word)] = answers.get((key, answer_word), 0) + int(tally)
     for date_from, date_to in edges:
         audits = _audits(replace(f, date_from=date_from, date_to=date_to))
         count += session.exec(select(func.count()).select_from(audits)).one()
@@ -332,7 +348,7 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
         for m, title, ok, n in session.exec(
             select(month, AuditSectionResult.section_title, SUFFICIENT, func.count())
             .select_from(AuditSectionResult)
-            .join(audits, AuditSectionResult.audit_id == audits.c.audit_id)
+            .join(audits, col(AuditSectionResult.audit_id) == audits.c.audit_id)
             .where(col(AuditSectionResult.verdict).in_(JUDGED))
             .group_by(month, AuditSectionResult.section_title)
         ).all():
@@ -340,7 +356,7 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
             row[0], row[1] = row[0] + int(ok), row[1] + int(n)
         for key, answer, n in session.exec(
             select(AuditAnswer.question_key, AuditAnswer.answer, func.count())
-            .join(audits, AuditAnswer.audit_id == audits.c.audit_id)
+            .join(audits, col(AuditAnswer.audit_id) == audits.c.audit_id)
             .group_by(col(AuditAnswer.question_key), col(AuditAnswer.answer))
         ).all():
             answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
@@ -382,7 +398,7 @@ def _team_comparison(session: Session, f: Filters) -> list[dict]:
         for team, ok, n in session.exec(
             select(Team.name, SUFFICIENT, func.count())
             .select_from(AuditSectionResult)
-            .join(by_team, AuditSectionResult.audit_id == by_team.c.audit_id)
+            .join(by_team, col(AuditSectionResult.audit_id) == by_team.c.audit_id)
             .join(Team, by_team.c.team_id == Team.id)
             .where(col(AuditSectionResult.verdict).in_(JUDGED))
             .group_by(Team.name)
@@ -429,16 +445,16 @@ def _split_months(date_from: date, date_to: date) -> tuple[tuple[date, date] | N
     return (first, after), edges
 
 
-def _people_in_place(f: Filters):
+def _people_in_place(f: Filters) -> SelectOfScalar[int | None] | None:
     """The people in the filtered place, as a subquery of ids (None for the whole region)."""
     if f.pdu_id is None and f.team_id is None:
         return None
     return select(col(User.id)).join(Team, col(User.team_id) == col(Team.id)).where(*_place_filters(f))
 
 
-def _observations_in(f: Filters, ranges: list[tuple[date, date]]):
+def _observations_in(f: Filters, ranges: list[tuple[date, date]]) -> Subquery:
     """Shared, non-calibration observations in the filtered place on any of the date ranges."""
-    query = select(col(Observation.id).label("obs_id"), col(Observation.practitioner_id).label("pid"))
+    query = select(label("obs_id", col(Observation.id)), label("pid", col(Observation.practitioner_id)))
     if f.pdu_id is not None or f.team_id is not None:
         query = (
             query.join(User, col(Observation.practitioner_id) == col(User.id))
@@ -463,7 +479,7 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
     pairs: dict[str, list[int]] = {}  # domain: [n, self sum, observer sum]
     people: dict[str, int] = {}
 
-    def add(target: dict, key: str, values) -> None:
+    def add(target: dict[str, list[int]], key: str, values: tuple[int | None, ...]) -> None:
         row = target.setdefault(key, [0] * len(values))
         for i, v in enumerate(values):
             row[i] += int(v or 0)
@@ -471,10 +487,10 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
     place = _people_in_place(f)
     if months is not None:
         ensure_built(session)
-        in_months = [ObservationCell.month >= months[0], ObservationCell.month < months[1]]
-        cell_where = [RatingCell.month >= months[0], RatingCell.month < months[1]]
-        sums = select(
-            RatingCell.domain_key,
+        in_months = [col(ObservationCell.month) >= months[0], col(ObservationCell.month) < months[1]]
+        cell_where = [col(RatingCell.month) >= months[0], col(RatingCell.month) < months[1]]
+        sums = select(  # type: ignore[call-overload]  # sqlmodel.select is typed for at most 4 columns
+            col(RatingCell.domain_key),
             func.sum(RatingCell.ratings),
             func.sum(RatingCell.rating_sum),
             func.sum(RatingCell.rating_squares),
@@ -483,11 +499,11 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
             func.sum(RatingCell.paired_observer_sum),
         )
         if f.team_id is not None:
-            cell_where.append(RatingCell.team_id == f.team_id)
+            cell_where.append(col(RatingCell.team_id) == f.team_id)
         elif f.pdu_id is not None:
-            sums = sums.join(Team, RatingCell.team_id == Team.id)
-            cell_where.append(Team.pdu_id == f.pdu_id)
-        rated_where = [RatedPerson.month >= months[0], RatedPerson.month < months[1]]
+            sums = sums.join(Team, col(RatingCell.team_id) == col(Team.id))
+            cell_where.append(col(Team.pdu_id) == f.pdu_id)
+        rated_where = [col(RatedPerson.month) >= months[0], col(RatedPerson.month) < months[1]]
         if place is not None:
             in_months.append(col(ObservationCell.practitioner_id).in_(place))
             rated_where.append(col(RatedPerson.practitioner_id).in_(place))
@@ -511,16 +527,16 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
                 ObservationRating.domain_key,
                 func.count(),
                 func.sum(ObservationRating.rating),
-                func.sum(ObservationRating.rating * ObservationRating.rating),
+                func.sum(col(ObservationRating.rating) * col(ObservationRating.rating)),
             )
-            .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
+            .join(in_scope, col(ObservationRating.observation_id) == in_scope.c.obs_id)
             .where(col(ObservationRating.rating).is_not(None))
             .group_by(ObservationRating.domain_key)
         ).all():
             add(ratings, key, (n, total_sum, squares))
         for key, paired, own, observed in session.exec(
             select(SelfRating.domain_key, func.count(), func.sum(SelfRating.rating), func.sum(ObservationRating.rating))
-            .join(in_scope, SelfRating.observation_id == in_scope.c.obs_id)
+            .join(in_scope, col(SelfRating.observation_id) == in_scope.c.obs_id)
             .join(
                 ObservationRating,
                 and_(
@@ -535,7 +551,7 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
         # People rated only in the part months, not already counted from the whole months.
         extra = (
             select(ObservationRating.domain_key, func.count(func.distinct(in_scope.c.pid)))
-            .join(in_scope, ObservationRating.observation_id == in_scope.c.obs_id)
+            .join(in_scope, col(ObservationRating.observation_id) == in_scope.c.obs_id)
             .where(col(ObservationRating.rating).is_not(None))
         )
         if months is not None:
@@ -700,19 +716,19 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
     with session_scope() as session:
         months, edges = _split_months(f.date_from, f.date_to)
         place = _people_in_place(f)
-        authors = []
+        authors: list[SelectOfScalar[Any]] = []
         debriefs, intensity = 0, 0
         feelings: dict[str, int] = {}
         if months is not None:
             ensure_built(session)
-            cell_where = [DebriefCell.month >= months[0], DebriefCell.month < months[1]]
+            cell_where = [col(DebriefCell.month) >= months[0], col(DebriefCell.month) < months[1]]
             if place is not None:
                 cell_where.append(col(DebriefCell.author_id).in_(place))
             n, total = session.exec(
                 select(func.sum(DebriefCell.debriefs), func.sum(DebriefCell.intensity_sum)).where(*cell_where)
             ).one()
             debriefs, intensity = debriefs + int(n or 0), intensity + int(total or 0)
-            authors.append(select(col(DebriefCell.author_id).label("aid")).where(*cell_where))
+            authors.append(select(label("aid", col(DebriefCell.author_id))).where(*cell_where))
             feeling_where = [FeelingCell.month >= months[0], FeelingCell.month < months[1]]
             feeling_query = select(FeelingCell.feeling, func.sum(FeelingCell.count))
             if f.team_id is not None:
@@ -724,9 +740,9 @@ def wellbeing_summary(actor: Actor, filters: Filters) -> WellbeingSummary:
                 feelings[word] = feelings.get(word, 0) + int(count)
         for date_from, date_to in edges:
             query = select(
-                col(Debrief.id).label("did"),
-                col(Debrief.author_id).label("aid"),
-                col(Debrief.intensity).label("intensity"),
+                label("did", col(Debrief.id)),
+                label("aid", col(Debrief.author_id)),
+                label("intensity", col(Debrief.intensity)),
             )
             if place is not None:
                 query = query.where(col(Debrief.author_id).in_(place))
@@ -776,16 +792,20 @@ def scope_options(actor: Actor) -> tuple[dict[int, str], dict[int, str], str]:
 
     with session_scope() as session:
         if actor.has(Role.ADMIN):
-            pdus = dict(session.exec(select(Pdu.id, Pdu.name).order_by(Pdu.name)).all())
-            teams = dict(session.exec(select(Team.id, Team.name).order_by(Team.name)).all())
+            pdus = by_id(session.exec(select(col(Pdu.id), col(Pdu.name)).order_by(col(Pdu.name))).all())
+            teams = by_id(session.exec(select(col(Team.id), col(Team.name)).order_by(col(Team.name))).all())
             return pdus, teams, "all PDUs"
         if actor.has(Role.QA_LEAD) and actor.pdu_id is not None:
-            pdu = session.get(Pdu, actor.pdu_id)
-            teams = dict(
-                session.exec(select(Team.id, Team.name).where(Team.pdu_id == actor.pdu_id).order_by(Team.name)).all()
+            pdu = get_required(session, Pdu, actor.pdu_id)
+            teams = by_id(
+                session.exec(
+                    select(col(Team.id), col(Team.name))
+                    .where(col(Team.pdu_id) == actor.pdu_id)
+                    .order_by(col(Team.name))
+                ).all()
             )
-            return {pdu.id: pdu.name}, teams, pdu.name
+            return {id_of(pdu): pdu.name}, teams, pdu.name
         if actor.has(Role.SPO) and actor.team_id is not None:
-            team = session.get(Team, actor.team_id)
-            return {}, {team.id: team.name}, team.name
+            team = get_required(session, Team, actor.team_id)
+            return {}, {id_of(team): team.name}, team.name
     raise PermissionDenied("Team dashboards are for SPOs, quality-assurance leads and administrators.")
