@@ -1,41 +1,41 @@
-"""Generate a region-scale synthetic dataset, for benchmarking the portal.
+"""The synthetic-history engine: an organisation and its history, written fast as raw rows.
 
-    python -m bench.generate_region --database-url URL [--scale 1.0] [--seed 7] [--replace]
+One engine serves two callers at two sizes:
 
-At ``--scale 1.0`` it builds one region of 6 PDUs and 60 teams, 1,500
-practitioners with their SPOs and QA leads, 40,000 cases and five years of
-activity ending on 31 October 2026: about 1,440 LEARN audit events (each PDU
-runs one most weeks), 25,000 case audits with 600,000 answers, 16,500
-observations, 320,000 emotional debriefs and 67,000 supervision sessions. Every
-count scales with ``--scale`` (``--scale 0.01`` is a tiny dataset for tests).
+- the region benchmark (``python -m bench.generate_region``, :func:`plan_for`): at scale 1.0 one
+  region of 6 PDUs and 60 teams, 1,500 practitioners with their SPOs and QA leads, 40,000 cases and
+  the fixed five years 1 November 2021 to 31 October 2026 (:data:`REGION_WINDOW`), so that its
+  figures stay comparable from run to run;
+- the demo organisation (``python -m portal demo``, :mod:`portal.synthetic.demo`): 2 PDUs and 6
+  teams, with about 18 months of history ending yesterday.
 
-Everything is invented: names come from Faker, case references are random
-CRN-shaped strings. The same seed always gives the same dataset.
+A :class:`Plan` says how much, over which :class:`Window`, and in what shape. Everything is
+invented: names come from Faker, case references are random CRN-shaped strings. The same seed
+(and the same window) always gives the same dataset.
 
-Speed: rows are generated in Python with explicit ids, buffered, and written in
-chunks of about 50,000 rows, one transaction per chunk, parents before
-children. SQLite gets SQLAlchemy Core ``executemany`` with ``synchronous=OFF``;
-PostgreSQL gets ``COPY ... FROM STDIN`` through psycopg. Encrypted columns
-(debrief content, supervision notes, case decisions) hold one Fernet token
-encrypted once and written as-is (the ``EncryptedText`` type is bypassed), so
-300,000 debriefs do not cost 300,000 encryptions; the portal still decrypts
-every one of them normally.
+Speed: rows are generated in Python with explicit ids, buffered, and written in chunks, one
+transaction per chunk, parents before children. SQLite gets SQLAlchemy Core ``executemany`` with
+``synchronous=OFF``; PostgreSQL gets ``COPY ... FROM STDIN`` through psycopg. Encrypted columns
+are written as Fernet tokens made with ``db.encryption.encrypt`` (the ``EncryptedText`` type is
+bypassed): at region scale one token per column, so 300,000 debriefs do not cost 300,000
+encryptions; in the demo each debrief's own text is encrypted row by row. The portal decrypts
+them all normally. The dashboard rollups are counted at the end, since raw rows bypass the hooks
+that keep them.
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import math
 import os
 import re
-import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from random import Random
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from faker import Faker
@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 import db.schema  # noqa: F401  (every table, so SQLModel.metadata knows the whole schema)
-from db import encryption, migrate
+from db import encryption
 from db.audits import (
     SAMPLE_MAX,
     SAMPLE_MIN,
@@ -239,21 +239,30 @@ DEBRIEF_NEEDS = {
 }
 INTENSITY_WEIGHTS = (2, 3, 5, 8, 11, 14, 15, 14, 12, 9, 7)  # 0..10
 
-NOT_EMPTY = (
-    "The database already holds an organisation (users, regions or cases). "
-    "Give --replace to drop everything in it and generate afresh."
-)
-NO_KEY = (
-    "PQP_ENCRYPTION_KEYS is not set. Debriefs and supervision notes are stored encrypted, and the "
-    "portal needs the same key to read them. Set it first, for example:\n\n"
-    "    export PQP_ENCRYPTION_KEYS={key}\n\n"
-    "or give --generate-key to use a new key and print it."
-)
+
+@dataclass(frozen=True)
+class Window:
+    """The period the history covers, first and last day inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime(self.end.year, self.end.month, self.end.day, 23, 59, tzinfo=UTC)
+
+    @property
+    def span_days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+#: The region benchmark's fixed five years, so that its figures stay comparable.
+REGION_WINDOW = Window(START, END)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How much to generate, from the scale."""
+    """How much to generate, over which window, in what shape. The defaults are the region's."""
 
     scale: float
     pdus: int
@@ -262,6 +271,27 @@ class Plan:
     cases: int
     events: int
     debriefs: int
+    window: Window = REGION_WINDOW
+    region_name: str = REGION_NAME
+    places: tuple[str, ...] = PLACES
+    team_kinds: tuple[str, ...] = TEAM_KINDS
+    email_domain: str = EMAIL_DOMAIN
+    staff_prefix: str = "BENCH"
+    label: str = "bench"
+    #: Emails for the first ACO, the first team's SPO and its first practitioner (the admin's is always fixed).
+    login_emails: tuple[str, str, str] | None = None
+    #: SPO-grade staff in each team besides its manager (they supervise nobody), so pairs can all be mixed-grade.
+    extra_spos_per_team: int = 0
+    sample_sizes: tuple[int, int] = (SAMPLE_MIN, SAMPLE_MAX)
+    #: Share of observations a second observer rates too (calibration).
+    calibration_share: float = 0.0
+    #: Debriefs hold a real text each, encrypted row by row (the region shares one token).
+    private_text: bool = False
+    #: Teams whose debriefs come from only this many people (so that team wellbeing is suppressed).
+    quiet_teams: tuple[int, ...] = ()
+    quiet_team_authors: int = 4
+    #: Share of supervisees whose one-to-one supervision lapsed before the end (overdue).
+    lapsed_share: float = 0.0
 
 
 def plan_for(scale: float) -> Plan:
@@ -281,23 +311,25 @@ def plan_for(scale: float) -> Plan:
 
 # ------------------------------------------------------------------ small helpers
 
+T = TypeVar("T")
 
-def pick(rng: Random, weights: dict):
+
+def pick(rng: Random, weights: Mapping[T, float]) -> T:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-class Picker:
+class Picker(Generic[T]):
     """Fast repeated weighted choice (rng.choices with precomputed cumulative weights)."""
 
-    def __init__(self, weights: dict) -> None:
+    def __init__(self, weights: Mapping[T, float]) -> None:
         self.items = list(weights)
-        total, self.cum = 0.0, []
+        total, self.cum = 0.0, list[float]()
         for w in weights.values():
             total += w
             self.cum.append(total)
         self.total = total
 
-    def __call__(self, rng: Random):
+    def __call__(self, rng: Random) -> T:
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
@@ -380,7 +412,9 @@ class Sink:
             return
         columns = list(rows[0])
         column_list = ", ".join(f'"{c}"' for c in columns)
-        cursor = self.conn.connection.dbapi_connection.cursor()
+        dbapi = self.conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
         try:
             with cursor.copy(f'COPY "{name}" ({column_list}) FROM STDIN') as copy:
                 for row in rows:
@@ -412,40 +446,60 @@ class Org:
     team_of: dict[int, int | None] = field(default_factory=dict)
     supervisor_of: dict[int, int | None] = field(default_factory=dict)
     email_of: dict[int, str] = field(default_factory=dict)
+    window: Window = REGION_WINDOW
+    #: Supervisees whose supervision lapsed before the end of the window.
+    lapsed: set[int] = field(default_factory=set)
+
+    def team(self, user_id: int) -> int:
+        """The team of someone who has one (everyone but the administrator)."""
+        team_id = self.team_of[user_id]
+        assert team_id is not None
+        return team_id
+
+    def supervisor(self, user_id: int) -> int:
+        """The supervisor of someone who has one (practitioners and SPOs)."""
+        supervisor_id = self.supervisor_of[user_id]
+        assert supervisor_id is not None
+        return supervisor_id
 
 
 def build_org(sink: Sink, plan: Plan, rng: Random, fake: Faker, password_hash: str) -> Org:
-    org = Org()
-    created = datetime(2021, 9, 1, 9, 0, tzinfo=UTC)
-    sink.add("region", {"id": 1, "name": REGION_NAME})
+    org = Org(window=plan.window)
+    start = plan.window.start
+    first = start - timedelta(days=61)
+    created = datetime(first.year, first.month, first.day, 9, 0, tzinfo=UTC)
+    sink.add("region", {"id": 1, "name": plan.region_name})
+    places, kinds, domain = plan.places, plan.team_kinds, plan.email_domain
 
     team_ids_of_pdu: dict[int, list[int]] = defaultdict(list)
     for p in range(plan.pdus):
         pdu_id = p + 1
         org.pdu_ids.append(pdu_id)
-        suffix = "" if p < len(PLACES) else f" {p // len(PLACES) + 1}"
-        sink.add("pdu", {"id": pdu_id, "name": f"{PLACES[p % len(PLACES)]}{suffix} PDU", "region_id": 1})
+        suffix = "" if p < len(places) else f" {p // len(places) + 1}"
+        sink.add("pdu", {"id": pdu_id, "name": f"{places[p % len(places)]}{suffix} PDU", "region_id": 1})
     for t in range(plan.teams):
         team_id = t + 1
         pdu_id = org.pdu_ids[t * plan.pdus // plan.teams]
         n = len(team_ids_of_pdu[pdu_id])
-        kind = TEAM_KINDS[n % len(TEAM_KINDS)] + ("" if n < len(TEAM_KINDS) else f" {n // len(TEAM_KINDS) + 1}")
+        kind = kinds[n % len(kinds)] + ("" if n < len(kinds) else f" {n // len(kinds) + 1}")
         team_ids_of_pdu[pdu_id].append(team_id)
         org.pdu_of_team[team_id] = pdu_id
-        place = PLACES[(pdu_id - 1) % len(PLACES)]
+        place = places[(pdu_id - 1) % len(places)]
         sink.add("team", {"id": team_id, "name": f"{place} {kind}", "pdu_id": pdu_id})
 
     emails: set[str] = set()
+    fixed = set(plan.login_emails or ())
+    aco_email, spo_email, practitioner_email = plan.login_emails or (None, None, None)
 
     def hire(grade: Grade, role: Role, team_id: int | None, supervisor_id: int | None, email: str | None = None) -> int:
         user_id = len(org.grade_of) + 1
         first, last = fake.first_name(), fake.last_name()
         if email is None:
             local = ".".join(re.sub(r"[^a-z]", "", part.lower()) for part in (first, last))
-            email, n = f"{local}@{EMAIL_DOMAIN}", 1
-            while email in emails:
+            email, n = f"{local}@{domain}", 1
+            while email in emails or email in fixed:
                 n += 1
-                email = f"{local}{n}@{EMAIL_DOMAIN}"
+                email = f"{local}{n}@{domain}"
         emails.add(email)
         sink.add(
             "user",
@@ -454,7 +508,7 @@ def build_org(sink: Sink, plan: Plan, rng: Random, fake: Faker, password_hash: s
                 "full_name": f"{first} {last}",
                 "email": email,
                 "grade": grade.value,
-                "staff_id": f"BENCH{user_id:06d}",
+                "staff_id": f"{plan.staff_prefix}{user_id:06d}",
                 "team_id": team_id,
                 "supervisor_id": supervisor_id,
                 "password_hash": password_hash,
@@ -467,13 +521,13 @@ def build_org(sink: Sink, plan: Plan, rng: Random, fake: Faker, password_hash: s
             },
         )
         sink.add("userrole", {"user_id": user_id, "role": role.value})
-        started = START - timedelta(days=rng.randint(30, 20 * 365))
+        started = start - timedelta(days=rng.randint(30, 20 * 365))
         sink.add(
             "staff_profile",
             {
                 "user_id": user_id,
                 "started_on": started,
-                "newly_qualified": started > START - timedelta(days=365),
+                "newly_qualified": started > start - timedelta(days=365),
                 "mentor_id": None,
             },
         )
@@ -484,21 +538,25 @@ def build_org(sink: Sink, plan: Plan, rng: Random, fake: Faker, password_hash: s
         return user_id
 
     # Managers first, so that supervisors always have the lower id.
-    org.admin_id = hire(Grade.OTHER, Role.ADMIN, None, None, email=f"admin@{EMAIL_DOMAIN}")
+    org.admin_id = hire(Grade.OTHER, Role.ADMIN, None, None, email=f"admin@{domain}")
     for pdu_id in org.pdu_ids:
         # PDU-wide roles sit in the PDU's first team (as in the demo), so they can see it.
         home = team_ids_of_pdu[pdu_id][0]
-        org.aco_of_pdu[pdu_id] = hire(Grade.ACO, Role.QA_LEAD, home, None)
+        org.aco_of_pdu[pdu_id] = hire(Grade.ACO, Role.QA_LEAD, home, None, aco_email if pdu_id == 1 else None)
         org.qdo_of_pdu[pdu_id] = hire(Grade.QDO, Role.QA_LEAD, home, org.aco_of_pdu[pdu_id])
     for team_id, pdu_id in org.pdu_of_team.items():
-        spo = hire(Grade.SPO, Role.SPO, team_id, org.aco_of_pdu[pdu_id])
+        spo = hire(Grade.SPO, Role.SPO, team_id, org.aco_of_pdu[pdu_id], spo_email if team_id == 1 else None)
         org.spo_of_team[team_id] = spo
         org.spos_of_pdu[pdu_id].append(spo)
+    for _ in range(plan.extra_spos_per_team):
+        for team_id, pdu_id in org.pdu_of_team.items():
+            org.spos_of_pdu[pdu_id].append(hire(Grade.SPO, Role.SPO, team_id, org.aco_of_pdu[pdu_id]))
     for i in range(plan.practitioners):
         team_id = i % plan.teams + 1
         n = i // plan.teams  # the first two in every team are a PO and a PSO, so both can hold cases
         grade = Grade.PO if n == 0 else Grade.PSO if n == 1 else (Grade.PO if rng.random() < 0.55 else Grade.PSO)
-        user_id = hire(grade, Role.PRACTITIONER, team_id, org.spo_of_team[team_id])
+        email = practitioner_email if i == 0 else None
+        user_id = hire(grade, Role.PRACTITIONER, team_id, org.spo_of_team[team_id], email)
         org.practitioners.append(user_id)
         org.practitioners_of_team[team_id].append(user_id)
         org.practitioners_of_pdu[org.pdu_of_team[team_id]].append(user_id)
@@ -526,11 +584,12 @@ class Cases:
 
 
 def build_cases(sink: Sink, plan: Plan, org: Org, rng: Random) -> Cases:
+    w = org.window
     cases = Cases()
     by_grade = {g: [p for p in org.practitioners if org.grade_of[p] == g] for g in (Grade.PO, Grade.PSO)}
     order_pick, rosh_pick = Picker(ORDER_WEIGHTS), Picker(ROSH_WEIGHTS)
-    first_start = START - timedelta(days=2 * 365)
-    start_span = (END - first_start).days
+    first_start = w.start - timedelta(days=2 * 365)
+    start_span = (w.end - first_start).days
     pools: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i, n in enumerate(rng.sample(range(26_000_000), plan.cases)):
         case_id = i + 1
@@ -545,7 +604,7 @@ def build_cases(sink: Sink, plan: Plan, org: Org, rng: Random) -> Cases:
         else:
             grade = Grade.PSO if rng.random() < 0.85 else Grade.PO
         holder = rng.choice(by_grade[grade])
-        team_id = org.team_of[holder]
+        team_id = org.team(holder)
         start = first_start + timedelta(days=rng.randrange(start_span))
         end = None if rng.random() < 0.10 else add_months(start, rng.randint(12, 36))
         in_custody = rng.random() < 0.08
@@ -562,7 +621,7 @@ def build_cases(sink: Sink, plan: Plan, org: Org, rng: Random) -> Cases:
                 "rosh": rosh.value,
                 "in_custody": in_custody,
                 "expected_end_date": end,
-                "updated_at": at(min(start, END), rng),
+                "updated_at": at(min(start, w.end), rng),
             },
         )
         cases.ref.append(ref)
@@ -646,11 +705,12 @@ class AuditWriter:
     def __init__(self, sink: Sink, org: Org, cases: Cases, instruments: Instruments, theme_ids: list[int], rng: Random):
         self.sink, self.org, self.cases, self.ins, self.rng = sink, org, cases, instruments, rng
         self.theme_ids = theme_ids
+        self.sample_sizes = (SAMPLE_MIN, SAMPLE_MAX)
         self.last_audited: dict[int, date] = {}
         self.verdicts: dict[tuple[int, tuple], str] = {}
-        self.ids = Counter()
+        self.ids: Counter[str] = Counter()
         self.na_share = [NOT_APPLICABLE_SHARE.get(k, 0.02) for k in instruments.question_keys]
-        self.section_slices = []
+        self.section_slices: list[tuple[Any, int, int]] = []
         i = 0
         for section in instruments.sections:
             self.section_slices.append((section, i, i + len(section.questions)))
@@ -661,17 +721,19 @@ class AuditWriter:
         return self.ids[table]
 
     def run(self, plan: Plan) -> None:
+        w = self.org.window
         rng = self.rng
-        # Events are spread evenly over the five years, per PDU, and written in date order.
+        self.sample_sizes = plan.sample_sizes
+        # Events are spread evenly over the window, per PDU, and written in date order.
         per_pdu = [plan.events // plan.pdus + (1 if i < plan.events % plan.pdus else 0) for i in range(plan.pdus)]
         schedule = []
         for pdu_id, k in zip(self.org.pdu_ids, per_pdu, strict=True):
             for i in range(k):
                 # The first sample is accepted (12 days at most before the event) within the period.
-                day = START + timedelta(days=14 + int((i + rng.random()) * (SPAN_DAYS - 15) / k))
+                day = w.start + timedelta(days=14 + int((i + rng.random()) * (w.span_days - 15) / k))
                 # LEARN days run Tuesday to Thursday.
                 day = day + timedelta(days=(1 - day.weekday()) % 7 if day.weekday() not in (1, 2, 3) else 0)
-                schedule.append((min(day, END), pdu_id))
+                schedule.append((min(day, w.end), pdu_id))
         schedule.sort()
         for event_date, pdu_id in schedule:
             self.event(event_date, pdu_id)
@@ -680,9 +742,10 @@ class AuditWriter:
     # -- one event
 
     def event(self, event_date: date, pdu_id: int) -> None:
+        w = self.org.window
         rng, sink = self.rng, self.sink
         event_id = self.next_id("audit_event")
-        size = rng.randint(SAMPLE_MIN, SAMPLE_MAX)
+        size = rng.randint(*self.sample_sizes)
         qa_lead = self.org.aco_of_pdu[pdu_id] if rng.random() < 0.5 else self.org.qdo_of_pdu[pdu_id]
         accepted_at = at(event_date - timedelta(days=rng.randint(5, 12)), rng)
         sink.add(
@@ -695,7 +758,7 @@ class AuditWriter:
                 "low_risk_share": LOW_RISK_SHARE,
                 "seed": rng.randrange(2**31),
                 "status": (
-                    EventStatus.CLOSED if event_date + timedelta(days=30) <= END else EventStatus.SAMPLE_ACCEPTED
+                    EventStatus.CLOSED if event_date + timedelta(days=30) <= w.end else EventStatus.SAMPLE_ACCEPTED
                 ).value,
                 "instrument_id": self.ins.audit_id,
                 "created_by_id": qa_lead,
@@ -707,9 +770,9 @@ class AuditWriter:
         pairs = self.pairs(pdu_id, len(sample))
         pair_ids = []
         for first, second in pairs:
-            pair_id = self.next_id("auditor_pair")
-            pair_ids.append(pair_id)
-            sink.add("auditor_pair", {"id": pair_id, "event_id": event_id, "first_id": first, "second_id": second})
+            new_pair = self.next_id("auditor_pair")
+            pair_ids.append(new_pair)
+            sink.add("auditor_pair", {"id": new_pair, "event_id": event_id, "first_id": first, "second_id": second})
         loads = [0] * len(pairs)
         for position, (case_id, reason) in enumerate(sample, start=1):
             holder = self.cases.holder[case_id]
@@ -719,7 +782,7 @@ class AuditWriter:
                 if pairs
                 else None
             )
-            pair_id = pair_ids[j] if j is not None else None
+            pair_id: int | None = pair_ids[j] if j is not None else None
             if j is not None:
                 loads[j] += 1
             sample_id = self.next_id("case_sample")
@@ -779,7 +842,7 @@ class AuditWriter:
             months = months_between(c.start[case_id], event_date)
             into = "the licence" if order_type is OrderType.LICENCE else "the order"
             audited = (
-                f"audited on {last.isoformat()}, but needed because there were not enough other eligible cases."
+                f"audited on {last and last.isoformat()}, but needed because there were not enough other eligible cases."
                 if recent
                 else f"not audited in the last {SAMPLE_RECENT_MONTHS} months."
             )
@@ -853,7 +916,18 @@ class AuditWriter:
                 {"audit_id": audit_id, "question_key": key, "answer": answer, "evidence": maybe(rng, 0.35, EVIDENCE)},
             )
 
-    def audit(self, event_id, event_date, pdu_id, case_id, sample_id, pair_id, pair, accepted_at) -> None:
+    def audit(
+        self,
+        event_id: int,
+        event_date: date,
+        pdu_id: int,
+        case_id: int,
+        sample_id: int,
+        pair_id: int | None,
+        pair: tuple[int, int] | None,
+        accepted_at: datetime,
+    ) -> None:
+        w = self.org.window
         rng, sink, org = self.rng, self.sink, self.org
         holder = self.cases.holder[case_id]
         spo = org.supervisor_of[holder]
@@ -889,7 +963,7 @@ class AuditWriter:
         if rng.random() < URGENT_CONCERN_SHARE:
             raised_at = at(event_date, rng, 10, 16)
             acknowledged_at = raised_at + timedelta(hours=rng.randint(1, 48))
-            acknowledged = rng.random() < 0.92 and acknowledged_at <= END_AT
+            acknowledged = rng.random() < 0.92 and acknowledged_at <= w.end_at
             sink.add(
                 "urgent_concern",
                 {
@@ -905,8 +979,8 @@ class AuditWriter:
                     "acknowledgement": rng.choice(ACKNOWLEDGEMENTS) if acknowledged else None,
                 },
             )
-        if submitted_at > END_AT:  # still being written at the end of the period
-            row["updated_at"] = min(accepted_at + timedelta(days=rng.randint(1, 10)), END_AT)
+        if submitted_at > w.end_at:  # still being written at the end of the period
+            row["updated_at"] = min(accepted_at + timedelta(days=rng.randint(1, 10)), w.end_at)
             sink.add("case_audit", row)
             self.write_answers(audit_id, answers, rng.randint(0, len(answers)))
             return
@@ -922,7 +996,7 @@ class AuditWriter:
         )
         latest = submitted_at
         discussed_at = at(submitted_at.date() + timedelta(days=rng.randint(4, 40)), rng)
-        discussed = rng.random() < 0.95 and discussed_at <= END_AT
+        discussed = rng.random() < 0.95 and discussed_at <= w.end_at
         if discussed:
             row.update(status=AuditStatus.DISCUSSED.value, discussed_at=discussed_at, discussed_by_id=spo, version=3)
             latest = discussed_at
@@ -932,7 +1006,7 @@ class AuditWriter:
             closed_at = (discussed_at if discussed else submitted_at) + timedelta(
                 days=rng.randint(0, 50), hours=rng.randint(0, 6)
             )
-            done = discussed and closed_at <= END_AT and rng.random() < 0.95
+            done = discussed and closed_at <= w.end_at and rng.random() < 0.95
             all_done &= done
             if done:
                 last_closed = max(last_closed or closed_at, closed_at)
@@ -970,7 +1044,7 @@ class AuditWriter:
         )
         concerns = rng.choice(CONCERNS) if "Insufficient" in found and rng.random() < 0.6 else ""
         reply_at = submitted_at + timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 5))
-        replied = rng.random() < 0.3 and reply_at <= END_AT
+        replied = rng.random() < 0.3 and reply_at <= w.end_at
         sink.add(
             "feedback_sheet",
             {
@@ -997,14 +1071,24 @@ class AuditWriter:
         if rng.random() < MODERATION_SHARE:
             self.moderation(audit_id, pdu_id, case_id, event_id, sample_id, submitted_at, answers)
 
-    def moderation(self, original_id, pdu_id, case_id, event_id, sample_id, original_submitted, answers) -> None:
+    def moderation(
+        self,
+        original_id: int,
+        pdu_id: int,
+        case_id: int,
+        event_id: int,
+        sample_id: int,
+        original_submitted: datetime,
+        answers: list[str],
+    ) -> None:
+        w = self.org.window
         rng, sink = self.rng, self.sink
         created_at = original_submitted + timedelta(days=rng.randint(3, 20))
-        if created_at > END_AT:
+        if created_at > w.end_at:
             return
         moderator = rng.choice((self.org.qdo_of_pdu[pdu_id], self.org.aco_of_pdu[pdu_id]))
         submitted_at = created_at + timedelta(days=rng.randint(0, 5), hours=rng.randint(0, 5))
-        submitted = submitted_at <= END_AT
+        submitted = submitted_at <= w.end_at
         audit_id = self.next_id("case_audit")
         sink.add(
             "case_audit",
@@ -1043,20 +1127,24 @@ class AuditWriter:
 # ------------------------------------------------------------------ observations
 
 
-def write_observations(sink: Sink, org: Org, cases: Cases, ins: Instruments, rng: Random) -> None:
+def write_observations(
+    sink: Sink, org: Org, cases: Cases, ins: Instruments, rng: Random, calibration_share: float = 0.0
+) -> None:
+    w = org.window
     setting_pick = Picker(SETTINGS_OBSERVED)
     obs_id = goal_id = 0
     for practitioner in org.practitioners:
-        team_id = org.team_of[practitioner]
+        team_id = org.team(practitioner)
         pdu_id = org.pdu_of_team[team_id]
         spo = org.spo_of_team[team_id]
         peers = [p for p in org.practitioners_of_team[team_id] if p != practitioner]
         refs = cases.refs_of_holder.get(practitioner, [])
-        k = rng.choice(OBSERVATIONS_PER_PRACTITIONER)
-        slot = (SPAN_DAYS - 30) / k
+        # The rate is per five years; a shorter window gets proportionately fewer.
+        k = max(1, round(rng.choice(OBSERVATIONS_PER_PRACTITIONER) * w.span_days / REGION_WINDOW.span_days))
+        slot = (w.span_days - 30) / k
         for i in range(k):
             obs_id += 1
-            observed = weekday(START + timedelta(days=int((i + rng.random()) * slot)))
+            observed = weekday(w.start + timedelta(days=int((i + rng.random()) * slot)))
             r = rng.random()
             if r < 0.6 or (r >= 0.85 and not peers):
                 observer = spo
@@ -1067,7 +1155,7 @@ def write_observations(sink: Sink, org: Org, cases: Cases, ins: Instruments, rng
             invited = observer in peers  # a practitioner invited a peer: they planned it
             shared_at = at(observed + timedelta(days=rng.randint(0, 10)), rng)
             acknowledged_at = shared_at + timedelta(days=rng.randint(1, 21), hours=rng.randint(0, 6))
-            acknowledged = rng.random() < 0.9 and acknowledged_at <= END_AT
+            acknowledged = rng.random() < 0.9 and acknowledged_at <= w.end_at
             sink.add(
                 "observation",
                 {
@@ -1091,13 +1179,13 @@ def write_observations(sink: Sink, org: Org, cases: Cases, ins: Instruments, rng
                     "acknowledged_at": acknowledged_at if acknowledged else None,
                     "shared_at": shared_at,
                     "created_by_id": practitioner if invited else observer,
-                    "created_at": at(max(START, observed - timedelta(days=rng.randint(7, 28))), rng),
+                    "created_at": at(max(w.start, observed - timedelta(days=rng.randint(7, 28))), rng),
                     "updated_at": acknowledged_at if acknowledged else shared_at,
                     "version": 3 if acknowledged else 2,
                 },
             )
             base = rng.choice((2, 3, 3, 3, 4))
-            ratings = {}
+            ratings: dict[str, int | None] = {}
             for domain in ins.domain_keys:
                 if rng.random() < 0.06:
                     ratings[domain] = None
@@ -1125,8 +1213,8 @@ def write_observations(sink: Sink, org: Org, cases: Cases, ins: Instruments, rng
                     },
                 )
             if rng.random() < 0.3:
-                for domain, rating in ratings.items():
-                    own = None if rating is None else min(4, max(1, rating + rng.choice((-1, -1, 0, 0, 1))))
+                for domain, given in ratings.items():
+                    own = None if given is None else min(4, max(1, given + rng.choice((-1, -1, 0, 0, 1))))
                     sink.add(
                         "self_rating",
                         {"observation_id": obs_id, "domain_key": domain, "rating": own, "not_observed": own is None},
@@ -1134,7 +1222,7 @@ def write_observations(sink: Sink, org: Org, cases: Cases, ins: Instruments, rng
             for _ in range(rng.choices((0, 1, 2), weights=(55, 35, 10))[0]):
                 goal_id += 1
                 review = observed + timedelta(days=rng.randint(60, 120))
-                if review > END - timedelta(days=30):
+                if review > w.end - timedelta(days=30):
                     status = GoalStatus.OPEN
                 else:
                     status = pick(rng, {GoalStatus.ACHIEVED: 70, GoalStatus.SET_ASIDE: 10, GoalStatus.OPEN: 20})
@@ -1148,18 +1236,68 @@ def write_observations(sink: Sink, org: Org, cases: Cases, ins: Instruments, rng
                         "review_date": review,
                         "status": status.value,
                         "progress": rng.choice(GOAL_PROGRESS) if status is not GoalStatus.OPEN else "",
-                        "updated_at": min(at(review, rng), END_AT) if status is not GoalStatus.OPEN else shared_at,
+                        "updated_at": min(at(review, rng), w.end_at) if status is not GoalStatus.OPEN else shared_at,
                     },
                 )
+            if calibration_share and rng.random() < calibration_share:
+                obs_id += 1
+                first = org.aco_of_pdu[pdu_id] if observer == org.qdo_of_pdu[pdu_id] else org.qdo_of_pdu[pdu_id]
+                second_observer(sink, obs_id, first, ratings, rng)
         sink.checkpoint()
+
+
+def second_observer(sink: Sink, obs_id: int, observer: int, ratings: dict[str, int | None], rng: Random) -> None:
+    """A calibration observation: a second observer rates the session just written, mostly agreeing."""
+    original = sink.buffers["observation"][-1]
+    sink.add(
+        "observation",
+        {
+            **original,
+            "id": obs_id,
+            "observer_id": observer,
+            "calibration_of_id": original["id"],
+            "created_by_id": observer,
+            "feedback_wanted": "",
+            "reflection": None,
+            "reply": None,
+        },
+    )
+    for domain, rating in ratings.items():
+        if rating is not None and rng.random() < 0.3:
+            rating = min(4, max(1, rating + rng.choice((-1, 1))))
+        sink.add(
+            "observation_rating",
+            {
+                "observation_id": obs_id,
+                "domain_key": domain,
+                "rating": rating,
+                "not_observed": rating is None,
+                "evidence": "",
+            },
+        )
 
 
 # ------------------------------------------------------------------ debriefs
 
 
-def write_debriefs(sink: Sink, plan: Plan, org: Org, rng: Random, content_token: str) -> None:
-    """Debriefs in time order (ids rise with time), month by month; 1-3 feelings each."""
+def write_debriefs(
+    sink: Sink,
+    plan: Plan,
+    org: Org,
+    rng: Random,
+    content_token: str,
+    debrief_text: Callable[[Random, int], str] | None = None,
+) -> None:
+    """Debriefs in time order (ids rise with time), month by month; 1-3 feelings each.
+
+    With ``debrief_text`` (given the intensity, it returns the debrief's JSON document) every debrief
+    gets its own text, encrypted row by row; without it they all share ``content_token``.
+    """
+    w = org.window
     authors = org.practitioners + [spo for spos in org.spos_of_pdu.values() for spo in spos]
+    for team_id in plan.quiet_teams:  # only a few people in these teams debrief
+        quiet = [a for a in authors if org.team_of[a] == team_id][plan.quiet_team_authors :]
+        authors = [a for a in authors if a not in quiet]
     cum, total = [], 0.0
     for _ in authors:
         total += rng.lognormvariate(0, 0.6)  # some people debrief much more than others
@@ -1169,10 +1307,14 @@ def write_debriefs(sink: Sink, plan: Plan, org: Org, rng: Random, content_token:
     positive = next(f.words for f in FAMILIES if f.key == POSITIVE_FAMILY_KEY)
     negative = [f.words for f in FAMILIES if f.key != POSITIVE_FAMILY_KEY]
     urgency_pick = Picker(REQUEST_URGENCY)
-    months = [add_months(START, m) for m in range(61)]
-    per_month = [plan.debriefs // 60 + (1 if m < plan.debriefs % 60 else 0) for m in range(60)]
+    months: list[date] = []
+    while add_months(w.start, len(months)) <= w.end:
+        months.append(add_months(w.start, len(months)))
+    n_months = len(months)
+    months.append(min(add_months(w.start, n_months), w.end + timedelta(days=1)))  # the last may be part of one
+    per_month = [plan.debriefs // n_months + (1 if m < plan.debriefs % n_months else 0) for m in range(n_months)]
     debrief_id = request_id = 0
-    for m in range(60):
+    for m in range(n_months):
         first, days = months[m], (months[m + 1] - months[m]).days
         stamps = []
         for _ in range(per_month[m]):
@@ -1208,7 +1350,9 @@ def write_debriefs(sink: Sink, plan: Plan, org: Org, rng: Random, content_token:
                     "intensity": intensity,
                     "setting": None if setting is None else setting.value,
                     "need": need.value,
-                    "content": content_token,
+                    "content": content_token
+                    if debrief_text is None
+                    else encryption.encrypt(debrief_text(rng, intensity)),
                 },
             )
             words = set()
@@ -1222,7 +1366,7 @@ def write_debriefs(sink: Sink, plan: Plan, org: Org, rng: Random, content_token:
                 updated = created_at + timedelta(days=rng.randint(0, 3), hours=rng.randint(1, 6))
                 status = (
                     RequestStatus.DONE
-                    if updated <= END_AT - timedelta(days=14)
+                    if updated <= w.end_at - timedelta(days=14)
                     else rng.choice((RequestStatus.OPEN, RequestStatus.OFFERED))
                 )
                 sink.add(
@@ -1230,12 +1374,12 @@ def write_debriefs(sink: Sink, plan: Plan, org: Org, rng: Random, content_token:
                     {
                         "id": request_id,
                         "requester_id": author,
-                        "recipient_id": org.supervisor_of[author],
+                        "recipient_id": org.supervisor(author),
                         "debrief_id": debrief_id,
                         "urgency": urgency_pick(rng).value,
                         "status": status.value,
                         "created_at": created_at,
-                        "updated_at": min(updated, END_AT) if status is not RequestStatus.OPEN else created_at,
+                        "updated_at": min(updated, w.end_at) if status is not RequestStatus.OPEN else created_at,
                     },
                 )
         sink.checkpoint()
@@ -1245,44 +1389,55 @@ def write_debriefs(sink: Sink, plan: Plan, org: Org, rng: Random, content_token:
 
 
 class SupervisionWriter:
-    def __init__(self, sink: Sink, org: Org, cases: Cases, rng: Random, tokens: dict[str, str]):
+    def __init__(
+        self, sink: Sink, org: Org, cases: Cases, rng: Random, tokens: dict[str, str], lapsed_share: float = 0.0
+    ) -> None:
         self.sink, self.org, self.cases, self.rng, self.tokens = sink, org, cases, rng, tokens
-        self.ids = Counter()
+        self.lapsed_share = lapsed_share
+        self.ids: Counter[str] = Counter()
 
     def next_id(self, table: str) -> int:
         self.ids[table] += 1
         return self.ids[table]
 
     def run(self) -> None:
+        w = self.org.window
         org, rng = self.org, self.rng
+        if self.lapsed_share:
+            # Some one-to-one supervision has lapsed: overdue now. Always one in the first team, so its SPO sees it.
+            org.lapsed = {p for p in org.practitioners if rng.random() < self.lapsed_share}
+            org.lapsed.add(org.practitioners_of_team[1][1])
         for practitioner in org.practitioners:
-            self.series(org.supervisor_of[practitioner], practitioner)
+            self.series(org.supervisor(practitioner), practitioner)
             self.sink.checkpoint()
         for pdu_id, spos in org.spos_of_pdu.items():  # SPOs are supervised by their ACO
             for spo in spos:
                 self.series(org.aco_of_pdu[pdu_id], spo)
         for team_id, members in org.practitioners_of_team.items():  # quarterly group case discussion
-            day = START + timedelta(days=rng.randint(10, 60))
-            while day <= END:
+            day = w.start + timedelta(days=rng.randint(10, 60))
+            while day <= w.end:
                 group = rng.sample(members, min(len(members), rng.randint(4, 8)))
                 self.session(org.spo_of_team[team_id], group, weekday(day), SessionKind.GROUP)
                 day += timedelta(days=GROUP_SESSION_EVERY_DAYS + rng.randint(-14, 14))
             self.sink.checkpoint()
 
     def series(self, supervisor: int, supervisee: int) -> None:
+        w = self.org.window
         rng = self.rng
-        day = START + timedelta(days=rng.randint(0, SUPERVISION_EVERY_DAYS))
-        while day <= END:
+        day = w.start + timedelta(days=rng.randint(0, SUPERVISION_EVERY_DAYS))
+        last = w.end - timedelta(days=rng.randint(50, 80)) if supervisee in self.org.lapsed else w.end
+        while day <= last:
             kind = SessionKind.REFLECTIVE if rng.random() < 0.15 else SessionKind.ONE_TO_ONE
             self.session(supervisor, [supervisee], weekday(day), kind)
             day += timedelta(days=SUPERVISION_EVERY_DAYS + rng.randint(-10, 10))
 
     def session(self, supervisor: int, participants: list[int], held_on: date, kind: SessionKind) -> None:
+        w = self.org.window
         rng, sink, tokens = self.rng, self.sink, self.tokens
-        held_on = min(held_on, END)
+        held_on = min(held_on, w.end)
         session_id = self.next_id("supervision_session")
         created_at = at(held_on, rng, 9, 17)
-        recent = held_on > END - timedelta(days=21)
+        recent = held_on > w.end - timedelta(days=21)
         if recent:
             status = SessionStatus.DRAFT if rng.random() < 0.2 else SessionStatus.AWAITING_SIGN_OFF
         else:
@@ -1315,7 +1470,9 @@ class SupervisionWriter:
                 status is SessionStatus.AWAITING_SIGN_OFF and i > 0 and rng.random() < 0.5
             )
             signed_at = (
-                min(created_at + timedelta(days=rng.randint(0, 7), hours=rng.randint(0, 6)), END_AT) if signed else None
+                min(created_at + timedelta(days=rng.randint(0, 7), hours=rng.randint(0, 6)), w.end_at)
+                if signed
+                else None
             )
             last = max(last, signed_at or last)
             sink.add(
@@ -1347,7 +1504,7 @@ class SupervisionWriter:
                     "description": rng.choice(SUPERVISION_ACTIONS),
                     "owner_id": rng.choice(participants),
                     "due_date": due,
-                    "done_at": done_at if done_at <= END_AT and rng.random() < 0.85 else None,
+                    "done_at": done_at if done_at <= w.end_at and rng.random() < 0.85 else None,
                 },
             )
 
@@ -1417,6 +1574,11 @@ class Result:
     counts: dict[str, int]
     seconds: float
     sign_ins: dict[str, str]
+    staff: int = 0
+
+
+#: Called after the raw load, before the rollups are counted: (engine, org, cases).
+AfterLoad = Callable[[sa.Engine, "Org", "Cases"], None]
 
 
 def generate(
@@ -1425,23 +1587,39 @@ def generate(
     seed: int = DEFAULT_SEED,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     analyze: bool = True,
-    log=print,
+    log: Callable[[str], object] = print,
+    *,
+    plan: Plan | None = None,
+    password_hash: str | None = None,
+    debrief_text: Callable[[Random, int], str] | None = None,
+    after_load: AfterLoad | None = None,
 ) -> Result:
-    """Fill an empty, migrated database at ``url``. The caller checks emptiness and keys."""
-    from qa.access.passwords import hash_password
+    """Fill an empty, migrated database at ``url``. The caller checks emptiness and keys.
 
+    ``plan`` defaults to the region at ``scale``. Every account shares ``password_hash``
+    (by default the hash of :data:`BENCH_PASSWORD`).
+    """
     started = time.perf_counter()
-    plan = plan_for(scale)
+    plan = plan or plan_for(scale)
+    if password_hash is None:
+        from qa.access.passwords import hash_password
+
+        password_hash = hash_password(BENCH_PASSWORD)
     rng = Random(seed)
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     engine = get_engine(url)
+    prefix = "[Demo] " if plan.private_text else ""
     tokens = {
         "content": encryption.encrypt("{}"),
-        "notes": encryption.encrypt("Caseload, risk and workload reviewed; wellbeing checked; actions agreed."),
+        "notes": encryption.encrypt(
+            f"{prefix}Caseload, risk and workload reviewed; wellbeing checked; actions agreed."
+        ),
         "empty": encryption.encrypt(""),
-        "decision": encryption.encrypt("Continue at current level of contact; review after the next home visit."),
-        "rationale": encryption.encrypt("Risk stable; protective factors in place; checks up to date."),
+        "decision": encryption.encrypt(
+            f"{prefix}Continue at current level of contact; review after the next home visit."
+        ),
+        "rationale": encryption.encrypt(f"{prefix}Risk stable; protective factors in place; checks up to date."),
     }
     with engine.connect() as conn:
         theme_ids = list(conn.execute(sa.text("SELECT id FROM learning_theme WHERE active ORDER BY id")).scalars())
@@ -1459,9 +1637,10 @@ def generate(
         log(
             f"Generating: {plan.pdus} PDUs, {plan.teams} teams, {plan.practitioners} practitioners, "
             f"{plan.cases} cases, "
-            f"{plan.events} LEARN events, {plan.debriefs} debriefs (scale {scale}, seed {seed})"
+            f"{plan.events} LEARN events, {plan.debriefs} debriefs "
+            f"({plan.window.start} to {plan.window.end}, scale {plan.scale}, seed {seed})"
         )
-        org = build_org(sink, plan, rng, fake, hash_password(BENCH_PASSWORD))
+        org = build_org(sink, plan, rng, fake, password_hash)
         instruments = load_instruments(engine, sink)
         cases = build_cases(sink, plan, org, rng)
         sink.flush()
@@ -1469,13 +1648,13 @@ def generate(
         AuditWriter(sink, org, cases, instruments, theme_ids, rng).run(plan)
         sink.flush()
         phase("LEARN events and case audits")
-        write_observations(sink, org, cases, instruments, rng)
+        write_observations(sink, org, cases, instruments, rng, plan.calibration_share)
         sink.flush()
         phase("observations")
-        write_debriefs(sink, plan, org, rng, tokens["content"])
+        write_debriefs(sink, plan, org, rng, tokens["content"], debrief_text)
         sink.flush()
         phase("debriefs")
-        SupervisionWriter(sink, org, cases, rng, tokens).run()
+        SupervisionWriter(sink, org, cases, rng, tokens, plan.lapsed_share).run()
         sink.add(
             "audit_trail",
             {
@@ -1483,9 +1662,11 @@ def generate(
                 "at": datetime.now(UTC),
                 "actor_id": None,
                 "action": "loaded",
-                "entity": "bench",
+                "entity": plan.label,
                 "entity_id": None,
-                "summary": f"synthetic region-scale benchmark dataset, scale {scale}, seed {seed}",
+                "summary": f"synthetic {plan.label} dataset: {plan.pdus} PDUs, {plan.teams} teams, "
+                f"{len(org.grade_of)} staff, {plan.cases} cases, {plan.window.start} to {plan.window.end}, "
+                f"scale {plan.scale}, seed {seed}",
             },
         )
         sink.flush()
@@ -1493,6 +1674,9 @@ def generate(
     finally:
         sink.close()
     reset_sequences(engine)
+    if after_load is not None:
+        after_load(engine, org, cases)
+        phase("after the load")
     # The rows above went in as raw SQL, past the ORM hooks that keep the dashboard rollups current.
     from qa.dashboards.rollups import rebuild_all
 
@@ -1510,102 +1694,6 @@ def generate(
         "practitioner": org.email_of[org.practitioners[0]],
     }
     log(f"  (of which writing to the database: {sink.write_seconds:.1f} s)")
-    return Result(counts=dict(sink.counts), seconds=time.perf_counter() - started, sign_ins=sign_ins)
-
-
-#: How the counts are listed at the end: by area of the portal.
-DISPLAY_ORDER = (
-    ["region", "pdu", "team", "user", "userrole", "staff_profile", "probation_case", "instrument"],
-    [
-        "audit_event",
-        "auditor_pair",
-        "case_sample",
-        "case_audit",
-        "audit_answer",
-        "audit_section_result",
-        "feedback_sheet",
-        "feedback_theme",
-        "audit_action",
-        "urgent_concern",
-    ],
-    ["observation", "observation_rating", "self_rating", "development_goal"],
-    ["debrief", "debrief_feeling", "support_request"],
-    ["supervision_session", "session_participant", "supervisor_sign_off", "case_discussion", "supervision_action"],
-    ["audit_trail"],
-)
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bench.generate_region", description=__doc__.split("\n\n")[0])
-    p.add_argument("--database-url", required=True, help="sqlite:///path.db or postgresql://user@host/dbname")
-    p.add_argument("--scale", type=float, default=1.0, help="1.0 is a whole region; 0.01 a tiny dataset for tests")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the same seed gives the same dataset")
-    p.add_argument(
-        "--replace", action="store_true", help="drop everything in the database first (deletes a SQLite file)"
+    return Result(
+        counts=dict(sink.counts), seconds=time.perf_counter() - started, sign_ins=sign_ins, staff=len(org.grade_of)
     )
-    p.add_argument(
-        "--generate-key", action="store_true", help="if PQP_ENCRYPTION_KEYS is not set, make a key and print it"
-    )
-    p.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help="rows per write transaction")
-    p.add_argument("--no-analyze", dest="analyze", action="store_false", help="skip ANALYZE after loading")
-    return p
-
-
-def _check_key(generate_key: bool) -> str | None:
-    """None if a usable key is set (or made); otherwise the message to show."""
-    if not os.environ.get(encryption.ENV_VAR, "").strip():
-        if not generate_key:
-            return NO_KEY.format(key=encryption.new_key())
-        key = encryption.new_key()
-        os.environ[encryption.ENV_VAR] = key
-        print("Generated an encryption key. The portal needs it to read this dataset's private text:")
-        print(f"    export {encryption.ENV_VAR}={key}")
-    try:
-        encryption.encrypt("{}")
-    except (ValueError, TypeError) as exc:
-        return f"{encryption.ENV_VAR} does not hold a valid Fernet key ({exc})."
-    return None
-
-
-def main(argv: Iterable[str] | None = None) -> int:
-    args = parser().parse_args(list(argv) if argv is not None else None)
-    try:
-        plan_for(args.scale)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    problem = _check_key(args.generate_key)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    url = args.database_url
-    engine = get_engine(url)
-    try:
-        migrate.upgrade(url)
-        if has_organisation(engine):
-            if not args.replace:
-                print(NOT_EMPTY, file=sys.stderr)
-                return 1
-            print("Dropping everything in the database (--replace).")
-            wipe(url, engine)
-            migrate.upgrade(url)
-        result = generate(url, args.scale, args.seed, args.chunk_rows, args.analyze)
-    finally:
-        engine.dispose()
-    width = max(len(name) for name in result.counts)
-    print("\nRows per table:")
-    listed = [t for group in DISPLAY_ORDER for t in group]
-    for group in (*DISPLAY_ORDER, [t for t in sorted(result.counts) if t not in listed]):
-        for table in group:
-            if table in result.counts:
-                print(f"  {table:<{width}} {result.counts[table]:>10,}")
-    print(f"  {'total':<{width}} {sum(result.counts.values()):>10,}")
-    print(f"\nGenerated in {result.seconds:.1f} s.")
-    print(f"Every account's password is {BENCH_PASSWORD}. For example:")
-    for role, email in result.sign_ins.items():
-        print(f"  {role:<14} {email}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
