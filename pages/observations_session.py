@@ -12,8 +12,10 @@ from db.observations import (
     GoalProgress,
     GoalStatus,
     ObservationMode,
+    ObservationRecord,
     ObservationSetting,
     PractitionerReply,
+    RatingInput,
 )
 from db.organisation import CASE_REF_MAX
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
@@ -100,7 +102,9 @@ if obs.can_self_assess:
         if st.form_submit_button("Save my view", type="primary"):
             submit(
                 None,
-                lambda: observations.save_self_assessment(actor, obs.id, self_items, wanted),
+                lambda: observations.save_self_assessment(
+                    actor, obs.id, [validate(RatingInput, r) for r in self_items], wanted
+                ),
                 success="Your view has been saved.",
                 on_error=all_errors,
             )
@@ -209,17 +213,20 @@ if obs.can_record:
             version = observations.save_record(
                 actor,
                 obs.id,
-                {
-                    "consent": consent,
-                    "observed_on": observed_on,
-                    "setting": setting,
-                    "mode": mode,
-                    "duration_minutes": duration,
-                    "case_ref": case_ref,
-                    "strengths": strengths,
-                    "development_points": development,
-                },
-                items,
+                validate(
+                    ObservationRecord,
+                    {
+                        "consent": consent,
+                        "observed_on": observed_on,
+                        "setting": setting,
+                        "mode": mode,
+                        "duration_minutes": duration,
+                        "case_ref": case_ref,
+                        "strengths": strengths,
+                        "development_points": development,
+                    },
+                ),
+                [validate(RatingInput, r) for r in items],
                 editing_from,
             )
             saved(record_key, version)

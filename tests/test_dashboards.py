@@ -16,12 +16,14 @@ from db.audits import (
     UrgentConcern,
 )
 from db.engine import session_scope
+from db.observations import ObservationRecord, RatingInput
 from db.organisation import Grade, Role
 from qa.audits import instrument
 from qa.dashboards import figures as dashboards
 from qa.dashboards.filters import Filters, from_query, to_query
 from qa.errors import PermissionDenied
 from qa.reflection import debriefs
+from qa.validation import validate
 from tests.factories import make_case, make_user
 
 OCT = date(2026, 10, 14)
@@ -276,8 +278,8 @@ def test_observation_figures(org):
         observations.save_record(
             org.actor(org.spo_id),
             obs_id,
-            RECORD | {"observed_on": date.today() - timedelta(days=when)},
-            [{"domain_key": k, "rating": rating} for k in DOMAINS],
+            validate(ObservationRecord, RECORD | {"observed_on": date.today() - timedelta(days=when)}),
+            [RatingInput(domain_key=k, rating=rating) for k in DOMAINS],
             None,
         )
         observations.share(org.actor(org.spo_id), obs_id)

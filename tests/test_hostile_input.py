@@ -39,7 +39,7 @@ from sqlmodel import select
 
 from db.audits import AnswerInput, AuditActionCreate, AuditEventCreate, FeedbackSheetUpdate, HolderReply
 from db.engine import session_scope
-from db.observations import DevelopmentGoalCreate, ObservationPlan, PractitionerReply
+from db.observations import DevelopmentGoalCreate, ObservationPlan, ObservationRecord, PractitionerReply, RatingInput
 from db.organisation import Case, User
 from db.reflection import EntryKind
 from pages import _registry as screens
@@ -197,13 +197,16 @@ def world(org):
     observations.save_record(
         bea,
         obs_id,
-        RECORD
-        | {
-            "observed_on": TODAY - timedelta(days=2),
-            "strengths": f"{FORMULA} {MARKUP}",
-            "development_points": f"{MARKUP} {LONG[:3000]}",
-        },
-        hostile_ratings,
+        validate(
+            ObservationRecord,
+            RECORD
+            | {
+                "observed_on": TODAY - timedelta(days=2),
+                "strengths": f"{FORMULA} {MARKUP}",
+                "development_points": f"{MARKUP} {LONG[:3000]}",
+            },
+        ),
+        [validate(RatingInput, r) for r in hostile_ratings],
         None,
     )
     observations.add_goal(

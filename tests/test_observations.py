@@ -8,7 +8,14 @@ from sklearn.metrics import cohen_kappa_score
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.observations import DevelopmentGoalCreate, GoalProgress, ObservationPlan, PractitionerReply
+from db.observations import (
+    DevelopmentGoalCreate,
+    GoalProgress,
+    ObservationPlan,
+    ObservationRecord,
+    PractitionerReply,
+    RatingInput,
+)
 from db.organisation import AuditTrail
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.observations import calibration, development, team_skills
@@ -77,7 +84,13 @@ def plan(org, observer_id=None, practitioner_id=None, by=None, on=TODAY - timede
 def shared(org, observer_id=None, practitioner_id=None, values=None, on=TODAY - timedelta(days=3)):
     obs_id = plan(org, observer_id, practitioner_id, on=on)
     observer = org.actor(observer_id or org.spo_id)
-    observations.save_record(observer, obs_id, RECORD | {"observed_on": on}, values or ratings(), None)
+    observations.save_record(
+        observer,
+        obs_id,
+        validate(ObservationRecord, RECORD | {"observed_on": on}),
+        [validate(RatingInput, r) for r in values or ratings()],
+        None,
+    )
     observations.share(observer, obs_id)
     return obs_id
 
@@ -121,7 +134,13 @@ def test_an_spo_from_another_pdu_cannot_plan(org):
 def test_no_observation_is_saved_without_consent(org):
     obs_id = plan(org)
     with pytest.raises(ValidationFailed) as exc:
-        observations.save_record(org.actor(org.spo_id), obs_id, RECORD | {"consent": False}, ratings(), None)
+        observations.save_record(
+            org.actor(org.spo_id),
+            obs_id,
+            validate(ObservationRecord, RECORD | {"consent": False}),
+            [validate(RatingInput, r) for r in ratings()],
+            None,
+        )
     assert "agreed" in exc.value.field_errors["consent"]
     detail = observations.observation_detail(org.actor(org.spo_id), obs_id)
     assert detail.ratings == {} and not detail.consent
@@ -131,7 +150,13 @@ def test_no_observation_is_saved_without_consent(org):
 def test_ratings_must_be_on_the_four_point_scale(org, bad):
     obs_id = plan(org)
     with pytest.raises(ValidationFailed):
-        observations.save_record(org.actor(org.spo_id), obs_id, RECORD, ratings(relationship=bad), None)
+        observations.save_record(
+            org.actor(org.spo_id),
+            obs_id,
+            validate(ObservationRecord, RECORD),
+            [validate(RatingInput, r) for r in ratings(relationship=bad)],
+            None,
+        )
 
 
 def test_the_database_also_refuses_an_off_scale_rating(org):
@@ -153,7 +178,13 @@ def test_a_skill_area_may_be_marked_not_observed(org):
 
 def test_sharing_needs_every_skill_area_rated_or_marked_not_observed(org):
     obs_id = plan(org)
-    observations.save_record(org.actor(org.spo_id), obs_id, RECORD, ratings()[:8], None)
+    observations.save_record(
+        org.actor(org.spo_id),
+        obs_id,
+        validate(ObservationRecord, RECORD),
+        [validate(RatingInput, r) for r in ratings()[:8]],
+        None,
+    )
     with pytest.raises(ValidationFailed) as exc:
         observations.share(org.actor(org.spo_id), obs_id)
     assert "Rate these skill areas" in exc.value.field_errors["ratings"]
@@ -163,7 +194,11 @@ def test_a_session_date_in_the_future_is_refused(org):
     obs_id = plan(org)
     with pytest.raises(ValidationFailed) as exc:
         observations.save_record(
-            org.actor(org.spo_id), obs_id, RECORD | {"observed_on": date.today() + timedelta(days=1)}, ratings(), None
+            org.actor(org.spo_id),
+            obs_id,
+            validate(ObservationRecord, RECORD | {"observed_on": date.today() + timedelta(days=1)}),
+            [validate(RatingInput, r) for r in ratings()],
+            None,
         )
     assert "cannot be in the future" in exc.value.field_errors["observed_on"]
 
@@ -172,9 +207,17 @@ def test_a_stale_save_is_refused(org):
     obs_id = plan(org)
     observer = org.actor(org.spo_id)
     version = observations.observation_detail(observer, obs_id).version
-    observations.save_record(observer, obs_id, RECORD, ratings(), version)
+    observations.save_record(
+        observer, obs_id, validate(ObservationRecord, RECORD), [validate(RatingInput, r) for r in ratings()], version
+    )
     with pytest.raises(observations.StaleObservation):
-        observations.save_record(observer, obs_id, RECORD, ratings(2), version)
+        observations.save_record(
+            observer,
+            obs_id,
+            validate(ObservationRecord, RECORD),
+            [validate(RatingInput, r) for r in ratings(2)],
+            version,
+        )
 
 
 # --- the practitioner's part ----------------------------------------------------
@@ -184,12 +227,21 @@ def test_self_rating_before_and_hidden_from_the_observer_until_shared(org):
     obs_id = plan(org)
     pat = org.actor(org.practitioner_id)
     observations.save_self_assessment(
-        pat, obs_id, [{"domain_key": "motivational", "rating": 4}], "How I handle change talk"
+        pat,
+        obs_id,
+        [validate(RatingInput, r) for r in [{"domain_key": "motivational", "rating": 4}]],
+        "How I handle change talk",
     )
     observer_view = observations.observation_detail(org.actor(org.spo_id), obs_id)
     assert observer_view.self_ratings == {}
     assert observer_view.feedback_wanted == "How I handle change talk"
-    observations.save_record(org.actor(org.spo_id), obs_id, RECORD, ratings(), None)
+    observations.save_record(
+        org.actor(org.spo_id),
+        obs_id,
+        validate(ObservationRecord, RECORD),
+        [validate(RatingInput, r) for r in ratings()],
+        None,
+    )
     observations.share(org.actor(org.spo_id), obs_id)
     assert observations.observation_detail(org.actor(org.spo_id), obs_id).self_ratings["motivational"].rating == 4
 
@@ -206,7 +258,9 @@ def test_the_practitioner_replies_and_acknowledges_and_the_observer_cannot_edit_
     with pytest.raises(PermissionDenied):
         observations.reply(sam, obs_id, validate(PractitionerReply, {"reflection": "changed", "reply": "changed"}))
     with pytest.raises(PermissionDenied):
-        observations.save_record(sam, obs_id, RECORD, ratings(1), None)
+        observations.save_record(
+            sam, obs_id, validate(ObservationRecord, RECORD), [validate(RatingInput, r) for r in ratings(1)], None
+        )
     detail = observations.observation_detail(sam, obs_id)
     assert (detail.reflection, detail.reply, detail.status) == (
         "I rushed the ending.",
@@ -233,7 +287,9 @@ def test_goals_have_review_dates_and_progress(org):
             DevelopmentGoalCreate, {"description": "Use summaries", "review_date": date.today() + timedelta(days=60)}
         ),
     )
-    observations.save_record(sam, obs_id, RECORD, ratings(), None)
+    observations.save_record(
+        sam, obs_id, validate(ObservationRecord, RECORD), [validate(RatingInput, r) for r in ratings()], None
+    )
     observations.share(sam, obs_id)
     goal = development.development(pat, pat.id).goals[0]
     observations.update_goal(pat, goal.id, validate(GoalProgress, {"status": "achieved", "progress": "Now routine."}))
@@ -247,8 +303,16 @@ def test_goals_have_review_dates_and_progress(org):
 def test_profile_over_time_and_self_against_observer(org):
     first = plan(org, on=TODAY - timedelta(days=200))
     pat, sam = org.actor(org.practitioner_id), org.actor(org.spo_id)
-    observations.save_self_assessment(pat, first, [{"domain_key": "relationship", "rating": 4}], "")
-    observations.save_record(sam, first, RECORD | {"observed_on": TODAY - timedelta(days=200)}, ratings(2), None)
+    observations.save_self_assessment(
+        pat, first, [validate(RatingInput, r) for r in [{"domain_key": "relationship", "rating": 4}]], ""
+    )
+    observations.save_record(
+        sam,
+        first,
+        validate(ObservationRecord, RECORD | {"observed_on": TODAY - timedelta(days=200)}),
+        [validate(RatingInput, r) for r in ratings(2)],
+        None,
+    )
     observations.share(sam, first)
     shared(org, values=ratings(3))
     view = development.development(pat, pat.id)
@@ -317,7 +381,7 @@ def test_permission_matrix_for_development(org, who, allowed):
 def test_only_the_practitioner_self_rates_and_replies(org):
     planned_id = plan(org)
     with pytest.raises(PermissionDenied):
-        observations.save_self_assessment(org.actor(org.spo_id), planned_id, [], "")
+        observations.save_self_assessment(org.actor(org.spo_id), planned_id, [validate(RatingInput, r) for r in []], "")
     shared_id = shared(org)
     for who in ("spo_id", "qa_lead_id"):
         with pytest.raises(PermissionDenied):
@@ -394,8 +458,11 @@ def test_calibration_matches_scikit_learn(org):
     observations.save_record(
         org.actor(org.spo_b_id),
         second,
-        RECORD,
-        [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, second_ratings, strict=False)],
+        validate(ObservationRecord, RECORD),
+        [
+            validate(RatingInput, r)
+            for r in [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, second_ratings, strict=False)]
+        ],
         None,
     )
     observations.share(org.actor(org.spo_b_id), second)
@@ -409,8 +476,11 @@ def test_calibration_matches_scikit_learn(org):
     observations.save_record(
         org.actor(org.spo_b_id),
         fourth,
-        RECORD,
-        [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, first_ratings, strict=False)],
+        validate(ObservationRecord, RECORD),
+        [
+            validate(RatingInput, r)
+            for r in [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, first_ratings, strict=False)]
+        ],
         None,
     )
     observations.share(org.actor(org.spo_b_id), fourth)

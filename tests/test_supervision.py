@@ -8,7 +8,7 @@ import pytest
 
 from db.audits import AuditActionCreate, AuditEventCreate, AuditStatus
 from db.engine import session_scope
-from db.observations import DevelopmentGoalCreate, ObservationPlan
+from db.observations import DevelopmentGoalCreate, ObservationPlan, ObservationRecord, RatingInput
 from db.organisation import User
 from db.reflection import EntryKind
 from db.supervision import AgendaKind
@@ -82,7 +82,11 @@ def shared_observation(org):
         validate(DevelopmentGoalCreate, {"description": "Use summaries", "review_date": TODAY + timedelta(days=3)}),
     )
     observations.save_record(
-        org.actor(org.spo_b_id), obs_id, RECORD | {"observed_on": TODAY - timedelta(days=2)}, ratings(), None
+        org.actor(org.spo_b_id),
+        obs_id,
+        validate(ObservationRecord, RECORD | {"observed_on": TODAY - timedelta(days=2)}),
+        [validate(RatingInput, r) for r in ratings()],
+        None,
     )
     observations.share(org.actor(org.spo_b_id), obs_id)
     return obs_id

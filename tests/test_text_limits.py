@@ -32,6 +32,7 @@ from db import observations as ob
 from db import organisation as m
 from db import reflection as rf
 from db import supervision as sv
+from db.observations import ObservationRecord, RatingInput
 from pages import _registry as screens
 from qa.audits.events import OVERRIDE_REASON_MAX
 from qa.reflection import journal as jn
@@ -668,7 +669,11 @@ def test_observation_limits(org):
         m.CASE_REF_MAX,
     )
     obs_id = observations.plan_observation(spo, validate(ob.ObservationPlan, plan | {"case_ref": "X" * m.CASE_REF_MAX}))
-    over_and_at(lambda t: observations.save_self_assessment(pat, obs_id, [], t), "feedback_wanted", ob.NOTE_MAX)
+    over_and_at(
+        lambda t: observations.save_self_assessment(pat, obs_id, [validate(RatingInput, r) for r in []], t),
+        "feedback_wanted",
+        ob.NOTE_MAX,
+    )
 
     def version():
         return observations.observation_detail(spo, obs_id).version
@@ -676,14 +681,24 @@ def test_observation_limits(org):
     record = RECORD | {"observed_on": TODAY - timedelta(days=2)}
     for field in ("strengths", "development_points"):
         over_and_at(
-            lambda t, f=field: observations.save_record(spo, obs_id, record | {f: t}, ratings(), version()),
+            lambda t, f=field: observations.save_record(
+                spo,
+                obs_id,
+                validate(ObservationRecord, record | {f: t}),
+                [validate(RatingInput, r) for r in ratings()],
+                version(),
+            ),
             field,
             ob.NOTE_MAX,
         )
     evidence = ratings()
     over_and_at(
         lambda t: observations.save_record(
-            spo, obs_id, record, [evidence[0] | {"evidence": t}, *evidence[1:]], version()
+            spo,
+            obs_id,
+            validate(ObservationRecord, record),
+            [validate(RatingInput, r) for r in [evidence[0] | {"evidence": t}, *evidence[1:]]],
+            version(),
         ),
         "evidence",
         ob.EVIDENCE_MAX,

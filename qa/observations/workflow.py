@@ -36,7 +36,6 @@ from qa.access.policy import Action, ObservationScope, PduScope, PractitionerSco
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.observations import framework as skills_framework
 from qa.organisation.directory import names_by_id
-from qa.validation import validate
 
 
 class StaleObservation(StaleEdit):
@@ -372,8 +371,7 @@ def observations_by_me(actor: Actor) -> list[ObservationRow]:
 # ---------------------------------------------------------------------- write
 
 
-def save_self_assessment(actor: Actor, observation_id: int, ratings: list[dict], feedback_wanted: str) -> None:
-    items = [validate(RatingInput, r) for r in ratings]
+def save_self_assessment(actor: Actor, observation_id: int, items: list[RatingInput], feedback_wanted: str) -> None:
     if len(feedback_wanted or "") > 4000:
         raise ValidationFailed(
             {"feedback_wanted": f"This must be 4000 characters or fewer (you entered {len(feedback_wanted)})."}
@@ -389,11 +387,13 @@ def save_self_assessment(actor: Actor, observation_id: int, ratings: list[dict],
 
 
 def save_record(
-    actor: Actor, observation_id: int, form: dict, ratings: list[dict], expected_version: int | None
+    actor: Actor,
+    observation_id: int,
+    data: ObservationRecord,
+    items: list[RatingInput],
+    expected_version: int | None,
 ) -> int:
     """The observer's ratings and notes. Nothing is saved without the person's consent."""
-    data = validate(ObservationRecord, form)
-    items = [validate(RatingInput, r) for r in ratings]
     with session_scope() as session:
         obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
         _check_ratings(skills_framework.framework_of(session, obs.framework_id), items)

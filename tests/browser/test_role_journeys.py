@@ -127,7 +127,7 @@ def cast(demo_database_url) -> Cast:
 
 def share_an_observation(url: str, observer: Person, practitioner: Person, strengths: str) -> int:
     """The SPO plans, records and shares an observation, through the services."""
-    from db.observations import ObservationPlan
+    from db.observations import ObservationPlan, ObservationRecord, RatingInput
     from qa.access.auth import load_actor
     from qa.observations import framework as skills_framework
     from qa.observations import workflow as observations
@@ -150,7 +150,7 @@ def share_an_observation(url: str, observer: Person, practitioner: Person, stren
             "case_ref": None, "strengths": strengths, "development_points": "Leave time for a summary at the end.",
         }  # fmt: skip
         ratings = [{"domain_key": d.key, "rating": 3, "evidence": "Seen in the session."} for d in framework.domains]
-        observations.save_record(spo, obs_id, record, ratings, None)
+        observations.save_record(spo, obs_id, ObservationRecord(**record), [RatingInput(**r) for r in ratings], None)
         observations.share(spo, obs_id)
     return obs_id
 
