@@ -24,9 +24,8 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from db.access_log import RecordKind
 from db.organisation import Role
-from qa.records import RecordRef
+from qa.records import RecordKind, RecordRef
 
 
 @dataclass(frozen=True)
@@ -235,13 +234,24 @@ RECORD_SCREENS: dict[RecordKind, tuple[Screen, str]] = {
     RecordKind.OBSERVATION: (OBSERVATION, "observation"),
     RecordKind.SHARED_NOTE: (JOURNAL_NOTE, "note"),
     RecordKind.SUPERVISION_SESSION: (SUPERVISION_RECORD, "session"),
+    # What the home pages' work queues point at (qa/worklist.py). An empty parameter: the screen itself.
+    RecordKind.SHARED_DEBRIEF: (SHARED_WITH_ME, "debrief"),
+    RecordKind.SUPPORT_REQUEST: (SHARED_WITH_ME, "request"),
+    RecordKind.AUDIT_EVENT: (AUDIT_EVENT, "event"),
+    RecordKind.SUPERVISEE: (SUPERVISION_TEAM, "person"),
+    RecordKind.OBSERVATION_TO_PLAN: (PLAN_OBSERVATION, "practitioner"),
+    RecordKind.USER: (USERS, "user"),
+    RecordKind.PDU_OBSERVATION_COVERAGE: (OBSERVATION_COVERAGE, "pdu"),
+    RecordKind.PDU_SUPERVISION_CADENCE: (SUPERVISION_CADENCE, "pdu"),
+    RecordKind.SETTINGS: (SETTINGS, ""),
+    RecordKind.SUPPORT_CONTACTS: (SUPPORT_CONTACTS, ""),
 }
 
 
 def link_to(record: RecordRef, label: str, *, icon: str | None = None, container: Any = None) -> None:
     """A link straight to a record that a service pointed at."""
     screen, param = RECORD_SCREENS[record.kind]
-    screen.link(label, query={param: record.id}, icon=icon, container=container)
+    screen.link(label, query={param: record.id} if param else None, icon=icon, container=container)
 
 
 def every_screen() -> list[Screen]:
