@@ -7,9 +7,11 @@ already checked the policy.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from db.ids import id_of
 from db.organisation import Pdu, Role, Team, User, UserPublic, UserRole
 from qa.access.actor import Actor
 
@@ -26,7 +28,7 @@ def roles_by_user(session: Session, user_ids: list[int]) -> dict[int, list[Role]
 
 
 def to_public(session: Session, users: list[User]) -> list[UserPublic]:
-    ids = [u.id for u in users]
+    ids = [id_of(u) for u in users]
     roles = roles_by_user(session, ids)
     teams = {t.id: t for t in session.exec(select(Team))}
     pdus = {p.id: p for p in session.exec(select(Pdu))}
@@ -40,7 +42,7 @@ def to_public(session: Session, users: list[User]) -> list[UserPublic]:
         pdu = pdus.get(team.pdu_id) if team else None
         public.append(
             UserPublic(
-                id=u.id,
+                id=id_of(u),
                 full_name=u.full_name,
                 email=u.email,
                 grade=u.grade,
@@ -48,7 +50,7 @@ def to_public(session: Session, users: list[User]) -> list[UserPublic]:
                 team_id=u.team_id,
                 supervisor_id=u.supervisor_id,
                 is_active=u.is_active,
-                roles=roles.get(u.id, []),
+                roles=roles.get(id_of(u), []),
                 team_name=team.name if team else None,
                 pdu_name=pdu.name if pdu else None,
                 supervisor_name=supervisors.get(u.supervisor_id),
@@ -60,11 +62,11 @@ def to_public(session: Session, users: list[User]) -> list[UserPublic]:
 def actor_from_user(session: Session, user: User) -> Actor:
     team = session.get(Team, user.team_id) if user.team_id else None
     return Actor(
-        id=user.id,
+        id=id_of(user),
         full_name=user.full_name,
         email=user.email,
         grade=user.grade,
-        roles=frozenset(roles_by_user(session, [user.id]).get(user.id, [])),
+        roles=frozenset(roles_by_user(session, [id_of(user)]).get(id_of(user), [])),
         team_id=user.team_id,
         pdu_id=team.pdu_id if team else None,
     )
@@ -80,8 +82,11 @@ def set_roles(session: Session, user_id: int, roles: list[Role]) -> None:
         session.add(UserRole(user_id=user_id, role=role))
 
 
-def names_by_id(session: Session, ids) -> dict[int, str]:
-    """Full names for a set of user ids, in one query (ids that are None are skipped)."""
+def names_by_id(session: Session, ids: Iterable[int | None]) -> dict[int | None, str]:
+    """Full names for a set of user ids, in one query (ids that are None are skipped).
+
+    Keyed by ``int | None`` so a caller can look up an optional id (a supervisor, say) as it is: None finds nothing.
+    """
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
