@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 from sqlmodel import Field, SQLModel
 
 from db.organisation import utcnow
@@ -148,6 +148,56 @@ class AuditorPair(SQLModel, table=True):
     event_id: int = Field(foreign_key="audit_event.id", index=True)
     first_id: int = Field(foreign_key="user.id", index=True)
     second_id: int = Field(foreign_key="user.id", index=True)
+
+
+#: A pair change or a moved case keeps its reason in the audit trail, beside the names.
+OVERRIDE_REASON_MAX = 300
+
+
+def override_reason_problem(reason: str, empty: str) -> str | None:
+    """What is wrong with a lead's reason for an override (``empty`` if there is none), or None."""
+    if not reason:
+        return empty
+    if len(reason) > OVERRIDE_REASON_MAX:
+        return (
+            f"Keep the reason to {OVERRIDE_REASON_MAX} characters or fewer (you entered {len(reason)}). "
+            "Nothing has been changed."
+        )
+    return None
+
+
+class PairChange(SQLModel):
+    """The lead's new auditors for a pair, and why. 0 (or None) means nobody was chosen."""
+
+    first_id: int = 0
+    second_id: int = 0
+    reason: str = ""
+
+    @field_validator("first_id", "second_id", mode="before")
+    @classmethod
+    def _none_is_nobody(cls, v):
+        return 0 if v is None else v
+
+    @field_validator("second_id")
+    @classmethod
+    def _two_people(cls, v: int, info: ValidationInfo) -> int:
+        first = info.data.get("first_id")
+        if not first or not v or first == v:
+            raise ValueError("Choose two different people.")
+        return v
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return (v or "").strip() if isinstance(v, str | None) else v
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_given(cls, v: str) -> str:
+        problem = override_reason_problem(v, "Say why you are changing this pair.")
+        if problem:
+            raise ValueError(problem)
+        return v
 
 
 # --------------------------------------------------------------------- audits

@@ -5,7 +5,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from db.audits import REASON_MAX, AuditStatus, EventStatus, SampleSwapCreate
+from db.audits import OVERRIDE_REASON_MAX, REASON_MAX, AuditStatus, EventStatus, PairChange, SampleSwapCreate
 from pages import _registry as screens
 from pages._ui import (
     current_actor,
@@ -200,15 +200,16 @@ with pairs_tab:
                 )
                 field_error(errors, "first_id")
                 field_error(errors, "second_id")
-                reason = st.text_input(
-                    "Reason (required)", key="pair_reason", max_chars=audit_events.OVERRIDE_REASON_MAX
-                )
+                reason = st.text_input("Reason (required)", key="pair_reason", max_chars=OVERRIDE_REASON_MAX)
                 field_error(errors, "reason")
                 if st.form_submit_button("Change pair"):
                     submit(
                         "pair",
                         lambda: audit_events.change_pair(
-                            actor, event.id, pair_id, {"first_id": first, "second_id": second, "reason": reason}
+                            actor,
+                            event.id,
+                            pair_id,
+                            validate(PairChange, {"first_id": first, "second_id": second, "reason": reason}),
                         ),
                         success="Pair changed. The change and its reason are recorded.",
                     )
@@ -221,9 +222,7 @@ with pairs_tab:
                     sample_id = st.selectbox("Case", list(movable), format_func=lambda i: movable[i])
                     to_pair = st.selectbox("Give it to", list(pair_labels), format_func=lambda i: pair_labels[i])
                     field_error(move_errors, "to_pair_id")
-                    move_reason = st.text_input(
-                        "Reason (required)", key="move_reason", max_chars=audit_events.OVERRIDE_REASON_MAX
-                    )
+                    move_reason = st.text_input("Reason (required)", key="move_reason", max_chars=OVERRIDE_REASON_MAX)
                     field_error(move_errors, "reason")
                     if st.form_submit_button("Move case"):
                         submit(

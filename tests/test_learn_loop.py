@@ -14,6 +14,7 @@ from db.audits import (
     AuditStatus,
     FeedbackSheetUpdate,
     HolderReply,
+    PairChange,
     SampleSwapCreate,
     UrgentConcernCreate,
 )
@@ -185,11 +186,17 @@ def test_a_pair_change_that_would_audit_an_own_case_is_refused(learn):
     other = next(i for i in (org.spo_id, org.spo_b_id, org.qa_lead_id) if i not in holder_ids and i != holder)
     with pytest.raises(ValidationFailed):
         audit_events.change_pair(
-            lead, event.id, pair.pair_id, {"first_id": holder, "second_id": other, "reason": "try"}
+            lead,
+            event.id,
+            pair.pair_id,
+            validate(PairChange, {"first_id": holder, "second_id": other, "reason": "try"}),
         )
     with pytest.raises(ValidationFailed) as exc:
         audit_events.change_pair(
-            lead, event.id, pair.pair_id, {"first_id": other, "second_id": org.spo_b_id, "reason": ""}
+            lead,
+            event.id,
+            pair.pair_id,
+            validate(PairChange, {"first_id": other, "second_id": org.spo_b_id, "reason": ""}),
         )
     assert "reason" in exc.value.field_errors
 

@@ -34,7 +34,6 @@ from db import reflection as rf
 from db import supervision as sv
 from db.observations import ObservationRecord, RatingInput
 from pages import _registry as screens
-from qa.audits.events import OVERRIDE_REASON_MAX
 from qa.reflection import journal as jn
 from qa.reflection import reflective_models as rm
 from qa.validation import validate
@@ -107,9 +106,9 @@ LIMITS: list[Limit] = [
     Limit(
         "Audit event",
         "Reason for changing a pair or moving a case",
-        OVERRIDE_REASON_MAX,
+        ca.OVERRIDE_REASON_MAX,
         ("audit_trail.summary",),
-        "qa.audits.events (kept in the audit trail)",
+        "db.audits.PairChange, qa.audits.events.move_case (kept in the audit trail)",
     ),
     Limit(
         "Case audit",
@@ -569,18 +568,21 @@ def test_learn_audit_limits(org):
 
     pair, case, auditor = draft_audit(org, lead, event)
     audit_id = case.audit_id
-    too_long = "r" * (OVERRIDE_REASON_MAX + 1)
+    too_long = "r" * (ca.OVERRIDE_REASON_MAX + 1)
     refused(
         lambda: audit_events.change_pair(
-            lead, event.id, pair.pair_id, {"first_id": pair.first_id, "second_id": pair.second_id, "reason": too_long}
+            lead,
+            event.id,
+            pair.pair_id,
+            validate(ca.PairChange, {"first_id": pair.first_id, "second_id": pair.second_id, "reason": too_long}),
         ),
         "reason",
-        OVERRIDE_REASON_MAX,
+        ca.OVERRIDE_REASON_MAX,
     )
     refused(
         lambda: audit_events.move_case(lead, event.id, case.sample_id, pair.pair_id, too_long),
         "reason",
-        OVERRIDE_REASON_MAX,
+        ca.OVERRIDE_REASON_MAX,
     )
 
     def version():

@@ -25,8 +25,10 @@ from db.audits import (
     CaseAudit,
     CaseSample,
     EventStatus,
+    PairChange,
     SampleSwap,
     SampleSwapCreate,
+    override_reason_problem,
 )
 from db.engine import session_scope
 from db.organisation import Case, OrderType, Pdu, RoshLevel, Team, User, utcnow
@@ -532,34 +534,22 @@ def _check(session: Session, event: AuditEvent, pairs) -> tuple[list[str], list[
     return check_assignment(proposed, _cases_to_audit(session, event), _auditors(session, event))
 
 
-#: A pair change or a moved case keeps its reason in the audit trail, beside the names.
-OVERRIDE_REASON_MAX = 300
-
-
 def _override_reason(reason: str | None, empty: str) -> str:
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": empty})
-    if len(reason) > OVERRIDE_REASON_MAX:
-        raise ValidationFailed(
-            {
-                "reason": f"Keep the reason to {OVERRIDE_REASON_MAX} characters or fewer (you entered {len(reason)}). Nothing has been changed."
-            }
-        )
+    problem = override_reason_problem(reason, empty)
+    if problem:
+        raise ValidationFailed({"reason": problem})
     return reason
 
 
-def change_pair(actor: Actor, event_id: int, pair_id: int, form: dict) -> None:
+def change_pair(actor: Actor, event_id: int, pair_id: int, data: PairChange) -> None:
     """The lead replaces a pair's auditors. Refused if someone would audit their own case."""
-    reason = _override_reason(form.get("reason"), "Say why you are changing this pair.")
     with session_scope() as session:
         event = _require_event(session, actor, event_id)
         pair = session.get(AuditorPair, pair_id)
         if pair is None or pair.event_id != event.id:
             raise NotFound("That pair could not be found.")
-        first, second = form.get("first_id"), form.get("second_id")
-        if not first or not second or first == second:
-            raise ValidationFailed({"second_id": "Choose two different people."})
+        first, second, reason = data.first_id, data.second_id, data.reason
         eligible = {a.user_id for a in _auditors(session, event)}
         if first not in eligible or second not in eligible:
             raise ValidationFailed({"first_id": "Auditors must be active staff in this PDU."})
