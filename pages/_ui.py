@@ -16,7 +16,7 @@ from db.organisation import GRADE_LABELS, Grade, Role, UserPublic
 from pages import _registry as screens
 from qa.access import auth
 from qa.access.actor import Actor
-from qa.errors import StaleEdit, ValidationFailed
+from qa.errors import PermissionDenied, StaleEdit, ValidationFailed
 
 
 def current_actor() -> Actor:
@@ -180,6 +180,7 @@ def submit(
     rerun: bool = True,
     on_error: None = None,
     on_stale: None = None,
+    refusal_field: str | None = None,
 ) -> T: ...
 
 
@@ -193,6 +194,7 @@ def submit(
     rerun: bool = True,
     on_error: Callable[[ValidationFailed], object] | None = None,
     on_stale: Callable[[StaleEdit], object] | None = None,
+    refusal_field: str | None = None,
 ) -> T | None: ...
 
 
@@ -205,6 +207,7 @@ def submit(
     rerun: bool = True,
     on_error: Callable[[ValidationFailed], object] | None = None,
     on_stale: Callable[[StaleEdit], object] | None = None,
+    refusal_field: str | None = None,
 ) -> T | None:
     """Run one save the way every form does, so that each page need not repeat it.
 
@@ -220,9 +223,18 @@ def submit(
     Someone else saved first (``StaleEdit``, for a form that sends the version it opened): with ``on_stale``
     the page does not run again, so the form keeps what was typed; ``on_stale`` records the refusal (see
     pages/_edit_guard.refused) and None is returned. Without it, ``StaleEdit`` goes up to the page.
+
+    Not allowed (``PermissionDenied``): with ``refusal_field`` it is refused like ``ValidationFailed``, its
+    message kept as that field's error (shown beside that field, or by ``on_error``). Without it,
+    ``PermissionDenied`` goes up to the page.
     """
     try:
-        result = action()
+        try:
+            result = action()
+        except PermissionDenied as denied:
+            if refusal_field is None:
+                raise
+            raise ValidationFailed({refusal_field: str(denied)}) from denied
     except ValidationFailed as exc:
         if form_key is not None:
             set_form_errors(form_key, exc.field_errors)

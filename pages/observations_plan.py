@@ -7,8 +7,7 @@ import streamlit as st
 from db.observations import ObservationMode, ObservationPlan, ObservationSetting
 from db.organisation import CASE_REF_MAX
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, flash, show_flash, who_can_see
-from qa.errors import PermissionDenied, ValidationFailed
+from pages._ui import current_actor, field_error, show_flash, submit, who_can_see
 from qa.observations import workflow as observations
 from qa.validation import validate
 
@@ -50,8 +49,9 @@ def plan_form(
         )
         field_error(errors, "case_ref")
         if st.form_submit_button(label, type="primary"):
-            try:
-                new_id = observations.plan_observation(
+            new_id = submit(
+                key,
+                lambda: observations.plan_observation(
                     actor,
                     validate(
                         ObservationPlan,
@@ -64,14 +64,12 @@ def plan_form(
                             "case_ref": case_ref,
                         },
                     ),
-                )
-            except (ValidationFailed, PermissionDenied) as exc:
-                st.session_state[f"errors:{key}"] = getattr(exc, "field_errors", {"observer_id": str(exc)})
-                st.rerun()
-            else:
-                st.session_state.pop(f"errors:{key}", None)
-                flash("Observation planned.")
-                st.switch_page(screens.OBSERVATION.file, query_params={"observation": new_id})
+                ),
+                success="Observation planned.",
+                rerun=False,
+                refusal_field="observer_id",
+            )
+            st.switch_page(screens.OBSERVATION.file, query_params={"observation": new_id})
 
 
 can_observe = dict(observations.practitioners_i_can_observe(actor))

@@ -31,7 +31,7 @@ from pages._ui import (
     uk_time,
     who_can_see,
 )
-from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit
 from qa.observations import workflow as observations
 from qa.validation import validate
 
@@ -291,12 +291,13 @@ if obs.can_record:
                     "Second observer", list(colleagues), format_func=lambda i: colleagues[i], key=f"second_{obs.id}"
                 )
                 if st.button("Add second observer", key=f"add_second_{obs.id}"):
-                    try:
-                        observations.add_second_observer(actor, obs.id, second)
-                        flash("Second observer added. The session is in their list of observations to do.")
-                        st.rerun()
-                    except (ValidationFailed, PermissionDenied) as exc:
-                        st.error(" ".join(getattr(exc, "field_errors", {"x": str(exc)}).values()))
+                    submit(
+                        None,
+                        lambda: observations.add_second_observer(actor, obs.id, second),
+                        success="Second observer added. The session is in their list of observations to do.",
+                        on_error=all_errors,
+                        refusal_field="observer_id",
+                    )
 
 # ----------------------------------------------------------- after it is shared
 if obs.shared:

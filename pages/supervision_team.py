@@ -19,7 +19,6 @@ from pages._ui import (
     submit,
     who_can_see,
 )
-from qa.errors import PermissionDenied, ValidationFailed
 from qa.supervision import agenda, cadence
 from qa.supervision import records as supervision
 
@@ -176,15 +175,14 @@ if submitted:
         ],
         "discussed": discussed,
     }
-    try:
-        session_id = supervision.record_session(actor, form)
-    except (ValidationFailed, PermissionDenied) as exc:
-        st.session_state["errors:supervision"] = getattr(exc, "field_errors", {"form": str(exc)})
-        st.rerun()
-    else:
-        st.session_state.pop("errors:supervision", None)
-        flash("Session recorded and signed by you. The practitioner is asked to confirm it.")
-        st.switch_page(screens.SUPERVISION_RECORD.file, query_params={"session": session_id})
+    session_id = submit(
+        "supervision",
+        lambda: supervision.record_session(actor, form),
+        success="Session recorded and signed by you. The practitioner is asked to confirm it.",
+        rerun=False,
+        refusal_field="form",
+    )
+    st.switch_page(screens.SUPERVISION_RECORD.file, query_params={"session": session_id})
 
 with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])}"):
     profile = cadence.profile_of(actor, chosen)
