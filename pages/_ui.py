@@ -379,6 +379,15 @@ def id_from_query(name: str) -> int | None:
         return None
 
 
+def index_from_query(name: str, options: list) -> int:
+    """The position of the id named in the URL (?name=12) among a selectbox's options, or 0.
+
+    A home-page link opens a screen on that person or record; an id not among the options is ignored.
+    """
+    wanted = id_from_query(name)
+    return options.index(wanted) if wanted in options else 0
+
+
 def uk_time(moment) -> str:
     """A stored UTC time as UK local time, for people to read."""
     from zoneinfo import ZoneInfo
@@ -493,6 +502,44 @@ def supervision_alerts(actor: Actor) -> None:
     if alerts.team.needs_attention:
         st.warning(f"Supervision: {alerts.team.overdue} overdue and {alerts.team.due} due.", icon="🗣️")
         st.page_link(screens.SUPERVISION_TEAM.file, label="Supervision", icon="🗣️")
+
+
+def work_queue(groups) -> None:
+    """A home page's work queues (qa/worklist.py): each a heading with its count, then a link per record."""
+    for group in groups:
+        st.subheader(f"{group.label}: {group.waiting}")
+        if group.note:
+            st.caption(group.note)
+        if not group.records:
+            if group.count is None or not group.waiting:
+                st.caption("Nothing waiting.")
+            continue
+        for item in group.records:
+            label = label_text(item.label) + (" · overdue" if item.overdue else "")
+            if item.record is None:
+                st.markdown(f"- {plain(item.label)}")
+            else:
+                screens.link_to(item.record, label, icon="⏰" if item.overdue else None)
+
+
+def month_strip(strip) -> None:
+    """This month so far against last (qa/worklist.month_strip); each figure opens its dashboard for the month."""
+    from qa.dashboards.filters import to_query
+
+    if not strip.figures:
+        return
+    st.subheader("This month against last")
+    cols = st.columns(len(strip.figures))
+    for col, figure in zip(cols, strip.figures, strict=True):
+
+        def shown(value, share=figure.is_share) -> str:
+            if value is None:
+                return "none yet"
+            return f"{value:.0%}" if share else f"{value:g}"
+
+        col.metric(figure.label, shown(figure.this_month), help=f"Last month: {shown(figure.last_month)}")
+        col.caption(f"Last month: {shown(figure.last_month)}")
+        screens.DASHBOARDS.link(f"{figure.label} on the dashboard", query=to_query(figure.filters), container=col)
 
 
 def csv_import(key: str, preview, apply, button: str) -> None:

@@ -1,19 +1,22 @@
-"""My account: change my password, download my data, or sign out."""
+"""My account: who I am, my team and supervisor, change my password, download my data, or sign out."""
 
 import streamlit as st
 
-from db.organisation import PASSWORD_MAX, PasswordChange
+from db.organisation import PASSWORD_MAX, PasswordChange, Role
 from pages._ui import (
     current_actor,
     field_error,
     form_errors,
+    my_team,
     plain,
     show_flash,
     sign_out,
     submit,
+    who_am_i,
 )
 from qa.access import auth
 from qa.errors import PermissionDenied
+from qa.home import home_summary
 from qa.privacy import subject_access
 from qa.validation import validate
 
@@ -21,6 +24,17 @@ actor = current_actor()
 st.title("My account")
 show_flash()
 st.markdown(f"Signed in as **{plain(actor.email)}**.")
+
+summary = home_summary(actor)
+who_am_i(summary.me)
+if summary.me.team_name or actor.has(Role.PRACTITIONER) or actor.has(Role.SPO):
+    my_team(summary.me)
+if actor.has(Role.PRACTITIONER):
+    st.subheader("My supervisor")
+    if summary.supervisor:
+        st.markdown(f"**{plain(summary.supervisor.full_name)}** ({plain(summary.supervisor.email)})")
+    else:
+        st.warning("You do not have a supervisor recorded. Ask your administrator to add one.")
 
 st.subheader("Change my password")
 if auth.sso_only():

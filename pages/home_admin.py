@@ -1,18 +1,18 @@
-"""The administrator's home: who I am and the organisation at a glance."""
+"""The administrator's home: what the portal needs me to fix, and the organisation at a glance."""
 
 import streamlit as st
 
 from pages import _registry as screens
-from pages._ui import current_actor, who_am_i
-from qa.home import home_summary
+from pages._ui import current_actor, work_queue
+from qa import worklist
 from qa.organisation.org import organisation_counts
 
 actor = current_actor()
-summary = home_summary(actor)
 counts = organisation_counts(actor)
 
 st.title("Administration")
-who_am_i(summary.me)
+st.caption("What is waiting for you, most pressing first. Who you are is on My account.")
+work_queue(worklist.admin_work(actor, sso_configured=bool(st.session_state.get("sso_configured"))))
 
 st.subheader("The organisation")
 cols = st.columns(4)

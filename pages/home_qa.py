@@ -1,36 +1,19 @@
-"""A quality-assurance lead's home: what needs attention, who I am and the teams in my PDU."""
+"""A quality-assurance lead's home: what is waiting in my PDU, this month against last, and its teams."""
 
 import pandas as pd
 import streamlit as st
 
-from pages import _registry as screens
-from pages._ui import (
-    current_actor,
-    learn_alerts,
-    observation_alerts,
-    plain,
-    supervision_alerts,
-    support_alerts,
-    who_am_i,
-)
-from qa.home import home_summary, pdu_overdue_concerns
+from pages._ui import current_actor, month_strip, plain, work_queue
+from qa import worklist
+from qa.home import home_summary
 
 actor = current_actor()
 summary = home_summary(actor)
 
 st.title(f"PDU overview: {plain(summary.me.pdu_name or 'no PDU yet')}")
-overdue = pdu_overdue_concerns(actor)
-if overdue:
-    st.error(
-        f"{overdue} urgent concern{'s have' if overdue != 1 else ' has'} waited more than 2 working days for an SPO.",
-        icon="🚨",
-    )
-    st.page_link(screens.URGENT_CONCERNS.file, label="Urgent concerns", icon="🚨")
-support_alerts(actor)
-learn_alerts(actor)
-supervision_alerts(actor)
-observation_alerts(actor)
-who_am_i(summary.me)
+st.caption("What is waiting in your PDU, most pressing first. Who you are is on My account.")
+work_queue(worklist.qa_lead_work(actor))
+month_strip(worklist.month_strip(actor))
 
 st.subheader("Teams in my PDU")
 if summary.pdu_teams:

@@ -1,30 +1,18 @@
-"""An SPO's home: who I am, my team, and the people I supervise."""
+"""An SPO's home: what is waiting for me, this month against last, and the people I supervise."""
 
 import streamlit as st
 
-from pages._ui import (
-    current_actor,
-    learn_alerts,
-    my_team,
-    observation_alerts,
-    people_table,
-    plain,
-    supervision_alerts,
-    support_alerts,
-    who_am_i,
-)
+from pages._ui import current_actor, month_strip, people_table, plain, work_queue
+from qa import worklist
 from qa.home import home_summary
 
 actor = current_actor()
 summary = home_summary(actor)
 
 st.title(f"Team home: {plain(summary.me.team_name or 'no team yet')}")
-support_alerts(actor)
-learn_alerts(actor)
-supervision_alerts(actor)
-observation_alerts(actor)
-who_am_i(summary.me)
-my_team(summary.me)
+st.caption("What is waiting for you, most pressing first. Who you are and your team are on My account.")
+work_queue(worklist.spo_work(actor))
+month_strip(worklist.month_strip(actor))
 
 st.subheader(f"People I supervise ({len(summary.supervisees)})")
 people_table(summary.supervisees, "Nobody is recorded as supervised by you yet.")

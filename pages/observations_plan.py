@@ -7,7 +7,7 @@ import streamlit as st
 from db.observations import ObservationMode, ObservationPlan, ObservationSetting
 from db.organisation import CASE_REF_MAX
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, show_flash, submit, who_can_see
+from pages._ui import current_actor, field_error, index_from_query, show_flash, submit, who_can_see
 from qa.observations import workflow as observations
 from qa.validation import validate
 
@@ -26,7 +26,10 @@ def plan_form(
     with st.form(key):
         if practitioner_choices is not None:
             practitioner_id = st.selectbox(
-                "Practitioner", list(practitioner_choices), format_func=lambda i: practitioner_choices[i]
+                "Practitioner",
+                list(practitioner_choices),
+                index=index_from_query("practitioner", list(practitioner_choices)),  # from a home-page link
+                format_func=lambda i: practitioner_choices[i],
             )
             field_error(errors, "practitioner_id")
         observer_id = actor.id

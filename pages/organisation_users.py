@@ -19,6 +19,7 @@ from pages._ui import (
     field_error,
     flash,
     form_errors,
+    index_from_query,
     plain,
     roles_label,
     show_flash,
@@ -156,7 +157,11 @@ with edit_tab:
     else:
         labels = {u.id: f"{u.full_name} ({u.email}){'' if u.is_active else ' (deactivated)'}" for u in everyone}
         chosen_id = st.selectbox(
-            "Choose a person", list(labels), format_func=lambda i: labels[i], key="edit_user_choice"
+            "Choose a person",
+            list(labels),
+            index=index_from_query("user", list(labels)),  # a home-page link names the person
+            format_func=lambda i: labels[i],
+            key="edit_user_choice",
         )
         try:
             chosen = users.get_user(actor, chosen_id)

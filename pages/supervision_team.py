@@ -12,6 +12,7 @@ from pages._ui import (
     all_errors,
     current_actor,
     flash,
+    index_from_query,
     keep_until_saved,
     label_text,
     plain,
@@ -48,7 +49,13 @@ st.dataframe(
 )
 
 people = {r.practitioner_id: r.name for r in rows}
-chosen = st.selectbox("Prepare supervision with", list(people), format_func=lambda i: people[i], key="sup_person")
+chosen = st.selectbox(
+    "Prepare supervision with",
+    list(people),
+    index=index_from_query("person", list(people)),  # a home-page link names the person
+    format_func=lambda i: people[i],
+    key="sup_person",
+)
 items = agenda.agenda(actor, chosen)
 
 st.subheader(f"Agenda for {plain(people[chosen])}")

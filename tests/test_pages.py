@@ -140,9 +140,12 @@ def test_each_role_signs_in_to_its_own_home_and_menu(app, org, email, home_title
     assert menu_pages(at) == expected_sections
 
 
-def test_a_practitioner_home_shows_who_i_am_my_team_and_my_supervisor(app, org):
+def test_who_i_am_my_team_and_my_supervisor_are_on_my_account(app, org):
     at = sign_in(app(), "pat@example.org", PASSWORD)
+    assert "Who I am" not in texts(at)  # the home page starts the work instead
+    at.switch_page(screens.MY_ACCOUNT.file).run()
     shown = texts(at)
+    assert "Who I am" in shown
     assert "Pat Practitioner" in shown
     assert "Team A" in shown
     assert "Sam Supervisor" in shown
@@ -354,3 +357,94 @@ def test_page_files_have_distinct_legacy_names():
 
     names = [page_icon_and_name(path)[1] for path in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+# --- home pages: what is waiting, each a link to its record ------------------------
+
+
+def open_with(at, page, **query):
+    """Open a screen with query parameters, as following a link does."""
+    at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = str(value)
+    return at.run()
+
+
+def home_links(at):
+    """(label, page address, query string) for every link on the screen."""
+    return [(link.proto.label, link.proto.page, link.proto.query_string) for link in at.get("page_link")]
+
+
+def test_a_practitioner_home_lists_what_is_waiting_with_links_to_each_record(app, org):
+    from tests.test_supervision import sent_audit, shared_observation
+
+    audit_id = sent_audit(org)
+    obs_id = shared_observation(org)
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    assert not at.exception
+    shown = texts(at)
+    assert "Audit feedback on my cases to read and reply to: 1" in shown
+    assert "Nothing waiting." in shown  # e.g. nothing shared with Pat
+    links = home_links(at)
+    assert any(label.startswith("Feedback on case") and query == f"audit={audit_id}" for label, _p, query in links)
+    assert any("Refer to MAPPA" in label and query == f"audit={audit_id}" for label, _p, query in links)
+    assert any(label.startswith("Observation of") and query == f"observation={obs_id}" for label, _p, query in links)
+    # The link opens the record.
+    open_with(at, screens.AUDIT_CASE.file, audit=audit_id)
+    assert not at.exception and not at.error
+
+
+def test_an_spo_home_lists_sheets_people_due_and_requests_and_the_month_strip(app, org):
+    from db.reflection import Urgency
+    from qa.reflection import support
+    from tests.test_supervision import sent_audit
+
+    audit_id = sent_audit(org)
+    support.ask(org.actor(org.practitioner_id), org.spo_id, Urgency.TODAY)
+    at = sign_in(app(), "spo@example.org", PASSWORD)
+    assert not at.exception
+    shown = texts(at)
+    assert "Audit feedback sheets to discuss in supervision: 1" in shown
+    assert "Supervision due or overdue: 2" in shown
+    assert "This month against last" in shown
+    links = home_links(at)
+    assert any(query == f"audit={audit_id}" for _l, _p, query in links)
+    assert any(query == f"person={org.peer_id}" for _l, _p, query in links)
+    assert any(label.startswith("Pat Practitioner would like to talk") for label, _p, _q in links)
+    assert any(label == "Audits done on the dashboard" and "from=" in query for label, _p, query in links)
+    # The supervision link opens that person's agenda.
+    open_with(at, screens.SUPERVISION_TEAM.file, person=org.peer_id)
+    assert at.selectbox(key="sup_person").value == org.peer_id
+
+
+def test_a_qa_lead_home_shows_the_learn_event_and_teams(app, org):
+    from tests.test_supervision import sent_audit
+
+    sent_audit(org)
+    at = sign_in(app(), "qa@example.org", PASSWORD)
+    assert not at.exception
+    shown = texts(at)
+    assert "The current and next LEARN event: 1" in shown
+    assert "Supervision cadence by team" in shown
+    links = home_links(at)
+    assert any(label.startswith("Next LEARN event") and query.startswith("event=") for label, _p, query in links)
+    assert any(label.startswith("Team A:") for label, _p, _q in links)
+
+
+def test_an_admin_home_shows_locked_accounts_and_what_to_fix(app, org):
+    from db.organisation import User
+
+    with session_scope() as session:
+        pip = session.get(User, org.peer_id)
+        pip.locked_until = utcnow() + timedelta(minutes=10)
+        session.add(pip)
+    at = sign_in(app(), "admin@example.org", PASSWORD)
+    assert not at.exception
+    shown = texts(at)
+    assert "Locked accounts: 1" in shown
+    assert "Imports keep no record of files that were refused" in shown
+    links = home_links(at)
+    assert any(label.startswith("Pip Peer: locked") and query == f"user={org.peer_id}" for label, _p, query in links)
+    assert any(label.startswith("No support contacts") for label, _p, _q in links)
+    open_with(at, screens.USERS.file, user=org.peer_id)
+    assert at.selectbox(key="edit_user_choice").value == org.peer_id
