@@ -55,6 +55,7 @@ from db.audits import (
     LearningTheme,
 )
 from db.engine import session_scope
+from db.ids import id_of
 from db.observations import DevelopmentGoal, Observation, ObservationRating, SelfRating
 from db.organisation import AuditTrail, Case, Pdu, Team, User, utcnow
 from db.reflection import Debrief, DebriefFeeling, EntryShare, JournalEntry, SupportRequest
@@ -72,6 +73,7 @@ from qa.access.actor import Actor
 from qa.access.policy import Action, PersonScope, require
 from qa.audits.workflow import SENT_STATUSES
 from qa.exports import to_csv
+from qa.lookup import get_required
 from qa.organisation.directory import names_by_id, roles_by_user
 
 FOLDER = "my-portal-data"
@@ -133,7 +135,7 @@ def _profile(session: Session, me: User) -> DataSet:
         "email": me.email,
         "grade": me.grade,
         "staff_id": me.staff_id,
-        "roles": [r.value for r in roles_by_user(session, [me.id]).get(me.id, [])],
+        "roles": [r.value for r in roles_by_user(session, [id_of(me)]).get(id_of(me), [])],
         "team": team.name if team else None,
         "pdu": pdu.name if pdu else None,
         "supervisor": names.get(me.supervisor_id),
@@ -215,7 +217,7 @@ def _debriefs(session: Session, me: User) -> DataSet:
                 "id": d.id,
                 "created_at": d.created_at,
                 "intensity": d.intensity,
-                "feelings": sorted(feelings.get(d.id, [])),
+                "feelings": sorted(feelings.get(id_of(d), [])),
                 "setting": d.setting,
                 "need": d.need,
                 "what_happened": content.get("what_happened", ""),
@@ -332,9 +334,9 @@ def _observations(session: Session, me: User) -> list[DataSet]:
             ratings.setdefault((r.observation_id, r.domain_key), {}).update(
                 observer_rating=r.rating, observer_not_observed=r.not_observed, evidence=r.evidence
             )
-        for r in session.exec(select(SelfRating).where(col(SelfRating.observation_id).in_(ids))):
-            ratings.setdefault((r.observation_id, r.domain_key), {}).update(
-                my_rating=r.rating, my_not_observed=r.not_observed
+        for own in session.exec(select(SelfRating).where(col(SelfRating.observation_id).in_(ids))):
+            ratings.setdefault((own.observation_id, own.domain_key), {}).update(
+                my_rating=own.rating, my_not_observed=own.not_observed
             )
     rating_columns = [
         "observation_id",
@@ -460,7 +462,7 @@ def _audits(session: Session, me: User) -> list[DataSet]:
     audit_rows = []
     for audit, ref, day in mine:
         pair = pairs.get(audit.pair_id)
-        sheet = sheets.get(audit.id)
+        sheet = sheets.get(id_of(audit))
         audit_rows.append(
             {
                 "id": audit.id,
@@ -475,9 +477,9 @@ def _audits(session: Session, me: User) -> list[DataSet]:
                 "closed_at": audit.closed_at,
                 "good_practice": sheet.good_practice if sheet else "",
                 "improvement": sheet.improvement if sheet else "",
-                "improvement_themes": themes.get((audit.id, "improvement"), []),
+                "improvement_themes": themes.get((id_of(audit), "improvement"), []),
                 "concerns": sheet.concerns if sheet else "",
-                "concern_themes": themes.get((audit.id, "concerns"), []),
+                "concern_themes": themes.get((id_of(audit), "concerns"), []),
                 "my_reply": sheet.holder_reply if sheet else None,
                 "my_reply_at": sheet.reply_at if sheet else None,
             }
@@ -536,7 +538,7 @@ def _audits(session: Session, me: User) -> list[DataSet]:
         for a in actions
     ]
     done = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel.select is typed for at most 4 columns
             CaseAudit,
             col(Case.case_ref),
             col(AuditEvent.event_date),
@@ -599,7 +601,13 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
     ids = set(
         session.exec(select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == me.id)).all()
     )
-    ids |= set(session.exec(select(SupervisionSession.id).where(SupervisionSession.supervisor_id == me.id)).all())
+    ids |= {
+        i
+        for i in session.exec(
+            select(col(SupervisionSession.id)).where(col(SupervisionSession.supervisor_id) == me.id)
+        ).all()
+        if i is not None
+    }
     records = (
         session.exec(
             select(SupervisionSession)
@@ -635,8 +643,8 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
     ]
     session_rows = []
     for r in records:
-        people = sorted(p.practitioner_id for p in parts.get(r.id, []))
-        me_part = next((p for p in parts.get(r.id, []) if p.practitioner_id == me.id), None)
+        people = sorted(p.practitioner_id for p in parts.get(id_of(r), []))
+        me_part = next((p for p in parts.get(id_of(r), []) if p.practitioner_id == me.id), None)
         session_rows.append(
             {
                 "id": r.id,
@@ -703,7 +711,7 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
     ):
         snap = _content(v.snapshot)
         record = by_id[v.session_id]
-        people = sorted(p.practitioner_id for p in parts.get(record.id, []))
+        people = sorted(p.practitioner_id for p in parts.get(id_of(record), []))
         private = bool(snap.get("personal_private", True))
         personal = snap.get("personal_notes") if (not private or people == [me.id]) else None
         version_rows.append(
@@ -772,11 +780,12 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
 
 def _views(session: Session, me: User) -> DataSet:
     columns = ["at", "viewer", "record", "record_id"]
+    rows: list[dict[str, Any]] = []
     try:
         from db.access_log import RecordView
     except ImportError:  # pragma: no cover - the access log table predates this module in every release
-        RecordView = None
-    if RecordView is not None:
+        pass
+    else:
         views = session.exec(
             select(RecordView)
             .where(col(RecordView.subject_id) == me.id)
@@ -787,8 +796,6 @@ def _views(session: Session, me: User) -> DataSet:
             {"at": v.at, "viewer": viewers.get(v.viewer_id, ""), "record": v.record_kind, "record_id": v.record_id}
             for v in views
         ]
-    else:  # pragma: no cover
-        rows = []
     return DataSet(
         "views_of_my_records",
         "Who opened a record about me (an observation, audit, feedback sheet, shared entry or supervision record), and when.",
@@ -869,7 +876,7 @@ def export_for(actor: Actor) -> bytes:
     require(actor, Action.EXPORT_MY_DATA, PersonScope(actor.id) if isinstance(actor, Actor) else None)
     made_at = utcnow()
     with session_scope() as session:
-        me = session.get(User, actor.id)
+        me = get_required(session, User, actor.id)
         sets = datasets_for(session, me)
         readme = _readme(me, sets, made_at)
         trail.record(
