@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
 from db import engine, migrate
-from db.demo import DEFAULT_SEED, DEMO_LOGINS, DEMO_PASSWORD, has_users, load_demo
+from db.demo import DEFAULT_SEED, DEMO_LOGINS, DEMO_PASSWORD, NOT_EMPTY, has_users
 from qa.access.passwords import hash_password
 
 if TYPE_CHECKING:
@@ -40,21 +41,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if has_users(session):
                 print(LEAVING_IT)
                 return 0
+    from portal.synthetic.demo import demo_window, load_demo
+
+    with engine.session_scope() as session:
+        if has_users(session):
+            print(NOT_EMPTY, file=sys.stderr)
+            return 1
     try:
-        summary = load_demo(args.seed, password_hash=hash_password(DEMO_PASSWORD))
-    except RuntimeError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        result = load_demo(engine.database_url(), password_hash=hash_password(DEMO_PASSWORD), seed=args.seed)
     except IntegrityError:
-        # Another process loaded or created users between our check and our
-        # insert; the transaction rolled back, so the database is as it found it.
+        # Another process loaded or created users between our check and our insert. The organisation
+        # is written in one transaction, first, so it rolled back and the database is as it found it.
         if args.if_empty:
             print(LEAVING_IT)
             return 0
         raise
+    counts = result.counts
+    window = demo_window(date.today())
     print(
-        f"Loaded the synthetic demo organisation: {summary.pdus} PDUs, {summary.teams} teams, "
-        f"{summary.staff} staff and {summary.cases} cases."
+        f"Loaded the synthetic demo organisation: {counts['pdu']} PDUs, {counts['team']} teams, "
+        f"{result.staff} staff and {counts['probation_case']} cases, with history from "
+        f"{window.start:%d %B %Y} to {window.end:%d %B %Y}: {counts['audit_event']} LEARN events, "
+        f"{counts['case_audit']} case audits, {counts['observation']} observations, "
+        f"{counts['debrief']} debriefs and {counts['supervision_session']} supervision sessions."
     )
     print(f"Every demo account uses the password {DEMO_PASSWORD}. Try signing in as:")
     for email, role in DEMO_LOGINS.items():

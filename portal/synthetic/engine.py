@@ -292,6 +292,8 @@ class Plan:
     quiet_team_authors: int = 4
     #: Share of supervisees whose one-to-one supervision lapsed before the end (overdue).
     lapsed_share: float = 0.0
+    #: One LEARN event in every calendar month of the window in each PDU (``events`` is then ignored).
+    monthly_events: bool = False
 
 
 def plan_for(scale: float) -> Plan:
@@ -727,6 +729,16 @@ class AuditWriter:
         # Events are spread evenly over the window, per PDU, and written in date order.
         per_pdu = [plan.events // plan.pdus + (1 if i < plan.events % plan.pdus else 0) for i in range(plan.pdus)]
         schedule = []
+        if plan.monthly_events:
+            per_pdu = [0] * plan.pdus
+            month = date(w.start.year, w.start.month, 1)
+            while month <= w.end:
+                for pdu_id in self.org.pdu_ids:
+                    day = month + timedelta(days=rng.randint(7, 20))
+                    day = day + timedelta(days=(1 - day.weekday()) % 7 if day.weekday() not in (1, 2, 3) else 0)
+                    if day <= w.end:
+                        schedule.append((day, pdu_id))
+                month = add_months(month, 1)
         for pdu_id, k in zip(self.org.pdu_ids, per_pdu, strict=True):
             for i in range(k):
                 # The first sample is accepted (12 days at most before the event) within the period.
@@ -1320,7 +1332,7 @@ def write_debriefs(
         for _ in range(per_month[m]):
             day = first + timedelta(days=rng.randrange(days))
             if day.weekday() >= 5 and rng.random() < 0.9:
-                day = weekday(day)
+                day = min(weekday(day), w.end)
             stamps.append(
                 (
                     datetime(
