@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 import sqlalchemy as sa
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from db.encryption import EncryptedText
@@ -22,6 +24,8 @@ TEXT_MAX = 20000  # each part of a journal note
 SHORT_MAX = 2000  # each debrief text; a support contact's description
 CONTACT_NAME_MAX = 120
 HOW_TO_REACH_MAX = 300
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class ReflectiveModel(StrEnum):
@@ -97,6 +101,67 @@ class Debrief(SQLModel, table=True):
         sa.CheckConstraint("intensity >= 0 AND intensity <= 10", name="ck_debrief_intensity"),
         sa.Index("ix_debrief_created_cover", "created_at", "author_id", "intensity"),
     )
+
+
+def _choice(enum: type[E], value: object, message: str) -> E | None:
+    """A choice from a list: blank is None, anything not on the list is refused with ``message``."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, str):
+            return enum(value)
+    except ValueError:
+        pass
+    raise ValueError(message)
+
+
+class DebriefCreate(SQLModel):
+    """A debrief as typed: types and clean text only.
+
+    The rules (a known feeling, an intensity from 0 to 10, text limits, an active colleague to ask) are
+    checked by qa.reflection.debriefs.record_debrief, which needs the database for some of them and reports
+    every problem at once, with its own messages.
+    """
+
+    feelings: list[str] = Field(default_factory=list)
+    intensity: int | None = None  # None when not a whole number: refused by the service
+    need: Need = Need.NOTHING
+    setting: ContactSetting | None = None
+    what_happened: str = ""
+    what_helped: str = ""
+    signs: list[str] = Field(default_factory=list)
+    support_from: int | None = None
+    urgency: Urgency = Urgency.WHEN_CONVENIENT
+
+    @field_validator("feelings", "signs", mode="before")
+    @classmethod
+    def _once_each(cls, v):
+        return list(dict.fromkeys(v or []))
+
+    @field_validator("intensity", mode="before")
+    @classmethod
+    def _whole_number(cls, v):
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    @field_validator("need", mode="before")
+    @classmethod
+    def _need(cls, v):
+        return _choice(Need, v, "Choose from the list.") or Need.NOTHING
+
+    @field_validator("setting", mode="before")
+    @classmethod
+    def _setting(cls, v):
+        return _choice(ContactSetting, v, "Choose from the list.")
+
+    @field_validator("urgency", mode="before")
+    @classmethod
+    def _urgency(cls, v):
+        return _choice(Urgency, v, "Choose how soon you would like to talk.") or Urgency.WHEN_CONVENIENT
+
+    @field_validator("what_happened", "what_helped", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return "" if v is None else v.strip() if isinstance(v, str) else v
 
 
 class DebriefFeeling(SQLModel, table=True):

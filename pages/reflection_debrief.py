@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from db.reflection import SHORT_MAX, ContactSetting, Need, Urgency
+from db.reflection import SHORT_MAX, ContactSetting, DebriefCreate, Need, Urgency
 from pages import _registry as screens
 from pages._ui import current_actor, field_error, keep_until_saved, plain, submit, who_can_see
 from qa.reflection import debriefs, emotions, sharing
+from qa.validation import validate
 
 actor = current_actor()
 st.title("Quick debrief")
@@ -105,17 +106,20 @@ if submitted:
         "debrief",
         lambda: debriefs.record_debrief(
             actor,
-            {
-                "feelings": chosen,
-                "intensity": intensity,
-                "need": need,
-                "setting": setting,
-                "what_happened": what_happened,
-                "what_helped": what_helped,
-                "signs": signs,
-                "support_from": support_from,
-                "urgency": urgency,
-            },
+            validate(
+                DebriefCreate,
+                {
+                    "feelings": chosen,
+                    "intensity": intensity,
+                    "need": need,
+                    "setting": setting,
+                    "what_happened": what_happened,
+                    "what_helped": what_helped,
+                    "signs": signs,
+                    "support_from": support_from,
+                    "urgency": urgency,
+                },
+            ),
         ),
         saved_form="debrief",
         rerun=False,

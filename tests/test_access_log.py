@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from db.access_log import RecordKind, RecordView
 from db.engine import session_scope
-from db.reflection import EntryKind
+from db.reflection import DebriefCreate, EntryKind
 from qa.access import access_log
 from qa.access.policy import AccessLogScope, Action, can
 from qa.audits import workflow
@@ -17,6 +17,7 @@ from qa.observations import development
 from qa.observations import workflow as observations
 from qa.reflection import debriefs, journal, sharing
 from qa.supervision import records as supervision
+from qa.validation import validate
 from tests.test_observations import shared as shared_observation
 from tests.test_reflection import debrief_form, write_note
 from tests.test_supervision import record, sent_audit
@@ -100,7 +101,7 @@ def test_a_shared_note_is_logged_when_the_person_it_was_shared_with_reads_it(org
 
 def test_a_shared_debrief_is_logged_when_the_person_it_was_shared_with_reads_it(org):
     pat = org.actor(org.practitioner_id)
-    saved = debriefs.record_debrief(pat, debrief_form())
+    saved = debriefs.record_debrief(pat, validate(DebriefCreate, debrief_form()))
     sharing.share(pat, EntryKind.DEBRIEF, saved.id, org.peer_id)
     debriefs.my_debriefs(pat)
     debriefs.debrief(pat, saved.id)

@@ -32,11 +32,12 @@ from db.audits import AuditEvent, AuditorPair, SampleSwap
 from db.engine import session_scope
 from db.observations import Observation
 from db.organisation import Case, Role, Setting, User, UserRole
-from db.reflection import EntryShare, JournalEntry, SupportContact
+from db.reflection import DebriefCreate, EntryShare, JournalEntry, SupportContact
 from db.supervision import AgendaItem, SessionVersion, SupervisionSession
 from portal.__main__ import main as db_main
 from qa.access.auth import load_actor
 from qa.reflection import debriefs, journal
+from qa.validation import validate
 from tests.conftest import PG_URL
 
 SECRET = "Visit went badly; I keep thinking about the children in the house."
@@ -213,7 +214,9 @@ def test_the_restored_portal_works_and_new_rows_get_new_ids(full_db, fresh_url, 
     author = load_actor(author_id)
     note = next(n for n in journal.my_notes(author) if n.title == "After the visit")
     assert journal.note(author, note.id).sections["what"] == SECRET  # decrypted with the same key
-    saved = debriefs.record_debrief(author, {"feelings": ["anxious"], "intensity": 4, "need": "nothing right now"})
+    saved = debriefs.record_debrief(
+        author, validate(DebriefCreate, {"feelings": ["anxious"], "intensity": 4, "need": "nothing right now"})
+    )
     assert saved.id > highest  # PostgreSQL's sequence was moved past the restored ids
 
 
@@ -327,7 +330,11 @@ def small_db(db_url, org):
         pat, note_id, title="After the visit", sections={"what": SECRET}, tags=[], case_ref="", entry_date=None
     )
     debriefs.record_debrief(
-        pat, {"feelings": ["anxious"], "intensity": 6, "need": "nothing right now", "what_happened": SECRET}
+        pat,
+        validate(
+            DebriefCreate,
+            {"feelings": ["anxious"], "intensity": 6, "need": "nothing right now", "what_happened": SECRET},
+        ),
     )
     return db_url, note_id
 
@@ -341,7 +348,9 @@ def test_restore_refuses_a_database_in_use_unless_forced(small_db, tmp_path, por
     bk.backup(path, url, portable=portable)
     before = raw_tables(url)
     pat_id = next(iter(before["debrief"]))[1]
-    debriefs.record_debrief(load_actor(pat_id), {"feelings": ["calm"], "intensity": 1, "need": "nothing right now"})
+    debriefs.record_debrief(
+        load_actor(pat_id), validate(DebriefCreate, {"feelings": ["calm"], "intensity": 1, "need": "nothing right now"})
+    )
     with pytest.raises(bk.BackupError, match="already holds data"):
         bk.restore(path, url)
     assert len(raw_tables(url)["debrief"]) == 2  # untouched

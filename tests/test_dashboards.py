@@ -18,6 +18,7 @@ from db.audits import (
 from db.engine import session_scope
 from db.observations import ObservationRecord, RatingInput
 from db.organisation import Grade, Role
+from db.reflection import DebriefCreate
 from qa.audits import instrument
 from qa.dashboards import figures as dashboards
 from qa.dashboards.filters import Filters, from_query, to_query
@@ -222,9 +223,9 @@ def test_wellbeing_is_hidden_below_five_people(org):
     people = [org.practitioner_id, org.peer_id, *extra]
     window = Filters(date.today() - timedelta(days=1), date.today() + timedelta(days=1))
     for who in people[:4]:
-        debriefs.record_debrief(org.actor(who), {"feelings": ["anxious"], "intensity": 4})
+        debriefs.record_debrief(org.actor(who), validate(DebriefCreate, {"feelings": ["anxious"], "intensity": 4}))
     assert dashboards.wellbeing_summary(org.actor(org.spo_id), window).shown is False
-    debriefs.record_debrief(org.actor(people[4]), {"feelings": ["relieved"], "intensity": 9})
+    debriefs.record_debrief(org.actor(people[4]), validate(DebriefCreate, {"feelings": ["relieved"], "intensity": 9}))
     shown = dashboards.wellbeing_summary(org.actor(org.spo_id), window)
     assert (shown.shown, shown.people, shown.debriefs) == (True, 5, 5)
     assert shown.mean_intensity == pytest.approx((4 * 4 + 9) / 5)

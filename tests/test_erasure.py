@@ -8,7 +8,7 @@ from db.audits import CaseAudit, FeedbackSheet, HolderReply
 from db.engine import session_scope
 from db.observations import Observation
 from db.organisation import AuditTrail, User
-from db.reflection import Debrief, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
+from db.reflection import Debrief, DebriefCreate, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
 from db.supervision import SessionParticipant, SupervisionSession
 from pages import _registry as screens
 from qa.access import auth, trail_view
@@ -44,7 +44,9 @@ def history(org):
     supervision.sign(pat, session_id, "Agreed.")
     note_id = write_note(org)
     sharing.share(pat, EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
-    saved = debriefs.record_debrief(pat, debrief_form(support_from=org.spo_id, urgency="this week"))
+    saved = debriefs.record_debrief(
+        pat, validate(DebriefCreate, debrief_form(support_from=org.spo_id, urgency="this week"))
+    )
     sharing.share(pat, EntryKind.DEBRIEF, saved.id, org.peer_id)
     support.ask(pat, org.peer_id, "today")
     # A colleague's note shared with Pat: Pip's, not Pat's.

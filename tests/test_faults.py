@@ -24,10 +24,12 @@ from sqlalchemy.engine import make_url
 
 from db import engine as db_engine
 from db.engine import DatabaseUnavailable, session_scope
+from db.reflection import DebriefCreate
 from pages import _registry as screens
 from qa.audits import workflow
 from qa.errors import DatabaseUnavailable as DatabaseUnavailableFromQa
 from qa.reflection import debriefs
+from qa.validation import validate
 from tests.conftest import PG_URL
 from tests.test_pages import texts
 from tests.test_pages_learn import draft, event, signed_in  # noqa: F401  (fixtures)
@@ -115,7 +117,7 @@ def test_a_write_waits_out_a_lock_released_after_a_short_delay(org, sqlite_path,
     # 2.5 s is longer than SQLite's own busy wait (1 s), so our retry must step in.
     with write_lock(sqlite_path, release_after=2.5):
         started = time.monotonic()
-        debriefs.record_debrief(pat, DEBRIEF)
+        debriefs.record_debrief(pat, validate(DebriefCreate, DEBRIEF))
         waited = time.monotonic() - started
     assert 2.0 < waited < db_engine.RETRY.deadline + db_engine.SQLITE_BUSY_TIMEOUT_SECONDS
     assert "attempt 1 failed, retrying" in caplog.text
@@ -132,21 +134,23 @@ def test_a_lock_held_past_the_cap_fails_plainly_with_nothing_written(org, sqlite
     with write_lock(sqlite_path):
         started = time.monotonic()
         with pytest.raises(DatabaseUnavailable) as raised:
-            debriefs.record_debrief(pat, {**DEBRIEF, "support_from": org.spo_id, "urgency": "today"})
+            debriefs.record_debrief(
+                pat, validate(DebriefCreate, {**DEBRIEF, "support_from": org.spo_id, "urgency": "today"})
+            )
         waited = time.monotonic() - started
     # Bounded: the deadline plus at most one of SQLite's own busy waits.
     assert 1.0 < waited < 1.5 + db_engine.SQLITE_BUSY_TIMEOUT_SECONDS + 0.5
     assert "database is locked" in str(raised.value.__cause__)
     assert counts(*DEBRIEF_TABLES) == before  # not the debrief without its feelings, nor the request
     # Once the lock has gone, the same save works.
-    debriefs.record_debrief(pat, DEBRIEF)
+    debriefs.record_debrief(pat, validate(DebriefCreate, DEBRIEF))
     assert counts("debrief")["debrief"] == before["debrief"] + 1
 
 
 def test_readers_are_not_blocked_by_a_writer(org, sqlite_path):
     """WAL mode: the portal keeps showing pages while someone else is writing."""
     pat = org.actor(org.practitioner_id)
-    debriefs.record_debrief(pat, DEBRIEF)
+    debriefs.record_debrief(pat, validate(DebriefCreate, DEBRIEF))
     with write_lock(sqlite_path):
         started = time.monotonic()
         assert len(debriefs.my_debriefs(pat)) == 1
@@ -503,7 +507,7 @@ def test_postgres_recovers_after_its_connections_are_terminated(org, pg_url):
     old = pooled_backend_pids()
     assert terminate_other_backends(pg_url) >= 1
     # The pool still holds the dead connection; pre-ping replaces it unseen.
-    debriefs.record_debrief(pat, DEBRIEF)
+    debriefs.record_debrief(pat, validate(DebriefCreate, DEBRIEF))
     assert len(debriefs.my_debriefs(pat)) == 1
     assert pooled_backend_pids().isdisjoint(old)
 
@@ -515,7 +519,7 @@ def test_a_connection_dropped_mid_transaction_fails_plainly_then_recovers(org, p
             session.exec(sa.text("SELECT 1")).one()
             terminate_other_backends(pg_url)
             session.exec(sa.text("SELECT 1")).one()
-    debriefs.record_debrief(pat, DEBRIEF)
+    debriefs.record_debrief(pat, validate(DebriefCreate, DEBRIEF))
     assert len(debriefs.my_debriefs(pat)) == 1
 
 

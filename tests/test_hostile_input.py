@@ -41,7 +41,7 @@ from db.audits import AnswerInput, AuditActionCreate, AuditEventCreate, Feedback
 from db.engine import session_scope
 from db.observations import DevelopmentGoalCreate, ObservationPlan, ObservationRecord, PractitionerReply, RatingInput
 from db.organisation import Case, User
-from db.reflection import EntryKind
+from db.reflection import DebriefCreate, EntryKind
 from pages import _registry as screens
 from qa.audits import events as audit_events
 from qa.audits import exports as audit_exports
@@ -229,7 +229,11 @@ def world(org):
     )
     sharing.share(pat, EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
     saved = debriefs.record_debrief(
-        pat, {"feelings": ["anxious"], "intensity": 6, "what_happened": f"{FORMULA} {MARKUP}", "what_helped": MARKUP}
+        pat,
+        validate(
+            DebriefCreate,
+            {"feelings": ["anxious"], "intensity": 6, "what_happened": f"{FORMULA} {MARKUP}", "what_helped": MARKUP},
+        ),
     )
     sharing.share(pat, EntryKind.DEBRIEF, saved.id, org.spo_id)
     agenda.add_item(pat, org.practitioner_id, f"{FORMULA} {MARKUP}")

@@ -6,8 +6,10 @@ import pytest
 
 from bench import load
 from db import engine as db_engine
+from db.reflection import DebriefCreate
 from qa.access.auth import load_actor
 from qa.reflection import debriefs, journal
+from qa.validation import validate
 
 
 @pytest.fixture
@@ -65,8 +67,8 @@ def test_the_check_finds_lost_duplicated_and_unaccounted_entries(db_url):
     note("")  # "New note" clicked, then a step failed: an untitled draft, which is accounted for
     note("LOADstranger", "nobody in the run typed this")
     form = {"feelings": ["anxious"], "intensity": 3, "what_happened": "LOADtwice"}
-    debriefs.record_debrief(actor, form)
-    debriefs.record_debrief(actor, form)
+    debriefs.record_debrief(actor, validate(DebriefCreate, form))
+    debriefs.record_debrief(actor, validate(DebriefCreate, form))
     result = {
         "user_id": author.user_id,
         "notes_confirmed": ["LOADkept", "LOADgone", "LOADhollow"],
@@ -87,7 +89,9 @@ def test_a_clean_result_checks_clean(db_url):
     actor = load_actor(people[0].user_id)
     note_id = journal.new_note(actor)
     journal.save_note(actor, note_id, title="LOADone", sections={"notes": "text LOADone"})
-    debriefs.record_debrief(actor, {"feelings": ["proud"], "intensity": 2, "what_happened": "LOADtwo"})
+    debriefs.record_debrief(
+        actor, validate(DebriefCreate, {"feelings": ["proud"], "intensity": 2, "what_happened": "LOADtwo"})
+    )
     result = {
         "user_id": people[0].user_id,
         "notes_confirmed": ["LOADone"],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from db.reflection import EntryKind, Need, SupportContactCreate
+from db.reflection import DebriefCreate, EntryKind, Need, SupportContactCreate
 from pages import _registry as screens
 from qa.reflection import debriefs, journal, sharing
 from qa.validation import validate
@@ -102,7 +102,9 @@ def test_the_spo_reads_a_shared_note_until_it_is_taken_back(app, org):
 
 
 def test_a_request_to_talk_shows_on_the_spo_home_without_its_content(app, org):
-    debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form(support_from=org.spo_id, urgency="today"))
+    debriefs.record_debrief(
+        org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form(support_from=org.spo_id, urgency="today"))
+    )
     at = signed_in(app, "spo@example.org", screens.HOME_SPO.file)
     assert "1 colleague would like to talk to you, 1 today." in texts(at)
     at = signed_in(app, "spo@example.org", screens.SHARED_WITH_ME.file)
@@ -111,10 +113,10 @@ def test_a_request_to_talk_shows_on_the_spo_home_without_its_content(app, org):
 
 
 def test_my_wellbeing_shows_only_my_own_figures(app, org):
-    debriefs.record_debrief(org.actor(org.peer_id), debrief_form(feelings=["proud"]))
+    debriefs.record_debrief(org.actor(org.peer_id), validate(DebriefCreate, debrief_form(feelings=["proud"])))
     at = signed_in(app, "pat@example.org", screens.MY_WELLBEING.file)
     assert "Your trends appear here once you have recorded some debriefs." in texts(at)
-    debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form())
+    debriefs.record_debrief(org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form()))
     at.run()
     assert not at.exception
     assert "proud" not in " ".join(str(v) for d in at.dataframe for v in d.value.values.ravel())
@@ -122,7 +124,7 @@ def test_my_wellbeing_shows_only_my_own_figures(app, org):
 
 def test_the_author_deletes_a_debrief_after_confirming(app, org):
     pat = org.actor(org.practitioner_id)
-    saved = debriefs.record_debrief(pat, debrief_form())
+    saved = debriefs.record_debrief(pat, validate(DebriefCreate, debrief_form()))
     at = signed_in(app, "pat@example.org", screens.MY_WELLBEING.file)
     at.button(key=f"ddelete_{saved.id}").click().run()
     assert "Delete this debrief for good? This cannot be undone." in texts(at)

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 import db.schema  # noqa: F401
 from db import encryption
 from db.engine import get_engine
-from db.reflection import EntryKind, ReflectiveModel, SupportContactCreate
+from db.reflection import DebriefCreate, EntryKind, ReflectiveModel, SupportContactCreate
 from qa.access import trail_view
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.reflection import debriefs, journal, journal_export, sharing, support, wellbeing
@@ -64,7 +64,7 @@ def test_nobody_but_the_author_can_read_an_unshared_note(org, who):
 
 @pytest.mark.parametrize("who", EVERYONE_ELSE)
 def test_nobody_but_the_author_can_read_an_unshared_debrief(org, who):
-    saved = debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form())
+    saved = debriefs.record_debrief(org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form()))
     with pytest.raises(NotFound):
         debriefs.debrief(org.actor(getattr(org, who)), saved.id)
 
@@ -140,14 +140,16 @@ def test_only_the_author_can_revoke(org):
 
 
 def test_sharing_a_debrief(org):
-    saved = debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form())
+    saved = debriefs.record_debrief(org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form()))
     sharing.share(org.actor(org.practitioner_id), EntryKind.DEBRIEF, saved.id, org.peer_id)
     assert debriefs.debrief(org.actor(org.peer_id), saved.id).what_happened == SECRET
 
 
 def test_only_the_author_deletes_a_debrief_and_the_trail_says_so_without_its_text(org):
     pat = org.actor(org.practitioner_id)
-    saved = debriefs.record_debrief(pat, debrief_form(support_from=org.spo_id, urgency="today"))
+    saved = debriefs.record_debrief(
+        pat, validate(DebriefCreate, debrief_form(support_from=org.spo_id, urgency="today"))
+    )
     sharing.share(pat, EntryKind.DEBRIEF, saved.id, org.peer_id)
     for who in ["peer_id", *EVERYONE_ELSE]:  # even the person it is shared with
         with pytest.raises(NotFound):
@@ -173,13 +175,13 @@ def test_a_debrief_needs_a_known_feeling_and_an_intensity_from_0_to_10(org):
     pat = org.actor(org.practitioner_id)
     for bad in ({"feelings": []}, {"feelings": ["made-up"]}, {"intensity": 11}, {"intensity": -1}):
         with pytest.raises(ValidationFailed):
-            debriefs.record_debrief(pat, debrief_form(**bad))
+            debriefs.record_debrief(pat, validate(DebriefCreate, debrief_form(**bad)))
     assert debriefs.my_debriefs(pat) == []
 
 
 def test_the_person_asked_sees_who_and_how_soon_but_not_the_content(org):
     saved = debriefs.record_debrief(
-        org.actor(org.practitioner_id), debrief_form(support_from=org.spo_id, urgency="today")
+        org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form(support_from=org.spo_id, urgency="today"))
     )
     sam = org.actor(org.spo_id)
     [request] = support.requests_to_me(sam)
@@ -200,17 +202,29 @@ def test_signposting_for_specialist_support_and_for_sustained_high_intensity(org
         org.actor(org.admin_id), validate(SupportContactCreate, {"name": "Independent staff line", "independent": True})
     )
     pat = org.actor(org.practitioner_id)
-    assert debriefs.record_debrief(pat, debrief_form(intensity=3, need="nothing right now")).signpost == []
+    assert (
+        debriefs.record_debrief(
+            pat, validate(DebriefCreate, debrief_form(intensity=3, need="nothing right now"))
+        ).signpost
+        == []
+    )
     assert [
-        c.name for c in debriefs.record_debrief(pat, debrief_form(intensity=3, need="specialist support")).signpost
+        c.name
+        for c in debriefs.record_debrief(
+            pat, validate(DebriefCreate, debrief_form(intensity=3, need="specialist support"))
+        ).signpost
     ] == ["Independent staff line"]
     peer = org.actor(org.peer_id)
     now = datetime.now(UTC)
     for days_ago in (12, 8, 4):
         debriefs.record_debrief(
-            peer, debrief_form(intensity=8, need="nothing right now"), now=now - timedelta(days=days_ago)
+            peer,
+            validate(DebriefCreate, debrief_form(intensity=8, need="nothing right now")),
+            now=now - timedelta(days=days_ago),
         )
-    assert debriefs.record_debrief(peer, debrief_form(intensity=9, need="nothing right now"), now=now).signpost
+    assert debriefs.record_debrief(
+        peer, validate(DebriefCreate, debrief_form(intensity=9, need="nothing right now")), now=now
+    ).signpost
 
 
 def test_support_contacts_are_managed_by_admins_only(org):
@@ -220,8 +234,10 @@ def test_support_contacts_are_managed_by_admins_only(org):
 
 def test_personal_trends_are_only_ever_my_own(org):
     pat = org.actor(org.practitioner_id)
-    debriefs.record_debrief(pat, debrief_form(setting="home visit"))
-    debriefs.record_debrief(org.actor(org.peer_id), debrief_form(feelings=["proud"], intensity=2))
+    debriefs.record_debrief(pat, validate(DebriefCreate, debrief_form(setting="home visit")))
+    debriefs.record_debrief(
+        org.actor(org.peer_id), validate(DebriefCreate, debrief_form(feelings=["proud"], intensity=2))
+    )
     mine = debriefs.my_trends(pat)
     assert mine.debriefs == 1
     assert [f.word for f in mine.top_feelings] == ["anxious", "drained"]
@@ -248,9 +264,9 @@ def test_team_wellbeing_is_hidden_below_five_people_and_shown_from_five(org):
         for i in range(2)
     ]
     for who in authors[:4]:
-        debriefs.record_debrief(org.actor(who), debrief_form(intensity=6))
+        debriefs.record_debrief(org.actor(who), validate(DebriefCreate, debrief_form(intensity=6)))
     assert wellbeing.team_wellbeing(spo, org.team_a_id, start, end) is None
-    debriefs.record_debrief(org.actor(authors[4]), debrief_form(intensity=1))
+    debriefs.record_debrief(org.actor(authors[4]), validate(DebriefCreate, debrief_form(intensity=1)))
     shown = wellbeing.team_wellbeing(spo, org.team_a_id, start, end)
     assert (shown.people, shown.debriefs) == (5, 5)
     assert shown.mean_intensity == pytest.approx((6 * 4 + 1) / 5)
@@ -263,7 +279,7 @@ def test_team_wellbeing_is_hidden_below_five_people_and_shown_from_five(org):
 
 def test_the_database_never_holds_the_text(org, db_url):
     write_note(org)
-    debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form())
+    debriefs.record_debrief(org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form()))
     with get_engine().connect() as conn:
         rows = (
             conn.execute(text("SELECT content FROM journal_entry UNION ALL SELECT content FROM debrief"))
@@ -289,7 +305,9 @@ def test_rotating_the_key_keeps_every_entry_readable(org, monkeypatch):
 def test_private_entries_leave_nothing_in_the_audit_trail(org):
     note_id = write_note(org)
     sharing.share(org.actor(org.practitioner_id), EntryKind.NOTE, note_id, org.spo_id)
-    debriefs.record_debrief(org.actor(org.practitioner_id), debrief_form(support_from=org.spo_id))
+    debriefs.record_debrief(
+        org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form(support_from=org.spo_id))
+    )
     for entry in trail_view.recent_entries(org.actor(org.admin_id)):
         assert entry.entity not in {"journal_entry", "debrief", "note"}
         assert SECRET not in entry.summary

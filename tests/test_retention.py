@@ -12,11 +12,12 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.organisation import AuditTrail
-from db.reflection import Debrief, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
+from db.reflection import Debrief, DebriefCreate, DebriefFeeling, EntryKind, EntryShare, JournalEntry, SupportRequest
 from pages import _registry as screens
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.privacy import retention
 from qa.reflection import debriefs, sharing, wellbeing
+from qa.validation import validate
 from tests.factories import make_user
 from tests.test_reflection import SECRET, debrief_form, write_note
 
@@ -29,7 +30,9 @@ def at(day: date) -> datetime:
 
 
 def debrief_on(org, day: date, who=None, **form):
-    return debriefs.record_debrief(org.actor(who or org.practitioner_id), debrief_form(**form), now=at(day))
+    return debriefs.record_debrief(
+        org.actor(who or org.practitioner_id), validate(DebriefCreate, debrief_form(**form)), now=at(day)
+    )
 
 
 def age_note(note_id: int, day: date) -> None:

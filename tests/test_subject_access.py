@@ -14,7 +14,7 @@ from db.access_log import RecordKind, RecordView
 from db.audits import HolderReply
 from db.engine import session_scope
 from db.organisation import AuditTrail, Grade, Role
-from db.reflection import EntryKind
+from db.reflection import DebriefCreate, EntryKind
 from pages import _registry as screens
 from qa.access.actor import Actor
 from qa.access.policy import Action, PersonScope, can
@@ -66,11 +66,13 @@ def world(org):
     formula_note = journal.new_note(pat)
     journal.save_note(pat, formula_note, title=FORMULA, sections={"notes": "+SUM(A1:A9)"}, finished=True)
     sharing.share(pat, EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
-    saved = debriefs.record_debrief(pat, debrief_form(support_from=org.spo_id, urgency="today"))
+    saved = debriefs.record_debrief(
+        pat, validate(DebriefCreate, debrief_form(support_from=org.spo_id, urgency="today"))
+    )
     # Pip's private entries, one shared with Pat and one not.
     pips_note = write_note(org, author=org.peer_id, secret=PIPS_SECRET)
     sharing.share(pip, EntryKind.NOTE, pips_note, org.practitioner_id)
-    pips_debrief = debriefs.record_debrief(pip, debrief_form(what_happened=PIPS_DEBRIEF))
+    pips_debrief = debriefs.record_debrief(pip, validate(DebriefCreate, debrief_form(what_happened=PIPS_DEBRIEF)))
     sharing.share(pip, EntryKind.DEBRIEF, pips_debrief.id, org.practitioner_id)
     support.ask(pip, org.practitioner_id, "this week")
     with session_scope() as session:

@@ -10,7 +10,7 @@ from db.audits import AuditActionCreate, AuditEventCreate, AuditStatus
 from db.engine import session_scope
 from db.observations import DevelopmentGoalCreate, ObservationPlan, ObservationRecord, RatingInput
 from db.organisation import User
-from db.reflection import EntryKind
+from db.reflection import DebriefCreate, EntryKind
 from db.supervision import AgendaKind
 from qa.audits import events as audit_events
 from qa.audits import workflow
@@ -132,7 +132,10 @@ def test_the_agenda_gathers_every_source(org):
     pat = org.actor(org.practitioner_id)
     sharing.share(pat, EntryKind.NOTE, note_id, org.spo_id, for_supervision=True)
     debriefs.record_debrief(
-        pat, {"feelings": ["anxious"], "intensity": 6, "support_from": org.spo_id, "urgency": "this week"}
+        pat,
+        validate(
+            DebriefCreate, {"feelings": ["anxious"], "intensity": 6, "support_from": org.spo_id, "urgency": "this week"}
+        ),
     )
     agenda.add_item(pat, org.practitioner_id, "Cover while I am on leave")
     items = agenda.agenda(org.actor(org.spo_id), org.practitioner_id)

@@ -33,6 +33,7 @@ from db import organisation as m
 from db import reflection as rf
 from db import supervision as sv
 from db.observations import ObservationRecord, RatingInput
+from db.reflection import DebriefCreate
 from pages import _registry as screens
 from qa.reflection import journal as jn
 from qa.reflection import reflective_models as rm
@@ -749,7 +750,9 @@ def test_journal_and_debrief_limits(org):
     over_and_at(lambda t: journal.save_note(pat, note_id, case_ref=t), "case_ref", m.CASE_REF_MAX, at=lambda n: "X" * n)
     for field in ("what_happened", "what_helped"):
         over_and_at(
-            lambda t, f=field: debriefs.record_debrief(pat, {"feelings": ["calm"], "intensity": 3, f: t}),
+            lambda t, f=field: debriefs.record_debrief(
+                pat, validate(DebriefCreate, {"feelings": ["calm"], "intensity": 3, f: t})
+            ),
             field,
             rf.SHORT_MAX,
         )
@@ -800,7 +803,7 @@ def test_an_over_long_entry_saves_nothing(org):
     with pytest.raises(ValidationFailed):
         debriefs.record_debrief(
             org.actor(org.practitioner_id),
-            {"feelings": ["calm"], "intensity": 3, "what_happened": "x" * (rf.SHORT_MAX + 1)},
+            validate(DebriefCreate, {"feelings": ["calm"], "intensity": 3, "what_happened": "x" * (rf.SHORT_MAX + 1)}),
         )
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(rf.Debrief)).one() == 0

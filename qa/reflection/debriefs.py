@@ -19,15 +19,13 @@ from db.ids import id_of
 from db.organisation import User, utcnow
 from db.reflection import (
     SHORT_MAX,
-    ContactSetting,
     Debrief,
+    DebriefCreate,
     DebriefFeeling,
     EntryKind,
     EntryShare,
-    Need,
     SupportContact,
     SupportRequest,
-    Urgency,
 )
 from qa.access import access_log, trail
 from qa.access.actor import Actor
@@ -63,51 +61,45 @@ class DebriefResult:
     signpost: list[SupportContact] = field(default_factory=list)
 
 
-def _text(value: str | None, label: str, errors: dict) -> str:
-    value = (value or "").strip()
+def _check_length(value: str, label: str, errors: dict[str, str]) -> None:
     if len(value) > SHORT_MAX:
         errors[label] = (
             f"This must be {SHORT_MAX} characters or fewer (you entered {len(value)}). Nothing has been cut."
         )
-    return value
 
 
-def record_debrief(actor: Actor, form: dict, now: datetime | None = None) -> DebriefResult:
-    """Save a debrief, and any support request made with it, as one transaction."""
+def record_debrief(actor: Actor, data: DebriefCreate, now: datetime | None = None) -> DebriefResult:
+    """Save a debrief, and any support request made with it, as one transaction.
+
+    ``data`` comes typed and cleaned (db.reflection.DebriefCreate); the rules are checked here, every problem
+    reported at once.
+    """
     now = now or utcnow()
     errors: dict[str, str] = {}
-    feelings = list(dict.fromkeys(form.get("feelings") or []))
+    feelings = data.feelings
     unknown = [f for f in feelings if not emotions.is_known(f)]
     if not feelings:
         errors["feelings"] = "Pick at least one word for how you feel."
     elif unknown:
         errors["feelings"] = "Choose feelings from the list."
-    intensity = form.get("intensity")
-    if not isinstance(intensity, int) or isinstance(intensity, bool) or not 0 <= intensity <= 10:
+    intensity = data.intensity
+    if intensity is None or not 0 <= intensity <= 10:
         errors["intensity"] = "Choose how strong the feeling is, from 0 to 10."
-    try:
-        setting = ContactSetting(form["setting"]) if form.get("setting") else None
-        need = Need(form.get("need") or Need.NOTHING)
-    except ValueError:
-        errors["need"] = "Choose from the list."
-        setting, need = None, Need.NOTHING
-    signs = [s for s in form.get("signs") or [] if s in {p.key for p in emotions.SIGN_PROMPTS}]
-    what_happened = _text(form.get("what_happened"), "what_happened", errors)
-    what_helped = _text(form.get("what_helped"), "what_helped", errors)
-    recipient_id = form.get("support_from")
-    urgency = form.get("urgency") or Urgency.WHEN_CONVENIENT
+    setting, need = data.setting, data.need
+    signs = [s for s in data.signs if s in {p.key for p in emotions.SIGN_PROMPTS}]
+    what_happened, what_helped = data.what_happened, data.what_helped
+    _check_length(what_happened, "what_happened", errors)
+    _check_length(what_helped, "what_helped", errors)
+    recipient_id = data.support_from
+    urgency = data.urgency
     with session_scope() as session:
         if recipient_id is not None:
             recipient = session.get(User, recipient_id)
             if recipient is None or not recipient.is_active or recipient_id == actor.id:
                 errors["support_from"] = "Choose an active colleague to ask."
-            try:
-                urgency = Urgency(urgency)
-            except ValueError:
-                errors["urgency"] = "Choose how soon you would like to talk."
         if errors:
             raise ValidationFailed(errors)
-        assert isinstance(intensity, int)  # checked above: any other value was refused with ValidationFailed
+        assert intensity is not None  # checked above: a missing intensity was refused with ValidationFailed
         debrief = Debrief(
             author_id=actor.id,
             created_at=now,

@@ -71,6 +71,7 @@ from sqlmodel import select
 from db.demo import ADMIN_EMAIL
 from db.engine import session_scope
 from db.organisation import User, UserCreate
+from db.reflection import DebriefCreate
 from qa.organisation import users
 from qa.reflection import debriefs, journal
 from qa.access.auth import load_actor
@@ -84,7 +85,7 @@ if existing is None:
     for title in ("First", "Second"):
         note = journal.new_note(me)
         journal.save_note(me, note, title=title, sections={"notes": "Private."}, finished=True)
-    debriefs.record_debrief(me, {"feelings": ["exhausted"], "intensity": 4})
+    debriefs.record_debrief(me, DebriefCreate(feelings=["exhausted"], intensity=4))
     users.set_active(admin, leaver.id, False)
     existing = leaver.id
 print(json.dumps({"id": existing}))
