@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
@@ -344,6 +345,19 @@ def _parse_date(value: str) -> date | None | str:
 # ------------------------------------------------------------------- checking
 
 
+class _CaseFields(TypedDict):
+    """The fields of a case an import row sets."""
+
+    pdu_id: int
+    team_id: int
+    holder_id: int
+    order_type: OrderType
+    start_date: date
+    rosh: RoshLevel
+    in_custody: bool
+    expected_end_date: date | None
+
+
 @dataclass
 class _Planned:
     """One row, checked: what it says and what it would do."""
@@ -365,9 +379,18 @@ class _Planned:
     def fail(self, column: str, message: str) -> None:
         self.errors.setdefault(column, message)
 
-    def values(self, keep_end_date: bool) -> dict[str, object]:
-        """The case's fields as this row sets them."""
+    def values(self, keep_end_date: bool) -> _CaseFields:
+        """The case's fields as this row sets them (only asked of a row that passed its checks)."""
         end = self.existing.expected_end_date if keep_end_date and self.existing else self.expected_end_date
+        if (
+            self.pdu_id is None
+            or self.team_id is None
+            or self.holder_id is None
+            or self.order_type is None
+            or self.start_date is None
+            or self.rosh is None
+        ):
+            raise ValueError(f"row {self.case_ref!r} has a field missing: its errors were not checked first.")
         return {
             "pdu_id": self.pdu_id,
             "team_id": self.team_id,
@@ -458,7 +481,7 @@ def _check_case_ref(planned: _Planned) -> None:
 class _Scope:
     """The one PDU a QA lead may import cases for. Administrators have no scope."""
 
-    pdu_id: int
+    pdu_id: int | None  # a QA lead without a PDU: every PDU is another one
     name: str
 
 
@@ -628,12 +651,12 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
 
     new_cases = []
     for planned in created:
-        case = Case(case_ref=planned.case_ref, **planned.values(keep_end_date=False))
-        session.add(case)
-        new_cases.append(case)
+        new_case = Case(case_ref=planned.case_ref, **planned.values(keep_end_date=False))
+        session.add(new_case)
+        new_cases.append(new_case)
     session.flush()  # ids for the trail
-    for case in new_cases:
-        trail.record(session, actor, "imported", "case", case.id, "imported from CSV")
+    for new_case in new_cases:
+        trail.record(session, actor, "imported", "case", new_case.id, "imported from CSV")
 
     for planned in updated:
         case = planned.existing

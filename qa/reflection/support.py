@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import User, utcnow
 from db.reflection import (
     EntryKind,
@@ -51,10 +53,10 @@ def ask(actor: Actor, recipient_id: int, urgency: Urgency | str) -> int:
         request = SupportRequest(requester_id=actor.id, recipient_id=recipient_id, urgency=urgency)
         session.add(request)
         session.flush()
-        return request.id
+        return id_of(request)
 
 
-def _rows(session, requests, viewer: Actor) -> list[RequestRow]:
+def _rows(session: Session, requests: Sequence[SupportRequest], viewer: Actor) -> list[RequestRow]:
     ids = {r.requester_id for r in requests} | {r.recipient_id for r in requests}
     names = (
         dict(session.exec(select(col(User.id), col(User.full_name)).where(col(User.id).in_(ids))).all()) if ids else {}
@@ -77,7 +79,7 @@ def _rows(session, requests, viewer: Actor) -> list[RequestRow]:
                 visible = r.debrief_id if shared else None
         rows.append(
             RequestRow(
-                r.id,
+                id_of(r),
                 names.get(r.requester_id, ""),
                 names.get(r.recipient_id, ""),
                 r.urgency,
