@@ -218,7 +218,8 @@ class CaseAudit(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    submitted_at: datetime | None = None
+    # The dashboards count an audit in the month it was submitted (qa/dashboards/rollups.py).
+    submitted_at: datetime | None = Field(default=None, index=True)
     submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
     feedback_to_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     feedback_sent_at: datetime | None = None

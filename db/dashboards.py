@@ -20,10 +20,13 @@ from sqlmodel import Field, SQLModel
 
 
 class AuditCell(SQLModel, table=True):
-    """Submitted, non-moderation audits at events in one month, of cases held in one team."""
+    """Submitted, non-moderation audits submitted in one month, of cases held in one team.
+
+    The month is when the audit was submitted, not its event's date (migration 0012 recounted the cells).
+    """
 
     __tablename__ = "rollup_audit"
-    month: date = Field(primary_key=True)  # of the audit event's date
+    month: date = Field(primary_key=True)  # first day of the month the audit was submitted in
     team_id: int = Field(foreign_key="team.id", primary_key=True)
     pdu_id: int = Field(foreign_key="pdu.id", index=True)
     audits: int = 0

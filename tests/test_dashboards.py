@@ -1,6 +1,6 @@
 """Dashboard figures on small datasets whose answers are worked out by hand."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
@@ -31,7 +31,10 @@ OCT = date(2026, 10, 14)
 WINDOW = Filters(date_from=date(2026, 1, 1), date_to=date(2026, 11, 30))
 
 
-def audit(org, case_id, sections: dict, answers: dict, event_date=OCT, status="feedback sent"):
+def audit(org, case_id, sections: dict, answers: dict, event_date=OCT, status="feedback sent", submitted_at=None):
+    """An audit at the event on ``event_date``; unless a draft, submitted at noon that day unless told otherwise."""
+    if submitted_at is None and status != "draft":
+        submitted_at = datetime.combine(event_date, time(12), tzinfo=UTC)
     with session_scope() as session:
         row, _definition = instrument.latest(session)
         event = session.exec(
@@ -52,7 +55,12 @@ def audit(org, case_id, sections: dict, answers: dict, event_date=OCT, status="f
         session.add(sample)
         session.flush()
         audit_row = CaseAudit(
-            event_id=event.id, case_id=case_id, sample_id=sample.id, instrument_id=row.id, status=status
+            event_id=event.id,
+            case_id=case_id,
+            sample_id=sample.id,
+            instrument_id=row.id,
+            status=status,
+            submitted_at=submitted_at,
         )
         session.add(audit_row)
         session.flush()
@@ -172,6 +180,34 @@ def test_actions_concerns_and_acknowledgement_times(org, audits):
     assert result.overdue_actions == 1
     assert (result.urgent_raised, result.urgent_acknowledged) == (2, 2)
     assert result.median_hours_to_acknowledge == pytest.approx(18)
+
+
+def test_an_audit_submitted_early_for_a_future_event_counts_now(org):
+    """Dashboards count an audit when it is submitted: one finished before its LEARN day appears at once."""
+    from qa.dashboards.rollups import month_start, next_month
+
+    today = date.today()
+    event_day = today + timedelta(days=45)  # always a later month
+    case_id = make_case("E1", org.practitioner_id, org.team_a_id, org.north_pdu_id)
+    audit(
+        org,
+        case_id,
+        {"Assessment": "Sufficient"},
+        {"a_harm_analysed": "yes"},
+        event_date=event_day,
+        submitted_at=datetime.now(UTC),
+    )
+    spo = org.actor(org.spo_id)
+    this_month = month_start(today)
+    whole_month = Filters(this_month, next_month(this_month) - timedelta(days=1))  # read from the rollups
+    so_far = Filters(this_month, today)  # a part month, counted from the records
+    for window in (whole_month, so_far):
+        result = dashboards.audit_quality(spo, window, today=today)
+        assert result.audits == 1, window
+        assert shares(result, "Assessment") == {f"{today:%Y-%m}": (1, 1)}
+    event_month = month_start(event_day)
+    later = Filters(event_month, next_month(event_month) - timedelta(days=1))
+    assert dashboards.audit_quality(spo, later, today=today).audits == 0
 
 
 def test_filters_by_order_type_and_rosh(org, audits):

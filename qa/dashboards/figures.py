@@ -119,25 +119,27 @@ def _case_filters(f: Filters) -> list[ColumnElement[bool]]:
 
 
 def _audits(f: Filters, with_team: bool = False) -> Subquery:
-    """Submitted, non-moderation audits in range and scope, as a subquery of ids with their date.
+    """Submitted, non-moderation audits in range and scope, as a subquery of ids with when they were submitted.
 
-    The case table is joined only when a filter (or the team comparison) needs it.
+    An audit counts from the moment it is submitted, not by its event's date, so one finished
+    early for a LEARN day still to come appears at once. The case table is joined only when a
+    filter (or the team comparison) needs it.
     """
     columns: list[ColumnElement[Any]] = [
         label("audit_id", col(CaseAudit.id)),
-        label("event_date", col(AuditEvent.event_date)),
+        label("submitted_at", col(CaseAudit.submitted_at)),
     ]
     case_filters = _case_filters(f)
     if with_team:
         columns.append(label("team_id", col(Case.team_id)))
-    query = select(*columns).join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
+    query = select(*columns)
     if case_filters or with_team:
         query = query.join(Case, col(CaseAudit.case_id) == col(Case.id))
     return query.where(
         col(CaseAudit.moderates_id).is_(None),
         col(CaseAudit.status).in_(SUBMITTED),
-        AuditEvent.event_date >= f.date_from,
-        AuditEvent.event_date <= f.date_to,
+        col(CaseAudit.submitted_at) >= _start(f.date_from),
+        col(CaseAudit.submitted_at) < _end(f.date_to),
         *case_filters,
     ).subquery()
 
@@ -254,11 +256,11 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         result.concerns_by_month = [
             {"month": m, "sheets_with_concerns": n}
             for m, n in session.exec(
-                select(_month(audits.c.event_date), func.count())
+                select(_month(audits.c.submitted_at), func.count())
                 .select_from(FeedbackSheet)
                 .join(audits, col(FeedbackSheet.audit_id) == audits.c.audit_id)
                 .where(FeedbackSheet.concerns != "")
-                .group_by(_month(audits.c.event_date))
+                .group_by(_month(audits.c.submitted_at))
             ).all()
         ]
         urgent = session.exec(
@@ -273,12 +275,12 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         result.themes_by_month = [
             {"month": m, "theme": t, "count": n}
             for m, t, n in session.exec(
-                select(_month(audits.c.event_date), LearningTheme.name, func.count())
+                select(_month(audits.c.submitted_at), LearningTheme.name, func.count())
                 .select_from(FeedbackTheme)
                 .join(audits, col(FeedbackTheme.audit_id) == audits.c.audit_id)
                 .join(LearningTheme, col(FeedbackTheme.theme_id) == col(LearningTheme.id))
-                .group_by(_month(audits.c.event_date), LearningTheme.name)
-                .order_by(_month(audits.c.event_date))
+                .group_by(_month(audits.c.submitted_at), LearningTheme.name)
+                .order_by(_month(audits.c.submitted_at))
             ).all()
         ]
         if f.team_id is None:
@@ -344,7 +346,7 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
     for date_from, date_to in edges:
         audits = _audits(replace(f, date_from=date_from, date_to=date_to))
         count += session.exec(select(func.count()).select_from(audits)).one()
-        month = _month(audits.c.event_date)
+        month = _month(audits.c.submitted_at)
         for m, title, ok, n in session.exec(
             select(month, AuditSectionResult.section_title, SUFFICIENT, func.count())
             .select_from(AuditSectionResult)

@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, SQLModel, col
 
-from db.audits import AuditAnswer, AuditEvent, AuditSectionResult, AuditStatus, CaseAudit
+from db.audits import AuditAnswer, AuditSectionResult, AuditStatus, CaseAudit
 from db.dashboards import (
     AnswerCell,
     AuditCell,
@@ -58,7 +58,9 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _month_expr(session: OrmSession, column: Mapped[date] | Mapped[datetime]) -> ColumnElement[date]:
+def _month_expr(
+    session: OrmSession, column: Mapped[date] | Mapped[datetime] | Mapped[datetime | None]
+) -> ColumnElement[date]:
     if session.get_bind().dialect.name == "sqlite":
         return func.date(column, "start of month")
     return cast(func.date_trunc("month", cast(column, DateTime)), Date)
@@ -70,40 +72,37 @@ def _month_expr(session: OrmSession, column: Mapped[date] | Mapped[datetime]) ->
 def _audit_source(
     session: OrmSession, cells: set[tuple[date, int]] | None, months: set[date] | None = None
 ) -> Subquery:
-    """Submitted, non-moderation audits with the month of their event and the team holding the case."""
+    """Submitted, non-moderation audits with the month they were submitted in and the team holding the case.
+
+    An audit counts from when it is submitted, not by its event's date: one finished early for a
+    LEARN day still to come counts at once.
+    """
+    submitted = col(CaseAudit.submitted_at)
     query = (
         select(
             label("audit_id", col(CaseAudit.id)),
-            _month_expr(session, col(AuditEvent.event_date)).label("month"),
+            _month_expr(session, submitted).label("month"),
             label("team_id", col(Case.team_id)),
             label("pdu_id", col(Case.pdu_id)),
         )
-        .join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
         .join(Case, col(CaseAudit.case_id) == col(Case.id))
-        .where(col(CaseAudit.moderates_id).is_(None), col(CaseAudit.status).in_(SUBMITTED))
+        .where(
+            col(CaseAudit.moderates_id).is_(None),
+            col(CaseAudit.status).in_(SUBMITTED),
+            submitted.is_not(None),
+        )
     )
     if cells is not None:
         query = query.where(
             or_(
                 *[
-                    and_(
-                        col(AuditEvent.event_date) >= m,
-                        col(AuditEvent.event_date) < next_month(m),
-                        col(Case.team_id) == t,
-                    )
+                    and_(submitted >= _at(m), submitted < _at(next_month(m)), col(Case.team_id) == t)
                     for m, t in sorted(cells)
                 ]
             )
         )
     if months is not None:
-        query = query.where(
-            or_(
-                *[
-                    and_(col(AuditEvent.event_date) >= m, col(AuditEvent.event_date) < next_month(m))
-                    for m in sorted(months)
-                ]
-            )
-        )
+        query = query.where(or_(*[and_(submitted >= _at(m), submitted < _at(next_month(m))) for m in sorted(months)]))
     return query.subquery()
 
 
@@ -399,9 +398,8 @@ class _Pending:
     """What one transaction has touched, collected at each flush."""
 
     def __init__(self) -> None:
-        self.audit_refs: set[tuple[int, int]] = set()  # (event_id, case_id)
+        self.audit_refs: set[tuple[date, int]] = set()  # (month submitted, case_id)
         self.audit_ids: set[int] = set()
-        self.event_months: set[date] = set()  # an event's date changed: recount those months for every team
         self.moved_cases: set[int] = set()
         self.obs_cells: set[tuple[date, int]] = set()
         self.obs_ids: set[int] = set()
@@ -433,12 +431,8 @@ def _note_changes(session: OrmSession, _flush_context: object) -> None:
     for obj in objects:
         if isinstance(obj, CaseAudit):
             pending = pending or _pending(session)
-            for event_id in _old_and_new(obj, "event_id"):
-                pending.audit_refs.add((event_id, obj.case_id))
-        elif isinstance(obj, AuditEvent):
-            pending = pending or _pending(session)
-            if obj in session.deleted or (obj.id is not None and inspect(obj).attrs["event_date"].history.deleted):
-                pending.event_months.update(month_start(d) for d in _old_and_new(obj, "event_date"))
+            for submitted_at in _old_and_new(obj, "submitted_at"):
+                pending.audit_refs.add((month_start(submitted_at), obj.case_id))
         elif isinstance(obj, (AuditAnswer, AuditSectionResult)):
             (pending := pending or _pending(session)).audit_ids.add(obj.audit_id)
         elif isinstance(obj, Case):
@@ -470,7 +464,6 @@ TRACKED_BULK: dict[type[SQLModel], str] = {
     AuditAnswer: "audit",
     AuditSectionResult: "audit",
     Case: "audit",
-    AuditEvent: "audit",
     Observation: "observation",
     ObservationRating: "observation",
     SelfRating: "observation",
@@ -515,7 +508,7 @@ def _serialise(session: OrmSession, pending: _Pending) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     touched = set(pending.everything)
-    if pending.audit_refs or pending.audit_ids or pending.moved_cases or pending.event_months:
+    if pending.audit_refs or pending.audit_ids or pending.moved_cases:
         touched.add("audit")
     if pending.obs_cells or pending.obs_ids or pending.moved_teams:
         touched.add("observation")
@@ -591,44 +584,37 @@ def _month_cells(
 
 
 def _apply_audits(session: OrmSession, pending: _Pending) -> None:
-    events: set[tuple[int, int | None]] = set()  # (event_id, team_id)
+    """Recount the (month submitted, team) cells of the audits this transaction touched."""
+    cells: set[tuple[date, int]] = set()
     if pending.audit_refs:
         teams = dict(
             session.execute(
-                select(col(Case.id), col(Case.team_id)).where(col(Case.id).in_({c for _e, c in pending.audit_refs}))
+                select(col(Case.id), col(Case.team_id)).where(col(Case.id).in_({c for _m, c in pending.audit_refs}))
             ).all()
         )
-        events |= {(e, teams.get(c)) for e, c in pending.audit_refs}
+        cells |= {(m, teams[c]) for m, c in pending.audit_refs if teams.get(c) is not None}
     if pending.audit_ids:
-        events |= set(
-            session.execute(
-                select(col(CaseAudit.event_id), col(Case.team_id))
-                .join(Case, col(CaseAudit.case_id) == col(Case.id))
-                .where(col(CaseAudit.id).in_(pending.audit_ids))
-            ).all()
-        )
-    months = set(pending.event_months)
+        for submitted_at, team_id in session.execute(
+            select(col(CaseAudit.submitted_at), col(Case.team_id))
+            .join(Case, col(CaseAudit.case_id) == col(Case.id))
+            .where(col(CaseAudit.id).in_(pending.audit_ids), col(CaseAudit.submitted_at).is_not(None))
+        ).all():
+            if submitted_at is not None and team_id is not None:
+                cells.add((month_start(submitted_at), team_id))
+    months: set[date] = set()
     if pending.moved_cases:
-        # A case changing team moves its audits' counts between teams: recount the months it was audited in.
-        months |= {
+        # A case changing team moves its audits' counts between teams: recount the months they were submitted in.
+        months = {
             month_start(d)
             for d in session.execute(
-                select(col(AuditEvent.event_date))
-                .join(CaseAudit, col(CaseAudit.event_id) == col(AuditEvent.id))
-                .where(col(CaseAudit.case_id).in_(pending.moved_cases))
+                select(col(CaseAudit.submitted_at)).where(
+                    col(CaseAudit.case_id).in_(pending.moved_cases), col(CaseAudit.submitted_at).is_not(None)
+                )
             ).scalars()
+            if d is not None
         }
     if months:
         _refresh_audits(session, None, months)
-    if events:
-        dates = dict(
-            session.execute(
-                select(col(AuditEvent.id), col(AuditEvent.event_date)).where(
-                    col(AuditEvent.id).in_({e for e, _t in events})
-                )
-            ).all()
-        )
-        cells = {(month_start(dates[e]), t) for e, t in events if e in dates and t is not None}
-        cells = {(m, t) for m, t in cells if m not in months}  # whole months already recounted above
-        if cells:
-            _refresh_audits(session, cells)
+    cells = {(m, t) for m, t in cells if m not in months}  # whole months already recounted above
+    if cells:
+        _refresh_audits(session, cells)
