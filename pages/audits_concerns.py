@@ -60,7 +60,7 @@ else:
     )
     for alert in [a for a in alerts if a.acknowledged_at is None]:
         with st.expander(f"Acknowledge {alert.case_ref} as cover for the SPO"):
-            st.page_link(screens.AUDIT_CASE.file, label="Open the audit", query_params={"audit": alert.audit_id})
+            st.page_link(screens.AUDIT_CASE.file, label="Open the audit", query_params={"audit": str(alert.audit_id)})
             errors = st.session_state.get(f"errors:ack:{alert.id}", {})
             with st.form(f"qa_ack_{alert.id}"):
                 note = st.text_area(

@@ -162,7 +162,7 @@ with pairs_tab:
                         cols[0].page_link(
                             screens.AUDIT_CASE.file,
                             label=case.case_ref,
-                            query_params={"audit": case.audit_id},
+                            query_params={"audit": str(case.audit_id)},
                             icon="📄",
                         )
                     else:
@@ -271,7 +271,7 @@ with moderation_tab:
         st.page_link(
             screens.AUDIT_CASE.file,
             label=f"Moderation of {row.case_ref}: {row.status}",
-            query_params={"audit": row.moderation_id},
+            query_params={"audit": str(row.moderation_id)},
             icon="⚖️",
         )
     report = moderation.agreement_report(actor, event.id)

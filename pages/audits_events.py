@@ -26,7 +26,10 @@ if events:
     for event in events:
         cols = st.columns([3, 3, 2, 2])
         cols[0].page_link(
-            screens.AUDIT_EVENT.file, label=f"{event.event_date:%d %b %Y}", query_params={"event": event.id}, icon="📅"
+            screens.AUDIT_EVENT.file,
+            label=f"{event.event_date:%d %b %Y}",
+            query_params={"event": str(event.id)},
+            icon="📅",
         )
         cols[1].markdown(event.pdu_name)
         cols[2].markdown(f"**{event.status}**")
@@ -62,4 +65,4 @@ with st.form("new_event"):
             success=lambda made: f"Event created for {made.event_date:%d %b %Y}. Review the proposed sample.",
             rerun=False,
         )
-        st.switch_page(screens.AUDIT_EVENT.file, query_params={"event": created.id})
+        st.switch_page(screens.AUDIT_EVENT.file, query_params={"event": str(created.id)})

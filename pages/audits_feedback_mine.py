@@ -17,7 +17,7 @@ if not actions:
 for action, case_ref, audit_id in actions:
     cols = st.columns([5, 2, 2])
     cols[0].markdown(plain(action.description))
-    cols[1].page_link(screens.AUDIT_CASE.file, label=case_ref, query_params={"audit": audit_id}, icon="📄")
+    cols[1].page_link(screens.AUDIT_CASE.file, label=case_ref, query_params={"audit": str(audit_id)}, icon="📄")
     due = f"due {action.due_date:%d %b %Y}"
     cols[2].markdown(f":red[**overdue**, {due}]" if action.overdue else due)
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.audits import THEME_MAX
+from db.ids import id_of
 from pages._ui import current_actor, field_error, plain, show_flash, submit
 from qa.audits import workflow
 
@@ -16,7 +17,7 @@ for theme in workflow.learning_themes(active_only=False):
     cols[0].markdown(plain(theme.name) + ("" if theme.active else " *(retired)*"))
     label = "Retire" if theme.active else "Bring back"
     if cols[1].button(label, key=f"theme_{theme.id}"):
-        workflow.set_learning_theme_active(actor, theme.id, not theme.active)
+        workflow.set_learning_theme_active(actor, id_of(theme), not theme.active)
         st.rerun()
 
 errors = st.session_state.get("errors:theme", {})

@@ -23,7 +23,10 @@ if not rows:
 for row in rows:
     cols = st.columns([2, 3, 2, 3])
     cols[0].page_link(
-        screens.OBSERVATION.file, label=f"{row.observed_on:%d %b %Y}", query_params={"observation": row.id}, icon="👁️"
+        screens.OBSERVATION.file,
+        label=f"{row.observed_on:%d %b %Y}",
+        query_params={"observation": str(row.id)},
+        icon="👁️",
     )
     cols[1].markdown(f"observed by {plain(row.observer_name)}")
     cols[2].markdown(plain(row.setting))

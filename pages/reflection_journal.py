@@ -31,7 +31,7 @@ with st.container(border=True):
     st.caption(guide(model).summary)
     if cols[1].button("New note", type="primary"):
         note_id = journal.new_note(actor, model)
-        st.switch_page(screens.JOURNAL_NOTE.file, query_params={"note": note_id})
+        st.switch_page(screens.JOURNAL_NOTE.file, query_params={"note": str(note_id)})
 
 st.subheader("Find a note")
 cols = st.columns([3, 2, 2, 2])
@@ -48,7 +48,7 @@ if not notes:
 for note in notes:
     cols = st.columns([6, 2, 3])
     label = f"{plain(note.title) if note.title else 'Untitled note'}" + (" (draft)" if note.is_draft else "")
-    cols[0].page_link(screens.JOURNAL_NOTE.file, label=label, query_params={"note": note.id}, icon="📓")
+    cols[0].page_link(screens.JOURNAL_NOTE.file, label=label, query_params={"note": str(note.id)}, icon="📓")
     cols[1].caption(f"{note.entry_date:%d %b %Y}")
     cols[2].caption(plain(", ".join(note.tags)))
 

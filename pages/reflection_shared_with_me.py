@@ -50,7 +50,7 @@ for share in shares:
         st.page_link(
             screens.JOURNAL_NOTE.file,
             label=f"Reflective note from {label}",
-            query_params={"note": share.entry_id},
+            query_params={"note": str(share.entry_id)},
             icon="📓",
         )
     else:

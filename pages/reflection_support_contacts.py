@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from db.ids import id_of
 from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX, SupportContactCreate
 from pages._ui import current_actor, field_error, flash, plain, show_flash, submit
 from qa.reflection import debriefs, support
@@ -24,7 +25,7 @@ for contact in support.all_contacts(actor):
     )
     cols[1].caption(contact.how_to_reach)
     if cols[2].button("Retire" if contact.active else "Bring back", key=f"contact_{contact.id}"):
-        support.set_contact_active(actor, contact.id, not contact.active)
+        support.set_contact_active(actor, id_of(contact), not contact.active)
         st.rerun()
 
 errors = st.session_state.get("errors:contact", {})

@@ -48,4 +48,4 @@ for row in sessions:
     label = f"{row.held_on:%d %b %Y} · {row.kind} {who} · {row.status}" + (
         " · waiting for you" if row.awaiting_me else ""
     )
-    st.page_link(screens.SUPERVISION_RECORD.file, label=label, query_params={"session": row.id}, icon="🗒️")
+    st.page_link(screens.SUPERVISION_RECORD.file, label=label, query_params={"session": str(row.id)}, icon="🗒️")
