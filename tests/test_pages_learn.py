@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from db.audits import AuditActionCreate, AuditEventCreate, FeedbackSheetUpdate, UrgentConcernCreate
+from db.audits import AuditActionCreate, AuditEventCreate, FeedbackSheetUpdate, HolderReply, UrgentConcernCreate
 from pages import _registry as screens
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
@@ -142,6 +142,27 @@ def test_the_spo_sees_the_sheet_and_marks_it_discussed(app, org, draft):
     assert "Thorough plan." in [t.value for t in at.text]
     [b for b in at.button if b.label == "Mark as discussed in supervision"][0].click().run()
     assert "Marked as discussed." in texts(at)
+
+
+def test_a_closed_sheet_stays_under_team_feedback_with_the_holders_reply(app, org, draft):
+    _pair, audit_id = draft
+    detail = submitted(org, draft)
+    holder, spo = org.actor(detail.holder_id), org.actor(org.spo_id)
+    workflow.reply(holder, audit_id, validate(HolderReply, {"reply": "Visit done; plan updated."}))
+    workflow.mark_discussed(spo, audit_id)
+    workflow.set_action_status(holder, workflow.audit_detail(holder, audit_id).actions[0].id, True)
+    assert workflow.audit_detail(spo, audit_id).status == "actions closed"
+    assert audit_id not in [r.audit_id for r in workflow.feedback_awaiting_me(spo)]
+    assert [r.audit_id for r in workflow.feedback_closed_for_me(spo)] == [audit_id]
+    assert workflow.feedback_closed_for_me(org.actor(org.spo_b_id)) == []
+
+    at = signed_in(app, "spo@example.org", screens.AUDIT_FEEDBACK_TEAM.file)
+    assert "Closed" in [h.value for h in at.subheader]
+    assert [link.label for link in at.get("page_link") if link.label == detail.case_ref] == [detail.case_ref]
+    shown = [m.value for m in at.markdown]
+    assert "**closed**" in shown and "The case holder replied" in shown
+    at = signed_in(app, "spo@example.org", screens.AUDIT_CASE.file, audit=audit_id)
+    assert "Visit done; plan updated." in [t.value for t in at.text]
 
 
 def test_the_case_holder_replies_to_the_sheet(app, org, draft):

@@ -11,7 +11,7 @@ why. The SPO marks it discussed; once every action is done, the audit closes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -149,6 +149,8 @@ class AuditListRow:
     open_actions: int = 0
     overdue_actions: int = 0
     is_moderation: bool = False
+    #: The case holder has replied to the feedback sheet.
+    replied: bool = False
 
     @property
     def to_complete(self) -> bool:
@@ -342,6 +344,7 @@ def _list_rows(session: Session, audits: list[CaseAudit], today: date) -> list[A
         pdu = get_required(session, Pdu, event.pdu_id)
         actions = _action_rows(session, [id_of(audit)], today)
         open_actions = [a for a in actions if a.status == ActionStatus.OPEN]
+        sheet = session.get(FeedbackSheet, audit.id)
         rows.append(
             AuditListRow(
                 id_of(audit),
@@ -353,6 +356,7 @@ def _list_rows(session: Session, audits: list[CaseAudit], today: date) -> list[A
                 len(open_actions),
                 sum(a.overdue for a in open_actions),
                 audit.moderates_id is not None,
+                sheet is not None and bool(sheet.holder_reply),
             )
         )
     return rows
@@ -387,6 +391,30 @@ def feedback_awaiting_me(actor: Actor, today: date | None = None) -> list[AuditL
                 col(CaseAudit.status).in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
             )
             .order_by(col(CaseAudit.feedback_sent_at))
+        ).all()
+        return _list_rows(session, list(audits), today)
+
+
+#: How long a closed sheet stays listed under Team audit feedback.
+CLOSED_KEPT_DAYS = 365
+
+
+def feedback_closed_for_me(actor: Actor, today: date | None = None) -> list[AuditListRow]:
+    """For an SPO: sheets sent to me whose actions are all closed, most recently closed first.
+
+    The SPO keeps sight of the sheet and the holder's reply after the audit closes, for a year.
+    """
+    today = today or date.today()
+    since = datetime.combine(today - timedelta(days=CLOSED_KEPT_DAYS), time.min, tzinfo=UTC)
+    with session_scope() as session:
+        audits = session.exec(
+            select(CaseAudit)
+            .where(
+                CaseAudit.feedback_to_id == actor.id,
+                CaseAudit.status == AuditStatus.ACTIONS_CLOSED,
+                col(CaseAudit.closed_at) >= since,
+            )
+            .order_by(col(CaseAudit.closed_at).desc())
         ).all()
         return _list_rows(session, list(audits), today)
 
