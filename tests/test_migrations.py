@@ -17,9 +17,9 @@ from sqlmodel import SQLModel
 import db.schema  # noqa: F401
 from db import engine as db_engine
 from db.migrate import current_revision, head_revision, upgrade
+from tests.conftest import PG_URL  # this worker's own database, used here only to create throwaway ones
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
