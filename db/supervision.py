@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from db.encryption import EncryptedText
@@ -134,3 +135,145 @@ class StaffProfile(SQLModel, table=True):
     started_on: date | None = None
     newly_qualified: bool = False
     mentor_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+# --- the forms: types and clean input only ------------------------------------------------------------------
+# The rules (text limits, the CRN pattern, who may be in a session or own an action, the date) are checked by
+# qa.supervision.records, which needs the database for some of them and reports every problem at once, under
+# its own keys (case_1, action_2, ...).
+
+
+def _clean(v):
+    return "" if v is None else v.strip() if isinstance(v, str) else v
+
+
+def _day(v):
+    """A date, or None for anything else (the service then asks for one)."""
+    if isinstance(v, datetime):
+        return v.date()
+    return v if isinstance(v, date) else None
+
+
+class CaseDiscussionInput(SQLModel):
+    """One row of the case-discussion table; a row left empty is skipped by the service."""
+
+    case_ref: str = ""  # stripped and upper-cased
+    decision: str = ""
+    rationale: str = ""
+
+    @field_validator("case_ref", "decision", "rationale", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return _clean(v)
+
+    @field_validator("case_ref")
+    @classmethod
+    def _upper(cls, v: str) -> str:
+        return v.upper()
+
+
+class SupervisionActionInput(SQLModel):
+    """One agreed action; a row without a description is skipped by the service."""
+
+    description: str = ""
+    owner_id: int | None = None
+    due_date: date | None = None
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return _clean(v)
+
+    @field_validator("due_date", mode="before")
+    @classmethod
+    def _day(cls, v):
+        return _day(v)
+
+
+class DiscussedItem(SQLModel):
+    """An agenda item ticked as discussed in the session (and, for an action, perhaps agreed done)."""
+
+    kind: AgendaKind
+    source_id: int | None = None
+    title: str = ""
+    note: str = ""
+    practitioner_id: int | None = None  # None: the first person in the session
+    close: bool = False
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return _clean(v)
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _blank(cls, v):
+        return "" if v is None else v
+
+
+class SessionRecordBase(SQLModel):
+    """What recording a session and changing its record share."""
+
+    held_on: date | None = None  # None when not a date: the service asks for one
+    notes: str = ""
+    personal_notes: str = ""
+    personal_private: bool = True
+    accountability: bool = False
+    development: bool = False
+    support: bool = False
+    case_discussions: list[CaseDiscussionInput] = Field(default_factory=list)
+    actions: list[SupervisionActionInput] = Field(default_factory=list)
+
+    @field_validator("held_on", mode="before")
+    @classmethod
+    def _day(cls, v):
+        return _day(v)
+
+    @field_validator("notes", "personal_notes", mode="before")
+    @classmethod
+    def _strip(cls, v):
+        return _clean(v)
+
+    @field_validator("personal_private", "accountability", "development", "support", mode="before")
+    @classmethod
+    def _flag(cls, v):
+        return bool(v)
+
+    @field_validator("case_discussions", "actions", mode="before")
+    @classmethod
+    def _rows(cls, v):
+        return v or []
+
+
+class SessionRecordCreate(SessionRecordBase):
+    """A new session: who it was with, what kind, and the agenda items discussed."""
+
+    participant_ids: list[int] = Field(default_factory=list)  # each once, in order
+    kind: SessionKind = SessionKind.ONE_TO_ONE
+    discussed: list[DiscussedItem] = Field(default_factory=list)
+
+    @field_validator("participant_ids", mode="before")
+    @classmethod
+    def _once_each(cls, v):
+        return list(dict.fromkeys(v or []))
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, v):
+        if v is None or v == "":
+            return SessionKind.ONE_TO_ONE
+        try:
+            if isinstance(v, str):
+                return SessionKind(v)
+        except ValueError:
+            pass
+        raise ValueError("Choose the type of session.")
+
+    @field_validator("discussed", mode="before")
+    @classmethod
+    def _items(cls, v):
+        return v or []
+
+
+class SessionRecordUpdate(SessionRecordBase):
+    """A change to a record: the people and the kind of session stay as recorded."""

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from db.supervision import COMMENTS_MAX, NOTE_MAX
+from db.supervision import COMMENTS_MAX, NOTE_MAX, SessionRecordUpdate
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import (
     all_errors,
@@ -17,6 +17,7 @@ from pages._ui import (
 )
 from qa.errors import NotFound, PermissionDenied, StaleEdit
 from qa.supervision import records as supervision
+from qa.validation import validate
 
 actor = current_actor()
 session_id = id_from_query("session")
@@ -158,16 +159,19 @@ if record.can_edit:
                 version = supervision.amend(
                     actor,
                     shown.id,
-                    {
-                        "held_on": shown.held_on,
-                        "notes": notes,
-                        "personal_notes": personal,
-                        "personal_private": private,
-                        "accountability": shown.accountability,
-                        "development": shown.development,
-                        "support": shown.support,
-                        "case_discussions": shown.case_discussions,
-                    },
+                    validate(
+                        SessionRecordUpdate,
+                        {
+                            "held_on": shown.held_on,
+                            "notes": notes,
+                            "personal_notes": personal,
+                            "personal_private": private,
+                            "accountability": shown.accountability,
+                            "development": shown.development,
+                            "support": shown.support,
+                            "case_discussions": shown.case_discussions,
+                        },
+                    ),
                     expected_version=editing_from,
                 )
                 saved(amend_key, version)

@@ -6,7 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from db.organisation import CASE_REF_MAX
-from db.supervision import ACTION_MAX, DECISION_MAX, DISCUSSION_NOTE_MAX, ITEM_MAX, NOTE_MAX, AgendaKind, SessionKind
+from db.supervision import (
+    ACTION_MAX,
+    DECISION_MAX,
+    DISCUSSION_NOTE_MAX,
+    ITEM_MAX,
+    NOTE_MAX,
+    AgendaKind,
+    SessionKind,
+    SessionRecordCreate,
+)
 from pages import _registry as screens
 from pages._ui import (
     all_errors,
@@ -22,6 +31,7 @@ from pages._ui import (
 )
 from qa.supervision import agenda, cadence
 from qa.supervision import records as supervision
+from qa.validation import validate
 
 actor = current_actor()
 st.title("Supervision")
@@ -184,7 +194,7 @@ if submitted:
     }
     session_id = submit(
         "supervision",
-        lambda: supervision.record_session(actor, form),
+        lambda: supervision.record_session(actor, validate(SessionRecordCreate, form)),
         success="Session recorded and signed by you. The practitioner is asked to confirm it.",
         rerun=False,
         refusal_field="form",

@@ -16,7 +16,7 @@ from sqlmodel import select
 from db.audits import AnswerInput, AuditEventCreate, CaseAudit, FeedbackSheet, FeedbackSheetUpdate
 from db.engine import session_scope
 from db.organisation import User
-from db.supervision import SessionParticipant, SessionVersion, SupervisionSession
+from db.supervision import SessionParticipant, SessionRecordUpdate, SessionVersion, SupervisionSession
 from pages import _registry as screens
 from qa import optimistic
 from qa.audits import events as audit_events
@@ -114,11 +114,17 @@ def test_two_supervision_amendments_from_the_same_version_the_second_is_refused(
     spo = org.actor(org.spo_id)
     opened = supervision.session_record(spo, session_id).version
     supervision.amend(
-        spo, session_id, {"held_on": date.today(), "notes": "First tab's notes."}, expected_version=opened
+        spo,
+        session_id,
+        validate(SessionRecordUpdate, {"held_on": date.today(), "notes": "First tab's notes."}),
+        expected_version=opened,
     )
     with pytest.raises(StaleEdit) as refused:
         supervision.amend(
-            spo, session_id, {"held_on": date.today(), "notes": "Second tab's notes."}, expected_version=opened
+            spo,
+            session_id,
+            validate(SessionRecordUpdate, {"held_on": date.today(), "notes": "Second tab's notes."}),
+            expected_version=opened,
         )
     assert KEEP in str(refused.value)
     now = supervision.session_record(spo, session_id)
@@ -133,7 +139,10 @@ def test_a_confirmation_of_a_version_since_changed_is_refused_and_not_recorded(o
     pat, spo = org.actor(org.practitioner_id), org.actor(org.spo_id)
     read = supervision.session_record(pat, session_id).version
     supervision.amend(
-        spo, session_id, {"held_on": date.today(), "notes": "Changed while Pat was reading."}, expected_version=read
+        spo,
+        session_id,
+        validate(SessionRecordUpdate, {"held_on": date.today(), "notes": "Changed while Pat was reading."}),
+        expected_version=read,
     )
     with pytest.raises(StaleEdit) as refused:
         supervision.sign(pat, session_id, "Fair, thanks.", expected_version=read)
@@ -148,8 +157,14 @@ def test_a_supervision_amendment_without_a_version_still_cannot_overwrite_a_save
     """Callers that pass no version get the version read in their own transaction, checked by compare-and-set."""
     session_id = record(org)
     spo = org.actor(org.spo_id)
-    assert supervision.amend(spo, session_id, {"held_on": date.today(), "notes": "One."}) == 2
-    assert supervision.amend(spo, session_id, {"held_on": date.today(), "notes": "Two."}) == 3
+    assert (
+        supervision.amend(spo, session_id, validate(SessionRecordUpdate, {"held_on": date.today(), "notes": "One."}))
+        == 2
+    )
+    assert (
+        supervision.amend(spo, session_id, validate(SessionRecordUpdate, {"held_on": date.today(), "notes": "Two."}))
+        == 3
+    )
 
 
 def test_over_long_comments_are_refused_before_anything_else(org):

@@ -42,6 +42,7 @@ from db.engine import session_scope
 from db.observations import DevelopmentGoalCreate, ObservationPlan, ObservationRecord, PractitionerReply, RatingInput
 from db.organisation import Case, User
 from db.reflection import DebriefCreate, EntryKind
+from db.supervision import SessionRecordCreate
 from pages import _registry as screens
 from qa.audits import events as audit_events
 from qa.audits import exports as audit_exports
@@ -241,19 +242,26 @@ def world(org):
     # A supervision record with hostile notes, decision and action.
     session_id = supervision.record_session(
         spo,
-        {
-            "participant_ids": [org.practitioner_id],
-            "kind": "one-to-one",
-            "held_on": TODAY,
-            "accountability": True,
-            "notes": f"{FORMULA} {MARKUP} {LONG[:5000]}",
-            "personal_notes": MARKUP,
-            "personal_private": True,
-            "case_discussions": [{"case_ref": "N100000", "decision": f"{FORMULA} {MARKUP}", "rationale": MARKUP}],
-            "actions": [
-                {"description": f"+1 {MARKUP}", "owner_id": org.practitioner_id, "due_date": TODAY + timedelta(days=14)}
-            ],
-        },
+        validate(
+            SessionRecordCreate,
+            {
+                "participant_ids": [org.practitioner_id],
+                "kind": "one-to-one",
+                "held_on": TODAY,
+                "accountability": True,
+                "notes": f"{FORMULA} {MARKUP} {LONG[:5000]}",
+                "personal_notes": MARKUP,
+                "personal_private": True,
+                "case_discussions": [{"case_ref": "N100000", "decision": f"{FORMULA} {MARKUP}", "rationale": MARKUP}],
+                "actions": [
+                    {
+                        "description": f"+1 {MARKUP}",
+                        "owner_id": org.practitioner_id,
+                        "due_date": TODAY + timedelta(days=14),
+                    }
+                ],
+            },
+        ),
     )
     return {
         "audit_id": audit_id,

@@ -11,7 +11,7 @@ from db.engine import session_scope
 from db.observations import DevelopmentGoalCreate, ObservationPlan, ObservationRecord, RatingInput
 from db.organisation import User
 from db.reflection import DebriefCreate, EntryKind
-from db.supervision import AgendaKind
+from db.supervision import AgendaKind, SessionRecordCreate, SessionRecordUpdate
 from qa.audits import events as audit_events
 from qa.audits import workflow
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
@@ -119,7 +119,7 @@ def record(org, discussed=(), participants=None, **overrides):
         "discussed": list(discussed),
     }
     form.update(overrides)
-    return supervision.record_session(org.actor(org.spo_id), form)
+    return supervision.record_session(org.actor(org.spo_id), validate(SessionRecordCreate, form))
 
 
 # --- the agenda --------------------------------------------------------------------
@@ -222,7 +222,10 @@ def test_a_session_cannot_be_dated_in_the_future_or_be_with_a_stranger(org):
     with pytest.raises(ValidationFailed):
         record(org, participants=[org.outsider_id])
     with pytest.raises(PermissionDenied):
-        supervision.record_session(org.actor(org.practitioner_id), {"participant_ids": [org.peer_id], "held_on": TODAY})
+        supervision.record_session(
+            org.actor(org.practitioner_id),
+            validate(SessionRecordCreate, {"participant_ids": [org.peer_id], "held_on": TODAY}),
+        )
 
 
 # --- sign-off and versions ----------------------------------------------------------------
@@ -245,13 +248,16 @@ def test_a_change_to_a_signed_record_makes_a_new_version_and_keeps_the_old(org):
     version = supervision.amend(
         org.actor(org.spo_id),
         session_id,
-        {
-            "held_on": TODAY,
-            "notes": "Corrected: MAPPA level 1.",
-            "case_discussions": [
-                {"case_ref": "N100000", "decision": "Refer to MAPPA level 1", "rationale": "Corrected"}
-            ],
-        },
+        validate(
+            SessionRecordUpdate,
+            {
+                "held_on": TODAY,
+                "notes": "Corrected: MAPPA level 1.",
+                "case_discussions": [
+                    {"case_ref": "N100000", "decision": "Refer to MAPPA level 1", "rationale": "Corrected"}
+                ],
+            },
+        ),
     )
     assert version == 2
     now = supervision.session_record(org.actor(org.spo_id), session_id)
@@ -259,7 +265,7 @@ def test_a_change_to_a_signed_record_makes_a_new_version_and_keeps_the_old(org):
     [old] = supervision.history(org.actor(org.practitioner_id), session_id)
     assert old["version"] == 1 and old["notes"] == "Talked through the MAPPA referral."
     with pytest.raises(PermissionDenied):
-        supervision.amend(org.actor(org.practitioner_id), session_id, {"held_on": TODAY})
+        supervision.amend(org.actor(org.practitioner_id), session_id, validate(SessionRecordUpdate, {"held_on": TODAY}))
 
 
 # --- privacy --------------------------------------------------------------------------

@@ -787,7 +787,11 @@ def test_supervision_limits(org):
     over_and_at(lambda t: supervision.sign(pat, session_id, t), "comments", sv.COMMENTS_MAX)
     amend = {"held_on": TODAY, "notes": "x", "personal_notes": "", "case_discussions": [], "actions": []}
     refused(
-        lambda: supervision.amend(org.actor(org.spo_id), session_id, amend | {"notes": "n" * (sv.NOTE_MAX + 1)}),
+        lambda: supervision.amend(
+            org.actor(org.spo_id),
+            session_id,
+            validate(sv.SessionRecordUpdate, amend | {"notes": "n" * (sv.NOTE_MAX + 1)}),
+        ),
         "notes",
         sv.NOTE_MAX,
     )

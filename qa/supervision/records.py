@@ -20,16 +20,25 @@ from db.access_log import RecordKind
 from db.engine import session_scope
 from db.organisation import Role, Team, User, utcnow
 from db.supervision import (
+    ACTION_MAX,
+    DECISION_MAX,
     DISCUSSION_NOTE_MAX,
+    ITEM_MAX,
     NOTE_MAX,
     AgendaItem,
     AgendaKind,
     CaseDiscussion,
+    CaseDiscussionInput,
+    DiscussedItem,
     SessionKind,
     SessionParticipant,
+    SessionRecordBase,
+    SessionRecordCreate,
+    SessionRecordUpdate,
     SessionStatus,
     SessionVersion,
     SupervisionAction,
+    SupervisionActionInput,
     SupervisionSession,
     SupervisorSignOff,
 )
@@ -101,21 +110,16 @@ def _load(session: Session, actor: Actor, session_id: int, action: Action) -> tu
     return record, scope
 
 
-def _text(value, label: str, errors: dict, limit: int = NOTE_MAX) -> str:
-    value = (value or "").strip()
+def _check_length(value: str, label: str, errors: dict[str, str], limit: int = NOTE_MAX) -> None:
     if len(value) > limit:
         errors[label] = f"This must be {limit} characters or fewer (you entered {len(value)}). Nothing has been cut."
-    return value
 
 
-def _check_form(session: Session, actor: Actor, form: dict) -> dict:
+def _check(
+    session: Session, actor: Actor, data: SessionRecordBase, participants: list[int], kind: SessionKind
+) -> tuple[list[CaseDiscussionInput], list[SupervisionActionInput]]:
+    """Every rule for a record, every problem at once; returns the case discussions and actions to keep."""
     errors: dict[str, str] = {}
-    participants = list(dict.fromkeys(form.get("participant_ids") or []))
-    try:
-        kind = SessionKind(form.get("kind") or SessionKind.ONE_TO_ONE)
-    except ValueError:
-        errors["kind"] = "Choose the type of session."
-        kind = SessionKind.ONE_TO_ONE
     if not participants:
         errors["participant_ids"] = "Choose who the session was with."
     elif kind != SessionKind.GROUP and len(participants) > 1:
@@ -128,96 +132,104 @@ def _check_form(session: Session, actor: Actor, form: dict) -> dict:
             or (person.supervisor_id != actor.id and person.team_id != actor.team_id)
         ):
             errors["participant_ids"] = "You can record supervision only with people you supervise or in your team."
-    held_on = form.get("held_on")
-    if not isinstance(held_on, date):
+    if data.held_on is None:
         errors["held_on"] = "Enter the date of the session."
-    elif held_on > date.today():
+    elif data.held_on > date.today():
         errors["held_on"] = "A session is recorded after it happens: the date cannot be in the future."
-    notes = _text(form.get("notes"), "notes", errors)
-    personal = _text(form.get("personal_notes"), "personal_notes", errors)
+    _check_length(data.notes, "notes", errors)
+    _check_length(data.personal_notes, "personal_notes", errors)
     discussions = []
-    for i, row in enumerate(form.get("case_discussions") or [], start=1):
-        ref = (row.get("case_ref") or "").strip().upper()
-        decision = _text(row.get("decision"), f"case_{i}", errors, 4000)
-        rationale = _text(row.get("rationale"), f"case_{i}", errors, 4000)
-        if not ref and not decision and not rationale:
+    for i, case in enumerate(data.case_discussions, start=1):
+        _check_length(case.decision, f"case_{i}", errors, DECISION_MAX)
+        _check_length(case.rationale, f"case_{i}", errors, DECISION_MAX)
+        if not case.case_ref and not case.decision and not case.rationale:
             continue
-        if not CASE_REF.match(ref):
+        if not CASE_REF.match(case.case_ref):
             errors[f"case_{i}"] = f"Case discussion {i}: give the case reference (CRN), never a name."
-        elif not decision:
+        elif not case.decision:
             errors[f"case_{i}"] = f"Case discussion {i}: record the decision discussed."
-        discussions.append({"case_ref": ref, "decision": decision, "rationale": rationale})
+        discussions.append(case)
     actions = []
-    for i, row in enumerate(form.get("actions") or [], start=1):
-        description = (row.get("description") or "").strip()
-        if not description:
+    for i, action in enumerate(data.actions, start=1):
+        if not action.description:
             continue
-        if len(description) > 500:
-            errors[f"action_{i}"] = f"Action {i} must be 500 characters or fewer."
-        if not isinstance(row.get("due_date"), date):
+        if len(action.description) > ACTION_MAX:
+            errors[f"action_{i}"] = f"Action {i} must be {ACTION_MAX} characters or fewer."
+        if action.due_date is None:
             errors[f"action_{i}"] = f"Action {i} needs a due date."
-        owner = row.get("owner_id")
-        if owner not in participants and owner != actor.id:
+        if action.owner_id not in participants and action.owner_id != actor.id:
             errors[f"action_{i}"] = f"Action {i}: the owner must be you or someone in the session."
-        actions.append({"description": description, "owner_id": owner, "due_date": row.get("due_date")})
+        actions.append(action)
     if errors:
         raise ValidationFailed(errors)
-    return {
-        "participants": participants,
-        "kind": kind,
-        "held_on": held_on,
-        "notes": notes,
-        "personal_notes": personal,
-        "personal_private": bool(form.get("personal_private", True)),
-        "accountability": bool(form.get("accountability")),
-        "development": bool(form.get("development")),
-        "support": bool(form.get("support")),
-        "case_discussions": discussions,
-        "actions": actions,
-    }
+    return discussions, actions
 
 
-def record_session(actor: Actor, form: dict) -> int:
-    """The SPO records a session, marks the agenda items covered, and signs it."""
+def _add_rows(
+    session: Session,
+    record_id: int,
+    discussions: list[CaseDiscussionInput],
+    actions: list[SupervisionActionInput],
+) -> None:
+    for case in discussions:
+        session.add(
+            CaseDiscussion(
+                session_id=record_id, case_ref=case.case_ref, decision=case.decision, rationale=case.rationale
+            )
+        )
+    for action in actions:
+        session.add(
+            SupervisionAction(
+                session_id=record_id,
+                description=action.description,
+                owner_id=action.owner_id,
+                due_date=action.due_date,
+            )
+        )
+
+
+def record_session(actor: Actor, data: SessionRecordCreate) -> int:
+    """The SPO records a session, marks the agenda items covered, and signs it.
+
+    ``data`` comes typed and cleaned (db.supervision.SessionRecordCreate); the rules are checked here.
+    """
     if not actor.has(Role.SPO):
         raise PermissionDenied("Only an SPO records supervision sessions.")
     with session_scope() as session:
-        data = _check_form(session, actor, form)
+        participants = data.participant_ids
+        discussions, actions = _check(session, actor, data, participants, data.kind)
         record = SupervisionSession(
             supervisor_id=actor.id,
-            kind=data["kind"],
-            held_on=data["held_on"],
-            notes=data["notes"],
-            personal_notes=data["personal_notes"],
-            personal_private=data["personal_private"],
-            accountability=data["accountability"],
-            development=data["development"],
-            support=data["support"],
+            kind=data.kind,
+            held_on=data.held_on,
+            notes=data.notes,
+            personal_notes=data.personal_notes,
+            personal_private=data.personal_private,
+            accountability=data.accountability,
+            development=data.development,
+            support=data.support,
             status=SessionStatus.AWAITING_SIGN_OFF,
         )
         session.add(record)
         session.flush()
-        for pid in data["participants"]:
+        for pid in participants:
             session.add(SessionParticipant(session_id=record.id, practitioner_id=pid))
-        for row in data["case_discussions"]:
-            session.add(CaseDiscussion(session_id=record.id, **row))
-        for row in data["actions"]:
-            session.add(SupervisionAction(session_id=record.id, **row))
-        for item in form.get("discussed") or []:
-            _mark_discussed(session, actor, record, data["participants"], item)
+        _add_rows(session, record.id, discussions, actions)
+        for item in data.discussed:
+            _mark_discussed(session, actor, record, participants, item)
         session.add(SupervisorSignOff(session_id=record.id, version=record.version))
         trail.record(session, actor, "recorded", "supervision_session", record.id)
         return record.id
 
 
 def _mark_discussed(
-    session: Session, actor: Actor, record: SupervisionSession, participants: list[int], item: dict
+    session: Session, actor: Actor, record: SupervisionSession, participants: list[int], item: DiscussedItem
 ) -> None:
-    kind = AgendaKind(item["kind"])
-    practitioner_id = item.get("practitioner_id") or participants[0]
+    kind = item.kind
+    practitioner_id = item.practitioner_id or participants[0]
     if practitioner_id not in participants:
         raise ValidationFailed({"discussed": "An agenda item must belong to someone in the session."})
-    note = (item.get("note") or "").strip()
+    note = item.note
     if len(note) > DISCUSSION_NOTE_MAX:
         raise ValidationFailed(
             {
@@ -227,12 +239,16 @@ def _mark_discussed(
                 )
             }
         )
+    source_id = item.source_id
+    closing = kind == AgendaKind.ACTION and item.close
+    if source_id is None and (kind in (AgendaKind.AUDIT_FEEDBACK, AgendaKind.ADDED) or closing):
+        raise ValidationFailed({"discussed": "That agenda item could not be found."})
     if kind == AgendaKind.AUDIT_FEEDBACK:
-        audit_workflow.discuss_in(session, actor, item["source_id"])
-    if kind == AgendaKind.ACTION and item.get("close"):
-        _close_action(session, actor, item["source_id"])
+        audit_workflow.discuss_in(session, actor, source_id)
+    if closing:
+        _close_action(session, actor, source_id)
     if kind == AgendaKind.ADDED:
-        row = session.get(AgendaItem, item["source_id"])
+        row = session.get(AgendaItem, source_id)
         if row is None or row.practitioner_id != practitioner_id:
             raise ValidationFailed({"discussed": "That agenda item could not be found."})
         row.discussed_in_id, row.discussion_note = record.id, note
@@ -242,11 +258,11 @@ def _mark_discussed(
         AgendaItem(
             practitioner_id=practitioner_id,
             kind=kind,
-            source_id=item.get("source_id"),
+            source_id=source_id,
             added_by_id=actor.id,
             discussed_in_id=record.id,
             discussion_note=note,
-            title=(item.get("title") or "")[:300],
+            title=item.title[:ITEM_MAX],
         )
     )
 
@@ -393,15 +409,18 @@ def sign(actor: Actor, session_id: int, comments: str | None = None, expected_ve
         return record.status
 
 
-def amend(actor: Actor, session_id: int, form: dict, expected_version: int | None = None) -> int:
+def amend(actor: Actor, session_id: int, data: SessionRecordUpdate, expected_version: int | None = None) -> int:
     """Change a record. The version before the change is kept, and everyone signs again.
+
+    ``data`` comes typed and cleaned (db.supervision.SessionRecordUpdate); the people in the session and its
+    kind stay as recorded, and the rules are checked here as for a new record.
 
     ``expected_version`` is the version the form was opened at: if someone saved
     since, nothing is saved and StaleEdit is raised.
     """
     with session_scope() as session:
         record, scope = _load(session, actor, session_id, Action.RECORD_SUPERVISION)
-        data = _check_form(session, actor, form | {"participant_ids": list(scope.participant_ids), "kind": record.kind})
+        discussions, actions = _check(session, actor, data, list(scope.participant_ids), record.kind)
         old_version = record.version
         if expected_version is not None and expected_version != old_version:
             raise StaleEdit(STALE_AMEND)
@@ -419,13 +438,10 @@ def amend(actor: Actor, session_id: int, form: dict, expected_version: int | Non
             "development",
             "support",
         ):
-            setattr(record, name, data[name])
+            setattr(record, name, getattr(data, name))
         for old in session.exec(select(CaseDiscussion).where(CaseDiscussion.session_id == record.id)):
             session.delete(old)
-        for row in data["case_discussions"]:
-            session.add(CaseDiscussion(session_id=record.id, **row))
-        for row in data["actions"]:
-            session.add(SupervisionAction(session_id=record.id, **row))
+        _add_rows(session, record.id, discussions, actions)
         for participant in session.exec(select(SessionParticipant).where(SessionParticipant.session_id == record.id)):
             participant.signed_at = None
             session.add(participant)

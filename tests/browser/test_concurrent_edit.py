@@ -44,19 +44,24 @@ def test_a_confirmation_of_a_record_changed_meanwhile_is_refused_and_the_comment
     changed_notes = f"Talked through the MAPPA referral: level 1, not level 2 ({tag})."
     comment = f"A fair record. I would add that I asked for a co-worker ({tag})."
 
+    from db.supervision import SessionRecordCreate
     from qa.access.auth import load_actor
     from qa.supervision import records as supervision
+    from qa.validation import validate
 
     with services_on(demo_database_url):
         session_id = supervision.record_session(
             load_actor(who.spo_id),
-            {
-                "participant_ids": [who.practitioner_id],
-                "kind": "one-to-one",
-                "held_on": held_on,
-                "accountability": True,
-                "notes": first_notes,
-            },
+            validate(
+                SessionRecordCreate,
+                {
+                    "participant_ids": [who.practitioner_id],
+                    "kind": "one-to-one",
+                    "held_on": held_on,
+                    "accountability": True,
+                    "notes": first_notes,
+                },
+            ),
         )
 
     # Both people open the same record, each in their own browser session.
@@ -116,19 +121,24 @@ def test_the_practitioner_sees_who_has_opened_their_supervision_record(signed_in
     who = people(demo_database_url)
     held_on = dt.date.today() - dt.timedelta(days=2)
 
+    from db.supervision import SessionRecordCreate
     from qa.access.auth import load_actor
     from qa.supervision import records as supervision
+    from qa.validation import validate
 
     with services_on(demo_database_url):
         session_id = supervision.record_session(
             load_actor(who.spo_id),
-            {
-                "participant_ids": [who.practitioner_id],
-                "kind": "one-to-one",
-                "held_on": held_on,
-                "development": True,
-                "notes": "Caseload review.",
-            },
+            validate(
+                SessionRecordCreate,
+                {
+                    "participant_ids": [who.practitioner_id],
+                    "kind": "one-to-one",
+                    "held_on": held_on,
+                    "development": True,
+                    "notes": "Caseload review.",
+                },
+            ),
         )
     spo = signed_in(SPO_EMAIL)
     open_record(spo, session_id, held_on)
