@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _charts as charts
-from pages._ui import current_actor
+from pages._ui import current_actor, plain
 from qa.audits import events as audit_events
 from qa.observations import calibration, team_skills
 from qa.observations import coverage as observation_coverage
@@ -55,28 +55,39 @@ st.caption(
     "1 is perfect agreement, 0 no better than chance. 'Within one point' counts ratings at most one step apart."
 )
 report = calibration.calibration_report(actor, pdu_id)
+
+
+def _share(value: float | None) -> str:
+    return f"{value:.0%}" if value is not None else "No pairs yet"
+
+
 if report.sessions:
     st.metric("Sessions rated twice", report.sessions)
+    if report.too_few:
+        st.info(report.too_few)
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "Skill area": d.domain_title,
                     "Pairs": d.pairs,
-                    "Weighted kappa": d.weighted_kappa,
-                    "Exact": d.exact,
-                    "Within one point": d.adjacent,
+                    "Weighted kappa": f"{d.shown_kappa:.2f}" if d.shown_kappa is not None else d.in_brief,
+                    "Exact": _share(d.exact),
+                    "Within one point": _share(d.adjacent),
                 }
                 for d in report.domains
             ]
         ),
         hide_index=True,
         width="stretch",
-        column_config={
-            "Weighted kappa": st.column_config.NumberColumn(format="%.2f"),
-            "Exact": st.column_config.NumberColumn(format="percent"),
-            "Within one point": st.column_config.NumberColumn(format="percent"),
-        },
+        column_config={"Weighted kappa": st.column_config.TextColumn(width="medium")},
     )
+    if not report.too_few:
+        for d in report.domains:
+            if d.why_not:
+                st.caption(f"{plain(d.domain_title)}: {plain(d.why_not)}")
 else:
-    st.info("No session has been rated by two observers yet. Add a second observer from an observation's page.")
+    st.info(
+        f"No session has been rated by two observers yet. {calibration.TOO_FEW}. "
+        "Add a second observer from an observation's page."
+    )

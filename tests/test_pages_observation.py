@@ -87,3 +87,20 @@ def test_home_pages_show_observation_work_waiting(app, org):
     sam = signed_in(app, "spo@example.org", screens.HOME_SPO.file)
     assert "You have 1 observation to record." in texts(sam)
     assert "Observation: 1 person is overdue" in texts(sam)
+
+
+def test_calibration_with_too_few_sessions_says_so_and_never_shows_none(app, org):
+    from qa.observations.calibration import MIN_PAIRS
+    from tests.test_calibration import double_rated
+
+    double_rated(org, {"relationship": 2, "structuring": 3}, {"relationship": 3, "structuring": 3})
+    at = signed_in(app, "qa@example.org", screens.OBSERVATION_COVERAGE.file)
+    assert not at.exception
+    too_few = (
+        f"Too few double-rated sessions to judge agreement (at least {MIN_PAIRS} needed). 1 session rated twice so far."
+    )
+    assert too_few in [i.value for i in at.info]
+    table = at.dataframe[-1].value
+    assert list(table["Weighted kappa"])[:2] == [f"Too few sessions (1 of {MIN_PAIRS})"] * 2
+    assert "None" not in table.astype(str).to_numpy().ravel().tolist()
+    assert not table.isna().to_numpy().any()

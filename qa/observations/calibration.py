@@ -21,6 +21,13 @@ from qa.observations import framework as skills_framework
 
 SCALE = [1, 2, 3, 4]
 SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
+#: Agreement is judged only from this many double-rated sessions (pairs of ratings) upwards.
+MIN_PAIRS = 5
+TOO_FEW = f"Too few double-rated sessions to judge agreement (at least {MIN_PAIRS} needed)"
+NO_KAPPA = (
+    "Kappa cannot be worked out: both observers gave one and the same rating every time, "
+    "so chance alone could explain the agreement. Read the exact agreement instead."
+)
 
 
 @dataclass(frozen=True)
@@ -32,11 +39,46 @@ class DomainAgreement:
     exact: float | None
     adjacent: float | None
 
+    @property
+    def judged(self) -> bool:
+        """Enough pairs of ratings to judge agreement at all."""
+        return self.pairs >= MIN_PAIRS
+
+    @property
+    def shown_kappa(self) -> float | None:
+        """The kappa to show: None when there are too few pairs or it cannot be worked out (see :attr:`why_not`)."""
+        return self.weighted_kappa if self.judged else None
+
+    @property
+    def in_brief(self) -> str | None:
+        """A few words for a table cell in place of the kappa; None when it is shown."""
+        if not self.judged:
+            return f"Too few sessions ({self.pairs} of {MIN_PAIRS})"
+        if self.weighted_kappa is None:
+            return "Same rating every time"
+        return None
+
+    @property
+    def why_not(self) -> str | None:
+        """Why no kappa is shown for this skill area, in plain words; None when it is shown."""
+        if not self.judged:
+            return f"{TOO_FEW}: {self.pairs} so far."
+        if self.weighted_kappa is None:
+            return NO_KAPPA
+        return None
+
 
 @dataclass
 class CalibrationReport:
     sessions: int
     domains: list[DomainAgreement]
+
+    @property
+    def too_few(self) -> str | None:
+        """The plain message when no skill area has enough double-rated sessions; None otherwise."""
+        if any(d.judged for d in self.domains):
+            return None
+        return f"{TOO_FEW}. {self.sessions} session{'s' if self.sessions != 1 else ''} rated twice so far."
 
 
 def _ratings(session, observation_id: int) -> dict[str, int]:
