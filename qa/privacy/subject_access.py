@@ -538,18 +538,16 @@ def _audits(session: Session, me: User) -> list[DataSet]:
         for a in actions
     ]
     done = session.exec(
-        select(  # type: ignore[call-overload]  # sqlmodel.select is typed for at most 4 columns
-            CaseAudit,
-            col(Case.case_ref),
-            col(AuditEvent.event_date),
-            col(AuditorPair.first_id),
-            col(AuditorPair.second_id),
+        select(CaseAudit, col(Case.case_ref), col(AuditEvent.event_date))
+        .join(Case, col(CaseAudit.case_id) == col(Case.id))
+        .join(AuditEvent, col(CaseAudit.event_id) == col(AuditEvent.id))
+        .join(AuditorPair, col(CaseAudit.pair_id) == col(AuditorPair.id), isouter=True)
+        .where(
+            (col(AuditorPair.first_id) == me.id)
+            | (col(AuditorPair.second_id) == me.id)
+            | (col(CaseAudit.moderator_id) == me.id)
         )
-        .join(Case, CaseAudit.case_id == Case.id)
-        .join(AuditEvent, CaseAudit.event_id == AuditEvent.id)
-        .join(AuditorPair, CaseAudit.pair_id == AuditorPair.id, isouter=True)
-        .where((AuditorPair.first_id == me.id) | (AuditorPair.second_id == me.id) | (CaseAudit.moderator_id == me.id))
-        .order_by(AuditEvent.event_date, CaseAudit.id)
+        .order_by(col(AuditEvent.event_date), col(CaseAudit.id))
     ).all()
     done_rows = [
         {
@@ -560,7 +558,7 @@ def _audits(session: Session, me: User) -> list[DataSet]:
             "status": a.status,
             "submitted_at": a.submitted_at,
         }
-        for a, ref, day, _first, _second in done
+        for a, ref, day in done
     ]
     return [
         DataSet(
