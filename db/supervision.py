@@ -108,7 +108,10 @@ class AgendaItem(SQLModel, table=True):
     practitioner_id: int = Field(foreign_key="user.id", index=True)
     kind: AgendaKind = Field(sa_type=sa.String(30))
     source_id: int | None = None  # the audit, observation, goal, share, action or request
-    title: str = Field(default="", max_length=ITEM_MAX)
+    # What a person added (encrypted: they may write something personal), or the label of an item from
+    # another record. Never a shared reflection's title: that item refers to the share (source_id) and
+    # the title is looked up, for the note's readers only, when the record is shown (migration 0013).
+    title: str = Field(default="", sa_type=EncryptedText)
     added_by_id: int | None = Field(default=None, foreign_key="user.id")
     added_at: datetime = Field(default_factory=utcnow)
     discussed_in_id: int | None = Field(default=None, foreign_key="supervision_session.id", index=True)
@@ -191,7 +194,10 @@ class SupervisionActionInput(SQLModel):
 
 
 class DiscussedItem(SQLModel):
-    """An agenda item ticked as discussed in the session (and, for an action, perhaps agreed done)."""
+    """An agenda item ticked as discussed in the session (and, for an action, perhaps agreed done).
+
+    ``title`` is the label the agenda showed; the service never stores it for a shared reflection.
+    """
 
     kind: AgendaKind
     source_id: int | None = None

@@ -228,8 +228,9 @@ class _Enricher:
                     assert share.id is not None
                     discussed_in = self.next_session(author, day + timedelta(days=1))
                     if discussed_in is not None:
-                        # The record refers to the share; it never copies the note's private title.
-                        self._item(author, AgendaKind.SHARED_REFLECTION, share.id, "A shared reflection", discussed_in)
+                        # The record refers to the share and stores no title: the portal shows the note's
+                        # title to its readers only (qa/supervision/records.reflection_label).
+                        self._item(author, AgendaKind.SHARED_REFLECTION, share.id, "", discussed_in)
         self.s.flush()
 
     def _item(self, person: int, kind: AgendaKind, source_id: int, title: str, session_id: int) -> None:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from db.access_log import RecordKind
 from db.engine import session_scope
 from db.organisation import Role, Team, User, utcnow
+from db.reflection import EntryKind, EntryShare, JournalEntry
 from db.supervision import (
     ACTION_MAX,
     DECISION_MAX,
@@ -48,7 +49,13 @@ from qa.access.actor import Actor
 from qa.access.policy import Action, SessionScope, can
 from qa.audits import workflow as audit_workflow
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.records import RecordKind as LinkKind
+from qa.records import RecordRef
+from qa.reflection import sharing
 from qa.reflection.journal import CASE_REF
+
+#: What everyone but a shared note's readers sees of it in a supervision record, and in any export.
+REFLECTION_DISCUSSED = "A shared reflection was discussed"
 
 
 @dataclass
@@ -245,6 +252,16 @@ def _mark_discussed(
         raise ValidationFailed({"discussed": "That agenda item could not be found."})
     if kind == AgendaKind.AUDIT_FEEDBACK:
         audit_workflow.discuss_in(session, actor, source_id)
+    if kind == AgendaKind.SHARED_REFLECTION:
+        # The record refers to the share; it never copies the note's private title (see _discussed_rows).
+        share = session.get(EntryShare, source_id) if source_id is not None else None
+        if (
+            share is None
+            or share.author_id != practitioner_id
+            or share.shared_with_id != actor.id
+            or share.revoked_at is not None
+        ):
+            raise ValidationFailed({"discussed": "That agenda item could not be found."})
     if closing:
         _close_action(session, actor, source_id)
     if kind == AgendaKind.ADDED:
@@ -262,9 +279,42 @@ def _mark_discussed(
             added_by_id=actor.id,
             discussed_in_id=record.id,
             discussion_note=note,
-            title=item.title[:ITEM_MAX],
+            title="" if kind == AgendaKind.SHARED_REFLECTION else item.title[:ITEM_MAX],
         )
     )
+
+
+def reflection_label(session: Session, actor: Actor, share_id: int | None) -> tuple[str, RecordRef | None]:
+    """How a discussed shared reflection reads to this person, and the note to open if they may.
+
+    Its title only for the note's author and the people it is shared with right now (the live share
+    decides, as for the note itself); everyone else, including after the share is withdrawn, QA leads
+    in oversight and administrators, reads only that a shared reflection was discussed.
+    """
+    share = session.get(EntryShare, share_id) if share_id is not None else None
+    if share is None or EntryKind(share.kind) != EntryKind.NOTE:
+        return REFLECTION_DISCUSSED, None
+    try:
+        scope = sharing.scope_of(session, EntryKind.NOTE, share.entry_id)
+    except NotFound:  # erased or deleted since
+        return REFLECTION_DISCUSSED, None
+    if not can(actor, Action.VIEW_ENTRY, scope):
+        return REFLECTION_DISCUSSED, None
+    note = session.get(JournalEntry, share.entry_id)
+    title = json.loads(note.content or "{}").get("title", "") if note is not None else ""
+    return f"Shared reflection: {title or 'untitled note'}", RecordRef(LinkKind.SHARED_NOTE, share.entry_id)
+
+
+def _discussed_rows(session: Session, actor: Actor, record_id: int) -> list[dict]:
+    rows = []
+    for d in session.exec(
+        select(AgendaItem).where(AgendaItem.discussed_in_id == record_id).order_by(col(AgendaItem.id))
+    ):
+        title, ref = d.title, None
+        if d.kind == AgendaKind.SHARED_REFLECTION:
+            title, ref = reflection_label(session, actor, d.source_id)
+        rows.append({"kind": d.kind, "title": title, "note": d.discussion_note, "record": ref})
+    return rows
 
 
 def _close_action(session: Session, actor: Actor, source_id: int) -> None:
@@ -325,7 +375,6 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
             .join(User, col(SupervisionAction.owner_id) == col(User.id))
             .where(SupervisionAction.session_id == record.id)
         ).all()
-        discussed = session.exec(select(AgendaItem).where(AgendaItem.discussed_in_id == record.id)).all()
         signed = session.exec(
             select(SupervisorSignOff).where(
                 SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
@@ -358,7 +407,7 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
                 }
                 for a, name in actions
             ],
-            discussed=[{"kind": d.kind, "title": d.title, "note": d.discussion_note} for d in discussed],
+            discussed=_discussed_rows(session, actor, record.id),
             supervisor_signed=signed is not None,
             can_edit=can(actor, Action.RECORD_SUPERVISION, scope),
             can_sign=participant,
