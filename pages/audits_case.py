@@ -22,6 +22,7 @@ from pages._ui import (
     current_actor,
     field_error,
     flash,
+    form_saved,
     id_from_query,
     keep_until_saved,
     plain,
@@ -95,6 +96,20 @@ if audit.can_edit:
         ]
     # The version this person opened: a save made from it is refused if someone else has saved since.
     editing_from = opened_version(record_key, audit.version, form_keys)
+    action_errors = st.session_state.get(f"errors:action:{audit.id}", {}) | errors
+    if not audit.is_moderation:
+        # Emptied only after a successful save, so a database fault keeps the text (keep_until_saved).
+        keep_until_saved(
+            f"add_action_{audit.id}",
+            {
+                f"new_action_{audit.id}": "",
+                f"new_action_owner_{audit.id}": audit.holder_id,
+                f"new_action_due_{audit.id}": dt.date.today() + dt.timedelta(days=28),
+            },
+        )
+    removed: list[int] = []
+    add = False
+    description, owner, due = "", audit.holder_id, dt.date.today()
     with st.form(f"audit_form_{audit.id}"):
         answers = []
         for section in audit.definition.sections:
@@ -159,15 +174,56 @@ if audit.can_edit:
                 "improvement_themes": improvement_themes,
                 "concern_themes": concern_themes,
             }
+            # The fourth part of the sheet, before Submit: a submitted audit cannot be changed.
+            st.subheader("Action(s) required")
+            if audit.actions:
+                for action in audit.actions:
+                    cols = st.columns([6, 2, 2, 1])
+                    cols[0].markdown(plain(action.description))
+                    cols[1].markdown(plain(action.owner_name))
+                    cols[2].markdown(f"due {action.due_date:%d %b %Y}")
+                    if cols[3].form_submit_button("Remove", key=f"rm_action_{action.id}"):
+                        removed.append(action.id)
+            else:
+                st.caption("No actions yet.")
+            description = st.text_input("New action", key=f"new_action_{audit.id}", max_chars=ACTION_MAX)
+            field_error(action_errors, "description")
+            owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
+            if audit.spo_id:
+                owners[audit.spo_id] = f"{audit.spo_name} (SPO)"
+            owner = st.selectbox(
+                "Owner", list(owners), format_func=lambda i: owners[i], key=f"new_action_owner_{audit.id}"
+            )
+            field_error(action_errors, "owner_id")
+            due = st.date_input("Due", key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
+            field_error(action_errors, "due_date")
+            add = st.form_submit_button("Add action")
         if "answers" in errors:
             unanswered = "\n".join(f"- {plain(q)}" for q in audit.unanswered)
             st.error(errors["answers"] + (f"\n\n{unanswered}" if unanswered else ""), icon="⚠️")
         if not audit.is_moderation:
-            st.caption("Add any actions in the section below before you submit: a submitted audit cannot be changed.")
+            st.caption(
+                "Add every action before you submit: a submitted audit cannot be changed. "
+                "An action typed above but not yet added is added when you save or submit."
+            )
         save_col, submit_col = st.columns(2)
         save = save_col.form_submit_button("Save draft")
         send = submit_col.form_submit_button("Submit audit", type="primary")
 
+    def new_action() -> None:
+        """Add the action typed in the form; the boxes empty on the next run."""
+        workflow.add_action(
+            actor,
+            audit.id,
+            validate(AuditActionCreate, {"description": description, "owner_id": owner, "due_date": due}),
+        )
+        form_saved(f"add_action_{audit.id}")
+
+    for action_id in removed:
+        workflow.remove_action(actor, action_id)
+        st.rerun()
+    if add:
+        submit(f"action:{audit.id}", new_action, success="Action added.")
     if save or send:
 
         def save_and_send() -> AuditStatus | None:
@@ -179,6 +235,8 @@ if audit.can_edit:
                 editing_from,
             )
             saved(record_key, version)
+            if sheet is not None and description.strip():
+                new_action()
             return workflow.submit(actor, audit.id, version) if send else None
 
         def submitted(status: AuditStatus | None) -> str:
@@ -214,52 +272,6 @@ if audit.can_edit:
 
         submit(f"audit:{audit.id}", save_and_send, success=submitted, on_stale=keep_typed)
     stale_panel(record_key, form_keys)
-
-    if not audit.is_moderation:
-        st.subheader("Action(s) required")
-        if audit.actions:
-            for action in audit.actions:
-                cols = st.columns([6, 2, 2, 1])
-                cols[0].markdown(plain(action.description))
-                cols[1].markdown(plain(action.owner_name))
-                cols[2].markdown(f"due {action.due_date:%d %b %Y}")
-                if cols[3].button("Remove", key=f"rm_action_{action.id}"):
-                    workflow.remove_action(actor, action.id)
-                    st.rerun()
-        else:
-            st.caption("No actions yet.")
-        action_errors = st.session_state.get(f"errors:action:{audit.id}", {})
-        # Emptied only after a successful save, so a database fault keeps the text (keep_until_saved).
-        keep_until_saved(
-            f"add_action_{audit.id}",
-            {
-                f"new_action_{audit.id}": "",
-                f"new_action_owner_{audit.id}": audit.holder_id,
-                f"new_action_due_{audit.id}": dt.date.today() + dt.timedelta(days=28),
-            },
-        )
-        with st.form(f"add_action_{audit.id}"):
-            description = st.text_input("New action", key=f"new_action_{audit.id}", max_chars=ACTION_MAX)
-            field_error(action_errors, "description")
-            owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
-            if audit.spo_id:
-                owners[audit.spo_id] = f"{audit.spo_name} (SPO)"
-            owner = st.selectbox(
-                "Owner", list(owners), format_func=lambda i: owners[i], key=f"new_action_owner_{audit.id}"
-            )
-            due = st.date_input("Due", key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
-            field_error(action_errors, "due_date")
-            if st.form_submit_button("Add action"):
-                submit(
-                    f"action:{audit.id}",
-                    lambda: workflow.add_action(
-                        actor,
-                        audit.id,
-                        validate(AuditActionCreate, {"description": description, "owner_id": owner, "due_date": due}),
-                    ),
-                    success="Action added.",
-                    saved_form=f"add_action_{audit.id}",
-                )
 else:
     # ------------------------------------------------------- the sent sheet
     st.header("Feedback sheet")

@@ -53,7 +53,8 @@ with sample_tab:
     if view.shortfall_message:
         st.warning(view.shortfall_message)
     st.markdown(f"**{view.eligible_count}** cases in the PDU are eligible on the event date.")
-    st.dataframe(
+    # A static table wraps long text, so each reason reads in full without widening a column.
+    st.table(
         pd.DataFrame(
             [
                 {
@@ -68,13 +69,16 @@ with sample_tab:
             ]
         ),
         hide_index=True,
-        width="stretch",
     )
     with st.expander(f"Cases not in the sample, and why ({len(view.excluded)})"):
         st.dataframe(
             pd.DataFrame([{"Case": e.case_ref, "Why not": e.reason} for e in view.excluded]),
             hide_index=True,
             width="stretch",
+            column_config={
+                "Case": st.column_config.TextColumn(width="small"),
+                "Why not": st.column_config.TextColumn(width="large"),
+            },
         )
     if view.swaps:
         st.markdown("**Swaps made by the lead**")

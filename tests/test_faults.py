@@ -389,7 +389,7 @@ def test_an_audit_action_keeps_its_text_through_a_fault_and_empties_once_added(a
     at = signed_in(app, auditor_email(pair), screens.AUDIT_CASE.file, audit=audit_id)
     action = "Review the risk management plan with the police domestic abuse unit."
     box = f"new_action_{audit_id}"
-    submit = f"FormSubmitter:add_action_{audit_id}-Add action"
+    submit = f"FormSubmitter:audit_form_{audit_id}-Add action"
     default_due = at.date_input(key=f"new_action_due_{audit_id}").value
     at.text_input(key=box).input(action)
     with saves_fail(workflow, "add_action"):
