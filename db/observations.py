@@ -20,6 +20,7 @@ from db.organisation import CASE_REF_MAX, utcnow
 NOTE_MAX = 4000
 EVIDENCE_MAX = 2000
 GOAL_MAX = 500
+REASON_MAX = 1000
 RATING_MIN = 1
 RATING_MAX = 4
 DURATION_MAX = 480
@@ -43,6 +44,22 @@ class ObservationStatus(StrEnum):
     PLANNED = "planned"
     SHARED = "shared with the practitioner"
     ACKNOWLEDGED = "acknowledged"
+
+
+class InvitationStatus(StrEnum):
+    """The practitioner's answer to an invitation to be observed, before the session."""
+
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NEW_DATE_PROPOSED = "another date proposed"
+
+
+class GoalAgreement(StrEnum):
+    """A goal is proposed by the practitioner or the observer and counts once the other agrees."""
+
+    PROPOSED = "proposed"
+    AGREED = "agreed"
 
 
 class GoalStatus(StrEnum):
@@ -84,6 +101,15 @@ class Observation(ObservationPlan, table=True):
     calibration_of_id: int | None = Field(default=None, foreign_key="observation.id", index=True)
     framework_id: int = Field(foreign_key="instrument.id")
     status: ObservationStatus = Field(default=ObservationStatus.PLANNED, sa_type=sa.String(40), index=True)
+    # The practitioner's answer to the invitation. Rows written outside the services (the
+    # synthetic history) are sessions that happened, so the database default is "accepted".
+    invitation: InvitationStatus = Field(
+        default=InvitationStatus.ACCEPTED, sa_type=sa.String(30), sa_column_kwargs={"server_default": "accepted"}
+    )
+    planned_on: date | None = None  # the agreed date; observed_on becomes the date it happened
+    proposed_on: date | None = None  # the practitioner's other date, until the observer accepts it
+    decline_reason: str | None = Field(default=None, max_length=REASON_MAX)
+    responded_at: datetime | None = None
     consent: bool = False
     strengths: str = Field(default="", max_length=NOTE_MAX)
     development_points: str = Field(default="", max_length=NOTE_MAX)
@@ -109,6 +135,8 @@ class ObservationRecord(SQLModel):
     case_ref: str | None = Field(default=None, max_length=CASE_REF_MAX)
     strengths: str = Field(default="", max_length=NOTE_MAX)
     development_points: str = Field(default="", max_length=NOTE_MAX)
+    # Ticked by the observer when the session took place on another day than planned.
+    date_change_confirmed: bool = False
 
     @field_validator("case_ref", mode="before")
     @classmethod
@@ -134,6 +162,26 @@ class ObservationRecord(SQLModel):
         return v
 
 
+class InvitationResponse(SQLModel):
+    """The practitioner's answer: accept, decline (a reason is optional) or propose another date."""
+
+    answer: InvitationStatus
+    reason: str = Field(default="", max_length=REASON_MAX)
+    proposed_on: date | None = None
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _strip_reason(cls, v):
+        return _strip(v) or ""
+
+    @field_validator("answer")
+    @classmethod
+    def _an_answer(cls, v: InvitationStatus) -> InvitationStatus:
+        if v == InvitationStatus.INVITED:
+            raise ValueError("Choose accept, decline or propose another date.")
+        return v
+
+
 class RatingInput(SQLModel):
     domain_key: str = Field(min_length=1, max_length=60)
     rating: int | None = Field(default=None, ge=RATING_MIN, le=RATING_MAX)
@@ -155,7 +203,7 @@ class ObservationRating(SQLModel, table=True):
 
 
 class SelfRating(SQLModel, table=True):
-    """The practitioner's own rating before the session (optional)."""
+    """The practitioner's own rating: before the session, or after reading the observer's (optional)."""
 
     __tablename__ = "self_rating"
     __table_args__ = (
@@ -165,6 +213,7 @@ class SelfRating(SQLModel, table=True):
     domain_key: str = Field(max_length=60, primary_key=True)
     rating: int | None = Field(default=None, ge=RATING_MIN, le=RATING_MAX)
     not_observed: bool = False
+    after_sharing: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class PractitionerReply(SQLModel):
@@ -189,6 +238,13 @@ class DevelopmentGoal(DevelopmentGoalBase, table=True):
     practitioner_id: int = Field(foreign_key="user.id", index=True)
     review_date: date = Field(index=True)
     status: GoalStatus = Field(default=GoalStatus.OPEN, sa_type=sa.String(30))
+    # Only an agreed goal is open for reviews and agendas. Goals from before proposals
+    # existed, and the synthetic history's, were agreed at the time: hence the default.
+    agreement: GoalAgreement = Field(
+        default=GoalAgreement.AGREED, sa_type=sa.String(20), sa_column_kwargs={"server_default": "agreed"}
+    )
+    proposed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    agreed_at: datetime | None = None
     progress: str = Field(default="", max_length=NOTE_MAX)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -31,7 +31,15 @@ from db.audits import (
 )
 from db.engine import session_scope
 from db.ids import id_of
-from db.observations import DevelopmentGoal, GoalStatus, Observation, ObservationStatus, SelfRating
+from db.observations import (
+    DevelopmentGoal,
+    GoalAgreement,
+    GoalStatus,
+    InvitationStatus,
+    Observation,
+    ObservationStatus,
+    SelfRating,
+)
 from db.organisation import Case, Role, Team, User, UserRole, utcnow
 from db.reflection import EntryKind, SupportContact, Urgency
 from qa.access import auth
@@ -179,7 +187,17 @@ def _my_observations(session: Session, actor: Actor) -> WorkGroup:
     )
     records = []
     for obs in observations:
-        if obs.status == ObservationStatus.SHARED:
+        if obs.status == ObservationStatus.PLANNED and obs.invitation == InvitationStatus.INVITED:
+            records.append(
+                WorkRecord(
+                    RecordRef(RecordKind.OBSERVATION, obs.id or 0),
+                    f"Invitation to be observed on {obs.observed_on:%d %b %Y}: accept, decline or propose another date",
+                    obs.observed_on,
+                )
+            )
+        elif obs.status == ObservationStatus.PLANNED and obs.invitation != InvitationStatus.ACCEPTED:
+            continue  # declined, or waiting for the observer to answer my other date
+        elif obs.status == ObservationStatus.SHARED:
             records.append(
                 WorkRecord(
                     RecordRef(RecordKind.OBSERVATION, obs.id or 0),
@@ -195,7 +213,7 @@ def _my_observations(session: Session, actor: Actor) -> WorkGroup:
                     obs.observed_on,
                 )
             )
-    return WorkGroup("observations", "Observations waiting for my self-rating or reply", _sorted(records))
+    return WorkGroup("observations", "Observations waiting for my answer, self-rating or reply", _sorted(records))
 
 
 def _my_goals(session: Session, actor: Actor, today: date) -> WorkGroup:
@@ -203,6 +221,7 @@ def _my_goals(session: Session, actor: Actor, today: date) -> WorkGroup:
         select(DevelopmentGoal).where(
             col(DevelopmentGoal.practitioner_id) == actor.id,
             col(DevelopmentGoal.status) == GoalStatus.OPEN,
+            col(DevelopmentGoal.agreement) == GoalAgreement.AGREED,
             col(DevelopmentGoal.review_date) <= today + supervision_agenda.GOAL_REVIEW_WINDOW,
         )
     ).all()
@@ -459,6 +478,17 @@ def _observations_to_arrange(actor: Actor, today: date) -> WorkGroup:
             .where(col(Observation.observer_id) == actor.id, col(Observation.status) == ObservationStatus.PLANNED)
         ).all()
         for obs, name in planned:
+            if obs.invitation == InvitationStatus.NEW_DATE_PROPOSED and obs.calibration_of_id is None:
+                records.append(
+                    WorkRecord(
+                        RecordRef(RecordKind.OBSERVATION, obs.id or 0),
+                        f"{name} proposed another date for the observation planned for {obs.observed_on:%d %b %Y}",
+                        obs.observed_on,
+                    )
+                )
+                continue
+            if obs.invitation != InvitationStatus.ACCEPTED:
+                continue  # waiting for their answer, or declined
             records.append(
                 WorkRecord(
                     RecordRef(RecordKind.OBSERVATION, obs.id or 0),

@@ -56,7 +56,7 @@ from qa.supervision import records as supervision
 from qa.validation import validate
 from tests.conftest import examples
 from tests.factories import PASSWORD, case_pool
-from tests.test_observations import RECORD, ratings
+from tests.test_observations import RECORD, accept_invitation, ratings
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date.today()
@@ -194,6 +194,7 @@ def world(org):
             },
         ),
     )
+    accept_invitation(org, obs_id)
     hostile_ratings = [r | {"evidence": f"{FORMULA} {MARKUP}"} for r in ratings()]
     observations.save_record(
         bea,
@@ -210,12 +211,13 @@ def world(org):
         [validate(RatingInput, r) for r in hostile_ratings],
         None,
     )
-    observations.add_goal(
+    goal_id = observations.add_goal(
         bea,
         obs_id,
         validate(DevelopmentGoalCreate, {"description": f"+1 {MARKUP}", "review_date": TODAY + timedelta(days=5)}),
     )
     observations.share(bea, obs_id)
+    observations.agree_goal(pat, goal_id)
     observations.reply(pat, obs_id, validate(PractitionerReply, {"reflection": MARKUP, "reply": f"-2 {MARKUP}"}))
 
     # Pat's private space: a note and a debrief, shared with the SPO; an agenda item.

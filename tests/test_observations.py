@@ -11,6 +11,7 @@ from db.engine import session_scope
 from db.observations import (
     DevelopmentGoalCreate,
     GoalProgress,
+    InvitationResponse,
     ObservationPlan,
     ObservationRecord,
     PractitionerReply,
@@ -63,10 +64,11 @@ def ratings(value=3, **overrides):
     return rows
 
 
-def plan(org, observer_id=None, practitioner_id=None, by=None, on=TODAY - timedelta(days=3)):
+def plan(org, observer_id=None, practitioner_id=None, by=None, on=TODAY - timedelta(days=3), accept=True):
+    """Plan an observation; unless accept=False, the practitioner then accepts the invitation."""
     observer_id = observer_id or org.spo_id
     practitioner_id = practitioner_id or org.practitioner_id
-    return observations.plan_observation(
+    obs_id = observations.plan_observation(
         org.actor(by or observer_id),
         validate(
             ObservationPlan,
@@ -78,6 +80,15 @@ def plan(org, observer_id=None, practitioner_id=None, by=None, on=TODAY - timede
                 "mode": "live",
             },
         ),
+    )
+    if accept and (by or observer_id) != practitioner_id:
+        accept_invitation(org, obs_id, practitioner_id)
+    return obs_id
+
+
+def accept_invitation(org, obs_id, practitioner_id=None):
+    observations.respond_to_invitation(
+        org.actor(practitioner_id or org.practitioner_id), obs_id, validate(InvitationResponse, {"answer": "accepted"})
     )
 
 
@@ -272,6 +283,9 @@ def test_the_practitioner_replies_and_acknowledges_and_the_observer_cannot_edit_
 def test_goals_have_review_dates_and_progress(org):
     obs_id = plan(org)
     sam, pat = org.actor(org.spo_id), org.actor(org.practitioner_id)
+    observations.save_record(
+        sam, obs_id, validate(ObservationRecord, RECORD), [validate(RatingInput, r) for r in ratings()], None
+    )
     with pytest.raises(ValidationFailed):
         observations.add_goal(
             sam,
@@ -287,11 +301,9 @@ def test_goals_have_review_dates_and_progress(org):
             DevelopmentGoalCreate, {"description": "Use summaries", "review_date": date.today() + timedelta(days=60)}
         ),
     )
-    observations.save_record(
-        sam, obs_id, validate(ObservationRecord, RECORD), [validate(RatingInput, r) for r in ratings()], None
-    )
     observations.share(sam, obs_id)
     goal = development.development(pat, pat.id).goals[0]
+    observations.agree_goal(pat, goal.id)
     observations.update_goal(pat, goal.id, validate(GoalProgress, {"status": "achieved", "progress": "Now routine."}))
     assert development.development(pat, pat.id).goals[0].status == "achieved"
     with pytest.raises(PermissionDenied):
@@ -476,7 +488,7 @@ def test_calibration_matches_scikit_learn(org):
     observations.save_record(
         org.actor(org.spo_b_id),
         fourth,
-        validate(ObservationRecord, RECORD),
+        validate(ObservationRecord, RECORD | {"observed_on": TODAY - timedelta(days=20)}),
         [
             validate(RatingInput, r)
             for r in [{"domain_key": k, "rating": r} for k, r in zip(DOMAINS, first_ratings, strict=False)]

@@ -22,7 +22,7 @@ from qa.supervision import records as supervision
 from qa.validation import validate
 from tests.factories import case_pool
 from tests.test_learn_loop import EVENT_DAY, all_yes
-from tests.test_observations import RECORD, ratings
+from tests.test_observations import RECORD, accept_invitation, ratings
 from tests.test_reflection import write_note
 
 TODAY = date.today()
@@ -76,11 +76,7 @@ def shared_observation(org):
             },
         ),
     )
-    observations.add_goal(
-        org.actor(org.spo_b_id),
-        obs_id,
-        validate(DevelopmentGoalCreate, {"description": "Use summaries", "review_date": TODAY + timedelta(days=3)}),
-    )
+    accept_invitation(org, obs_id)
     observations.save_record(
         org.actor(org.spo_b_id),
         obs_id,
@@ -88,7 +84,13 @@ def shared_observation(org):
         [validate(RatingInput, r) for r in ratings()],
         None,
     )
+    goal_id = observations.add_goal(
+        org.actor(org.spo_b_id),
+        obs_id,
+        validate(DevelopmentGoalCreate, {"description": "Use summaries", "review_date": TODAY + timedelta(days=3)}),
+    )
     observations.share(org.actor(org.spo_b_id), obs_id)
+    observations.agree_goal(org.actor(org.practitioner_id), goal_id)  # only an agreed goal comes up for review
     return obs_id
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from db.observations import InvitationStatus
 from db.organisation import Role
 from qa.access.actor import Actor
 from qa.errors import PermissionDenied
@@ -47,8 +48,12 @@ class Action(StrEnum):
     PLAN_OBSERVATION = "plan_observation"
     VIEW_OBSERVATION = "view_observation"
     RECORD_OBSERVATION = "record_observation"
+    RESPOND_TO_OBSERVATION_INVITATION = "respond_to_observation_invitation"
+    ACCEPT_PROPOSED_OBSERVATION_DATE = "accept_proposed_observation_date"
     SELF_ASSESS = "self_assess"
     REPLY_TO_OBSERVATION = "reply_to_observation"
+    PROPOSE_GOAL = "propose_goal"
+    AGREE_GOAL = "agree_goal"
     UPDATE_GOAL = "update_goal"
     VIEW_PRACTITIONER_DEVELOPMENT = "view_practitioner_development"
     VIEW_CALIBRATION = "view_calibration"
@@ -129,6 +134,19 @@ class ObservationScope:
     pdu_id: int | None
     planned: bool  # not yet shared with the practitioner
     acknowledged: bool = False
+    invitation: InvitationStatus | None = None  # the practitioner's answer; None when not yet invited
+    recorded: bool = False  # the observer has saved the session, with the person's consent
+
+
+@dataclass(frozen=True)
+class GoalScope:
+    """A development goal: the two people who agree it, and who proposed it."""
+
+    practitioner_id: int
+    observer_id: int
+    proposed_by_id: int | None
+    agreed: bool
+    shared: bool  # the observation has been shared with the practitioner
 
 
 @dataclass(frozen=True)
@@ -284,11 +302,60 @@ def _observation_viewer(actor: Actor, target: Any) -> bool:
 
 
 def _observation_recorder(actor: Actor, target: Any) -> bool:
-    return isinstance(target, ObservationScope) and target.planned and actor.id == target.observer_id
+    # Only once the practitioner has accepted: observation is done with people, not to them.
+    return (
+        isinstance(target, ObservationScope)
+        and target.planned
+        and target.invitation == InvitationStatus.ACCEPTED
+        and actor.id == target.observer_id
+    )
+
+
+def _invitee(actor: Actor, target: Any) -> bool:
+    """The practitioner answers (or changes their answer) until the session has been recorded."""
+    return (
+        isinstance(target, ObservationScope)
+        and target.planned
+        and not target.recorded
+        and target.invitation is not None
+        and actor.id == target.practitioner_id
+    )
+
+
+def _proposed_date_accepter(actor: Actor, target: Any) -> bool:
+    return (
+        isinstance(target, ObservationScope)
+        and target.planned
+        and target.invitation == InvitationStatus.NEW_DATE_PROPOSED
+        and actor.id == target.observer_id
+    )
 
 
 def _self_assessor(actor: Actor, target: Any) -> bool:
-    return isinstance(target, ObservationScope) and target.planned and actor.id == target.practitioner_id
+    """Before the session (unless declined) or after sharing, until the practitioner acknowledges."""
+    if not isinstance(target, ObservationScope) or actor.id != target.practitioner_id or target.acknowledged:
+        return False
+    return not (target.planned and target.invitation == InvitationStatus.DECLINED)
+
+
+def _goal_proposer(actor: Actor, target: Any) -> bool:
+    """The observer, once the session is recorded with consent; the practitioner, once it is shared."""
+    if not isinstance(target, ObservationScope):
+        return False
+    if actor.id == target.observer_id:
+        return target.recorded
+    return actor.id == target.practitioner_id and not target.planned
+
+
+def _goal_agreer(actor: Actor, target: Any) -> bool:
+    """The other of the two people: never the one who proposed it, and only once shared."""
+    return (
+        isinstance(target, GoalScope)
+        and target.shared
+        and not target.agreed
+        and actor.id in (target.practitioner_id, target.observer_id)
+        and actor.id != target.proposed_by_id
+    )
 
 
 def _observation_replier(actor: Actor, target: Any) -> bool:
@@ -396,8 +463,12 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.PLAN_OBSERVATION: _observation_planner,
     Action.VIEW_OBSERVATION: _observation_viewer,
     Action.RECORD_OBSERVATION: _observation_recorder,
+    Action.RESPOND_TO_OBSERVATION_INVITATION: _invitee,
+    Action.ACCEPT_PROPOSED_OBSERVATION_DATE: _proposed_date_accepter,
     Action.SELF_ASSESS: _self_assessor,
     Action.REPLY_TO_OBSERVATION: _observation_replier,
+    Action.PROPOSE_GOAL: _goal_proposer,
+    Action.AGREE_GOAL: _goal_agreer,
     Action.UPDATE_GOAL: _goal_updater,
     Action.VIEW_PRACTITIONER_DEVELOPMENT: _development_viewer,
     Action.VIEW_CALIBRATION: _calibration_viewer,

@@ -17,6 +17,7 @@ from qa.access.actor import Actor
 from qa.access.policy import Action, require
 from qa.observations import framework as skills_framework
 from qa.observations.workflow import GoalView, _goal_view, practitioner_scope
+from qa.organisation.directory import names_by_id
 
 SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
 
@@ -98,9 +99,13 @@ def development(actor: Actor, practitioner_id: int, today: date | None = None) -
                 )
             )
         goals = session.exec(
-            select(DevelopmentGoal)
+            select(DevelopmentGoal, Observation)
             .join(Observation, col(DevelopmentGoal.observation_id) == col(Observation.id))
             .where(col(DevelopmentGoal.practitioner_id) == practitioner_id, col(Observation.status).in_(SHARED))
             .order_by(col(DevelopmentGoal.review_date))
         ).all()
-        return DevelopmentView(practitioner_id, profile, comparison, [_goal_view(g, today) for g in goals])
+        people = [o.observer_id for _g, o in goals] + [practitioner_id]
+        names = names_by_id(session, people + [g.proposed_by_id for g, _o in goals])
+        return DevelopmentView(
+            practitioner_id, profile, comparison, [_goal_view(g, today, o, names, actor) for g, o in goals]
+        )

@@ -1,4 +1,5 @@
-"""Observation of one-to-one practice: plan, self-rate, record, share, reply.
+"""Observation of one-to-one practice: plan (an invitation the practitioner accepts,
+declines or answers with another date), self-rate, record, share, reply, agree goals.
 
 Who may do what is in qa/access/policy.py. Every view of an observation by anyone
 other than the practitioner is written to the audit trail, so the
@@ -17,8 +18,11 @@ from db.engine import session_scope
 from db.observations import (
     DevelopmentGoal,
     DevelopmentGoalCreate,
+    GoalAgreement,
     GoalProgress,
     GoalStatus,
+    InvitationResponse,
+    InvitationStatus,
     Observation,
     ObservationPlan,
     ObservationRating,
@@ -32,7 +36,7 @@ from db.organisation import Role, Team, User, UserRole, utcnow
 from qa import optimistic
 from qa.access import access_log, trail
 from qa.access.actor import Actor
-from qa.access.policy import Action, ObservationScope, PduScope, PractitionerScope, can, require
+from qa.access.policy import Action, GoalScope, ObservationScope, PduScope, PractitionerScope, can, require
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.observations import framework as skills_framework
 from qa.organisation.directory import names_by_id
@@ -54,6 +58,7 @@ class RatingView:
     rating: int | None
     not_observed: bool
     evidence: str = ""
+    after_sharing: bool = False  # a self-rating given after reading the observer's
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,16 @@ class GoalView:
     status: str
     progress: str
     due_for_review: bool
+    agreed: bool = True
+    proposed_by_name: str = ""
+    waiting_for_name: str = ""  # while proposed: the other person, whose agreement it needs
+    can_agree: bool = False
+
+    @property
+    def agreement_text(self) -> str:
+        if self.agreed:
+            return "agreed"
+        return f"proposed by {self.proposed_by_name}, waiting for {self.waiting_for_name} to agree"
 
 
 @dataclass
@@ -82,6 +97,10 @@ class ObservationDetail:
     duration_minutes: int | None
     case_ref: str | None
     consent: bool
+    invitation: str
+    planned_on: date | None
+    proposed_on: date | None
+    decline_reason: str | None
     framework: object
     ratings: dict[str, RatingView]
     self_ratings: dict[str, RatingView]
@@ -97,11 +116,19 @@ class ObservationDetail:
     can_self_assess: bool = False
     can_reply: bool = False
     can_update_goals: bool = False
+    can_respond: bool = False  # the practitioner may answer the invitation
+    can_accept_date: bool = False  # the observer may accept the practitioner's other date
+    can_propose_goal: bool = False
 
     @property
     def shared(self) -> bool:
         """Recorded and shared with the practitioner (whether or not they have acknowledged it yet)."""
         return self.status != ObservationStatus.PLANNED
+
+    @property
+    def date_changed(self) -> bool:
+        """Recorded on another day than planned: shown, never silently replaced."""
+        return self.planned_on is not None and self.planned_on != self.observed_on
 
 
 @dataclass(frozen=True)
@@ -113,11 +140,21 @@ class ObservationRow:
     setting: str
     status: str
     is_calibration: bool
+    invitation: str = InvitationStatus.ACCEPTED
 
     @property
     def to_record(self) -> bool:
-        """Planned and not yet recorded and shared."""
-        return self.status == ObservationStatus.PLANNED
+        """Planned, accepted by the practitioner, and not yet recorded and shared."""
+        return self.status == ObservationStatus.PLANNED and self.invitation == InvitationStatus.ACCEPTED
+
+    @property
+    def awaiting(self) -> bool:
+        """Planned, and the invitation is not (or not yet) accepted."""
+        return self.status == ObservationStatus.PLANNED and self.invitation != InvitationStatus.ACCEPTED
+
+    @property
+    def label(self) -> str:
+        return f"{self.status}: {self.invitation}" if self.status == ObservationStatus.PLANNED else self.status
 
 
 # ------------------------------------------------------------------ internals
@@ -131,6 +168,12 @@ def practitioner_scope(session: Session, practitioner_id: int) -> PractitionerSc
     return PractitionerScope(person.id, person.supervisor_id, team.pdu_id if team else None)
 
 
+def _invitation(session: Session, obs: Observation) -> InvitationStatus:
+    """A second observer's rating belongs to the same session, so the practitioner's one answer holds for both."""
+    first = session.get(Observation, obs.calibration_of_id) if obs.calibration_of_id else None
+    return InvitationStatus((first or obs).invitation)
+
+
 def _scope(session: Session, obs: Observation) -> ObservationScope:
     p = practitioner_scope(session, obs.practitioner_id)
     return ObservationScope(
@@ -140,6 +183,8 @@ def _scope(session: Session, obs: Observation) -> ObservationScope:
         pdu_id=p.pdu_id,
         planned=obs.status == ObservationStatus.PLANNED,
         acknowledged=obs.status == ObservationStatus.ACKNOWLEDGED,
+        invitation=_invitation(session, obs),
+        recorded=obs.consent,
     )
 
 
@@ -205,12 +250,88 @@ def plan_observation(actor: Actor, data: ObservationPlan) -> int:
             ObservationScope(practitioner.id, observer.id, p.spo_id, p.pdu_id, planned=True),
         )
         framework_row, _framework = skills_framework.latest(session)
-        obs = Observation(**data.model_dump(), framework_id=framework_row.id, created_by_id=actor.id)
+        asked_for = actor.id == practitioner.id  # a practitioner inviting an observer has said yes already
+        obs = Observation(
+            **data.model_dump(),
+            planned_on=data.observed_on,
+            invitation=InvitationStatus.ACCEPTED if asked_for else InvitationStatus.INVITED,
+            framework_id=framework_row.id,
+            created_by_id=actor.id,
+        )
         session.add(obs)
         session.flush()
-        what = "invited an observer" if actor.id == practitioner.id else "planned"
+        what = "invited an observer" if asked_for else "planned"
         trail.record(session, actor, what, "observation", obs.id)
         return obs.id
+
+
+def respond_to_invitation(
+    actor: Actor,
+    observation_id: int,
+    data: InvitationResponse,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> None:
+    """The practitioner accepts, declines (a reason is optional) or proposes another date.
+
+    They may change their answer until the session is recorded. Nothing of the observer's can be
+    saved until they accept.
+    """
+    today = today or date.today()
+    with session_scope() as session:
+        obs, _scope_ = _load(session, actor, observation_id, Action.RESPOND_TO_OBSERVATION_INVITATION)
+        if obs.calibration_of_id is not None:  # one answer for the session, held on its first observation
+            obs, _scope_ = _load(session, actor, obs.calibration_of_id, Action.RESPOND_TO_OBSERVATION_INVITATION)
+        summary = ""
+        if data.answer == InvitationStatus.NEW_DATE_PROPOSED:
+            if data.proposed_on is None:
+                raise ValidationFailed({"proposed_on": "Choose the date you would like instead."})
+            if data.proposed_on < today:
+                raise ValidationFailed({"proposed_on": "The date you propose cannot be in the past."})
+            if data.proposed_on == obs.observed_on:
+                raise ValidationFailed({"proposed_on": "That is the date already planned: accept it instead."})
+            summary = f"proposed {data.proposed_on.isoformat()} instead of {obs.observed_on.isoformat()}"
+        _bump(session, obs, expected_version)
+        obs.invitation = data.answer
+        obs.proposed_on = data.proposed_on if data.answer == InvitationStatus.NEW_DATE_PROPOSED else None
+        obs.decline_reason = (data.reason or None) if data.answer == InvitationStatus.DECLINED else None
+        obs.responded_at = utcnow()
+        session.add(obs)
+        for second in session.exec(select(Observation).where(col(Observation.calibration_of_id) == obs.id)):
+            second.invitation = data.answer  # the same session, so the same answer
+            session.add(second)
+        what = {
+            InvitationStatus.ACCEPTED: "accepted_invitation",
+            InvitationStatus.DECLINED: "declined_invitation",
+            InvitationStatus.NEW_DATE_PROPOSED: "proposed_another_date",
+        }[data.answer]
+        trail.record(session, actor, what, "observation", obs.id, summary)  # the reason is never copied
+
+
+def accept_proposed_date(actor: Actor, observation_id: int, expected_version: int | None = None) -> None:
+    """The observer agrees to the practitioner's other date: it becomes the planned date, and the invitation is accepted."""
+    with session_scope() as session:
+        obs, _scope_ = _load(session, actor, observation_id, Action.ACCEPT_PROPOSED_OBSERVATION_DATE)
+        if obs.calibration_of_id is not None or obs.proposed_on is None:
+            raise ValidationFailed({"proposed_on": "There is no other date to accept on this observation."})
+        _bump(session, obs, expected_version)
+        before, new_date = obs.observed_on, obs.proposed_on
+        obs.observed_on = obs.planned_on = new_date
+        obs.proposed_on, obs.invitation = None, InvitationStatus.ACCEPTED
+        session.add(obs)
+        for second in session.exec(select(Observation).where(col(Observation.calibration_of_id) == obs.id)):
+            second.invitation = InvitationStatus.ACCEPTED
+            if second.status == ObservationStatus.PLANNED and not second.consent:
+                second.observed_on = second.planned_on = new_date
+            session.add(second)
+        trail.record(
+            session,
+            actor,
+            "accepted_proposed_date",
+            "observation",
+            obs.id,
+            f"moved from {before.isoformat()} to {new_date.isoformat()}",
+        )
 
 
 def add_second_observer(actor: Actor, observation_id: int, observer_id: int) -> int:
@@ -236,6 +357,8 @@ def add_second_observer(actor: Actor, observation_id: int, observer_id: int) -> 
             mode=first.mode,
             duration_minutes=first.duration_minutes,
             case_ref=first.case_ref,
+            planned_on=first.planned_on or first.observed_on,
+            invitation=first.invitation,
             calibration_of_id=first.id,
             framework_id=first.framework_id,
             created_by_id=actor.id,
@@ -276,7 +399,7 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
         show_self = actor.id == obs.practitioner_id or not scope.planned
         self_ratings = (
             {
-                r.domain_key: RatingView(r.rating, r.not_observed)
+                r.domain_key: RatingView(r.rating, r.not_observed, after_sharing=r.after_sharing)
                 for r in session.exec(select(SelfRating).where(SelfRating.observation_id == obs.id))
             }
             if show_self
@@ -287,6 +410,7 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
             .where(DevelopmentGoal.observation_id == obs.id)
             .order_by(col(DevelopmentGoal.review_date))
         ).all()
+        names |= names_by_id(session, [g.proposed_by_id for g in goals])
         pscope = PractitionerScope(obs.practitioner_id, scope.spo_id, scope.pdu_id)
         return ObservationDetail(
             id=obs.id,
@@ -303,6 +427,10 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
             duration_minutes=obs.duration_minutes,
             case_ref=obs.case_ref,
             consent=obs.consent,
+            invitation=scope.invitation or InvitationStatus.ACCEPTED,
+            planned_on=obs.planned_on,
+            proposed_on=obs.proposed_on,
+            decline_reason=obs.decline_reason,
             framework=framework,
             ratings=ratings,
             self_ratings=self_ratings,
@@ -313,22 +441,52 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
             reply=obs.reply,
             acknowledged_at=obs.acknowledged_at,
             calibration_of_id=obs.calibration_of_id,
-            goals=[_goal_view(g, today) for g in goals],
+            goals=[_goal_view(g, today, obs, names, actor) for g in goals],
             can_record=can(actor, Action.RECORD_OBSERVATION, scope),
             can_self_assess=can(actor, Action.SELF_ASSESS, scope),
             can_reply=can(actor, Action.REPLY_TO_OBSERVATION, scope),
             can_update_goals=not scope.planned and can(actor, Action.UPDATE_GOAL, pscope),
+            can_respond=obs.calibration_of_id is None and can(actor, Action.RESPOND_TO_OBSERVATION_INVITATION, scope),
+            can_accept_date=obs.calibration_of_id is None
+            and can(actor, Action.ACCEPT_PROPOSED_OBSERVATION_DATE, scope),
+            can_propose_goal=can(actor, Action.PROPOSE_GOAL, scope),
         )
 
 
-def _goal_view(goal: DevelopmentGoal, today: date) -> GoalView:
+def _goal_scope(goal: DevelopmentGoal, obs: Observation) -> GoalScope:
+    return GoalScope(
+        practitioner_id=obs.practitioner_id,
+        observer_id=obs.observer_id,
+        proposed_by_id=goal.proposed_by_id,
+        agreed=goal.agreement == GoalAgreement.AGREED,
+        shared=obs.status != ObservationStatus.PLANNED,
+    )
+
+
+def _goal_view(
+    goal: DevelopmentGoal,
+    today: date,
+    obs: Observation | None = None,
+    names: dict[int | None, str] | None = None,
+    actor: Actor | None = None,
+) -> GoalView:
+    """A goal as shown. Given its observation, also who proposed it and whose agreement it waits for."""
+    names = names or {}
+    agreed = goal.agreement == GoalAgreement.AGREED
+    waiting_for = None
+    if obs is not None and not agreed:
+        waiting_for = obs.observer_id if goal.proposed_by_id == obs.practitioner_id else obs.practitioner_id
     return GoalView(
         goal.id,
         goal.description,
         goal.review_date,
         goal.status,
         goal.progress,
-        goal.status == GoalStatus.OPEN and goal.review_date <= today,
+        agreed and goal.status == GoalStatus.OPEN and goal.review_date <= today,
+        agreed=agreed,
+        proposed_by_name=names.get(goal.proposed_by_id, ""),
+        waiting_for_name=names.get(waiting_for, ""),
+        can_agree=obs is not None and can(actor, Action.AGREE_GOAL, _goal_scope(goal, obs)),
     )
 
 
@@ -343,6 +501,7 @@ def _rows(session: Session, observations) -> list[ObservationRow]:
             o.setting,
             o.status,
             o.calibration_of_id is not None,
+            _invitation(session, o),
         )
         for o in observations
     ]
@@ -377,13 +536,26 @@ def save_self_assessment(actor: Actor, observation_id: int, items: list[RatingIn
             {"feedback_wanted": f"This must be 4000 characters or fewer (you entered {len(feedback_wanted)})."}
         )
     with session_scope() as session:
-        obs, _scope_ = _load(session, actor, observation_id, Action.SELF_ASSESS)
+        obs, scope = _load(session, actor, observation_id, Action.SELF_ASSESS)
         _check_ratings(skills_framework.framework_of(session, obs.framework_id), items)
-        _save_ratings(session, SelfRating, obs.id, items, with_evidence=False)
-        obs.feedback_wanted = (feedback_wanted or "").strip()
+        after_sharing = not scope.planned
+        existing = {
+            r.domain_key: r for r in session.exec(select(SelfRating).where(SelfRating.observation_id == obs.id))
+        }
+        for item in items:
+            row = existing.get(item.domain_key)
+            if row is not None and (row.rating, row.not_observed) == (item.rating, item.not_observed):
+                continue  # unchanged: a rating given before sharing stays marked as given before
+            row = row or SelfRating(observation_id=obs.id, domain_key=item.domain_key)
+            row.rating, row.not_observed, row.after_sharing = item.rating, item.not_observed, after_sharing
+            session.add(row)
+        if not after_sharing:  # what they want feedback on only matters before the session
+            obs.feedback_wanted = (feedback_wanted or "").strip()
         obs.updated_at = utcnow()
         session.add(obs)
-        trail.record(session, actor, "self_assessed", "observation", obs.id)
+        trail.record(
+            session, actor, "self_assessed_after_sharing" if after_sharing else "self_assessed", "observation", obs.id
+        )
 
 
 def save_record(
@@ -397,23 +569,64 @@ def save_record(
     with session_scope() as session:
         obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
         _check_ratings(skills_framework.framework_of(session, obs.framework_id), items)
+        summary = ""
+        if data.observed_on != obs.observed_on:
+            # Never replaced behind the observer's back: a different date is saved only when they say so.
+            if not data.date_change_confirmed:
+                raise ValidationFailed(
+                    {
+                        "observed_on": f"The session was planned for {obs.observed_on:%d %b %Y}. If it took place on "
+                        f"{data.observed_on:%d %b %Y}, tick 'The session took place on a different date' and save again."
+                    }
+                )
+            summary = f"session date changed from {obs.observed_on.isoformat()} to {data.observed_on.isoformat()}"
         _bump(session, obs, expected_version)
-        for name, value in data.model_dump().items():
+        if obs.planned_on is None:
+            obs.planned_on = obs.observed_on
+        for name, value in data.model_dump(exclude={"date_change_confirmed"}).items():
             setattr(obs, name, value)
         session.add(obs)
         _save_ratings(session, ObservationRating, obs.id, items, with_evidence=True)
-        trail.record(session, actor, "recorded", "observation", obs.id)
+        trail.record(session, actor, "recorded", "observation", obs.id, summary)
         return obs.version
 
 
-def add_goal(actor: Actor, observation_id: int, data: DevelopmentGoalCreate, today: date | None = None) -> None:
+def add_goal(actor: Actor, observation_id: int, data: DevelopmentGoalCreate, today: date | None = None) -> int:
+    """Propose a goal: the observer once the session is recorded with consent, the practitioner once it is shared.
+
+    It counts as an open goal (reviews, agendas, home pages) only once the other of the two has agreed it.
+    """
     today = today or date.today()
     with session_scope() as session:
-        obs, _scope_ = _load(session, actor, observation_id, Action.RECORD_OBSERVATION)
+        obs, _scope_ = _load(session, actor, observation_id, Action.PROPOSE_GOAL)
+        if obs.calibration_of_id is not None:
+            raise ValidationFailed({"description": "Goals are agreed on the first observation of the session."})
         if data.review_date < today:
             raise ValidationFailed({"review_date": "The review date cannot be in the past."})
-        session.add(DevelopmentGoal(observation_id=obs.id, practitioner_id=obs.practitioner_id, **data.model_dump()))
-        trail.record(session, actor, "added_goal", "observation", obs.id)
+        goal = DevelopmentGoal(
+            observation_id=obs.id,
+            practitioner_id=obs.practitioner_id,
+            **data.model_dump(),
+            agreement=GoalAgreement.PROPOSED,
+            proposed_by_id=actor.id,
+        )
+        session.add(goal)
+        session.flush()
+        trail.record(session, actor, "proposed_goal", "observation", obs.id, f"goal {goal.id}")
+        return goal.id or 0
+
+
+def agree_goal(actor: Actor, goal_id: int) -> None:
+    """The other person agrees a proposed goal; from then on it is an open goal."""
+    with session_scope() as session:
+        goal = session.get(DevelopmentGoal, goal_id)
+        obs = session.get(Observation, goal.observation_id) if goal is not None else None
+        if goal is None or obs is None or not can(actor, Action.VIEW_OBSERVATION, _scope(session, obs)):
+            raise NotFound("That goal could not be found.")
+        require(actor, Action.AGREE_GOAL, _goal_scope(goal, obs))
+        goal.agreement, goal.agreed_at, goal.updated_at = GoalAgreement.AGREED, utcnow(), utcnow()
+        session.add(goal)
+        trail.record(session, actor, "agreed_goal", "observation", obs.id, f"goal {goal.id}")
 
 
 def share(actor: Actor, observation_id: int) -> None:
@@ -459,6 +672,8 @@ def update_goal(actor: Actor, goal_id: int, data: GoalProgress) -> None:
         scope = practitioner_scope(session, goal.practitioner_id)
         if not can(actor, Action.UPDATE_GOAL, scope):
             raise PermissionDenied()
+        if goal.agreement != GoalAgreement.AGREED:
+            raise ValidationFailed({"status": "This goal has not been agreed yet, so there is no progress to record."})
         goal.status, goal.progress, goal.updated_at = data.status, data.progress.strip(), utcnow()
         session.add(goal)
         trail.record(session, actor, "updated_goal", "observation", goal.observation_id)

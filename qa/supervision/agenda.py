@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from db.audits import ActionStatus, AuditAction, AuditStatus, CaseAudit
 from db.engine import session_scope
-from db.observations import DevelopmentGoal, GoalStatus, Observation, ObservationStatus
+from db.observations import DevelopmentGoal, GoalAgreement, GoalStatus, Observation, ObservationStatus
 from db.organisation import Case, User
 from db.reflection import EntryKind, EntryShare, JournalEntry, RequestStatus, SupportRequest
 from db.supervision import AgendaItem, AgendaKind, SupervisionAction
@@ -107,6 +107,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
         select(DevelopmentGoal).where(
             DevelopmentGoal.practitioner_id == practitioner_id,
             DevelopmentGoal.status == GoalStatus.OPEN,
+            DevelopmentGoal.agreement == GoalAgreement.AGREED,  # a proposal is not an open goal yet
             DevelopmentGoal.review_date <= today + GOAL_REVIEW_WINDOW,
         )
     ).all()

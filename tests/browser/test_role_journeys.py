@@ -127,7 +127,7 @@ def cast(demo_database_url) -> Cast:
 
 def share_an_observation(url: str, observer: Person, practitioner: Person, strengths: str) -> int:
     """The SPO plans, records and shares an observation, through the services."""
-    from db.observations import ObservationPlan, ObservationRecord, RatingInput
+    from db.observations import InvitationResponse, InvitationStatus, ObservationPlan, ObservationRecord, RatingInput
     from qa.access.auth import load_actor
     from qa.observations import framework as skills_framework
     from qa.observations import workflow as observations
@@ -144,6 +144,9 @@ def share_an_observation(url: str, observer: Person, practitioner: Person, stren
             ObservationPlan(
                 practitioner_id=practitioner.id, observer_id=observer.id, observed_on=when, setting="office"
             ),
+        )
+        observations.respond_to_invitation(  # the practitioner accepts before anything is recorded
+            load_actor(practitioner.id), obs_id, InvitationResponse(answer=InvitationStatus.ACCEPTED)
         )
         record = {
             "consent": True, "observed_on": when, "setting": "office", "mode": "live", "duration_minutes": 40,
