@@ -100,8 +100,12 @@ st.markdown(
 )
 for _pid, name, signed_at, their_comments in record.participants:
     st.markdown(f"- {plain(name)}: " + (f"confirmed {uk_time(signed_at)}" if signed_at else "not yet confirmed"))
-    if their_comments:
+    if their_comments and signed_at:
         st.caption("Their comments:")
+        st.text(their_comments)
+    elif their_comments:
+        # Only a record changed before issue 13 keeps these here: they were given on an earlier version.
+        st.caption("Their comments on an earlier version (they have not yet confirmed this one):")
         st.text(their_comments)
 
 me = next((p for p in record.participants if p[0] == actor.id), None)
@@ -111,9 +115,7 @@ if me is not None and me[2] is None:
     # The version this person read: a confirmation of an older version is refused.
     signing = opened_version(sign_key, record.version, sign_fields)
     with st.form(f"sign_{record.id}"):
-        comments = st.text_area(
-            "Your comments (optional)", value=me[3] or "", key=sign_fields[0], max_chars=COMMENTS_MAX
-        )
+        comments = st.text_area("Your comments (optional)", value="", key=sign_fields[0], max_chars=COMMENTS_MAX)
         field_error(errors, "comments")
         confirm = st.form_submit_button("I confirm this is a fair record", type="primary")
     if confirm:
@@ -200,3 +202,8 @@ if versions:
             if old.get("personal_notes"):
                 st.caption("Personal support:")
                 st.text(old["personal_notes"])
+            for given in old["confirmations"]:
+                confirmed = f"confirmed {uk_time(given['signed_at'])}" if given["signed_at"] else "not confirmed"
+                st.caption(f"{plain(given['name'])}: {confirmed} (this version)")
+                if given["comments"]:
+                    st.text(given["comments"])

@@ -21,6 +21,7 @@ from pages._ui import (
     all_errors,
     current_actor,
     flash,
+    form_saved,
     index_from_query,
     keep_until_saved,
     label_text,
@@ -93,6 +94,12 @@ st.subheader("Record the session")
 errors = st.session_state.get("errors:supervision", {})
 if errors:
     st.error("Nothing was saved: " + " ".join(errors.values()))
+# Agreed actions are added one at a time with plain, labelled boxes (no grid): usable by keyboard and
+# screen reader. Those added so far are kept for this person until the session is saved.
+agreed_key = f"sup_agreed:{chosen}"
+agreed: list[dict] = st.session_state.setdefault(agreed_key, [])
+action_boxes = {"sup_action_what": "", "sup_action_due": dt.date.today() + dt.timedelta(days=28)}
+keep_until_saved("sup_action", action_boxes)
 with st.form("record_session"):
     cols = st.columns(3)
     held_on = cols[0].date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", max_value=dt.date.today())
@@ -151,22 +158,43 @@ with st.form("record_session"):
     private = st.checkbox("Keep personal-support notes between us (not shown in oversight)", value=True)
     st.markdown("**Agreed actions**")
     owners = {chosen: people[chosen], actor.id: "Me"} | {i: extra[i] for i in others}
-    actions = st.data_editor(
-        pd.DataFrame([{"Action": "", "Owner": people[chosen], "Due": dt.date.today() + dt.timedelta(days=28)}]),
-        num_rows="dynamic",
-        hide_index=True,
-        width="stretch",
-        key="sup_actions",
-        column_config={
-            "Action": st.column_config.TextColumn(max_chars=ACTION_MAX),
-            "Owner": st.column_config.SelectboxColumn(options=list(owners.values()), required=True),
-            "Due": st.column_config.DateColumn(format="DD/MM/YYYY"),
-        },
+    remove = None
+    if agreed:
+        for n, agreed_row in enumerate(agreed):
+            cols = st.columns([6, 2, 2, 1])
+            cols[0].markdown(plain(agreed_row["description"]))
+            cols[1].markdown(plain(owners.get(agreed_row["owner_id"], "someone not in this session")))
+            cols[2].markdown(f"due {agreed_row['due_date']:%d %b %Y}")
+            if cols[3].form_submit_button("Remove", key=f"sup_action_rm_{n}", help=f"Remove action {n + 1}"):
+                remove = n
+    else:
+        st.caption("No actions added yet.")
+    action_what = st.text_input("What was agreed", key="sup_action_what", max_chars=ACTION_MAX)
+    if st.session_state.pop("sup_action_empty", False):
+        st.error("Say what was agreed, then add the action.", icon="⚠️")
+    action_cols = st.columns(2)
+    action_who = action_cols[0].selectbox(
+        "Who will do it", list(owners), format_func=lambda i: owners[i], key="sup_action_who"
     )
+    action_due = action_cols[1].date_input("Due by", key="sup_action_due", format="DD/MM/YYYY")
+    add_action = st.form_submit_button("Add this action")
+    st.caption("An action typed above but not yet added is saved with the record too.")
     submitted = st.form_submit_button("Save and sign the record", type="primary")
 
+typed_action = (
+    [{"description": action_what, "owner_id": action_who, "due_date": action_due}] if action_what.strip() else []
+)
+if remove is not None:
+    agreed.pop(remove)
+    st.rerun()
+if add_action:
+    if typed_action:
+        agreed.extend(typed_action)
+        form_saved("sup_action")
+    else:
+        st.session_state["sup_action_empty"] = True
+    st.rerun()
 if submitted:
-    by_name = {v: k for k, v in owners.items()}
     form = {
         "participant_ids": [chosen, *others],
         "kind": kind,
@@ -181,15 +209,7 @@ if submitted:
             {"case_ref": r["Case reference"], "decision": r["Decision"], "rationale": r["Rationale"]}
             for r in cases.fillna("").to_dict("records")
         ],
-        "actions": [
-            {
-                "description": r["Action"],
-                "owner_id": by_name.get(r["Owner"]),
-                "due_date": r["Due"] if isinstance(r["Due"], dt.date) else None,
-            }
-            for r in actions.to_dict("records")
-            if str(r.get("Action") or "").strip()
-        ],
+        "actions": [*agreed, *typed_action],  # the same rows as before: what, who, when
         "discussed": discussed,
     }
     session_id = submit(
@@ -199,6 +219,8 @@ if submitted:
         rerun=False,
         refusal_field="form",
     )
+    st.session_state.pop(agreed_key, None)
+    form_saved("sup_action")
     st.switch_page(screens.SUPERVISION_RECORD.file, query_params={"session": session_id})
 
 with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])}"):

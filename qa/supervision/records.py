@@ -473,7 +473,10 @@ def amend(actor: Actor, session_id: int, data: SessionRecordUpdate, expected_ver
         old_version = record.version
         if expected_version is not None and expected_version != old_version:
             raise StaleEdit(STALE_AMEND)
-        snapshot = json.dumps(_snapshot(session, record))
+        people = session.exec(select(SessionParticipant).where(SessionParticipant.session_id == record.id)).all()
+        # The confirmations and comments belong to the version they were given on: they go into its history,
+        # so the new version never shows them as if they were still waiting.
+        snapshot = json.dumps(_snapshot(session, record) | {"confirmations": _confirmations(session, people)})
         optimistic.claim(session, record, old_version, StaleEdit(STALE_AMEND))
         session.add(
             SessionVersion(session_id=record.id, version=old_version, snapshot=snapshot, changed_by_id=actor.id)
@@ -491,14 +494,31 @@ def amend(actor: Actor, session_id: int, data: SessionRecordUpdate, expected_ver
         for old in session.exec(select(CaseDiscussion).where(CaseDiscussion.session_id == record.id)):
             session.delete(old)
         _add_rows(session, record.id, discussions, actions)
-        for participant in session.exec(select(SessionParticipant).where(SessionParticipant.session_id == record.id)):
-            participant.signed_at = None
+        for participant in people:
+            participant.signed_at, participant.comments = None, None
             session.add(participant)
         session.add(SupervisorSignOff(session_id=record.id, version=record.version))
         record.status, record.updated_at = SessionStatus.AWAITING_SIGN_OFF, utcnow()
         session.add(record)
         trail.record(session, actor, "amended", "supervision_session", record.id, f"now version {record.version}")
         return record.version
+
+
+def _confirmations(session: Session, people: list[SessionParticipant]) -> list[dict]:
+    names = dict(
+        session.exec(
+            select(col(User.id), col(User.full_name)).where(col(User.id).in_([p.practitioner_id for p in people]))
+        ).all()
+    )
+    return [
+        {
+            "name": names.get(p.practitioner_id, ""),
+            "signed_at": p.signed_at.isoformat() if p.signed_at else None,
+            "comments": p.comments or "",
+        }
+        for p in people
+        if p.signed_at or p.comments
+    ]
 
 
 def history(actor: Actor, session_id: int) -> list[dict]:
@@ -516,6 +536,8 @@ def history(actor: Actor, session_id: int) -> list[dict]:
             if not participant and snap.get("personal_private"):
                 snap["personal_notes"] = None
             snap["changed_at"] = row.changed_at
+            for given in snap.setdefault("confirmations", []):  # none in versions kept before issue 13
+                given["signed_at"] = datetime.fromisoformat(given["signed_at"]) if given["signed_at"] else None
             versions.append(snap)
         return versions
 
@@ -580,6 +602,33 @@ def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[Sess
                 )
             )
         return rows
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """Where something was discussed in supervision."""
+
+    held_on: date
+    record: RecordRef | None  # the supervision record, when this person may open it
+
+
+def audit_discussed_in(actor: Actor, audit_id: int) -> Discussion | None:
+    """The supervision session where an audit's feedback sheet was ticked as discussed, if any.
+
+    For anyone who may see the audit; the link to the record only for those who may open it.
+    """
+    with session_scope() as session:
+        audit_workflow.load_for(session, actor, audit_id, Action.VIEW_AUDIT)
+        held = session.exec(
+            select(SupervisionSession)
+            .join(AgendaItem, col(AgendaItem.discussed_in_id) == col(SupervisionSession.id))
+            .where(col(AgendaItem.kind) == AgendaKind.AUDIT_FEEDBACK, col(AgendaItem.source_id) == audit_id)
+            .order_by(col(SupervisionSession.held_on).desc(), col(SupervisionSession.id).desc())
+        ).first()
+        if held is None or held.id is None:
+            return None
+        may_open = can(actor, Action.VIEW_SUPERVISION, _scope(session, held))
+        return Discussion(held.held_on, RecordRef(LinkKind.SUPERVISION_SESSION, held.id) if may_open else None)
 
 
 def complete_action(actor: Actor, action_id: int) -> None:
