@@ -17,6 +17,7 @@ from db.audits import (
     HolderReply,
     UrgentConcernCreate,
 )
+from pages import _registry as screens
 from pages._edit_guard import changed_texts, opened_version, refused, saved, stale_panel
 from pages._ui import (
     current_actor,
@@ -36,6 +37,8 @@ from qa.audits import exports as audit_exports
 from qa.audits import workflow
 from qa.audits.judgement import RULE_TEXT
 from qa.errors import NotFound, PermissionDenied, StaleEdit
+from qa.records import RecordKind, RecordRef
+from qa.supervision import records as supervision_records
 from qa.validation import validate
 
 actor = current_actor()
@@ -59,6 +62,15 @@ st.markdown(
     f"SPO: {plain(audit.spo_name or 'none recorded')} · LEARN day {audit.event_date:%d %b %Y}, {plain(audit.pdu_name)}"
 )
 st.markdown(f"Auditors: {plain(', '.join(audit.auditors))} · Status: **{audit.status}**")
+if audit.status in (AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED) and not audit.is_moderation:
+    # Discussed where the discussion happened: the supervision record where the sheet was ticked.
+    discussion = supervision_records.audit_discussed_in(actor, audit.id)
+    if discussion is None:
+        st.caption("Marked as discussed in supervision on the audit page, outside a supervision record.")
+    elif discussion.record is not None:
+        screens.link_to(discussion.record, f"Discussed in supervision on {discussion.held_on:%d %b %Y}", icon="🗒️")
+    else:
+        st.caption(f"Discussed in supervision on {discussion.held_on:%d %b %Y}.")
 if audit.is_moderation:
     who_can_see("you and the PDU's quality-assurance leads. The original auditors do not see this second audit.")
 else:
@@ -343,6 +355,16 @@ else:
                     )
         if audit.can_mark_discussed:
             st.divider()
+            st.markdown(
+                "Discuss it in supervision: tick it on the agenda when you record the session, "
+                "and this audit links to that record."
+            )
+            screens.link_to(
+                RecordRef(RecordKind.SUPERVISEE, audit.holder_id),
+                f"Prepare supervision with {plain(audit.holder_name)}",
+                icon="🗒️",
+            )
+            st.caption("Discussed it without a supervision record in the portal? Mark it here instead.")
             if st.button("Mark as discussed in supervision", type="primary"):
                 status = workflow.mark_discussed(actor, audit.id)
                 if status == AuditStatus.ACTIONS_CLOSED:
