@@ -6,52 +6,57 @@ import streamlit as st
 from db.organisation import EMAIL_MAX, PASSWORD_MAX
 from qa.access import auth
 
-st.title("Practice Quality Portal")
-st.caption("Case audits, observation, reflection and supervision for probation teams.")
+# The form sits in a middle column: once signed in, the menu opens on the left, and a pointer
+# left on a Sign in button there would rest on a menu entry and highlight it as if it were the
+# current page as well.
+_left, middle, _right = st.columns([1, 2, 1])
+with middle:
+    st.title("Practice Quality Portal")
+    st.caption("Case audits, observation, reflection and supervision for probation teams.")
 
-reason = st.session_state.pop("signed_out_reason", None)
-if reason:
-    st.info(reason)
+    reason = st.session_state.pop("signed_out_reason", None)
+    if reason:
+        st.info(reason)
 
-refused = st.session_state.get("sso_refused")
-if refused:
-    st.error(refused)
-    if st.button("Sign out of single sign-on"):
-        st.session_state.pop("sso_refused", None)
-        st.logout()
+    refused = st.session_state.get("sso_refused")
+    if refused:
+        st.error(refused)
+        if st.button("Sign out of single sign-on"):
+            st.session_state.pop("sso_refused", None)
+            st.logout()
 
-sso_configured = bool(st.session_state.get("sso_configured"))
-passwords_off = auth.sso_only()  # the service refuses passwords too; this only stops offering them
+    sso_configured = bool(st.session_state.get("sso_configured"))
+    passwords_off = auth.sso_only()  # the service refuses passwords too; this only stops offering them
 
-if sso_configured:
-    st.subheader("Sign in with your organisation account")
-    if st.button("Sign in with single sign-on", type="primary"):
-        st.login()
-elif passwords_off:
-    st.error(
-        "Signing in with a portal password is turned off, and single sign-on is not working at the moment. "
-        "Ask your administrator.",
-        icon="🔒",
-    )
-
-if passwords_off:
     if sso_configured:
-        st.caption("Signing in with a portal password is turned off: use your organisation account.")
-    st.stop()
+        st.subheader("Sign in with your organisation account")
+        if st.button("Sign in with single sign-on", type="primary"):
+            st.login()
+    elif passwords_off:
+        st.error(
+            "Signing in with a portal password is turned off, and single sign-on is not working at the moment. "
+            "Ask your administrator.",
+            icon="🔒",
+        )
 
-if sso_configured:
-    st.divider()
-    st.subheader("Or sign in with a portal password")
+    if passwords_off:
+        if sso_configured:
+            st.caption("Signing in with a portal password is turned off: use your organisation account.")
+        st.stop()
 
-with st.form("sign_in"):
-    email = st.text_input("Email", key="sign_in_email", max_chars=EMAIL_MAX)
-    password = st.text_input("Password", type="password", key="sign_in_password", max_chars=PASSWORD_MAX)
-    submitted = st.form_submit_button("Sign in", type="primary")
+    if sso_configured:
+        st.divider()
+        st.subheader("Or sign in with a portal password")
 
-if submitted:
-    result = auth.sign_in(email, password)
-    if result.ok:
-        st.session_state["user_id"] = result.actor.id
-        st.rerun()
-    else:
-        st.error(result.message, icon="🔒")
+    with st.form("sign_in"):
+        email = st.text_input("Email", key="sign_in_email", max_chars=EMAIL_MAX)
+        password = st.text_input("Password", type="password", key="sign_in_password", max_chars=PASSWORD_MAX)
+        submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+
+    if submitted:
+        result = auth.sign_in(email, password)
+        if result.ok:
+            st.session_state["user_id"] = result.actor.id
+            st.rerun()
+        else:
+            st.error(result.message, icon="🔒")

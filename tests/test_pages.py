@@ -109,6 +109,14 @@ def test_with_users_the_portal_asks_to_sign_in(app, org):
     assert menu_pages(at) == {screens.SIGN_IN.file}
 
 
+def test_the_sign_in_form_sits_in_a_middle_column_away_from_where_the_menu_opens(app, org):
+    """A pointer left on the Sign in button must not rest on a menu entry once signed in (it would look current)."""
+    at = app()
+    left, middle, right = at.columns
+    assert [t.label for t in middle.text_input] == ["Email", "Password"]
+    assert not left.children and not right.children
+
+
 def test_a_wrong_password_is_refused_with_a_clear_message(app, org):
     at = sign_in(app(), "pat@example.org", "wrong")
     assert "The email or password is not right" in at.error[0].value
