@@ -74,7 +74,7 @@ def test_the_subject_access_export_holds_no_copy_of_the_title(org):
     sharing.revoke(org.actor(org.practitioner_id), share_id)
     with zipfile.ZipFile(io.BytesIO(subject_access.export_for(org.actor(org.spo_id)))) as archive:
         spo_export = "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
-    assert "shared reflection" in spo_export  # the item is there: that it was discussed
+    assert supervision.REFLECTION_DISCUSSED in spo_export  # the item is there: that it was discussed
     assert TITLE not in spo_export
 
 

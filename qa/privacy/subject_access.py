@@ -61,6 +61,7 @@ from db.organisation import AuditTrail, Case, Pdu, Team, User, utcnow
 from db.reflection import Debrief, DebriefFeeling, EntryShare, JournalEntry, SupportRequest
 from db.supervision import (
     AgendaItem,
+    AgendaKind,
     CaseDiscussion,
     SessionParticipant,
     SessionVersion,
@@ -75,6 +76,7 @@ from qa.audits.workflow import SENT_STATUSES
 from qa.exports import to_csv
 from qa.lookup import get_required
 from qa.organisation.directory import names_by_id, roles_by_user
+from qa.supervision.records import REFLECTION_DISCUSSED
 
 FOLDER = "my-portal-data"
 
@@ -734,7 +736,9 @@ def _supervision(session: Session, me: User) -> list[DataSet]:
             "id": i.id,
             "about": item_names.get(i.practitioner_id, ""),
             "kind": i.kind,
-            "title": i.title,
+            # A discussed shared reflection holds no copy of the note: the export says only that it was discussed
+            # (the author's own notes are in their notes data set).
+            "title": REFLECTION_DISCUSSED if i.kind == AgendaKind.SHARED_REFLECTION else i.title,
             "added_by": item_names.get(i.added_by_id),
             "added_at": i.added_at,
             "discussed_in_session": i.discussed_in_id,
