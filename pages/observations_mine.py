@@ -30,7 +30,7 @@ for row in rows:
     )
     cols[1].markdown(f"observed by {plain(row.observer_name)}")
     cols[2].markdown(plain(row.setting))
-    cols[3].markdown(f"**{row.status}**" + (" (second observer)" if row.is_calibration else ""))
+    cols[3].markdown(f"**{row.label}**" + (" (second observer)" if row.is_calibration else ""))
 
 view = development.development(actor, actor.id)
 st.subheader("My skill profile over time")
@@ -53,6 +53,6 @@ if not view.goals:
     st.caption("No goals yet.")
 for goal in view.goals:
     st.markdown(
-        f"- **{plain(goal.description)}**: {goal.status}, review by {goal.review_date:%d %b %Y}"
-        + (" · :orange[due for review]" if goal.due_for_review else "")
+        f"- **{plain(goal.description)}**: {goal.status if goal.agreed else plain(goal.agreement_text)}, "
+        f"review by {goal.review_date:%d %b %Y}" + (" · :orange[due for review]" if goal.due_for_review else "")
     )

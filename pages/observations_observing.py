@@ -12,7 +12,8 @@ show_flash()
 st.page_link(screens.PLAN_OBSERVATION.file, label="Plan an observation", icon="🗓️")
 rows = observations.observations_by_me(actor)
 to_do = [r for r in rows if r.to_record]
-done = [r for r in rows if not r.to_record]
+invited = [r for r in rows if r.awaiting]  # waiting for the practitioner, another date to answer, or declined
+done = [r for r in rows if not r.to_record and not r.awaiting]
 
 
 def listing(items, empty: str) -> None:
@@ -28,10 +29,13 @@ def listing(items, empty: str) -> None:
         )
         cols[1].markdown(plain(row.practitioner_name))
         cols[2].markdown(plain(row.setting))
-        cols[3].markdown(f"**{row.status}**" + (" (second observer)" if row.is_calibration else ""))
+        cols[3].markdown(f"**{row.label}**" + (" (second observer)" if row.is_calibration else ""))
 
 
 st.subheader(f"To record ({len(to_do)})")
 listing(to_do, "Nothing to record.")
+st.subheader(f"Invitations ({len(invited)})")
+st.caption("A session is recorded only once the practitioner has accepted. Open one to see their answer.")
+listing(invited, "No invitations waiting.")
 st.subheader(f"Shared ({len(done)})")
 listing(done, "Nothing shared yet.")

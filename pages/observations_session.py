@@ -1,6 +1,7 @@
 """One observation: self-rating before, the observer's record, then the practitioner's reply."""
 
 import datetime as dt
+import functools
 
 import streamlit as st
 
@@ -8,9 +9,12 @@ from db.observations import (
     EVIDENCE_MAX,
     GOAL_MAX,
     NOTE_MAX,
+    REASON_MAX,
     DevelopmentGoalCreate,
     GoalProgress,
     GoalStatus,
+    InvitationResponse,
+    InvitationStatus,
     ObservationMode,
     ObservationRecord,
     ObservationSetting,
@@ -59,7 +63,12 @@ st.markdown(
     + (f" · {obs.duration_minutes} minutes" if obs.duration_minutes else "")
     + (f" · case {plain(obs.case_ref)}" if obs.case_ref else "")
     + f" · status: **{obs.status}**"
+    + (f" ({obs.invitation})" if not obs.shared else "")
 )
+if obs.date_changed and obs.planned_on:
+    st.caption(
+        f"Planned for {obs.planned_on:%d %b %Y}; the observer recorded that it took place on {obs.observed_on:%d %b %Y}."
+    )
 if obs.calibration_of_id:
     st.caption("This is a second, independent rating of the same session, used to check observers agree.")
 who_can_see(
@@ -72,20 +81,115 @@ def rating_choice(value, not_observed):
     return NOT_OBSERVED if not_observed else value
 
 
-# ------------------------------------------------------------ before the session
-if obs.can_self_assess:
-    st.header("Before the session: my own view")
-    st.caption(
-        "Optional. Rate yourself on the same skill areas and say what you most want feedback on. "
-        "Your observer sees what you want feedback on straight away, and your ratings only after sharing theirs."
-    )
-    with st.form(f"self_{obs.id}"):
-        wanted = st.text_area(
-            "What would you most like feedback on?",
-            value=obs.feedback_wanted,
-            key=f"wanted_{obs.id}",
-            max_chars=NOTE_MAX,
+ANSWERS = {
+    InvitationStatus.ACCEPTED: "Accept",
+    InvitationStatus.DECLINED: "Decline",
+    InvitationStatus.NEW_DATE_PROPOSED: "Propose another date",
+}
+ANSWERED = {
+    InvitationStatus.ACCEPTED: "Accepted. Your observer can now record the session.",
+    InvitationStatus.DECLINED: "Declined. Your observer can see your answer; nothing about the session will be recorded.",
+    InvitationStatus.NEW_DATE_PROPOSED: "Your other date has been sent. The observer can accept it.",
+}
+
+
+def invitation_form(detail: observations.ObservationDetail) -> None:
+    errors = st.session_state.get(f"errors:invite:{obs.id}", {})
+    with st.form(f"invite_{obs.id}"):
+        choice = st.radio(
+            "My answer", list(ANSWERS), format_func=ANSWERS.__getitem__, horizontal=True, key=f"answer_{detail.id}"
         )
+        field_error(errors, "answer")
+        reason = st.text_area(
+            "If you decline: your reason (optional)", key=f"decline_reason_{obs.id}", max_chars=REASON_MAX
+        )
+        field_error(errors, "reason")
+        proposed = st.date_input(
+            "If you propose another date: the date",
+            value=obs.proposed_on or max(obs.observed_on, dt.date.today()) + dt.timedelta(days=7),
+            format="DD/MM/YYYY",
+            key=f"proposed_{obs.id}",
+        )
+        field_error(errors, "proposed_on")
+        if st.form_submit_button("Send my answer", type="primary"):
+            submit(
+                f"invite:{obs.id}",
+                lambda: observations.respond_to_invitation(
+                    actor,
+                    obs.id,
+                    validate(
+                        InvitationResponse,
+                        {
+                            "answer": choice,
+                            "reason": reason if choice == InvitationStatus.DECLINED else "",
+                            "proposed_on": proposed if choice == InvitationStatus.NEW_DATE_PROPOSED else None,
+                        },
+                    ),
+                    obs.version,
+                ),
+                success=ANSWERED[choice] if choice else "Saved.",
+            )
+
+
+# ------------------------------------------------------------ the invitation
+if not obs.shared:
+    if obs.can_respond:
+        st.header("Your invitation")
+        if obs.invitation == InvitationStatus.INVITED:
+            st.markdown(
+                f"**{plain(obs.observer_name)}** would like to observe this session on {obs.observed_on:%d %b %Y}. "
+                "Nothing about it is recorded unless you accept."
+            )
+            invitation_form(obs)
+        else:
+            answer_text = f"You have {obs.invitation}"
+            if obs.invitation == InvitationStatus.NEW_DATE_PROPOSED and obs.proposed_on:
+                answer_text = f"You proposed {obs.proposed_on:%d %b %Y} instead"
+            st.markdown(answer_text + ".")
+            with st.expander("Change my answer"):
+                invitation_form(obs)
+    elif obs.invitation == InvitationStatus.INVITED:
+        st.info(f"Waiting for {plain(obs.practitioner_name)} to accept, decline or propose another date.")
+    elif obs.invitation == InvitationStatus.DECLINED:
+        st.warning(f"{plain(obs.practitioner_name)} declined this observation.")
+        if obs.decline_reason:
+            st.markdown("**Their reason**")
+            st.text(obs.decline_reason)
+    if obs.can_accept_date and obs.proposed_on:
+        st.info(
+            f"{plain(obs.practitioner_name)} proposed {obs.proposed_on:%d %b %Y} instead of {obs.observed_on:%d %b %Y}."
+        )
+        if st.button("Accept the new date", key=f"accept_date_{obs.id}", type="primary"):
+            submit(
+                None,
+                lambda: observations.accept_proposed_date(actor, obs.id, obs.version),
+                success="New date accepted. The observation is now planned for that day.",
+                on_error=all_errors,
+            )
+
+# ------------------------------------------------------------ my own view
+if obs.can_self_assess:
+    if obs.shared:
+        st.header("My own view")
+        st.caption(
+            "Optional. You can still rate yourself on the same skill areas. A rating you add or change now is "
+            "shown as given after reading the observer's."
+        )
+    else:
+        st.header("Before the session: my own view")
+        st.caption(
+            "Optional. Rate yourself on the same skill areas and say what you most want feedback on. "
+            "Your observer sees what you want feedback on straight away, and your ratings only after sharing theirs."
+        )
+    with st.form(f"self_{obs.id}"):
+        wanted = obs.feedback_wanted
+        if not obs.shared:
+            wanted = st.text_area(
+                "What would you most like feedback on?",
+                value=obs.feedback_wanted,
+                key=f"wanted_{obs.id}",
+                max_chars=NOTE_MAX,
+            )
         self_items = []
         for domain in framework.domains:
             current = obs.self_ratings.get(domain.key)
@@ -109,6 +213,31 @@ if obs.can_self_assess:
                 on_error=all_errors,
             )
 
+
+def goal_form() -> None:
+    """Propose a goal; it counts once the other person agrees."""
+    other = obs.practitioner_name if actor.id == obs.observer_id else obs.observer_name
+    goal_errors = st.session_state.get(f"errors:goal:{obs.id}", {})
+    with st.form(f"goal_{obs.id}"):
+        description = st.text_input("Propose a goal", key=f"goal_text_{obs.id}", max_chars=GOAL_MAX)
+        field_error(goal_errors, "description")
+        review = st.date_input(
+            "Review by", value=dt.date.today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{obs.id}"
+        )
+        field_error(goal_errors, "review_date")
+        if st.form_submit_button("Propose goal"):
+            submit(
+                f"goal:{obs.id}",
+                lambda: observations.add_goal(
+                    actor, obs.id, validate(DevelopmentGoalCreate, {"description": description, "review_date": review})
+                ),
+                rerun=False,
+            )
+            st.session_state.pop(f"goal_text_{obs.id}", None)
+            flash(f"Goal saved. It shows as proposed until {other} agrees it.")
+            st.rerun()
+
+
 # ------------------------------------------------------------- the observer's part
 if obs.can_record:
     st.header("Record the observation")
@@ -116,7 +245,13 @@ if obs.can_record:
         st.info(f"The practitioner would most like feedback on: {plain(obs.feedback_wanted)}")
     errors = st.session_state.get(f"errors:obs:{obs.id}", {})
     record_key = f"obs:{obs.id}"
-    form_keys = [f"consent_{obs.id}", f"date_{obs.id}", f"strengths_{obs.id}", f"devpoints_{obs.id}"]
+    form_keys = [
+        f"consent_{obs.id}",
+        f"date_{obs.id}",
+        f"datechange_{obs.id}",
+        f"strengths_{obs.id}",
+        f"devpoints_{obs.id}",
+    ]
     form_keys += [f"{prefix}_{obs.id}_{d.key}" for d in framework.domains for prefix in ("r", "ev")]
     editing_from = opened_version(record_key, obs.version, form_keys)  # a save from an older version is refused
     with st.form(f"record_{obs.id}"):
@@ -124,12 +259,13 @@ if obs.can_record:
             "The person on probation agreed to this session being observed", value=obs.consent, key=f"consent_{obs.id}"
         )
         field_error(errors, "consent")
-        # Recorded after the session, so a date planned ahead starts as today.
+        # The planned date, as planned: a different day is saved only when the observer says so.
         observed_on = st.date_input(
-            "Date of the session",
-            value=min(obs.observed_on, dt.date.today()),
-            format="DD/MM/YYYY",
-            key=f"date_{obs.id}",
+            "Date of the session", value=obs.observed_on, format="DD/MM/YYYY", key=f"date_{obs.id}"
+        )
+        date_changed = st.checkbox(
+            f"The session took place on a different date from the one planned ({obs.observed_on:%d %b %Y})",
+            key=f"datechange_{obs.id}",
         )
         field_error(errors, "observed_on")
         cols = st.columns(3)
@@ -224,6 +360,7 @@ if obs.can_record:
                         "case_ref": case_ref,
                         "strengths": strengths,
                         "development_points": development,
+                        "date_change_confirmed": date_changed,
                     },
                 ),
                 [validate(RatingInput, r) for r in items],
@@ -256,27 +393,15 @@ if obs.can_record:
         )
     stale_panel(record_key, form_keys)
 
-    st.subheader("Agreed development goals")
+    st.subheader("Development goals")
     for goal in obs.goals:
-        st.markdown(f"- {plain(goal.description)} (review by {goal.review_date:%d %b %Y})")
-    goal_errors = st.session_state.get(f"errors:goal:{obs.id}", {})
-    with st.form(f"goal_{obs.id}"):
-        description = st.text_input("New goal", key=f"goal_text_{obs.id}", max_chars=GOAL_MAX)
-        field_error(goal_errors, "description")
-        review = st.date_input(
-            "Review by", value=dt.date.today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{obs.id}"
+        st.markdown(
+            f"- {plain(goal.description)} (review by {goal.review_date:%d %b %Y}) · {plain(goal.agreement_text)}"
         )
-        field_error(goal_errors, "review_date")
-        if st.form_submit_button("Add goal"):
-            submit(
-                f"goal:{obs.id}",
-                lambda: observations.add_goal(
-                    actor, obs.id, validate(DevelopmentGoalCreate, {"description": description, "review_date": review})
-                ),
-                rerun=False,
-            )
-            st.session_state.pop(f"goal_text_{obs.id}", None)
-            st.rerun()
+    if obs.can_propose_goal:
+        goal_form()
+    else:
+        st.caption("Goals can be proposed once the session is saved with the person's consent.")
 
     if obs.calibration_of_id is None:
         with st.expander("Ask a second observer to rate this session too (calibration)"):
@@ -313,6 +438,8 @@ if obs.shared:
         line = f"**{plain(domain.title)}**: {rating}"
         if obs.self_ratings:
             line += f" · own rating: {f'{own.rating} {scale[own.rating]}' if own and own.rating else 'not given'}"
+            if own and own.after_sharing:
+                line += " (given after reading the observer's)"
         st.markdown(line)
         if given and given.evidence:
             st.text(given.evidence)
@@ -322,16 +449,24 @@ if obs.shared:
     st.text(obs.development_points or "None recorded.")
     st.subheader("Development goals")
     if not obs.goals:
-        st.caption("No goals were agreed.")
+        st.caption("No goals yet.")
     for goal in obs.goals:
         with st.container(border=True):
             st.markdown(
-                f"**{plain(goal.description)}** · review by {goal.review_date:%d %b %Y} · {goal.status}"
+                f"**{plain(goal.description)}** · review by {goal.review_date:%d %b %Y} · "
+                + (goal.status if goal.agreed else plain(goal.agreement_text))
                 + (" · :orange[due for review]" if goal.due_for_review else "")
             )
             if goal.progress:
                 st.text(goal.progress)
-            if obs.can_update_goals:
+            if goal.can_agree and st.button("Agree this goal", key=f"agree_goal_{goal.id}", type="primary"):
+                submit(
+                    None,
+                    functools.partial(observations.agree_goal, actor, goal.id),
+                    success="Goal agreed. It is now one of the open goals reviewed in supervision.",
+                    on_error=all_errors,
+                )
+            if obs.can_update_goals and goal.agreed:
                 with st.form(f"progress_{goal.id}"):
                     statuses = list(GoalStatus)
                     status = st.selectbox(
@@ -348,6 +483,8 @@ if obs.shared:
                         )
                         flash("Progress saved.")
                         st.rerun()
+    if obs.can_propose_goal:
+        goal_form()
 
     st.header("Your reflection and reply" if obs.can_reply else "The practitioner's reflection and reply")
     if obs.can_reply:
