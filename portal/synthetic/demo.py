@@ -35,6 +35,7 @@ from db.demo import (
     TEAM_KINDS,
 )
 from db.engine import get_engine
+from db.ids import id_of
 from db.observations import (
     DevelopmentGoal,
     GoalStatus,
@@ -43,8 +44,17 @@ from db.observations import (
     ObservationStatus,
     SelfRating,
 )
-from db.organisation import DEMO_FLAG, Case, Setting
-from db.reflection import Debrief, EntryKind, EntryShare, JournalEntry, ReflectiveModel, RequestStatus, SupportRequest
+from db.organisation import DEMO_FLAG, Case, Grade, Role, Setting, User, UserRole
+from db.reflection import (
+    Debrief,
+    EntryKind,
+    EntryShare,
+    JournalEntry,
+    ReflectiveModel,
+    RequestStatus,
+    SupportContact,
+    SupportRequest,
+)
 from db.reflection import Urgency as RequestUrgency
 from db.supervision import AgendaItem, AgendaKind, SessionKind, SessionParticipant, SupervisionSession
 from portal.synthetic.engine import Cases, Org, Plan, Result, Window, generate
@@ -94,6 +104,25 @@ NOTE_TEXTS = (
     "[Demo] I felt irritated for most of the session and want to understand why before the next one.",
 )
 NOTE_TAGS = ("risk", "relationships", "supervision", "wellbeing", "LEARN", "observation")
+#: New starters the administrator has still to place: (name, grade, already in a team).
+NEW_STARTERS = (
+    ("Robin Demo-Starter", Grade.PSO, True),
+    ("Sam Demo-Starter", Grade.PSO, True),
+    ("Alex Demo-Starter", Grade.PO, False),
+)
+SUPPORT_CONTACTS = (
+    {
+        "name": "[Demo] Employee assistance programme",
+        "description": "Free, confidential counselling and advice, any time of day.",
+        "how_to_reach": "Phone the number on the staff intranet (demo: not a real service).",
+    },
+    {
+        "name": "[Demo] Peer support network",
+        "description": "Colleagues trained to listen after a difficult contact.",
+        "how_to_reach": "Ask any peer supporter in your office (demo: not a real service).",
+        "independent": True,
+    },
+)
 ACTION_TEXT = "[Demo] Record the outcome of the safeguarding check and update the risk management plan."
 CONCERN_TEXT = "[Demo] A new partner with children was mentioned in the contact log; no checks are recorded yet."
 ACK_TEXT = "[Demo] Spoken to the case holder; checks requested the same day."
@@ -180,6 +209,7 @@ class _Enricher:
         self.practitioner_history()
         self.spo_history()
         self.urgent_concern()
+        self.administration()
         self.s.merge(Setting(key=DEMO_FLAG, value="true"))
 
     # -- journal notes, a few shared for supervision
@@ -436,6 +466,30 @@ class _Enricher:
                     acknowledgement=ACK_TEXT if acknowledged else None,
                 )
             )
+        s.flush()
+
+    def administration(self) -> None:
+        """What an administrator meets on a real Monday: new starters not yet placed with a
+        supervisor or a team, and the support contacts that debriefs signpost. (No locked account:
+        a lock lasts minutes from the real clock, which would make the demo differ from load to load.)"""
+        s, org = self.s, self.org
+        team = org.team(self.practitioner)
+        joined = _at(self.w.end - timedelta(days=3))
+        for number, (name, grade, in_team) in enumerate(NEW_STARTERS, start=1):
+            user = User(
+                full_name=name,
+                email=f"new.starter{number}@{EMAIL_DOMAIN}",
+                staff_id=f"DEMO9{number:05d}",
+                grade=grade,
+                team_id=team if in_team else None,
+                created_at=joined,
+                updated_at=joined,
+            )
+            s.add(user)
+            s.flush()
+            s.add(UserRole(user_id=id_of(user), role=Role.PRACTITIONER))
+        for contact in SUPPORT_CONTACTS:
+            s.add(SupportContact(**contact))
         s.flush()
 
 
