@@ -60,3 +60,19 @@ for action, case_ref, audit_id in overdue:
 st.subheader("Feedback sheets to discuss in supervision")
 st.caption("Open a sheet, talk it through with the case holder, then mark it discussed.")
 audit_table(workflow.feedback_awaiting_me(actor), "No feedback sheets are waiting for you.")
+
+st.subheader("Closed")
+st.caption(
+    "Sheets whose actions are all done, most recently closed first, for a year after they close. "
+    "Open one to read the sheet and the case holder's reply."
+)
+closed = workflow.feedback_closed_for_me(actor)
+if not closed:
+    st.info("No closed feedback sheets in the last year.")
+for row in closed:
+    cols = st.columns([2, 2, 3, 2, 2])
+    cols[0].page_link(screens.AUDIT_CASE.file, label=row.case_ref, query_params={"audit": str(row.audit_id)}, icon="📄")
+    cols[1].markdown(f"{row.event_date:%d %b %Y}")
+    cols[2].markdown(f"Held by {plain(row.holder_name)}")
+    cols[3].markdown("**closed**")
+    cols[4].markdown("The case holder replied" if row.replied else "No reply")
