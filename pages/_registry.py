@@ -248,6 +248,29 @@ RECORD_SCREENS: dict[RecordKind, tuple[Screen, str]] = {
 }
 
 
+#: Where the whole of a home-page queue (qa/worklist.py, by its key) can be seen when it is long.
+QUEUE_SCREENS: dict[str, Screen] = {
+    "feedback_to_reply": AUDIT_FEEDBACK_MINE,
+    "actions_due": AUDIT_FEEDBACK_MINE,
+    "observations": MY_DEVELOPMENT,
+    "team_observations": TEAM_OBSERVATIONS,
+    "goals": MY_DEVELOPMENT,
+    "records_to_confirm": MY_SUPERVISION,
+    "shared_with_me": SHARED_WITH_ME,
+    "audits_to_complete": AUDITS_MINE,
+    "sheets_to_discuss": AUDIT_FEEDBACK_TEAM,
+    "news": AUDIT_FEEDBACK_TEAM,
+    "urgent_concerns": AUDIT_FEEDBACK_TEAM,
+    "supervision_due": SUPERVISION_TEAM,
+    "learn_events": AUDIT_EVENTS,
+    "overdue_concerns": URGENT_CONCERNS,
+    "observation_target": OBSERVATION_COVERAGE,
+    "supervision_cadence": SUPERVISION_CADENCE,
+    "unplaced": USERS,
+    "locked": USERS,
+}
+
+
 def link_to(record: RecordRef, label: str, *, icon: str | None = None, container: Any = None) -> None:
     """A link straight to a record that a service pointed at."""
     screen, param = RECORD_SCREENS[record.kind]

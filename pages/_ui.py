@@ -418,6 +418,10 @@ def audit_table(rows, empty: str) -> None:
             cols[4].markdown(f"{row.open_actions} open action{'s' if row.open_actions != 1 else ''}")
 
 
+#: How many records a home-page queue lists before "and N more".
+QUEUE_SHOWN = 10
+
+
 def work_queue(groups) -> None:
     """A home page's work queues (qa/worklist.py): each a heading with its count, then a link per record."""
     for group in groups:
@@ -428,12 +432,19 @@ def work_queue(groups) -> None:
             if group.count is None or not group.waiting:
                 st.caption("Nothing waiting.")
             continue
-        for item in group.records:
+        for item in group.records[:QUEUE_SHOWN]:
             label = label_text(item.label) + (" · overdue" if item.overdue else "")
             if item.record is None:
                 st.markdown(f"- {plain(item.label)}")
             else:
                 screens.link_to(item.record, label, icon="⏰" if item.overdue else None)
+        hidden = len(group.records) - QUEUE_SHOWN
+        if hidden > 0:
+            # A home page is for the next few things to do; the full list lives on its own screen.
+            more = screens.QUEUE_SCREENS.get(group.key)
+            st.caption(f"And {hidden} more, oldest first above." + (f" All of them: {more.title}." if more else ""))
+            if more is not None:
+                more.link(f"See all on {more.title}")
 
 
 def month_strip(strip) -> None:

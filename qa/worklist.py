@@ -497,7 +497,7 @@ def _observations_to_arrange(actor: Actor, today: date) -> WorkGroup:
                     obs.observed_on < today,
                 )
             )
-    return WorkGroup("observations", "Observations to plan or finish", _sorted(records))
+    return WorkGroup("team_observations", "Observations to plan or finish", _sorted(records))
 
 
 def _requests_to_me(actor: Actor) -> WorkGroup:

@@ -178,6 +178,13 @@ LIMITS: list[Limit] = [
         "qa.observations.workflow.save_self_assessment",
     ),
     Limit(
+        "Observation",
+        "Reason for declining an invitation (optional)",
+        ob.REASON_MAX,
+        ("observation.decline_reason",),
+        "db.observations.InvitationResponse",
+    ),
+    Limit(
         "Observation", "Overall strengths", ob.NOTE_MAX, ("observation.strengths",), "db.observations.ObservationRecord"
     ),
     Limit(
@@ -234,7 +241,7 @@ LIMITS: list[Limit] = [
     ),
     Limit("Debrief", "What happened", rf.SHORT_MAX, ("debrief.content",), "qa.reflection.debriefs.record_debrief"),
     Limit("Debrief", "What helped", rf.SHORT_MAX, ("debrief.content",), "qa.reflection.debriefs.record_debrief"),
-    # Supervision (encrypted apart from case references, actions and agenda titles)
+    # Supervision (encrypted apart from case references and actions)
     Limit(
         "Supervision record",
         "Notes",
@@ -314,6 +321,7 @@ SYSTEM_COLUMNS = {
     "debrief.need": "fixed list",
     "debrief_feeling.feeling": "fixed vocabulary",
     "development_goal.status": "fixed list",
+    "development_goal.agreement": "fixed list",
     "entry_share.kind": "fixed list",
     "feedback_theme.section": "fixed list",
     "instrument.key": "uploaded question set, checked by qa.audits.instrument (60)",
@@ -323,6 +331,7 @@ SYSTEM_COLUMNS = {
     "observation.setting": "fixed list",
     "observation.mode": "fixed list",
     "observation.status": "fixed list",
+    "observation.invitation": "fixed list",
     "observation_rating.domain_key": "from the skills framework",
     "probation_case.order_type": "fixed list",
     "probation_case.rosh": "fixed list",
@@ -677,6 +686,14 @@ def test_observation_limits(org):
         "feedback_wanted",
         ob.NOTE_MAX,
     )
+    over_and_at(
+        lambda t: observations.respond_to_invitation(
+            pat, obs_id, validate(ob.InvitationResponse, {"answer": "declined", "reason": t})
+        ),
+        "reason",
+        ob.REASON_MAX,
+    )
+    observations.respond_to_invitation(pat, obs_id, validate(ob.InvitationResponse, {"answer": "accepted"}))
 
     def version():
         return observations.observation_detail(spo, obs_id).version
@@ -723,6 +740,7 @@ def test_observation_limits(org):
             ob.NOTE_MAX,
         )
     goal_id = observations.observation_detail(pat, obs_id).goals[0].id
+    observations.agree_goal(pat, goal_id)  # progress is recorded on an agreed goal
     over_and_at(
         lambda t: observations.update_goal(
             pat, goal_id, validate(ob.GoalProgress, {"status": "in progress", "progress": t})

@@ -106,7 +106,7 @@ def test_supervision_and_observations_due_for_the_spo_link_to_each_person(org):
     people = {org.practitioner_id, org.peer_id}
     assert {r.id for r in refs(spo["supervision_due"])} == people
     assert {r.kind for r in refs(spo["supervision_due"])} == {RecordKind.SUPERVISEE}
-    assert {r.id for r in refs(spo["observations"])} == people
+    assert {r.id for r in refs(spo["team_observations"])} == people
     record(org)
     spo = groups(worklist.spo_work(org.actor(org.spo_id)))
     assert {r.id for r in refs(spo["supervision_due"])} == {org.peer_id}

@@ -23,7 +23,7 @@ from random import Random
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from db.audits import ActionStatus, AuditAction, AuditStatus, CaseAudit, FeedbackSheet, UrgentConcern
+from db.audits import ActionStatus, AuditAction, AuditSeen, AuditStatus, CaseAudit, FeedbackSheet, UrgentConcern
 from db.demo import (
     DEFAULT_SEED,
     EMAIL_DOMAIN,
@@ -210,6 +210,7 @@ class _Enricher:
         self.spo_history()
         self.urgent_concern()
         self.administration()
+        self.sheets_already_read()
         self.s.merge(Setting(key=DEMO_FLAG, value="true"))
 
     # -- journal notes, a few shared for supervision
@@ -490,6 +491,23 @@ class _Enricher:
             s.add(UserRole(user_id=id_of(user), role=Role.PRACTITIONER))
         for contact in SUPPORT_CONTACTS:
             s.add(SupportContact(**contact))
+        s.flush()
+
+    def sheets_already_read(self) -> None:
+        """SPOs have kept up with their feedback sheets until about a month ago: older replies and
+        closed actions are not news on their home pages, the last few weeks' are."""
+        s, end = self.s, self.w.end
+        read_on = _at(end - timedelta(days=30))
+        audits = s.exec(
+            select(CaseAudit.id, CaseAudit.feedback_to_id).where(
+                col(CaseAudit.moderates_id).is_(None),
+                col(CaseAudit.feedback_to_id).is_not(None),
+                col(CaseAudit.submitted_at) < _at(end - timedelta(days=45)),
+            )
+        ).all()
+        for audit_id, spo_id in audits:
+            if audit_id is not None and spo_id is not None:
+                s.add(AuditSeen(audit_id=audit_id, user_id=spo_id, seen_at=read_on))
         s.flush()
 
 
