@@ -54,7 +54,7 @@ cols = st.columns(2)
 with cols[0]:
     st.subheader("Feelings I name most")
     st.dataframe(
-        pd.DataFrame([{"Feeling": f.word, "Times": f.count} for f in trends.top_feelings]),
+        pd.DataFrame([{"Feeling": f.word, "Times": f.times} for f in trends.top_feelings]),
         hide_index=True,
         width="stretch",
     )

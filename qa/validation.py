@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from qa.errors import ValidationFailed
 
@@ -34,7 +35,7 @@ def _label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 
 
-def plain_message(error: dict[str, Any]) -> str:
+def plain_message(error: ErrorDetails) -> str:
     field = str(error["loc"][0]) if error.get("loc") else ""
     label = _label(field)
     kind = error.get("type", "")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, func, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import FirstAdminCreate, Grade, PasswordChange, Role, User, utcnow
 from qa.access import trail
 from qa.access.actor import Actor
@@ -135,7 +136,7 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> SignInRes
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = now
-        if needs_rehash(user.password_hash):
+        if user.password_hash is not None and needs_rehash(user.password_hash):  # verified, so set
             user.password_hash = hash_password(password)
         session.add(user)
         trail.record(session, None, "signed_in", "user", user.id)
@@ -213,7 +214,7 @@ def create_first_admin(data: FirstAdminCreate) -> Actor:
         )
         session.add(user)
         session.flush()
-        set_roles(session, user.id, [Role.ADMIN])
+        set_roles(session, id_of(user), [Role.ADMIN])
         session.flush()
         actor = actor_from_user(session, user)
         trail.record(session, actor, "created", "user", user.id, "first administrator")

@@ -71,8 +71,11 @@ def development(actor: Actor, practitioner_id: int, today: date | None = None) -
             )
             .order_by(col(Observation.observed_on))
         ).all()
-        profile = [ProfilePoint(on, key, titles.get(key, key), rating) for _id, on, key, rating in rows]
-        observer = {(obs_id, key): rating for obs_id, _on, key, rating in rows}
+        # The query keeps only rated domains; the None test tells the type checker so.
+        profile = [
+            ProfilePoint(on, key, titles.get(key, key), rating) for _id, on, key, rating in rows if rating is not None
+        ]
+        observer = {(obs_id, key): rating for obs_id, _on, key, rating in rows if rating is not None}
         selfs = session.exec(
             select(SelfRating.observation_id, SelfRating.domain_key, SelfRating.rating)
             .join(Observation, col(SelfRating.observation_id) == col(Observation.id))
@@ -84,7 +87,7 @@ def development(actor: Actor, practitioner_id: int, today: date | None = None) -
         ).all()
         pairs: dict[str, list[tuple[int, int]]] = {}
         for obs_id, key, rating in selfs:
-            if (obs_id, key) in observer:
+            if rating is not None and (obs_id, key) in observer:  # only rated domains are read
                 pairs.setdefault(key, []).append((rating, observer[(obs_id, key)]))
         comparison = []
         for domain in framework.domains:

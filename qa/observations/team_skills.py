@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.observations import Observation, ObservationRating, ObservationStatus
 from db.organisation import Team, User
 from qa.access.actor import Actor
@@ -45,7 +46,7 @@ def team_profile(
     with session_scope() as session:
         if team_id is not None:
             team = session.get(Team, team_id)
-            if team is None or not can(actor, Action.VIEW_TEAM_PROFILE, TeamScope(team.id, team.pdu_id)):
+            if team is None or not can(actor, Action.VIEW_TEAM_PROFILE, TeamScope(id_of(team), team.pdu_id)):
                 raise PermissionDenied()
             where = User.team_id == team_id
         elif pdu_id is not None:
@@ -70,7 +71,7 @@ def team_profile(
         _row, framework = skills_framework.latest(session)
     summaries = []
     for domain in framework.domains:
-        values = [(pid, r) for pid, key, r in rows if key == domain.key]
+        values = [(pid, r) for pid, key, r in rows if key == domain.key and r is not None]  # only rated rows are read
         people = len({pid for pid, _ in values})
         ratings = [r for _, r in values]
         if people < MIN_PEOPLE:

@@ -227,7 +227,7 @@ def read_csv(data: bytes | str, layout: CsvLayout, check_headings: HeadingCheck 
             message += f" It may also include: {', '.join(layout.optional)}."
         return file_error(message)
     order = layout.order
-    repeated = sorted({h for h in headings if h in order and headings.count(h) > 1}, key=order.get)
+    repeated = sorted({h for h in headings if h in order and headings.count(h) > 1}, key=order.__getitem__)
     if repeated:
         return file_error(f"The heading row has the column {', '.join(repeated)} more than once.")
 

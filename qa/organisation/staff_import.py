@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from db.ids import id_of
 from db.organisation import Grade, Pdu, Role, Team, User, UserCreate, normalise_email, utcnow
 from qa.access import trail
 from qa.access.actor import Actor
@@ -262,7 +263,7 @@ def _check_fields(planned: _Planned, lookups: _Lookups) -> None:
         if pdu is None:
             planned.fail("pdu", f"there is no PDU '{shown(pdu_name)}'.")
         else:
-            team = lookups.team(pdu.id, team_name)
+            team = lookups.team(id_of(pdu), team_name)
             if team is None:
                 planned.fail("team", f"there is no team '{shown(team_name)}' in PDU '{shown(pdu_name)}'.")
             else:
@@ -381,7 +382,7 @@ def _has_supervisor(planned: _Planned) -> bool:
 
 
 def _work_out_changes(session: Session, actor: Actor, rows: list[_Planned]) -> None:
-    existing_ids = [p.existing.id for p in rows if p.existing is not None]
+    existing_ids = [id_of(p.existing) for p in rows if p.existing is not None]
     current_roles = roles_by_user(session, existing_ids)
     for planned in rows:
         user, data = planned.existing, planned.data
@@ -396,7 +397,7 @@ def _work_out_changes(session: Session, actor: Actor, rows: list[_Planned]) -> N
         wanted_supervisor = _supervisor_id(planned)
         if (wanted_supervisor is None and _has_supervisor(planned)) or user.supervisor_id != wanted_supervisor:
             changes.append("supervisor")
-        if set(current_roles.get(user.id, [])) != set(planned.roles):
+        if set(current_roles.get(id_of(user), [])) != set(planned.roles):
             changes.append("roles")
         planned.changes = changes
 
@@ -443,7 +444,7 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
         assert user is not None
         user.supervisor_id = _supervisor_id(planned)
         session.add(user)
-        set_roles(session, user.id, planned.roles)
+        set_roles(session, id_of(user), planned.roles)
         trail.record(
             session, actor, "imported", "user", user.id, "imported from CSV; roles: " + ", ".join(planned.roles)
         )
@@ -458,7 +459,7 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
         user.supervisor_id = _supervisor_id(planned)
         user.updated_at = utcnow()
         session.add(user)
-        set_roles(session, user.id, planned.roles)
+        set_roles(session, id_of(user), planned.roles)
         trail.record(
             session, actor, "changed", "user", user.id, "changed by staff import: " + ", ".join(planned.changes)
         )

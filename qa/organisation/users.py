@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import PASSWORD_MAX, PASSWORD_MIN, Role, Team, User, UserCreate, UserPublic, UserUpdate, utcnow
 from qa.access import trail
 from qa.access.actor import Actor
@@ -71,7 +72,7 @@ def create_user(actor: Actor, data: UserCreate) -> UserPublic:
             user.password_hash = hash_password(data.password)
         session.add(user)
         session.flush()
-        set_roles(session, user.id, data.roles)
+        set_roles(session, id_of(user), data.roles)
         trail.record(session, actor, "created", "user", user.id, f"roles: {', '.join(data.roles)}")
         session.flush()
         return to_public(session, [user])[0]

@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Team, User
 from db.reflection import Debrief, DebriefFeeling
 from qa.access.actor import Actor
@@ -35,7 +36,7 @@ class TeamWellbeing:
 def team_wellbeing(actor: Actor, team_id: int, start: datetime, end: datetime) -> TeamWellbeing | None:
     with session_scope() as session:
         team = session.get(Team, team_id)
-        if team is None or not can(actor, Action.VIEW_TEAM_WELLBEING, TeamScope(team.id, team.pdu_id)):
+        if team is None or not can(actor, Action.VIEW_TEAM_WELLBEING, TeamScope(id_of(team), team.pdu_id)):
             raise PermissionDenied()
         in_team = (
             select(Debrief.id, Debrief.author_id, Debrief.intensity)

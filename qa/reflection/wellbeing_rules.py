@@ -50,7 +50,7 @@ class WeekLoad(NamedTuple):
 
 class FeelingCount(NamedTuple):
     word: str
-    count: int
+    times: int  # not `count`, which would hide tuple.count
 
 
 class SettingLink(NamedTuple):
