@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from db.audits import ActionStatus, Answer, CaseAudit
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import utcnow
 from qa.access.actor import Actor
 from qa.access.policy import Action, PduScope, require
@@ -57,7 +58,7 @@ def _event_tables(actor: Actor, event_id: int) -> tuple[list[str], list[list], l
             .where(col(CaseAudit.event_id) == event_id, col(CaseAudit.moderates_id).is_(None))
             .order_by(col(CaseAudit.id))
         ).all()
-        audit_ids = [a.id for a in audits]
+        audit_ids = [id_of(a) for a in audits]
     details = [audit_detail(actor, audit_id) for audit_id in audit_ids]
     section_titles: list[str] = []
     for detail in details:

@@ -162,7 +162,9 @@ def _min_cost_assignment(options: list[list[tuple[int, int]]], n_pairs: int) -> 
             break
         v = sink
         while v != source:
-            u, i = back[v]
+            step = back[v]
+            assert step is not None, "every node on the path just found has the edge that reached it"
+            u, i = step
             edge = graph[u][i]
             edge[1] -= 1
             graph[v][edge[3]][1] += 1
@@ -208,10 +210,10 @@ def propose_pairs(auditors: Iterable[Auditor], cases: Iterable[CaseToAudit], see
         options.append(allowed)
     pair_of = dict(zip((c.case_id for c in order), _min_cost_assignment(options, len(pairs)), strict=True))
 
-    unassigned = []
+    unassigned: list[int] = []
     for case in cases:  # case-id order, so messages read in a stable order
-        p = pair_of[case.case_id]
-        if p is None:
+        given = pair_of[case.case_id]
+        if given is None:
             unassigned.append(case.case_id)
             if pairs:  # with no pairs at all, the shortage problem above already says why
                 holder = by_id.get(case.holder_id)
@@ -220,12 +222,12 @@ def propose_pairs(auditors: Iterable[Auditor], cases: Iterable[CaseToAudit], see
                     f"{_case_label(case, start=True)} is left unassigned: every pair includes its case holder{who}."
                 )
             continue
-        pairs[p].case_ids.append(case.case_id)
-        supervisors = [by_id[m] for m in pairs[p].member_ids if supervises_holder(by_id[m], case)]
+        pairs[given].case_ids.append(case.case_id)
+        supervisors = [by_id[m] for m in pairs[given].member_ids if supervises_holder(by_id[m], case)]
         if supervisors:
             verb = "supervises" if len(supervisors) == 1 else "supervise"
             notes.append(
-                f"Pair {p + 1} audits {_case_label(case)} although {_names(supervisors)} {verb} its case holder: "
+                f"Pair {given + 1} audits {_case_label(case)} although {_names(supervisors)} {verb} its case holder: "
                 "no other pair could take it."
             )
     loads = [len(pair.case_ids) for pair in pairs]

@@ -173,17 +173,17 @@ def _round_robin(
     chosen: list[CaseFacts] = []
     while len(chosen) < slots and queues:
         for order_type in types:
-            queue = queues.get(order_type)
-            if not queue or len(chosen) >= slots:
+            waiting = queues.get(order_type)
+            if not waiting or len(chosen) >= slots:
                 continue
-            pick = next((c for c in queue if lows_left > 0 or not _is_low(c)), None)
+            pick = next((c for c in waiting if lows_left > 0 or not _is_low(c)), None)
             if pick is None:  # only lows left in this type, and no room for lows
                 del queues[order_type]
                 continue
-            queue.remove(pick)
+            waiting.remove(pick)
             lows_left -= _is_low(pick)
             chosen.append(pick)
-            if not queue:
+            if not waiting:
                 del queues[order_type]
     return chosen
 
@@ -193,7 +193,7 @@ def _chosen_reason(case: CaseFacts, event_date: date, rules: SampleRules, recent
     into = "the licence" if case.order_type == OrderType.LICENCE else "the order"
     audited = (
         f"audited on {case.last_audited.isoformat()}, but needed because there were not enough other eligible cases."
-        if recent
+        if recent and case.last_audited is not None  # a recent case always has its date
         else f"not audited in the last {rules.recent_months} months."
     )
     facts = f"{case.order_type.value}, {case.rosh.value} RoSH, {_plural(months, 'month')} into {into}"
@@ -230,11 +230,12 @@ def propose_sample(cases: Iterable[CaseFacts], rules: SampleRules, event_date: d
     for case in cases:  # case-id order
         is_recent = case.case_id in recent_ids
         if case.case_id in chosen_ids:
-            reason = _chosen_reason(case, event_date, rules, is_recent)
-            selected.append(SampledCase(case.case_id, case.case_ref, reason))
+            selected.append(
+                SampledCase(case.case_id, case.case_ref, _chosen_reason(case, event_date, rules, is_recent))
+            )
             continue
         reason = reasons[case.case_id]
-        if reason is None and is_recent and not used_recent:
+        if reason is None and is_recent and not used_recent and case.last_audited is not None:  # recent: dated
             reason = f"Audited on {case.last_audited.isoformat()}, within the last {rules.recent_months} months."
         elif reason is None and _is_low(case) and lows_taken >= budget:
             reason = f"Not chosen: low RoSH share already at its limit of {budget}."

@@ -118,7 +118,7 @@ class AuditDetail:
     auditors: list[str]
     is_moderation: bool
     instrument_id: int
-    definition: object
+    definition: instrument.InstrumentDefinition
     answers: dict[str, tuple[str | None, str]]
     good_practice: str = ""
     improvement: str = ""

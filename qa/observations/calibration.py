@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import session_scope
+from db.ids import id_of
 from db.observations import Observation, ObservationRating, ObservationStatus
 from db.organisation import Team, User
 from qa.access.actor import Actor
@@ -81,7 +82,7 @@ class CalibrationReport:
         return f"{TOO_FEW}. {self.sessions} session{'s' if self.sessions != 1 else ''} rated twice so far."
 
 
-def _ratings(session, observation_id: int) -> dict[str, int]:
+def _ratings(session: Session, observation_id: int) -> dict[str, int]:
     return {
         r.domain_key: r.rating
         for r in session.exec(select(ObservationRating).where(ObservationRating.observation_id == observation_id))
@@ -110,7 +111,7 @@ def calibration_report(actor: Actor, pdu_id: int) -> CalibrationReport:
             if first is None or first.status not in SHARED:
                 continue
             sessions += 1
-            a, b = _ratings(session, first.id), _ratings(session, second.id)
+            a, b = _ratings(session, id_of(first)), _ratings(session, id_of(second))
             for key in by_domain:
                 if key in a and key in b:
                     by_domain[key][0].append(a[key])

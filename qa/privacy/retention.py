@@ -29,6 +29,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import SupportsIndex, SupportsInt
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
@@ -107,7 +108,12 @@ def _check(value: object, field: str, errors: dict[str, str]) -> int | None:
     try:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError
-        months = int(value.strip()) if isinstance(value, str) else int(value)
+        if isinstance(value, str):
+            months = int(value.strip())
+        elif isinstance(value, (SupportsInt, SupportsIndex, bytes, bytearray)):  # what int() takes
+            months = int(value)
+        else:
+            raise TypeError
     except (TypeError, ValueError):
         errors[field] = (
             f"Enter a whole number of months from {MONTHS_MIN} to {MONTHS_MAX}, or leave it blank to keep everything."
