@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from db.audits import ActionStatus, AuditAction, AuditStatus, CaseAudit
 from db.engine import session_scope
+from db.ids import id_of
 from db.observations import DevelopmentGoal, GoalAgreement, GoalStatus, Observation, ObservationStatus
 from db.organisation import Case, User
 from db.reflection import EntryKind, EntryShare, JournalEntry, RequestStatus, SupportRequest
@@ -45,15 +46,14 @@ class AgendaEntry:
 
 
 def _discussed(session: Session, practitioner_id: int, kind: AgendaKind) -> set[int]:
-    return set(
-        session.exec(
-            select(AgendaItem.source_id).where(
-                AgendaItem.practitioner_id == practitioner_id,
-                AgendaItem.kind == kind,
-                col(AgendaItem.discussed_in_id).is_not(None),
-            )
-        ).all()
-    )
+    source_ids = session.exec(
+        select(AgendaItem.source_id).where(
+            AgendaItem.practitioner_id == practitioner_id,
+            AgendaItem.kind == kind,
+            col(AgendaItem.discussed_in_id).is_not(None),
+        )
+    ).all()
+    return {i for i in source_ids if i is not None}  # only compared with saved rows' ids, never None
 
 
 def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, today: date) -> list[AgendaEntry]:
@@ -77,7 +77,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
             a.id,
             f"Audit feedback on case {refs.get(a.case_id, '')}",
             "Discussing it marks the audit 'discussed in supervision'.",
-            RecordRef(RecordKind.CASE_AUDIT, a.id),
+            RecordRef(RecordKind.CASE_AUDIT, id_of(a)),
         )
         for a in audits
     ]
@@ -96,7 +96,7 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
             o.id,
             f"Observation of {o.observed_on:%d %b %Y}",
             o.status,
-            RecordRef(RecordKind.OBSERVATION, o.id),
+            RecordRef(RecordKind.OBSERVATION, id_of(o)),
         )
         for o in observations
         if o.id not in seen
@@ -186,18 +186,18 @@ def assemble(session: Session, practitioner_id: int, supervisor_id: int | None, 
                 RecordRef(RecordKind.CASE_AUDIT, action.audit_id),
             )
         )
-    for action in session.exec(
+    for agreed in session.exec(
         select(SupervisionAction).where(
             col(SupervisionAction.owner_id) == practitioner_id, col(SupervisionAction.done_at).is_(None)
         )
     ).all():
-        overdue = " · overdue" if action.due_date < today else ""
+        overdue = " · overdue" if agreed.due_date < today else ""
         items.append(
             AgendaEntry(
                 AgendaKind.ACTION,
-                -action.id,
-                f"Supervision action: {action.description}",
-                f"due {action.due_date:%d %b %Y}{overdue}",
+                -id_of(agreed),
+                f"Supervision action: {agreed.description}",
+                f"due {agreed.due_date:%d %b %Y}{overdue}",
             )
         )
 
