@@ -88,7 +88,7 @@ class TeamScope:
 
 @dataclass(frozen=True)
 class PduScope:
-    pdu_id: int
+    pdu_id: int | None  # None for a record outside any PDU (a person in no team)
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def _admin_or_qa_lead(actor: Actor, _target: Any) -> bool:
     return actor.has(Role.ADMIN) or actor.has(Role.QA_LEAD)
 
 
-def _pdu_oversight(actor: Actor, pdu_id: int) -> bool:
+def _pdu_oversight(actor: Actor, pdu_id: int | None) -> bool:
     return actor.has(Role.ADMIN) or (actor.has(Role.QA_LEAD) and actor.pdu_id == pdu_id)
 
 

@@ -8,6 +8,7 @@ practitioner can always find out who has read feedback about them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
+from db.ids import id_of
 from db.observations import (
     DevelopmentGoal,
     DevelopmentGoalCreate,
@@ -165,7 +167,7 @@ def practitioner_scope(session: Session, practitioner_id: int) -> PractitionerSc
     if person is None:
         raise NotFound("That person could not be found.")
     team = session.get(Team, person.team_id) if person.team_id else None
-    return PractitionerScope(person.id, person.supervisor_id, team.pdu_id if team else None)
+    return PractitionerScope(id_of(person), person.supervisor_id, team.pdu_id if team else None)
 
 
 def _invitation(session: Session, obs: Observation) -> InvitationStatus:
@@ -207,7 +209,7 @@ def _bump(session: Session, obs: Observation, expected_version: int | None) -> N
     obs.updated_at = utcnow()
 
 
-def _check_ratings(framework, ratings: list[RatingInput]) -> None:
+def _check_ratings(framework: skills_framework.SkillsFramework, ratings: list[RatingInput]) -> None:
     known = {d.key for d in framework.domains}
     unknown = [r.domain_key for r in ratings if r.domain_key not in known]
     if unknown:
@@ -218,7 +220,11 @@ def _check_ratings(framework, ratings: list[RatingInput]) -> None:
 
 
 def _save_ratings(
-    session: Session, model, observation_id: int, ratings: list[RatingInput], with_evidence: bool
+    session: Session,
+    model: type[ObservationRating],
+    observation_id: int,
+    ratings: list[RatingInput],
+    with_evidence: bool,
 ) -> None:
     existing = {r.domain_key: r for r in session.exec(select(model).where(model.observation_id == observation_id))}
     for item in ratings:
@@ -243,11 +249,11 @@ def plan_observation(actor: Actor, data: ObservationPlan) -> int:
             raise ValidationFailed({"observer_id": "Choose an active member of staff to observe."})
         if data.observer_id == data.practitioner_id:
             raise ValidationFailed({"observer_id": "Nobody can observe themselves."})
-        p = practitioner_scope(session, practitioner.id)
+        p = practitioner_scope(session, id_of(practitioner))
         require(
             actor,
             Action.PLAN_OBSERVATION,
-            ObservationScope(practitioner.id, observer.id, p.spo_id, p.pdu_id, planned=True),
+            ObservationScope(id_of(practitioner), id_of(observer), p.spo_id, p.pdu_id, planned=True),
         )
         framework_row, _framework = skills_framework.latest(session)
         asked_for = actor.id == practitioner.id  # a practitioner inviting an observer has said yes already
@@ -255,14 +261,14 @@ def plan_observation(actor: Actor, data: ObservationPlan) -> int:
             **data.model_dump(),
             planned_on=data.observed_on,
             invitation=InvitationStatus.ACCEPTED if asked_for else InvitationStatus.INVITED,
-            framework_id=framework_row.id,
+            framework_id=id_of(framework_row),
             created_by_id=actor.id,
         )
         session.add(obs)
         session.flush()
         what = "invited an observer" if asked_for else "planned"
         trail.record(session, actor, what, "observation", obs.id)
-        return obs.id
+        return id_of(obs)
 
 
 def respond_to_invitation(
@@ -368,7 +374,7 @@ def add_second_observer(actor: Actor, observation_id: int, observer_id: int) -> 
         trail.record(
             session, actor, "added_second_observer", "observation", first.id, f"second observation {second.id}"
         )
-        return second.id
+        return id_of(second)
 
 
 # ----------------------------------------------------------------------- read
@@ -387,7 +393,7 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
         if actor.id != obs.practitioner_id:
             trail.record(session, actor, "viewed", "observation", obs.id)
         access_log.record_view(
-            session, actor, obs.practitioner_id, RecordKind.OBSERVATION, obs.id
+            session, actor, obs.practitioner_id, RecordKind.OBSERVATION, id_of(obs)
         )  # the practitioner can see who looked
         names = names_by_id(session, [obs.practitioner_id, obs.observer_id, scope.spo_id])
         framework = skills_framework.framework_of(session, obs.framework_id)
@@ -413,7 +419,7 @@ def observation_detail(actor: Actor, observation_id: int, today: date | None = N
         names |= names_by_id(session, [g.proposed_by_id for g in goals])
         pscope = PractitionerScope(obs.practitioner_id, scope.spo_id, scope.pdu_id)
         return ObservationDetail(
-            id=obs.id,
+            id=id_of(obs),
             version=obs.version,
             status=obs.status,
             practitioner_id=obs.practitioner_id,
@@ -477,7 +483,7 @@ def _goal_view(
     if obs is not None and not agreed:
         waiting_for = obs.observer_id if goal.proposed_by_id == obs.practitioner_id else obs.practitioner_id
     return GoalView(
-        goal.id,
+        id_of(goal),
         goal.description,
         goal.review_date,
         goal.status,
@@ -490,11 +496,11 @@ def _goal_view(
     )
 
 
-def _rows(session: Session, observations) -> list[ObservationRow]:
+def _rows(session: Session, observations: Sequence[Observation]) -> list[ObservationRow]:
     names = names_by_id(session, [o.practitioner_id for o in observations] + [o.observer_id for o in observations])
     return [
         ObservationRow(
-            o.id,
+            id_of(o),
             o.observed_on,
             names.get(o.practitioner_id, ""),
             names.get(o.observer_id, ""),
@@ -546,7 +552,7 @@ def save_self_assessment(actor: Actor, observation_id: int, items: list[RatingIn
             row = existing.get(item.domain_key)
             if row is not None and (row.rating, row.not_observed) == (item.rating, item.not_observed):
                 continue  # unchanged: a rating given before sharing stays marked as given before
-            row = row or SelfRating(observation_id=obs.id, domain_key=item.domain_key)
+            row = row or SelfRating(observation_id=id_of(obs), domain_key=item.domain_key)
             row.rating, row.not_observed, row.after_sharing = item.rating, item.not_observed, after_sharing
             session.add(row)
         if not after_sharing:  # what they want feedback on only matters before the session
@@ -586,7 +592,7 @@ def save_record(
         for name, value in data.model_dump(exclude={"date_change_confirmed"}).items():
             setattr(obs, name, value)
         session.add(obs)
-        _save_ratings(session, ObservationRating, obs.id, items, with_evidence=True)
+        _save_ratings(session, ObservationRating, id_of(obs), items, with_evidence=True)
         trail.record(session, actor, "recorded", "observation", obs.id, summary)
         return obs.version
 
@@ -604,7 +610,7 @@ def add_goal(actor: Actor, observation_id: int, data: DevelopmentGoalCreate, tod
         if data.review_date < today:
             raise ValidationFailed({"review_date": "The review date cannot be in the past."})
         goal = DevelopmentGoal(
-            observation_id=obs.id,
+            observation_id=id_of(obs),
             practitioner_id=obs.practitioner_id,
             **data.model_dump(),
             agreement=GoalAgreement.PROPOSED,
@@ -690,12 +696,12 @@ def practitioners_i_can_observe(actor: Actor) -> list[tuple[int, str]]:
             .order_by(User.full_name)
         ).all()
         return [
-            (u.id, f"{u.full_name} ({t.name})")
+            (id_of(u), f"{u.full_name} ({t.name})")
             for u, t in rows
             if can(
                 actor,
                 Action.PLAN_OBSERVATION,
-                ObservationScope(u.id, actor.id, u.supervisor_id, t.pdu_id, planned=True),
+                ObservationScope(id_of(u), actor.id, u.supervisor_id, t.pdu_id, planned=True),
             )
         ]
 
@@ -709,4 +715,4 @@ def colleagues_to_invite(actor: Actor) -> list[tuple[int, str]]:
             .where(User.is_active, User.id != actor.id, Team.pdu_id == actor.pdu_id)
             .order_by(User.full_name)
         ).all()
-        return [(u.id, f"{u.full_name} ({u.grade}, {t.name})") for u, t in rows]
+        return [(id_of(u), f"{u.full_name} ({u.grade}, {t.name})") for u, t in rows]
