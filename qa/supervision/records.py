@@ -11,6 +11,7 @@ never in oversight views.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from db.access_log import RecordKind
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Role, Team, User, utcnow
 from db.reflection import EntryKind, EntryShare, JournalEntry
 from db.supervision import (
@@ -39,7 +41,6 @@ from db.supervision import (
     SessionStatus,
     SessionVersion,
     SupervisionAction,
-    SupervisionActionInput,
     SupervisionSession,
     SupervisorSignOff,
 )
@@ -49,6 +50,7 @@ from qa.access.actor import Actor
 from qa.access.policy import Action, SessionScope, can
 from qa.audits import workflow as audit_workflow
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.lookup import get_required
 from qa.records import RecordKind as LinkKind
 from qa.records import RecordRef
 from qa.reflection import sharing
@@ -122,10 +124,19 @@ def _check_length(value: str, label: str, errors: dict[str, str], limit: int = N
         errors[label] = f"This must be {limit} characters or fewer (you entered {len(value)}). Nothing has been cut."
 
 
+@dataclass(frozen=True)
+class _AgreedAction:
+    """An action that passed :func:`_check`: its owner and due date are set."""
+
+    description: str
+    owner_id: int
+    due_date: date
+
+
 def _check(
     session: Session, actor: Actor, data: SessionRecordBase, participants: list[int], kind: SessionKind
-) -> tuple[list[CaseDiscussionInput], list[SupervisionActionInput]]:
-    """Every rule for a record, every problem at once; returns the case discussions and actions to keep."""
+) -> tuple[date, list[CaseDiscussionInput], list[_AgreedAction]]:
+    """Every rule for a record, every problem at once; returns the date held, the case discussions and actions to keep."""
     errors: dict[str, str] = {}
     if not participants:
         errors["participant_ids"] = "Choose who the session was with."
@@ -166,17 +177,18 @@ def _check(
             errors[f"action_{i}"] = f"Action {i} needs a due date."
         if action.owner_id not in participants and action.owner_id != actor.id:
             errors[f"action_{i}"] = f"Action {i}: the owner must be you or someone in the session."
-        actions.append(action)
-    if errors:
+        if action.owner_id is not None and action.due_date is not None:  # otherwise refused above
+            actions.append(_AgreedAction(action.description, action.owner_id, action.due_date))
+    if errors or data.held_on is None:  # a missing date is among the errors
         raise ValidationFailed(errors)
-    return discussions, actions
+    return data.held_on, discussions, actions
 
 
 def _add_rows(
     session: Session,
     record_id: int,
     discussions: list[CaseDiscussionInput],
-    actions: list[SupervisionActionInput],
+    actions: list[_AgreedAction],
 ) -> None:
     for case in discussions:
         session.add(
@@ -204,11 +216,11 @@ def record_session(actor: Actor, data: SessionRecordCreate) -> int:
         raise PermissionDenied("Only an SPO records supervision sessions.")
     with session_scope() as session:
         participants = data.participant_ids
-        discussions, actions = _check(session, actor, data, participants, data.kind)
+        held_on, discussions, actions = _check(session, actor, data, participants, data.kind)
         record = SupervisionSession(
             supervisor_id=actor.id,
             kind=data.kind,
-            held_on=data.held_on,
+            held_on=held_on,
             notes=data.notes,
             personal_notes=data.personal_notes,
             personal_private=data.personal_private,
@@ -219,14 +231,15 @@ def record_session(actor: Actor, data: SessionRecordCreate) -> int:
         )
         session.add(record)
         session.flush()
+        record_id = id_of(record)
         for pid in participants:
-            session.add(SessionParticipant(session_id=record.id, practitioner_id=pid))
-        _add_rows(session, record.id, discussions, actions)
+            session.add(SessionParticipant(session_id=record_id, practitioner_id=pid))
+        _add_rows(session, record_id, discussions, actions)
         for item in data.discussed:
             _mark_discussed(session, actor, record, participants, item)
-        session.add(SupervisorSignOff(session_id=record.id, version=record.version))
-        trail.record(session, actor, "recorded", "supervision_session", record.id)
-        return record.id
+        session.add(SupervisorSignOff(session_id=record_id, version=record.version))
+        trail.record(session, actor, "recorded", "supervision_session", record_id)
+        return record_id
 
 
 def _mark_discussed(
@@ -250,7 +263,7 @@ def _mark_discussed(
     closing = kind == AgendaKind.ACTION and item.close
     if source_id is None and (kind in (AgendaKind.AUDIT_FEEDBACK, AgendaKind.ADDED) or closing):
         raise ValidationFailed({"discussed": "That agenda item could not be found."})
-    if kind == AgendaKind.AUDIT_FEEDBACK:
+    if kind == AgendaKind.AUDIT_FEEDBACK and source_id is not None:  # without an id it was refused above
         audit_workflow.discuss_in(session, actor, source_id)
     if kind == AgendaKind.SHARED_REFLECTION:
         # The record refers to the share; it never copies the note's private title (see _discussed_rows).
@@ -262,7 +275,7 @@ def _mark_discussed(
             or share.revoked_at is not None
         ):
             raise ValidationFailed({"discussed": "That agenda item could not be found."})
-    if closing:
+    if closing and source_id is not None:  # without an id it was refused above
         _close_action(session, actor, source_id)
     if kind == AgendaKind.ADDED:
         row = session.get(AgendaItem, source_id)
@@ -325,7 +338,7 @@ def _close_action(session: Session, actor: Actor, source_id: int) -> None:
     action = session.get(SupervisionAction, -source_id)
     if action is None:
         raise ValidationFailed({"discussed": "That action could not be found."})
-    record = session.get(SupervisionSession, action.session_id)
+    record = get_required(session, SupervisionSession, action.session_id)
     if actor.id not in (action.owner_id, record.supervisor_id):
         raise PermissionDenied()
     action.done_at = utcnow()
@@ -362,7 +375,7 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
             trail.record(session, actor, "viewed", "supervision_session", record.id)  # oversight is logged
         # Each practitioner in the session can see who else has opened the record about them.
         access_log.record_views(
-            session, actor, sorted(scope.participant_ids), RecordKind.SUPERVISION_SESSION, record.id
+            session, actor, sorted(scope.participant_ids), RecordKind.SUPERVISION_SESSION, id_of(record)
         )
         rows = session.exec(
             select(SessionParticipant, User.full_name)
@@ -382,7 +395,7 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
         ).first()
         show_personal = participant or not record.personal_private
         return SessionRecord(
-            id=record.id,
+            id=id_of(record),
             version=record.version,
             status=record.status,
             supervisor_id=record.supervisor_id,
@@ -407,7 +420,7 @@ def session_record(actor: Actor, session_id: int) -> SessionRecord:
                 }
                 for a, name in actions
             ],
-            discussed=_discussed_rows(session, actor, record.id),
+            discussed=_discussed_rows(session, actor, id_of(record)),
             supervisor_signed=signed is not None,
             can_edit=can(actor, Action.RECORD_SUPERVISION, scope),
             can_sign=participant,
@@ -435,9 +448,10 @@ def sign(actor: Actor, session_id: int, comments: str | None = None, expected_ve
                     SupervisorSignOff.session_id == record.id, SupervisorSignOff.version == record.version
                 )
             ).first():
-                session.add(SupervisorSignOff(session_id=record.id, version=record.version))
+                session.add(SupervisorSignOff(session_id=id_of(record), version=record.version))
         else:
             row = session.get(SessionParticipant, (record.id, actor.id))
+            assert row is not None, "only a participant may sign (SIGN_SUPERVISION)"
             row.signed_at = utcnow()
             if comments is not None:
                 row.comments = comments.strip() or None
@@ -469,7 +483,7 @@ def amend(actor: Actor, session_id: int, data: SessionRecordUpdate, expected_ver
     """
     with session_scope() as session:
         record, scope = _load(session, actor, session_id, Action.RECORD_SUPERVISION)
-        discussions, actions = _check(session, actor, data, list(scope.participant_ids), record.kind)
+        _held_on, discussions, actions = _check(session, actor, data, list(scope.participant_ids), record.kind)
         old_version = record.version
         if expected_version is not None and expected_version != old_version:
             raise StaleEdit(STALE_AMEND)
@@ -479,7 +493,7 @@ def amend(actor: Actor, session_id: int, data: SessionRecordUpdate, expected_ver
         snapshot = json.dumps(_snapshot(session, record) | {"confirmations": _confirmations(session, people)})
         optimistic.claim(session, record, old_version, StaleEdit(STALE_AMEND))
         session.add(
-            SessionVersion(session_id=record.id, version=old_version, snapshot=snapshot, changed_by_id=actor.id)
+            SessionVersion(session_id=id_of(record), version=old_version, snapshot=snapshot, changed_by_id=actor.id)
         )
         for name in (
             "held_on",
@@ -493,18 +507,18 @@ def amend(actor: Actor, session_id: int, data: SessionRecordUpdate, expected_ver
             setattr(record, name, getattr(data, name))
         for old in session.exec(select(CaseDiscussion).where(CaseDiscussion.session_id == record.id)):
             session.delete(old)
-        _add_rows(session, record.id, discussions, actions)
+        _add_rows(session, id_of(record), discussions, actions)
         for participant in people:
             participant.signed_at, participant.comments = None, None
             session.add(participant)
-        session.add(SupervisorSignOff(session_id=record.id, version=record.version))
+        session.add(SupervisorSignOff(session_id=id_of(record), version=record.version))
         record.status, record.updated_at = SessionStatus.AWAITING_SIGN_OFF, utcnow()
         session.add(record)
         trail.record(session, actor, "amended", "supervision_session", record.id, f"now version {record.version}")
         return record.version
 
 
-def _confirmations(session: Session, people: list[SessionParticipant]) -> list[dict]:
+def _confirmations(session: Session, people: Sequence[SessionParticipant]) -> list[dict]:
     names = dict(
         session.exec(
             select(col(User.id), col(User.full_name)).where(col(User.id).in_([p.practitioner_id for p in people]))
@@ -562,9 +576,13 @@ def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[Sess
                     select(SessionParticipant.session_id).where(SessionParticipant.practitioner_id == actor.id)
                 ).all()
             )
-            ids |= set(
-                session.exec(select(SupervisionSession.id).where(SupervisionSession.supervisor_id == actor.id)).all()
-            )
+            ids |= {
+                i
+                for i in session.exec(
+                    select(SupervisionSession.id).where(SupervisionSession.supervisor_id == actor.id)
+                ).all()
+                if i is not None  # a saved row's id never is
+            }
         else:
             person = session.get(User, practitioner_id)
             if person is None or actor.id not in (practitioner_id, person.supervisor_id):
@@ -592,7 +610,7 @@ def sessions_with(actor: Actor, practitioner_id: int | None = None) -> list[Sess
             awaiting = any(pid == actor.id and signed is None for _name, pid, signed in parts)
             rows.append(
                 SessionRow(
-                    record.id,
+                    id_of(record),
                     record.held_on,
                     record.kind,
                     ", ".join(sorted(n for n, _p, _s in parts)),
@@ -636,7 +654,7 @@ def complete_action(actor: Actor, action_id: int) -> None:
         action = session.get(SupervisionAction, action_id)
         if action is None:
             raise NotFound("That action could not be found.")
-        record = session.get(SupervisionSession, action.session_id)
+        record = get_required(session, SupervisionSession, action.session_id)
         if actor.id not in (action.owner_id, record.supervisor_id):
             raise PermissionDenied()
         action.done_at = utcnow()
@@ -649,7 +667,7 @@ def supervisees(actor: Actor) -> list[tuple[int, str]]:
         people = session.exec(
             select(User).where(User.supervisor_id == actor.id, User.is_active).order_by(User.full_name)
         ).all()
-        return [(u.id, u.full_name) for u in people]
+        return [(id_of(u), u.full_name) for u in people]
 
 
 def team_colleagues(actor: Actor) -> list[tuple[int, str]]:
@@ -662,4 +680,4 @@ def team_colleagues(actor: Actor) -> list[tuple[int, str]]:
             )
             .order_by(User.full_name)
         ).all()
-        return [(u.id, u.full_name) for u in people]
+        return [(id_of(u), u.full_name) for u in people]
