@@ -9,6 +9,7 @@ human override (swaps, pair changes) with its reason.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -31,6 +32,7 @@ from db.audits import (
     override_reason_problem,
 )
 from db.engine import session_scope
+from db.ids import id_of
 from db.organisation import Case, OrderType, Pdu, RoshLevel, Team, User, utcnow
 from qa.access import trail
 from qa.access.actor import Actor
@@ -39,6 +41,7 @@ from qa.audits import instrument
 from qa.audits.pairing import Auditor, CaseToAudit, ProposedPair, check_assignment, propose_pairs
 from qa.audits.sampling import CaseFacts, SampleRules, explain_rules, propose_sample, replacement_candidates
 from qa.errors import NotFound, ValidationFailed
+from qa.lookup import get_required
 from qa.organisation.directory import names_by_id
 
 # ----------------------------------------------------------------------- views
@@ -149,7 +152,7 @@ def _summary(session: Session, event: AuditEvent) -> EventSummary:
     pdu = session.get(Pdu, event.pdu_id)
     count = session.exec(select(func.count()).select_from(CaseSample).where(CaseSample.event_id == event.id)).one()
     return EventSummary(
-        event.id, event.pdu_id, pdu.name if pdu else "", event.event_date, event.status, event.sample_size, count
+        id_of(event), event.pdu_id, pdu.name if pdu else "", event.event_date, event.status, event.sample_size, count
     )
 
 
@@ -174,14 +177,14 @@ def case_facts(session: Session, pdu_id: int, event_date: date, exclude_event_id
     cases = session.exec(select(Case).where(col(Case.pdu_id) == pdu_id).order_by(col(Case.id)))
     return [
         CaseFacts(
-            case_id=c.id,
+            case_id=id_of(c),
             case_ref=c.case_ref,
             order_type=OrderType(c.order_type),  # the table hands back plain strings
             start_date=c.start_date,
             rosh=RoshLevel(c.rosh),
             in_custody=c.in_custody,
             expected_end_date=c.expected_end_date,
-            last_audited=last_audited.get(c.id),
+            last_audited=last_audited.get(id_of(c)),
         )
         for c in cases
     ]
@@ -193,7 +196,7 @@ def _save_sample(session: Session, event: AuditEvent) -> None:
     )
     for position, chosen in enumerate(proposal.selected, start=1):
         session.add(
-            CaseSample(event_id=event.id, case_id=chosen.case_id, position=position, reason=chosen.reason[:500])
+            CaseSample(event_id=id_of(event), case_id=chosen.case_id, position=position, reason=chosen.reason[:500])
         )
 
 
@@ -227,7 +230,7 @@ def create_event(actor: Actor, data: AuditEventCreate) -> EventSummary:
         event = AuditEvent(
             **data.model_dump(),
             seed=secrets.randbelow(2**31 - 1),
-            instrument_id=current.id,
+            instrument_id=id_of(current),
             created_by_id=actor.id,
         )
         session.add(event)
@@ -262,7 +265,9 @@ def sample_view(actor: Actor, event_id: int) -> SampleView:
         ).all()
         holders = names_by_id(session, [c.holder_id for _, c, _ in rows])
         selected = [
-            SampleRow(s.id, c.id, c.case_ref, c.order_type, c.rosh, t.name, holders.get(c.holder_id, ""), s.reason)
+            SampleRow(
+                id_of(s), id_of(c), c.case_ref, c.order_type, c.rosh, t.name, holders.get(c.holder_id, ""), s.reason
+            )
             for s, c, t in rows
         ]
         in_sample = {row.case_id for row in selected}
@@ -358,7 +363,7 @@ def swap_case(actor: Actor, event_id: int, data: SampleSwapCreate) -> None:
         session.add(row)
         session.add(
             SampleSwap(
-                event_id=event.id,
+                event_id=id_of(event),
                 removed_case_id=data.removed_case_id,
                 added_case_id=data.added_case_id,
                 reason=data.reason,
@@ -385,15 +390,16 @@ def _auditors(session: Session, event: AuditEvent) -> list[Auditor]:
     ).all()
     supervisees: dict[int, set[int]] = {}
     for person in session.exec(select(User).where(col(User.supervisor_id).is_not(None), col(User.is_active))):
-        supervisees.setdefault(person.supervisor_id, set()).add(person.id)
+        if person.supervisor_id is not None:  # the query keeps only people with a supervisor
+            supervisees.setdefault(person.supervisor_id, set()).add(id_of(person))
     counts = _events_per_person(session, event.pdu_id, event.event_date - timedelta(days=365), event.event_date)
     return [
         Auditor(
-            user_id=u.id,
+            user_id=id_of(u),
             name=u.full_name,
             grade=u.grade,
-            supervisee_ids=frozenset(supervisees.get(u.id, set())),
-            events_last_12_months=counts.get(u.id, 0),
+            supervisee_ids=frozenset(supervisees.get(id_of(u), set())),
+            events_last_12_months=counts.get(id_of(u), 0),
         )
         for u in staff
     ]
@@ -421,7 +427,7 @@ def _cases_to_audit(session: Session, event: AuditEvent) -> list[CaseToAudit]:
         .where(CaseSample.event_id == event.id)
         .order_by(col(CaseSample.position))
     ).all()
-    return [CaseToAudit(case_id=c.id, holder_id=c.holder_id, holder_supervisor_id=u.supervisor_id) for c, u in rows]
+    return [CaseToAudit(case_id=id_of(c), holder_id=c.holder_id, holder_supervisor_id=u.supervisor_id) for c, u in rows]
 
 
 def accept_sample(actor: Actor, event_id: int) -> None:
@@ -436,7 +442,7 @@ def accept_sample(actor: Actor, event_id: int) -> None:
         proposal = propose_pairs(_auditors(session, event), _cases_to_audit(session, event), event.seed)
         samples = {s.case_id: s for s in session.exec(select(CaseSample).where(CaseSample.event_id == event.id))}
         for proposed in proposal.pairs:
-            pair = AuditorPair(event_id=event.id, first_id=proposed.first_id, second_id=proposed.second_id)
+            pair = AuditorPair(event_id=id_of(event), first_id=proposed.first_id, second_id=proposed.second_id)
             session.add(pair)
             session.flush()
             for case_id in proposed.case_ids:
@@ -445,9 +451,9 @@ def accept_sample(actor: Actor, event_id: int) -> None:
         for sample in samples.values():
             session.add(
                 CaseAudit(
-                    event_id=event.id,
+                    event_id=id_of(event),
                     case_id=sample.case_id,
-                    sample_id=sample.id,
+                    sample_id=id_of(sample),
                     pair_id=sample.pair_id,
                     instrument_id=event.instrument_id,
                 )
@@ -496,7 +502,7 @@ def pairs_view(actor: Actor, event_id: int) -> PairsView:
         for sample, case, audit in rows:
             by_pair.setdefault(sample.pair_id, []).append(
                 PairCase(
-                    sample.id,
+                    id_of(sample),
                     case.case_ref,
                     holders.get(case.holder_id, ""),
                     audit.id if audit else None,
@@ -505,7 +511,7 @@ def pairs_view(actor: Actor, event_id: int) -> PairsView:
             )
         pair_rows = [
             PairRow(
-                p.id,
+                id_of(p),
                 p.first_id,
                 people[p.first_id].full_name,
                 people[p.first_id].grade,
@@ -525,12 +531,12 @@ def pairs_view(actor: Actor, event_id: int) -> PairsView:
         return PairsView(_summary(session, event), pair_rows, by_pair.get(None, []), errors, warnings, overrides)
 
 
-def _check(session: Session, event: AuditEvent, pairs) -> tuple[list[str], list[str]]:
-    assignment = {}
+def _check(session: Session, event: AuditEvent, pairs: Sequence[AuditorPair]) -> tuple[list[str], list[str]]:
+    assignment: dict[int, list[int]] = {}
     for sample in session.exec(select(CaseSample).where(CaseSample.event_id == event.id)):
         if sample.pair_id is not None:
             assignment.setdefault(sample.pair_id, []).append(sample.case_id)
-    proposed = [ProposedPair(p.first_id, p.second_id, assignment.get(p.id, [])) for p in pairs]
+    proposed = [ProposedPair(p.first_id, p.second_id, assignment.get(id_of(p), [])) for p in pairs]
     return check_assignment(proposed, _cases_to_audit(session, event), _auditors(session, event))
 
 
@@ -600,7 +606,7 @@ def move_case(actor: Actor, event_id: int, sample_id: int, to_pair_id: int, reas
         )
         if errors:
             raise ValidationFailed({"to_pair_id": " ".join(errors)})
-        case = session.get(Case, sample.case_id)
+        case = get_required(session, Case, sample.case_id)
         trail.record(
             session, actor, "moved_case", "audit_event", event.id, f"case {case.case_ref} to pair {pair.id}: {reason}"
         )
@@ -638,16 +644,17 @@ def rota(actor: Actor, pdu_id: int, today: date) -> list[RotaRow]:
         ahead = _events_per_person(session, pdu_id, today, today + timedelta(days=183))
         rows = []
         for user, team in staff:
-            attended = year.get(user.id, 0)
-            scheduled = ahead.get(user.id, 0)
+            user_id = id_of(user)
+            attended = year.get(user_id, 0)
+            scheduled = ahead.get(user_id, 0)
             rows.append(
                 RotaRow(
-                    user.id,
+                    user_id,
                     user.full_name,
                     user.grade,
                     team.name,
                     attended,
-                    half.get(user.id, 0),
+                    half.get(user_id, 0),
                     scheduled,
                     due=attended + scheduled < ROTA_TARGET_PER_YEAR,
                 )
@@ -659,4 +666,4 @@ def pdus_i_manage(actor: Actor) -> list[tuple[int, str]]:
     """PDUs whose audit events this person runs: their own as QA lead, or all as admin."""
     with session_scope() as session:
         pdus = session.exec(select(Pdu).order_by(Pdu.name)).all()
-        return [(p.id, p.name) for p in pdus if _can_manage(actor, p.id)]
+        return [(id_of(p), p.name) for p in pdus if _can_manage(actor, id_of(p))]
