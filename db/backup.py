@@ -37,9 +37,10 @@ import os
 import sqlite3
 import uuid
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -210,7 +211,8 @@ def _encode(value):
     raise BackupError(f"Cannot back up a value of type {type(value).__name__}.")
 
 
-_DECODERS = {
+# Each takes the JSON value the encoder wrote, so its argument is whatever json.loads gave.
+_DECODERS: dict[str, Callable[[Any], object]] = {
     "float": float,
     "datetime": dt.datetime.fromisoformat,
     "date": dt.date.fromisoformat,
@@ -244,7 +246,8 @@ def _order_by(table: sa.Table) -> str:
 
 def _portable_backup(url: str, dest: Path) -> Report:
     engine = db_engine.get_engine(url)
-    manifest = {
+    tables: list[dict[str, object]] = []
+    manifest: dict[str, object] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -252,12 +255,13 @@ def _portable_backup(url: str, dest: Path) -> Report:
         "alembic_revision": None,
         "encrypted_values": "Columns of type EncryptedText hold Fernet tokens exactly as stored; "
         "reading them needs the portal's encryption key, which is not in this file.",
-        "tables": [],
+        "tables": tables,
     }
     rows: dict[str, int] = {}
     _private_file(dest)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive, _snapshot(engine) as (conn, raw):
-        manifest["alembic_revision"] = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        manifest["alembic_revision"] = revision
         for table in _reflect(conn):
             columns = [c.name for c in table.columns]
             select = f"SELECT {', '.join(_q(c) for c in columns)} FROM {_q(table.name)} ORDER BY {_order_by(table)}"
@@ -272,12 +276,12 @@ def _portable_backup(url: str, dest: Path) -> Report:
                     digest.update(line)
                     handle.write(line)
                     count += 1
-            manifest["tables"].append(
+            tables.append(
                 {"name": table.name, "file": name, "columns": columns, "rows": count, "sha256": digest.hexdigest()}
             )
             rows[table.name] = count
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
-    return Report(dest, "portable", manifest["alembic_revision"], rows)
+    return Report(dest, "portable", revision, rows)
 
 
 class _snapshot:
@@ -290,28 +294,29 @@ class _snapshot:
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
+        self.sqlite: sqlite3.Connection | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> tuple[sa.Connection, Callable[[str], Iterator[tuple]]]:
         if self.engine.dialect.name == "sqlite":
-            self.sqlite = sqlite3.connect(_sqlite_path(str(self.engine.url)), timeout=30, isolation_level=None)
-            self.sqlite.execute("BEGIN")
+            sqlite = self.sqlite = sqlite3.connect(_sqlite_path(str(self.engine.url)), timeout=30, isolation_level=None)
+            sqlite.execute("BEGIN")
             self.conn = self.engine.connect()
 
-            def raw(sql: str) -> Iterator[tuple]:
-                yield from self.sqlite.execute(sql)
+            def read_sqlite(sql: str) -> Iterator[tuple]:
+                yield from sqlite.execute(sql)
 
-            return self.conn, raw
+            return self.conn, read_sqlite
         self.sqlite = None
         self.conn = self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
         self.tx = self.conn.begin()
         self.conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
-        def raw(sql: str) -> Iterator[tuple]:
+        def read_streamed(sql: str) -> Iterator[tuple]:
             result = self.conn.execution_options(stream_results=True, yield_per=BATCH).exec_driver_sql(sql)
             for row in result:
                 yield tuple(row)
 
-        return self.conn, raw
+        return self.conn, read_streamed
 
     def __exit__(self, *exc):
         if self.sqlite is not None:

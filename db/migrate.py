@@ -31,7 +31,8 @@ def alembic_config() -> Config:
     return cfg
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
+    """The newest migration (None only if there were no migrations at all)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
