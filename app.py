@@ -67,7 +67,7 @@ if (
     and identity_is_fresh(st.user.get("iat"), now, idle)
 ):
     result = database_guard(auth.sign_in_sso, st.user.get("email"))
-    if result.ok:
+    if result.actor is not None:  # result.ok
         actor = result.actor
         st.session_state["user_id"] = actor.id
         st.session_state["signed_in_with_sso"] = True

@@ -55,7 +55,7 @@ with middle:
 
     if submitted:
         result = auth.sign_in(email, password)
-        if result.ok:
+        if result.actor is not None:  # result.ok
             st.session_state["user_id"] = result.actor.id
             st.rerun()
         else:

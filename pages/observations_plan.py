@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from db.observations import ObservationMode, ObservationPlan, ObservationSetting
-from db.organisation import CASE_REF_MAX
+from db.organisation import CASE_REF_MAX, Role
 from pages import _registry as screens
 from pages._ui import current_actor, field_error, index_from_query, show_flash, submit, who_can_see
 from qa.observations import workflow as observations
@@ -72,7 +72,7 @@ def plan_form(
                 rerun=False,
                 refusal_field="observer_id",
             )
-            st.switch_page(screens.OBSERVATION.file, query_params={"observation": new_id})
+            st.switch_page(screens.OBSERVATION.file, query_params={"observation": str(new_id)})
 
 
 can_observe = dict(observations.practitioners_i_can_observe(actor))
@@ -80,7 +80,7 @@ if can_observe:
     st.subheader("Observe a practitioner")
     plan_form("plan_observation", None, None, can_observe, "Plan observation")
 
-if actor.has("practitioner"):
+if actor.has(Role.PRACTITIONER):
     st.subheader("Invite a colleague to observe me")
     st.caption("Ask a peer, your SPO or a QDO to watch a session and give you feedback on your skills.")
     colleagues = dict(observations.colleagues_to_invite(actor))
@@ -89,5 +89,5 @@ if actor.has("practitioner"):
     else:
         st.info("Nobody else in your PDU is set up in the portal yet.")
 
-if not can_observe and not actor.has("practitioner"):
+if not can_observe and not actor.has(Role.PRACTITIONER):
     st.info("You are not set up to observe anyone.")

@@ -21,9 +21,11 @@ who_can_see(
 with st.container(border=True):
     st.markdown("**Start a new note**")
     cols = st.columns([3, 1])
+    # Options from a typed variable: inline, mypy reads list(...) against Streamlit's empty-options overload.
+    reflective_models = list(ReflectiveModel)
     model = cols[0].selectbox(
         "Reflective model",
-        list(ReflectiveModel),
+        reflective_models,
         format_func=lambda m: guide(m).title,
         key="new_note_model",
         help="A model gives you prompts to think with. Free writing has none.",
@@ -54,14 +56,14 @@ for note in notes:
 
 st.subheader("Export my journal")
 st.caption("A copy of every note, for you to keep. Keep it somewhere private.")
-cols = st.columns(2)
-cols[0].download_button(
+markdown_col, pdf_col = st.columns(2)
+markdown_col.download_button(
     "Download as Markdown",
     data=lambda: journal_export.journal_markdown(actor),
     file_name=f"journal-{dt.date.today()}.md",
     mime="text/markdown",
 )
-cols[1].download_button(
+pdf_col.download_button(
     "Download as PDF",
     data=lambda: journal_export.journal_pdf(actor),
     file_name=f"journal-{dt.date.today()}.pdf",

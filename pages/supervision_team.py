@@ -101,11 +101,11 @@ agreed: list[dict] = st.session_state.setdefault(agreed_key, [])
 action_boxes = {"sup_action_what": "", "sup_action_due": dt.date.today() + dt.timedelta(days=28)}
 keep_until_saved("sup_action", action_boxes)
 with st.form("record_session"):
-    cols = st.columns(3)
-    held_on = cols[0].date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", max_value=dt.date.today())
-    kind = cols[1].selectbox("Type", list(SessionKind), format_func=lambda k: k.value.capitalize())
+    date_col, kind_col, others_col = st.columns(3)
+    held_on = date_col.date_input("Date", value=dt.date.today(), format="DD/MM/YYYY", max_value=dt.date.today())
+    kind = kind_col.selectbox("Type", list(SessionKind), format_func=lambda k: k.value.capitalize())
     extra = dict(supervision.team_colleagues(actor))
-    others = cols[2].multiselect(
+    others = others_col.multiselect(
         "Others in a group discussion", [i for i in extra if i != chosen], format_func=lambda i: extra[i]
     )
     st.markdown("**What the session was for** (Morrison's three purposes)")
@@ -221,7 +221,7 @@ if submitted:
     )
     st.session_state.pop(agreed_key, None)
     form_saved("sup_action")
-    st.switch_page(screens.SUPERVISION_RECORD.file, query_params={"session": session_id})
+    st.switch_page(screens.SUPERVISION_RECORD.file, query_params={"session": str(session_id)})
 
 with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])}"):
     profile = cadence.profile_of(actor, chosen)
@@ -249,6 +249,6 @@ for row in past:
     st.page_link(
         screens.SUPERVISION_RECORD.file,
         label=f"{row.held_on:%d %b %Y} · {row.kind} · {row.status}",
-        query_params={"session": row.id},
+        query_params={"session": str(row.id)},
         icon="🗒️",
     )

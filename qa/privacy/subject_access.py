@@ -873,9 +873,12 @@ def _readme(me: User, sets: Iterable[DataSet], made_at: datetime) -> str:
     return "\n".join(lines)
 
 
-def export_for(actor: Actor) -> bytes:
-    """A ZIP of everything held about the signed-in person. Only ever their own."""
-    require(actor, Action.EXPORT_MY_DATA, PersonScope(actor.id) if isinstance(actor, Actor) else None)
+def export_for(actor: Actor | None) -> bytes:
+    """A ZIP of everything held about the signed-in person. Only ever their own.
+
+    ``actor`` is None for an account deactivated or removed since sign-in: refused, like any missing actor.
+    """
+    actor = require(actor, Action.EXPORT_MY_DATA, PersonScope(actor.id) if isinstance(actor, Actor) else None)
     made_at = utcnow()
     with session_scope() as session:
         me = get_required(session, User, actor.id)
