@@ -45,10 +45,12 @@ if area == "Audit quality":
 
 if area == "Observations":
     summary = figures("observation", actor, filters, version)
-    cols = st.columns(3)
-    cols[0].metric("Observations in view", summary.observations)
-    cols[1].metric("Practitioners observed in the last 12 months", summary.observed, help=f"of {summary.practitioners}")
-    cols[2].metric("Coverage", f"{summary.coverage:.0%}" if summary.coverage is not None else "-")
+    obs_cols = st.columns(3)
+    obs_cols[0].metric("Observations in view", summary.observations)
+    obs_cols[1].metric(
+        "Practitioners observed in the last 12 months", summary.observed, help=f"of {summary.practitioners}"
+    )
+    obs_cols[2].metric("Coverage", f"{summary.coverage:.0%}" if summary.coverage is not None else "-")
     for spec in OBSERVATION_CHARTS:
         st.subheader(spec.title)
         show_chart(spec, spec.rows(summary), scope)
@@ -75,8 +77,8 @@ if area == "Wellbeing":
     if not wellbeing.shown:
         st.info("Not enough responses to show.")
     else:
-        cols = st.columns(3)
-        cols[0].metric("People", wellbeing.people)
-        cols[1].metric("Debriefs", wellbeing.debriefs)
-        cols[2].metric("Average intensity", f"{wellbeing.mean_intensity:.1f} of 10")
+        wb_cols = st.columns(3)
+        wb_cols[0].metric("People", wellbeing.people)
+        wb_cols[1].metric("Debriefs", wellbeing.debriefs)
+        wb_cols[2].metric("Average intensity", f"{wellbeing.mean_intensity:.1f} of 10")
         st.altair_chart(charts.feelings_bar(wellbeing.top_feelings), width="stretch")

@@ -26,17 +26,17 @@ from qa.reflection.reflective_models import TAGS, guide
 
 actor = current_actor()
 note_id = id_from_query("note")
+if note_id is None:
+    st.title("Journal note")
+    st.info("Open a note from **My reflective journal**.")
+    st.stop()
 try:
-    note = journal.note(actor, note_id) if note_id is not None else None
+    note = journal.note(actor, note_id)
 except NotFound as exc:
     st.title("Journal note")
     st.error(str(exc))
     st.page_link(screens.JOURNAL.file, label="My reflective journal", icon="📓")
     st.page_link(screens.SHARED_WITH_ME.file, label="Shared with me", icon="🤝")
-    st.stop()
-if note is None:
-    st.title("Journal note")
-    st.info("Open a note from **My reflective journal**.")
     st.stop()
 
 model = guide(note.model)
@@ -99,6 +99,11 @@ def autosave(finished: bool | None = None) -> bool:
     return True
 
 
+def autosave_on_change() -> None:
+    """The boxes' on_change callback: :func:`autosave` (Streamlit ignores what a callback returns)."""
+    autosave()
+
+
 if retry_unsaved(DRAFT, autosave):
     note = journal.note(actor, note.id)  # for "Last saved"
 who_can_see(
@@ -108,9 +113,9 @@ st.caption(f"{model.title}. Saved automatically each time you leave a box. Last 
 unsaved_warning(DRAFT, "Finish note")
 errors = st.session_state.get(f"errors:note:{note.id}", {})
 
-st.text_input("Title", value=note.title, key=K + "title", on_change=autosave, max_chars=journal.TITLE_MAX)
+st.text_input("Title", value=note.title, key=K + "title", on_change=autosave_on_change, max_chars=journal.TITLE_MAX)
 field_error(errors, "title")
-st.date_input("Date", value=note.entry_date, key=K + "date", on_change=autosave, format="DD/MM/YYYY")
+st.date_input("Date", value=note.entry_date, key=K + "date", on_change=autosave_on_change, format="DD/MM/YYYY")
 st.caption(model.summary)
 for prompt in model.prompts:
     st.text_area(
@@ -120,17 +125,19 @@ for prompt in model.prompts:
         help=prompt.question,
         placeholder=prompt.question,
         height=160,
-        on_change=autosave,
+        on_change=autosave_on_change,
         max_chars=TEXT_MAX,
     )
     field_error(errors, prompt.key)
 suggested = list(TAGS)
-st.multiselect("Tags", suggested, default=[t for t in note.tags if t in suggested], key=K + "tags", on_change=autosave)
+st.multiselect(
+    "Tags", suggested, default=[t for t in note.tags if t in suggested], key=K + "tags", on_change=autosave_on_change
+)
 st.text_input(
     "Your own tags (separate with commas)",
     value=", ".join(t for t in note.tags if t not in suggested),
     key=K + "custom_tags",
-    on_change=autosave,
+    on_change=autosave_on_change,
     max_chars=journal.CUSTOM_TAGS_MAX,
 )
 field_error(errors, "tags")
@@ -138,19 +145,19 @@ st.text_input(
     "Case reference (optional)",
     value=note.case_ref or "",
     key=K + "case_ref",
-    on_change=autosave,
+    on_change=autosave_on_change,
     help="The CRN only, never a name.",
     max_chars=CASE_REF_MAX,
 )
 field_error(errors, "case_ref")
 
-cols = st.columns(3)
-if cols[0].button("Finish note", type="primary"):
+finish_col, _gap, delete_col = st.columns(3)
+if finish_col.button("Finish note", type="primary"):
     if autosave(finished=True):
         flash("Note saved to your journal.")
         st.switch_page(screens.JOURNAL.file)
     st.rerun()
-if cols[2].button("Delete this note"):
+if delete_col.button("Delete this note"):
     st.session_state[f"confirm_delete_{note.id}"] = True
 if st.session_state.get(f"confirm_delete_{note.id}"):
     st.warning("Delete this note for good? This cannot be undone.")

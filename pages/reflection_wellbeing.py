@@ -84,10 +84,15 @@ for item in debriefs.my_debriefs(actor, limit=20):
             st.markdown("**What helped**")
             st.text(item.what_helped)
         people = dict(sharing.colleagues(actor))
+
+        # A def, not a lambda: mypy cannot type a lambda with a default argument against Streamlit's overloads.
+        def person_label(i: int | None, people: dict[int, str] = people) -> str:
+            return "Choose a person" if i is None else people[i]
+
         recipient = st.selectbox(
             "Share this debrief with",
             [None, *people],
-            format_func=lambda i, people=people: "Choose a person" if i is None else people[i],
+            format_func=person_label,
             key=f"dshare_{item.id}",
         )
         if recipient is not None and st.button("Share", key=f"dshare_go_{item.id}"):
