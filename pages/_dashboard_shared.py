@@ -20,13 +20,14 @@ from qa.exports import to_csv
 def figures(kind: str, actor: Actor, filters: Filters, version: tuple):
     """Cached per person, filters and data version: a write anywhere changes the version."""
     del version  # only part of the cache key
-    return {
+    summaries: dict[str, Callable[[Actor, Filters], object]] = {
         "audit": dashboards.audit_quality,
         "observation": dashboards.observation_summary,
         "supervision": dashboards.supervision_summary,
         "rota": dashboards.rota_summary,
         "wellbeing": dashboards.wellbeing_summary,
-    }[kind](actor, filters)
+    }
+    return summaries[kind](actor, filters)
 
 
 def filters_from_address() -> Filters:
@@ -165,9 +166,10 @@ def show_chart(spec: ChartSpec, rows: list[dict], scope: str, big: bool = False)
         cols = st.columns([2, 1, 1, 1])
         show_table = cols[0].toggle("Show as a table", key=f"table_{spec.key}")
         frame = pd.DataFrame(rows)
+        records = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]  # names are str already
         cols[1].download_button(
             "CSV",
-            data=to_csv(list(frame.columns), frame.to_dict("records")),
+            data=to_csv(list(frame.columns), records),
             file_name=f"{spec.key}-{scope}.csv",
             mime="text/csv",
             key=f"csv_{spec.key}",

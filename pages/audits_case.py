@@ -150,6 +150,7 @@ if audit.can_edit:
                 answers.append({"question_key": q.key, "answer": choice, "evidence": note})
         st.caption("🔑 marks a key question. " + RULE_TEXT)
         sheet = None
+        sheet_texts: dict[str, str | None] = {}  # the sheet's three texts, to list what differs after a stale save
         if not audit.is_moderation:
             st.header("Feedback sheet")
             st.caption(
@@ -179,10 +180,9 @@ if audit.can_edit:
                 format_func=lambda t: themes[t],
                 key=f"s_con_t_{audit.id}",
             )
+            sheet_texts = {"good_practice": good, "improvement": improvement, "concerns": concerns}
             sheet = {
-                "good_practice": good,
-                "improvement": improvement,
-                "concerns": concerns,
+                **sheet_texts,
                 "improvement_themes": improvement_themes,
                 "concern_themes": concern_themes,
             }
@@ -267,7 +267,7 @@ if audit.can_edit:
                 "improvement": audit.improvement,
                 "concerns": audit.concerns,
             }
-            pairs = []
+            pairs: list[tuple[str, str | None, str | None]] = []  # label, typed, latest saved
             for q, item in zip(questions, answers, strict=False):
                 saved_answer, saved_evidence = audit.answers.get(q.key, (None, ""))
                 if item["answer"] is not None and item["answer"] != saved_answer:
@@ -279,7 +279,7 @@ if audit.can_edit:
                     "improvement": "Areas for improvement",
                     "concerns": "Concerns",
                 }
-                pairs += [(f"Your {label.lower()}", sheet[name], latest[name]) for name, label in labels.items()]
+                pairs += [(f"Your {label.lower()}", sheet_texts[name], latest[name]) for name, label in labels.items()]
             refused(record_key, str(exc), changed_texts(pairs))
 
         submit(f"audit:{audit.id}", save_and_send, success=submitted, on_stale=keep_typed)

@@ -187,19 +187,19 @@ with pairs_tab:
             pair_id = st.selectbox(
                 "Pair to change", list(pair_labels), format_func=lambda i: pair_labels[i], key="pair_to_change"
             )
-            current = next(p for p in pairs.pairs if p.pair_id == pair_id)
+            chosen_pair = next(p for p in pairs.pairs if p.pair_id == pair_id)
             staff_ids = list(staff)
             with st.form("change_pair"):
                 first = st.selectbox(
                     "First auditor",
                     staff_ids,
-                    index=staff_ids.index(current.first_id) if current.first_id in staff_ids else 0,
+                    index=staff_ids.index(chosen_pair.first_id) if chosen_pair.first_id in staff_ids else 0,
                     format_func=lambda i: staff[i],
                 )
                 second = st.selectbox(
                     "Second auditor",
                     staff_ids,
-                    index=staff_ids.index(current.second_id) if current.second_id in staff_ids else 0,
+                    index=staff_ids.index(chosen_pair.second_id) if chosen_pair.second_id in staff_ids else 0,
                     format_func=lambda i: staff[i],
                 )
                 field_error(errors, "first_id")
@@ -246,6 +246,8 @@ with pairs_tab:
                 "The case holder had no SPO recorded when the audit was submitted. Add one on the Users page, then send the sheet."
             )
             for case in waiting:
+                if case.audit_id is None:  # a submitted audit always has its id
+                    continue
                 if st.button(f"Send {case.case_ref} to the case holder's SPO", key=f"send_{case.audit_id}"):
                     submit(
                         None,
@@ -281,10 +283,12 @@ with moderation_tab:
     report = moderation.agreement_report(actor, event.id)
     if report.audits_compared:
         st.subheader("Agreement")
-        cols = st.columns(3)
-        cols[0].metric("Audits compared", report.audits_compared)
-        cols[1].metric("Agreement", f"{report.overall_percent:.0%}" if report.overall_percent is not None else "-")
-        cols[2].metric("Cohen's kappa", f"{report.overall_kappa:.2f}" if report.overall_kappa is not None else "-")
+        compared_col, agreement_col, kappa_col = st.columns(3)
+        compared_col.metric("Audits compared", report.audits_compared)
+        agreement_col.metric(
+            "Agreement", f"{report.overall_percent:.0%}" if report.overall_percent is not None else "-"
+        )
+        kappa_col.metric("Cohen's kappa", f"{report.overall_kappa:.2f}" if report.overall_kappa is not None else "-")
         st.dataframe(
             pd.DataFrame(
                 [

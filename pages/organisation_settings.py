@@ -57,10 +57,10 @@ st.caption("How often people should be supervised: 'due from' and 'overdue after
 keys = {g.value: f"{g.label}" for g in Grade} | {"new_starter": "New starters and NQOs"}
 with st.form("cadence"):
     key = st.selectbox("Who", list(keys), format_func=lambda k: keys[k])
-    current = cadence.weeks_for(key if key != "new_starter" else "PO", key == "new_starter")
+    weeks = cadence.weeks_for(key if key != "new_starter" else "PO", key == "new_starter")
     cols = st.columns(2)
-    due_from = cols[0].number_input("Due from (weeks)", min_value=1, max_value=26, value=current[0])
-    overdue_after = cols[1].number_input("Overdue after (weeks)", min_value=1, max_value=26, value=current[1])
+    due_from = cols[0].number_input("Due from (weeks)", min_value=1, max_value=26, value=weeks[0])
+    overdue_after = cols[1].number_input("Overdue after (weeks)", min_value=1, max_value=26, value=weeks[1])
     if st.form_submit_button("Save cadence"):
         submit(
             None,
