@@ -43,15 +43,15 @@ NOT_OBSERVED = "Not observed"
 
 actor = current_actor()
 observation_id = id_from_query("observation")
+if observation_id is None:
+    st.title("Observation")
+    st.info("Open an observation from **My observations** or **Observations I do**.")
+    st.stop()
 try:
-    obs = observations.observation_detail(actor, observation_id) if observation_id is not None else None
+    obs = observations.observation_detail(actor, observation_id)
 except (NotFound, PermissionDenied) as exc:
     st.title("Observation")
     st.error(str(exc))
-    st.stop()
-if obs is None:
-    st.title("Observation")
-    st.info("Open an observation from **My observations** or **Observations I do**.")
     st.stop()
 
 framework = obs.framework
@@ -295,18 +295,19 @@ if obs.can_record:
         )
         field_error(errors, "case_ref")
         items = []
+        typed_evidence: dict[str, str | None] = {}  # as typed, to list what differs after a stale save
         for domain in framework.domains:
             current = obs.ratings.get(domain.key)
-            options = [1, 2, 3, 4, NOT_OBSERVED]
+            rating_options: list[int | str] = [1, 2, 3, 4, NOT_OBSERVED]
             initial = rating_choice(current.rating, current.not_observed) if current else None
             st.markdown(f"**{plain(domain.title)}**: {plain(domain.focus)}")
             with st.expander("What each point looks like"):
                 for value, text in sorted(domain.descriptors.items()):
                     st.markdown(f"**{value} {plain(scale[int(value)])}**: {plain(text)}")
-            choice = st.radio(
+            picked = st.radio(
                 domain.title,
-                options,
-                index=options.index(initial) if initial in options else None,
+                rating_options,
+                index=rating_options.index(initial) if initial in rating_options else None,
                 format_func=lambda v: v if v == NOT_OBSERVED else f"{v} {scale[v]}",
                 horizontal=True,
                 key=f"r_{obs.id}_{domain.key}",
@@ -321,11 +322,12 @@ if obs.can_record:
                 placeholder="What you saw and heard",
                 max_chars=EVIDENCE_MAX,
             )
+            typed_evidence[domain.key] = evidence
             items.append(
                 {
                     "domain_key": domain.key,
-                    "rating": None if choice in (None, NOT_OBSERVED) else choice,
-                    "not_observed": choice == NOT_OBSERVED,
+                    "rating": None if picked in (None, NOT_OBSERVED) else picked,
+                    "not_observed": picked == NOT_OBSERVED,
                     "evidence": evidence,
                 }
             )
@@ -371,13 +373,13 @@ if obs.can_record:
                 observations.share(actor, obs.id)
 
         def keep_typed(exc: StaleEdit) -> None:
-            pairs = [
+            pairs: list[tuple[str, str | None, str | None]] = [
                 (
                     f"Your evidence for: {d.title}",
-                    item["evidence"],
-                    (obs.ratings.get(d.key).evidence if obs.ratings.get(d.key) else ""),
+                    typed_evidence.get(d.key),
+                    (saved_rating.evidence if (saved_rating := obs.ratings.get(d.key)) else ""),
                 )
-                for d, item in zip(framework.domains, items, strict=False)
+                for d in framework.domains  # one item per domain, as the form is drawn
             ]
             pairs += [
                 ("Your overall strengths", strengths, obs.strengths),

@@ -103,7 +103,7 @@ class ObservationDetail:
     planned_on: date | None
     proposed_on: date | None
     decline_reason: str | None
-    framework: object
+    framework: skills_framework.SkillsFramework
     ratings: dict[str, RatingView]
     self_ratings: dict[str, RatingView]
     feedback_wanted: str
