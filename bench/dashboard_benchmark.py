@@ -252,7 +252,7 @@ def page_time(runs: int) -> float | None:
         original(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-    PagesManager.__init__ = init
+    setattr(PagesManager, "__init__", init)  # noqa: B010 - a deliberate monkeypatch: setattr, as mypy advises
     with session_scope() as session:
         admin = session.exec(
             select(col(User.id))
