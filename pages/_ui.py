@@ -433,7 +433,8 @@ def work_queue(groups) -> None:
                 st.caption("Nothing waiting.")
             continue
         for item in group.records[:QUEUE_SHOWN]:
-            label = label_text(item.label) + (" · overdue" if item.overdue else "")
+            # A link's label is rendered Markdown (its accessible name is the rendered text), so plain() it.
+            label = plain(item.label) + (" · overdue" if item.overdue else "")
             if item.record is None:
                 st.markdown(f"- {plain(item.label)}")
             else:

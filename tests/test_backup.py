@@ -28,7 +28,7 @@ from db import backup as bk
 from db import encryption, migrate
 from db import engine as db_engine
 from db.access_log import RecordView
-from db.audits import AuditEvent, AuditorPair, SampleSwap
+from db.audits import AuditEvent, AuditorPair, AuditSeen, CaseAudit, SampleSwap
 from db.engine import session_scope
 from db.observations import Observation
 from db.organisation import Case, Role, Setting, User, UserRole
@@ -113,6 +113,8 @@ def fill_every_table(url: str) -> None:
             )
         )
         session.add(Setting(key="backup-check", value=AWKWARD))
+        audit = session.exec(select(CaseAudit).where(CaseAudit.feedback_to_id.is_not(None))).first()
+        session.add(AuditSeen(audit_id=audit.id, user_id=audit.feedback_to_id))
         # A supervisor with a higher id than the person they supervise: restore
         # must cope with a table that refers to itself in any order.
         newest = session.exec(select(sa.func.max(User.id))).one()

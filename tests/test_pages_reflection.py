@@ -106,7 +106,12 @@ def test_a_request_to_talk_shows_on_the_spo_home_without_its_content(app, org):
         org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form(support_from=org.spo_id, urgency="today"))
     )
     at = signed_in(app, "spo@example.org", screens.HOME_SPO.file)
-    assert "1 colleague would like to talk to you, 1 today." in texts(at)
+    assert "Requests to talk addressed to me: 1" in texts(at)
+    # The home page says who asked and how soon, never what the request is about.
+    assert any(
+        "Pat Practitioner would like to talk (today)" in link.label.replace("\\", "") for link in at.get("page_link")
+    )
+    assert SECRET not in everything_on_screen(at)
     at = signed_in(app, "spo@example.org", screens.SHARED_WITH_ME.file)
     assert "Pat Practitioner" in texts(at)
     assert SECRET not in everything_on_screen(at)

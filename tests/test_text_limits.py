@@ -408,16 +408,23 @@ def test_the_table_in_the_security_document_matches_the_code():
 
 
 def test_every_text_box_on_every_page_has_a_max_chars():
+    def calls(tree: ast.AST, names: tuple[str, ...]) -> list[ast.Call]:
+        return [
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names
+        ]
+
     missing = []
     for path in sorted((ROOT / "pages").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("text_input", "text_area", "chat_input", "TextColumn")
-            ):
-                if not any(k.arg == "max_chars" for k in node.keywords):
-                    missing.append(f"{path.name}:{node.lineno} {node.func.attr}")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        boxes = calls(tree, ("text_input", "text_area", "chat_input"))
+        # A text column is a box to type in only in a data editor; in st.dataframe it is read-only.
+        boxes += [column for editor in calls(tree, ("data_editor",)) for column in calls(editor, ("TextColumn",))]
+        for node in boxes:
+            if not any(k.arg == "max_chars" for k in node.keywords):
+                assert isinstance(node.func, ast.Attribute)
+                missing.append(f"{path.name}:{node.lineno} {node.func.attr}")
     assert not missing, f"Give these boxes max_chars matching the service's limit: {missing}"
 
 
