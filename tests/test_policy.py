@@ -86,3 +86,16 @@ def test_an_admin_only_service_refuses_a_practitioner(org):
         users.list_users(practitioner)
     with pytest.raises(PermissionDenied):
         users.set_active(practitioner, org.peer_id, False)
+
+
+@pytest.mark.parametrize("action", [Action.MANAGE_AUDIT_EVENTS, Action.VIEW_ROTA, Action.MODERATE, Action.VIEW_PDU])
+def test_a_qa_lead_in_no_pdu_oversees_nothing_not_even_records_in_no_pdu(action):
+    """None is 'no PDU', not a PDU: it must never match another None."""
+    lead = actor(Role.QA_LEAD, team_id=None, pdu_id=None)
+    assert not can(lead, action, PduScope(pdu_id=None))
+    assert can(actor(Role.QA_LEAD, pdu_id=3), action, PduScope(pdu_id=3))
+
+
+def test_people_in_no_team_are_not_each_others_team():
+    loner = actor(Role.PRACTITIONER, team_id=None, pdu_id=None)
+    assert not can(loner, Action.VIEW_TEAM, TeamScope(team_id=None, pdu_id=None))

@@ -193,14 +193,19 @@ def _anyone_signed_in(_actor: Actor, _target: Any) -> bool:
     return True
 
 
+def _same(mine: int | None, theirs: int | None) -> bool:
+    """Both in the same team or PDU. None means "in none", which is never a match, even for another None."""
+    return mine is not None and mine == theirs
+
+
 def _team_viewer(actor: Actor, target: Any) -> bool:
     if not isinstance(target, TeamScope):
         return False
     if actor.has(Role.ADMIN):
         return True
-    if actor.team_id == target.team_id:
+    if _same(actor.team_id, target.team_id):
         return True
-    return actor.has(Role.QA_LEAD) and actor.pdu_id == target.pdu_id
+    return actor.has(Role.QA_LEAD) and _same(actor.pdu_id, target.pdu_id)
 
 
 def _pdu_viewer(actor: Actor, target: Any) -> bool:
@@ -208,7 +213,7 @@ def _pdu_viewer(actor: Actor, target: Any) -> bool:
         return False
     if actor.has(Role.ADMIN):
         return True
-    return actor.has(Role.QA_LEAD) and actor.pdu_id == target.pdu_id
+    return actor.has(Role.QA_LEAD) and _same(actor.pdu_id, target.pdu_id)
 
 
 def _admin_or_qa_lead(actor: Actor, _target: Any) -> bool:
@@ -216,7 +221,7 @@ def _admin_or_qa_lead(actor: Actor, _target: Any) -> bool:
 
 
 def _pdu_oversight(actor: Actor, pdu_id: int | None) -> bool:
-    return actor.has(Role.ADMIN) or (actor.has(Role.QA_LEAD) and actor.pdu_id == pdu_id)
+    return actor.has(Role.ADMIN) or (actor.has(Role.QA_LEAD) and _same(actor.pdu_id, pdu_id))
 
 
 def _audit_viewer(actor: Actor, target: Any) -> bool:
@@ -381,7 +386,7 @@ def _team_manager(actor: Actor, target: Any) -> bool:
     """A team's SPO, or oversight of its PDU: the people who look at whole-team figures."""
     if not isinstance(target, TeamScope):
         return False
-    return (actor.has(Role.SPO) and actor.team_id == target.team_id) or _pdu_oversight(actor, target.pdu_id)
+    return (actor.has(Role.SPO) and _same(actor.team_id, target.team_id)) or _pdu_oversight(actor, target.pdu_id)
 
 
 def _calibration_viewer(actor: Actor, target: Any) -> bool:
