@@ -1,7 +1,9 @@
 """An observation of practice from plan to reply, in a real browser, as two people.
 
-1. The SPO plans an observation of the practitioner they supervise.
-2. The practitioner rates themselves beforehand and says what they want feedback on.
+1. The SPO plans an observation of the practitioner they supervise: an
+   invitation, which nothing can be recorded against until it is accepted.
+2. The practitioner accepts the invitation, rates themselves beforehand and
+   says what they want feedback on.
 3. The SPO records the observation (consent, a rating for every skill area,
    strengths) and shares it; saving without consent is refused first, in
    plain English, without losing what was typed.
@@ -26,7 +28,7 @@ from sqlmodel import select
 
 from db.demo import PRACTITIONER_EMAIL, SPO_EMAIL
 from db.organisation import Team, User
-from tests.browser.helpers import database, flash, open_menu
+from tests.browser.helpers import after_run, choose, database, flash, idle, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -115,11 +117,16 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     spo = signed_in(SPO_EMAIL)
     open_menu(spo, "Plan an observation")
     plan = spo.get_by_test_id("stForm").filter(has=spo.get_by_role("button", name="Plan observation"))
-    chooser = plan.get_by_role("combobox", name="Practitioner", exact=True)
-    expect(chooser).to_be_visible(timeout=WAIT)
-    chooser.click()
-    spo.get_by_role("option", name=practitioner.choice, exact=True).click()
-    expect(chooser).to_have_value(practitioner.choice)
+    expect(plan.get_by_role("combobox", name="Practitioner", exact=True)).to_be_visible(timeout=WAIT)
+    choose(spo, "Practitioner", practitioner.choice, plan)  # typed: a long list only draws the options in view
+    # Planned for today: the session is recorded on its planned date, which cannot be in the future.
+    today = dt.date.today()
+    plan.get_by_role("spinbutton", name="day, Date of the session").click()
+    spo.keyboard.type(f"{today:%d%m%Y}")  # the date field moves on to month and year by itself
+    for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
+        expect(plan.get_by_role("spinbutton", name=f"{part}, Date of the session")).to_have_attribute(
+            "aria-valuenow", str(value)
+        )
     plan.get_by_role("button", name="Plan observation").click()
 
     expect(title(spo, practitioner.name)).to_be_visible(timeout=WAIT)
@@ -128,11 +135,24 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     assert match, f"the observation page's address has no observation id: {spo.url}"
     observation_id = int(match.group(1))
     expect(spo.get_by_text("status: planned")).to_be_visible()
+    # An invitation: nothing can be recorded until the practitioner accepts.
+    expect(
+        spo.get_by_text(f"Waiting for {practitioner.name} to accept, decline or propose another date.")
+    ).to_be_visible()
+    idle(spo)  # the page drawn in full before checking what it does not show
+    expect(spo.get_by_role("heading", name="Record the observation")).to_have_count(0)
 
-    # 2. The practitioner gives their own view beforehand.
+    # 2. The practitioner accepts the invitation and gives their own view beforehand.
     me = signed_in(PRACTITIONER_EMAIL)
     open_menu(me, "My observations and development")
     open_observation(me, observation_id, practitioner.name)
+    expect(me.get_by_role("heading", name="Your invitation")).to_be_visible(timeout=WAIT)
+    answer = me.get_by_test_id("stForm").filter(has=me.get_by_role("button", name="Send my answer"))
+    answer.get_by_text("Accept", exact=True).click()  # the radio itself is drawn over a hidden input
+    expect(answer.get_by_role("radio", name="Accept", exact=True)).to_be_checked()
+    after_run(me, answer.get_by_role("button", name="Send my answer").click)
+    expect(flash(me, "Accepted. Your observer can now record the session.")).to_be_visible(timeout=WAIT)
+    expect(me.get_by_text("You have accepted.")).to_be_visible()
     expect(me.get_by_role("heading", name="Before the session: my own view")).to_be_visible(timeout=WAIT)
     for area, rating in SELF_RATINGS.items():
         thumb = self_slider(me, area)
@@ -142,7 +162,8 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
             thumb.press("ArrowRight")
         expect(thumb).to_have_attribute("aria-valuetext", f"{rating}: {SCALE[rating]}", timeout=WAIT)
     me.get_by_label("What would you most like feedback on?", exact=True).fill(wanted)
-    me.get_by_role("button", name="Save my view").click()
+    # Waits for the rerun to finish: until then the sliders drawn before it may still be on the page.
+    after_run(me, me.get_by_role("button", name="Save my view").click)
     expect(flash(me, "Your view has been saved.")).to_be_visible(timeout=WAIT)
     for area, rating in SELF_RATINGS.items():  # kept after the save
         expect(self_slider(me, area)).to_have_attribute("aria-valuetext", f"{rating}: {SCALE[rating]}", timeout=WAIT)
