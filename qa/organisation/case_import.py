@@ -44,6 +44,7 @@ from qa.organisation.csv_import import (
     Table,
     file_error,
     read_csv,
+    record_summary,
     row_errors,
     shown,
     template,
@@ -669,14 +670,5 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
             session, actor, "changed", "case", case.id, "changed by case import: " + ", ".join(planned.changes)
         )
 
-    if created or updated:
-        unchanged = len(plan.rows) - len(created) - len(updated)
-        trail.record(
-            session,
-            actor,
-            "case_import",
-            "case",
-            None,
-            f"created {len(created)}, updated {len(updated)}, unchanged {unchanged}",
-        )
+    record_summary(session, actor, "case_import", "case", len(plan.rows), len(created), len(updated))
     session.flush()

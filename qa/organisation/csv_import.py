@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from db.engine import session_scope
+from qa.access import trail
+from qa.access.actor import Actor
 
 MAX_ROWS = 5_000
 MAX_BYTES = 2 * 1024 * 1024
@@ -312,6 +314,15 @@ class CountedPlan:
 
 
 P = TypeVar("P", bound=Plan)
+
+
+def record_summary(
+    session: Session, actor: Actor, action: str, entity: str, rows: int, created: int, updated: int
+) -> None:
+    """One audit-trail line for a whole import that changed something (each record has its own line too)."""
+    if created or updated:
+        summary = f"created {created}, updated {updated}, unchanged {rows - created - updated}"
+        trail.record(session, actor, action, entity, None, summary)
 
 
 def preview(table: Table, plan: Callable[[Session, Table], P]) -> ImportReport:

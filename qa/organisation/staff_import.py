@@ -39,6 +39,7 @@ from qa.organisation.csv_import import (
     Table,
     heading,
     read_csv,
+    record_summary,
     row_errors,
     sentence,
     shown,
@@ -464,14 +465,5 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
             session, actor, "changed", "user", user.id, "changed by staff import: " + ", ".join(planned.changes)
         )
 
-    if created or updated:
-        unchanged = len(plan.rows) - len(created) - len(updated)
-        trail.record(
-            session,
-            actor,
-            "staff_import",
-            "user",
-            None,
-            f"created {len(created)}, updated {len(updated)}, unchanged {unchanged}",
-        )
+    record_summary(session, actor, "staff_import", "user", len(plan.rows), len(created), len(updated))
     session.flush()
