@@ -112,7 +112,7 @@ def sufficiency_by_month(rows, big: bool = False) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(point=True, strokeWidth=4 if big else 2)
         .encode(
-            x=alt.X("month:O", title="Month of the LEARN day"),
+            x=alt.X("month:O", title="Month the audit was submitted"),
             y=alt.Y(
                 "share:Q", title="Share judged sufficient", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
             ),

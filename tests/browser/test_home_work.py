@@ -3,8 +3,9 @@
 On a fresh demo (``python -m portal demo``: about 18 months of synthetic
 history), every role's home page shows real work. For each of the four README
 logins this walks from the home page to the first waiting record and back, and
-keeps screenshots of every home page and of every dashboard area for the SPO
-and the QA lead (``test-artifacts/browser/home-*.png``, ``dashboard-*.png``),
+keeps screenshots of every home page, of every dashboard area and of meeting mode
+for the SPO and the QA lead (``test-artifacts/browser/home-*.png``, ``dashboard-*.png``,
+``meeting-*.png``),
 for a person to look at after the run.
 """
 
@@ -90,3 +91,13 @@ def test_every_dashboard_area_has_figures_after_the_demo_load(role, email, signe
         # Every area draws at least one chart (Vega-Lite renders into a canvas or svg).
         expect(main.locator(".vega-embed").first).to_be_visible(timeout=WAIT)
         shot(page, f"dashboard-{role}-{area.lower().replace(' ', '-')}")
+
+    # Meeting mode, which teams look at together, has charts to show too.
+    main.get_by_role("link", name=re.compile("Open meeting mode")).click()
+    expect(page).to_have_url(re.compile(r"/meeting"), timeout=WAIT)
+    meeting = page.get_by_test_id("stMain")
+    expect(meeting.get_by_text(re.compile(r"chart 1 of \d+"))).to_be_visible(timeout=WAIT)
+    expect(meeting).not_to_contain_text("There are no charts with enough behind them")
+    expect(meeting.locator(".vega-embed").first).to_be_visible(timeout=WAIT)
+    no_error_on(page)
+    shot(page, f"meeting-{role}")
