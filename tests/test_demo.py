@@ -21,7 +21,16 @@ from sqlmodel import col, select
 
 from db import engine as db_engine
 from db import migrate
-from db.audits import AuditEvent, AuditorPair, CaseAudit, FeedbackSheet, FeedbackTheme, UrgentConcern
+from db.audits import (
+    AuditEvent,
+    AuditorPair,
+    CaseAudit,
+    CaseSample,
+    EventStatus,
+    FeedbackSheet,
+    FeedbackTheme,
+    UrgentConcern,
+)
 from db.demo import (
     ADMIN_EMAIL,
     DEMO_LOGINS,
@@ -222,7 +231,15 @@ def test_history_runs_for_about_eighteen_months_up_to_yesterday(demo):
     for pdu_id in {e.pdu_id for e in events}:
         months = {(e.event_date.year, e.event_date.month) for e in events if e.pdu_id == pdu_id}
         assert len(months) >= 18
-    assert all(window.start <= e.event_date <= window.end for e in events)
+    held = [e for e in events if e.event_date <= window.end]
+    assert all(window.start <= e.event_date for e in held)
+    # Beyond the history, each PDU's next LEARN day is planned, its proposed sample not yet accepted.
+    planned = [e for e in events if e.event_date > window.end]
+    assert sorted(e.pdu_id for e in planned) == sorted({e.pdu_id for e in events})
+    assert all(e.status == EventStatus.PLANNING and e.sample_accepted_at is None for e in planned)
+    with session_scope() as session:
+        sampled = session.exec(select(CaseSample).where(col(CaseSample.event_id).in_([e.id for e in planned]))).all()
+    assert len(sampled) == sum(e.sample_size for e in planned)
     assert min(debrief_days) >= window.start and max(debrief_days) <= window.end
 
 

@@ -23,7 +23,17 @@ from random import Random
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from db.audits import ActionStatus, AuditAction, AuditSeen, AuditStatus, CaseAudit, FeedbackSheet, UrgentConcern
+from db.audits import (
+    ActionStatus,
+    AuditAction,
+    AuditEvent,
+    AuditSeen,
+    AuditStatus,
+    CaseAudit,
+    FeedbackSheet,
+    Instrument,
+    UrgentConcern,
+)
 from db.demo import (
     DEFAULT_SEED,
     EMAIL_DOMAIN,
@@ -58,6 +68,7 @@ from db.reflection import (
 from db.reflection import Urgency as RequestUrgency
 from db.supervision import AgendaItem, AgendaKind, SessionKind, SessionParticipant, SupervisionSession
 from portal.synthetic.engine import Cases, Org, Plan, Result, Window, generate
+from qa.audits.events import save_proposed_sample
 from qa.audits.sampling import add_months, months_between
 from qa.reflection.emotions import SIGN_PROMPTS
 
@@ -211,6 +222,7 @@ class _Enricher:
         self.urgent_concern()
         self.administration()
         self.sheets_already_read()
+        self.next_learn_events()
         self.s.merge(Setting(key=DEMO_FLAG, value="true"))
 
     # -- journal notes, a few shared for supervision
@@ -508,6 +520,31 @@ class _Enricher:
         for audit_id, spo_id in audits:
             if audit_id is not None and spo_id is not None:
                 s.add(AuditSeen(audit_id=audit_id, user_id=spo_id, seen_at=read_on))
+        s.flush()
+
+    def next_learn_events(self) -> None:
+        """Each PDU's next LEARN day is planned about ten days ahead, its sample proposed by the
+        documented rule and not yet accepted: the QA lead's home page shows what it still needs."""
+        s, today = self.s, self.w.end + timedelta(days=1)
+        day = today + timedelta(days=10)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        instrument = s.exec(
+            select(Instrument).where(Instrument.key == "risk_of_harm").order_by(col(Instrument.version).desc())
+        ).first()
+        assert instrument is not None
+        for pdu in self.org.pdu_ids:
+            event = AuditEvent(
+                pdu_id=pdu,
+                event_date=day,
+                seed=self.rng.randrange(2**31 - 1),
+                instrument_id=id_of(instrument),
+                created_by_id=self.org.aco_of_pdu[pdu],
+                created_at=_at(today - timedelta(days=2)),
+            )
+            s.add(event)
+            s.flush()
+            save_proposed_sample(s, event)
         s.flush()
 
 

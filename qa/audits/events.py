@@ -190,7 +190,8 @@ def case_facts(session: Session, pdu_id: int, event_date: date, exclude_event_id
     ]
 
 
-def _save_sample(session: Session, event: AuditEvent) -> None:
+def save_proposed_sample(session: Session, event: AuditEvent) -> None:
+    """Store the sample the documented rule proposes for a new event (before anyone accepts it)."""
     proposal = propose_sample(
         case_facts(session, event.pdu_id, event.event_date, event.id), _rules(event), event.event_date, event.seed
     )
@@ -235,7 +236,7 @@ def create_event(actor: Actor, data: AuditEventCreate) -> EventSummary:
         )
         session.add(event)
         session.flush()
-        _save_sample(session, event)
+        save_proposed_sample(session, event)
         trail.record(
             session, actor, "created", "audit_event", event.id, f"{data.event_date}, sample size {data.sample_size}"
         )
