@@ -16,7 +16,7 @@ from db.organisation import GRADE_LABELS, Grade, Role, UserPublic
 from pages import _registry as screens
 from qa.access import auth
 from qa.access.actor import Actor
-from qa.errors import PermissionDenied, StaleEdit, ValidationFailed
+from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
 
 def current_actor() -> Actor:
@@ -377,6 +377,27 @@ def id_from_query(name: str) -> int | None:
         return int(raw) if raw is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def record_from_query(name: str, title: str, how_to_open: str, load: Callable[[int], T]) -> tuple[int, T]:
+    """The record a screen's address names (``?name=12``), read through its service, with its id.
+
+    Without an id the screen shows its title and how to open a record; when the service refuses or
+    finds nothing, its title and the service's plain message. Either way the screen stops there.
+    """
+    record_id = id_from_query(name)
+    if record_id is None:
+        st.title(title)
+        st.info(how_to_open)
+        st.stop()
+        raise AssertionError("st.stop() does not return")
+    try:
+        return record_id, load(record_id)
+    except (NotFound, PermissionDenied) as exc:
+        st.title(title)
+        st.error(str(exc))
+        st.stop()
+        raise AssertionError("st.stop() does not return") from exc
 
 
 def index_from_query(name: str, options: list) -> int:

@@ -24,9 +24,9 @@ from pages._ui import (
     field_error,
     flash,
     form_saved,
-    id_from_query,
     keep_until_saved,
     plain,
+    record_from_query,
     show_flash,
     submit,
     uk_time,
@@ -36,23 +36,18 @@ from qa.audits import concerns as urgent_concerns
 from qa.audits import exports as audit_exports
 from qa.audits import workflow
 from qa.audits.judgement import RULE_TEXT
-from qa.errors import NotFound, PermissionDenied, StaleEdit
+from qa.errors import PermissionDenied, StaleEdit
 from qa.records import RecordKind, RecordRef
 from qa.supervision import records as supervision_records
 from qa.validation import validate
 
 actor = current_actor()
-audit_id = id_from_query("audit")
-if audit_id is None:
-    st.title("Case audit")
-    st.info("Open an audit from **My audits**, **Audit feedback** or an audit event.")
-    st.stop()
-try:
-    audit = workflow.audit_detail(actor, audit_id)
-except (NotFound, PermissionDenied) as exc:
-    st.title("Case audit")
-    st.error(str(exc))
-    st.stop()
+audit_id, audit = record_from_query(
+    "audit",
+    "Case audit",
+    "Open an audit from **My audits**, **Audit feedback** or an audit event.",
+    lambda record_id: workflow.audit_detail(actor, record_id),
+)
 
 kind = "Moderation audit" if audit.is_moderation else "Case audit"
 st.title(f"{kind}: {audit.case_ref}")

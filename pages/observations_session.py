@@ -28,31 +28,26 @@ from pages._ui import (
     current_actor,
     field_error,
     flash,
-    id_from_query,
     plain,
+    record_from_query,
     show_flash,
     submit,
     uk_time,
     who_can_see,
 )
-from qa.errors import NotFound, PermissionDenied, StaleEdit
+from qa.errors import StaleEdit
 from qa.observations import workflow as observations
 from qa.validation import validate
 
 NOT_OBSERVED = "Not observed"
 
 actor = current_actor()
-observation_id = id_from_query("observation")
-if observation_id is None:
-    st.title("Observation")
-    st.info("Open an observation from **My observations** or **Observations I do**.")
-    st.stop()
-try:
-    obs = observations.observation_detail(actor, observation_id)
-except (NotFound, PermissionDenied) as exc:
-    st.title("Observation")
-    st.error(str(exc))
-    st.stop()
+observation_id, obs = record_from_query(
+    "observation",
+    "Observation",
+    "Open an observation from **My observations** or **Observations I do**.",
+    lambda record_id: observations.observation_detail(actor, record_id),
+)
 
 framework = obs.framework
 scale = {p.value: p.label for p in framework.scale}

@@ -8,30 +8,24 @@ from pages._ui import (
     all_errors,
     current_actor,
     field_error,
-    id_from_query,
     plain,
+    record_from_query,
     show_flash,
     submit,
     uk_time,
     who_can_see,
 )
-from qa.errors import NotFound, PermissionDenied, StaleEdit
+from qa.errors import PermissionDenied, StaleEdit
 from qa.supervision import records as supervision
 from qa.validation import validate
 
 actor = current_actor()
-session_id = id_from_query("session")
-try:
-    record = supervision.session_record(actor, session_id) if session_id is not None else None
-except (NotFound, PermissionDenied) as exc:
-    st.title("Supervision record")
-    st.error(str(exc))
-    st.stop()
-if record is None:
-    st.title("Supervision record")
-    st.info("Open a record from **Supervision** or **My supervision**.")
-    st.stop()
-shown = record  # the same record, typed as present for the save functions below (they cannot see the check above)
+_session_id, record = record_from_query(
+    "session",
+    "Supervision record",
+    "Open a record from **Supervision** or **My supervision**.",
+    lambda record_id: supervision.session_record(actor, record_id),
+)
 
 st.title(f"Supervision on {record.held_on:%d %b %Y}")
 show_flash()
@@ -121,7 +115,7 @@ if me is not None and me[2] is None:
     if confirm:
 
         def sign() -> None:
-            supervision.sign(actor, shown.id, comments, expected_version=signing)
+            supervision.sign(actor, record.id, comments, expected_version=signing)
             saved(sign_key, signing)
 
         submit(
@@ -160,18 +154,18 @@ if record.can_edit:
             def amend() -> None:
                 version = supervision.amend(
                     actor,
-                    shown.id,
+                    record.id,
                     validate(
                         SessionRecordUpdate,
                         {
-                            "held_on": shown.held_on,
+                            "held_on": record.held_on,
                             "notes": notes,
                             "personal_notes": personal,
                             "personal_private": private,
-                            "accountability": shown.accountability,
-                            "development": shown.development,
-                            "support": shown.support,
-                            "case_discussions": shown.case_discussions,
+                            "accountability": record.accountability,
+                            "development": record.development,
+                            "support": record.support,
+                            "case_discussions": record.case_discussions,
                         },
                     ),
                     expected_version=editing_from,
@@ -184,8 +178,8 @@ if record.can_edit:
                     str(exc),
                     changed_texts(
                         [
-                            ("Your notes", notes, shown.notes),
-                            ("Your personal-support notes", personal, shown.personal_notes or ""),
+                            ("Your notes", notes, record.notes),
+                            ("Your personal-support notes", personal, record.personal_notes or ""),
                         ]
                     ),
                 )
