@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -382,17 +383,12 @@ def my_audits(actor: Actor, today: date | None = None) -> list[AuditListRow]:
 
 def feedback_awaiting_me(actor: Actor, today: date | None = None) -> list[AuditListRow]:
     """For an SPO: sheets sent to me, not yet closed (awaiting discussion or with open actions)."""
-    today = today or date.today()
-    with session_scope() as session:
-        audits = session.exec(
-            select(CaseAudit)
-            .where(
-                CaseAudit.feedback_to_id == actor.id,
-                col(CaseAudit.status).in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
-            )
-            .order_by(col(CaseAudit.feedback_sent_at))
-        ).all()
-        return _list_rows(session, list(audits), today)
+    return _sheets_sent_to(
+        actor,
+        today or date.today(),
+        col(CaseAudit.status).in_([AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED]),
+        order_by=col(CaseAudit.feedback_sent_at),
+    )
 
 
 #: How long a closed sheet stays listed under Team audit feedback.
@@ -406,15 +402,20 @@ def feedback_closed_for_me(actor: Actor, today: date | None = None) -> list[Audi
     """
     today = today or date.today()
     since = datetime.combine(today - timedelta(days=CLOSED_KEPT_DAYS), time.min, tzinfo=UTC)
+    return _sheets_sent_to(
+        actor,
+        today,
+        CaseAudit.status == AuditStatus.ACTIONS_CLOSED,
+        col(CaseAudit.closed_at) >= since,
+        order_by=col(CaseAudit.closed_at).desc(),
+    )
+
+
+def _sheets_sent_to(actor: Actor, today: date, *where: Any, order_by: Any) -> list[AuditListRow]:
+    """Feedback sheets sent to this SPO that also meet ``where``, as list rows."""
     with session_scope() as session:
         audits = session.exec(
-            select(CaseAudit)
-            .where(
-                CaseAudit.feedback_to_id == actor.id,
-                CaseAudit.status == AuditStatus.ACTIONS_CLOSED,
-                col(CaseAudit.closed_at) >= since,
-            )
-            .order_by(col(CaseAudit.closed_at).desc())
+            select(CaseAudit).where(CaseAudit.feedback_to_id == actor.id, *where).order_by(order_by)
         ).all()
         return _list_rows(session, list(audits), today)
 
