@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 from db.demo import PRACTITIONER_EMAIL, SPO_EMAIL
 from db.supervision import SessionParticipant, SupervisionSession
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import WAIT, database, flash, heading, open_menu, services_on
+from tests.browser.helpers import WAIT, database, flash, heading, idle, open_menu, services_on
 from tests.browser.test_supervision_journey import people
 
 pytestmark = pytest.mark.browser
@@ -79,6 +79,8 @@ def test_a_confirmation_of_a_record_changed_meanwhile_is_refused_and_the_comment
     notes_box = spo.get_by_role("textbox", name="Notes", exact=True)
     expect(notes_box).to_be_visible(timeout=WAIT)
     notes_box.fill(changed_notes)
+    # On a busy machine a rerun still in progress can swallow the click: wait for it first.
+    idle(spo)
     spo.get_by_role("button", name="Save as a new version").click()
     expect(flash(spo, "Saved as a new version.")).to_be_visible(timeout=WAIT)
 
