@@ -1,3 +1,12 @@
 """Every table module, imported once so SQLModel.metadata knows the whole schema."""
 
-from db import access_log, audits, dashboards, observations, organisation, reflection, supervision  # noqa: F401
+from db import (  # noqa: F401
+    access_log,
+    audits,
+    dashboards,
+    notifications,
+    observations,
+    organisation,
+    reflection,
+    supervision,
+)
