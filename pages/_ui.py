@@ -51,8 +51,8 @@ def database_guard(step: Callable[..., T], *args, **kwargs) -> T:
             raise
         logging.getLogger("pqp.pages").warning("database unavailable during a page run: %s", error)
         message = str(error) if isinstance(error, DatabaseUnavailable) else str(DatabaseUnavailable())
-        st.error(message, icon="🔌")
-        st.toast(message, icon="🔌")  # the form may be far down a long page
+        st.error(message, icon=":material/cloud_off:")
+        st.toast(message, icon=":material/cloud_off:")  # the form may be far down a long page
         st.stop()
         raise  # st.stop() raises; this only tells type checkers the step never returns here
 
@@ -113,7 +113,7 @@ def retry_unsaved(draft: str, save_again: Callable[[], object]) -> bool:
         if key not in st.session_state:
             st.session_state[key] = value
     if kept.pop("just_failed", False):
-        st.toast("Not saved yet: the portal could not reach its database.", icon="🔌")  # the box may be far down
+        st.toast("Not saved yet: the portal could not reach its database.", icon=":material/cloud_off:")  # the box may be far down
         return False
     saved = save_again()
     still = st.session_state.get(f"unsaved:{draft}")
@@ -121,14 +121,14 @@ def retry_unsaved(draft: str, save_again: Callable[[], object]) -> bool:
         still.pop("just_failed", None)  # try again on the next run
         return False
     if saved:
-        st.toast("Saved: your text has now been saved.", icon="✅")
+        st.toast("Saved: your text has now been saved.", icon=":material/check_circle:")
     return bool(saved)
 
 
 def unsaved_warning(draft: str, button: str = "Save") -> None:
     """The plain message beside the boxes while a draft is not saved yet."""
     if f"unsaved:{draft}" in st.session_state:
-        st.warning(UNSAVED_MESSAGE.format(button=button), icon="🔌")
+        st.warning(UNSAVED_MESSAGE.format(button=button), icon=":material/cloud_off:")
 
 
 def keep_until_saved(form: str, defaults: dict[str, object]) -> None:
@@ -155,7 +155,7 @@ def form_saved(form: str) -> None:
 
 def field_error(errors: dict[str, str], field: str) -> None:
     if field in errors:
-        st.error(errors[field], icon="⚠️")
+        st.error(errors[field], icon=":material/error:")
 
 
 def form_errors(key: str) -> dict[str, str]:
@@ -281,9 +281,9 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop("flash", None)
     if message:
-        st.success(message, icon="✅")
+        st.success(message, icon=":material/check_circle:")
         # Also a toast: the button that caused it may be far down a long page.
-        st.toast(message, icon="✅")
+        st.toast(message, icon=":material/check_circle:")
 
 
 def grade_label(grade: str) -> str:
@@ -295,7 +295,7 @@ def roles_label(roles: list[Role]) -> str:
 
 
 def who_am_i(me: UserPublic) -> None:
-    st.subheader("Who I am")
+    st.header("Who I am", anchor=False)
     left, right = st.columns(2)
     left.markdown(f"**Name**  \n{plain(me.full_name)}")
     left.markdown(f"**Grade**  \n{grade_label(me.grade)}")
@@ -304,7 +304,7 @@ def who_am_i(me: UserPublic) -> None:
 
 
 def my_team(me: UserPublic) -> None:
-    st.subheader("My team")
+    st.header("My team", anchor=False)
     if me.team_name:
         st.markdown(f"**{plain(me.team_name)}**, {plain(me.pdu_name or '')}")
     else:
@@ -319,24 +319,72 @@ def people_table(people: list[UserPublic], empty: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
-#: Explicit direction overrides, embeddings and isolates: typed into a name, they
-#: could make the rest of a line read backwards. Text in the other direction
-#: (Arabic, Hebrew) shows correctly without them.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# --- showing user text --------------------------------------------------------------------
+#
+# Every piece of text a person typed (or an import brought in) reaches the screen through
+# display(), in one of three forms, named after where it goes:
+#
+# - "markdown": body text, captions, titles, alerts, toasts, link and expander labels, tab
+#   names, radio options and st.table cells, all of which Streamlit renders as Markdown
+#   (plain() is this form);
+# - "label": a widget's own label, which is also its accessible name (label_text());
+# - "literal": places Streamlit shows as typed (st.text, st.code, st.dataframe cells,
+#   selectbox and multiselect options), where only the direction controls need care
+#   (literal()).
+#
+# The rules, the same in every form (docs/SECURITY.md, "Text shown exactly as typed"):
+# - a bidirectional control character is shown as a visible marker, "[U+202E]", in its
+#   place, so the text keeps the order it was typed in and a reader sees that a control was
+#   there (evidential records must not read backwards);
+# - "&" is escaped, so a typed "&lt;" shows as "&lt;", never as "<" (Markdown decodes
+#   entities);
+# - nothing typed can make Markdown, HTML, LaTeX, a colour, an emoji or an icon.
+
+#: The explicit direction controls (embeddings, overrides, isolates) and the three implicit
+#: marks. Any of them can reorder what follows it on screen; text in the other direction
+#: (Arabic, Hebrew) shows correctly without them, so none is needed to show a name.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 _SHORTCODE = re.compile(r":[A-Za-z0-9_+-]+:")
+#: What a backslash must precede, by where the text goes. "literal" escapes nothing.
+_SPECIALS = {
+    "markdown": "\\`*_{}[]()#+-.!|<>~$/&",
+    # Labels only render emphasis, code, links, images, LaTeX, entities and Streamlit's codes.
+    "label": "\\`*_[]~$/&",
+    "literal": "",
+}
+
+
+def bidi_marker(ch: str) -> str:
+    """How a direction control is shown: its code point in brackets, e.g. "[U+202E]"."""
+    return f"[U+{ord(ch):04X}]"
+
+
+def display(text: str, form: str = "markdown") -> str:
+    """User text, made safe to show in ``form`` ("markdown", "label" or "literal"): the one display function.
+
+    Direction controls become visible markers (:func:`bidi_marker`) in every form. For
+    "markdown" and "label", Markdown is escaped as well, including Streamlit's own codes:
+    a colon before a letter could start ``:red[...]`` (a colour), both colons of ``:smile:``
+    make an emoji, and a slash is part of ``:material/icon:``, which only an escaped slash
+    stops (all found in a real browser); "&" is escaped so that an entity shows as typed.
+    A web or email address typed in full still shows as a link to that same address; no
+    other kind of link can be made.
+    """
+    specials = _SPECIALS[form]
+    text = "".join(bidi_marker(ch) if ch in BIDI_CONTROLS else ch for ch in str(text))
+    if not specials:
+        return text
+    closing = {m.end() - 1 for m in _SHORTCODE.finditer(text)}  # the second colon of :smile:
+    out = []
+    for i, ch in enumerate(text):
+        code = ch == ":" and (text[i + 1 : i + 2].isalpha() or i in closing)
+        out.append("\\" + ch if ch in specials or code else ch)
+    return "".join(out)
 
 
 def plain(text: str) -> str:
-    """Escape Markdown so names and other user text show literally, never as markup.
-
-    Besides Markdown itself this covers Streamlit's own codes: a colon before a
-    letter could start ``:red[...]`` (a colour), both colons of ``:smile:`` make
-    an emoji, and a slash is part of ``:material/icon:``, which only an escaped
-    slash stops (all found in a real browser). Direction overrides are dropped
-    (:data:`_BIDI_CONTROLS`). A web or email address typed in full still shows
-    as a link to that same address; no other kind of link can be made.
-    """
-    return _escape(text, "\\`*_{}[]()#+-.!|<>~$/")
+    """User text for anything Streamlit renders as Markdown: it shows exactly as typed (see :func:`display`)."""
+    return display(text, "markdown")
 
 
 def label_text(text: str) -> str:
@@ -346,17 +394,35 @@ def label_text(text: str) -> str:
     only the characters that start those are escaped: a screen reader then reads
     "Review goal: risk (ROSH)" rather than a string of stray backslashes.
     """
-    return _escape(text, "\\`*_[]~$/")
+    return display(text, "label")
 
 
-def _escape(text: str, specials: str) -> str:
-    text = "".join(ch for ch in text if ch not in _BIDI_CONTROLS)
-    closing = {m.end() - 1 for m in _SHORTCODE.finditer(text)}  # the second colon of :smile:
-    out = []
-    for i, ch in enumerate(text):
-        code = ch == ":" and (text[i + 1 : i + 2].isalpha() or i in closing)
-        out.append("\\" + ch if ch in specials or code else ch)
-    return "".join(out)
+def literal(text: str) -> str:
+    """User text for a place Streamlit shows as typed (st.text, st.code, table cells, select options)."""
+    return display(text, "literal")
+
+
+def show_text(text: str, container=None) -> None:
+    """A block of user text, shown as typed with its line breaks (st.text), direction controls made visible."""
+    (container or st).text(literal(text))
+
+
+def dataframe(frame: pd.DataFrame, **kwargs) -> None:
+    """st.dataframe for a frame that holds user text: its text cells and headers go through :func:`literal`."""
+    st.dataframe(_cells(frame, literal), **kwargs)
+
+
+def table(frame: pd.DataFrame, **kwargs) -> None:
+    """st.table for a frame that holds user text: st.table renders Markdown in every cell, so each goes through :func:`plain`."""
+    st.table(_cells(frame, plain), **kwargs)
+
+
+def _cells(frame: pd.DataFrame, shown: Callable[[str], str]) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: shown(v) if isinstance(v, str) else v)
+    return out.rename(columns=lambda c: shown(c) if isinstance(c, str) else c)
 
 
 def sign_out(reason: str = "You have signed out.") -> None:
@@ -387,14 +453,14 @@ def record_from_query(name: str, title: str, how_to_open: str, load: Callable[[i
     """
     record_id = id_from_query(name)
     if record_id is None:
-        st.title(title)
+        st.title(title, anchor=False)
         st.info(how_to_open)
         st.stop()
         raise AssertionError("st.stop() does not return")
     try:
         return record_id, load(record_id)
     except (NotFound, PermissionDenied) as exc:
-        st.title(title)
+        st.title(title, anchor=False)
         st.error(str(exc))
         st.stop()
         raise AssertionError("st.stop() does not return") from exc
@@ -418,7 +484,7 @@ def uk_time(moment) -> str:
 
 def who_can_see(text: str) -> None:
     """Every record says plainly who can see it."""
-    st.caption(f"👁️ Who can see this: {text}")
+    st.caption(f"Who can see this: {text}")
 
 
 def audit_table(rows, empty: str) -> None:
@@ -429,7 +495,7 @@ def audit_table(rows, empty: str) -> None:
     for row in rows:
         cols = st.columns([2, 2, 3, 2, 2])
         label = f"{'Moderation: ' if row.is_moderation else ''}{row.case_ref}"
-        cols[0].page_link(screens.AUDIT_CASE.file, label=label, query_params={"audit": row.audit_id}, icon="📄")
+        cols[0].page_link(screens.AUDIT_CASE.file, label=label, query_params={"audit": row.audit_id}, icon=":material/description:")
         cols[1].markdown(f"{row.event_date:%d %b %Y}")
         cols[2].markdown(f"Held by {plain(row.holder_name)}")
         cols[3].markdown(f"**{row.status}**")
@@ -446,7 +512,7 @@ QUEUE_SHOWN = 10
 def work_queue(groups) -> None:
     """A home page's work queues (qa/worklist.py): each a heading with its count, then a link per record."""
     for group in groups:
-        st.subheader(f"{group.label}: {group.waiting}")
+        st.header(f"{group.label}: {group.waiting}", anchor=False)
         if group.note:
             st.caption(group.note)
         if not group.records:
@@ -459,7 +525,7 @@ def work_queue(groups) -> None:
             if item.record is None:
                 st.markdown(f"- {plain(item.label)}")
             else:
-                screens.link_to(item.record, label, icon="⏰" if item.overdue else None)
+                screens.link_to(item.record, label, icon=":material/schedule:" if item.overdue else None)
         hidden = len(group.records) - QUEUE_SHOWN
         if hidden > 0:
             # A home page is for the next few things to do; the full list lives on its own screen.
@@ -475,7 +541,7 @@ def month_strip(strip) -> None:
 
     if not strip.figures:
         return
-    st.subheader("This month against last")
+    st.header("This month against last", anchor=False)
     cols = st.columns(len(strip.figures))
     for col, figure in zip(cols, strip.figures, strict=True):
 
