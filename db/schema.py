@@ -8,5 +8,6 @@ from db import (  # noqa: F401
     observations,
     organisation,
     reflection,
+    sessions,
     supervision,
 )
