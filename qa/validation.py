@@ -31,6 +31,19 @@ FIELD_LABELS = {
 }
 
 
+def too_long_message(limit: int, length: int) -> str:
+    """What a box says when it holds more than it takes: the limit, in words, and that the text is kept, not saved.
+
+    Boxes have no limit in the browser (pages/_ui.text_input and text_area), because the browser
+    silently drops a paste that would go over it; this message, beside the box, says so instead.
+    """
+    over = length - limit
+    return (
+        f"This box takes up to {limit:,} characters; you have {length:,}. Your text is kept in the box "
+        f"but has not been saved: shorten it by {over:,} character{'s' if over != 1 else ''}, then save."
+    )
+
+
 def _label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 

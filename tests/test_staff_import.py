@@ -20,6 +20,7 @@ from sqlmodel import func, select
 from db.engine import session_scope
 from db.organisation import AuditTrail, Grade, Role, User
 from qa.errors import PermissionDenied
+from qa.organisation import csv_import
 from qa.organisation.directory import roles_by_user
 from qa.organisation.staff_import import (
     MAX_BYTES,
@@ -466,11 +467,10 @@ FILE_ERRORS = [
         "the column email more than once",
         id="repeated column",
     ),
-    pytest.param(csv_of(person("N001", full_name="Zoë")).encode("cp1252"), "not UTF-8", id="not utf-8"),
     pytest.param(
         b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "contains binary data", id="a spreadsheet, not a csv"
     ),
-    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8", id="a picture"),
+    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "could not be read as UTF-8", id="a picture"),
     pytest.param("staff_id,full_name\r\n" + "x" * 200_000 + "\r\n", "", id="absurd field"),
 ]
 
@@ -488,6 +488,48 @@ def test_problems_with_the_whole_file_are_reported_once(admin, data, words):
 def test_more_than_5000_people_is_refused(admin):
     error = only_error(preview_import(admin, _lots_of_rows(MAX_ROWS + 1)))
     assert error.file_level and "5,001 people" in error.message and "at most 5,000" in error.message
+
+
+# ------------------------------------------------------------------ encodings
+#
+# Excel on Windows saves "CSV (Comma delimited)" in Windows-1252 and "CSV UTF-8" with a
+# byte-order mark; older tools save Latin-1. Each is read, and the report says which was assumed.
+
+IRISH = "Siobhán O\u2019Brien"  # the right single quote is byte 0x92 in Windows-1252, and not in Latin-1 at all
+
+
+def stored_name(staff_id: str) -> str | None:
+    with session_scope() as session:
+        return session.exec(select(User.full_name).where(User.staff_id == staff_id)).first()
+
+
+def test_a_file_saved_by_excel_on_windows_is_read_as_windows_1252_and_the_report_says_so(admin):
+    data = csv_of(person("E001", full_name=IRISH)).encode("cp1252")
+    assert b"Siobh\xe1n O\x92Brien" in data, "real Windows-1252 bytes"
+    preview = preview_import(admin, data)
+    assert preview.ok and preview.to_create == 1 and preview.encoding == csv_import.CP1252
+    report = import_staff(admin, data)
+    assert report.ok and report.encoding == csv_import.CP1252
+    assert stored_name("E001") == IRISH
+
+
+def test_a_latin_1_file_is_read_and_the_report_names_the_encoding(admin):
+    data = csv_of(person("E002", full_name="Zoë Müller-Öberg")).encode("latin-1")
+    report = import_staff(admin, data)
+    # Without bytes 0x80-0x9F the two single-byte encodings read the same; the report says both.
+    assert report.ok and report.encoding == csv_import.CP1252_OR_LATIN1 and "Latin-1" in report.encoding
+    assert stored_name("E002") == "Zoë Müller-Öberg"
+
+
+@pytest.mark.parametrize(
+    "encoding, assumed",
+    [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with a byte-order mark (Excel's 'CSV UTF-8')")],
+)
+def test_utf_8_with_or_without_a_byte_order_mark_is_read_and_named(admin, encoding, assumed):
+    data = csv_of(person("E003", full_name=IRISH)).encode(encoding)
+    report = import_staff(admin, data)
+    assert report.ok and report.encoding == assumed
+    assert stored_name("E003") == IRISH, "the byte-order mark is not part of the first heading"
 
 
 def test_a_file_over_2_mb_is_refused_before_it_is_read(admin):

@@ -13,6 +13,7 @@ be used becomes an :class:`ImportReport` with one file-level error.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from charset_normalizer import from_bytes
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -66,6 +68,8 @@ class ImportReport:
     unchanged: int = 0
     rows: int = 0
     applied: bool = False
+    #: How the file's bytes were read as text (:data:`ENCODINGS`); None for text given as a string.
+    encoding: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -133,6 +137,7 @@ class Table:
     rows: list[Row]
     present: frozenset[str]  # the layout's columns found in the heading row
     header_row: int = 1
+    encoding: str | None = None  # see ImportReport.encoding
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -150,8 +155,49 @@ def template(columns: tuple[str, ...], *examples: list[str]) -> str:
 # --------------------------------------------------------------- reading files
 
 
-def read_text(data: bytes | bytearray | memoryview | str, max_bytes: int = MAX_BYTES) -> str | ImportReport:
-    """The upload as text: UTF-8 (with or without Excel's byte-order mark), within size."""
+#: What the import report says about each encoding it accepts. Excel on Windows saves
+#: "CSV (Comma delimited)" in Windows-1252, and "CSV UTF-8" with a byte-order mark.
+UTF8, UTF8_BOM, CP1252, CP1252_OR_LATIN1, LATIN1 = (
+    "UTF-8",
+    "UTF-8 with a byte-order mark (Excel's 'CSV UTF-8')",
+    "Windows-1252 (Excel's 'CSV (Comma delimited)' on Windows)",
+    "Windows-1252 (Excel's 'CSV (Comma delimited)' on Windows), which reads this file the same as Latin-1",
+    "Latin-1 (ISO-8859-1)",
+)
+ENCODINGS = (UTF8, UTF8_BOM, CP1252, CP1252_OR_LATIN1, LATIN1)
+
+
+def decode(raw: bytes) -> tuple[str, str] | None:
+    """The file's text and which encoding was assumed (one of :data:`ENCODINGS`), or None if it is none of them.
+
+    UTF-8 is tried first: it is strict, so text that reads as UTF-8 almost surely is. Otherwise
+    charset-normalizer chooses between the two single-byte encodings a spreadsheet saves,
+    Windows-1252 and Latin-1; they differ only in bytes 0x80-0x9F, where Windows-1252 has
+    curly quotes, dashes and the euro sign and Latin-1 has invisible control codes.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[len(codecs.BOM_UTF8) :].decode("utf-8"), UTF8_BOM
+        except UnicodeDecodeError:
+            return None
+    try:
+        return raw.decode("utf-8"), UTF8
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(raw, cp_isolation=["cp1252", "latin_1"]).best()
+    if best is None:
+        return None
+    text = str(best)
+    if best.encoding == "cp1252":
+        return text, CP1252_OR_LATIN1 if text == raw.decode("latin-1") else CP1252
+    return text, LATIN1
+
+
+def read_text(
+    data: bytes | bytearray | memoryview | str, max_bytes: int = MAX_BYTES
+) -> tuple[str, str | None] | ImportReport:
+    """The upload as text, with the encoding assumed (:func:`decode`; None for text given as a string), within size."""
+    encoding: str | None = None
     if isinstance(data, str):
         try:
             raw = data.encode("utf-8")
@@ -167,13 +213,18 @@ def read_text(data: bytes | bytearray | memoryview | str, max_bytes: int = MAX_B
             f"The file is {size:.1f} MB; the largest file you can import is {max_bytes // (1024 * 1024)} MB. "
             "Split it into smaller files."
         )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return file_error(f"The file is not UTF-8 text. {SAVE_AS_HINT}")
+    if isinstance(data, str):
+        text = data
+    else:
+        decoded = decode(raw)
+        if decoded is None:
+            return file_error(
+                "The file's characters could not be read as UTF-8, Windows-1252 or Latin-1 text. " + SAVE_AS_HINT
+            )
+        text, encoding = decoded
     if "\x00" in text:
         return file_error(f"The file is not a CSV file: it contains binary data. {SAVE_AS_HINT}")
-    return text
+    return text, encoding
 
 
 def heading(cell: str) -> str:
@@ -195,9 +246,10 @@ def read_csv(data: bytes | str, layout: CsvLayout, check_headings: HeadingCheck 
     ``check_headings`` runs on the heading row before anything else is looked
     at, so an import can refuse a file for what its columns are.
     """
-    text = read_text(data, layout.max_bytes)
-    if isinstance(text, ImportReport):
-        return text
+    read = read_text(data, layout.max_bytes)
+    if isinstance(read, ImportReport):
+        return read
+    text, encoding = read
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
@@ -246,7 +298,7 @@ def read_csv(data: bytes | str, layout: CsvLayout, check_headings: HeadingCheck 
             f"The file has {len(rows):,} {layout.items}; one import can take at most {layout.max_rows:,}. "
             "Split it into smaller files."
         )
-    return Table(rows, frozenset(position), header_number)
+    return Table(rows, frozenset(position), header_number, encoding)
 
 
 def _cell(record: list[str], index: int | None) -> str:
@@ -330,6 +382,7 @@ def preview(table: Table, plan: Callable[[Session, Table], P]) -> ImportReport:
     with session_scope() as session:
         report = plan(session, table).report()
         session.rollback()  # belt and braces: a preview never writes
+    report.encoding = table.encoding
     return report
 
 
@@ -355,4 +408,5 @@ def apply(
                 session.rollback()
     except IntegrityError:
         return file_error(conflict_message, rows=len(table))
+    report.encoding = table.encoding
     return report
