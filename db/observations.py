@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from db.organisation import CASE_REF_MAX, utcnow
+from db.organisation import CASE_REF_MAX, check_not_formula, utcnow
 
 NOTE_MAX = 4000
 EVIDENCE_MAX = 2000
@@ -87,7 +87,7 @@ class ObservationPlan(SQLModel):
     @classmethod
     def _blank_is_none(cls, v):
         v = _strip(v)
-        return v.upper() if v else None
+        return check_not_formula(v.upper(), "A case reference") if v else None
 
 
 class Observation(ObservationPlan, table=True):
@@ -142,7 +142,7 @@ class ObservationRecord(SQLModel):
     @classmethod
     def _blank_is_none(cls, v):
         v = _strip(v)
-        return v.upper() if v else None
+        return check_not_formula(v.upper(), "A case reference") if v else None
 
     @field_validator("observed_on")
     @classmethod

@@ -113,6 +113,36 @@ def check_email(value: str) -> str:
     return value
 
 
+#: What a name must not begin with, and how a message names it. A spreadsheet runs a cell that begins
+#: with any of these as a formula (CSV or formula injection): "=HYPERLINK(...)", "+1+cmd|...", "-2+3",
+#: "@SUM(...)", or one of those after a tab or a line break. Exports neutralise such cells anyway
+#: (qa/exports.py); names are also refused where they are typed or imported, because nobody's name,
+#: team or PDU begins with one, a leading hyphen included (a double-barrelled name has it in the middle).
+FORMULA_STARTS = {"=": '"="', "+": '"+"', "-": '"-"', "@": '"@"', "\t": "a tab", "\r": "a line break"}
+
+
+def check_not_formula(value: str, what: str = "A name") -> str:
+    """``value`` as given, or ValueError with a plain message if it begins like a spreadsheet formula."""
+    first = value[:1]
+    if first in FORMULA_STARTS:
+        raise ValueError(
+            f"{what} cannot begin with {FORMULA_STARTS[first]}: a spreadsheet would treat it as a formula. "
+            "Start it with a letter or a number."
+        )
+    return value
+
+
+class FormulaSafeNames(SQLModel):
+    """Mixed into every form that names someone or something (its ``full_name`` or ``name``): refuses a
+    name that begins like a formula (:func:`check_not_formula`). Only forms carry it, never the tables, so
+    a name stored before this rule can still be read and shown (and exported, neutralised)."""
+
+    @field_validator("full_name", "name", check_fields=False)
+    @classmethod
+    def _not_a_formula(cls, v):
+        return check_not_formula(v) if isinstance(v, str) else v
+
+
 # --------------------------------------------------------------------------- org
 
 
@@ -136,7 +166,7 @@ class Region(RegionBase, table=True):
     name: str = Field(max_length=ORG_NAME_MAX, sa_column_kwargs={"unique": True})
 
 
-class RegionCreate(RegionBase):
+class RegionCreate(RegionBase, FormulaSafeNames):
     pass
 
 
@@ -150,11 +180,11 @@ class Pdu(PduBase, table=True):
     region_id: int = Field(foreign_key="region.id", index=True)
 
 
-class PduCreate(PduBase):
+class PduCreate(PduBase, FormulaSafeNames):
     pass
 
 
-class PduUpdate(PduBase):
+class PduUpdate(PduBase, FormulaSafeNames):
     pass
 
 
@@ -169,11 +199,11 @@ class Team(TeamBase, table=True):
     pdu_id: int = Field(foreign_key="pdu.id", index=True)
 
 
-class TeamCreate(TeamBase):
+class TeamCreate(TeamBase, FormulaSafeNames):
     pass
 
 
-class TeamUpdate(TeamBase):
+class TeamUpdate(TeamBase, FormulaSafeNames):
     pass
 
 
@@ -236,12 +266,12 @@ class UserRole(SQLModel, table=True):
     role: Role = Field(sa_type=sa.String(20), primary_key=True)
 
 
-class UserCreate(UserBase):
+class UserCreate(UserBase, FormulaSafeNames):
     roles: list[Role] = Field(min_length=1)
     password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
 
 
-class UserUpdate(UserBase):
+class UserUpdate(UserBase, FormulaSafeNames):
     roles: list[Role] = Field(min_length=1)
 
 
@@ -260,7 +290,7 @@ class PasswordChange(SQLModel):
     confirm_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
-class FirstAdminCreate(PersonBase):
+class FirstAdminCreate(PersonBase, FormulaSafeNames):
     password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
     confirm_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 

@@ -18,7 +18,7 @@ from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from db.encryption import EncryptedText
-from db.organisation import CASE_REF_MAX, utcnow
+from db.organisation import CASE_REF_MAX, FormulaSafeNames, utcnow
 
 TEXT_MAX = 20000  # each part of a journal note
 SHORT_MAX = 2000  # each debrief text; a support contact's description
@@ -208,7 +208,7 @@ class SupportContact(SQLModel, table=True):
     active: bool = True
 
 
-class SupportContactCreate(SQLModel):
+class SupportContactCreate(FormulaSafeNames):
     name: str = Field(min_length=1, max_length=CONTACT_NAME_MAX)
     description: str = Field(default="", max_length=SHORT_MAX)
     how_to_reach: str = Field(default="", max_length=HOW_TO_REACH_MAX)

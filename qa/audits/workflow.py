@@ -40,7 +40,7 @@ from db.audits import (
 )
 from db.engine import session_scope
 from db.ids import id_of
-from db.organisation import Case, Pdu, Team, User, utcnow
+from db.organisation import Case, Pdu, Team, User, check_not_formula, utcnow
 from qa import optimistic
 from qa.access import access_log, trail
 from qa.access.actor import Actor
@@ -710,6 +710,10 @@ def add_learning_theme(actor: Actor, name: str) -> None:
         raise ValidationFailed({"name": "Enter a name for the theme."})
     if len(name) > 80:
         raise ValidationFailed({"name": f"Theme names must be 80 characters or fewer (you entered {len(name)})."})
+    try:
+        check_not_formula(name, "A theme's name")
+    except ValueError as refused:
+        raise ValidationFailed({"name": str(refused)}) from None
     with session_scope() as session:
         existing = [t.name.lower() for t in session.exec(select(LearningTheme))]
         if name.lower() in existing:

@@ -290,7 +290,7 @@ def import_cases(actor: Actor, data: bytes | str) -> ImportReport:
 
 # ------------------------------------------------------------ reading values
 
-_CASE_REF = re.compile(r"[A-Z0-9-]+")
+_CASE_REF = re.compile(r"[A-Z0-9][A-Z0-9-]*")  # never a leading "-" (formula-like)
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _UK_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
@@ -472,7 +472,7 @@ def _check_case_ref(planned: _Planned) -> None:
     elif not _CASE_REF.fullmatch(ref):
         planned.fail(
             "case_ref",
-            f"case reference '{shown(raw)}' can only contain letters, digits and hyphens, like X123456.",
+            f"case reference '{shown(raw)}' can only contain letters, digits and hyphens, and starts with a letter or digit, like X123456.",
         )
     else:
         planned.case_ref = ref

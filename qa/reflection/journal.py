@@ -31,7 +31,7 @@ TITLE_MAX = 200
 TAGS_MAX = 20  # tags on one note, each at most reflective_models.TAG_MAX characters
 #: The box where an author types their own tags, separated by commas: room for every tag at its longest.
 CUSTOM_TAGS_MAX = TAGS_MAX * (TAG_MAX + 2)
-CASE_REF = re.compile(r"^[A-Z0-9-]{1,20}$")
+CASE_REF = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")  # never a leading "-" (formula-like)
 
 
 @dataclass
@@ -119,7 +119,8 @@ def _clean(
     ref = (case_ref or "").strip().upper() or None
     if ref and not CASE_REF.match(ref):
         errors["case_ref"] = (
-            "A case reference is letters, digits and hyphens only, up to 20 characters: the CRN, never a name."
+            "A case reference is letters, digits and hyphens only, starting with a letter or digit, up to 20 characters: "
+            "the CRN, never a name."
         )
     if errors:
         raise ValidationFailed(errors)
