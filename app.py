@@ -20,7 +20,8 @@ from qa.access.idle import has_timed_out, identity_is_fresh
 from qa.access.session import is_demo_organisation
 from qa.settings import idle_timeout
 
-st.set_page_config(page_title="Practice Quality Portal", page_icon="🧭", layout="wide")
+# Each page then titles the browser tab itself (pages/_registry.run).
+st.set_page_config(page_title=screens.PORTAL, page_icon=":material/explore:", layout="wide")
 
 
 def _sso_configured() -> bool:
@@ -43,7 +44,8 @@ database_guard(_migrated, database_url())
 
 if database_guard(is_demo_organisation):
     st.warning(
-        "**Demo organisation.** Every person and case here is synthetic, generated for training and testing.", icon="🧪"
+        "**Demo organisation.** Every person and case here is synthetic, generated for training and testing.",
+        icon=":material/science:",
     )
 
 # --- who is signed in ---------------------------------------------------------
@@ -86,9 +88,16 @@ if actor is None:
     else:
         pages = [screens.SIGN_IN.page(default=True)]
         # A link into the portal shows the sign-in form, then the page it pointed to.
-        urls = dict.fromkeys(entry.screen.url_path for section in screens.MENU for entry in section.entries)
+        urls = dict.fromkeys(
+            entry.screen.url_path
+            for section in screens.MENU
+            for entry in section.entries
+            if entry.screen is not screens.ACCESSIBILITY
+        )
         pages += [st.Page(screens.SIGN_IN.file, title="Sign in", url_path=url, visibility="hidden") for url in urls]
-    database_guard(st.navigation(pages, position="hidden").run)
+        # The accessibility statement is open to everyone, signed in or not (the sign-in page links to it).
+        pages.append(screens.ACCESSIBILITY.page())
+    database_guard(screens.run, st.navigation(pages, position="hidden"))
     st.stop()
 
 menu: dict[str, list] = {}
@@ -123,4 +132,4 @@ def _sign_out_when_idle() -> None:
 
 _sign_out_when_idle()
 
-database_guard(st.navigation(menu, expanded=True).run)
+database_guard(screens.run, st.navigation(menu, expanded=True))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._ui import literal
+
 
 def opened_version(record_key: str, current: int, form_keys: list[str]) -> int:
     """The version this person started editing from.
@@ -79,7 +81,7 @@ def stale_panel(record_key: str, form_keys: list[str]) -> None:
             st.markdown("**Your unsaved text**")
             for label, text in stale["texts"]:
                 st.caption(label)
-                st.code(text, language=None, wrap_lines=True)
+                st.code(literal(text), language=None, wrap_lines=True)
     left, right = st.columns(2)
     if not stale["reloaded"]:
         left.button(

@@ -27,6 +27,33 @@ import streamlit as st
 from db.organisation import Role
 from qa.records import RecordKind, RecordRef
 
+#: The portal's name: after each page's own name in the browser's title bar.
+PORTAL = "Practice Quality Portal"
+_TITLE_KEY = "page_title"
+
+
+def document_title(page_title: str, *, error: bool = False) -> str:
+    """The title a browser tab shows and a screen reader announces first (WCAG 2.4.2 Page Titled):
+    "Page – Practice Quality Portal", with "Error: " in front while a form on the page shows errors."""
+    return f"{'Error: ' if error else ''}{page_title} – {PORTAL}"
+
+
+def run(page: Any) -> None:
+    """Run the page ``st.navigation`` chose, its browser title set from its menu title first.
+
+    Streamlit titles the tab with the page's menu title only until ``st.set_page_config`` sets a
+    title; after that it keeps the configured one, so each run sets it here, from the one registry."""
+    st.session_state[_TITLE_KEY] = page.title
+    st.set_page_config(page_title=document_title(page.title))
+    page.run()
+
+
+def title_as_error() -> None:
+    """Put "Error: " in front of this page's browser title: a form on it shows errors this run."""
+    title = st.session_state.get(_TITLE_KEY)
+    if title:
+        st.set_page_config(page_title=document_title(title, error=True))
+
 
 @dataclass(frozen=True)
 class Screen:
@@ -59,50 +86,74 @@ class Screen:
         )
 
 
-HOME_PRACTITIONER = Screen("pages/home_practitioner.py", "My home", "🏠", "home")
-HOME_SPO = Screen("pages/home_spo.py", "Team home", "👥", "team")
-HOME_QA = Screen("pages/home_qa.py", "PDU overview", "📋", "pdu")
-HOME_ADMIN = Screen("pages/home_admin.py", "Admin home", "🗂️", "admin")
-AUDIT_FEEDBACK_MINE = Screen("pages/audits_feedback_mine.py", "Audit feedback on my cases", "📬", "my-feedback")
-AUDIT_FEEDBACK_TEAM = Screen("pages/audits_feedback_team.py", "Team audit feedback", "🗒️", "team-feedback")
-AUDIT_CASE = Screen("pages/audits_case.py", "Case audit", "📄", "audit")
-AUDITS_MINE = Screen("pages/audits_mine.py", "My audits", "📝", "my-audits")
-AUDIT_EVENTS = Screen("pages/audits_events.py", "Audit events", "📅", "events")
-AUDIT_EVENT = Screen("pages/audits_event.py", "Audit event", "📅", "event")
-AUDIT_ROTA = Screen("pages/audits_rota.py", "LEARN rota", "🔄", "rota")
-URGENT_CONCERNS = Screen("pages/audits_concerns.py", "Urgent concerns", "🚨", "concerns")
-LEARNING_THEMES = Screen("pages/audits_themes.py", "Learning themes", "🏷️", "themes")
-QUESTION_SETS = Screen("pages/audits_question_sets.py", "Audit question sets", "🧩", "instruments")
-IMPORT_CASES = Screen("pages/organisation_import_cases.py", "Import cases", "📥", "import-cases")
-IMPORT_STAFF = Screen("pages/organisation_import_staff.py", "Import staff", "📥", "import-staff")
-USERS = Screen("pages/organisation_users.py", "Users", "🧑‍💼", "users")
-PDUS_AND_TEAMS = Screen("pages/organisation_units.py", "PDUs and teams", "🏢", "organisation")
-SETTINGS = Screen("pages/organisation_settings.py", "Settings", "🔧", "settings")
-SUPPORT_CONTACTS = Screen("pages/reflection_support_contacts.py", "Support contacts", "🤝", "support-contacts")
-AUDIT_TRAIL = Screen("pages/access_trail.py", "Audit trail", "🧾", "audit-trail")
-MY_DEVELOPMENT = Screen("pages/observations_mine.py", "My observations and development", "🌱", "my-development")
-OBSERVING = Screen("pages/observations_observing.py", "Observations I do", "👁️", "observing")
-PLAN_OBSERVATION = Screen("pages/observations_plan.py", "Plan an observation", "🗓️", "plan-observation")
-TEAM_OBSERVATIONS = Screen("pages/observations_team.py", "Team observations", "👁️", "team-observations")
-OBSERVATION_COVERAGE = Screen(
-    "pages/observations_coverage.py", "Observation coverage and calibration", "🎯", "observation-coverage"
+HOME_PRACTITIONER = Screen("pages/home_practitioner.py", "My home", ":material/home:", "home")
+HOME_SPO = Screen("pages/home_spo.py", "Team home", ":material/groups:", "team")
+HOME_QA = Screen("pages/home_qa.py", "PDU overview", ":material/assignment:", "pdu")
+HOME_ADMIN = Screen("pages/home_admin.py", "Admin home", ":material/folder_managed:", "admin")
+AUDIT_FEEDBACK_MINE = Screen(
+    "pages/audits_feedback_mine.py", "Audit feedback on my cases", ":material/inbox:", "my-feedback"
 )
-OBSERVATION = Screen("pages/observations_session.py", "Observation", "👁️", "observation")
-JOURNAL = Screen("pages/reflection_journal.py", "My reflective journal", "📓", "journal")
-JOURNAL_NOTE = Screen("pages/reflection_note.py", "Journal note", "📓", "note")
-DEBRIEF = Screen("pages/reflection_debrief.py", "Quick debrief", "🌿", "debrief")
-MY_WELLBEING = Screen("pages/reflection_wellbeing.py", "My wellbeing", "📈", "my-wellbeing")
-SHARED_WITH_ME = Screen("pages/reflection_shared_with_me.py", "Shared with me", "🤝", "shared-with-me")
-MY_SUPERVISION = Screen("pages/supervision_mine.py", "My supervision", "🗒️", "my-supervision")
-SUPERVISION_RECORD = Screen("pages/supervision_record.py", "Supervision record", "🗒️", "supervision-record")
-SUPERVISION_TEAM = Screen("pages/supervision_team.py", "Supervision", "🗣️", "supervision")
-SUPERVISION_CADENCE = Screen("pages/supervision_cadence.py", "Supervision cadence", "🗓️", "cadence")
-DASHBOARDS = Screen("pages/dashboards_view.py", "Dashboards", "📊", "dashboards")
-MEETING_MODE = Screen("pages/dashboards_meeting.py", "Meeting mode", "📽️", "meeting")
-MY_ACCOUNT = Screen("pages/access_account.py", "My account", "⚙️", "account")
-WHO_VIEWED = Screen("pages/access_who_viewed.py", "Who has viewed my records", "🔎", "who-viewed")
-SIGN_IN = Screen("pages/access_sign_in.py", "Sign in", "🔑", "sign_in")
-FIRST_RUN = Screen("pages/access_first_run.py", "Create the first administrator", "🛠️", "first_run")
+AUDIT_FEEDBACK_TEAM = Screen(
+    "pages/audits_feedback_team.py", "Team audit feedback", ":material/sticky_note_2:", "team-feedback"
+)
+AUDIT_CASE = Screen("pages/audits_case.py", "Case audit", ":material/description:", "audit")
+AUDITS_MINE = Screen("pages/audits_mine.py", "My audits", ":material/edit_note:", "my-audits")
+AUDIT_EVENTS = Screen("pages/audits_events.py", "Audit events", ":material/event:", "events")
+AUDIT_EVENT = Screen("pages/audits_event.py", "Audit event", ":material/event:", "event")
+AUDIT_ROTA = Screen("pages/audits_rota.py", "LEARN rota", ":material/autorenew:", "rota")
+URGENT_CONCERNS = Screen("pages/audits_concerns.py", "Urgent concerns", ":material/e911_emergency:", "concerns")
+LEARNING_THEMES = Screen("pages/audits_themes.py", "Learning themes", ":material/label:", "themes")
+QUESTION_SETS = Screen("pages/audits_question_sets.py", "Audit question sets", ":material/quiz:", "instruments")
+IMPORT_CASES = Screen("pages/organisation_import_cases.py", "Import cases", ":material/upload_file:", "import-cases")
+IMPORT_STAFF = Screen("pages/organisation_import_staff.py", "Import staff", ":material/upload_file:", "import-staff")
+USERS = Screen("pages/organisation_users.py", "Users", ":material/manage_accounts:", "users")
+PDUS_AND_TEAMS = Screen("pages/organisation_units.py", "PDUs and teams", ":material/domain:", "organisation")
+SETTINGS = Screen("pages/organisation_settings.py", "Settings", ":material/tune:", "settings")
+SUPPORT_CONTACTS = Screen(
+    "pages/reflection_support_contacts.py", "Support contacts", ":material/handshake:", "support-contacts"
+)
+AUDIT_TRAIL = Screen("pages/access_trail.py", "Audit trail", ":material/receipt_long:", "audit-trail")
+MY_DEVELOPMENT = Screen(
+    "pages/observations_mine.py", "My observations and development", ":material/school:", "my-development"
+)
+OBSERVING = Screen("pages/observations_observing.py", "Observations I do", ":material/visibility:", "observing")
+PLAN_OBSERVATION = Screen(
+    "pages/observations_plan.py", "Plan an observation", ":material/calendar_month:", "plan-observation"
+)
+TEAM_OBSERVATIONS = Screen(
+    "pages/observations_team.py", "Team observations", ":material/visibility:", "team-observations"
+)
+OBSERVATION_COVERAGE = Screen(
+    "pages/observations_coverage.py",
+    "Observation coverage and calibration",
+    ":material/track_changes:",
+    "observation-coverage",
+)
+OBSERVATION = Screen("pages/observations_session.py", "Observation", ":material/visibility:", "observation")
+JOURNAL = Screen("pages/reflection_journal.py", "My reflective journal", ":material/book_2:", "journal")
+JOURNAL_NOTE = Screen("pages/reflection_note.py", "Journal note", ":material/book_2:", "note")
+DEBRIEF = Screen("pages/reflection_debrief.py", "Quick debrief", ":material/spa:", "debrief")
+MY_WELLBEING = Screen("pages/reflection_wellbeing.py", "My wellbeing", ":material/monitoring:", "my-wellbeing")
+SHARED_WITH_ME = Screen(
+    "pages/reflection_shared_with_me.py", "Shared with me", ":material/handshake:", "shared-with-me"
+)
+MY_SUPERVISION = Screen("pages/supervision_mine.py", "My supervision", ":material/sticky_note_2:", "my-supervision")
+SUPERVISION_RECORD = Screen(
+    "pages/supervision_record.py", "Supervision record", ":material/sticky_note_2:", "supervision-record"
+)
+SUPERVISION_TEAM = Screen("pages/supervision_team.py", "Supervision", ":material/record_voice_over:", "supervision")
+SUPERVISION_CADENCE = Screen(
+    "pages/supervision_cadence.py", "Supervision cadence", ":material/calendar_month:", "cadence"
+)
+DASHBOARDS = Screen("pages/dashboards_view.py", "Dashboards", ":material/bar_chart:", "dashboards")
+MEETING_MODE = Screen("pages/dashboards_meeting.py", "Meeting mode", ":material/present_to_all:", "meeting")
+MY_ACCOUNT = Screen("pages/access_account.py", "My account", ":material/settings:", "account")
+WHO_VIEWED = Screen("pages/access_who_viewed.py", "Who has viewed my records", ":material/search:", "who-viewed")
+ACCESSIBILITY = Screen(
+    "pages/access_accessibility.py", "Accessibility", ":material/accessibility_new:", "accessibility"
+)
+SIGN_IN = Screen("pages/access_sign_in.py", "Sign in", ":material/key:", "sign_in")
+FIRST_RUN = Screen("pages/access_first_run.py", "Create the first administrator", ":material/build:", "first_run")
 
 
 @dataclass(frozen=True)
@@ -223,6 +274,7 @@ MENU: tuple[MenuSection, ...] = (
         (
             MenuEntry(MY_ACCOUNT),
             MenuEntry(WHO_VIEWED),
+            MenuEntry(ACCESSIBILITY),
         ),
     ),
 )

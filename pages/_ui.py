@@ -17,6 +17,9 @@ from pages import _registry as screens
 from qa.access import auth
 from qa.access.actor import Actor
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.organisation.csv_import import MAX_BYTES as _MAX_IMPORT_BYTES
+from qa.organisation.csv_import import MAX_ROWS as MAX_IMPORT_ROWS
+from qa.validation import too_long_message
 
 
 def current_actor() -> Actor:
@@ -113,7 +116,9 @@ def retry_unsaved(draft: str, save_again: Callable[[], object]) -> bool:
         if key not in st.session_state:
             st.session_state[key] = value
     if kept.pop("just_failed", False):
-        st.toast("Not saved yet: the portal could not reach its database.", icon=":material/cloud_off:")  # the box may be far down
+        st.toast(
+            "Not saved yet: the portal could not reach its database.", icon=":material/cloud_off:"
+        )  # the box may be far down
         return False
     saved = save_again()
     still = st.session_state.get(f"unsaved:{draft}")
@@ -154,8 +159,44 @@ def form_saved(form: str) -> None:
 
 
 def field_error(errors: dict[str, str], field: str) -> None:
-    if field in errors:
+    # A box just drawn over its limit already says so beside itself (text_input / text_area):
+    # the service's refusal of that same text would only repeat it.
+    over_limit_shown = st.session_state.pop(_OVER_LIMIT_SHOWN, False)
+    if field in errors and not over_limit_shown:
         st.error(errors[field], icon=":material/error:")
+
+
+# --- boxes with a size limit ---------------------------------------------------------------
+#
+# Streamlit's own max_chars makes the browser silently drop a paste that would go over it:
+# the box keeps its old text and only the counter changes. So no box passes max_chars to the
+# browser. The box takes whatever is typed or pasted, and while it holds more than its limit
+# a message beside it says so in words (qa.validation.too_long_message). The text stays in
+# the box, and the services refuse to save it until it is within the limit.
+
+_OVER_LIMIT_SHOWN = "_over_limit_shown"
+
+
+def text_input(label: str, *, max_chars: int, container=None, **kwargs) -> str:
+    """st.text_input with a limit that speaks (see above). ``container`` is a column or form to draw in."""
+    where = container or st
+    return _limited(where, where.text_input(label, **kwargs), max_chars)
+
+
+def text_area(label: str, *, max_chars: int, container=None, **kwargs) -> str:
+    """st.text_area with a limit that speaks (see above). ``container`` is a column or form to draw in."""
+    where = container or st
+    return _limited(where, where.text_area(label, **kwargs), max_chars)
+
+
+def _limited(where, value: str | None, limit: int) -> str:
+    length = len(value or "")
+    if length > limit:
+        where.error(too_long_message(limit, length), icon=":material/error:")
+        st.session_state[_OVER_LIMIT_SHOWN] = True
+    else:
+        st.session_state.pop(_OVER_LIMIT_SHOWN, None)
+    return value or ""
 
 
 def form_errors(key: str) -> dict[str, str]:
@@ -495,7 +536,9 @@ def audit_table(rows, empty: str) -> None:
     for row in rows:
         cols = st.columns([2, 2, 3, 2, 2])
         label = f"{'Moderation: ' if row.is_moderation else ''}{row.case_ref}"
-        cols[0].page_link(screens.AUDIT_CASE.file, label=label, query_params={"audit": row.audit_id}, icon=":material/description:")
+        cols[0].page_link(
+            screens.AUDIT_CASE.file, label=label, query_params={"audit": row.audit_id}, icon=":material/description:"
+        )
         cols[1].markdown(f"{row.event_date:%d %b %Y}")
         cols[2].markdown(f"Held by {plain(row.holder_name)}")
         cols[3].markdown(f"**{row.status}**")
@@ -555,13 +598,26 @@ def month_strip(strip) -> None:
         screens.DASHBOARDS.link(f"{figure.label} on the dashboard", query=to_query(figure.filters), container=col)
 
 
+MAX_IMPORT_MB = _MAX_IMPORT_BYTES // (1024 * 1024)
+
+
 def csv_import(key: str, preview, apply, button: str) -> None:
     """The upload, check, then all-or-nothing import shared by the staff and case imports."""
     upload = st.file_uploader("CSV file", type=["csv"], key=key)
+    st.caption(
+        f"A CSV file of up to {MAX_IMPORT_MB} MB and {MAX_IMPORT_ROWS:,} rows. Saved by Excel as 'CSV UTF-8' or "
+        "'CSV (Comma delimited)' are both fine. A bigger file is stopped as soon as you choose it: "
+        "split it into smaller files and import each."
+    )
     if upload is None:
         return
     data = upload.getvalue()
     report = preview(data)
+    if report.encoding:
+        st.caption(
+            f"The file's characters were read as {report.encoding}. If accented letters look wrong "
+            "afterwards, save the file from Excel as 'CSV UTF-8' and import it again."
+        )
     if report.ok:
         st.info(f"Ready to import: {report.to_create} new, {report.to_update} to update, {report.unchanged} unchanged.")
         if not st.button(button, type="primary", disabled=report.to_create + report.to_update == 0):

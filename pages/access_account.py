@@ -12,6 +12,7 @@ from pages._ui import (
     show_flash,
     sign_out,
     submit,
+    text_input,
     who_am_i,
 )
 from qa.access import auth
@@ -44,11 +45,11 @@ if auth.sso_only():
 else:
     errors = form_errors("password")
     with st.form("change_password", clear_on_submit=False):
-        current = st.text_input("Current password", type="password", max_chars=PASSWORD_MAX)
+        current = text_input("Current password", type="password", max_chars=PASSWORD_MAX)
         field_error(errors, "current_password")
-        new = st.text_input("New password", type="password", help="At least 12 characters.", max_chars=PASSWORD_MAX)
+        new = text_input("New password", type="password", help="At least 12 characters.", max_chars=PASSWORD_MAX)
         field_error(errors, "new_password")
-        confirm = st.text_input("Confirm new password", type="password", max_chars=PASSWORD_MAX)
+        confirm = text_input("Confirm new password", type="password", max_chars=PASSWORD_MAX)
         field_error(errors, "confirm_password")
         submitted = st.form_submit_button("Change password")
 

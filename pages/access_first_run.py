@@ -3,7 +3,7 @@
 import streamlit as st
 
 from db.organisation import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, FirstAdminCreate
-from pages._ui import field_error, form_errors, submit
+from pages._ui import field_error, form_errors, submit, text_input
 from qa.access import auth
 from qa.errors import PermissionDenied
 from qa.validation import validate
@@ -16,13 +16,13 @@ st.write(
 
 errors = form_errors("first_admin")
 with st.form("first_admin"):
-    full_name = st.text_input("Full name", max_chars=NAME_MAX)
+    full_name = text_input("Full name", max_chars=NAME_MAX)
     field_error(errors, "full_name")
-    email = st.text_input("Email", max_chars=EMAIL_MAX)
+    email = text_input("Email", max_chars=EMAIL_MAX)
     field_error(errors, "email")
-    password = st.text_input("Password", type="password", help="At least 12 characters.", max_chars=PASSWORD_MAX)
+    password = text_input("Password", type="password", help="At least 12 characters.", max_chars=PASSWORD_MAX)
     field_error(errors, "password")
-    confirm = st.text_input("Confirm password", type="password", max_chars=PASSWORD_MAX)
+    confirm = text_input("Confirm password", type="password", max_chars=PASSWORD_MAX)
     field_error(errors, "confirm_password")
     submitted = st.form_submit_button("Create administrator", type="primary")
 

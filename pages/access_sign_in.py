@@ -4,6 +4,7 @@
 import streamlit as st
 
 from db.organisation import EMAIL_MAX, PASSWORD_MAX
+from pages._ui import text_input
 from qa.access import auth
 
 # The form sits in a middle column: once signed in, the menu opens on the left, and a pointer
@@ -49,8 +50,8 @@ with middle:
         st.subheader("Or sign in with a portal password")
 
     with st.form("sign_in"):
-        email = st.text_input("Email", key="sign_in_email", max_chars=EMAIL_MAX)
-        password = st.text_input("Password", type="password", key="sign_in_password", max_chars=PASSWORD_MAX)
+        email = text_input("Email", key="sign_in_email", max_chars=EMAIL_MAX)
+        password = text_input("Password", type="password", key="sign_in_password", max_chars=PASSWORD_MAX)
         submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
 
     if submitted:

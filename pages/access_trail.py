@@ -7,7 +7,7 @@ from pages._ui import current_actor
 from qa.access.trail_view import recent_entries
 
 actor = current_actor()
-st.title("Audit trail")
+st.title("Audit trail", anchor=False)
 st.caption("Every change made through the portal is recorded here. Entries cannot be edited or removed.")
 
 rows = recent_entries(actor, limit=500)

@@ -12,7 +12,7 @@ from qa.access import access_log
 PERIODS = {"The last 30 days": timedelta(days=30), "The last 12 months": timedelta(days=365), "Everything": None}
 
 actor = current_actor()
-st.title("Who has viewed my records")
+st.title("Who has viewed my records", anchor=False)
 st.markdown(
     "Each time someone else opens a record about you, the portal notes **who** opened it, **what** it was and **when**. "
     "This covers observations of your practice, your development profile, audits and feedback sheets on your cases, "

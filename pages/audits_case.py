@@ -28,7 +28,10 @@ from pages._ui import (
     plain,
     record_from_query,
     show_flash,
+    show_text,
     submit,
+    text_area,
+    text_input,
     uk_time,
     who_can_see,
 )
@@ -133,7 +136,7 @@ if audit.can_edit:
                     key=f"a_{audit.id}_{q.key}",
                     help=q.guidance,
                 )
-                note = st.text_area(
+                note = text_area(
                     "Evidence",
                     value=evidence,
                     key=f"e_{audit.id}_{q.key}",
@@ -151,11 +154,11 @@ if audit.can_edit:
             st.caption(
                 "This goes to the case holder's SPO when you submit, to discuss in supervision. Lead with what was done well."
             )
-            good = st.text_area(
+            good = text_area(
                 "Good practice examples", value=audit.good_practice, key=f"s_good_{audit.id}", max_chars=SHEET_TEXT_MAX
             )
             field_error(errors, "good_practice")
-            improvement = st.text_area(
+            improvement = text_area(
                 "Areas for improvement", value=audit.improvement, key=f"s_imp_{audit.id}", max_chars=SHEET_TEXT_MAX
             )
             field_error(errors, "improvement")
@@ -166,7 +169,7 @@ if audit.can_edit:
                 format_func=lambda t: themes[t],
                 key=f"s_imp_t_{audit.id}",
             )
-            concerns = st.text_area("Concerns", value=audit.concerns, key=f"s_con_{audit.id}", max_chars=SHEET_TEXT_MAX)
+            concerns = text_area("Concerns", value=audit.concerns, key=f"s_con_{audit.id}", max_chars=SHEET_TEXT_MAX)
             field_error(errors, "concerns")
             concern_themes = st.multiselect(
                 "Learning themes for the concerns",
@@ -193,7 +196,7 @@ if audit.can_edit:
                         removed.append(action.id)
             else:
                 st.caption("No actions yet.")
-            description = st.text_input("New action", key=f"new_action_{audit.id}", max_chars=ACTION_MAX)
+            description = text_input("New action", key=f"new_action_{audit.id}", max_chars=ACTION_MAX)
             field_error(action_errors, "description")
             owners = {audit.holder_id: f"{audit.holder_name} (case holder)"}
             if audit.spo_id:
@@ -289,7 +292,7 @@ else:
     ]
     for title, text, tags in blocks:
         st.subheader(title)
-        st.text(text or "None recorded.")
+        show_text(text or "None recorded.")
         if tags:
             st.caption("Learning themes: " + ", ".join(themes.get(t, "?") for t in tags))
     st.subheader("Action(s) required")
@@ -323,19 +326,19 @@ else:
                 answer, evidence = audit.answers.get(q.key, (None, ""))
                 st.markdown(f"- {plain(q.text)}: **{Answer(answer).label if answer else 'not answered'}**")
                 if evidence:
-                    st.text(evidence)
+                    show_text(evidence)
 
     if not audit.is_moderation:
         st.subheader("Case holder's reply")
         if audit.holder_reply:
-            st.text(audit.holder_reply)
+            show_text(audit.holder_reply)
             st.caption(f"Replied {uk_time(audit.reply_at)}")
         elif not audit.can_reply:
             st.caption("No reply yet.")
         if audit.can_reply:
             reply_errors = st.session_state.get(f"errors:reply:{audit.id}", {})
             with st.form(f"reply_{audit.id}"):
-                text = st.text_area(
+                text = text_area(
                     "Your reply" if not audit.holder_reply else "Update your reply",
                     value=audit.holder_reply or "",
                     key=f"reply_text_{audit.id}",
@@ -390,7 +393,7 @@ if audit.can_raise_concern and not audit.is_moderation:
         )
         concern_errors = st.session_state.get(f"errors:concern:{audit.id}", {})
         with st.form(f"concern_{audit.id}"):
-            description = st.text_area("What is the concern?", key=f"concern_text_{audit.id}", max_chars=EVIDENCE_MAX)
+            description = text_area("What is the concern?", key=f"concern_text_{audit.id}", max_chars=EVIDENCE_MAX)
             field_error(concern_errors, "description")
             if st.form_submit_button("Send to the SPO now", type="primary"):
                 submit(

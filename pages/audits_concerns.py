@@ -7,7 +7,7 @@ import streamlit as st
 
 from db.audits import EVIDENCE_MAX, Acknowledgement
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, show_flash, submit
+from pages._ui import current_actor, field_error, show_flash, submit, text_area
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
 from qa.validation import validate
@@ -63,7 +63,7 @@ else:
             st.page_link(screens.AUDIT_CASE.file, label="Open the audit", query_params={"audit": str(alert.audit_id)})
             errors = st.session_state.get(f"errors:ack:{alert.id}", {})
             with st.form(f"qa_ack_{alert.id}"):
-                note = st.text_area(
+                note = text_area(
                     "What have you done or decided?", key=f"qa_ack_note_{alert.id}", max_chars=EVIDENCE_MAX
                 )
                 field_error(errors, "note")

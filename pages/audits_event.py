@@ -17,6 +17,7 @@ from pages._ui import (
     plain,
     show_flash,
     submit,
+    text_input,
     uk_time,
 )
 from qa.audits import events as audit_events
@@ -111,7 +112,7 @@ with sample_tab:
                 field_error(errors, "removed_case_id")
                 in_id = st.selectbox("Put in", list(candidates), format_func=lambda i: candidates[i])
                 field_error(errors, "added_case_id")
-                reason = st.text_input("Reason (required)", key="swap_reason", max_chars=REASON_MAX)
+                reason = text_input("Reason (required)", key="swap_reason", max_chars=REASON_MAX)
                 field_error(errors, "reason")
                 if st.form_submit_button("Swap case"):
                     submit(
@@ -204,7 +205,7 @@ with pairs_tab:
                 )
                 field_error(errors, "first_id")
                 field_error(errors, "second_id")
-                reason = st.text_input("Reason (required)", key="pair_reason", max_chars=OVERRIDE_REASON_MAX)
+                reason = text_input("Reason (required)", key="pair_reason", max_chars=OVERRIDE_REASON_MAX)
                 field_error(errors, "reason")
                 if st.form_submit_button("Change pair"):
                     submit(
@@ -226,7 +227,7 @@ with pairs_tab:
                     sample_id = st.selectbox("Case", list(movable), format_func=lambda i: movable[i])
                     to_pair = st.selectbox("Give it to", list(pair_labels), format_func=lambda i: pair_labels[i])
                     field_error(move_errors, "to_pair_id")
-                    move_reason = st.text_input("Reason (required)", key="move_reason", max_chars=OVERRIDE_REASON_MAX)
+                    move_reason = text_input("Reason (required)", key="move_reason", max_chars=OVERRIDE_REASON_MAX)
                     field_error(move_errors, "reason")
                     if st.form_submit_button("Move case"):
                         submit(

@@ -6,12 +6,12 @@ import streamlit as st
 
 from db.audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN, AuditEventCreate
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, show_flash, submit
+from pages._ui import current_actor, field_error, form_errors, show_flash, submit
 from qa.audits import events as audit_events
 from qa.validation import validate
 
 actor = current_actor()
-st.title("Audit events")
+st.title("Audit events", anchor=False)
 st.caption("A LEARN day audits 12 to 20 of a PDU's cases, chosen at random by fixed rules, in mixed-grade pairs.")
 show_flash()
 
@@ -22,14 +22,14 @@ if not pdus:
 
 events = audit_events.list_events(actor)
 if events:
-    st.subheader("Events")
+    st.header("Events", anchor=False)
     for event in events:
         cols = st.columns([3, 3, 2, 2])
         cols[0].page_link(
             screens.AUDIT_EVENT.file,
             label=f"{event.event_date:%d %b %Y}",
             query_params={"event": str(event.id)},
-            icon="📅",
+            icon=":material/event:",
         )
         cols[1].markdown(event.pdu_name)
         cols[2].markdown(f"**{event.status}**")
@@ -37,8 +37,8 @@ if events:
 else:
     st.info("No audit events yet. Plan the first one below.")
 
-st.subheader("Plan a new event")
-errors = st.session_state.get("errors:new_event", {})
+st.header("Plan a new event", anchor=False)
+errors = form_errors("new_event")
 with st.form("new_event"):
     pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i])
     field_error(errors, "pdu_id")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.audits import EVIDENCE_MAX, Acknowledgement
 from pages import _registry as screens
-from pages._ui import audit_table, current_actor, field_error, plain, show_flash, submit, uk_time
+from pages._ui import audit_table, current_actor, field_error, plain, show_flash, show_text, submit, text_area, uk_time
 from qa.audits import concerns as urgent_concerns
 from qa.audits import workflow
 from qa.validation import validate
@@ -31,13 +31,11 @@ if concerns:
                 f"**{plain(concern.case_ref)}** · raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}"
                 + (" · :red[more than 2 working days ago]" if concern.overdue else "")
             )
-            st.text(concern.description)
+            show_text(concern.description)
             st.page_link(screens.AUDIT_CASE.file, label="Open the audit", query_params={"audit": str(concern.audit_id)})
             errors = st.session_state.get(f"errors:ack:{concern.id}", {})
             with st.form(f"ack_{concern.id}"):
-                note = st.text_area(
-                    "What have you done or decided?", key=f"ack_note_{concern.id}", max_chars=EVIDENCE_MAX
-                )
+                note = text_area("What have you done or decided?", key=f"ack_note_{concern.id}", max_chars=EVIDENCE_MAX)
                 field_error(errors, "note")
                 if st.form_submit_button("Acknowledge", type="primary"):
                     submit(

@@ -10,7 +10,7 @@ from qa.audits.judgement import RULE_TEXT
 from qa.errors import PermissionDenied, ValidationFailed
 
 actor = current_actor()
-st.title("Audit question sets")
+st.title("Audit question sets", anchor=False)
 show_flash()
 st.write(
     "Case audits use a versioned question set. Each audit keeps the version it started with, "
@@ -24,7 +24,7 @@ except PermissionDenied as exc:
     st.stop()
 
 # --- versions loaded -----------------------------------------------------------------
-st.subheader("Versions loaded")
+st.header("Versions loaded", anchor=False)
 st.dataframe(
     pd.DataFrame(
         [
@@ -52,16 +52,16 @@ if len(keys) > 1:
     chosen = st.selectbox("Question set", keys, key="instrument_key")
 row, definition = instrument.latest_for(actor, chosen)
 
-st.subheader(f"Current set: {plain(definition.title)}, version {definition.version}")
+st.header(f"Current set: {plain(definition.title)}, version {definition.version}", anchor=False)
 st.markdown("**How each section is judged**")
 st.info(plain(RULE_TEXT))
-st.caption("🔑 marks a key question. The grey text under each question tells auditors what to look for.")
+st.caption("The grey text under each question tells auditors what to look for.")
 for section in definition.sections:
     key_count = len(section.key_questions)
     with st.expander(f"{plain(section.title)} ({len(section.questions)} questions, {key_count} key)"):
         for number, question in enumerate(section.questions, start=1):
-            marker = "🔑 " if question.key_question else ""
-            st.markdown(f"{marker}**{number}\\.** {plain(question.text)}")
+            marker = "Key question: " if question.key_question else ""
+            st.markdown(f"**{number}\\.** {marker}{plain(question.text)}")
             if question.guidance:
                 st.caption(plain(question.guidance))
 st.download_button(
@@ -73,7 +73,7 @@ st.download_button(
 )
 
 # --- load a new version ---------------------------------------------------------------------
-st.subheader("Load a new version")
+st.header("Load a new version", anchor=False)
 st.write(
     "Upload a question set as a JSON file. It is checked before anything is saved. "
     "A version number can be loaded only once, so give each new set a higher number."
@@ -87,7 +87,7 @@ data = upload.getvalue()
 
 
 def file_error(exc: ValidationFailed) -> None:
-    st.error(plain(exc.field_errors.get("file", str(exc))), icon="⚠️")
+    st.error(plain(exc.field_errors.get("file", str(exc))), icon=":material/error:")
 
 
 preview = submit(None, lambda: instrument.parse_definition(data), rerun=False, on_error=file_error)

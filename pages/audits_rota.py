@@ -10,7 +10,7 @@ from qa.audits import events as audit_events
 from qa.audits.events import ROTA_TARGET_PER_YEAR
 
 actor = current_actor()
-st.title("LEARN rota")
+st.title("LEARN rota", anchor=False)
 st.caption(
     f"Everyone takes part, on a six-month rota, aiming for {ROTA_TARGET_PER_YEAR} audit events a year. "
     "'Due' means fewer than that attended in the last year and scheduled in the next six months."

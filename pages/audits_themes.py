@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.audits import THEME_MAX
 from db.ids import id_of
-from pages._ui import current_actor, field_error, plain, show_flash, submit
+from pages._ui import current_actor, field_error, plain, show_flash, submit, text_input
 from qa.audits import workflow
 
 actor = current_actor()
@@ -22,7 +22,7 @@ for theme in workflow.learning_themes(active_only=False):
 
 errors = st.session_state.get("errors:theme", {})
 with st.form("new_theme"):
-    name = st.text_input("Add a theme", key="new_theme_name", max_chars=THEME_MAX)
+    name = text_input("Add a theme", key="new_theme_name", max_chars=THEME_MAX)
     field_error(errors, "name")
     if st.form_submit_button("Add theme"):
         submit(

@@ -36,14 +36,14 @@ for spec in ALL_CHARTS:
         slides.append((spec, rows))
 
 if not slides:
-    st.title("Meeting mode")
+    st.title("Meeting mode", anchor=False)
     st.info("There are no charts with enough behind them to show for this view.")
     st.stop()
 
 index = st.session_state.get("slide", 0) % len(slides)
 spec, rows = slides[index]
-st.markdown(f"# {plain(spec.title)}")
-st.markdown(f"### {plain(scope)} · {period} · chart {index + 1} of {len(slides)}")
+st.title(plain(spec.title), anchor=False)
+st.header(f"{plain(scope)} · {period} · chart {index + 1} of {len(slides)}", anchor=False)
 st.altair_chart(
     spec.build(rows, True)
     .configure_axis(labelFontSize=18, titleFontSize=20, labelLimit=500)
@@ -51,14 +51,14 @@ st.altair_chart(
     width="stretch",
 )
 if spec.note:
-    st.markdown(f"#### {plain(spec.note)}")
+    st.subheader(plain(spec.note), anchor=False)
 st.caption("Names are never shown here, and anything with fewer than 5 behind it is left out.")
 
 back, _, forward = st.columns([1, 4, 1])
-if back.button("◀ Previous", width="stretch"):
+if back.button("Previous", icon=":material/arrow_back:", width="stretch"):
     st.session_state["slide"] = index - 1
     st.rerun()
-if forward.button("Next ▶", width="stretch", type="primary"):
+if forward.button("Next", icon=":material/arrow_forward:", width="stretch", type="primary"):
     st.session_state["slide"] = index + 1
     st.rerun()
 

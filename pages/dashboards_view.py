@@ -10,10 +10,15 @@ from qa.dashboards import figures as dashboards
 
 actor = current_actor()
 pdus, teams, scope = dashboards.scope_options(actor)
-st.title(f"Dashboards: {plain(scope)}")
+st.title(f"Dashboards: {plain(scope)}", anchor=False)
 st.caption("Figures about practice, never a league table of people. Wellbeing is kept apart from everything else.")
 filters = filter_controls(actor, pdus, teams)
-st.page_link(screens.MEETING_MODE.file, label="Open meeting mode", icon="📽️", query_params=st.query_params.to_dict())
+st.page_link(
+    screens.MEETING_MODE.file,
+    label="Open meeting mode",
+    icon=":material/present_to_all:",
+    query_params=st.query_params.to_dict(),
+)
 version = dashboards.data_version()
 
 AREAS = ["Audit quality", "Observations", "Supervision and rota", "Wellbeing"]
@@ -32,10 +37,10 @@ if area == "Audit quality":
         help=f"{quality.urgent_acknowledged} of {quality.urgent_raised} acknowledged",
     )
     for spec in AUDIT_CHARTS:
-        st.subheader(spec.title)
+        st.header(spec.title, anchor=False)
         show_chart(spec, spec.rows(quality), scope)
     if quality.teams:
-        st.subheader("Teams compared: share of sections judged sufficient")
+        st.header("Teams compared: share of sections judged sufficient", anchor=False)
         st.dataframe(
             quality.teams,
             hide_index=True,
@@ -52,19 +57,19 @@ if area == "Observations":
     )
     obs_cols[2].metric("Coverage", f"{summary.coverage:.0%}" if summary.coverage is not None else "-")
     for spec in OBSERVATION_CHARTS:
-        st.subheader(spec.title)
+        st.header(spec.title, anchor=False)
         show_chart(spec, spec.rows(summary), scope)
 
 if area == "Supervision and rota":
     supervision = figures("supervision", actor, filters, version)
     rota = figures("rota", actor, filters, version)
-    st.subheader("Supervised within their target interval")
+    st.header("Supervised within their target interval", anchor=False)
     st.altair_chart(charts.share_bar("Practitioners", supervision.share), width="stretch")
     st.caption(
         f"{supervision.within_target} of {supervision.practitioners} practitioners. "
         f"{supervision.items_discussed} agenda items discussed in this period."
     )
-    st.subheader("LEARN rota: at least 2 audit events in the last 12 months")
+    st.header("LEARN rota: at least 2 audit events in the last 12 months", anchor=False)
     st.altair_chart(charts.share_bar("Staff", rota.share), width="stretch")
     st.caption(f"{rota.at_target} of {rota.staff} staff.")
 

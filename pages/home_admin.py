@@ -10,11 +10,11 @@ from qa.organisation.org import organisation_counts
 actor = current_actor()
 counts = organisation_counts(actor)
 
-st.title("Administration")
+st.title("Administration", anchor=False)
 st.caption("What is waiting for you, most pressing first. Who you are is on My account.")
 work_queue(worklist.admin_work(actor, sso_configured=bool(st.session_state.get("sso_configured"))))
 
-st.subheader("The organisation")
+st.header("The organisation", anchor=False)
 cols = st.columns(4)
 cols[0].metric("PDUs", counts.pdus)
 cols[1].metric("Teams", counts.teams)
@@ -25,6 +25,6 @@ if counts.pdus == 0:
     st.info(
         "Start by adding a region, then PDUs and teams, on **PDUs and teams**. Then add staff on **Users** or **Import staff**."
     )
-st.page_link(screens.USERS.file, label="Manage users", icon="🧑‍💼")
-st.page_link(screens.PDUS_AND_TEAMS.file, label="Manage PDUs and teams", icon="🏢")
-st.page_link(screens.IMPORT_STAFF.file, label="Import staff from a CSV file", icon="📥")
+st.page_link(screens.USERS.file, label="Manage users", icon=":material/manage_accounts:")
+st.page_link(screens.PDUS_AND_TEAMS.file, label="Manage PDUs and teams", icon=":material/domain:")
+st.page_link(screens.IMPORT_STAFF.file, label="Import staff from a CSV file", icon=":material/upload_file:")

@@ -8,7 +8,7 @@ from qa import worklist
 
 actor = current_actor()
 
-st.title(f"Welcome, {plain(actor.full_name.split()[0])}")
+st.title(f"Welcome, {plain(actor.full_name.split()[0])}", anchor=False)
 st.caption(
     "What is waiting for you, most pressing first. Who you are, your team and your supervisor are on My account."
 )

@@ -10,12 +10,12 @@ from qa.home import home_summary
 actor = current_actor()
 summary = home_summary(actor)
 
-st.title(f"PDU overview: {plain(summary.me.pdu_name or 'no PDU yet')}")
+st.title(f"PDU overview: {plain(summary.me.pdu_name or 'no PDU yet')}", anchor=False)
 st.caption("What is waiting in your PDU, most pressing first. Who you are is on My account.")
 work_queue(worklist.qa_lead_work(actor))
 month_strip(worklist.month_strip(actor))
 
-st.subheader("Teams in my PDU")
+st.header("Teams in my PDU", anchor=False)
 if summary.pdu_teams:
     frame = pd.DataFrame([{"Team": t.team_name, "Active staff": t.active_staff} for t in summary.pdu_teams])
     st.dataframe(frame, hide_index=True, width="content")

@@ -10,7 +10,7 @@ from qa.observations import calibration, team_skills
 from qa.observations import coverage as observation_coverage
 
 actor = current_actor()
-st.title("Observation coverage and calibration")
+st.title("Observation coverage and calibration", anchor=False)
 pdus = dict(audit_events.pdus_i_manage(actor))
 if not pdus:
     st.info("You are not a quality-assurance lead for any PDU.")
@@ -18,7 +18,7 @@ if not pdus:
 pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(pdus) > 1 else next(iter(pdus))
 target = observation_coverage.target_per_year()
 
-st.subheader("Coverage by team")
+st.header("Coverage by team", anchor=False)
 st.caption(f"Target: {target} observations per practitioner a year. 'Up to date' means not overdue.")
 teams = observation_coverage.coverage_by_team(actor, pdu_id)
 if teams:
@@ -42,14 +42,14 @@ if teams:
 else:
     st.info("No practitioners in this PDU yet.")
 
-st.subheader("PDU skill profile (last 12 months)")
+st.header("PDU skill profile (last 12 months)", anchor=False)
 summaries = team_skills.team_profile(actor, pdu_id=pdu_id)
 if any(s.mean is not None for s in summaries):
     st.altair_chart(charts.team_profile(summaries), width="stretch")
 else:
     st.caption(f"Shown once at least {team_skills.MIN_PEOPLE} practitioners have shared observations.")
 
-st.subheader("Observer calibration")
+st.header("Observer calibration", anchor=False)
 st.caption(
     "Sessions rated independently by two observers. Weighted kappa (quadratic) corrects for chance and counts near-misses: "
     "1 is perfect agreement, 0 no better than chance. 'Within one point' counts ratings at most one step apart."

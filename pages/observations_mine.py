@@ -9,15 +9,15 @@ from qa.observations import development
 from qa.observations import workflow as observations
 
 actor = current_actor()
-st.title("My observations and development")
+st.title("My observations and development", anchor=False)
 show_flash()
 who_can_see(
     "you, the observer, your SPO and your PDU's quality-assurance leads. Never other colleagues. Every view by someone other than you is recorded."
 )
-st.page_link(screens.PLAN_OBSERVATION.file, label="Invite a colleague to observe me", icon="✉️")
+st.page_link(screens.PLAN_OBSERVATION.file, label="Invite a colleague to observe me", icon=":material/mail:")
 
 rows = observations.observations_of_me(actor)
-st.subheader("Observations of my practice")
+st.header("Observations of my practice", anchor=False)
 if not rows:
     st.info("Nobody has observed your practice in the portal yet.")
 for row in rows:
@@ -26,20 +26,20 @@ for row in rows:
         screens.OBSERVATION.file,
         label=f"{row.observed_on:%d %b %Y}",
         query_params={"observation": str(row.id)},
-        icon="👁️",
+        icon=":material/visibility:",
     )
     cols[1].markdown(f"observed by {plain(row.observer_name)}")
     cols[2].markdown(plain(row.setting))
     cols[3].markdown(f"**{row.label}**" + (" (second observer)" if row.is_calibration else ""))
 
 view = development.development(actor, actor.id)
-st.subheader("My skill profile over time")
+st.header("My skill profile over time", anchor=False)
 if view.profile:
     st.altair_chart(charts.skill_profile(view.profile), width="stretch")
 else:
     st.caption("Your profile appears here once an observation has been shared with you.")
 
-st.subheader("My own rating against the observer's")
+st.header("My own rating against the observer's", anchor=False)
 if any(c.pairs for c in view.comparison):
     st.altair_chart(charts.self_vs_observer(view.comparison), width="stretch")
     st.caption(
@@ -48,7 +48,7 @@ if any(c.pairs for c in view.comparison):
 else:
     st.caption("Rate yourself before your next observed session to see this comparison.")
 
-st.subheader("My development goals")
+st.header("My development goals", anchor=False)
 if not view.goals:
     st.caption("No goals yet.")
 for goal in view.goals:

@@ -7,7 +7,7 @@ import streamlit as st
 from db.observations import ObservationMode, ObservationPlan, ObservationSetting
 from db.organisation import CASE_REF_MAX, Role
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, index_from_query, show_flash, submit, who_can_see
+from pages._ui import current_actor, field_error, index_from_query, show_flash, submit, text_input, who_can_see
 from qa.observations import workflow as observations
 from qa.validation import validate
 
@@ -47,9 +47,7 @@ def plan_form(
         mode = st.radio(
             "Live or recorded", list(ObservationMode), horizontal=True, format_func=lambda m: m.value.capitalize()
         )
-        case_ref = st.text_input(
-            "Case reference (optional)", help="The CRN only. Never a name.", max_chars=CASE_REF_MAX
-        )
+        case_ref = text_input("Case reference (optional)", help="The CRN only. Never a name.", max_chars=CASE_REF_MAX)
         field_error(errors, "case_ref")
         if st.form_submit_button(label, type="primary"):
             new_id = submit(

@@ -31,7 +31,10 @@ from pages._ui import (
     plain,
     record_from_query,
     show_flash,
+    show_text,
     submit,
+    text_area,
+    text_input,
     uk_time,
     who_can_see,
 )
@@ -95,7 +98,7 @@ def invitation_form(detail: observations.ObservationDetail) -> None:
             "My answer", list(ANSWERS), format_func=ANSWERS.__getitem__, horizontal=True, key=f"answer_{detail.id}"
         )
         field_error(errors, "answer")
-        reason = st.text_area(
+        reason = text_area(
             "If you decline: your reason (optional)", key=f"decline_reason_{obs.id}", max_chars=REASON_MAX
         )
         field_error(errors, "reason")
@@ -149,7 +152,7 @@ if not obs.shared:
         st.warning(f"{plain(obs.practitioner_name)} declined this observation.")
         if obs.decline_reason:
             st.markdown("**Their reason**")
-            st.text(obs.decline_reason)
+            show_text(obs.decline_reason)
     if obs.can_accept_date and obs.proposed_on:
         st.info(
             f"{plain(obs.practitioner_name)} proposed {obs.proposed_on:%d %b %Y} instead of {obs.observed_on:%d %b %Y}."
@@ -179,7 +182,7 @@ if obs.can_self_assess:
     with st.form(f"self_{obs.id}"):
         wanted = obs.feedback_wanted
         if not obs.shared:
-            wanted = st.text_area(
+            wanted = text_area(
                 "What would you most like feedback on?",
                 value=obs.feedback_wanted,
                 key=f"wanted_{obs.id}",
@@ -214,7 +217,7 @@ def goal_form() -> None:
     other = obs.practitioner_name if actor.id == obs.observer_id else obs.observer_name
     goal_errors = st.session_state.get(f"errors:goal:{obs.id}", {})
     with st.form(f"goal_{obs.id}"):
-        description = st.text_input("Propose a goal", key=f"goal_text_{obs.id}", max_chars=GOAL_MAX)
+        description = text_input("Propose a goal", key=f"goal_text_{obs.id}", max_chars=GOAL_MAX)
         field_error(goal_errors, "description")
         review = st.date_input(
             "Review by", value=dt.date.today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{obs.id}"
@@ -282,7 +285,7 @@ if obs.can_record:
             "Length (minutes)", min_value=1, max_value=480, value=obs.duration_minutes or 30
         )
         field_error(errors, "duration_minutes")
-        case_ref = st.text_input(
+        case_ref = text_input(
             "Case reference (optional)",
             value=obs.case_ref or "",
             help="The CRN only. Never a name.",
@@ -308,7 +311,7 @@ if obs.can_record:
                 key=f"r_{obs.id}_{domain.key}",
                 label_visibility="collapsed",
             )
-            evidence = st.text_area(
+            evidence = text_area(
                 "Evidence",
                 value=current.evidence if current else "",
                 key=f"ev_{obs.id}_{domain.key}",
@@ -327,11 +330,9 @@ if obs.can_record:
                 }
             )
         field_error(errors, "ratings")
-        strengths = st.text_area(
-            "Overall strengths", value=obs.strengths, key=f"strengths_{obs.id}", max_chars=NOTE_MAX
-        )
+        strengths = text_area("Overall strengths", value=obs.strengths, key=f"strengths_{obs.id}", max_chars=NOTE_MAX)
         field_error(errors, "strengths")
-        development = st.text_area(
+        development = text_area(
             "Development points", value=obs.development_points, key=f"devpoints_{obs.id}", max_chars=NOTE_MAX
         )
         field_error(errors, "development_points")
@@ -439,11 +440,11 @@ if obs.shared:
                 line += " (given after reading the observer's)"
         st.markdown(line)
         if given and given.evidence:
-            st.text(given.evidence)
+            show_text(given.evidence)
     st.subheader("Strengths")
-    st.text(obs.strengths or "None recorded.")
+    show_text(obs.strengths or "None recorded.")
     st.subheader("Development points")
-    st.text(obs.development_points or "None recorded.")
+    show_text(obs.development_points or "None recorded.")
     st.subheader("Development goals")
     if not obs.goals:
         st.caption("No goals yet.")
@@ -455,7 +456,7 @@ if obs.shared:
                 + (" · :orange[due for review]" if goal.due_for_review else "")
             )
             if goal.progress:
-                st.text(goal.progress)
+                show_text(goal.progress)
             if goal.can_agree and st.button("Agree this goal", key=f"agree_goal_{goal.id}", type="primary"):
                 submit(
                     None,
@@ -473,7 +474,7 @@ if obs.shared:
                         format_func=lambda s: s.value.capitalize(),
                         key=f"gs_{goal.id}",
                     )
-                    progress = st.text_area("Progress", value=goal.progress, key=f"gp_{goal.id}", max_chars=NOTE_MAX)
+                    progress = text_area("Progress", value=goal.progress, key=f"gp_{goal.id}", max_chars=NOTE_MAX)
                     if st.form_submit_button("Save progress"):
                         observations.update_goal(
                             actor, goal.id, validate(GoalProgress, {"status": status, "progress": progress})
@@ -490,11 +491,11 @@ if obs.shared:
         )
         reply_errors = st.session_state.get(f"errors:oreply:{obs.id}", {})
         with st.form(f"reply_{obs.id}"):
-            reflection = st.text_area(
+            reflection = text_area(
                 "My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}", max_chars=NOTE_MAX
             )
             field_error(reply_errors, "reflection")
-            reply_text = st.text_area(
+            reply_text = text_area(
                 "My reply to the observer", value=obs.reply or "", key=f"oreply_{obs.id}", max_chars=NOTE_MAX
             )
             field_error(reply_errors, "reply")
@@ -514,8 +515,8 @@ if obs.shared:
             )
     else:
         st.markdown("**Reflection**")
-        st.text(obs.reflection or "None yet.")
+        show_text(obs.reflection or "None yet.")
         st.markdown("**Reply**")
-        st.text(obs.reply or "None yet.")
+        show_text(obs.reply or "None yet.")
         if obs.acknowledged_at:
             st.caption(f"Acknowledged {uk_time(obs.acknowledged_at)}")

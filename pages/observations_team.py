@@ -12,15 +12,15 @@ from qa.observations import coverage as observation_coverage
 from qa.observations import development, team_skills
 
 actor = current_actor()
-st.title("Team observations")
+st.title("Team observations", anchor=False)
 target = observation_coverage.target_per_year()
 st.caption(
     f"The aim is {target} observations of each practitioner a year. The team profile shows averages and spread only: never a ranking of people."
 )
-st.page_link(screens.PLAN_OBSERVATION.file, label="Plan an observation", icon="🗓️")
+st.page_link(screens.PLAN_OBSERVATION.file, label="Plan an observation", icon=":material/calendar_month:")
 
 coverage = observation_coverage.coverage_for_supervisor(actor)
-st.subheader("People I supervise")
+st.header("People I supervise", anchor=False)
 if not coverage:
     st.info("Nobody is recorded as supervised by you.")
 else:
@@ -47,7 +47,7 @@ else:
     )
 
 if actor.team_id:
-    st.subheader("Team skill profile (last 12 months)")
+    st.header("Team skill profile (last 12 months)", anchor=False)
     try:
         summaries = team_skills.team_profile(actor, team_id=actor.team_id)
     except PermissionDenied:
@@ -63,7 +63,7 @@ if actor.team_id:
         )
 
 if coverage:
-    st.subheader("A practitioner's development")
+    st.header("A practitioner's development", anchor=False)
     st.caption("For supervision: their skill profile and goals, as they see them.")
     people = {r.practitioner_id: r.name for r in coverage}
     chosen = st.selectbox(

@@ -8,7 +8,7 @@ from pages._ui import csv_import, current_actor, show_flash
 from qa.organisation import case_import
 
 actor = current_actor()
-st.title("Import cases")
+st.title("Import cases", anchor=False)
 show_flash()
 st.write(
     "Upload a CSV extract of cases. Every row is checked first. If any row has a problem, nothing is imported: "
@@ -19,7 +19,7 @@ st.info(
     "The portal stores only a case reference (such as the CRN) and the facts an audit needs. It never stores "
     "the names, dates of birth or addresses of people on probation. A file with columns that look like them "
     "is refused: remove those columns before you upload.",
-    icon="🔒",
+    icon=":material/lock:",
 )
 if not actor.has(Role.ADMIN):
     st.caption("As a quality-assurance lead you can import cases for your own PDU only.")

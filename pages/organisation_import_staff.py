@@ -6,7 +6,7 @@ from pages._ui import csv_import, current_actor, show_flash
 from qa.organisation import staff_import
 
 actor = current_actor()
-st.title("Import staff")
+st.title("Import staff", anchor=False)
 show_flash()
 st.write(
     "Upload a CSV file of staff. Every row is checked first. If any row has a problem, nothing is imported: "

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.organisation import Grade
-from pages._ui import all_errors, current_actor, field_error, flash, plain, show_flash, submit
+from pages._ui import all_errors, current_actor, field_error, flash, plain, show_flash, submit, text_input
 from qa.access import auth
 from qa.observations import coverage as observation_coverage
 from qa.observations import framework as skills_framework
@@ -81,7 +81,7 @@ with st.form("retention"):
     cols = st.columns(2)
     # Text boxes, not number boxes: a number box cannot be emptied again, and blank means "keep".
     with cols[0]:
-        debrief_months = st.text_input(
+        debrief_months = text_input(
             "Delete debriefs older than (months)",
             value=str(periods.debrief_months or ""),
             max_chars=3,
@@ -90,7 +90,7 @@ with st.form("retention"):
         )
         field_error(retention_errors, "debrief_months")
     with cols[1]:
-        note_months = st.text_input(
+        note_months = text_input(
             "Delete journal notes not changed for (months)",
             value=str(periods.note_months or ""),
             max_chars=3,

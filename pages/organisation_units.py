@@ -11,6 +11,7 @@ from pages._ui import (
     plain,
     show_flash,
     submit,
+    text_input,
 )
 from qa.organisation import org
 from qa.validation import validate
@@ -50,7 +51,7 @@ with team_tab:
         errors = form_errors("new_team")
         with st.form("new_team"):
             st.markdown("**Add a team**")
-            name = st.text_input("Team name", key="new_team_name", max_chars=ORG_NAME_MAX)
+            name = text_input("Team name", key="new_team_name", max_chars=ORG_NAME_MAX)
             field_error(errors, "name")
             pdu_id = st.selectbox("PDU", list(pdu_labels), format_func=lambda i: pdu_labels[i], key="new_team_pdu")
             field_error(errors, "pdu_id")
@@ -71,7 +72,7 @@ with team_tab:
             errors = form_errors(key)
             with st.form(key):
                 st.markdown("**Rename or move this team**")
-                new_name = st.text_input("Team name", value=team_by_id[chosen].name, max_chars=ORG_NAME_MAX)
+                new_name = text_input("Team name", value=team_by_id[chosen].name, max_chars=ORG_NAME_MAX)
                 field_error(errors, "name")
                 ids = list(pdu_labels)
                 new_pdu = st.selectbox(
@@ -103,7 +104,7 @@ with pdu_tab:
         errors = form_errors("new_pdu")
         with st.form("new_pdu"):
             st.markdown("**Add a PDU**")
-            name = st.text_input("PDU name", key="new_pdu_name", max_chars=ORG_NAME_MAX)
+            name = text_input("PDU name", key="new_pdu_name", max_chars=ORG_NAME_MAX)
             field_error(errors, "name")
             region_id = st.selectbox("Region", list(region_labels), format_func=lambda i: region_labels[i])
             field_error(errors, "region_id")
@@ -119,7 +120,7 @@ with pdu_tab:
             key = f"edit_pdu_{chosen}"
             errors = form_errors(key)
             with st.form(key):
-                new_name = st.text_input("PDU name", value=pdu_by_id[chosen].name, max_chars=ORG_NAME_MAX)
+                new_name = text_input("PDU name", value=pdu_by_id[chosen].name, max_chars=ORG_NAME_MAX)
                 field_error(errors, "name")
                 if st.form_submit_button("Save PDU"):
                     submit(
@@ -137,7 +138,7 @@ with region_tab:
         st.markdown("Regions: " + ", ".join(plain(r.name) for r in regions))
     errors = form_errors("new_region")
     with st.form("new_region"):
-        name = st.text_input("Region name", key="new_region_name", max_chars=ORG_NAME_MAX)
+        name = text_input("Region name", key="new_region_name", max_chars=ORG_NAME_MAX)
         field_error(errors, "name")
         if st.form_submit_button("Add region", type="primary"):
             submit(

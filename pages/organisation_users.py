@@ -24,6 +24,7 @@ from pages._ui import (
     roles_label,
     show_flash,
     submit,
+    text_input,
 )
 from qa.errors import NotFound
 from qa.organisation import users
@@ -41,7 +42,7 @@ team_labels = {None: "No team"} | {t.id: f"{t.name} ({t.pdu_name})" for t in tea
 active_people = {u.id: f"{u.full_name} ({u.grade})" for u in everyone if u.is_active}
 
 # --- the list ---------------------------------------------------------------------
-filter_text = st.text_input("Find a person", placeholder="Name, email or team", max_chars=100)
+filter_text = text_input("Find a person", placeholder="Name, email or team", max_chars=100)
 show_inactive = st.toggle("Show deactivated users", value=False)
 shown = [
     u
@@ -75,13 +76,11 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
     with st.form(key):
         left, right = st.columns(2)
         with left:
-            full_name = st.text_input("Full name", value=defaults.get("full_name", ""), max_chars=NAME_MAX)
+            full_name = text_input("Full name", value=defaults.get("full_name", ""), max_chars=NAME_MAX)
             field_error(errors, "full_name")
-            email = st.text_input("Email", value=defaults.get("email", ""), max_chars=EMAIL_MAX)
+            email = text_input("Email", value=defaults.get("email", ""), max_chars=EMAIL_MAX)
             field_error(errors, "email")
-            staff_id = st.text_input(
-                "Staff ID (optional)", value=defaults.get("staff_id") or "", max_chars=STAFF_ID_MAX
-            )
+            staff_id = text_input("Staff ID (optional)", value=defaults.get("staff_id") or "", max_chars=STAFF_ID_MAX)
             field_error(errors, "staff_id")
             grades = list(Grade)
             grade = st.selectbox(
@@ -115,7 +114,7 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
             field_error(errors, "supervisor_id")
             password = None
             if with_password:
-                password = st.text_input(
+                password = text_input(
                     "First password (optional)",
                     type="password",
                     max_chars=PASSWORD_MAX,
@@ -198,7 +197,7 @@ with edit_tab:
         with st.form(f"password_{chosen.id}", clear_on_submit=True):
             st.markdown("**Set a new password**")
             st.caption("This also unlocks the account if it was locked after failed sign-ins.")
-            new_password = st.text_input("New password", type="password", max_chars=PASSWORD_MAX)
+            new_password = text_input("New password", type="password", max_chars=PASSWORD_MAX)
             field_error(form_errors(f"password_{chosen.id}"), "password")
             if st.form_submit_button("Set password"):
                 submit(
@@ -230,7 +229,7 @@ with edit_tab:
                 erase_errors = form_errors(f"erase_{chosen.id}")
                 with st.form(f"erase_{chosen.id}", clear_on_submit=True):
                     st.markdown(f"To confirm, type **{plain(chosen.email)}** in the box below.")
-                    typed = st.text_input("Their email address, to confirm", max_chars=EMAIL_MAX)
+                    typed = text_input("Their email address, to confirm", max_chars=EMAIL_MAX)
                     field_error(erase_errors, "confirm")
                     if st.form_submit_button("Erase private entries", type="primary"):
                         submit(

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.reflection import SHORT_MAX, ContactSetting, DebriefCreate, Need, Urgency
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, keep_until_saved, plain, submit, who_can_see
+from pages._ui import current_actor, field_error, keep_until_saved, plain, show_text, submit, text_area, who_can_see
 from qa.reflection import debriefs, emotions, sharing
 from qa.validation import validate
 
@@ -28,9 +28,9 @@ if result is not None:
             with st.container(border=True):
                 st.markdown(f"**{plain(contact.name)}**" + (" · independent" if contact.independent else ""))
                 if contact.description:
-                    st.text(contact.description)
+                    show_text(contact.description)
                 if contact.how_to_reach:
-                    st.text(contact.how_to_reach)
+                    show_text(contact.how_to_reach)
     st.page_link(screens.MY_WELLBEING.file, label="See my own trends", icon="📈")
 
 errors = st.session_state.get("errors:debrief", {})
@@ -79,9 +79,9 @@ with st.form("debrief"):
             format_func=lambda s: "Choose" if s is None else s.value[0].upper() + s.value[1:],
             key="debrief_setting",
         )
-        what_happened = st.text_area("What happened?", max_chars=SHORT_MAX, key="debrief_what_happened")
+        what_happened = text_area("What happened?", max_chars=SHORT_MAX, key="debrief_what_happened")
         field_error(errors, "what_happened")
-        what_helped = st.text_area("What helped, if anything?", max_chars=SHORT_MAX, key="debrief_what_helped")
+        what_helped = text_area("What helped, if anything?", max_chars=SHORT_MAX, key="debrief_what_helped")
         field_error(errors, "what_helped")
         signs = [p.key for p in emotions.SIGN_PROMPTS if st.checkbox(p.text, key=f"sign_{p.key}")]
     with st.expander("Ask someone for a conversation (optional)"):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.reflection import ReflectiveModel
 from pages import _registry as screens
-from pages._ui import current_actor, plain, show_flash, who_can_see
+from pages._ui import current_actor, plain, show_flash, text_input, who_can_see
 from qa.reflection import journal, journal_export
 from qa.reflection.reflective_models import guide
 
@@ -37,7 +37,7 @@ with st.container(border=True):
 
 st.subheader("Find a note")
 cols = st.columns([3, 2, 2, 2])
-text = cols[0].text_input("Words", placeholder="Search your notes", max_chars=200)
+text = text_input("Words", container=cols[0], placeholder="Search your notes", max_chars=200)
 tags = journal.my_tags(actor)
 tag = cols[1].selectbox("Tag", [None, *tags], format_func=lambda t: "Any tag" if t is None else t)
 date_from = cols[2].date_input("From", value=None, format="DD/MM/YYYY")

@@ -16,6 +16,9 @@ from pages._ui import (
     retry_unsaved,
     save_or_keep,
     show_flash,
+    show_text,
+    text_area,
+    text_input,
     uk_time,
     unsaved_warning,
     who_can_see,
@@ -49,7 +52,7 @@ if not note.is_mine:
         text = note.sections.get(prompt.key)
         if text:
             st.markdown(f"**{plain(prompt.heading)}**")
-            st.text(text)
+            show_text(text)
     if note.tags:
         st.caption("Tags: " + plain(", ".join(note.tags)))
     st.stop()
@@ -113,12 +116,12 @@ st.caption(f"{model.title}. Saved automatically each time you leave a box. Last 
 unsaved_warning(DRAFT, "Finish note")
 errors = st.session_state.get(f"errors:note:{note.id}", {})
 
-st.text_input("Title", value=note.title, key=K + "title", on_change=autosave_on_change, max_chars=journal.TITLE_MAX)
+text_input("Title", value=note.title, key=K + "title", on_change=autosave_on_change, max_chars=journal.TITLE_MAX)
 field_error(errors, "title")
 st.date_input("Date", value=note.entry_date, key=K + "date", on_change=autosave_on_change, format="DD/MM/YYYY")
 st.caption(model.summary)
 for prompt in model.prompts:
-    st.text_area(
+    text_area(
         prompt.heading,
         value=note.sections.get(prompt.key, ""),
         key=K + prompt.key,
@@ -133,7 +136,7 @@ suggested = list(TAGS)
 st.multiselect(
     "Tags", suggested, default=[t for t in note.tags if t in suggested], key=K + "tags", on_change=autosave_on_change
 )
-st.text_input(
+text_input(
     "Your own tags (separate with commas)",
     value=", ".join(t for t in note.tags if t not in suggested),
     key=K + "custom_tags",
@@ -141,7 +144,7 @@ st.text_input(
     max_chars=journal.CUSTOM_TAGS_MAX,
 )
 field_error(errors, "tags")
-st.text_input(
+text_input(
     "Case reference (optional)",
     value=note.case_ref or "",
     key=K + "case_ref",

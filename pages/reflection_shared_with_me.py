@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.reflection import EntryKind, RequestStatus
 from pages import _registry as screens
-from pages._ui import current_actor, flash, plain, show_flash, uk_time, who_can_see
+from pages._ui import current_actor, flash, plain, show_flash, show_text, uk_time, who_can_see
 from qa.errors import NotFound
 from qa.reflection import debriefs, sharing, support
 
@@ -61,7 +61,7 @@ for share in shares:
         with st.expander(f"Debrief from {label}"):
             st.markdown(f"Intensity **{item.intensity}** of 10 · {plain(', '.join(item.feelings))}")
             if item.what_happened:
-                st.text(item.what_happened)
+                show_text(item.what_happened)
             if item.what_helped:
                 st.markdown("**What helped**")
-                st.text(item.what_helped)
+                show_text(item.what_helped)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.ids import id_of
 from db.reflection import CONTACT_NAME_MAX, HOW_TO_REACH_MAX, SHORT_MAX, SupportContactCreate
-from pages._ui import current_actor, field_error, flash, plain, show_flash, submit
+from pages._ui import current_actor, field_error, flash, plain, show_flash, submit, text_area, text_input
 from qa.reflection import debriefs, support
 from qa.validation import validate
 
@@ -23,7 +23,7 @@ for contact in support.all_contacts(actor):
         + (" · independent" if contact.independent else "")
         + ("" if contact.active else " *(retired)*")
     )
-    cols[1].caption(contact.how_to_reach)
+    cols[1].caption(plain(contact.how_to_reach))  # shown as typed: no link text can differ from its address
     if cols[2].button("Retire" if contact.active else "Bring back", key=f"contact_{contact.id}"):
         support.set_contact_active(actor, id_of(contact), not contact.active)
         st.rerun()
@@ -31,11 +31,11 @@ for contact in support.all_contacts(actor):
 errors = st.session_state.get("errors:contact", {})
 with st.form("contact", clear_on_submit=False):
     st.markdown("**Add a contact**")
-    name = st.text_input("Name", max_chars=CONTACT_NAME_MAX)
+    name = text_input("Name", max_chars=CONTACT_NAME_MAX)
     field_error(errors, "name")
-    description = st.text_area("What it offers", max_chars=SHORT_MAX)
+    description = text_area("What it offers", max_chars=SHORT_MAX)
     field_error(errors, "description")
-    how = st.text_input("How to reach it (phone, web address, or who to ask)", max_chars=HOW_TO_REACH_MAX)
+    how = text_input("How to reach it (phone, web address, or who to ask)", max_chars=HOW_TO_REACH_MAX)
     field_error(errors, "how_to_reach")
     independent = st.checkbox("Independent of the employer")
     if st.form_submit_button("Add contact", type="primary"):

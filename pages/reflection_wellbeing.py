@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.reflection import EntryKind
 from pages import _registry as screens
-from pages._ui import current_actor, flash, plain, show_flash, uk_time, who_can_see
+from pages._ui import current_actor, flash, plain, show_flash, show_text, uk_time, who_can_see
 from qa.reflection import debriefs, sharing
 
 actor = current_actor()
@@ -79,10 +79,10 @@ st.subheader("My debriefs")
 for item in debriefs.my_debriefs(actor, limit=20):
     with st.expander(f"{uk_time(item.created_at)} · intensity {item.intensity} · {', '.join(item.feelings)}"):
         if item.what_happened:
-            st.text(item.what_happened)
+            show_text(item.what_happened)
         if item.what_helped:
             st.markdown("**What helped**")
-            st.text(item.what_helped)
+            show_text(item.what_helped)
         people = dict(sharing.colleagues(actor))
 
         # A def, not a lambda: mypy cannot type a lambda with a default argument against Streamlit's overloads.

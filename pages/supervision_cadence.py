@@ -8,7 +8,7 @@ from qa.audits import events as audit_events
 from qa.supervision import cadence
 
 actor = current_actor()
-st.title("Supervision cadence")
+st.title("Supervision cadence", anchor=False)
 st.caption(
     "The share of practitioners supervised within their target interval (every 4 to 6 weeks by default; more often for new starters and NQOs)."
 )

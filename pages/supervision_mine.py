@@ -4,7 +4,7 @@ import streamlit as st
 
 from db.supervision import ITEM_MAX
 from pages import _registry as screens
-from pages._ui import all_errors, current_actor, keep_until_saved, plain, show_flash, submit, who_can_see
+from pages._ui import all_errors, current_actor, keep_until_saved, plain, show_flash, submit, text_input, who_can_see
 from qa.supervision import agenda
 from qa.supervision import records as supervision
 
@@ -34,7 +34,7 @@ for item in items:
     )
 keep_until_saved("my_item", {"my_item_title": ""})  # emptied only once saved: a database fault keeps the text
 with st.form("my_item"):
-    title = st.text_input("Something I would like to discuss", max_chars=ITEM_MAX, key="my_item_title")
+    title = text_input("Something I would like to discuss", max_chars=ITEM_MAX, key="my_item_title")
     if st.form_submit_button("Add to my agenda"):
         submit(None, lambda: agenda.add_item(actor, actor.id, title), saved_form="my_item", on_error=all_errors)
 st.caption("To bring a reflection, open it in your journal and share it with your SPO 'for supervision'.")

@@ -11,7 +11,9 @@ from pages._ui import (
     plain,
     record_from_query,
     show_flash,
+    show_text,
     submit,
+    text_area,
     uk_time,
     who_can_see,
 )
@@ -63,15 +65,15 @@ if record.case_discussions:
         with st.container(border=True):
             st.markdown(f"**{plain(case['case_ref'])}**")
             st.markdown("Decision")
-            st.text(case["decision"])
+            show_text(case["decision"])
             if case["rationale"]:
                 st.markdown("Why")
-                st.text(case["rationale"])
+                show_text(case["rationale"])
 st.subheader("Notes")
-st.text(record.notes or "None recorded.")
+show_text(record.notes or "None recorded.")
 if record.personal_notes is not None and (record.personal_notes or record.support):
     st.subheader("Personal support" + (" (private to the two of you)" if record.personal_private else ""))
-    st.text(record.personal_notes or "None recorded.")
+    show_text(record.personal_notes or "None recorded.")
 if record.actions:
     st.subheader("Agreed actions")
     for action in record.actions:
@@ -96,11 +98,11 @@ for _pid, name, signed_at, their_comments in record.participants:
     st.markdown(f"- {plain(name)}: " + (f"confirmed {uk_time(signed_at)}" if signed_at else "not yet confirmed"))
     if their_comments and signed_at:
         st.caption("Their comments:")
-        st.text(their_comments)
+        show_text(their_comments)
     elif their_comments:
         # Only a record changed before issue 13 keeps these here: they were given on an earlier version.
         st.caption("Their comments on an earlier version (they have not yet confirmed this one):")
-        st.text(their_comments)
+        show_text(their_comments)
 
 me = next((p for p in record.participants if p[0] == actor.id), None)
 sign_key, sign_fields = f"sign:{record.id}", [f"sign_comments_{record.id}"]
@@ -109,7 +111,7 @@ if me is not None and me[2] is None:
     # The version this person read: a confirmation of an older version is refused.
     signing = opened_version(sign_key, record.version, sign_fields)
     with st.form(f"sign_{record.id}"):
-        comments = st.text_area("Your comments (optional)", value="", key=sign_fields[0], max_chars=COMMENTS_MAX)
+        comments = text_area("Your comments (optional)", value="", key=sign_fields[0], max_chars=COMMENTS_MAX)
         field_error(errors, "comments")
         confirm = st.form_submit_button("I confirm this is a fair record", type="primary")
     if confirm:
@@ -141,8 +143,8 @@ if record.can_edit:
     with st.expander("Change this record", expanded=refused_here):
         st.caption("The current version is kept in the history, and everyone is asked to confirm the new one.")
         with st.form(f"amend_{record.id}"):
-            notes = st.text_area("Notes", value=record.notes, key=amend_fields[0], max_chars=NOTE_MAX)
-            personal = st.text_area(
+            notes = text_area("Notes", value=record.notes, key=amend_fields[0], max_chars=NOTE_MAX)
+            personal = text_area(
                 "Personal-support notes", value=record.personal_notes or "", key=amend_fields[1], max_chars=NOTE_MAX
             )
             private = st.checkbox(
@@ -192,12 +194,12 @@ if versions:
     with st.expander(f"Earlier versions ({len(versions)})"):
         for old in versions:
             st.markdown(f"**Version {old['version']}**, replaced {uk_time(old['changed_at'])}")
-            st.text(old["notes"] or "No notes.")
+            show_text(old["notes"] or "No notes.")
             if old.get("personal_notes"):
                 st.caption("Personal support:")
-                st.text(old["personal_notes"])
+                show_text(old["personal_notes"])
             for given in old["confirmations"]:
                 confirmed = f"confirmed {uk_time(given['signed_at'])}" if given["signed_at"] else "not confirmed"
                 st.caption(f"{plain(given['name'])}: {confirmed} (this version)")
                 if given["comments"]:
-                    st.text(given["comments"])
+                    show_text(given["comments"])

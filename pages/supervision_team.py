@@ -28,6 +28,8 @@ from pages._ui import (
     plain,
     show_flash,
     submit,
+    text_area,
+    text_input,
     who_can_see,
 )
 from qa.supervision import agenda, cadence
@@ -86,7 +88,7 @@ for item in items:
         screens.link_to(item.record, "Open", container=cols[1])
 keep_until_saved("add_item", {"add_item_title": ""})  # emptied only once saved: a database fault keeps the text
 with st.form("add_item"):
-    title = st.text_input("Add an item to the agenda", max_chars=ITEM_MAX, key="add_item_title")
+    title = text_input("Add an item to the agenda", max_chars=ITEM_MAX, key="add_item_title")
     if st.form_submit_button("Add item") and title:
         submit(None, lambda: agenda.add_item(actor, chosen, title), saved_form="add_item", on_error=all_errors)
 
@@ -119,8 +121,9 @@ with st.form("record_session"):
         # Both always shown: ticking a box inside a form does not redraw it.
         tick, note_col = st.columns([2, 3])
         ticked = tick.checkbox(label_text(item.title), key=f"disc_{item.key}")
-        note = note_col.text_input(
+        note = text_input(
             "Short note",
+            container=note_col,
             key=f"disc_note_{item.key}",
             label_visibility="collapsed",
             placeholder="Short note on what was agreed (optional)",
@@ -153,8 +156,8 @@ with st.form("record_session"):
             "Rationale": st.column_config.TextColumn(max_chars=DECISION_MAX),
         },
     )
-    notes = st.text_area("Notes", max_chars=NOTE_MAX)
-    personal = st.text_area("Personal-support notes", max_chars=NOTE_MAX)
+    notes = text_area("Notes", max_chars=NOTE_MAX)
+    personal = text_area("Personal-support notes", max_chars=NOTE_MAX)
     private = st.checkbox("Keep personal-support notes between us (not shown in oversight)", value=True)
     st.markdown("**Agreed actions**")
     owners = {chosen: people[chosen], actor.id: "Me"} | {i: extra[i] for i in others}
@@ -169,7 +172,7 @@ with st.form("record_session"):
                 remove = n
     else:
         st.caption("No actions added yet.")
-    action_what = st.text_input("What was agreed", key="sup_action_what", max_chars=ACTION_MAX)
+    action_what = text_input("What was agreed", key="sup_action_what", max_chars=ACTION_MAX)
     if st.session_state.pop("sup_action_empty", False):
         st.error("Say what was agreed, then add the action.", icon="⚠️")
     action_cols = st.columns(2)

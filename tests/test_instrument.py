@@ -298,9 +298,9 @@ def test_the_screen_shows_versions_questions_and_the_rule(org):
     assert [t.value for t in at.title] == ["Audit question sets"]
     frame = at.dataframe[0].value
     assert list(frame["Version"]) == [1] and list(frame["Loaded by"]) == ["Built in"]
-    shown = "\n".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info, *at.subheader])
+    shown = "\n".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info, *at.header, *at.subheader])
     assert "Current set: Risk of harm case audit, version 1" in shown
-    assert "🔑" in shown and "Look beyond the RoSH level" in shown
+    assert "Key question: " in shown and "Look beyond the RoSH level" in shown
     assert "Insufficient: a key question was answered No" in shown
     assert [e.label.split(" (")[0] for e in at.expander] == [
         "Assessment",

@@ -23,7 +23,7 @@ ADMIN_PAGES = {
     screens.SUPPORT_CONTACTS.file,
     screens.AUDIT_TRAIL.file,
 } | DASHBOARDS
-EVERYONE = {screens.MY_ACCOUNT.file, screens.WHO_VIEWED.file}
+EVERYONE = {screens.MY_ACCOUNT.file, screens.WHO_VIEWED.file, screens.ACCESSIBILITY.file}
 STAFF = EVERYONE | {
     screens.AUDITS_MINE.file,
     screens.AUDIT_CASE.file,
@@ -65,7 +65,7 @@ def titles(at):
 def texts(at):
     """All the words on screen, for "does the user see X" checks."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    for kind in ("error", "warning", "info", "success", "subheader", "title"):
+    for kind in ("error", "warning", "info", "success", "header", "subheader", "title"):
         parts += [e.value for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
 
@@ -106,7 +106,8 @@ def test_first_run_errors_appear_beside_the_fields_and_keep_the_text(app):
 def test_with_users_the_portal_asks_to_sign_in(app, org):
     at = app()
     assert titles(at) == ["Practice Quality Portal"]
-    assert menu_pages(at) == {screens.SIGN_IN.file}
+    # The accessibility statement is open to everyone (the sign-in page links to it).
+    assert menu_pages(at) == {screens.SIGN_IN.file, screens.ACCESSIBILITY.file}
 
 
 def test_the_sign_in_form_sits_in_a_middle_column_away_from_where_the_menu_opens(app, org):

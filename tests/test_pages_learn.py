@@ -159,7 +159,8 @@ def test_submitting_with_gaps_lists_the_missing_questions_and_keeps_the_text(app
     at.text_area(key=f"s_imp_{audit_id}").input("Curiosity about the new relationship.")
     at.button(key=f"FormSubmitter:audit_form_{audit_id}-Submit audit").click().run()
     assert "Answer these questions before submitting" in texts(at)
-    listed = next(e.value for e in at.error if "Answer these questions" in e.value)
+    # The message beside the questions (the error summary at the top only links to it).
+    listed = next(e.value for e in at.error if e.value.startswith("Answer these questions"))
     assert listed.count("\n- ") == len(workflow.audit_detail(org.actor(pair.first_id), audit_id).unanswered) > 0
     assert at.text_area(key=f"s_imp_{audit_id}").value == "Curiosity about the new relationship."
 
@@ -188,7 +189,7 @@ def test_a_closed_sheet_stays_under_team_feedback_with_the_holders_reply(app, or
     assert workflow.feedback_closed_for_me(org.actor(org.spo_b_id)) == []
 
     at = signed_in(app, "spo@example.org", screens.AUDIT_FEEDBACK_TEAM.file)
-    assert "Closed" in [h.value for h in at.subheader]
+    assert "Closed" in [h.value for h in at.header]
     assert [link.label for link in at.get("page_link") if link.label == detail.case_ref] == [detail.case_ref]
     shown = [m.value for m in at.markdown]
     assert "**closed**" in shown and "The case holder replied" in shown

@@ -168,7 +168,7 @@ def portal(*, sso: bool, user: dict | None = None):
 def texts(at) -> str:
     return " ".join(
         str(e.value)
-        for kind in ("markdown", "info", "error", "success", "caption", "title", "subheader")
+        for kind in ("markdown", "info", "error", "success", "caption", "title", "header", "subheader")
         for e in getattr(at, kind)
     )
 

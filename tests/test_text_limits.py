@@ -407,24 +407,44 @@ def test_the_table_in_the_security_document_matches_the_code():
     )
 
 
-def test_every_text_box_on_every_page_has_a_max_chars():
+def test_every_text_box_on_every_page_has_a_limit_that_speaks():
+    """Every box is drawn by pages/_ui.text_input or text_area, with its limit as ``max_chars``.
+
+    Those helpers never pass the limit to the browser, which would silently drop an over-long
+    paste; they say in words beside the box when it holds too much (test_hostile_input.py
+    checks what the person sees). So no page draws a Streamlit text box itself.
+    """
+
     def calls(tree: ast.AST, names: tuple[str, ...]) -> list[ast.Call]:
         return [
             node
             for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names
+            if isinstance(node, ast.Call)
+            and (
+                (isinstance(node.func, ast.Attribute) and node.func.attr in names)
+                or (isinstance(node.func, ast.Name) and node.func.id in names)
+            )
         ]
 
-    missing = []
+    missing, direct = [], []
     for path in sorted((ROOT / "pages").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         boxes = calls(tree, ("text_input", "text_area", "chat_input"))
+        if path.name != "_ui.py":  # the helpers themselves draw Streamlit's boxes, without a browser limit
+            direct += [
+                f"{path.name}:{n.lineno}"
+                for n in boxes
+                if isinstance(n.func, ast.Attribute)
+                and not (isinstance(n.func.value, ast.Name) and n.func.value.id == "ui")
+            ]
+        else:
+            boxes = []
         # A text column is a box to type in only in a data editor; in st.dataframe it is read-only.
         boxes += [column for editor in calls(tree, ("data_editor",)) for column in calls(editor, ("TextColumn",))]
         for node in boxes:
             if not any(k.arg == "max_chars" for k in node.keywords):
-                assert isinstance(node.func, ast.Attribute)
-                missing.append(f"{path.name}:{node.lineno} {node.func.attr}")
+                missing.append(f"{path.name}:{node.lineno}")
+    assert not direct, f"Draw these boxes with pages/_ui.text_input or text_area: {direct}"
     assert not missing, f"Give these boxes max_chars matching the service's limit: {missing}"
 
 
