@@ -1,250 +1,298 @@
-"""Dashboard benchmark: medians over repeated runs, on whatever database it is pointed at.
+"""Dashboard benchmark: the views people open, checked against hand-written SQL and pandas, then timed.
 
-    PQP_ENCRYPTION_KEYS=... python -m bench.dashboard_benchmark --database-url URL [--runs 5]
+    PQP_ENCRYPTION_KEYS=... python -m bench.dashboard_benchmark --database-url URL [--rounds 5] [--json out.json]
 
-It prints, for each dashboard:
-1. the portal's own computation (qa/dashboards/figures.py) against hand-written SQL
-   aggregates of the same figures on the same database (target: within 1.5x),
-   both over the records and over the rollup tables the portal reads;
-2. the same against loading the tables into pandas and grouping there
-   (target: at least 10x faster);
-then 3. the server-side script time of the dashboard page under AppTest
-(target: under 1 s on SQLite at region scale) and 4. the peak RSS of this
-process (target: under 400 MB). Figures are measured, never asserted: these
-machines are noisy, so read medians and ratios from one run.
+Views: for the SPO of one team, the QA lead of one PDU and an administrator, the default view (the last
+365 days) and one filtered view each (SPO: high RoSH only; QA lead: one team of the PDU; administrator:
+one PDU over part months). Tabs: audit quality, observations, supervision, the LEARN rota and wellbeing,
+plus each role's home-page work queue and the count of unread notifications beside the menu.
+
+For every view and tab:
+1. the portal's figures (qa/dashboards/figures.py, qa/worklist.py) are put in a canonical shape and
+   compared with ``==`` against hand-written SQL over the records and a naive pandas version
+   (bench/dashboard_reference.py); any difference stops the run before anything is timed;
+2. portal, hand SQL and pandas are then timed in turn in every round (interleaved, in one process, so
+   they see the same machine load) and the medians and ratios are printed and saved as JSON.
+Targets (never asserted; read them from the table): within 1.5x of hand SQL or within 5 ms where
+both take under 10 ms, at least 10x faster than pandas.
+
+``--pages`` also times every dashboard tab and home page under AppTest (target: under 0.5 s).
+``--tiny`` is the CI mode (tests/test_dashboard_benchmark.py): figures compared, one round, nothing judged.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import resource
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
 from sqlalchemy import text
-from sqlmodel import col
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import dashboard_reference as ref  # noqa: E402
 from db import engine as db_engine  # noqa: E402
-from pages import _registry as screens  # noqa: E402
+from db import migrate  # noqa: E402
+from qa import worklist  # noqa: E402
 from qa.access.actor import Actor  # noqa: E402
+from qa.access.auth import load_actor  # noqa: E402
 from qa.dashboards import figures as dashboards  # noqa: E402
-from qa.dashboards.filters import Filters  # noqa: E402
+from qa.dashboards.filters import Filters, default_filters  # noqa: E402
 
-# Hand-written SQL for the same figures the portal computes. {month} is the dialect's month expression.
-AUDIT_SQL = [
-    """SELECT {month} AS m, r.section_title, SUM(CASE WHEN r.verdict = 'Sufficient' THEN 1 ELSE 0 END), COUNT(*)
-       FROM audit_section_result r JOIN case_audit a ON a.id = r.audit_id JOIN audit_event e ON e.id = a.event_id
-       WHERE a.moderates_id IS NULL AND a.status IN ('feedback sent','discussed in supervision','actions closed','submitted')
-         AND e.event_date BETWEEN :f AND :t AND r.verdict IN ('Sufficient','Partly sufficient','Insufficient')
-       GROUP BY m, r.section_title""",
-    """SELECT x.question_key, x.answer, COUNT(*) FROM audit_answer x JOIN case_audit a ON a.id = x.audit_id
-       JOIN audit_event e ON e.id = a.event_id
-       WHERE a.moderates_id IS NULL AND a.status IN ('feedback sent','discussed in supervision','actions closed','submitted')
-         AND e.event_date BETWEEN :f AND :t GROUP BY x.question_key, x.answer""",
-    """SELECT COUNT(*) FROM audit_action c JOIN case_audit a ON a.id = c.audit_id JOIN audit_event e ON e.id = a.event_id
-       WHERE e.event_date BETWEEN :f AND :t AND c.status = 'open' AND c.due_date < :today""",
-    """SELECT {cmonth}, COUNT(*) FROM audit_action c JOIN case_audit a ON a.id = c.audit_id JOIN audit_event e ON e.id = a.event_id
-       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t GROUP BY 1""",
-    """SELECT {closedmonth}, COUNT(*) FROM audit_action c JOIN case_audit a ON a.id = c.audit_id JOIN audit_event e ON e.id = a.event_id
-       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t AND c.closed_at IS NOT NULL GROUP BY 1""",
-    """SELECT {month}, COUNT(*) FROM feedback_sheet s JOIN case_audit a ON a.id = s.audit_id JOIN audit_event e ON e.id = a.event_id
-       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t AND s.concerns <> '' GROUP BY 1""",
-    """SELECT u.raised_at, u.acknowledged_at FROM urgent_concern u JOIN case_audit a ON a.id = u.audit_id JOIN audit_event e ON e.id = a.event_id
-       WHERE e.event_date BETWEEN :f AND :t""",
-    """SELECT {month}, t.name, COUNT(*) FROM feedback_theme f JOIN learning_theme t ON t.id = f.theme_id JOIN case_audit a ON a.id = f.audit_id
-       JOIN audit_event e ON e.id = a.event_id WHERE e.event_date BETWEEN :f AND :t GROUP BY 1, t.name""",
-    """SELECT tm.name, COUNT(DISTINCT a.id), SUM(CASE WHEN r.verdict = 'Sufficient' THEN 1 ELSE 0 END), COUNT(*)
-       FROM audit_section_result r JOIN case_audit a ON a.id = r.audit_id JOIN audit_event e ON e.id = a.event_id
-       JOIN probation_case c ON c.id = a.case_id JOIN team tm ON tm.id = c.team_id
-       WHERE a.moderates_id IS NULL AND e.event_date BETWEEN :f AND :t AND r.verdict IN ('Sufficient','Partly sufficient','Insufficient')
-       GROUP BY tm.name""",
-]
-OBSERVATION_SQL = [
-    """SELECT r.domain_key, AVG(r.rating), AVG(r.rating * r.rating), COUNT(*) FROM observation_rating r
-       JOIN observation o ON o.id = r.observation_id
-       WHERE o.status IN ('shared with the practitioner','acknowledged') AND o.calibration_of_id IS NULL
-         AND o.observed_on BETWEEN :f AND :t AND r.rating IS NOT NULL GROUP BY r.domain_key""",
-    """SELECT COUNT(*) FROM "user" u JOIN userrole ur ON ur.user_id = u.id AND ur.role = 'practitioner' WHERE u.is_active""",
-    """SELECT COUNT(DISTINCT o.practitioner_id) FROM observation o
-       WHERE o.status IN ('shared with the practitioner','acknowledged') AND o.observed_on > :yearago""",
-    """SELECT s.domain_key, AVG(s.rating), AVG(r.rating), COUNT(*) FROM self_rating s
-       JOIN observation_rating r ON r.observation_id = s.observation_id AND r.domain_key = s.domain_key
-       JOIN observation o ON o.id = s.observation_id
-       WHERE o.observed_on BETWEEN :f AND :t AND s.rating IS NOT NULL AND r.rating IS NOT NULL GROUP BY s.domain_key""",
-]
-# The same figures by hand from the rollup tables the portal reads (qa/dashboards/rollups.py), for whole months
-# (the benchmark's filters), plus the record-level queries the portal still runs for the smaller tables.
-AUDIT_ROLLUP_SQL = [
-    "SELECT COALESCE(SUM(audits), 0) FROM rollup_audit WHERE month >= :mf AND month < :mt",
-    """SELECT {rmonth}, section_title, SUM(sufficient), SUM(judged) FROM rollup_section
-       WHERE month >= :mf AND month < :mt GROUP BY 1, section_title""",
-    """SELECT question_key, SUM(yes), SUM(partly), SUM(no), SUM(not_applicable) FROM rollup_answer
-       WHERE month >= :mf AND month < :mt GROUP BY question_key""",
-    """SELECT t.name, SUM(r.audits) FROM rollup_audit r JOIN team t ON t.id = r.team_id
-       WHERE r.month >= :mf AND r.month < :mt GROUP BY t.name""",
-    """SELECT t.name, SUM(r.sufficient), SUM(r.judged) FROM rollup_section r JOIN team t ON t.id = r.team_id
-       WHERE r.month >= :mf AND r.month < :mt GROUP BY t.name""",
-    *AUDIT_SQL[2:8],
-]
-OBSERVATION_ROLLUP_SQL = [
-    "SELECT COALESCE(SUM(observations), 0) FROM rollup_observation WHERE month >= :mf AND month < :mt",
-    """SELECT domain_key, SUM(ratings), SUM(rating_sum), SUM(rating_squares), SUM(pairs), SUM(self_sum), SUM(paired_observer_sum)
-       FROM rollup_rating WHERE month >= :mf AND month < :mt GROUP BY domain_key""",
-    """SELECT domain_key, COUNT(DISTINCT practitioner_id) FROM rollup_rated_person
-       WHERE month >= :mf AND month < :mt GROUP BY domain_key""",
-    *OBSERVATION_SQL[1:3],
-]
-WELLBEING_ROLLUP_SQL = [
-    "SELECT COUNT(DISTINCT author_id), SUM(debriefs), SUM(intensity_sum) FROM rollup_debrief WHERE month >= :mf AND month < :mt",
-    """SELECT feeling, SUM(count) FROM rollup_feeling WHERE month >= :mf AND month < :mt
-       GROUP BY feeling ORDER BY SUM(count) DESC LIMIT 8""",
-]
-WELLBEING_SQL = [
-    """SELECT COUNT(DISTINCT d.author_id), COUNT(*), AVG(d.intensity) FROM debrief d WHERE d.created_at >= :fs AND d.created_at < :ts""",
-    """SELECT f.feeling, COUNT(*) FROM debrief_feeling f JOIN debrief d ON d.id = f.debrief_id
-       WHERE d.created_at >= :fs AND d.created_at < :ts GROUP BY f.feeling ORDER BY COUNT(*) DESC LIMIT 8""",
-]
+TABS = ("audit", "observation", "supervision", "rota", "wellbeing")
+WORK_KEYS = {
+    "spo": ("supervision_due", "sheets_to_discuss", "urgent_concerns"),
+    "qa_lead": ("supervision_cadence", "moderation"),
+    "admin": ("locked", "unplaced"),
+}
 
 
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+class FiguresDiffer(AssertionError):
+    """The portal's figures are not those of the hand-written SQL or pandas."""
 
 
-def interleaved_medians(fns: list, runs: int) -> list[float]:
-    """Medians of each function, timed in turn within every round so all of them see the same machine load."""
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(runs):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            fn()
-            times[i].append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
+@dataclass
+class Comparison:
+    role: str
+    view: str
+    tab: str
+    portal: Callable[[], Any]
+    sql: Callable[[], Any]
+    pandas: Callable[[], Any] | None
+    note: str = ""
+    times: dict[str, list[float]] = field(default_factory=lambda: {"portal": [], "sql": [], "pandas": []})
+
+    @property
+    def name(self) -> str:
+        return f"{self.role} / {self.view} / {self.tab}"
 
 
-def admin_actor() -> Actor:
-    from db.organisation import Grade, Role
+@dataclass(frozen=True)
+class Viewer:
+    role: str
+    actor: Actor
+    default: Filters
+    filtered: Filters
+    filtered_label: str
 
-    return Actor(
-        id=0, full_name="Benchmark", email="bench@example.org", grade=Grade.OTHER, roles=frozenset({Role.ADMIN})
-    )
 
-
-def hand_sql(queries: list[str], filters: Filters):
+def viewers(today: date) -> list[Viewer]:
+    """The SPO of the first team that has one, the QA lead of the first PDU that has one, and an administrator."""
     engine = db_engine.get_engine()
-    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
 
-    def month_of(column: str) -> str:
-        return f"strftime('%Y-%m', {column})" if sqlite else f"to_char({column}, 'YYYY-MM')"
+        def first(sql: str) -> int | None:
+            row = conn.execute(text(sql)).first()
+            return None if row is None else int(row[0])
 
-    params = {
-        "f": filters.date_from,
-        "t": filters.date_to,
-        "today": date.today(),
-        "yearago": date.today() - timedelta(days=365),
-        "fs": f"{filters.date_from} 00:00:00",
-        "ts": f"{filters.date_to + timedelta(days=1)} 00:00:00",
-        "mf": filters.date_from,
-        "mt": filters.date_to + timedelta(days=1),
-    }
+        spo = first(
+            "SELECT u.id FROM \"user\" u JOIN userrole r ON r.user_id = u.id AND r.role = 'spo' "
+            "WHERE u.is_active AND u.team_id IS NOT NULL ORDER BY u.team_id, u.id"
+        )
+        lead = first(
+            "SELECT u.id FROM \"user\" u JOIN userrole r ON r.user_id = u.id AND r.role = 'qa_lead' "
+            "JOIN team t ON t.id = u.team_id WHERE u.is_active ORDER BY t.pdu_id, u.id"
+        )
+        admin = first(
+            "SELECT u.id FROM \"user\" u JOIN userrole r ON r.user_id = u.id AND r.role = 'admin' "
+            "WHERE u.is_active ORDER BY u.id"
+        )
+    base = default_filters(today)
+    found = []
+    for role, user_id in (("spo", spo), ("qa_lead", lead), ("admin", admin)):
+        if user_id is None:
+            continue
+        actor = load_actor(user_id)
+        assert actor is not None
+        if role == "spo":
+            filtered, label = Filters(base.date_from, base.date_to, rosh="high"), "high RoSH"
+        elif role == "qa_lead":
+            with engine.connect() as conn:
+                team = conn.execute(
+                    text("SELECT id FROM team WHERE pdu_id = :p ORDER BY id DESC"), {"p": actor.pdu_id}
+                ).scalar()
+            filtered, label = Filters(base.date_from, base.date_to, team_id=team), "one team"
+        else:
+            with engine.connect() as conn:
+                pdu = conn.execute(text("SELECT id FROM pdu ORDER BY id DESC")).scalar()
+            start = today - timedelta(days=200)
+            filtered, label = Filters(start, today - timedelta(days=20), pdu_id=pdu), "one PDU, 180 days"
+        found.append(Viewer(role, actor, base, filtered, label))
+    return found
 
-    def run():
-        with engine.connect() as conn:
-            for sql in queries:
-                query = sql.format(
-                    month=month_of("e.event_date"),
-                    cmonth=month_of("c.created_at"),
-                    closedmonth=month_of("c.closed_at"),
-                    rmonth=month_of("month"),
-                )
-                conn.execute(text(query), params).all()
 
-    return run
+def as_view(actor: Actor, filters: Filters, today: date) -> ref.View:
+    f = dashboards.scoped(actor, filters)
+    return ref.View(f.date_from, f.date_to, f.pdu_id, f.team_id, f.order_type, f.rosh, today)
 
 
-def pandas_way(tables: list[str], group):
+def definitions() -> ref.Definitions:
+    from db.engine import session_scope
+    from qa.audits import instrument
+    from qa.observations import framework
+
+    with session_scope() as session:
+        _row, audit = instrument.latest(session)
+        _row2, skills = framework.latest(session)
+    return ref.Definitions(
+        section_of={q.key: s.title for s in audit.sections for q in s.questions},
+        text_of={q.key: q.label for s in audit.sections for q in s.questions},
+        domain_title={d.key: d.title for d in skills.domains},
+    )
+
+
+PORTAL: dict[str, tuple[Callable[..., Any], Callable[[Any], dict]]] = {
+    "audit": (dashboards.audit_quality, ref.canonical_audit),
+    "observation": (dashboards.observation_summary, ref.canonical_observation),
+    "supervision": (dashboards.supervision_summary, ref.canonical_supervision),
+    "rota": (dashboards.rota_summary, ref.canonical_rota),
+    "wellbeing": (dashboards.wellbeing_summary, ref.canonical_wellbeing),
+}
+
+
+def unread_count() -> Callable[[Any, int], int] | None:
+    """The notification count beside the menu (issue 14), once it is on main."""
+    try:
+        from qa.notifications import inbox  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    return getattr(inbox, "unread_count", None)
+
+
+def comparisons(today: date, with_pandas: bool) -> list[Comparison]:
     engine = db_engine.get_engine()
+    defs = definitions()
+    sql = ref.HandSQL(engine, defs)
+    frames = ref.Pandas(engine, defs)
+    found: list[Comparison] = []
+    for viewer in viewers(today):
+        for label, filters in (("default", viewer.default), (viewer.filtered_label, viewer.filtered)):
+            view = as_view(viewer.actor, filters, today)
+            for tab in TABS:
+                compute, canonical = PORTAL[tab]
 
-    def run():
-        frames = {name: pd.read_sql_table(name, engine) for name in tables}
-        group(frames)
+                def portal(compute=compute, canonical=canonical, filters=filters, actor=viewer.actor) -> dict:
+                    return canonical(
+                        compute(actor, filters, today)
+                        if compute is not dashboards.wellbeing_summary
+                        else compute(actor, filters)
+                    )
 
-    return run
+                def hand(tab: str = tab, view: ref.View = view) -> dict:
+                    return getattr(sql, tab)(view)
+
+                def naive(tab: str = tab, view: ref.View = view) -> dict:
+                    return getattr(frames, tab)(view)
+
+                found.append(Comparison(viewer.role, label, tab, portal, hand, naive if with_pandas else None))
+        found.append(work_comparison(viewer, sql, today))
+        counter = unread_count()
+        if counter is not None:
+            found.append(notification_comparison(viewer, counter, sql))
+    return found
 
 
-def _month(series) -> pd.Series:
-    return pd.to_datetime(series, utc=True, errors="coerce").dt.strftime("%Y-%m")
-
-
-def group_audits(frames):
-    """The same figures as the portal's audit dashboard, worked out in pandas."""
-    a = frames["case_audit"]
-    a = a[a["moderates_id"].isna()].merge(
-        frames["audit_event"][["id", "event_date"]].rename(columns={"id": "event_id"}), on="event_id"
+def work_comparison(viewer: Viewer, sql: ref.HandSQL, today: date) -> Comparison:
+    keys = WORK_KEYS[viewer.role]
+    actor = viewer.actor
+    now = datetime.combine(today, datetime.now(UTC).timetz())
+    if viewer.role == "spo":
+        portal = lambda: ref.canonical_work(worklist.spo_work(actor, today), keys)  # noqa: E731
+        hand = lambda: sql.spo_work(actor.id, today)  # noqa: E731
+    elif viewer.role == "qa_lead":
+        portal = lambda: ref.canonical_work(worklist.qa_lead_work(actor, today), keys)  # noqa: E731
+        hand = lambda: sql.qa_lead_work(actor.pdu_id or 0, today)  # noqa: E731
+    else:
+        portal = lambda: ref.canonical_work(worklist.admin_work(actor, sso_configured=False, now=now), keys)  # noqa: E731
+        hand = lambda: sql.admin_work(now)  # noqa: E731
+    note = (
+        "portal: the whole work queue; hand SQL: only the groups that grow with the data ("
+        + ", ".join(keys)
+        + "), so the ratio flatters the hand SQL"
     )
-    a = a.merge(frames["probation_case"][["id", "team_id"]].rename(columns={"id": "case_id"}), on="case_id")
-    a["month"] = _month(a["event_date"])
-    r = frames["audit_section_result"].merge(a[["id", "month", "team_id"]], left_on="audit_id", right_on="id")
-    judged = r[r["verdict"] != "Not applicable"]
-    judged.groupby(["month", "section_title"])["verdict"].apply(lambda v: (v == "Sufficient").mean())
-    judged.merge(frames["team"][["id", "name"]], left_on="team_id", right_on="id").groupby("name")["verdict"].apply(
-        lambda v: (v == "Sufficient").mean()
-    )
-    answers = frames["audit_answer"].merge(a[["id"]], left_on="audit_id", right_on="id")
-    answers.groupby(["question_key", "answer"]).size()
-    actions = frames["audit_action"].merge(a[["id"]], left_on="audit_id", right_on="id")
-    actions.groupby(_month(actions["created_at"])).size()
-    actions.groupby(_month(actions["closed_at"])).size()
-    sheets = frames["feedback_sheet"].merge(a[["id", "month"]], left_on="audit_id", right_on="id")
-    sheets[sheets["concerns"] != ""].groupby("month").size()
-    urgent = frames["urgent_concern"].merge(a[["id"]], left_on="audit_id", right_on="id")
-    (pd.to_datetime(urgent["acknowledged_at"], utc=True) - pd.to_datetime(urgent["raised_at"], utc=True)).median()
-    themes = frames["feedback_theme"].merge(a[["id", "month"]], left_on="audit_id", right_on="id")
-    themes.merge(frames["learning_theme"], left_on="theme_id", right_on="id").groupby(["month", "name"]).size()
+    return Comparison(viewer.role, "home", "work queue", portal, hand, None, note)
 
 
-def group_observations(frames):
-    o = frames["observation"]
-    o = o[o["calibration_of_id"].isna()]
-    ratings = frames["observation_rating"].merge(o[["id", "practitioner_id"]], left_on="observation_id", right_on="id")
-    ratings.groupby("domain_key")["rating"].agg(["mean", "std", "count"])
-    ratings.groupby("domain_key")["practitioner_id"].nunique()
-    roles = frames["userrole"]
-    practitioners = frames["user"].merge(roles[roles["role"] == "practitioner"], left_on="id", right_on="user_id")
-    len(practitioners[practitioners["is_active"].astype(bool)])
-    o["practitioner_id"].nunique()
-    own = frames["self_rating"].merge(
-        frames["observation_rating"], on=["observation_id", "domain_key"], suffixes=("_self", "_obs")
-    )
-    own.groupby("domain_key")[["rating_self", "rating_obs"]].mean()
+def notification_comparison(viewer: Viewer, counter: Callable[[Any, int], int], sql: ref.HandSQL) -> Comparison:
+    from db.engine import session_scope
+
+    def portal() -> int:
+        with session_scope() as session:
+            return int(counter(session, viewer.actor.id))
+
+    def hand() -> int:
+        with sql.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT COUNT(*) FROM notification WHERE recipient_id = :me AND read_at IS NULL"),
+                    {"me": viewer.actor.id},
+                ).scalar()
+                or 0
+            )
+
+    return Comparison(viewer.role, "menu", "unread notifications", portal, hand, None)
 
 
-def group_wellbeing(frames):
-    d = frames["debrief"][["id", "author_id", "intensity", "created_at"]]
-    d.agg({"author_id": "nunique", "intensity": "mean"})
-    frames["debrief_feeling"].merge(d, left_on="debrief_id", right_on="id").groupby("feeling").size().nlargest(8)
+def check(found: list[Comparison]) -> None:
+    """Every way gives the same figures, or the run stops here, before any timing."""
+    problems = []
+    for c in found:
+        ours = c.portal()
+        theirs = c.sql()
+        if ours != theirs:
+            problems.append(f"{c.name}: portal {_diff(ours, theirs)} hand SQL")
+        if c.pandas is not None:
+            naive = c.pandas()
+            if ours != naive:
+                problems.append(f"{c.name}: portal {_diff(ours, naive)} pandas")
+    if problems:
+        raise FiguresDiffer("\n".join(problems))
 
 
-def page_time(runs: int) -> float | None:
-    """Server-side script time of the dashboard page under AppTest, signed in as an administrator."""
-    from sqlmodel import select
+def _diff(a: Any, b: Any) -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = sorted({*a, *b}, key=str)
+        parts = [f"{k}: {a.get(k)!r} != {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]
+        return "differs from (" + "; ".join(parts)[:1500] + ")"
+    return f"{a!r} != {b!r} from"
+
+
+def time_rounds(found: list[Comparison], rounds: int) -> None:
+    for _ in range(rounds):
+        for c in found:
+            for way in ("portal", "sql", "pandas"):
+                fn = getattr(c, way)
+                if fn is None:
+                    continue
+                start = time.perf_counter()
+                fn()
+                c.times[way].append(time.perf_counter() - start)
+
+
+def verdict(portal: float, sql: float, pandas: float | None) -> str:
+    close = portal <= 1.5 * sql or (portal < 0.010 and sql < 0.010 and portal - sql <= 0.005)
+    fast = pandas is None or pandas >= 10 * portal
+    return "met" if close and fast else "MISSED"
+
+
+def page_times(runs: int, viewers_: list[Viewer]) -> list[dict]:
+    """Script time of every dashboard tab and each role's home page under AppTest (figures cache cleared each run)."""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
-    from db.engine import session_scope
-    from db.organisation import Role, User, UserRole
+    from pages import _registry as screens
+    from pages._dashboard_shared import figures
 
     original = PagesManager.__init__
 
@@ -252,114 +300,143 @@ def page_time(runs: int) -> float | None:
         original(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-    setattr(PagesManager, "__init__", init)  # noqa: B010 - a deliberate monkeypatch: setattr, as mypy advises
-    with session_scope() as session:
-        admin = session.exec(
-            select(col(User.id))
-            .join(UserRole, col(UserRole.user_id) == col(User.id))
-            .where(col(UserRole.role) == Role.ADMIN)
-        ).first()
-    if admin is None:
-        return None
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["user_id"] = admin
-    at.run()
-    at.switch_page(screens.DASHBOARDS.file).run()  # warm: migrations checked, caches empty per run below
-    times = []
-    for _ in range(runs):
-        from pages._dashboard_shared import figures
-
-        figures.clear()  # measure the computation, not the cache
-        start = time.perf_counter()
+    setattr(PagesManager, "__init__", init)  # noqa: B010 - a deliberate monkeypatch
+    homes = {"spo": screens.HOME_SPO, "qa_lead": screens.HOME_QA, "admin": screens.HOME_ADMIN}
+    results = []
+    for viewer in viewers_:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at.session_state["user_id"] = viewer.actor.id
         at.run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        targets: list[tuple[str, Callable[[], Any]]] = []
+        at.switch_page(homes[viewer.role].file).run()
+        targets.append(("home page", at.run))
+        results.extend(_time_page(at, viewer.role, targets, runs, figures))
+        at.switch_page(screens.DASHBOARDS.file).run()
+        for area in ("Audit quality", "Observations", "Supervision and rota", "Wellbeing"):
+            control: Any = at.get("button_group")[0]
+            control.set_value(area).run()
+            results.extend(_time_page(at, viewer.role, [(f"dashboard: {area}", at.run)], runs, figures))
+    return results
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _time_page(at: Any, role: str, targets: list, runs: int, figures: Any) -> list[dict]:
+    out = []
+    for label, run in targets:
+        times = []
+        for _ in range(runs):
+            figures.clear()
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+            if at.exception:
+                raise RuntimeError(f"{role} {label}: {at.exception[0].value}")
+        median = statistics.median(times)
+        out.append({"role": role, "page": label, "median_s": median, "target": "met" if median < 0.5 else "MISSED"})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--pandas-runs", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (portal, hand SQL and pandas in turn)")
+    parser.add_argument("--no-pandas", action="store_true", help="leave pandas out (checked and timed)")
+    parser.add_argument("--only", default="", help="comma-separated roles to run (spo,qa_lead,admin)")
+    parser.add_argument(
+        "--pages", action="store_true", help="also time every dashboard tab and home page under AppTest"
+    )
+    parser.add_argument("--page-runs", type=int, default=3)
+    parser.add_argument("--today", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--json", type=Path, help="where to save the medians (default: beside the printed table)")
+    parser.add_argument("--tiny", action="store_true", help="CI: check the figures are equal, time one round")
+    args = parser.parse_args(argv)
     db_engine.configure(args.database_url)
     os.environ[db_engine.ENV_VAR] = args.database_url  # the AppTest run of app.py reads it
-    filters = Filters(date(2021, 11, 1), date(2026, 10, 31))
-    actor = admin_actor()
+    migrate.upgrade(args.database_url)
+    today = args.today
+    found = comparisons(today, with_pandas=not args.no_pandas)
+    if args.only:
+        wanted = set(args.only.split(","))
+        found = [c for c in found if c.role in wanted]
+    for c in found:  # warm: rollups built once, as on a running portal; nothing cached by the portal functions
+        c.portal()
+    check(found)
     print(
-        f"Database: {db_engine.get_engine().dialect.name}; filters {filters.date_from} to {filters.date_to}; median of {args.runs} runs"
-        f" (portal and hand-written SQL timed in turn each round); load average {os.getloadavg()[0]:.1f}"
+        f"Figures equal: {len(found)} comparisons (portal = hand-written SQL"
+        + (")" if args.no_pandas else " = pandas)")
     )
-    rows = [
-        (
-            "Audit quality",
-            lambda: dashboards.audit_quality(actor, filters),
-            AUDIT_SQL,
-            AUDIT_ROLLUP_SQL,
-            [
-                "case_audit",
-                "audit_event",
-                "probation_case",
-                "team",
-                "audit_section_result",
-                "audit_answer",
-                "audit_action",
-                "feedback_sheet",
-                "urgent_concern",
-                "feedback_theme",
-                "learning_theme",
-            ],
-            group_audits,
-        ),
-        (
-            "Observations",
-            lambda: dashboards.observation_summary(actor, filters),
-            OBSERVATION_SQL,
-            OBSERVATION_ROLLUP_SQL,
-            ["observation", "observation_rating", "self_rating", "user", "userrole"],
-            group_observations,
-        ),
-        (
-            "Wellbeing",
-            lambda: dashboards.wellbeing_summary(actor, filters),
-            WELLBEING_SQL,
-            WELLBEING_ROLLUP_SQL,
-            ["debrief", "debrief_feeling"],
-            group_wellbeing,
-        ),
-    ]
-    measured = []
-    for name, portal, sql, rollup_sql, tables, group in rows:
-        portal()  # warm: rollups built and caches filled once, as on a running portal
-        ours, hand, rolled = interleaved_medians(
-            [portal, hand_sql(sql, filters), hand_sql(rollup_sql, filters)], args.runs
+    if args.tiny:
+        time_rounds(found, 1)
+        return 0
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    time_rounds(found, args.rounds)
+    load_after = os.getloadavg()
+    engine = db_engine.get_engine()
+    rows: list[dict[str, Any]] = []
+    for c in found:
+        portal = statistics.median(c.times["portal"])
+        sql = statistics.median(c.times["sql"])
+        pandas = statistics.median(c.times["pandas"]) if c.times["pandas"] else None
+        rows.append(
+            {
+                "role": c.role,
+                "view": c.view,
+                "tab": c.tab,
+                "portal_s": portal,
+                "sql_s": sql,
+                "pandas_s": pandas,
+                "portal_over_sql": portal / sql if sql else None,
+                "pandas_over_portal": pandas / portal if pandas and portal else None,
+                "target": verdict(portal, sql, pandas) if c.tab not in ("work queue",) else "see note",
+                "note": c.note,
+            }
         )
-        measured.append((name, ours, hand, rolled, tables, group))
-    page = page_time(args.runs)
-    # Peak memory of the portal's own work, taken before pandas loads whole tables for comparison.
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pages = (
+        page_times(args.page_runs, [v for v in viewers(today) if not args.only or v.role in args.only])
+        if args.pages
+        else []
+    )
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "engine": engine.dialect.name,
+        "database": engine.url.render_as_string(hide_password=True),
+        "today": today.isoformat(),
+        "rounds": args.rounds,
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+        "timed_seconds": time.perf_counter() - started,
+        "peak_rss_mb_including_pandas": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "comparisons": rows,
+        "pages": pages,
+    }
     print(
-        "hand SQL: one hand-written aggregate over the records; on rollups: the same read by hand from the rollup tables"
+        f"{engine.dialect.name}; today {today}; median of {args.rounds} rounds (portal, hand SQL, pandas in turn); "
+        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
     )
     print(
-        f"{'Dashboard':<15} {'portal s':>9} {'hand SQL s':>11} {'ratio':>6} {'on rollups s':>13} {'ratio':>6} {'pandas s':>9} {'speed-up':>9}"
+        f"{'role / view / tab':<48} {'portal ms':>9} {'SQL ms':>8} {'ratio':>6} {'pandas ms':>10} {'x faster':>8}  target"
     )
-    for name, ours, hand, rolled, tables, group in measured:
-        frames = median_time(pandas_way(tables, group), args.pandas_runs)
+    for r in rows:
+        naive = f"{r['pandas_s'] * 1000:10.1f}" if r["pandas_s"] is not None else f"{'-':>10}"
+        faster = f"{r['pandas_over_portal']:8.1f}" if r["pandas_over_portal"] is not None else f"{'-':>8}"
+        name = f"{r['role']} / {r['view']} / {r['tab']}"
         print(
-            f"{name:<15} {ours:9.3f} {hand:11.3f} {ours / hand:6.2f} {rolled:13.3f} {ours / rolled:6.2f} {frames:9.3f} {frames / ours:8.1f}x"
+            f"{name:<48} {r['portal_s'] * 1000:9.1f} {r['sql_s'] * 1000:8.1f} {r['portal_over_sql']:6.2f} {naive} {faster}  {r['target']}"
         )
-    print(
-        f"Dashboard page script time under AppTest (median): {page:.3f} s"
-        if page is not None
-        else "No administrator in this database: page time skipped."
+    for p in pages:
+        print(f"AppTest {p['role']:<8} {p['page']:<40} {p['median_s']:.3f} s  {p['target']}")
+    out = (
+        args.json
+        or ROOT / "bench" / "results" / f"dashboard-{engine.dialect.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     )
-    print(f"Peak RSS of the portal's work (before the pandas comparison): {peak_mb:.0f} MB")
-    print(
-        f"Peak RSS including the pandas comparison: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"Saved: {out}")
     return 0
 
+
+__all__ = ["Comparison", "FiguresDiffer", "asdict", "check", "comparisons", "main"]
 
 if __name__ == "__main__":
     raise SystemExit(main())
