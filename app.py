@@ -13,12 +13,12 @@ from db.engine import database_url
 from db.migrate import upgrade
 from db.organisation import utcnow
 from pages import _registry as screens
+from pages import _session as signed_in
 from pages._ui import database_guard, plain, sign_out
-from qa.access import auth
-from qa.access.idle import describe as describe_idle
-from qa.access.idle import has_timed_out, identity_is_fresh
+from portal.settings import get_settings
+from qa.access import auth, sessions
+from qa.access.idle import identity_is_fresh
 from qa.access.session import is_demo_organisation
-from qa.settings import idle_timeout
 
 # Each page then titles the browser tab itself (pages/_registry.run).
 st.set_page_config(page_title=screens.PORTAL, page_icon=":material/explore:", layout="wide")
@@ -49,15 +49,11 @@ if database_guard(is_demo_organisation):
     )
 
 # --- who is signed in ---------------------------------------------------------
+# The session row the cookie (or, until it is set, this Streamlit session) names, with the
+# idle and absolute limits, deactivation and "SSO only" applied on the row (qa/access/sessions.py).
 now = utcnow()
-idle = idle_timeout()
-actor = database_guard(auth.load_actor, st.session_state.get("user_id"))
-if actor is not None and has_timed_out(st.session_state.get("last_activity"), now, idle):
-    st.session_state.clear()
-    st.session_state["signed_out_reason"] = f"You were signed out after {describe_idle(idle)} without activity."
-    actor = None
-if actor is None and st.session_state.get("user_id") is not None:
-    st.session_state.pop("user_id", None)  # deactivated or removed since sign-in
+idle = database_guard(sessions.limits).idle
+actor = database_guard(signed_in.resume).actor
 
 # An SSO identity opens a new portal session only if the provider issued it
 # within the idle time (qa/idle.identity_is_fresh); an older one goes back
@@ -67,18 +63,18 @@ if (
     and _sso_configured()
     and getattr(st.user, "is_logged_in", False)
     and identity_is_fresh(st.user.get("iat"), now, idle)
+    and "sso_refused" not in st.session_state  # a refusal is recorded once, not on every run
 ):
-    result = database_guard(auth.sign_in_sso, st.user.get("email"))
+    claim = get_settings().sso_identity_claim
+    result = database_guard(auth.sign_in_sso, st.user.get(claim), claim=claim, user_agent=signed_in.user_agent())
     if result.actor is not None:  # result.ok
         actor = result.actor
-        st.session_state["user_id"] = actor.id
+        signed_in.begin(result)
         st.session_state["signed_in_with_sso"] = True
     else:
         st.session_state["sso_refused"] = result.message
 
 st.session_state["sso_configured"] = _sso_configured()
-if actor is not None:
-    st.session_state["last_activity"] = now
 
 
 # --- navigation: built from the one registry of screens (pages/_registry.py) ------
@@ -126,10 +122,12 @@ def _sign_out_when_idle() -> None:
     """Runs by itself every half idle time without counting as activity (only a
     full run does). Once the session has timed out it reruns the whole app, which
     signs out, so a screen left unattended clears itself instead of waiting for a click."""
-    if has_timed_out(st.session_state.get("last_activity"), utcnow(), idle):
+    if not database_guard(signed_in.still_current):
         st.rerun()
 
 
 _sign_out_when_idle()
 
-database_guard(screens.run, st.navigation(menu, expanded=True))
+navigation = st.navigation(menu, expanded=True)
+signed_in.send_to_cookie_route(navigation.url_path)  # after a sign-in: the cookie, then back here
+database_guard(screens.run, navigation)

@@ -14,6 +14,7 @@ import streamlit as st
 from db.engine import DatabaseUnavailable, is_unavailable
 from db.organisation import GRADE_LABELS, Grade, Role, UserPublic
 from pages import _registry as screens
+from pages import _session
 from qa.access import auth
 from qa.access.actor import Actor
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
@@ -467,6 +468,8 @@ def _cells(frame: pd.DataFrame, shown: Callable[[str], str]) -> pd.DataFrame:
 
 
 def sign_out(reason: str = "You have signed out.") -> None:
+    # Deletes the session row first, so every tab using it signs out on its next run.
+    database_guard(_session.end_current)
     st.session_state.clear()
     st.session_state["signed_out_reason"] = reason
     if getattr(st.user, "is_logged_in", False):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.organisation import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, FirstAdminCreate
+from pages import _session
 from pages._ui import field_error, form_errors, submit, text_input
 from qa.access import auth
 from qa.errors import PermissionDenied
@@ -41,5 +42,6 @@ if submitted:
     except PermissionDenied as exc:
         st.error(str(exc))
     else:
-        st.session_state["user_id"] = actor.id
+        # Signed in as any password sign-in is: a new session, then its cookie (pages/_session.py).
+        _session.begin(auth.sign_in(actor.email, password, user_agent=_session.user_agent()))
         st.rerun()

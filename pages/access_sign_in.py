@@ -4,6 +4,7 @@
 import streamlit as st
 
 from db.organisation import EMAIL_MAX, PASSWORD_MAX
+from pages import _session
 from pages._ui import text_input
 from qa.access import auth
 
@@ -55,9 +56,9 @@ with middle:
         submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
 
     if submitted:
-        result = auth.sign_in(email, password)
+        result = auth.sign_in(email, password, user_agent=_session.user_agent(), address=_session.address())
         if result.actor is not None:  # result.ok
-            st.session_state["user_id"] = result.actor.id
+            _session.begin(result)  # a new session; app.py then sets its cookie
             st.rerun()
         else:
             st.error(result.message, icon="🔒")

@@ -34,6 +34,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 ENV_PREFIX = "PQP_"
 DEFAULT_IDLE_MINUTES = 30
+DEFAULT_ATTEMPTS_PER_ADDRESS = 30
 _FILES_RECHECK_SECONDS = 1.0
 
 _log = logging.getLogger("pqp.settings")
@@ -96,12 +97,39 @@ class Settings(BaseSettings):
         json_schema_extra={"secrets_key": None},
     )
 
+    # --- sessions, metrics and the proxy in front (issue 15)
+    sign_in_attempts_per_address: int = Field(
+        default=DEFAULT_ATTEMPTS_PER_ADDRESS,
+        description=(
+            "Failed password sign-ins allowed from one network address in 15 minutes before that address must "
+            "wait, on top of the lockout of each account after 5 failures."
+        ),
+    )
+    sso_identity_claim: str = Field(
+        default="email",
+        description=(
+            "The claim of the single-sign-on identity matched to a portal user's email address: email, or "
+            "preferred_username (or upn) for Microsoft Entra tenants whose users have no mailbox."
+        ),
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description=(
+            "A secret that lets a monitoring system read /metrics from any address, sent as "
+            "'Authorization: Bearer <token>'. Without it, only the metrics_addresses may read them."
+        ),
+    )
+    metrics_addresses: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses allowed to read /metrics without the token, comma-separated.",
+    )
+
     @field_validator("database_url", mode="before")
     @classmethod
     def _blank_url_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("encryption_keys", mode="before")
+    @field_validator("encryption_keys", "metrics_addresses", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> list[str]:
         if value is None:
@@ -113,6 +141,21 @@ class Settings(BaseSettings):
     @classmethod
     def _minutes_or_default(cls, value: object) -> int:
         return positive_whole_number(value) or DEFAULT_IDLE_MINUTES
+
+    @field_validator("sign_in_attempts_per_address", mode="before")
+    @classmethod
+    def _attempts_or_default(cls, value: object) -> int:
+        return positive_whole_number(value) or DEFAULT_ATTEMPTS_PER_ADDRESS
+
+    @field_validator("sso_identity_claim", mode="before")
+    @classmethod
+    def _claim_or_email(cls, value: object) -> str:
+        return value.strip() if isinstance(value, str) and value.strip() else "email"
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("idle_timeout_seconds", mode="before")
     @classmethod

@@ -153,3 +153,19 @@ def case_pool(org: SmallOrg, count: int = 16) -> list[int]:
             )
         )
     return ids
+
+
+def backdate_sessions(minutes: float) -> None:
+    """Make every sign-in session look as if its last activity was ``minutes`` ago
+    (the idle limit is enforced on the session row: qa/access/sessions.py)."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from db.organisation import utcnow
+    from db.sessions import SignInSession
+
+    with session_scope() as session:
+        for row in session.exec(select(SignInSession)).all():
+            row.last_seen_at = utcnow() - timedelta(minutes=minutes)
+            session.add(row)

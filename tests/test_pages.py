@@ -9,7 +9,7 @@ from db.organisation import utcnow
 from pages import _registry as screens
 from qa.settings import DEMO_FLAG, set_flag
 from tests.conftest import menu_pages, sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, backdate_sessions
 
 DASHBOARDS = {screens.DASHBOARDS.file, screens.MEETING_MODE.file}
 ADMIN_PAGES = {
@@ -198,7 +198,7 @@ def test_signing_out_returns_to_the_sign_in_page(app, org):
 def test_an_idle_session_is_signed_out(app, org, monkeypatch):
     monkeypatch.setenv("PQP_IDLE_TIMEOUT_MINUTES", "10")
     at = sign_in(app(), "pat@example.org", PASSWORD)
-    at.session_state["last_activity"] = utcnow() - timedelta(minutes=11)
+    backdate_sessions(minutes=11)  # no activity for 11 minutes, as the session row records
     at.run()
     assert titles(at) == ["Practice Quality Portal"]
     assert "signed out after 10 minutes without activity" in texts(at)

@@ -19,7 +19,7 @@ from qa.access import auth, idle
 from qa.errors import PermissionDenied, ValidationFailed
 from qa.settings import IDLE_SECONDS_ENV, SSO_ONLY_FLAG, get_flag, idle_timeout
 from tests.conftest import APP, sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, backdate_sessions
 
 SSO_SECRETS = {
     "auth": {
@@ -263,7 +263,7 @@ def test_an_sso_session_that_goes_idle_is_not_signed_straight_back_in(org, monke
     at = portal(sso=True, user={"is_logged_in": True, "email": "spo@example.org", "iat": utcnow().timestamp()})
     assert [t.value for t in at.title] == ["Team home: Team A"]
     # Eleven minutes later, with the same identity cookie:
-    at.session_state["last_activity"] = utcnow() - timedelta(minutes=11)
+    backdate_sessions(minutes=11)  # no activity for 11 minutes, as the session row records
     at.user = {"is_logged_in": True, "email": "spo@example.org", "iat": (utcnow() - timedelta(minutes=11)).timestamp()}
     at.run()
     assert [t.value for t in at.title] == ["Practice Quality Portal"]

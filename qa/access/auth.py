@@ -13,7 +13,7 @@ mistake. The break-glass way back is ``python -m portal sso-only off``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,9 @@ from sqlmodel import Session, func, select
 from db.engine import session_scope
 from db.ids import id_of
 from db.organisation import FirstAdminCreate, Grade, PasswordChange, Role, User, utcnow
-from qa.access import trail
+from db.sessions import SignInMethod
+from portal import metrics
+from qa.access import sessions, trail
 from qa.access.actor import Actor
 from qa.access.passwords import hash_password, needs_rehash, verify_password
 from qa.access.policy import Action, require
@@ -54,6 +56,8 @@ SSO_NOT_PROVEN = (
 class SignInResult:
     actor: Actor | None
     message: str = ""
+    #: The new session's opaque id (qa/access/sessions.py), for the cookie; empty when refused.
+    session_id: str = field(default="", repr=False)
 
     @property
     def ok(self) -> bool:
@@ -108,14 +112,31 @@ def sso_only_off_from_command_line() -> bool:
         return was_on
 
 
-def sign_in(email: str, password: str, now: datetime | None = None) -> SignInResult:
+def sign_in(
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    user_agent: str = "",
+    address: str | None = None,
+) -> SignInResult:
+    """Check a password sign-in and, if it is right, start a session (``result.session_id``).
+
+    ``address`` is the network address it came from: too many failures from one address
+    within 15 minutes refuse further tries from it, whichever accounts they name."""
     now = now or utcnow()
     with session_scope() as session:
         if get_flag(session, SSO_ONLY_FLAG) == "on":
             return SignInResult(None, PASSWORDS_OFF)
+        if sessions.address_is_limited(session, address, now):
+            verify_password(None, password or "")  # same cost as a real check
+            metrics.SIGN_IN_FAILURES.labels(reason="address_limited").inc()
+            return SignInResult(None, sessions.address_limited_message())
         user = _find_by_email(session, email or "")
         if user is None:
             verify_password(None, password or "")  # same cost as a real check
+            sessions.record_failure(session, address, now)
+            metrics.SIGN_IN_FAILURES.labels(reason="wrong_details").inc()
             return SignInResult(None, WRONG_DETAILS)
         if user.locked_until and user.locked_until > now:
             return SignInResult(None, _locked_message(user.locked_until))
@@ -124,10 +145,13 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> SignInRes
             user.failed_logins = 0
         if not verify_password(user.password_hash, password or ""):
             user.failed_logins += 1
+            sessions.record_failure(session, address, now)
+            metrics.SIGN_IN_FAILURES.labels(reason="wrong_details").inc()
             if user.failed_logins >= LOCKOUT_THRESHOLD:
                 user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
                 session.add(user)
                 trail.record(session, None, "locked", "user", user.id, "too many failed sign-in attempts")
+                metrics.LOCKOUTS.inc()
                 return SignInResult(None, _locked_message(user.locked_until))
             session.add(user)
             return SignInResult(None, WRONG_DETAILS)
@@ -139,28 +163,51 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> SignInRes
         if user.password_hash is not None and needs_rehash(user.password_hash):  # verified, so set
             user.password_hash = hash_password(password)
         session.add(user)
-        trail.record(session, None, "signed_in", "user", user.id)
-        return SignInResult(actor_from_user(session, user))
+        actor = actor_from_user(session, user)
+        token = sessions.start(session, id_of(user), SignInMethod.PASSWORD, user_agent, now)
+        trail.record(session, actor, "signed_in", "user", user.id)  # the entry names the person
+        return SignInResult(actor, session_id=token)
 
 
-def sign_in_sso(email: str | None) -> SignInResult:
-    """Match a single-sign-on identity to an existing, active portal user by email."""
-    if not email:
-        return SignInResult(
-            None, "Your sign-in provider did not share an email address. Ask your administrator to add you."
-        )
+def missing_claim_message(claim: str) -> str:
+    return (
+        f"Your organisation's sign-in did not share your \"{claim}\", which the portal uses to recognise you. "
+        f"Ask your administrator to add the \"{claim}\" claim to the portal's app registration."
+    )
+
+
+NO_ACCESS_YET = (
+    "You are signed in with your organisation account, but you do not have access to the portal yet. "
+    "Ask your administrator to add you."
+)
+
+
+def sign_in_sso(identity: str | None, *, claim: str = "email", user_agent: str = "") -> SignInResult:
+    """Match a single-sign-on identity to an existing, active portal user and start a session.
+
+    ``identity`` is the value of the configured claim (``email`` by default, or
+    ``preferred_username``/``upn`` for Microsoft Entra tenants whose users have no
+    mailbox), matched against the portal's email addresses. A refusal is written to
+    the audit trail with the identity that was claimed, so administrators can see
+    who was turned away."""
     with session_scope() as session:
-        user = _find_by_email(session, email)
+        if not identity or not str(identity).strip():
+            trail.record(session, None, "sso_refused", "sso", None, f'no "{claim}" claim in the identity')
+            metrics.SIGN_IN_FAILURES.labels(reason="sso_missing_claim").inc()
+            return SignInResult(None, missing_claim_message(claim))
+        identity = str(identity).strip()
+        user = _find_by_email(session, identity)
         if user is None or not user.is_active:
-            return SignInResult(
-                None,
-                "You are signed in with your organisation account, but you do not have access to the portal yet. "
-                "Ask your administrator to add you.",
-            )
+            why = "no portal account" if user is None else "account deactivated"
+            trail.record(session, None, "sso_refused", "sso", None, f"{claim} {identity[:300]}: {why}")
+            metrics.SIGN_IN_FAILURES.labels(reason="sso_unknown").inc()
+            return SignInResult(None, NO_ACCESS_YET)
         user.last_login_at = utcnow()
         session.add(user)
-        trail.record(session, None, "signed_in_sso", "user", user.id)
-        return SignInResult(actor_from_user(session, user))
+        actor = actor_from_user(session, user)
+        token = sessions.start(session, id_of(user), SignInMethod.SSO, user_agent)
+        trail.record(session, actor, "signed_in_sso", "user", user.id)  # the entry names the person
+        return SignInResult(actor, session_id=token)
 
 
 def load_actor(user_id: object) -> Actor | None:

@@ -24,6 +24,9 @@ from qa.errors import PermissionDenied
 class Action(StrEnum):
     VIEW_OWN_PROFILE = "view_own_profile"
     CHANGE_OWN_PASSWORD = "change_own_password"
+    MANAGE_OWN_SESSIONS = "manage_own_sessions"
+    END_USER_SESSIONS = "end_user_sessions"
+    SET_SESSION_LIMITS = "set_session_limits"
     VIEW_TEAM = "view_team"
     VIEW_PDU = "view_pdu"
     VIEW_DIRECTORY = "view_directory"
@@ -446,6 +449,9 @@ def _own_access_log(actor: Actor, target: Any) -> bool:
 RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.VIEW_OWN_PROFILE: _anyone_signed_in,
     Action.CHANGE_OWN_PASSWORD: _anyone_signed_in,
+    Action.MANAGE_OWN_SESSIONS: _data_subject,
+    Action.END_USER_SESSIONS: _admin,
+    Action.SET_SESSION_LIMITS: _admin,
     Action.VIEW_TEAM: _team_viewer,
     Action.VIEW_PDU: _pdu_viewer,
     Action.VIEW_DIRECTORY: _admin,

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from db.engine import session_scope
 from db.ids import id_of
 from db.organisation import PASSWORD_MAX, PASSWORD_MIN, Role, Team, User, UserCreate, UserPublic, UserUpdate, utcnow
-from qa.access import trail
+from qa.access import sessions, trail
 from qa.access.actor import Actor
 from qa.access.passwords import hash_password
 from qa.access.policy import Action, require
@@ -123,6 +123,8 @@ def set_active(actor: Actor, user_id: int, active: bool) -> UserPublic:
             user.updated_at = utcnow()
             session.add(user)
             trail.record(session, actor, "reactivated" if active else "deactivated", "user", user_id)
+            if not active:  # every session of theirs ends at once, in the same transaction
+                sessions.end_all_for_user(session, user_id)
         return to_public(session, [user])[0]
 
 
