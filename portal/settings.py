@@ -26,7 +26,7 @@ import threading
 import time
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
@@ -35,6 +35,12 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 ENV_PREFIX = "PQP_"
 DEFAULT_IDLE_MINUTES = 30
 DEFAULT_ATTEMPTS_PER_ADDRESS = 30
+DEFAULT_SMTP_PORT = 587
+DEFAULT_SMTP_TIMEOUT_SECONDS = 20
+DEFAULT_BASE_URL = "http://localhost:8501"
+DEFAULT_DIGEST_TIME = "07:30"
+DEFAULT_NOTIFICATION_RETENTION_DAYS = 180
+SmtpSecurity = Literal["starttls", "tls", "none"]
 _FILES_RECHECK_SECONDS = 1.0
 
 _log = logging.getLogger("pqp.settings")
@@ -50,6 +56,17 @@ def positive_whole_number(raw: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
+
+
+def clock_time(raw: object) -> str | None:
+    """``raw`` as a 24-hour "HH:MM" time of day, or None if it is not one."""
+    if not isinstance(raw, str):
+        return None
+    hours, sep, minutes = raw.strip().partition(":")
+    if not sep or not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        return None
+    h, m = int(hours), int(minutes)
+    return f"{h:02d}:{m:02d}" if 0 <= h < 24 and 0 <= m < 60 else None
 
 
 class Settings(BaseSettings):
@@ -96,7 +113,6 @@ class Settings(BaseSettings):
         # A test knob, so it is kept out of the secrets file that operators edit.
         json_schema_extra={"secrets_key": None},
     )
-
     # --- sessions, metrics and the proxy in front (issue 15)
     sign_in_attempts_per_address: int = Field(
         default=DEFAULT_ATTEMPTS_PER_ADDRESS,
@@ -124,6 +140,69 @@ class Settings(BaseSettings):
         description="Addresses allowed to read /metrics without the token, comma-separated.",
     )
 
+    # --- email (issue 14): the sender, python -m portal send-notifications, reads these.
+    smtp_host: str | None = Field(
+        default=None,
+        description=(
+            "The mail server that sends notification emails. When it is not set, nothing is emailed: "
+            "notifications wait in the outbox and still appear in the portal."
+        ),
+    )
+    smtp_port: int = Field(
+        default=DEFAULT_SMTP_PORT,
+        description="The mail server's port: usually 587 for STARTTLS, 465 for TLS, 25 for none.",
+    )
+    smtp_security: SmtpSecurity = Field(
+        default="starttls",
+        description=(
+            "How the connection to the mail server is protected: starttls (upgrade a plain connection), "
+            "tls (TLS from the start) or none (only for a server on the same machine)."
+        ),
+    )
+    smtp_user: str | None = Field(default=None, description="The user name for the mail server, if it asks for one.")
+    smtp_password: str | None = Field(
+        default=None,
+        description="The password for the mail server. Keep it in secrets.toml or the environment, never in code.",
+    )
+    smtp_sender: str | None = Field(
+        default=None,
+        description="The address notification emails come from, such as portal@probation.example. Email is sent only when it is set.",
+    )
+    smtp_timeout_seconds: int = Field(
+        default=DEFAULT_SMTP_TIMEOUT_SECONDS,
+        description="Seconds to wait for the mail server before giving up on this attempt (the message is tried again later).",
+    )
+    portal_base_url: str = Field(
+        default=DEFAULT_BASE_URL,
+        description=(
+            "The portal's address as people open it, such as https://quality.probation.example. Links in emails "
+            "start with it."
+        ),
+    )
+    notification_digest_time: str = Field(
+        default=DEFAULT_DIGEST_TIME,
+        description=(
+            "The time of day (UK time, 24-hour HH:MM) when the daily digest is emailed to people who chose it. "
+            "A value that is not a time means the default."
+        ),
+    )
+    email_fuller_content: bool = Field(
+        default=False,
+        description=(
+            "Off by default: emails say only what kind of item is waiting, with a link. Turn it on only for "
+            "an organisation's secure email: emails then add the case reference and who the item concerns. "
+            "Private text is never emailed."
+        ),
+    )
+    notification_retention_days: int = Field(
+        default=DEFAULT_NOTIFICATION_RETENTION_DAYS,
+        description=(
+            "Days a notification is kept in a person's inbox once they have read it; unread ones are kept. "
+            "python -m portal send-notifications deletes older read ones. A value that is not a whole number "
+            "above zero means the default."
+        ),
+    )
+
     @field_validator("database_url", mode="before")
     @classmethod
     def _blank_url_is_unset(cls, value: object) -> object:
@@ -136,6 +215,45 @@ class Settings(BaseSettings):
             return []
         parts = value.split(",") if isinstance(value, str) else [str(v) for v in value]  # type: ignore[attr-defined]
         return [part.strip() for part in parts if part.strip()]
+
+    @field_validator("smtp_host", "smtp_user", "smtp_password", "smtp_sender", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_port", mode="before")
+    @classmethod
+    def _port_or_default(cls, value: object) -> int:
+        return positive_whole_number(value) or DEFAULT_SMTP_PORT
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _security_or_default(cls, value: object) -> object:
+        # Like every setting, an unknown value means the default, which is the safe choice.
+        choice = value.strip().lower() if isinstance(value, str) else value
+        return choice if choice in ("starttls", "tls", "none") else "starttls"
+
+    @field_validator("smtp_timeout_seconds", mode="before")
+    @classmethod
+    def _timeout_or_default(cls, value: object) -> int:
+        return positive_whole_number(value) or DEFAULT_SMTP_TIMEOUT_SECONDS
+
+    @field_validator("portal_base_url", mode="before")
+    @classmethod
+    def _base_url_without_trailing_slash(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return DEFAULT_BASE_URL
+        return value.strip().rstrip("/") if isinstance(value, str) else value
+
+    @field_validator("notification_digest_time", mode="before")
+    @classmethod
+    def _time_or_default(cls, value: object) -> str:
+        return clock_time(value) or DEFAULT_DIGEST_TIME
+
+    @field_validator("notification_retention_days", mode="before")
+    @classmethod
+    def _retention_or_default(cls, value: object) -> int:
+        return positive_whole_number(value) or DEFAULT_NOTIFICATION_RETENTION_DAYS
 
     @field_validator("idle_timeout_minutes", mode="before")
     @classmethod

@@ -81,6 +81,10 @@ class Action(StrEnum):
     MANAGE_RETENTION = "manage_retention"
     ERASE_PRIVATE_ENTRIES = "erase_private_entries"
     EXPORT_MY_DATA = "export_my_data"
+    # Notifications (issue 14)
+    READ_OWN_NOTIFICATIONS = "read_own_notifications"
+    CHOOSE_MY_NOTIFICATIONS = "choose_my_notifications"
+    MANAGE_OUTBOX = "manage_outbox"
 
 
 @dataclass(frozen=True)
@@ -500,6 +504,9 @@ RULES: dict[Action, Callable[[Actor, Any], bool]] = {
     Action.MANAGE_RETENTION: _admin,
     Action.ERASE_PRIVATE_ENTRIES: _eraser,
     Action.EXPORT_MY_DATA: _data_subject,
+    Action.READ_OWN_NOTIFICATIONS: _data_subject,
+    Action.CHOOSE_MY_NOTIFICATIONS: _data_subject,
+    Action.MANAGE_OUTBOX: _admin,
 }
 
 

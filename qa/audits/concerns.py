@@ -23,6 +23,8 @@ from qa.access.policy import Action, ConcernScope, PduScope, can, require
 from qa.audits.workflow import load_for, scope_of
 from qa.errors import NotFound, PermissionDenied, ValidationFailed
 from qa.lookup import get_required
+from qa.notifications.notify import besides, notify, qa_leads_of
+from qa.records import RecordKind, RecordRef
 from qa.working_days import working_days_between
 
 ESCALATE_AFTER_WORKING_DAYS = 2
@@ -58,6 +60,14 @@ def raise_concern(actor: Actor, audit_id: int, data: UrgentConcernCreate) -> int
         )
         session.add(concern)
         session.flush()
+        # At once, to the holder's SPO and the PDU's QA leads: this kind's email cannot be turned off.
+        notify(
+            session,
+            kind="urgent_concern",
+            recipient_ids=besides(actor.id, scope.spo_id, *qa_leads_of(session, scope.pdu_id)),
+            record=RecordRef(RecordKind.CASE_AUDIT, audit_id),
+            occasion=f"urgent_concern:{id_of(concern)}",
+        )
         trail.record(session, actor, "raised_urgent_concern", "case_audit", audit.id, f"concern {concern.id}")
         return id_of(concern)
 

@@ -42,7 +42,9 @@ from qa.audits.pairing import Auditor, CaseToAudit, ProposedPair, check_assignme
 from qa.audits.sampling import CaseFacts, SampleRules, explain_rules, propose_sample, replacement_candidates
 from qa.errors import NotFound, ValidationFailed
 from qa.lookup import get_required
+from qa.notifications.notify import notify
 from qa.organisation.directory import names_by_id
+from qa.records import RecordKind, RecordRef
 
 # ----------------------------------------------------------------------- views
 
@@ -431,6 +433,24 @@ def _cases_to_audit(session: Session, event: AuditEvent) -> list[CaseToAudit]:
     return [CaseToAudit(case_id=id_of(c), holder_id=c.holder_id, holder_supervisor_id=u.supervisor_id) for c, u in rows]
 
 
+def _tell_auditors(session: Session, audits: Sequence[CaseAudit]) -> None:
+    """Notify each pair of auditors of the draft audits assigned to them (once per audit and person)."""
+    session.flush()
+    pair_ids = {a.pair_id for a in audits if a.pair_id is not None}
+    pairs = {id_of(p): p for p in session.exec(select(AuditorPair).where(col(AuditorPair.id).in_(pair_ids)))}
+    for audit in audits:
+        pair = pairs.get(audit.pair_id) if audit.pair_id is not None else None
+        if pair is None or audit.status != AuditStatus.DRAFT or audit.moderates_id is not None:
+            continue
+        notify(
+            session,
+            kind="audit_assigned",
+            recipient_ids=(pair.first_id, pair.second_id),
+            record=RecordRef(RecordKind.CASE_AUDIT, id_of(audit)),
+            occasion=f"audit_assigned:{id_of(audit)}",
+        )
+
+
 def accept_sample(actor: Actor, event_id: int) -> None:
     """Fix the sample, propose the pairs, and open a draft audit for every case."""
     view = sample_view(actor, event_id)
@@ -449,16 +469,18 @@ def accept_sample(actor: Actor, event_id: int) -> None:
             for case_id in proposed.case_ids:
                 samples[case_id].pair_id = pair.id
                 session.add(samples[case_id])
-        for sample in samples.values():
-            session.add(
-                CaseAudit(
-                    event_id=id_of(event),
-                    case_id=sample.case_id,
-                    sample_id=id_of(sample),
-                    pair_id=sample.pair_id,
-                    instrument_id=event.instrument_id,
-                )
+        audits = [
+            CaseAudit(
+                event_id=id_of(event),
+                case_id=sample.case_id,
+                sample_id=id_of(sample),
+                pair_id=sample.pair_id,
+                instrument_id=event.instrument_id,
             )
+            for sample in samples.values()
+        ]
+        session.add_all(audits)
+        _tell_auditors(session, audits)
         event.status = EventStatus.SAMPLE_ACCEPTED
         event.sample_accepted_at = utcnow()
         session.add(event)
@@ -570,6 +592,7 @@ def change_pair(actor: Actor, event_id: int, pair_id: int, data: PairChange) -> 
         )
         if errors:
             raise ValidationFailed({"first_id": " ".join(errors)})  # rolls the change back
+        _tell_auditors(session, session.exec(select(CaseAudit).where(CaseAudit.pair_id == pair.id)).all())
         trail.record(
             session,
             actor,
@@ -607,6 +630,8 @@ def move_case(actor: Actor, event_id: int, sample_id: int, to_pair_id: int, reas
         )
         if errors:
             raise ValidationFailed({"to_pair_id": " ".join(errors)})
+        if audit is not None:
+            _tell_auditors(session, [audit])
         case = get_required(session, Case, sample.case_id)
         trail.record(
             session, actor, "moved_case", "audit_event", event.id, f"case {case.case_ref} to pair {pair.id}: {reason}"

@@ -42,6 +42,7 @@ from db.engine import session_scope
 from db.ids import id_of
 from db.organisation import Case, Pdu, Team, User, check_not_formula, utcnow
 from qa import optimistic
+from qa import records as qa_records
 from qa.access import access_log, trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, ActionScope, AuditScope, PduScope, can, require
@@ -49,7 +50,9 @@ from qa.audits import instrument
 from qa.audits.judgement import judge_audit, missing_answers
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.lookup import get_required
+from qa.notifications.notify import besides, notify, qa_leads_of
 from qa.organisation.directory import names_by_id
+from qa.records import RecordRef
 
 SENT_STATUSES = {AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED}
 
@@ -216,6 +219,45 @@ def _bump(session: Session, audit: CaseAudit, expected_version: int | None) -> N
     """Refuse a save made from an older version (compare-and-set, so racing saves cannot both win)."""
     optimistic.claim(session, audit, expected_version, StaleEdit(STALE_AUDIT))
     audit.updated_at = utcnow()
+
+
+def _tell(session: Session, actor: Actor, audit: CaseAudit, kind: str, *people: int | None, about: int) -> None:
+    """Tell these people (never the one acting) that the audit's feedback sheet has news: once per ``about``."""
+    notify(
+        session,
+        kind=kind,
+        recipient_ids=besides(actor.id, *people),
+        record=RecordRef(qa_records.RecordKind.FEEDBACK_SHEET, id_of(audit)),
+        occasion=f"{kind}:{about}",
+    )
+
+
+def _tell_feedback_sent(session: Session, actor: Actor, audit: CaseAudit, scope: AuditScope) -> None:
+    """The feedback has gone to the SPO: the case holder and the SPO are told, and each action's holder."""
+    _tell(session, actor, audit, "feedback_ready", scope.holder_id, audit.feedback_to_id, about=id_of(audit))
+    for action in session.exec(select(AuditAction).where(AuditAction.audit_id == audit.id)):
+        _tell(session, actor, audit, "action_assigned", action.owner_id, about=id_of(action))
+
+
+def _tell_if_moderation_waits(session: Session, audit: CaseAudit, pdu_id: int) -> None:
+    """Once the last audit of an event is submitted, its QA leads are told moderation can start."""
+    if audit.moderates_id is not None:
+        return
+    draft = session.exec(
+        select(CaseAudit.id).where(
+            CaseAudit.event_id == audit.event_id,
+            col(CaseAudit.moderates_id).is_(None),
+            CaseAudit.status == AuditStatus.DRAFT,
+        )
+    ).first()
+    if draft is None:
+        notify(
+            session,
+            kind="moderation_waiting",
+            recipient_ids=qa_leads_of(session, pdu_id),
+            record=RecordRef(qa_records.RecordKind.AUDIT_EVENT, audit.event_id),
+            occasion=f"moderation_waiting:{audit.event_id}",
+        )
 
 
 # ----------------------------------------------------------------------- read
@@ -599,6 +641,9 @@ def submit(actor: Actor, audit_id: int, expected_version: int | None = None) -> 
         else:
             audit.status = AuditStatus.SUBMITTED  # no SPO to send to: the QA lead sees it waiting
         session.add(audit)
+        if audit.status == AuditStatus.FEEDBACK_SENT:
+            _tell_feedback_sent(session, actor, audit, scope)
+        _tell_if_moderation_waits(session, audit, scope.pdu_id)
         trail.record(session, actor, "submitted", "case_audit", audit.id, f"status: {audit.status}")
         return AuditStatus(audit.status)
 
@@ -618,6 +663,7 @@ def send_waiting_feedback(actor: Actor, audit_id: int) -> None:
             )
         audit.status, audit.feedback_to_id, audit.feedback_sent_at = AuditStatus.FEEDBACK_SENT, scope.spo_id, utcnow()
         session.add(audit)
+        _tell_feedback_sent(session, actor, audit, scope)
         trail.record(session, actor, "sent_feedback", "case_audit", audit.id)
 
 
@@ -628,6 +674,7 @@ def reply(actor: Actor, audit_id: int, data: HolderReply) -> None:
         sheet = session.get(FeedbackSheet, id_of(audit)) or FeedbackSheet(audit_id=id_of(audit))
         sheet.holder_reply, sheet.reply_at = data.reply, utcnow()
         session.add(sheet)
+        _tell(session, actor, audit, "holder_replied", audit.feedback_to_id, about=id_of(audit))
         trail.record(session, actor, "replied", "case_audit", audit.id)
 
 
@@ -658,6 +705,15 @@ def _close_if_done(session: Session, audit: CaseAudit) -> None:
         audit.status, audit.closed_at = AuditStatus.ACTIONS_CLOSED, utcnow()
 
 
+def _tell_if_last_action_closed(session: Session, actor: Actor, audit: CaseAudit) -> None:
+    """Closing the last open action tells the SPO the sheet gave them (unless they closed it)."""
+    still_open = session.exec(
+        select(AuditAction.id).where(AuditAction.audit_id == audit.id, AuditAction.status == ActionStatus.OPEN)
+    ).first()
+    if still_open is None:
+        _tell(session, actor, audit, "actions_closed", audit.feedback_to_id, about=id_of(audit))
+
+
 def set_action_status(actor: Actor, action_id: int, done: bool) -> None:
     with session_scope() as session:
         _set_action_status(session, actor, action_id, done)
@@ -684,6 +740,7 @@ def _set_action_status(session: Session, actor: Actor, action_id: int, done: boo
     session.flush()
     if done:
         _close_if_done(session, audit)
+        _tell_if_last_action_closed(session, actor, audit)
     elif audit.status == AuditStatus.ACTIONS_CLOSED:
         audit.status, audit.closed_at = AuditStatus.DISCUSSED, None  # reopened
     session.add(audit)

@@ -40,8 +40,11 @@ from qa.access import access_log, trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, GoalScope, ObservationScope, PduScope, PractitionerScope, can, require
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from qa.notifications.notify import besides, notify
 from qa.observations import framework as skills_framework
 from qa.organisation.directory import names_by_id
+from qa.records import RecordKind as RecordOpens
+from qa.records import RecordRef
 
 
 class StaleObservation(StaleEdit):
@@ -235,6 +238,17 @@ def _save_ratings(
         session.add(row)
 
 
+def _tell(session: Session, actor: Actor, obs: Observation, kind: str, *people: int | None, occasion: str) -> None:
+    """Tell the other person about this observation (never the one who made the change)."""
+    notify(
+        session,
+        kind=kind,
+        recipient_ids=besides(actor.id, *people),
+        record=RecordRef(RecordOpens.OBSERVATION, id_of(obs)),
+        occasion=occasion,
+    )
+
+
 # ----------------------------------------------------------------------- plan
 
 
@@ -266,6 +280,15 @@ def plan_observation(actor: Actor, data: ObservationPlan) -> int:
         )
         session.add(obs)
         session.flush()
+        _tell(
+            session,
+            actor,
+            obs,
+            "observation_proposed",
+            obs.practitioner_id,
+            obs.observer_id,
+            occasion=f"observation_proposed:{id_of(obs)}",
+        )
         what = "invited an observer" if asked_for else "planned"
         trail.record(session, actor, what, "observation", obs.id)
         return id_of(obs)
@@ -311,6 +334,13 @@ def respond_to_invitation(
             InvitationStatus.DECLINED: "declined_invitation",
             InvitationStatus.NEW_DATE_PROPOSED: "proposed_another_date",
         }[data.answer]
+        told = {
+            InvitationStatus.ACCEPTED: "observation_accepted",
+            InvitationStatus.DECLINED: "observation_declined",
+            InvitationStatus.NEW_DATE_PROPOSED: "observation_new_date",
+        }[data.answer]
+        observers = session.exec(select(Observation.observer_id).where(col(Observation.calibration_of_id) == obs.id))
+        _tell(session, actor, obs, told, obs.observer_id, *observers, occasion=f"{told}:{id_of(obs)}:v{obs.version}")
         trail.record(session, actor, what, "observation", obs.id, summary)  # the reason is never copied
 
 
@@ -330,6 +360,14 @@ def accept_proposed_date(actor: Actor, observation_id: int, expected_version: in
             if second.status == ObservationStatus.PLANNED and not second.consent:
                 second.observed_on = second.planned_on = new_date
             session.add(second)
+        _tell(
+            session,
+            actor,
+            obs,
+            "observation_date_agreed",
+            obs.practitioner_id,
+            occasion=f"observation_date_agreed:{id_of(obs)}:v{obs.version}",
+        )
         trail.record(
             session,
             actor,
@@ -655,6 +693,9 @@ def share(actor: Actor, observation_id: int) -> None:
         obs.status, obs.shared_at = ObservationStatus.SHARED, utcnow()
         obs.version += 1
         session.add(obs)
+        _tell(
+            session, actor, obs, "observation_shared", obs.practitioner_id, occasion=f"observation_shared:{id_of(obs)}"
+        )
         trail.record(session, actor, "shared", "observation", obs.id)
 
 
@@ -667,6 +708,7 @@ def reply(actor: Actor, observation_id: int, data: PractitionerReply, acknowledg
             obs.status, obs.acknowledged_at = ObservationStatus.ACKNOWLEDGED, utcnow()
         obs.updated_at = utcnow()
         session.add(obs)
+        _tell(session, actor, obs, "observation_replied", obs.observer_id, occasion=f"observation_replied:{id_of(obs)}")
         trail.record(session, actor, "acknowledged" if acknowledge else "replied", "observation", obs.id)
 
 

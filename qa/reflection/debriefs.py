@@ -33,6 +33,7 @@ from qa.access.policy import Action
 from qa.errors import ValidationFailed
 from qa.reflection import emotions, wellbeing_rules
 from qa.reflection.sharing import entry_row, require_entry
+from qa.reflection.support import tell_contact
 from qa.settings import get_flag
 
 THRESHOLD_KEY = "signpost_intensity_threshold"
@@ -119,6 +120,7 @@ def record_debrief(actor: Actor, data: DebriefCreate, now: datetime | None = Non
             )
             session.add(request)
             session.flush()
+            tell_contact(session, request)
             request_id = request.id
         debrief_id = id_of(debrief)
     points = _points(actor.id)

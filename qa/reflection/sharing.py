@@ -23,6 +23,8 @@ from db.reflection import Debrief, EntryKind, EntryShare, JournalEntry
 from qa.access.actor import Actor
 from qa.access.policy import Action, EntryScope, can
 from qa.errors import NotFound, ValidationFailed
+from qa.notifications.notify import notify
+from qa.records import RecordKind, RecordRef
 
 _Entry = TypeVar("_Entry", JournalEntry, Debrief)
 
@@ -105,6 +107,14 @@ def share(actor: Actor, kind: EntryKind, entry_id: int, recipient_id: int, for_s
         )
         session.add(row)
         session.flush()
+        is_note = EntryKind(kind) == EntryKind.NOTE
+        notify(
+            session,
+            kind="note_shared" if is_note else "debrief_shared",
+            recipient_ids=[recipient_id],
+            record=RecordRef(RecordKind.SHARED_NOTE if is_note else RecordKind.SHARED_DEBRIEF, entry_id),
+            occasion=f"shared:{id_of(row)}",
+        )
         return id_of(row)
 
 
@@ -116,6 +126,14 @@ def revoke(actor: Actor, share_id: int) -> None:
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             session.add(row)
+            # Nothing of the entry is said, not even its kind: only that a share was taken back.
+            notify(
+                session,
+                kind="share_withdrawn",
+                recipient_ids=[row.shared_with_id],
+                record=None,
+                occasion=f"share_withdrawn:{share_id}",
+            )
 
 
 def shares_of(actor: Actor, kind: EntryKind, entry_id: int) -> list[ShareRow]:

@@ -24,6 +24,8 @@ from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, SupportRequestScope, can, require
 from qa.errors import NotFound, ValidationFailed
+from qa.notifications.notify import notify
+from qa.records import RecordKind, RecordRef
 from qa.settings import set_flag
 
 URGENCY_ORDER = {Urgency.TODAY: 0, Urgency.THIS_WEEK: 1, Urgency.WHEN_CONVENIENT: 2}
@@ -53,7 +55,19 @@ def ask(actor: Actor, recipient_id: int, urgency: Urgency | str) -> int:
         request = SupportRequest(requester_id=actor.id, recipient_id=recipient_id, urgency=urgency)
         session.add(request)
         session.flush()
+        tell_contact(session, request)
         return id_of(request)
+
+
+def tell_contact(session: Session, request: SupportRequest) -> None:
+    """Only the chosen contact is told, and the notification names nobody: who asked shows on their list."""
+    notify(
+        session,
+        kind="support_request",
+        recipient_ids=[request.recipient_id],
+        record=RecordRef(RecordKind.SUPPORT_REQUEST, id_of(request)),
+        occasion=f"support_request:{id_of(request)}",
+    )
 
 
 def _rows(session: Session, requests: Sequence[SupportRequest], viewer: Actor) -> list[RequestRow]:

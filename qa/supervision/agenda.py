@@ -25,6 +25,7 @@ from db.supervision import AgendaItem, AgendaKind, SupervisionAction
 from qa.access.actor import Actor
 from qa.access.policy import Action, can
 from qa.errors import PermissionDenied, ValidationFailed
+from qa.notifications.notify import besides, notify
 from qa.observations.workflow import practitioner_scope
 from qa.records import RecordKind, RecordRef
 
@@ -239,8 +240,21 @@ def add_item(actor: Actor, practitioner_id: int, title: str) -> None:
     if len(title) > 300:
         raise ValidationFailed({"title": f"Keep it to 300 characters or fewer (you entered {len(title)})."})
     with session_scope() as session:
-        if not can(actor, Action.VIEW_AGENDA, practitioner_scope(session, practitioner_id)):
+        scope = practitioner_scope(session, practitioner_id)
+        if not can(actor, Action.VIEW_AGENDA, scope):
             raise PermissionDenied()
-        session.add(
-            AgendaItem(practitioner_id=practitioner_id, kind=AgendaKind.ADDED, title=title, added_by_id=actor.id)
+        item = AgendaItem(practitioner_id=practitioner_id, kind=AgendaKind.ADDED, title=title, added_by_id=actor.id)
+        session.add(item)
+        session.flush()
+        # The other of the two is told that the agenda has something new; never what it says.
+        occasion = f"agenda_items:{id_of(item)}"
+        if scope.spo_id is not None and scope.spo_id != actor.id:
+            supervisee = RecordRef(RecordKind.SUPERVISEE, practitioner_id)
+            notify(session, kind="agenda_items", recipient_ids=[scope.spo_id], record=supervisee, occasion=occasion)
+        notify(
+            session,
+            kind="agenda_items",
+            recipient_ids=besides(actor.id, practitioner_id),
+            record=None,
+            occasion=occasion,
         )
