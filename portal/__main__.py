@@ -1,4 +1,5 @@
-"""Portal commands: ``python -m portal upgrade | demo | create-admin | rotate-key | apply-retention | sso-only | backup | restore``.
+"""Portal commands: ``python -m portal upgrade | demo | create-admin | rotate-key | apply-retention |
+send-notifications | sso-only | backup | restore``.
 
 The database is the one in ``PQP_DATABASE_URL`` (or the default SQLite file),
 unless ``--database-url`` names another.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -137,6 +139,18 @@ def parser() -> argparse.ArgumentParser:
     retention.add_argument("--dry-run", action="store_true", help="only say how many entries would be deleted")
     retention.set_defaults(run=cmd_apply_retention)
 
+    notifications = commands.add_parser(
+        "send-notifications",
+        help="email what is waiting in the outbox and raise due reminders (once, for cron; or --loop)",
+    )
+    notifications.add_argument(
+        "--loop", action="store_true", help="keep running, once every --every seconds, until stopped"
+    )
+    notifications.add_argument(
+        "--every", type=int, default=60, metavar="SECONDS", help="with --loop: seconds between runs (default 60)"
+    )
+    notifications.set_defaults(run=cmd_send_notifications)
+
     sso = commands.add_parser("sso-only", help="break-glass: show, or turn off, the 'SSO only' setting")
     sso.add_argument("state", choices=["status", "off"], help="'off' lets portal passwords be used again")
     sso.set_defaults(run=cmd_sso_only)
@@ -163,6 +177,40 @@ def cmd_sso_only(args: argparse.Namespace) -> int:
         else "SSO only was already off; portal passwords can be used."
     )
     return 0
+
+
+def send_notifications_once(now: datetime | None = None) -> str:
+    """One run: raise the reminders that are due (each once per occasion), email the outbox, then delete
+    read notifications past their retention."""
+    from portal.links import portal_links
+    from qa.notifications import inbox, reminders, sender
+
+    moment = now or datetime.now(UTC)
+    raised = reminders.raise_due(moment)
+    report = sender.send_due(portal_links(), now=moment)
+    with engine.session_scope() as session:
+        purged = inbox.purge_read(session, now=moment)
+    return f"Reminders: {raised.describe()} Email: {report.describe()} Old read notifications deleted: {purged}."
+
+
+def cmd_send_notifications(args: argparse.Namespace) -> int:
+    """Safe to run as often as you like, and from two places at once: nothing is sent twice."""
+    _upgrade()
+    if not args.loop:
+        print(send_notifications_once())
+        return 0
+    every = max(args.every, 1)
+    print(f"Sending notifications every {every} seconds; stop with Ctrl+C.", flush=True)
+    try:
+        while True:
+            try:
+                print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC {send_notifications_once()}", flush=True)
+            except Exception as error:  # a database or mail fault: say so and try again next time
+                print(f"This run failed and will be tried again: {type(error).__name__}: {error}", file=sys.stderr)
+            time.sleep(every)
+    except KeyboardInterrupt:
+        print("Stopped.")
+        return 0
 
 
 def cmd_apply_retention(args: argparse.Namespace) -> int:
