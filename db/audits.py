@@ -205,6 +205,18 @@ class PairChange(SQLModel):
 
 class CaseAudit(SQLModel, table=True):
     __tablename__ = "case_audit"
+    # The dashboards count submitted, non-moderation audits by when they were submitted (migration 0016):
+    # a partial index holds only those, so a date range reads just its own audits and their cases.
+    __table_args__ = (
+        sa.Index(
+            "ix_case_audit_counted",
+            "submitted_at",
+            "case_id",
+            "status",
+            sqlite_where=sa.text("moderates_id IS NULL"),
+            postgresql_where=sa.text("moderates_id IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="audit_event.id", index=True)
     case_id: int = Field(foreign_key="probation_case.id", index=True)

@@ -16,7 +16,12 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy import event, text
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
+
+from db.engine import get_engine
 
 
 class AuditCell(SQLModel, table=True):
@@ -119,3 +124,73 @@ class FeelingCell(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)  # people with no team count here too
     feeling: str = Field(max_length=40)
     count: int = 0
+
+
+class DataVersion(SQLModel, table=True):
+    """One row (id 1) whose ``version`` goes up by one in every transaction that writes through a session.
+
+    The session hooks below bump it just before the commit, in the same transaction as the write, so a figure cached
+    under the old version is never served after the write is visible, in this process or any other. The
+    dashboards read it by primary key (O(1)) as their cache key (qa/dashboards/figures.data_version).
+    """
+
+    __tablename__ = "data_version"
+    id: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True, autoincrement=False))
+    version: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
+
+
+# --- the data version: bumped in the same transaction as every write ----------
+
+#: session.info key: this transaction has written something (set at flush and by bulk statements).
+_WROTE = "pqp_wrote"
+#: Tables whose writes never change a figure the dashboards show (who looked at a record, sign-in state,
+#: notifications): writing them leaves cached figures valid.
+UNVERSIONED_TABLES = frozenset(
+    {"record_view", "sign_in_session", "sign_in_attempt", "notification", "outbox_message", "audit_seen"}
+)
+
+
+def _versioned(tables: set[str]) -> bool:
+    return bool(tables - UNVERSIONED_TABLES)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_flush(session: OrmSession, _context: object) -> None:
+    tables = {
+        getattr(obj, "__tablename__", "")
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if obj not in session.dirty or session.is_modified(obj)
+    }
+    if _versioned(tables):
+        session.info[_WROTE] = True
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _note_bulk(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        if _versioned({str(getattr(m.local_table, "name", "")) for m in state.all_mappers}):
+            state.session.info[_WROTE] = True
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _bump_version(session: OrmSession) -> None:
+    session.flush()
+    if session.info.pop(_WROTE, False):
+        # Insert-or-increment: works on both engines, and on a database whose row is missing.
+        session.execute(
+            text(
+                "INSERT INTO data_version (id, version) VALUES (1, 1) "
+                "ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1"
+            )
+        )
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_writes(session: OrmSession) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def data_version() -> int:
+    """The current data version (0 before the first write): one primary-key read."""
+    with get_engine().connect() as conn:
+        return int(conn.execute(text("SELECT version FROM data_version WHERE id = 1")).scalar() or 0)

@@ -66,8 +66,10 @@ class SessionParticipant(SQLModel, table=True):
     """A practitioner in a session (one for one-to-one, several for a group)."""
 
     __tablename__ = "session_participant"
+    # Person first, then session: a person's last supervision is found from their own rows (migration 0016).
+    __table_args__ = (sa.Index("ix_session_participant_person_session", "practitioner_id", "session_id"),)
     session_id: int = Field(foreign_key="supervision_session.id", primary_key=True)
-    practitioner_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    practitioner_id: int = Field(foreign_key="user.id", primary_key=True)
     signed_at: datetime | None = None
     comments: str | None = Field(default=None, sa_type=EncryptedText)
 

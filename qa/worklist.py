@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
 from db.audits import (
@@ -689,9 +690,25 @@ def _locked_accounts(session: Session, now: datetime) -> WorkGroup:
 
 
 def _people_to_place(session: Session) -> WorkGroup:
-    users = session.exec(select(User).where(col(User.is_active)).order_by(col(User.full_name))).all()
+    """Only the people missing a team or a supervisor are read (not every user), with their roles."""
+    placed_roles = [Role.PRACTITIONER, Role.SPO, Role.QA_LEAD]
+    has_role = select(UserRole.user_id).where(col(UserRole.role).in_(placed_roles))
+    practitioners = select(UserRole.user_id).where(col(UserRole.role) == Role.PRACTITIONER)
+    users = session.exec(
+        select(User)
+        .where(
+            col(User.is_active),
+            or_(
+                and_(col(User.team_id).is_(None), col(User.id).in_(has_role)),
+                and_(col(User.supervisor_id).is_(None), col(User.id).in_(practitioners)),
+            ),
+        )
+        .order_by(col(User.full_name))
+    ).all()
     roles: dict[int, set[Role]] = {}
-    for user_id, role in session.exec(select(UserRole.user_id, UserRole.role)).all():
+    for user_id, role in session.exec(
+        select(UserRole.user_id, UserRole.role).where(col(UserRole.user_id).in_([id_of(u) for u in users]))
+    ).all():
         roles.setdefault(user_id, set()).add(Role(role))
     records = []
     for user in users:

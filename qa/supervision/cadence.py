@@ -100,18 +100,7 @@ def cadence_rows(session: Session, people: Sequence[tuple[User, Team | None]], t
     ids = [id_of(u) for u, _t in people]
     if not ids:
         return []
-    # One grouped pass over all participation; a long IN list makes SQLite choose a poor plan.
-    wanted = set(ids)
-    last = {
-        pid: held
-        for pid, held in session.exec(
-            select(SessionParticipant.practitioner_id, func.max(SupervisionSession.held_on))
-            .join(SupervisionSession, col(SessionParticipant.session_id) == col(SupervisionSession.id))
-            .where(SupervisionSession.held_on <= today)
-            .group_by(col(SessionParticipant.practitioner_id))
-        ).all()
-        if pid in wanted
-    }
+    last = last_supervised(session, ids, today)
     profiles = {p.user_id: p for p in session.exec(select(StaffProfile).where(col(StaffProfile.user_id).in_(ids)))}
     weeks = _weeks_table(session)
     rows = []
@@ -138,6 +127,25 @@ def cadence_rows(session: Session, people: Sequence[tuple[User, Team | None]], t
             )
         )
     return sorted(rows, key=lambda r: (r.status.order, r.name))
+
+
+#: Up to this many people, their last supervisions are looked up person by person (the index on
+#: practitioner and session); beyond it (a whole region), one grouped pass over all participation is cheaper.
+PER_PERSON_LIMIT = 400
+
+
+def last_supervised(session: Session, ids: Sequence[int], today: date) -> dict[int, date]:
+    """Each person's last supervision held on or before today, costing what these people cost."""
+    query = (
+        select(SessionParticipant.practitioner_id, func.max(SupervisionSession.held_on))
+        .join(SupervisionSession, col(SessionParticipant.session_id) == col(SupervisionSession.id))
+        .where(SupervisionSession.held_on <= today)
+    )
+    if len(ids) <= PER_PERSON_LIMIT:
+        query = query.where(col(SessionParticipant.practitioner_id).in_(ids))
+    wanted = set(ids)
+    rows = session.exec(query.group_by(col(SessionParticipant.practitioner_id))).all()
+    return {pid: held for pid, held in rows if pid in wanted}
 
 
 def practitioners_query(query: Select[User, Team]) -> Select[User, Team]:
