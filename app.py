@@ -14,6 +14,7 @@ from db.migrate import upgrade
 from db.organisation import utcnow
 from pages import _registry as screens
 from pages import _session as signed_in
+from pages._observe import run_page
 from pages._ui import database_guard, plain, sign_out
 from portal.settings import get_settings
 from qa.access import auth, sessions
@@ -111,6 +112,11 @@ for section in screens.MENU:
     if pages:
         menu[section.title] = pages
 
+navigation = st.navigation(menu, expanded=True)
+# Just after a sign-in: send the browser to set the session cookie, then back to this page
+# (pages/_session.py), before anything else is drawn.
+signed_in.send_to_cookie_route(navigation.url_path)  # after a sign-in: the cookie, then back here
+
 with st.sidebar:
     st.caption(f"Signed in as **{plain(actor.full_name)}**")
     if st.button("Sign out", key="sidebar_sign_out"):
@@ -128,6 +134,4 @@ def _sign_out_when_idle() -> None:
 
 _sign_out_when_idle()
 
-navigation = st.navigation(menu, expanded=True)
-signed_in.send_to_cookie_route(navigation.url_path)  # after a sign-in: the cookie, then back here
-database_guard(screens.run, navigation)
+run_page(navigation)  # counted and timed by page for the metrics (pages/_observe.py)

@@ -31,6 +31,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from portal import metrics
 from portal.settings import environment_variable, get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,7 @@ def _retry_busy(connection: _RetryingConnection, attempt: Callable[[], T], what:
                 _log.warning("SQLite still locked after %d attempts (%s); giving up", tries, what)
                 raise
             _log.info("SQLite locked (%s); attempt %d failed, retrying in %.2f s", what, tries, pause)
+            metrics.DB_RETRIES.inc()
             time.sleep(pause)
             tries += 1
 
@@ -244,12 +246,13 @@ def get_engine(url: str | None = None) -> Engine:
                 "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
                 "factory": _RetryingConnection,
             },
+            hide_parameters=True,  # what people type never reaches an error message or the log
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         # Pre-ping: a connection the server closed (restart, terminated backend)
         # is noticed and replaced when it is taken from the pool, before use.
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     _engines[url] = engine
     return engine
 

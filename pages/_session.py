@@ -26,10 +26,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from qa.access import sessions
 from qa.access.auth import SignInResult
+from qa.access.sessions import BINDING_COOKIE, COOKIE, COOKIE_ROUTE
 
-COOKIE = "pqp_session"
-BINDING_COOKIE = "pqp_browser"
-COOKIE_ROUTE = "/_pqp/session"
 _ID = "session_id"
 _SET_COOKIE = "session_cookie_pending"
 

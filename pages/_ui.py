@@ -15,6 +15,7 @@ from db.engine import DatabaseUnavailable, is_unavailable
 from db.organisation import GRADE_LABELS, Grade, Role, UserPublic
 from pages import _registry as screens
 from pages import _session
+from portal import metrics
 from qa.access import auth
 from qa.access.actor import Actor
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
@@ -54,6 +55,7 @@ def database_guard(step: Callable[..., T], *args, **kwargs) -> T:
         if not is_unavailable(error):
             raise
         logging.getLogger("pqp.pages").warning("database unavailable during a page run: %s", error)
+        metrics.DB_ERRORS.inc()
         message = str(error) if isinstance(error, DatabaseUnavailable) else str(DatabaseUnavailable())
         st.error(message, icon=":material/cloud_off:")
         st.toast(message, icon=":material/cloud_off:")  # the form may be far down a long page

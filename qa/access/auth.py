@@ -171,8 +171,8 @@ def sign_in(
 
 def missing_claim_message(claim: str) -> str:
     return (
-        f"Your organisation's sign-in did not share your \"{claim}\", which the portal uses to recognise you. "
-        f"Ask your administrator to add the \"{claim}\" claim to the portal's app registration."
+        f'Your organisation\'s sign-in did not share your "{claim}", which the portal uses to recognise you. '
+        f'Ask your administrator to add the "{claim}" claim to the portal\'s app registration.'
     )
 
 

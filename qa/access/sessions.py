@@ -62,6 +62,11 @@ DEFAULT_CAP = 5
 IDLE_MINUTES_MAX = 24 * 60
 ABSOLUTE_HOURS_MAX = 7 * 24
 CAP_MAX = 50
+#: The cookie holding the session id, the cookie that binds a sign-in ticket to one browser, and the
+#: portal's route that exchanges a ticket for the session cookie (portal/web.py sets both cookies).
+COOKIE = "pqp_session"
+BINDING_COOKIE = "pqp_browser"
+COOKIE_ROUTE = "/_pqp/session"
 #: How long the one-time ticket that sets the cookie stays valid.
 TICKET_SECONDS = 60
 #: The window over which failed sign-ins from one network address are counted.

@@ -15,6 +15,7 @@ database whose rollups were never built builds them (ensure_built).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from time import perf_counter
 from typing import Any
 
 from sqlalchemy import Date, DateTime, and_, case, cast, delete, event, func, insert, inspect, label, or_, select
@@ -38,6 +39,7 @@ from db.dashboards import (
 from db.observations import Observation, ObservationRating, ObservationStatus, SelfRating
 from db.organisation import Case, Setting, User
 from db.reflection import Debrief, DebriefFeeling
+from portal import metrics
 
 SUBMITTED = [AuditStatus.FEEDBACK_SENT, AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED, AuditStatus.SUBMITTED]
 SHARED = [ObservationStatus.SHARED, ObservationStatus.ACKNOWLEDGED]
@@ -489,7 +491,9 @@ def _recount(session: OrmSession) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    started = perf_counter()
     _apply(session, pending)
+    metrics.ROLLUP_SECONDS.observe(perf_counter() - started)
 
 
 # One PostgreSQL advisory lock per family of rollups, always taken in this order.

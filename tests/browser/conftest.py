@@ -1,4 +1,4 @@
-"""Real-browser fixtures: a live ``streamlit run app.py`` on a fresh demo
+"""Real-browser fixtures: a live ``streamlit run portal_app.py`` (the launcher) on a fresh demo
 database, driven by Debian's Chromium through Playwright.
 
 Never run ``playwright install`` for these: we use the system browser at
@@ -321,7 +321,7 @@ def load_demo_database(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def portal_url(chromium_executable, demo_database_url, tmp_path_factory) -> Iterator[str]:
-    """Base URL of a live ``streamlit run app.py`` on the demo database."""
+    """Base URL of a live ``streamlit run portal_app.py`` on the demo database."""
     with start_portal(demo_database_url, tmp_path_factory.mktemp("browser-server")) as base_url:
         yield base_url
 
@@ -334,7 +334,8 @@ def start_portal(
     args: list[str] | None = None,
     port: int | None = None,
 ) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on ``database_url`` until the block ends; yields
+    """Run ``streamlit run portal_app.py`` (the launcher: app.py served through st.App with the
+    portal's routes, headers and session cookie) on ``database_url`` until the block ends; yields
     its base URL. ``env`` adds environment variables and ``args`` Streamlit
     options (for a portal with a short idle time, or with single sign-on);
     the server's log goes into ``folder``."""
@@ -345,7 +346,7 @@ def start_portal(
     env["PYTHONUNBUFFERED"] = "1"
     log_path = folder / "streamlit.log"
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", "portal_app.py",
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
