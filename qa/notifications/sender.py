@@ -49,7 +49,7 @@ from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, text, update
 from sqlmodel import col, select
 
 from db.engine import session_scope
@@ -131,10 +131,9 @@ def plain_error(error: BaseException, server: MailServer) -> str:
     elif isinstance(error, smtplib.SMTPRecipientsRefused):
         text = "The mail server refused the recipient's address."
     elif isinstance(error, smtplib.SMTPSenderRefused):
-        text = f"The mail server refused the sender address {server.sender}."
+        text = f"The mail server refused the sender address {server.sender} ({error.smtp_code} {_reply(error)})."
     elif isinstance(error, smtplib.SMTPResponseException):
-        reply = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-        text = f"The mail server at {where} answered {error.smtp_code}: {reply}"
+        text = f"The mail server at {where} answered {error.smtp_code}: {_reply(error)}"
     elif isinstance(error, smtplib.SMTPServerDisconnected):
         text = f"The mail server at {where} closed the connection. Check the port and the security setting."
     elif isinstance(error, socket.gaierror):
@@ -155,6 +154,11 @@ def plain_error(error: BaseException, server: MailServer) -> str:
     if server.password:
         text = text.replace(server.password, "***")
     return text[:LAST_ERROR_MAX]
+
+
+def _reply(error: smtplib.SMTPResponseException) -> str:
+    reply = error.smtp_error
+    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)).strip()
 
 
 def open_connection(server: MailServer) -> smtplib.SMTP:
@@ -272,10 +276,19 @@ def _claimed(token: str) -> list[OutboxMessage]:
 
 
 def _finish(token: str, ids: Sequence[int], **values: object) -> None:
-    """Set ``values`` on the messages this claim still holds, and release the claim."""
+    """Set ``values`` on the messages this claim still holds, and release the claim.
+
+    On PostgreSQL the commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit`` off for this transaction only): a sender that dies loses
+    nothing, and only a crash of the database server itself could forget the last
+    fraction of a second of "sent" marks, whose messages would then go again. It
+    makes marking each message as it is sent several times faster.
+    """
     if not ids:
         return
     with session_scope() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.exec(text("SET LOCAL synchronous_commit TO OFF"))  # type: ignore[call-overload]
         session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == token)
@@ -453,7 +466,7 @@ def _deliver(
         )
         try:
             smtp().send_message(message)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
             # The server is up but will not take this one message: try it again later, then give up.
             text = plain_error(error, server)
             failed = _retry(token, [batch.messages[i] for i in email.ids], text, now, can_fail=True)
@@ -462,7 +475,8 @@ def _deliver(
             report.last_error = text
             continue
         except (MailUnavailable, OSError) as error:  # smtplib's other errors are OSErrors too
-            # The server is down, unreachable or refuses us: this and every email not yet sent wait.
+            # The server is down, unreachable or refuses us (or our sender address): this and every
+            # email not yet sent wait for the next run.
             text = str(error) if isinstance(error, MailUnavailable) else plain_error(error, server)
             waiting = [batch.messages[i] for later in batch.emails[position:] for i in later.ids]
             _retry(token, waiting, text, now, can_fail=False)
