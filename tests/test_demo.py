@@ -50,6 +50,7 @@ from portal.synthetic.engine import Result
 from qa.access.actor import Actor
 from qa.access.auth import load_actor, sign_in
 from qa.access.passwords import hash_password
+from qa.audits import workflow as audit_workflow
 from qa.audits.agreement import weighted_kappa
 from qa.audits.pairing import Auditor, CaseToAudit, propose_pairs
 from qa.dashboards import figures
@@ -376,6 +377,30 @@ def test_the_practitioner_and_spo_have_work_waiting(demo):
     cadence = cadence_for_supervisor(spo, TODAY)
     assert any(r.status == DueStatus.OVERDUE for r in cadence)
     assert any(r.status != DueStatus.OVERDUE for r in cadence)
+
+
+@pytest.mark.parametrize(
+    "email, kinds",
+    [
+        (PRACTITIONER_EMAIL, {"feedback_ready", "action_assigned", "observation_shared"}),
+        (SPO_EMAIL, {"feedback_ready", "support_request"}),
+        (QA_LEAD_EMAIL, {"urgent_concern"}),
+    ],
+)
+def test_each_practice_login_has_unread_notifications_about_its_own_history(demo, email, kinds):
+    from qa.notifications import inbox
+
+    me = _actor(email)
+    items = inbox.inbox(me, per_page=100).items
+    assert inbox.my_unread_count(me) > 0
+    assert kinds <= {i.kind for i in items if not i.read}
+    # Each one opens a record this person may see, and says nothing private.
+    for item in items:
+        if item.record is None:  # only the SPO's urgent concern, acknowledged among the team's feedback
+            assert (item.kind, email) == ("urgent_concern", SPO_EMAIL)
+        elif item.record.kind in ("case_audit", "feedback_sheet"):
+            audit_workflow.ensure_visible(me, item.record.id)
+    assert all(not item.wording.startswith("[Demo]") for item in items)
 
 
 def test_private_notes_and_debriefs_are_readable_only_by_their_authors(demo):

@@ -166,8 +166,8 @@ def test_an_urgent_concern_tells_the_spo_and_the_pdus_qa_lead_at_once(learn):
         if p.cases and person not in (org.spo_id, lead.id)
     )
     urgent_concerns.raise_concern(org.actor(raiser), audit_id, validate(UrgentConcernCreate, {"description": SECRET}))
-    for person in (org.spo_id, lead.id):
-        assert told(person, "urgent_concern") == [("urgent_concern", "case_audit", audit_id)]
+    assert told(org.spo_id, "urgent_concern") == [("urgent_concern", None, None)]  # acknowledged with team feedback
+    assert told(lead.id, "urgent_concern") == [("urgent_concern", "case_audit", audit_id)]
     assert told(org.outsider_id) == []
 
 
@@ -270,7 +270,8 @@ def test_opening_marks_read_and_mark_all_reads_the_rest(org):
     fill(org.practitioner_id, 3)
     pat = org.actor(org.practitioner_id)
     newest = inbox.inbox(pat).items[0]
-    assert inbox.open_notification(pat, newest.id) == AUDIT
+    opened = inbox.open_notification(pat, newest.id)
+    assert (opened.record, opened.read) == (AUDIT, True)
     assert inbox.my_unread_count(pat) == 2
     assert [i.read for i in inbox.inbox(pat).items] == [True, False, False]
     assert inbox.mark_all_read(pat) == 2

@@ -27,6 +27,7 @@ from db.audits import (
     ActionStatus,
     AuditAction,
     AuditEvent,
+    AuditorPair,
     AuditSeen,
     AuditStatus,
     CaseAudit,
@@ -46,6 +47,7 @@ from db.demo import (
 )
 from db.engine import get_engine
 from db.ids import id_of
+from db.notifications import OutboxMessage, OutboxStatus
 from db.observations import (
     DevelopmentGoal,
     GoalStatus,
@@ -70,6 +72,8 @@ from db.supervision import AgendaItem, AgendaKind, SessionKind, SessionParticipa
 from portal.synthetic.engine import Cases, Org, Plan, Result, Window, generate
 from qa.audits.events import save_proposed_sample
 from qa.audits.sampling import add_months, months_between
+from qa.notifications.notify import notify, qa_leads_of
+from qa.records import RecordKind, RecordRef
 from qa.reflection.emotions import SIGN_PROMPTS
 
 MONTHS = 18
@@ -223,6 +227,7 @@ class _Enricher:
         self.administration()
         self.sheets_already_read()
         self.next_learn_events()
+        self.notifications()
         self.s.merge(Setting(key=DEMO_FLAG, value="true"))
 
     # -- journal notes, a few shared for supervision
@@ -546,6 +551,90 @@ class _Enricher:
             s.flush()
             save_proposed_sample(s, event)
         s.flush()
+
+    # -- each login's notifications about its own history
+
+    def _tell(
+        self,
+        kind: str,
+        people: list[int | None],
+        record: RecordRef | None,
+        at: datetime,
+        read: bool = False,
+        about: int = 0,
+    ) -> None:
+        """As the service would have told them at ``at`` (the same occasion key, so it is never told twice)."""
+        occasion = f"{kind}:{about or (record.id if record else 0)}"
+        for row in notify(self.s, kind=kind, recipient_ids=people, record=record, occasion=occasion, now=at):
+            row.read_at = at + timedelta(hours=3) if read else None
+            self.s.add(row)
+
+    def notifications(self) -> None:
+        """What the notifications inbox would hold had the portal been telling people all along: the
+        latest of each kind unread, older ones read. Their emails were never sent (the outbox rows are
+        marked skipped), so a sender started on the demo does not email 18 months of history."""
+        s, me, spo, end = self.s, self.practitioner, self.spo, self.w.end
+        sheet, audit = RecordKind.FEEDBACK_SHEET, RecordKind.CASE_AUDIT
+        recent = _at(end - timedelta(days=30))
+        for audit_id, sent in s.exec(
+            select(CaseAudit.id, CaseAudit.submitted_at)
+            .join(AuditorPair, col(AuditorPair.id) == col(CaseAudit.pair_id))
+            .where(
+                sa.or_(col(AuditorPair.first_id) == me, col(AuditorPair.second_id) == me),
+                col(CaseAudit.moderates_id).is_(None),
+            )
+            .order_by(col(CaseAudit.submitted_at).desc())
+            .limit(2)
+        ).all():
+            assert audit_id is not None and sent is not None
+            self._tell("audit_assigned", [me], RecordRef(audit, audit_id), sent - timedelta(days=7), read=True)
+        for action in s.exec(
+            select(AuditAction).where(AuditAction.owner_id == me, AuditAction.description == ACTION_TEXT)
+        ):
+            ref = RecordRef(sheet, action.audit_id)
+            self._tell("feedback_ready", [me], ref, action.created_at)
+            self._tell("action_assigned", [me], ref, action.created_at + timedelta(minutes=1), about=id_of(action))
+        for obs in s.exec(
+            select(Observation).where(
+                Observation.practitioner_id == me,
+                Observation.status == ObservationStatus.SHARED,
+                col(Observation.calibration_of_id).is_(None),
+            )
+        ):
+            self._tell(
+                "observation_shared", [me], RecordRef(RecordKind.OBSERVATION, id_of(obs)), obs.shared_at or recent
+            )
+        for waiting in s.exec(
+            select(CaseAudit).where(CaseAudit.feedback_to_id == spo, CaseAudit.status == AuditStatus.FEEDBACK_SENT)
+        ):
+            self._tell("feedback_ready", [spo], RecordRef(sheet, id_of(waiting)), waiting.feedback_sent_at or recent)
+        for audit_id, replied in s.exec(
+            select(FeedbackSheet.audit_id, FeedbackSheet.reply_at)
+            .join(CaseAudit, col(CaseAudit.id) == col(FeedbackSheet.audit_id))
+            .where(CaseAudit.feedback_to_id == spo, col(FeedbackSheet.reply_at) >= recent)
+        ).all():
+            assert replied is not None
+            self._tell(
+                "holder_replied", [spo], RecordRef(sheet, audit_id), replied, read=replied < recent + timedelta(days=20)
+            )
+        for request in s.exec(
+            select(SupportRequest).where(
+                SupportRequest.recipient_id == spo, SupportRequest.status != RequestStatus.DONE
+            )
+        ):
+            self._tell(
+                "support_request", [spo], RecordRef(RecordKind.SUPPORT_REQUEST, id_of(request)), request.created_at
+            )
+        for concern, pdu in s.exec(
+            select(UrgentConcern, Case.pdu_id).join(Case, col(Case.id) == col(UrgentConcern.case_id))
+        ).all():
+            read, at, about = concern.acknowledged_at is not None, concern.raised_at, id_of(concern)
+            self._tell("urgent_concern", [concern.spo_id], None, at, read=read, about=about)  # as raise_concern does
+            self._tell("urgent_concern", list(qa_leads_of(s, pdu)), RecordRef(audit, concern.audit_id), at, read, about)
+        s.flush()
+        s.execute(
+            sa.update(OutboxMessage).values(status=OutboxStatus.SKIPPED, last_error="Demo history: never emailed.")
+        )
 
 
 def enrich(seed: int) -> Callable[[sa.Engine, Org, Cases], None]:

@@ -60,13 +60,23 @@ def raise_concern(actor: Actor, audit_id: int, data: UrgentConcernCreate) -> int
         )
         session.add(concern)
         session.flush()
-        # At once, to the holder's SPO and the PDU's QA leads: this kind's email cannot be turned off.
+        # At once, to the holder's SPO and the PDU's QA leads: this kind's email cannot be turned off. The SPO
+        # acknowledges it among their team's feedback (the audit itself may still be a draft they cannot open);
+        # a QA lead may open the audit, where the concern stands at the top.
+        occasion = f"urgent_concern:{id_of(concern)}"
         notify(
             session,
             kind="urgent_concern",
-            recipient_ids=besides(actor.id, scope.spo_id, *qa_leads_of(session, scope.pdu_id)),
+            recipient_ids=besides(actor.id, scope.spo_id),
+            record=None,
+            occasion=occasion,
+        )
+        notify(
+            session,
+            kind="urgent_concern",
+            recipient_ids=besides(actor.id, *qa_leads_of(session, scope.pdu_id)),
             record=RecordRef(RecordKind.CASE_AUDIT, audit_id),
-            occasion=f"urgent_concern:{id_of(concern)}",
+            occasion=occasion,
         )
         trail.record(session, actor, "raised_urgent_concern", "case_audit", audit.id, f"concern {concern.id}")
         return id_of(concern)
