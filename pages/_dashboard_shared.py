@@ -10,6 +10,7 @@ import streamlit as st
 
 from db.organisation import OrderType, RoshLevel
 from pages import _charts as charts
+from pages._ui import literal
 from qa.access.actor import Actor
 from qa.dashboards import figures as dashboards
 from qa.dashboards.filters import Filters, from_query, to_query
@@ -57,7 +58,7 @@ def filter_controls(actor: Actor, pdus: dict, teams: dict) -> Filters:
                 "PDU",
                 options,
                 index=options.index(pdu_id) if pdu_id in options else 0,
-                format_func=lambda i: "All" if i is None else pdus[i],
+                format_func=lambda i: "All" if i is None else literal(pdus[i]),
             )
         team_id = current.team_id
         if len(teams) > 1:
@@ -66,7 +67,7 @@ def filter_controls(actor: Actor, pdus: dict, teams: dict) -> Filters:
                 "Team",
                 options,
                 index=options.index(team_id) if team_id in options else 0,
-                format_func=lambda i: "All teams" if i is None else teams[i],
+                format_func=lambda i: "All teams" if i is None else literal(teams[i]),
             )
     chosen = Filters(date_from, date_to, pdu_id, team_id, order, rosh)
     summary = [f"{date_from:%d %b %Y} to {date_to:%d %b %Y}"]
@@ -159,12 +160,12 @@ def show_chart(spec: ChartSpec, rows: list[dict], scope: str, big: bool = False)
         st.info("No figures for this view yet.")
         return
     chart = spec.build(rows, big)
-    st.altair_chart(chart, width="stretch")
+    charts.show(chart, key=f"table_{spec.key}")
     if spec.note:
         st.caption(spec.note)
     if not big:
         cols = st.columns([2, 1, 1, 1])
-        show_table = cols[0].toggle("Show as a table", key=f"table_{spec.key}")
+        cols[0].caption("Download the figures or the chart:")
         frame = pd.DataFrame(rows)
         records = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]  # names are str already
         cols[1].download_button(
@@ -188,5 +189,3 @@ def show_chart(spec: ChartSpec, rows: list[dict], scope: str, big: bool = False)
             mime="image/svg+xml",
             key=f"svg_{spec.key}",
         )
-        if show_table:
-            st.dataframe(frame, hide_index=True, width="stretch")

@@ -38,6 +38,12 @@ def document_title(page_title: str, *, error: bool = False) -> str:
     return f"{'Error: ' if error else ''}{page_title} – {PORTAL}"
 
 
+#: The global stylesheet (static/portal.css: the focus style, target sizes), a same-origin static file
+#: (.streamlit/config.toml enableStaticServing). The address is relative, so it also works under a
+#: server.baseUrlPath; style-only HTML goes to Streamlit's event container and takes no space.
+STYLESHEET = "<style>@import url('app/static/portal.css');</style>"
+
+
 def run(page: Any) -> None:
     """Run the page ``st.navigation`` chose, its browser title set from its menu title first.
 
@@ -45,6 +51,7 @@ def run(page: Any) -> None:
     title; after that it keeps the configured one, so each run sets it here, from the one registry."""
     st.session_state[_TITLE_KEY] = page.title
     st.set_page_config(page_title=document_title(page.title))
+    st.html(STYLESHEET)
     page.run()
 
 

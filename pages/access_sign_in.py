@@ -4,6 +4,7 @@
 import streamlit as st
 
 from db.organisation import EMAIL_MAX, PASSWORD_MAX
+from pages import _registry as screens
 from pages import _session
 from pages._ui import text_input
 from qa.access import auth
@@ -13,8 +14,9 @@ from qa.access import auth
 # current page as well.
 _left, middle, _right = st.columns([1, 2, 1])
 with middle:
-    st.title("Practice Quality Portal")
+    st.title("Practice Quality Portal", anchor=False)
     st.caption("Case audits, observation, reflection and supervision for probation teams.")
+    st.page_link(screens.ACCESSIBILITY.file, label="Accessibility statement", icon=screens.ACCESSIBILITY.icon)
 
     reason = st.session_state.pop("signed_out_reason", None)
     if reason:
@@ -31,14 +33,14 @@ with middle:
     passwords_off = auth.sso_only()  # the service refuses passwords too; this only stops offering them
 
     if sso_configured:
-        st.subheader("Sign in with your organisation account")
+        st.header("Sign in with your organisation account", anchor=False)
         if st.button("Sign in with single sign-on", type="primary"):
             st.login()
     elif passwords_off:
         st.error(
             "Signing in with a portal password is turned off, and single sign-on is not working at the moment. "
             "Ask your administrator.",
-            icon="🔒",
+            icon=":material/lock:",
         )
 
     if passwords_off:
@@ -48,7 +50,7 @@ with middle:
 
     if sso_configured:
         st.divider()
-        st.subheader("Or sign in with a portal password")
+        st.header("Or sign in with a portal password", anchor=False)
 
     with st.form("sign_in"):
         email = text_input("Email", key="sign_in_email", max_chars=EMAIL_MAX)
@@ -61,4 +63,4 @@ with middle:
             _session.begin(result)  # a new session; app.py then sets its cookie
             st.rerun()
         else:
-            st.error(result.message, icon="🔒")
+            st.error(result.message, icon=":material/lock:")

@@ -44,12 +44,7 @@ index = st.session_state.get("slide", 0) % len(slides)
 spec, rows = slides[index]
 st.title(plain(spec.title), anchor=False)
 st.header(f"{plain(scope)} · {period} · chart {index + 1} of {len(slides)}", anchor=False)
-st.altair_chart(
-    spec.build(rows, True)
-    .configure_axis(labelFontSize=18, titleFontSize=20, labelLimit=500)
-    .configure_legend(labelFontSize=18, titleFontSize=18, labelLimit=400),
-    width="stretch",
-)
+charts.show(charts.big_text(spec.build(rows, True)), key="meeting_table")
 if spec.note:
     st.subheader(plain(spec.note), anchor=False)
 st.caption("Names are never shown here, and anything with fewer than 5 behind it is left out.")

@@ -5,7 +5,7 @@ import streamlit as st
 from pages import _charts as charts
 from pages import _registry as screens
 from pages._dashboard_shared import AUDIT_CHARTS, OBSERVATION_CHARTS, figures, filter_controls, show_chart
-from pages._ui import current_actor, plain
+from pages._ui import current_actor, dataframe, plain
 from qa.dashboards import figures as dashboards
 
 actor = current_actor()
@@ -41,7 +41,7 @@ if area == "Audit quality":
         show_chart(spec, spec.rows(quality), scope)
     if quality.teams:
         st.header("Teams compared: share of sections judged sufficient", anchor=False)
-        st.dataframe(
+        dataframe(
             quality.teams,
             hide_index=True,
             width="stretch",
@@ -64,13 +64,13 @@ if area == "Supervision and rota":
     supervision = figures("supervision", actor, filters, version)
     rota = figures("rota", actor, filters, version)
     st.header("Supervised within their target interval", anchor=False)
-    st.altair_chart(charts.share_bar("Practitioners", supervision.share), width="stretch")
+    charts.show(charts.share_bar("Practitioners", supervision.share), key="supervised_table")
     st.caption(
         f"{supervision.within_target} of {supervision.practitioners} practitioners. "
         f"{supervision.items_discussed} agenda items discussed in this period."
     )
     st.header("LEARN rota: at least 2 audit events in the last 12 months", anchor=False)
-    st.altair_chart(charts.share_bar("Staff", rota.share), width="stretch")
+    charts.show(charts.share_bar("Staff", rota.share), key="rota_table")
     st.caption(f"{rota.at_target} of {rota.staff} staff.")
 
 if area == "Wellbeing":
@@ -86,4 +86,4 @@ if area == "Wellbeing":
         wb_cols[0].metric("People", wellbeing.people)
         wb_cols[1].metric("Debriefs", wellbeing.debriefs)
         wb_cols[2].metric("Average intensity", f"{wellbeing.mean_intensity:.1f} of 10")
-        st.altair_chart(charts.feelings_bar(wellbeing.top_feelings), width="stretch")
+        charts.show(charts.feelings_bar(wellbeing.top_feelings), key="feelings_table")

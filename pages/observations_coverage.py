@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _charts as charts
-from pages._ui import current_actor, plain
+from pages._ui import current_actor, dataframe, literal, plain
 from qa.audits import events as audit_events
 from qa.observations import calibration, team_skills
 from qa.observations import coverage as observation_coverage
@@ -15,14 +15,14 @@ pdus = dict(audit_events.pdus_i_manage(actor))
 if not pdus:
     st.info("You are not a quality-assurance lead for any PDU.")
     st.stop()
-pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(pdus) > 1 else next(iter(pdus))
+pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: literal(pdus[i])) if len(pdus) > 1 else next(iter(pdus))
 target = observation_coverage.target_per_year()
 
 st.header("Coverage by team", anchor=False)
 st.caption(f"Target: {target} observations per practitioner a year. 'Up to date' means not overdue.")
 teams = observation_coverage.coverage_by_team(actor, pdu_id)
 if teams:
-    st.dataframe(
+    dataframe(
         pd.DataFrame(
             [
                 {
@@ -45,7 +45,7 @@ else:
 st.header("PDU skill profile (last 12 months)", anchor=False)
 summaries = team_skills.team_profile(actor, pdu_id=pdu_id)
 if any(s.mean is not None for s in summaries):
-    st.altair_chart(charts.team_profile(summaries), width="stretch")
+    charts.show(charts.team_profile(summaries), key="team_profile_table")
 else:
     st.caption(f"Shown once at least {team_skills.MIN_PEOPLE} practitioners have shared observations.")
 
@@ -65,7 +65,7 @@ if report.sessions:
     st.metric("Sessions rated twice", report.sessions)
     if report.too_few:
         st.info(report.too_few)
-    st.dataframe(
+    dataframe(
         pd.DataFrame(
             [
                 {

@@ -35,13 +35,13 @@ for row in rows:
 view = development.development(actor, actor.id)
 st.header("My skill profile over time", anchor=False)
 if view.profile:
-    st.altair_chart(charts.skill_profile(view.profile), width="stretch")
+    charts.show(charts.skill_profile(view.profile), key="skill_profile_table")
 else:
     st.caption("Your profile appears here once an observation has been shared with you.")
 
 st.header("My own rating against the observer's", anchor=False)
 if any(c.pairs for c in view.comparison):
-    st.altair_chart(charts.self_vs_observer(view.comparison), width="stretch")
+    charts.show(charts.self_vs_observer(view.comparison), key="self_vs_observer_table")
     st.caption(
         "Averages over the sessions where you rated yourself beforehand. Gaps are a prompt for reflection, not a score."
     )

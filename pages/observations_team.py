@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages import _charts as charts
 from pages import _registry as screens
-from pages._ui import current_actor, plain
+from pages._ui import current_actor, dataframe, literal, plain
 from qa.due import count_due
 from qa.errors import PermissionDenied
 from qa.observations import coverage as observation_coverage
@@ -29,7 +29,7 @@ else:
     cols[0].metric("Overdue", counts.overdue)
     cols[1].metric("Due within 30 days", counts.due)
     cols[2].metric("Up to date", counts.up_to_date)
-    st.dataframe(
+    dataframe(
         pd.DataFrame(
             [
                 {
@@ -53,7 +53,7 @@ if actor.team_id:
     except PermissionDenied:
         summaries = []
     if any(s.mean is not None for s in summaries):
-        st.altair_chart(charts.team_profile(summaries), width="stretch")
+        charts.show(charts.team_profile(summaries), key="team_profile_table")
         hidden = [s.domain_title for s in summaries if s.mean is None]
         if hidden:
             st.caption(f"Not shown (fewer than {team_skills.MIN_PEOPLE} people rated): " + ", ".join(hidden))
@@ -69,14 +69,14 @@ if coverage:
     chosen = st.selectbox(
         "Practitioner",
         list(people),
-        format_func=lambda i: people[i],
+        format_func=lambda i: literal(people[i]),
         index=None,
         placeholder="Choose someone you supervise",
     )
     if chosen is not None:
         view = development.development(actor, chosen)
         if view.profile:
-            st.altair_chart(charts.skill_profile(view.profile), width="stretch")
+            charts.show(charts.skill_profile(view.profile), key="skill_profile_table")
         else:
             st.caption("No shared observations yet.")
         for goal in view.goals:

@@ -1,16 +1,16 @@
 """My own emotional load over time. Nobody else can see this page's figures."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from db.reflection import EntryKind
+from pages import _charts as charts
 from pages import _registry as screens
-from pages._ui import current_actor, flash, plain, show_flash, show_text, uk_time, who_can_see
+from pages._ui import current_actor, dataframe, flash, literal, plain, show_flash, show_text, uk_time, who_can_see
 from qa.reflection import debriefs, sharing
 
 actor = current_actor()
-st.title("My wellbeing")
+st.title("My wellbeing", anchor=False)
 show_flash()
 who_can_see("only you. These figures are never shown to anyone else or used in any team or performance view.")
 
@@ -18,7 +18,7 @@ trends = debriefs.my_trends(actor)
 if trends.signpost:
     st.info(
         "Your debriefs have stayed at a high level for a couple of weeks. That is a lot to carry: the support options below are there for you.",
-        icon="🌿",
+        icon=":material/spa:",
     )
     for contact in debriefs.support_contacts():
         st.markdown(
@@ -29,39 +29,27 @@ if trends.signpost:
 
 if not trends.debriefs:
     st.info("Your trends appear here once you have recorded some debriefs.")
-    st.page_link(screens.DEBRIEF.file, label="Quick debrief", icon="🌿")
+    st.page_link(screens.DEBRIEF.file, label="Quick debrief", icon=":material/spa:")
     st.stop()
 
-st.subheader("Emotional load, week by week")
+st.header("Emotional load, week by week", anchor=False)
 weekly = pd.DataFrame(
     [{"Week": w.week_start, "Debriefs": w.debriefs, "Average intensity": w.mean_intensity} for w in trends.weekly]
 )
-bars = (
-    alt.Chart(weekly)
-    .mark_bar(color="#56B4E9", opacity=0.6)
-    .encode(x=alt.X("Week:T", title="Week starting"), y=alt.Y("Debriefs:Q", title="Debriefs"))
-)
-line = (
-    alt.Chart(weekly)
-    .mark_line(point=True, color="#0072B2")
-    .encode(
-        x="Week:T", y=alt.Y("Average intensity:Q", scale=alt.Scale(domain=[0, 10]), title="Average intensity (0–10)")
-    )
-)
-st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent"), width="stretch")
+charts.show(charts.weekly_load(weekly), key="weekly_load_table")
 
 cols = st.columns(2)
 with cols[0]:
-    st.subheader("Feelings I name most")
-    st.dataframe(
+    st.header("Feelings I name most", anchor=False)
+    dataframe(
         pd.DataFrame([{"Feeling": f.word, "Times": f.times} for f in trends.top_feelings]),
         hide_index=True,
         width="stretch",
     )
 with cols[1]:
-    st.subheader("Where it is hardest")
+    st.header("Where it is hardest", anchor=False)
     if trends.high_settings:
-        st.dataframe(
+        dataframe(
             pd.DataFrame(
                 [
                     {"Setting": s.setting, "High-intensity debriefs": s.high_count, "Of": s.total, "Share": s.share}
@@ -75,7 +63,7 @@ with cols[1]:
     else:
         st.caption("Add where a contact happened to see patterns here.")
 
-st.subheader("My debriefs")
+st.header("My debriefs", anchor=False)
 for item in debriefs.my_debriefs(actor, limit=20):
     with st.expander(f"{uk_time(item.created_at)} · intensity {item.intensity} · {', '.join(item.feelings)}"):
         if item.what_happened:
@@ -87,7 +75,7 @@ for item in debriefs.my_debriefs(actor, limit=20):
 
         # A def, not a lambda: mypy cannot type a lambda with a default argument against Streamlit's overloads.
         def person_label(i: int | None, people: dict[int, str] = people) -> str:
-            return "Choose a person" if i is None else people[i]
+            return "Choose a person" if i is None else literal(people[i])
 
         recipient = st.selectbox(
             "Share this debrief with",
