@@ -205,16 +205,17 @@ class PairChange(SQLModel):
 
 class CaseAudit(SQLModel, table=True):
     __tablename__ = "case_audit"
-    # The dashboards count submitted, non-moderation audits by when they were submitted (migration 0016):
-    # a partial index holds only those, so a date range reads just its own audits and their cases.
+    # Migration 0016. The dashboards count submitted, non-moderation audits by when they were submitted:
+    # this index covers that filter, so a date range reads only its own audits, never the table. The index
+    # on moderates_id holds only moderation audits (the lookups by the audit moderated), so a planner can no
+    # longer choose it for "moderates_id IS NULL", which matches almost every audit.
     __table_args__ = (
+        sa.Index("ix_case_audit_submitted_cover", "submitted_at", "moderates_id", "status", "case_id"),
         sa.Index(
-            "ix_case_audit_counted",
-            "submitted_at",
-            "case_id",
-            "status",
-            sqlite_where=sa.text("moderates_id IS NULL"),
-            postgresql_where=sa.text("moderates_id IS NULL"),
+            "ix_case_audit_moderates_id",
+            "moderates_id",
+            sqlite_where=sa.text("moderates_id IS NOT NULL"),
+            postgresql_where=sa.text("moderates_id IS NOT NULL"),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -225,13 +226,13 @@ class CaseAudit(SQLModel, table=True):
     instrument_id: int = Field(foreign_key="instrument.id")
     status: AuditStatus = Field(default=AuditStatus.DRAFT, sa_type=sa.String(30), index=True)
     # A moderation audit is a blind second audit of a submitted one by a QA lead.
-    moderates_id: int | None = Field(default=None, foreign_key="case_audit.id", index=True)
+    moderates_id: int | None = Field(default=None, foreign_key="case_audit.id")
     moderator_id: int | None = Field(default=None, foreign_key="user.id")
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     # The dashboards count an audit in the month it was submitted (qa/dashboards/rollups.py).
-    submitted_at: datetime | None = Field(default=None, index=True)
+    submitted_at: datetime | None = None  # indexed first in ix_case_audit_submitted_cover
     submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
     feedback_to_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     feedback_sent_at: datetime | None = None
