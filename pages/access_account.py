@@ -3,6 +3,7 @@
 import streamlit as st
 
 from db.organisation import PASSWORD_MAX, PasswordChange, Role
+from pages import _session
 from pages._ui import (
     current_actor,
     field_error,
@@ -13,9 +14,10 @@ from pages._ui import (
     sign_out,
     submit,
     text_input,
+    uk_time,
     who_am_i,
 )
-from qa.access import auth
+from qa.access import auth, sessions
 from qa.errors import PermissionDenied
 from qa.home import home_summary
 from qa.privacy import subject_access
@@ -85,6 +87,35 @@ st.download_button(
     icon="📦",
     key="subject_access_download",
 )
+
+st.header("Where I am signed in", anchor=False)
+st.write(
+    "Each browser you signed in with keeps its own session until you sign out there, it is left unused "
+    f"for the idle time, or it reaches its limit of {sessions.limits().absolute_hours} hours."
+)
+here = _session.current_id()
+mine = sessions.my_sessions(actor, here)
+st.dataframe(
+    [
+        {
+            "Device": session.device + (" (this one)" if session.this_one else ""),
+            "Signed in": uk_time(session.signed_in_at),
+            "Last used": uk_time(session.last_seen_at),
+            "With": "Single sign-on" if session.method == "sso" else "Password",
+        }
+        for session in mine
+    ],
+    hide_index=True,
+)
+if any(not session.this_one for session in mine):
+    if st.button("Sign out of all other sessions", key="end_other_sessions"):
+        submit(
+            None,
+            lambda: sessions.end_my_other_sessions(actor, here),
+            success=lambda count: f"Signed out of {count} other session{'s' if count != 1 else ''}.",
+        )
+else:
+    st.caption("You are not signed in anywhere else.")
 
 st.subheader("Sign out")
 st.write("Signing out ends this session on this device.")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from db.organisation import Grade
 from pages._ui import all_errors, current_actor, field_error, flash, plain, show_flash, submit, text_input
-from qa.access import auth
+from qa.access import auth, sessions
 from qa.observations import coverage as observation_coverage
 from qa.observations import framework as skills_framework
 from qa.privacy import retention
@@ -188,3 +188,34 @@ st.caption(
     "If single sign-on ever stops working, someone with access to the server can turn passwords back on "
     "with `python -m portal sso-only off`."
 )
+
+st.header("Sessions", anchor=False)
+st.markdown(
+    "How long a signed-in session lasts. It ends after the idle time without a click, and in any case after "
+    "the longest time since sign-in. Beyond the number of sessions one person may have at once, their least "
+    "recently used session is signed out."
+)
+in_force = sessions.limits()
+limit_errors = st.session_state.get("errors:session_limits", {})
+with st.form("session_limits"):
+    idle_minutes = st.number_input(
+        "Idle time (minutes)", min_value=1, max_value=sessions.IDLE_MINUTES_MAX, value=in_force.idle_minutes
+    )
+    field_error(limit_errors, "idle_minutes")
+    absolute_hours = st.number_input(
+        "Longest a session lasts (hours)",
+        min_value=1,
+        max_value=sessions.ABSOLUTE_HOURS_MAX,
+        value=in_force.absolute_hours,
+    )
+    field_error(limit_errors, "absolute_hours")
+    per_person = st.number_input(
+        "Sessions one person may have at once", min_value=1, max_value=sessions.CAP_MAX, value=in_force.per_person
+    )
+    field_error(limit_errors, "per_person")
+    if st.form_submit_button("Save session limits"):
+        submit(
+            "session_limits",
+            lambda: sessions.set_limits(actor, int(idle_minutes), int(absolute_hours), int(per_person)),
+            success="Saved. New limits apply to every session from its next click.",
+        )

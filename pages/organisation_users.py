@@ -26,6 +26,7 @@ from pages._ui import (
     submit,
     text_input,
 )
+from qa.access import sessions
 from qa.errors import NotFound
 from qa.organisation import users
 from qa.organisation.org import list_teams
@@ -193,6 +194,19 @@ with edit_tab:
                 flash(f"{plain(chosen.full_name)} has been reactivated.")
                 st.rerun()
         field_error(status_errors, "is_active")
+
+        open_sessions = sessions.session_count_of(actor, chosen.id)
+        st.markdown("**Sessions**")
+        st.caption(
+            f"Signed in on {open_sessions} device{'s' if open_sessions != 1 else ''}. Ending them signs "
+            "the person out everywhere at their next click; they can sign in again unless deactivated."
+        )
+        if open_sessions and st.button("End all their sessions", key=f"end_sessions_{chosen.id}"):
+            submit(
+                None,
+                lambda: sessions.end_sessions_of(actor, chosen.id),
+                success=f"Signed {plain(chosen.full_name)} out everywhere.",
+            )
 
         with st.form(f"password_{chosen.id}", clear_on_submit=True):
             st.markdown("**Set a new password**")

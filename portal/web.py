@@ -399,10 +399,11 @@ def on_script_error(error: Exception) -> bool:
     return True
 
 
-async def server_error(_request: Request, error: Exception) -> Response:
+async def server_error(request: Request, error: Exception) -> Response:
     """An error in an HTTP route: a plain apology with the reference; the trace is in the log."""
     reference = log_error(error, "a request")
-    return PlainTextResponse(apology(reference), status_code=500)
+    # Starlette answers an uncaught error outside every middleware, so the headers are added here.
+    return PlainTextResponse(apology(reference), status_code=500, headers=security_headers(is_https(request.scope)))
 
 
 # --- start-up -----------------------------------------------------------------------------------

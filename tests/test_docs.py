@@ -144,7 +144,7 @@ def test_the_quick_start_is_two_lines():
     lines = quick_start_lines()
     assert len(lines) == 2, lines
     assert lines[0].startswith("pip install -e . && python -m portal demo --if-empty")
-    assert lines[0].endswith("streamlit run app.py")
+    assert lines[0].endswith("streamlit run portal_app.py")
 
 
 def test_the_quick_start_tests_with_the_ci_command():

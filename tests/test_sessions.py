@@ -206,6 +206,9 @@ def test_a_ticket_from_another_browser_or_too_late_is_refused_and_spent(org):
     ticket = sessions.issue_ticket(raw, "victim")
     assert sessions.redeem_ticket(ticket, "attacker") is None  # a forged sign-in link (login CSRF)
     assert sessions.redeem_ticket(ticket, "victim") is None  # and it cannot be tried again
+    unbound = sessions.issue_ticket(raw, "victim")
+    assert sessions.redeem_ticket(unbound, None) is None  # a browser with no binding cookie at all
+    assert sessions.redeem_ticket(unbound, "victim") is None  # spent all the same
     late = sessions.issue_ticket(raw, "victim")
     assert sessions.redeem_ticket(late, "victim", utcnow() + timedelta(seconds=61)) is None
     assert sessions.issue_ticket(raw, "") is None  # no binding cookie, no ticket

@@ -389,7 +389,7 @@ def issue_ticket(raw: str, binding: str, now: datetime | None = None) -> str | N
 def redeem_ticket(ticket: object, binding: object, now: datetime | None = None) -> str | None:
     """Exchange a ticket for a new session id for the cookie, once. None if the ticket is unknown,
     used, expired or presented by another browser (a forged sign-in link: login CSRF)."""
-    if not isinstance(ticket, str) or not isinstance(binding, str) or not ticket or not binding:
+    if not isinstance(ticket, str) or not ticket or len(ticket) > 200:
         return None
     now = now or utcnow()
     with session_scope() as session:
@@ -399,6 +399,8 @@ def redeem_ticket(ticket: object, binding: object, now: datetime | None = None) 
         valid = (
             row.ticket_expires_at is not None
             and now <= row.ticket_expires_at
+            and isinstance(binding, str)
+            and bool(binding)
             and secrets.compare_digest(row.ticket_binding_hash or "", hash_id(binding))
         )
         row.ticket_hash = None
