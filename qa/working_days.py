@@ -29,16 +29,23 @@ def is_working_day(day: date) -> bool:
 
 
 def working_days_between(start: date, end: date) -> int:
-    """Whole working days after ``start`` up to and including ``end``."""
+    """Whole working days after ``start`` up to and including ``end``.
+
+    Counted by whole weeks (five weekdays each) plus the days left over, less the bank holidays on
+    weekdays in between: the cost follows the number of years spanned, not days (a home page lists
+    concerns raised years ago).
+    """
     if end <= start:
         return 0
-    days = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            days += 1
-    return days
+    span = (end - start).days
+    weeks, rest = divmod(span, 7)
+    days = 5 * weeks + sum((start + timedelta(days=weeks * 7 + i)).weekday() < 5 for i in range(1, rest + 1))
+    holidays_on_weekdays = sum(
+        start < day <= end and day.weekday() < 5
+        for year in range(start.year, end.year + 1)
+        for day in _bank_holidays(year)
+    )
+    return days - holidays_on_weekdays
 
 
 def add_working_days(start: date, days: int) -> date:

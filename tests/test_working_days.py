@@ -57,3 +57,13 @@ def test_adding_working_days_lands_on_the_first_day_that_many_working_days_later
     assert add_working_days(MONDAY, 0) == MONDAY
     for days in range(0, 8):
         assert working_days_between(thursday, add_working_days(thursday, days)) == days
+
+
+def test_long_spans_count_the_same_as_going_day_by_day():
+    # working_days_between counts whole weeks and subtracts bank holidays; going day by day is the definition.
+    for start_offset in range(0, 400, 37):
+        start = date.fromordinal(date(2021, 11, 1).toordinal() + start_offset)
+        for span in (0, 1, 6, 7, 8, 30, 365, 1000, 1830):
+            end = date.fromordinal(start.toordinal() + span)
+            by_day = sum(is_working_day(date.fromordinal(d)) for d in range(start.toordinal() + 1, end.toordinal() + 1))
+            assert working_days_between(start, end) == by_day
