@@ -34,6 +34,7 @@ escalation never goes nowhere.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -44,6 +45,7 @@ from sqlmodel import Session, col, select
 from db.audits import ActionStatus, AuditAction, AuditEvent, AuditStatus, CaseAudit, EventStatus, UrgentConcern
 from db.engine import session_scope
 from db.ids import id_of
+from db.notifications import Notification
 from db.organisation import Grade, Team, User
 from qa.audits.concerns import ESCALATE_AFTER_WORKING_DAYS
 from qa.notifications.notify import notify, qa_leads_of
@@ -83,23 +85,43 @@ def raise_due(now: datetime | None = None) -> Raised:
     raised = Raised()
     for step in (_actions, _supervision, _escalations, _samples, _moderation):
         with session_scope() as session:
-            step(session, today, moment, raised)
+            _raise_new(session, list(step(session, today)), moment, raised)
     return raised
 
 
-def _tell(
-    session: Session,
-    raised: Raised,
-    kind: str,
-    people: list[int | None],
-    record: RecordRef | None,
-    occasion: str,
-    now: datetime,
-) -> None:
-    raised.add(kind, len(notify(session, kind=kind, recipient_ids=people, record=record, occasion=occasion, now=now)))
+@dataclass(frozen=True)
+class _Reminder:
+    kind: str
+    people: list[int | None]
+    record: RecordRef | None
+    occasion: str
 
 
-def _actions(session: Session, today: date, now: datetime, raised: Raised) -> None:
+def _raise_new(session: Session, reminders: list[_Reminder], now: datetime, raised: Raised) -> None:
+    """Notify each reminder's people who were not told of its occasion before.
+
+    notify() alone would keep every occasion once; asking first which (person,
+    occasion) pairs exist, in one query per 500 occasions, spares a run that finds
+    nothing new (most runs) two statements per reminder still due."""
+    occasions = sorted({r.occasion for r in reminders})
+    told: set[tuple[int, str]] = set()
+    for start in range(0, len(occasions), 500):
+        told.update(
+            (recipient, occasion)
+            for recipient, occasion in session.exec(
+                select(col(Notification.recipient_id), col(Notification.occasion)).where(
+                    col(Notification.occasion).in_(occasions[start : start + 500])
+                )
+            ).all()
+        )
+    for r in reminders:
+        people = [p for p in r.people if p is not None and (p, r.occasion) not in told]
+        if people:
+            added = notify(session, kind=r.kind, recipient_ids=people, record=r.record, occasion=r.occasion, now=now)
+            raised.add(r.kind, len(added))
+
+
+def _actions(session: Session, today: date) -> Iterator[_Reminder]:
     horizon = today + timedelta(days=ACTION_DUE_WORKING_DAYS + 7)  # enough calendar days for any run of holidays
     actions = session.exec(
         select(AuditAction).where(AuditAction.status == ActionStatus.OPEN, col(AuditAction.due_date) <= horizon)
@@ -112,10 +134,10 @@ def _actions(session: Session, today: date, now: datetime, raised: Raised) -> No
             kind = "action_due_soon"
         else:
             continue
-        _tell(session, raised, kind, [action.owner_id], sheet, f"{kind}:{id_of(action)}:{action.due_date}", now)
+        yield _Reminder(kind, [action.owner_id], sheet, f"{kind}:{id_of(action)}:{action.due_date}")
 
 
-def _supervision(session: Session, today: date, now: datetime, raised: Raised) -> None:
+def _supervision(session: Session, today: date) -> Iterator[_Reminder]:
     people = session.exec(
         practitioners_query(select(User, Team).join(Team, col(User.team_id) == col(Team.id), isouter=True)).where(
             col(User.supervisor_id).is_not(None)
@@ -132,16 +154,9 @@ def _supervision(session: Session, today: date, now: datetime, raised: Raised) -
             continue
         occasion = f"{kind}:{row.practitioner_id}:{deadline or 'never'}"
         # The SPO's link opens this person's supervision; the supervisee's opens their notifications.
-        _tell(
-            session,
-            raised,
-            kind,
-            [supervisors[row.practitioner_id]],
-            RecordRef(RecordKind.SUPERVISEE, row.practitioner_id),
-            occasion,
-            now,
-        )
-        _tell(session, raised, kind, [row.practitioner_id], None, occasion, now)
+        supervisee = RecordRef(RecordKind.SUPERVISEE, row.practitioner_id)
+        yield _Reminder(kind, [supervisors[row.practitioner_id]], supervisee, occasion)
+        yield _Reminder(kind, [row.practitioner_id], None, occasion)
 
 
 def aco_for(session: Session, spo_id: int | None, pdu_id: int) -> list[int]:
@@ -160,7 +175,7 @@ def aco_for(session: Session, spo_id: int | None, pdu_id: int) -> list[int]:
     return [aco for aco in acos if aco is not None] or qa_leads_of(session, pdu_id)
 
 
-def _escalations(session: Session, today: date, now: datetime, raised: Raised) -> None:
+def _escalations(session: Session, today: date) -> Iterator[_Reminder]:
     rows = session.exec(
         select(UrgentConcern, AuditEvent.pdu_id)
         .join(CaseAudit, col(CaseAudit.id) == col(UrgentConcern.audit_id))
@@ -173,24 +188,21 @@ def _escalations(session: Session, today: date, now: datetime, raised: Raised) -
         ).astimezone(UK)
         if working_days_between(raised_on.date(), today) < ESCALATE_AFTER_WORKING_DAYS:
             continue
-        _tell(
-            session,
-            raised,
+        yield _Reminder(
             "concern_escalated",
             list(aco_for(session, concern.spo_id, pdu_id)),
             RecordRef(RecordKind.CASE_AUDIT, concern.audit_id),
             f"concern_escalated:{id_of(concern)}",
-            now,
         )
 
 
-def _tell_qa_leads(session: Session, raised: Raised, kind: str, event: AuditEvent, key: str, now: datetime) -> None:
-    """Tell the event's PDU's QA leads about it; the occasion is ``<kind>:<key>``."""
+def _to_qa_leads(session: Session, kind: str, event: AuditEvent, key: str) -> _Reminder:
+    """A reminder for the event's PDU's QA leads; the occasion is ``<kind>:<key>``."""
     leads: list[int | None] = list(qa_leads_of(session, event.pdu_id))
-    _tell(session, raised, kind, leads, RecordRef(RecordKind.AUDIT_EVENT, id_of(event)), f"{kind}:{key}", now)
+    return _Reminder(kind, leads, RecordRef(RecordKind.AUDIT_EVENT, id_of(event)), f"{kind}:{key}")
 
 
-def _samples(session: Session, today: date, now: datetime, raised: Raised) -> None:
+def _samples(session: Session, today: date) -> Iterator[_Reminder]:
     events = session.exec(
         select(AuditEvent).where(
             AuditEvent.status == EventStatus.PLANNING,
@@ -201,10 +213,10 @@ def _samples(session: Session, today: date, now: datetime, raised: Raised) -> No
     for event in events:
         if working_days_between(today, event.event_date) > SAMPLE_WORKING_DAYS:
             continue
-        _tell_qa_leads(session, raised, "sample_not_accepted", event, f"{id_of(event)}:{event.event_date}", now)
+        yield _to_qa_leads(session, "sample_not_accepted", event, f"{id_of(event)}:{event.event_date}")
 
 
-def _moderation(session: Session, today: date, now: datetime, raised: Raised) -> None:
+def _moderation(session: Session, today: date) -> Iterator[_Reminder]:
     """Catch-up for events whose audits were all in before notifications existed (the workflow tells at once)."""
     originals = (
         select(
@@ -228,4 +240,4 @@ def _moderation(session: Session, today: date, now: datetime, raised: Raised) ->
         )
     ).all()
     for event in events:
-        _tell_qa_leads(session, raised, "moderation_waiting", event, str(id_of(event)), now)
+        yield _to_qa_leads(session, "moderation_waiting", event, str(id_of(event)))
