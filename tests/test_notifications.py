@@ -32,6 +32,7 @@ from tests.factories import make_user
 from tests.test_learn_loop import accepted, all_yes, auditor_of, first_audit
 from tests.test_observations import plan, shared
 from tests.test_reflection import SECRET, write_note
+from tests.test_supervision import record as supervision_record
 
 AUDIT = RecordRef(RecordKind.CASE_AUDIT, 1)
 learn = test_learn_loop.learn  # the LEARN loop's fixture: an event with its sample proposed
@@ -227,6 +228,18 @@ def test_a_practitioners_agenda_item_tells_their_spo(org):
     assert told(org.spo_id) == [("agenda_items", "supervisee", org.practitioner_id)]
     agenda.add_item(org.actor(org.spo_id), org.practitioner_id, "Caseload")
     assert told(org.practitioner_id) == [("agenda_items", None, None)]
+
+
+def test_a_recorded_supervision_asks_participants_to_confirm_and_tells_the_action_holder(org):
+    session_id = supervision_record(org)
+    here = ("supervision_session", session_id)
+    assert [t[1:] for t in told(org.practitioner_id, "supervision_recorded")] == [here]
+    assert [t[1:] for t in told(org.practitioner_id, "supervision_action")] == [here]
+    group = supervision_record(
+        org, participants=[org.practitioner_id, org.peer_id], kind="group case discussion", actions=[]
+    )
+    assert ("supervision_recorded", "supervision_session", group) in told(org.peer_id)
+    assert told(org.peer_id, "supervision_action") == told(org.spo_id) == []
 
 
 def test_no_notification_or_email_holds_private_text_or_a_name(org):

@@ -30,11 +30,12 @@ class Kind:
     on_event: bool = True
 
 
-_AUDIT, _SHEET, _EVENT, _OBSERVATION = (
+_AUDIT, _SHEET, _EVENT, _OBSERVATION, _SESSION = (
     RecordKind.CASE_AUDIT,
     RecordKind.FEEDBACK_SHEET,
     RecordKind.AUDIT_EVENT,
     RecordKind.OBSERVATION,
+    RecordKind.SUPERVISION_SESSION,
 )
 _TIMED = {"on_event": False}  # a time-based reminder (qa/notifications/reminders.py)
 
@@ -63,6 +64,8 @@ _ALL = (
     Kind("supervision_due", "A supervision is due within 7 days", RecordKind.SUPERVISEE, **_TIMED),
     Kind("supervision_overdue", "A supervision is overdue", RecordKind.SUPERVISEE, **_TIMED),
     Kind("agenda_items", "The agenda for your next supervision has new items", None),
+    Kind("supervision_recorded", "A supervision record is waiting for your confirmation", _SESSION),
+    Kind("supervision_action", "An action from supervision has been assigned to you", _SESSION),
     # The practitioner's own space
     Kind("note_shared", "A note has been shared with you", RecordKind.SHARED_NOTE),
     Kind("debrief_shared", "A debrief has been shared with you", RecordKind.SHARED_DEBRIEF),

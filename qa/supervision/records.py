@@ -51,6 +51,7 @@ from qa.access.policy import Action, SessionScope, can
 from qa.audits import workflow as audit_workflow
 from qa.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from qa.lookup import get_required
+from qa.notifications.notify import besides, notify
 from qa.records import RecordKind as LinkKind
 from qa.records import RecordRef
 from qa.reflection import sharing
@@ -238,6 +239,19 @@ def record_session(actor: Actor, data: SessionRecordCreate) -> int:
         for item in data.discussed:
             _mark_discussed(session, actor, record, participants, item)
         session.add(SupervisorSignOff(session_id=record_id, version=record.version))
+        # Each participant is asked to confirm the record; whoever holds an agreed action is told of it.
+        here = RecordRef(LinkKind.SUPERVISION_SESSION, record_id)
+        occasion = f"supervision_recorded:{record_id}"
+        notify(session, kind="supervision_recorded", recipient_ids=participants, record=here, occasion=occasion)
+        for action in actions:
+            occasion = f"supervision_action:{record_id}:{action.owner_id}"
+            notify(
+                session,
+                kind="supervision_action",
+                recipient_ids=besides(actor.id, action.owner_id),
+                record=here,
+                occasion=occasion,
+            )
         trail.record(session, actor, "recorded", "supervision_session", record_id)
         return record_id
 
