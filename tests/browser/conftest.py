@@ -333,6 +333,7 @@ def start_portal(
     env: dict[str, str] | None = None,
     args: list[str] | None = None,
     port: int | None = None,
+    started: list[subprocess.Popen] | None = None,
 ) -> Iterator[str]:
     """Run ``streamlit run portal_app.py`` (the launcher: app.py served through st.App with the
     portal's routes, headers and session cookie) on ``database_url`` until the block ends; yields
@@ -364,6 +365,8 @@ def start_portal(
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
+    if started is not None:  # for a test that kills the process itself (test_failover.py)
+        started.append(process)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not _healthy(base_url):

@@ -1,0 +1,218 @@
+"""Two portal processes on one PostgreSQL behind nginx, as docs/DEPLOY.md describes: a person
+signs in through nginx, saves something, and the process serving them is killed; the browser
+reconnects through nginx to the other process, still signed in, with nothing saved lost, and
+can go on saving there.
+
+Needs PostgreSQL (``TEST_DATABASE_URL``) and Debian's nginx (``/usr/sbin/nginx``, installed by
+.ci/install); without them it skips, except under CI, where a missing nginx fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from db import engine as db_engine
+from db.migrate import upgrade
+from db.organisation import FirstAdminCreate
+from tests.browser.conftest import _free_port, _stop, start_portal
+from tests.browser.helpers import WAIT, dismiss_page_not_found, idle, nav_link, services_on, sign_in
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.browser
+
+NGINX = "/usr/sbin/nginx"
+ADMIN = "failover.admin@example.org"
+PASSWORD = "failover-password-2026"
+#: Every portal process behind one proxy shares Streamlit's cookie secret (docs/DEPLOY.md).
+SHARED_ENV = {"STREAMLIT_SERVER_COOKIE_SECRET": "the-same-secret-on-every-process"}
+
+NGINX_CONF = """
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    access_log {dir}/access.log;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream portal {{
+        hash $cookie_pqp_browser consistent;
+        server 127.0.0.1:{first} max_fails=1 fail_timeout=30s;
+        server 127.0.0.1:{second} max_fails=1 fail_timeout=30s;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 2m;
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_next_upstream error timeout;
+        proxy_connect_timeout 2s;
+        add_header X-Upstream $upstream_addr always;
+        location /_stcore/stream {{
+            proxy_pass http://portal;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+        }}
+        location / {{
+            proxy_pass http://portal;
+        }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def throwaway_postgresql() -> Iterator[str]:
+    name = f"pqp_failover_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(db_engine._normalise(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(db_engine._normalise(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        db_engine.get_engine(url).dispose()
+        db_engine._engines.pop(url, None)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def nginx(folder: Path, first: int, second: int) -> Iterator[str]:
+    port = _free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "nginx.conf").write_text(NGINX_CONF.format(dir=folder, first=first, second=second, port=port))
+    process = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health/live", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"nginx did not start:\n{(folder / 'error.log').read_text()}", pytrace=False)
+                time.sleep(0.2)
+        yield url
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def two_processes_behind_nginx(chromium_executable, tmp_path) -> Iterator[tuple[str, dict[int, subprocess.Popen], str]]:
+    if not PG_URL:
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): two portal processes share one database")
+    if not shutil.which(NGINX):
+        if os.environ.get("CI"):
+            pytest.fail("CI is set and nginx is missing (.ci/install installs nginx-light)", pytrace=False)
+        pytest.skip("needs Debian's nginx")
+    with ExitStack() as stack:
+        url = stack.enter_context(throwaway_postgresql())
+        upgrade(url)
+        with services_on(url):
+            from qa.access import auth
+
+            auth.create_first_admin(
+                FirstAdminCreate(full_name="Failover Admin", email=ADMIN, password=PASSWORD, confirm_password=PASSWORD)
+            )
+        processes: dict[int, subprocess.Popen] = {}
+        for name in ("first", "second"):
+            port, started = _free_port(), []
+            (tmp_path / name).mkdir()
+            stack.enter_context(start_portal(url, tmp_path / name, env=SHARED_ENV, port=port, started=started))
+            processes[port] = started[0]
+        first, second = processes
+        proxy = stack.enter_context(nginx(tmp_path / "nginx", first, second))
+        yield proxy, processes, url
+
+
+def serving_port(page: Page, proxy: str) -> int:
+    """Which portal process nginx sends this browser to (its X-Upstream header)."""
+    response = page.request.get(f"{proxy}/health/live")
+    return int(response.headers["x-upstream"].split(",")[-1].strip().rsplit(":", 1)[1])
+
+
+def kill(process: subprocess.Popen) -> None:
+    """Kill -9 a portal process and anything it started, with no chance to tidy up."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def saved_target(url: str) -> str | None:
+    with db_engine.get_engine(url).connect() as conn:
+        row = conn.execute(text("SELECT value FROM setting WHERE key = 'observation_target'")).first()
+    return row[0] if row else None
+
+
+def test_killing_the_serving_process_moves_the_browser_to_the_other_still_signed_in(
+    page: Page, two_processes_behind_nginx, save_screenshot, tmp_path
+):
+    proxy, processes, url = two_processes_behind_nginx
+    page.goto(f"{proxy}/settings")
+    sign_in(page, ADMIN, PASSWORD)
+    expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible(timeout=WAIT)
+    idle(page)
+    dismiss_page_not_found(page)  # Streamlit's first answer on a fresh server, for a deep link
+    target = page.get_by_label("Observations per practitioner per year", exact=True)
+    target.fill("3")
+    page.get_by_role("button", name="Save target").click()
+    expect(page.get_by_text("The target is now 3 a year.")).to_be_visible(timeout=WAIT)
+    idle(page)
+
+    serving = serving_port(page, proxy)
+    (other,) = set(processes) - {serving}
+    kill(processes[serving])
+
+    # Streamlit's frontend reconnects by itself; nginx sends it to the process still running, which
+    # knows nothing of the old Streamlit session but finds the person's session from the cookie.
+    # A click in the menu needs that live connection.
+    nav_link(page, "My account").click()
+    expect(page.get_by_role("heading", level=1, name="My account")).to_be_visible(timeout=60_000)
+    idle(page)
+    nav_link(page, "Settings").click()
+    expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible(timeout=WAIT)
+    page.reload()  # and a refresh is served by the other process too, still signed in
+    expect(page.get_by_role("heading", level=1, name="Settings")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(timeout=WAIT)
+    assert serving_port(page, proxy) == other
+    expect(page.get_by_label("Observations per practitioner per year", exact=True)).to_have_value("3")
+
+    # Nothing saved was lost, and saving goes on through the other process.
+    idle(page)
+    dismiss_page_not_found(page)
+    page.get_by_label("Observations per practitioner per year", exact=True).fill("4")
+    page.get_by_role("button", name="Save target").click()
+    expect(page.get_by_text("The target is now 4 a year.")).to_be_visible(timeout=WAIT)
+    save_screenshot(page, tmp_path / "after-failover.png")
+    with services_on(url):
+        from qa.observations import coverage
+
+        assert coverage.target_per_year() == 4
