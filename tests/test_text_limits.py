@@ -884,3 +884,39 @@ def test_a_note_filled_to_every_limit_opens_in_its_editor(app, org):
 
 if __name__ == "__main__":
     print(markdown_table())
+
+
+# --- an over-long paste is kept and explained, never silently dropped ---------------------------
+
+
+def test_an_over_long_paste_stays_in_the_box_and_the_limit_is_said_in_words_until_it_fits(app, org):
+    """The browser is given no limit, so a paste over it is never silently dropped (the box used to keep
+    its old text and only the counter changed). The box keeps all of it, says beside itself what the
+    limit is and that nothing was saved, and the note is saved only once the text fits."""
+    from qa.reflection.journal import TEXT_MAX
+    from qa.validation import too_long_message
+    from tests.conftest import sign_in
+    from tests.factories import PASSWORD
+
+    pat = org.actor(org.practitioner_id)
+    note_id = jn.new_note(pat)
+    at = sign_in(app(), "pat@example.org", PASSWORD)
+    at.switch_page(screens.JOURNAL_NOTE.file)
+    at.query_params["note"] = str(note_id)
+    at.run()
+    box = at.text_area[0]
+    pasted = text(TEXT_MAX + 314)
+    box.set_value(pasted).run()
+
+    said = too_long_message(TEXT_MAX, TEXT_MAX + 314)
+    assert said.startswith(f"This box takes up to {TEXT_MAX:,} characters; you have {TEXT_MAX + 314:,}.")
+    assert "shorten it by 314 characters" in said
+    errors = [e.value for e in at.error]
+    assert errors.count(said) == 1, errors
+    assert not any("or fewer" in e for e in errors), "the service's refusal of the same text is not repeated"
+    assert at.text_area[0].value == pasted, "the whole paste is still in the box"
+    assert not jn.note(pat, note_id).sections, "nothing was saved"
+
+    at.text_area[0].set_value(pasted[:TEXT_MAX]).run()
+    assert said not in [e.value for e in at.error]
+    assert jn.note(pat, note_id).sections[at.text_area[0].key.removeprefix(f"note_{note_id}_")] == pasted[:TEXT_MAX]
