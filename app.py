@@ -20,6 +20,7 @@ from portal.settings import get_settings
 from qa.access import auth, sessions
 from qa.access.idle import identity_is_fresh
 from qa.access.session import is_demo_organisation
+from qa.notifications import inbox
 
 # Each page then titles the browser tab itself (pages/_registry.run).
 st.set_page_config(page_title=screens.PORTAL, page_icon=":material/explore:", layout="wide")
@@ -119,6 +120,13 @@ signed_in.send_to_cookie_route(navigation.url_path)  # after a sign-in: the cook
 
 with st.sidebar:
     st.caption(f"Signed in as **{plain(actor.full_name)}**")
+    # The unread count beside the menu on every page: the person's own, read through an index
+    # (qa/notifications/inbox.py). After st.navigation, which registers the page it links to.
+    unread = database_guard(inbox.my_unread_count, actor)
+    screens.NOTIFICATIONS.link(
+        f"Notifications ({inbox.unread_label(unread)} unread)",
+        icon=":material/notifications_unread:" if unread else ":material/notifications:",
+    )
     if st.button("Sign out", key="sidebar_sign_out"):
         sign_out()
 

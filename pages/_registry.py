@@ -20,7 +20,7 @@ the underscore is gone (tests/test_pages.py checks), and the AppTest fixture in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import streamlit as st
 
@@ -155,6 +155,7 @@ SUPERVISION_CADENCE = Screen(
 DASHBOARDS = Screen("pages/dashboards_view.py", "Dashboards", ":material/bar_chart:", "dashboards")
 MEETING_MODE = Screen("pages/dashboards_meeting.py", "Meeting mode", ":material/present_to_all:", "meeting")
 MY_ACCOUNT = Screen("pages/access_account.py", "My account", ":material/settings:", "account")
+NOTIFICATIONS = Screen("pages/notifications_inbox.py", "Notifications", ":material/notifications:", "notifications")
 WHO_VIEWED = Screen("pages/access_who_viewed.py", "Who has viewed my records", ":material/search:", "who-viewed")
 ACCESSIBILITY = Screen(
     "pages/access_accessibility.py", "Accessibility", ":material/accessibility_new:", "accessibility"
@@ -280,6 +281,7 @@ MENU: tuple[MenuSection, ...] = (
         None,
         (
             MenuEntry(MY_ACCOUNT),
+            MenuEntry(NOTIFICATIONS),
             MenuEntry(WHO_VIEWED),
             MenuEntry(ACCESSIBILITY),
         ),
@@ -334,6 +336,12 @@ def link_to(record: RecordRef, label: str, *, icon: str | None = None, container
     """A link straight to a record that a service pointed at."""
     screen, param = RECORD_SCREENS[record.kind]
     screen.link(label, query={param: record.id} if param else None, icon=icon, container=container)
+
+
+def switch_to(record: RecordRef) -> NoReturn:
+    """Go straight to a record that a service pointed at (as :func:`link_to` links to it)."""
+    screen, param = RECORD_SCREENS[record.kind]
+    st.switch_page(screen.file, query_params={param: str(record.id)} if param else None)
 
 
 def every_screen() -> list[Screen]:

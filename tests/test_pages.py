@@ -23,7 +23,7 @@ ADMIN_PAGES = {
     screens.SUPPORT_CONTACTS.file,
     screens.AUDIT_TRAIL.file,
 } | DASHBOARDS
-EVERYONE = {screens.MY_ACCOUNT.file, screens.WHO_VIEWED.file, screens.ACCESSIBILITY.file}
+EVERYONE = {screens.MY_ACCOUNT.file, screens.NOTIFICATIONS.file, screens.WHO_VIEWED.file, screens.ACCESSIBILITY.file}
 STAFF = EVERYONE | {
     screens.AUDITS_MINE.file,
     screens.AUDIT_CASE.file,

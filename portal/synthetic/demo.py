@@ -601,9 +601,8 @@ class _Enricher:
                 col(Observation.calibration_of_id).is_(None),
             )
         ):
-            self._tell(
-                "observation_shared", [me], RecordRef(RecordKind.OBSERVATION, id_of(obs)), obs.shared_at or recent
-            )
+            shared_at, ref = obs.shared_at or recent, RecordRef(RecordKind.OBSERVATION, id_of(obs))
+            self._tell("observation_shared", [me], ref, shared_at, read=shared_at < _at(end - timedelta(days=90)))
         for waiting in s.exec(
             select(CaseAudit).where(CaseAudit.feedback_to_id == spo, CaseAudit.status == AuditStatus.FEEDBACK_SENT)
         ):

@@ -143,8 +143,8 @@ def inbox(actor: Actor, page: int = 1, per_page: int = PER_PAGE) -> InboxPage:
         return InboxPage([_item(r) for r in rows], page, pages, total, unread_count(session, actor.id))
 
 
-def open_notification(actor: Actor, notification_id: int, now: datetime | None = None) -> RecordRef | None:
-    """Mark one of the signed-in person's notifications read; returns the record it opens.
+def open_notification(actor: Actor, notification_id: int, now: datetime | None = None) -> InboxItem:
+    """Mark one of the signed-in person's notifications read; returns it (``.record`` is what it opens).
 
     Someone else's notification, or one that does not exist, is NotFound."""
     _own(actor)
@@ -155,7 +155,7 @@ def open_notification(actor: Actor, notification_id: int, now: datetime | None =
         if row.read_at is None:
             row.read_at = now or utcnow()
             session.add(row)
-        return _record(row)
+        return _item(row)
 
 
 def mark_all_read(actor: Actor, now: datetime | None = None) -> int:
