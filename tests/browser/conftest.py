@@ -144,20 +144,30 @@ def page(browser):
 
 
 @pytest.fixture
-def signed_in(browser, portal_url):
+def signed_in(browser, portal_url, demo_database_url):
     """``signed_in(email)``: a page in a new portal session (its own browser
-    context), signed in as ``email`` through the real sign-in form with the
-    demo password. Call it once per person in a multi-user journey; every
-    session is closed after the test (screenshotted first if it failed)."""
+    context), signed in as ``email`` with the demo password. Call it once per
+    person in a multi-user journey; every session is closed after the test
+    (screenshotted first if it failed).
+
+    With the demo password, the session is made in the database and its cookie
+    put in the browser (helpers.sign_in_fast): one page load instead of the
+    form's two, which matters over about fifty journeys. The form itself, the
+    ticket exchange and the cookie are tested in test_sign_in.py and
+    test_sessions.py. Another password goes through the real form."""
     from playwright.sync_api import expect
 
     from db.demo import DEMO_PASSWORD
+    from tests.browser.helpers import sign_in_fast
 
     pages = []
 
     def open_session(email: str, password: str = DEMO_PASSWORD):
         page = _new_page(browser)
         pages.append(page)
+        if password == DEMO_PASSWORD:
+            sign_in_fast(page, portal_url, demo_database_url, email)
+            return page
         page.goto(portal_url)
         expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=SIGN_IN_WAIT)
         page.get_by_label("Email", exact=True).fill(email)
