@@ -385,9 +385,10 @@ def test_the_practitioner_and_spo_have_work_waiting(demo):
         (PRACTITIONER_EMAIL, {"feedback_ready", "action_assigned", "observation_shared"}),
         (SPO_EMAIL, {"feedback_ready", "support_request"}),
         (QA_LEAD_EMAIL, {"urgent_concern"}),
+        (ADMIN_EMAIL, {"person_to_place"}),
     ],
 )
-def test_each_practice_login_has_unread_notifications_about_its_own_history(demo, email, kinds):
+def test_each_login_has_unread_notifications_about_its_own_history(demo, email, kinds):
     from qa.notifications import inbox
 
     me = _actor(email)

@@ -630,3 +630,25 @@ def test_random_bytes_only_ever_produce_a_report(admin, data):
 @given(data=csvish())
 def test_random_csvish_text_only_ever_produces_a_report(admin, data):
     _never_crashes_and_never_half_imports(admin, data)
+
+
+# ------------------------------------------------------------ telling the other administrators
+
+
+def test_a_new_starter_with_no_team_is_news_for_the_other_administrators_not_the_importer(org, admin):
+    from db.notifications import Notification
+
+    second = make_user("Second Admin", "second.admin@example.org", Grade.OTHER, [Role.ADMIN])
+    data = csv_of(
+        person("N001", full_name="Nia New"),  # placed: a team and a supervisor
+        person("N002", full_name="Nora New", grade="SPO", roles="spo", pdu="", team="", supervisor=""),
+    )
+
+    report = import_staff(admin, data)
+
+    assert report.applied, report.messages
+    nora = user_by_staff_id("N002")
+    assert nora is not None
+    with session_scope() as session:
+        told = session.exec(select(Notification.recipient_id, Notification.kind, Notification.record_id)).all()
+    assert told == [(second, "person_to_place", nora.id)]

@@ -72,7 +72,7 @@ from db.supervision import AgendaItem, AgendaKind, SessionKind, SessionParticipa
 from portal.synthetic.engine import Cases, Org, Plan, Result, Window, generate
 from qa.audits.events import save_proposed_sample
 from qa.audits.sampling import add_months, months_between
-from qa.notifications.notify import notify, qa_leads_of
+from qa.notifications.notify import administrators, notify, qa_leads_of
 from qa.records import RecordKind, RecordRef
 from qa.reflection.emotions import SIGN_PROMPTS
 
@@ -630,6 +630,9 @@ class _Enricher:
             read, at, about = concern.acknowledged_at is not None, concern.raised_at, id_of(concern)
             self._tell("urgent_concern", [concern.spo_id], None, at, read=read, about=about)  # as raise_concern does
             self._tell("urgent_concern", list(qa_leads_of(s, pdu)), RecordRef(audit, concern.audit_id), at, read, about)
+        admins: list[int | None] = list(administrators(s))
+        for starter in s.exec(select(User).where(col(User.email).like("new.starter%"))):
+            self._tell("person_to_place", admins, RecordRef(RecordKind.USER, id_of(starter)), starter.created_at)
         s.flush()
         s.execute(
             sa.update(OutboxMessage).values(status=OutboxStatus.SKIPPED, last_error="Demo history: never emailed.")

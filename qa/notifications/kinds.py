@@ -71,6 +71,8 @@ _ALL = (
     Kind("debrief_shared", "A debrief has been shared with you", RecordKind.SHARED_DEBRIEF),
     Kind("share_withdrawn", "Something shared with you has been taken back", None),
     Kind("support_request", "Someone has asked you for support", RecordKind.SUPPORT_REQUEST),
+    # Running the portal
+    Kind("person_to_place", "Someone new needs a team or a supervisor", RecordKind.USER),
 )
 
 #: Every kind, by key.

@@ -28,7 +28,7 @@ from db.organisation import Role, Team, User, UserRole, utcnow
 from qa.notifications.kinds import KINDS
 from qa.records import RecordRef
 
-__all__ = ["besides", "notify", "qa_leads_of"]
+__all__ = ["administrators", "besides", "notify", "qa_leads_of"]
 
 
 def notify(
@@ -112,5 +112,15 @@ def qa_leads_of(session: Session, pdu_id: int | None) -> list[int]:
         .join(UserRole, col(UserRole.user_id) == col(User.id))
         .join(Team, col(Team.id) == col(User.team_id))
         .where(UserRole.role == Role.QA_LEAD, Team.pdu_id == pdu_id, col(User.is_active))
+    ).all()
+    return sorted(i for i in found if i is not None)
+
+
+def administrators(session: Session) -> list[int]:
+    """The active administrators (they look after the whole organisation, so all of them are told)."""
+    found = session.exec(
+        select(col(User.id))
+        .join(UserRole, col(UserRole.user_id) == col(User.id))
+        .where(UserRole.role == Role.ADMIN, col(User.is_active))
     ).all()
     return sorted(i for i in found if i is not None)

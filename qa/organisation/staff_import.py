@@ -27,6 +27,7 @@ from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, require
 from qa.errors import ValidationFailed
+from qa.notifications.notify import administrators, besides, notify
 from qa.organisation.csv_import import (
     FILE_LEVEL,
     MAX_BYTES,
@@ -48,6 +49,7 @@ from qa.organisation.csv_import import (
 from qa.organisation.csv_import import apply as apply_import
 from qa.organisation.csv_import import preview as preview_plan
 from qa.organisation.directory import roles_by_user, set_roles
+from qa.records import RecordKind, RecordRef
 from qa.validation import validate
 
 #: The heading row, in the order the template uses. Every column must be present
@@ -467,3 +469,20 @@ def _apply(session: Session, actor: Actor, plan: _Plan) -> None:
 
     record_summary(session, actor, "staff_import", "user", len(plan.rows), len(created), len(updated))
     session.flush()
+    _tell_administrators_who_to_place(session, actor, created)
+
+
+def _tell_administrators_who_to_place(session: Session, actor: Actor, created: list[_Planned]) -> None:
+    """A new starter imported without a team, or a practitioner without a supervisor, waits on an
+    administrator: the others are told (the one who imported sees it in the import report)."""
+    admins = besides(actor.id, *administrators(session))
+    for planned in created:
+        user = planned.user
+        assert user is not None
+        needs_team = user.team_id is None and bool(set(planned.roles) & {Role.PRACTITIONER, Role.SPO, Role.QA_LEAD})
+        needs_supervisor = user.supervisor_id is None and Role.PRACTITIONER in planned.roles
+        if needs_team or needs_supervisor:
+            ref = RecordRef(RecordKind.USER, id_of(user))
+            notify(
+                session, kind="person_to_place", recipient_ids=admins, record=ref, occasion=f"person_to_place:{ref.id}"
+            )
