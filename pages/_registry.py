@@ -116,6 +116,7 @@ IMPORT_STAFF = Screen("pages/organisation_import_staff.py", "Import staff", ":ma
 USERS = Screen("pages/organisation_users.py", "Users", ":material/manage_accounts:", "users")
 PDUS_AND_TEAMS = Screen("pages/organisation_units.py", "PDUs and teams", ":material/domain:", "organisation")
 SETTINGS = Screen("pages/organisation_settings.py", "Settings", ":material/tune:", "settings")
+OUTBOX = Screen("pages/organisation_outbox.py", "Outbox", ":material/outbox:", "outbox")
 SUPPORT_CONTACTS = Screen(
     "pages/reflection_support_contacts.py", "Support contacts", ":material/handshake:", "support-contacts"
 )
@@ -156,6 +157,12 @@ DASHBOARDS = Screen("pages/dashboards_view.py", "Dashboards", ":material/bar_cha
 MEETING_MODE = Screen("pages/dashboards_meeting.py", "Meeting mode", ":material/present_to_all:", "meeting")
 MY_ACCOUNT = Screen("pages/access_account.py", "My account", ":material/settings:", "account")
 NOTIFICATIONS = Screen("pages/notifications_inbox.py", "Notifications", ":material/notifications:", "notifications")
+NOTIFICATION_PREFERENCES = Screen(
+    "pages/notifications_preferences.py",
+    "Notification preferences",
+    ":material/notifications_active:",
+    "notification-preferences",
+)
 WHO_VIEWED = Screen("pages/access_who_viewed.py", "Who has viewed my records", ":material/search:", "who-viewed")
 ACCESSIBILITY = Screen(
     "pages/access_accessibility.py", "Accessibility", ":material/accessibility_new:", "accessibility"
@@ -234,6 +241,7 @@ MENU: tuple[MenuSection, ...] = (
             MenuEntry(IMPORT_CASES),
             MenuEntry(QUESTION_SETS),
             MenuEntry(SETTINGS),
+            MenuEntry(OUTBOX),
             MenuEntry(SUPPORT_CONTACTS),
             MenuEntry(AUDIT_TRAIL),
             MenuEntry(DASHBOARDS),
@@ -282,6 +290,7 @@ MENU: tuple[MenuSection, ...] = (
         (
             MenuEntry(MY_ACCOUNT),
             MenuEntry(NOTIFICATIONS),
+            MenuEntry(NOTIFICATION_PREFERENCES),
             MenuEntry(WHO_VIEWED),
             MenuEntry(ACCESSIBILITY),
         ),

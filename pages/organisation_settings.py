@@ -1,22 +1,39 @@
-"""Portal settings for administrators: the observation target, the skills framework, cadence, data retention and sign-in."""
+"""Portal settings for administrators: the observation target, the skills framework, cadence, data retention,
+sign-in, and a test email."""
 
 import pandas as pd
 import streamlit as st
 
-from db.organisation import Grade
-from pages._ui import all_errors, current_actor, field_error, flash, plain, show_flash, submit, text_input
+from db.organisation import EMAIL_MAX, Grade
+from pages import _registry as screens
+from pages._ui import (
+    all_errors,
+    current_actor,
+    field_error,
+    flash,
+    form_errors,
+    literal,
+    plain,
+    show_flash,
+    submit,
+    table,
+    text_input,
+)
+from portal.links import portal_links
 from qa.access import auth, sessions
+from qa.notifications import outbox as notification_outbox
+from qa.notifications import sender as notification_sender
 from qa.observations import coverage as observation_coverage
 from qa.observations import framework as skills_framework
 from qa.privacy import retention
 from qa.supervision import cadence
 
 actor = current_actor()
-st.title("Settings")
+st.title("Settings", anchor=False)
 show_flash()
 
-st.subheader("Observation target")
-errors = st.session_state.get("errors:target", {})
+st.header("Observation target", anchor=False)
+errors = form_errors("target")
 with st.form("target"):
     target = st.number_input(
         "Observations per practitioner per year",
@@ -32,11 +49,11 @@ with st.form("target"):
             success=f"The target is now {int(target)} a year.",
         )
 
-st.subheader("Skills framework for observations")
+st.header("Skills framework for observations", anchor=False)
 current = skills_framework.current_for(actor)
 st.markdown(f"In use: **{plain(current.title)}**, version {current.version}")
 scale = {p.value: p.label for p in current.scale}
-st.dataframe(
+table(
     pd.DataFrame([{"Skill area": d.title, "Covers": d.focus} for d in current.domains]),
     hide_index=True,
     width="stretch",
@@ -52,11 +69,11 @@ if upload is not None and st.button("Load this version", type="primary"):
         on_error=all_errors,
     )
 
-st.subheader("Supervision cadence")
+st.header("Supervision cadence", anchor=False)
 st.caption("How often people should be supervised: 'due from' and 'overdue after', in weeks since the last session.")
 keys = {g.value: f"{g.label}" for g in Grade} | {"new_starter": "New starters and NQOs"}
 with st.form("cadence"):
-    key = st.selectbox("Who", list(keys), format_func=lambda k: keys[k])
+    key = st.selectbox("Who", list(keys), format_func=lambda k: literal(keys[k]))
     weeks = cadence.weeks_for(key if key != "new_starter" else "PO", key == "new_starter")
     cols = st.columns(2)
     due_from = cols[0].number_input("Due from (weeks)", min_value=1, max_value=26, value=weeks[0])
@@ -69,14 +86,14 @@ with st.form("cadence"):
             on_error=all_errors,
         )
 
-st.subheader("Data retention")
+st.header("Data retention", anchor=False)
 st.markdown(
     "Debriefs and journal notes are private to their authors. By default the portal keeps them until the author "
     "deletes them. Set a period to delete older ones: debriefs by the date they were recorded, journal notes by the "
     "date they were last changed. Leave a box blank to keep everything of that kind."
 )
 periods = retention.current_settings(actor)
-retention_errors = st.session_state.get("errors:retention", {})
+retention_errors = form_errors("retention")
 with st.form("retention"):
     cols = st.columns(2)
     # Text boxes, not number boxes: a number box cannot be emptied again, and blank means "keep".
@@ -120,11 +137,11 @@ else:
             f"month{'s' if periods.note_months != 1 else ''} (since {due.note_cutoff:%d %B %Y})."
         )
     if due.total:
-        apply_errors = st.session_state.get("errors:apply_retention", {})
+        apply_errors = form_errors("apply_retention")
         with st.form("apply_retention"):
             st.warning(
                 "Deleting is permanent. The entries, their feelings and any shares of them cannot be brought back.",
-                icon="⚠️",
+                icon=":material/error:",
             )
             sure = st.checkbox(
                 f"I understand that {due.total} {'entries' if due.total != 1 else 'entry'} will be deleted permanently"
@@ -150,7 +167,7 @@ st.caption(
     "(for example from cron). It does the same and is recorded in the audit trail."
 )
 
-st.subheader("Sign-in")
+st.header("Sign-in", anchor=False)
 sso_on = auth.sso_only()
 sso_ready = bool(st.session_state.get("sso_configured"))
 if sso_on:
@@ -161,7 +178,7 @@ elif sso_ready:
     st.markdown("Staff can sign in with single sign-on or with a portal password.")
 else:
     st.markdown("Staff sign in with a portal password. Single sign-on is not set up (see docs/OPERATIONS.md).")
-sso_errors = st.session_state.get("errors:sso_only", {})
+sso_errors = form_errors("sso_only")
 with st.form("sso_only"):
     only_sso = st.checkbox(
         "Single sign-on only: turn off portal passwords",
@@ -188,6 +205,28 @@ st.caption(
     "If single sign-on ever stops working, someone with access to the server can turn passwords back on "
     "with `python -m portal sso-only off`."
 )
+
+st.header("Email", anchor=False)
+st.markdown(
+    "Notification emails go through the mail server set in the portal's settings (see docs/OPERATIONS.md, "
+    "Notification email). Send a test email to check that they work: if the mail server's name, port, "
+    "password or security setting is wrong, this says what went wrong."
+)
+configured = notification_sender.mail_server()
+if configured is None:
+    st.warning(notification_sender.NOT_CONFIGURED, icon=":material/mail_off:")
+else:
+    st.markdown(
+        f"Mail server: **{plain(configured.host)}** port {configured.port} ({configured.security}), "
+        f"sending from **{plain(configured.sender)}**" + (f" as {plain(configured.user)}." if configured.user else ".")
+    )
+test_errors = form_errors("test_email")
+with st.form("test_email"):
+    test_to = text_input("Send a test email to", value=actor.email, max_chars=EMAIL_MAX)
+    field_error(test_errors, "to")
+    if st.form_submit_button("Send a test email"):
+        submit("test_email", lambda: notification_outbox.send_test_email(actor, test_to, portal_links()), success=str)
+screens.OUTBOX.link("See what is waiting in the Outbox")
 
 st.header("Sessions", anchor=False)
 st.markdown(

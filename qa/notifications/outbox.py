@@ -20,11 +20,12 @@ from sqlmodel import col, select
 from db.engine import session_scope
 from db.ids import id_of
 from db.notifications import OutboxMessage, OutboxStatus
-from db.organisation import User, check_email, normalise_email
+from db.organisation import EMAIL_MAX, User, check_email, normalise_email
 from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, require
 from qa.errors import ValidationFailed
+from qa.validation import too_long_message
 from qa.notifications.email import Links, compose_test, wording
 from qa.notifications.sender import (
     CLAIM_SECONDS,
@@ -141,6 +142,8 @@ def send_test_email(actor: Actor, to: str, links: Links, server: MailServer | No
     """Send a test email now. Returns what to tell the administrator; refuses with a plain message at ``to``."""
     require(actor, Action.MANAGE_OUTBOX)
     address = normalise_email(to or "")
+    if len(address) > EMAIL_MAX:
+        raise ValidationFailed({"to": too_long_message(EMAIL_MAX, len(address))})
     try:
         check_email(address)
     except ValueError as problem:
