@@ -25,7 +25,6 @@ from qa.access import trail
 from qa.access.actor import Actor
 from qa.access.policy import Action, require
 from qa.errors import ValidationFailed
-from qa.validation import too_long_message
 from qa.notifications.email import Links, compose_test, wording
 from qa.notifications.sender import (
     CLAIM_SECONDS,
@@ -36,6 +35,7 @@ from qa.notifications.sender import (
     open_connection,
     plain_error,
 )
+from qa.validation import too_long_message
 
 __all__ = ["OutboxSummary", "Problem", "TEST_KIND", "outbox_summary", "retry_failed", "send_test_email"]
 
