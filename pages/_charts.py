@@ -64,7 +64,22 @@ def show(chart, table: pd.DataFrame | None = None, *, key: str | None = None) ->
         if frame is None or frame.empty:
             st.caption("No figures.")
         else:
-            safe_table(frame.reset_index(drop=True))
+            safe_table(readable(frame), hide_index=True)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The chart's figures for people to read: "Share" columns as percentages, other fractions to
+    two places, column names capitalised ("section" -> "Section")."""
+    out = frame.reset_index(drop=True).copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            share = str(column).lower() == "share"
+            out[column] = out[column].map(
+                lambda v, share=share: (
+                    "" if pd.isna(v) else (f"{v:.0%}" if share else f"{v:.2f}".rstrip("0").rstrip("."))
+                )
+            )
+    return out.rename(columns=lambda c: str(c)[:1].upper() + str(c)[1:].replace("_", " "))
 
 
 def _data(chart) -> pd.DataFrame | None:

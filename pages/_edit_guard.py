@@ -72,10 +72,10 @@ def stale_panel(record_key: str, form_keys: list[str]) -> None:
         st.info(
             "The form now shows the latest saved version. Your unsaved text from the refused save is below: "
             "copy what you need into the form, then save again.",
-            icon="📋",
+            icon=":material/assignment:",
         )
     else:
-        st.error(stale["message"], icon="⚠️")
+        st.error(stale["message"], icon=":material/error:")
     if stale["texts"]:
         with st.container(border=True):
             st.markdown("**Your unsaved text**")

@@ -28,7 +28,8 @@ from qa.access import sessions
 from qa.access.auth import SignInResult
 from qa.access.sessions import BINDING_COOKIE, COOKIE, COOKIE_ROUTE
 
-_ID = "session_id"
+#: Where this Streamlit session keeps its session id (always under AppTest, which has no cookies).
+SESSION_ID_KEY = "session_id"
 _SET_COOKIE = "session_cookie_pending"
 
 
@@ -39,7 +40,7 @@ def _text(value: object) -> str | None:
 
 def current_id() -> str | None:
     """This browser's session id: the one this Streamlit session signed in with, else the cookie's."""
-    held = st.session_state.get(_ID)
+    held = st.session_state.get(SESSION_ID_KEY)
     if isinstance(held, str) and held:
         return held
     return _text(st.context.cookies.get(COOKIE))
@@ -48,7 +49,7 @@ def current_id() -> str | None:
 def begin(result: SignInResult) -> None:
     """Remember a successful sign-in's session here, and ask app.py to set the cookie."""
     assert result.actor is not None
-    st.session_state[_ID] = result.session_id
+    st.session_state[SESSION_ID_KEY] = result.session_id
     st.session_state["user_id"] = result.actor.id
     st.session_state[_SET_COOKIE] = True
 
@@ -115,7 +116,7 @@ def send_to_cookie_route(path: str) -> None:
     Does nothing where no cookie can be set safely (no binding cookie: AppTest, or no launcher)."""
     if not st.session_state.pop(_SET_COOKIE, False):
         return
-    raw = st.session_state.get(_ID)
+    raw = st.session_state.get(SESSION_ID_KEY)
     binding = _text(st.context.cookies.get(BINDING_COOKIE))
     if not isinstance(raw, str) or not binding:
         return

@@ -6,7 +6,8 @@ import copy
 import logging
 import re
 from collections.abc import Callable
-from typing import TypeVar, overload
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
 
 import pandas as pd
 import streamlit as st
@@ -119,9 +120,8 @@ def retry_unsaved(draft: str, save_again: Callable[[], object]) -> bool:
         if key not in st.session_state:
             st.session_state[key] = value
     if kept.pop("just_failed", False):
-        st.toast(
-            "Not saved yet: the portal could not reach its database.", icon=":material/cloud_off:"
-        )  # the box may be far down
+        # The box may be far down the page.
+        st.toast("Not saved yet: the portal could not reach its database.", icon=":material/cloud_off:")
         return False
     saved = save_again()
     still = st.session_state.get(f"unsaved:{draft}")
@@ -161,12 +161,31 @@ def form_saved(form: str) -> None:
     st.session_state[f"saved:{form}"] = True
 
 
+#: The GOV.UK error summary's heading line.
+ERROR_SUMMARY_TITLE = "There is a problem"
+
+
+def error_anchor(field: str) -> str:
+    """The id of the spot just above a field's error message, that the error summary links to."""
+    return "error-" + (re.sub(r"[^a-z0-9]+", "-", field.lower()).strip("-") or "field")
+
+
 def field_error(errors: dict[str, str], field: str) -> None:
+    """The field's error message, beside (just below) the field, with an anchor the summary links to.
+
+    Showing one also puts "Error: " in front of the page's browser title (pages/_registry.title_as_error).
+    """
     # A box just drawn over its limit already says so beside itself (text_input / text_area):
-    # the service's refusal of that same text would only repeat it.
-    over_limit_shown = st.session_state.pop(_OVER_LIMIT_SHOWN, False)
-    if field in errors and not over_limit_shown:
-        st.error(errors[field], icon=":material/error:")
+    # the service's refusal of that same text would only repeat it, so only the anchor is drawn.
+    over_limit_said = st.session_state.pop(_OVER_LIMIT_SHOWN, None)
+    if field in errors:
+        screens.title_as_error()
+        # An empty element carrying the id: Streamlit gives its own elements no ids a link could name.
+        st.html(f'<span id="{error_anchor(field)}" class="pqp-error-anchor"></span>')
+        if not over_limit_said:
+            st.error(errors[field], icon=":material/error:")
+        else:
+            _summary_says(errors, field, over_limit_said)
 
 
 # --- boxes with a size limit ---------------------------------------------------------------
@@ -195,15 +214,59 @@ def text_area(label: str, *, max_chars: int, container=None, **kwargs) -> str:
 def _limited(where, value: str | None, limit: int) -> str:
     length = len(value or "")
     if length > limit:
-        where.error(too_long_message(limit, length), icon=":material/error:")
-        st.session_state[_OVER_LIMIT_SHOWN] = True
+        screens.title_as_error()  # "Error: " in front of the browser title, as for any field error
+        said = too_long_message(limit, length)
+        where.error(said, icon=":material/error:")
+        st.session_state[_OVER_LIMIT_SHOWN] = said
     else:
         st.session_state.pop(_OVER_LIMIT_SHOWN, None)
     return value or ""
 
 
+def error_summary(errors: dict[str, str]) -> None:
+    """The GOV.UK error summary: "There is a problem", then each problem as a link to its field's message.
+
+    Shown at the top of a form while it has errors (:func:`form_errors` calls it). Streamlit cannot
+    move the focus to it (that needs a script); the statement says so (docs/ACCESSIBILITY.md).
+    """
+    if not errors:
+        return
+    screens.title_as_error()
+    summary = _Summary(errors, st.empty(), dict(errors))
+    st.session_state[_SUMMARY] = summary
+    summary.draw()
+
+
+_SUMMARY = "_error_summary"
+
+
+@dataclass
+class _Summary:
+    """This run's error summary: drawn in a slot so a field drawn later can change its own line."""
+
+    errors: dict[str, str]  # the form's errors, as given to error_summary
+    slot: Any
+    said: dict[str, str]  # what each line says
+
+    def draw(self) -> None:
+        links = "\n".join(f"- [{plain(message)}](#{error_anchor(field)})" for field, message in self.said.items())
+        self.slot.error(f"**{ERROR_SUMMARY_TITLE}**\n\n{links}", icon=":material/error:")
+
+
+def _summary_says(errors: dict[str, str], field: str, message: str) -> None:
+    """The summary's line for ``field`` says what its box said (the limit in words), not the service's refusal."""
+    summary = st.session_state.get(_SUMMARY)
+    # Only this run's summary of these same errors: a summary left from an earlier run is not redrawn.
+    if isinstance(summary, _Summary) and summary.errors is errors and field in summary.said:
+        summary.said[field] = message
+        summary.draw()
+
+
 def form_errors(key: str) -> dict[str, str]:
-    return st.session_state.get(f"errors:{key}", {})
+    """The errors kept for the form ``key`` by :func:`submit`, with their summary shown here: call it just above the form."""
+    errors = st.session_state.get(f"errors:{key}", {})
+    error_summary(errors)
+    return errors
 
 
 def set_form_errors(key: str, errors: dict[str, str]) -> None:
@@ -304,11 +367,13 @@ def submit(
 
 def all_errors(exc: ValidationFailed) -> None:
     """Every problem in one message: for an ``on_error`` of :func:`submit` on a form with one or two boxes."""
+    screens.title_as_error()
     st.error(" ".join(exc.field_errors.values()))
 
 
 def first_error(exc: ValidationFailed) -> None:
     """Only the first problem, as an error: for an ``on_error`` of :func:`submit` on a button with no boxes."""
+    screens.title_as_error()
     st.error(next(iter(exc.field_errors.values())))
 
 
@@ -360,7 +425,7 @@ def people_table(people: list[UserPublic], empty: str) -> None:
         st.info(empty)
         return
     frame = pd.DataFrame([{"Name": p.full_name, "Grade": grade_label(p.grade), "Email": p.email} for p in people])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    table(frame, hide_index=True, width="stretch")  # for reading: a real table
 
 
 # --- showing user text --------------------------------------------------------------------
@@ -451,20 +516,20 @@ def show_text(text: str, container=None) -> None:
     (container or st).text(literal(text))
 
 
-def dataframe(frame: pd.DataFrame, **kwargs) -> None:
+def dataframe(frame, **kwargs) -> None:
     """st.dataframe for a frame that holds user text: its text cells and headers go through :func:`literal`."""
     st.dataframe(_cells(frame, literal), **kwargs)
 
 
-def table(frame: pd.DataFrame, **kwargs) -> None:
+def table(frame, **kwargs) -> None:
     """st.table for a frame that holds user text: st.table renders Markdown in every cell, so each goes through :func:`plain`."""
     st.table(_cells(frame, plain), **kwargs)
 
 
-def _cells(frame: pd.DataFrame, shown: Callable[[str], str]) -> pd.DataFrame:
-    out = frame.copy()
+def _cells(frame, shown: Callable[[str], str]) -> pd.DataFrame:
+    out = frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
     for column in out.columns:
-        if out[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(out[column]):  # text columns: str (pandas 3) or object
             out[column] = out[column].map(lambda v: shown(v) if isinstance(v, str) else v)
     return out.rename(columns=lambda c: shown(c) if isinstance(c, str) else c)
 
@@ -611,8 +676,8 @@ def csv_import(key: str, preview, apply, button: str) -> None:
     upload = st.file_uploader("CSV file", type=["csv"], key=key)
     st.caption(
         f"A CSV file of up to {MAX_IMPORT_MB} MB and {MAX_IMPORT_ROWS:,} rows. Saved by Excel as 'CSV UTF-8' or "
-        "'CSV (Comma delimited)' are both fine. A bigger file is stopped as soon as you choose it: "
-        "split it into smaller files and import each."
+        "'CSV (Comma delimited)' are both fine. A bigger file is not taken: it shows with a red mark "
+        "(point at the mark to read why). Split it into smaller files and import each."
     )
     if upload is None:
         return
@@ -635,7 +700,7 @@ def csv_import(key: str, preview, apply, button: str) -> None:
             st.rerun()
     count = len(report.errors)
     st.error(f"{count} problem{'s' if count != 1 else ''} found. Nothing has been imported.")
-    st.dataframe(
+    dataframe(
         pd.DataFrame([{"Row": e.row or "File", "Problem": e.message} for e in report.errors]),
         hide_index=True,
         width="stretch",

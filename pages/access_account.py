@@ -6,6 +6,7 @@ from db.organisation import PASSWORD_MAX, PasswordChange, Role
 from pages import _session
 from pages._ui import (
     current_actor,
+    dataframe,
     field_error,
     form_errors,
     my_team,
@@ -24,7 +25,7 @@ from qa.privacy import subject_access
 from qa.validation import validate
 
 actor = current_actor()
-st.title("My account")
+st.title("My account", anchor=False)
 show_flash()
 st.markdown(f"Signed in as **{plain(actor.email)}**.")
 
@@ -33,13 +34,13 @@ who_am_i(summary.me)
 if summary.me.team_name or actor.has(Role.PRACTITIONER) or actor.has(Role.SPO):
     my_team(summary.me)
 if actor.has(Role.PRACTITIONER):
-    st.subheader("My supervisor")
+    st.header("My supervisor", anchor=False)
     if summary.supervisor:
         st.markdown(f"**{plain(summary.supervisor.full_name)}** ({plain(summary.supervisor.email)})")
     else:
         st.warning("You do not have a supervisor recorded. Ask your administrator to add one.")
 
-st.subheader("Change my password")
+st.header("Change my password", anchor=False)
 if auth.sso_only():
     st.info(
         "Portal passwords are turned off: everyone signs in with single sign-on, so there is no password to change here."
@@ -70,7 +71,7 @@ else:
         except PermissionDenied as exc:  # passwords were turned off since this page was drawn
             st.error(str(exc))
 
-st.subheader("My data")
+st.header("My data", anchor=False)
 st.markdown(
     "Download a copy of everything the portal holds about you: your profile, your own notes and debriefs, "
     "observations of your practice, audits of your cases, supervision records you took part in, who has viewed "
@@ -84,7 +85,7 @@ st.download_button(
     file_name=subject_access.file_name(actor),
     mime="application/zip",
     on_click="ignore",
-    icon="📦",
+    icon=":material/inventory_2:",
     key="subject_access_download",
 )
 
@@ -95,7 +96,7 @@ st.write(
 )
 here = _session.current_id()
 mine = sessions.my_sessions(actor, here)
-st.dataframe(
+dataframe(
     [
         {
             "Device": session.device + (" (this one)" if session.this_one else ""),
@@ -117,7 +118,7 @@ if any(not session.this_one for session in mine):
 else:
     st.caption("You are not signed in anywhere else.")
 
-st.subheader("Sign out")
+st.header("Sign out", anchor=False)
 st.write("Signing out ends this session on this device.")
 if st.button("Sign out", key="account_sign_out"):
     sign_out()

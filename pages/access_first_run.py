@@ -9,7 +9,7 @@ from qa.access import auth
 from qa.errors import PermissionDenied
 from qa.validation import validate
 
-st.title("Create the first administrator")
+st.title("Create the first administrator", anchor=False)
 st.write(
     "The portal has no accounts yet. Create the first administrator account. "
     "That person can then set up PDUs, teams and staff."

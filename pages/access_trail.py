@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor
+from pages._ui import current_actor, dataframe
 from qa.access.trail_view import recent_entries
 
 actor = current_actor()
@@ -26,4 +26,4 @@ else:
             for r in rows
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    dataframe(frame, hide_index=True, width="stretch")

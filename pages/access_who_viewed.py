@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from db.organisation import utcnow
-from pages._ui import current_actor, uk_time
+from pages._ui import current_actor, dataframe, uk_time
 from qa.access import access_log
 
 PERIODS = {"The last 30 days": timedelta(days=30), "The last 12 months": timedelta(days=365), "Everything": None}
@@ -35,7 +35,7 @@ people = len({r.viewer_name for r in rows})
 st.markdown(
     f"**{len(rows)} view{'s' if len(rows) != 1 else ''}** by **{people} {'people' if people != 1 else 'person'}**, newest first."
 )
-st.dataframe(
+dataframe(
     pd.DataFrame(
         [
             {

@@ -23,13 +23,16 @@ from pages._ui import (
     current_actor,
     field_error,
     flash,
+    form_errors,
     form_saved,
     keep_until_saved,
+    literal,
     plain,
     record_from_query,
     show_flash,
     show_text,
     submit,
+    table,
     text_area,
     text_input,
     uk_time,
@@ -53,7 +56,7 @@ audit_id, audit = record_from_query(
 )
 
 kind = "Moderation audit" if audit.is_moderation else "Case audit"
-st.title(f"{kind}: {audit.case_ref}")
+st.title(f"{kind}: {audit.case_ref}", anchor=False)
 show_flash()
 st.markdown(
     f"**{plain(audit.order_type)}**, {plain(audit.rosh)} RoSH · held by **{plain(audit.holder_name)}** ({plain(audit.team_name)}) · "
@@ -66,7 +69,11 @@ if audit.status in (AuditStatus.DISCUSSED, AuditStatus.ACTIONS_CLOSED) and not a
     if discussion is None:
         st.caption("Marked as discussed in supervision on the audit page, outside a supervision record.")
     elif discussion.record is not None:
-        screens.link_to(discussion.record, f"Discussed in supervision on {discussion.held_on:%d %b %Y}", icon="🗒️")
+        screens.link_to(
+            discussion.record,
+            f"Discussed in supervision on {discussion.held_on:%d %b %Y}",
+            icon=":material/sticky_note_2:",
+        )
     else:
         st.caption(f"Discussed in supervision on {discussion.held_on:%d %b %Y}.")
 if audit.is_moderation:
@@ -74,7 +81,7 @@ if audit.is_moderation:
 else:
     who_can_see("the two auditors and the PDU's quality-assurance leads; once sent, the case holder and their SPO.")
 
-errors = st.session_state.get(f"errors:audit:{audit.id}", {})
+errors = form_errors(f"audit:{audit.id}")
 themes = {t.id: t.name for t in workflow.learning_themes()}
 answer_labels = {a: a.label for a in Answer}
 
@@ -88,7 +95,7 @@ for concern in audit.urgent_concerns:
     else:
         st.error(
             f"Urgent concern raised by {plain(concern.raised_by_name)} on {uk_time(concern.raised_at)}: {plain(concern.description)}",
-            icon="🚨",
+            icon=":material/e911_emergency:",
         )
 
 if audit.can_edit:
@@ -123,15 +130,15 @@ if audit.can_edit:
     with st.form(f"audit_form_{audit.id}"):
         answers = []
         for section in audit.definition.sections:
-            st.subheader(section.title)
+            st.header(section.title, anchor=False)
             for q in section.questions:
                 current, evidence = audit.answers.get(q.key, (None, ""))
-                label = f"{'🔑 ' if q.key_question else ''}{q.text}"
+                label = f"{'Key question: ' if q.key_question else ''}{q.text}"
                 choice = st.radio(
                     label,
                     list(Answer),
                     index=list(Answer).index(Answer(current)) if current else None,
-                    format_func=lambda a: answer_labels[a],
+                    format_func=lambda a: literal(answer_labels[a]),
                     horizontal=True,
                     key=f"a_{audit.id}_{q.key}",
                     help=q.guidance,
@@ -146,11 +153,11 @@ if audit.can_edit:
                     max_chars=EVIDENCE_MAX,
                 )
                 answers.append({"question_key": q.key, "answer": choice, "evidence": note})
-        st.caption("🔑 marks a key question. " + RULE_TEXT)
+        st.caption(RULE_TEXT)
         sheet = None
         sheet_texts: dict[str, str | None] = {}  # the sheet's three texts, to list what differs after a stale save
         if not audit.is_moderation:
-            st.header("Feedback sheet")
+            st.header("Feedback sheet", anchor=False)
             st.caption(
                 "This goes to the case holder's SPO when you submit, to discuss in supervision. Lead with what was done well."
             )
@@ -166,7 +173,7 @@ if audit.can_edit:
                 "Learning themes for the areas for improvement",
                 list(themes),
                 default=[t for t in audit.improvement_themes if t in themes],
-                format_func=lambda t: themes[t],
+                format_func=lambda t: literal(themes[t]),
                 key=f"s_imp_t_{audit.id}",
             )
             concerns = text_area("Concerns", value=audit.concerns, key=f"s_con_{audit.id}", max_chars=SHEET_TEXT_MAX)
@@ -175,7 +182,7 @@ if audit.can_edit:
                 "Learning themes for the concerns",
                 list(themes),
                 default=[t for t in audit.concern_themes if t in themes],
-                format_func=lambda t: themes[t],
+                format_func=lambda t: literal(themes[t]),
                 key=f"s_con_t_{audit.id}",
             )
             sheet_texts = {"good_practice": good, "improvement": improvement, "concerns": concerns}
@@ -185,7 +192,7 @@ if audit.can_edit:
                 "concern_themes": concern_themes,
             }
             # The fourth part of the sheet, before Submit: a submitted audit cannot be changed.
-            st.subheader("Action(s) required")
+            st.subheader("Action(s) required", anchor=False)
             if audit.actions:
                 for action in audit.actions:
                     cols = st.columns([6, 2, 2, 1])
@@ -202,7 +209,7 @@ if audit.can_edit:
             if audit.spo_id:
                 owners[audit.spo_id] = f"{audit.spo_name} (SPO)"
             owner = st.selectbox(
-                "Owner", list(owners), format_func=lambda i: owners[i], key=f"new_action_owner_{audit.id}"
+                "Owner", list(owners), format_func=lambda i: literal(owners[i]), key=f"new_action_owner_{audit.id}"
             )
             field_error(action_errors, "owner_id")
             due = st.date_input("Due", key=f"new_action_due_{audit.id}", format="DD/MM/YYYY")
@@ -210,7 +217,7 @@ if audit.can_edit:
             add = st.form_submit_button("Add action")
         if "answers" in errors:
             unanswered = "\n".join(f"- {plain(q)}" for q in audit.unanswered)
-            st.error(errors["answers"] + (f"\n\n{unanswered}" if unanswered else ""), icon="⚠️")
+            st.error(errors["answers"] + (f"\n\n{unanswered}" if unanswered else ""), icon=":material/error:")
         if not audit.is_moderation:
             st.caption(
                 "Add every action before you submit: a submitted audit cannot be changed. "
@@ -284,18 +291,18 @@ if audit.can_edit:
     stale_panel(record_key, form_keys)
 else:
     # ------------------------------------------------------- the sent sheet
-    st.header("Feedback sheet")
+    st.header("Feedback sheet", anchor=False)
     blocks = [
         ("Good practice examples", audit.good_practice, []),
         ("Areas for improvement", audit.improvement, audit.improvement_themes),
         ("Concerns", audit.concerns, audit.concern_themes),
     ]
     for title, text, tags in blocks:
-        st.subheader(title)
+        st.subheader(title, anchor=False)
         show_text(text or "None recorded.")
         if tags:
             st.caption("Learning themes: " + ", ".join(themes.get(t, "?") for t in tags))
-    st.subheader("Action(s) required")
+    st.subheader("Action(s) required", anchor=False)
     if audit.actions:
         for action in audit.actions:
             cols = st.columns([6, 2, 2, 2])
@@ -312,8 +319,8 @@ else:
     else:
         st.caption("No actions were raised.")
 
-    st.subheader("Section judgements")
-    st.dataframe(
+    st.header("Section judgements", anchor=False)
+    table(
         pd.DataFrame([{"Section": j.title, "Judgement": j.verdict, "Why": j.reason} for j in audit.judgements]),
         hide_index=True,
         width="stretch",
@@ -329,14 +336,14 @@ else:
                     show_text(evidence)
 
     if not audit.is_moderation:
-        st.subheader("Case holder's reply")
+        st.header("Case holder's reply", anchor=False)
         if audit.holder_reply:
             show_text(audit.holder_reply)
             st.caption(f"Replied {uk_time(audit.reply_at)}")
         elif not audit.can_reply:
             st.caption("No reply yet.")
         if audit.can_reply:
-            reply_errors = st.session_state.get(f"errors:reply:{audit.id}", {})
+            reply_errors = form_errors(f"reply:{audit.id}")
             with st.form(f"reply_{audit.id}"):
                 text = text_area(
                     "Your reply" if not audit.holder_reply else "Update your reply",
@@ -360,7 +367,7 @@ else:
             screens.link_to(
                 RecordRef(RecordKind.SUPERVISEE, audit.holder_id),
                 f"Prepare supervision with {plain(audit.holder_name)}",
-                icon="🗒️",
+                icon=":material/sticky_note_2:",
             )
             st.caption("Discussed it without a supervision record in the portal? Mark it here instead.")
             if st.button("Mark as discussed in supervision", type="primary"):
@@ -386,12 +393,12 @@ else:
 
 # --- raising an urgent concern ---------------------------------------------------
 if audit.can_raise_concern and not audit.is_moderation:
-    with st.expander("🚨 Raise an urgent risk-of-harm concern"):
+    with st.expander("Raise an urgent risk-of-harm concern", icon=":material/e911_emergency:"):
         st.caption(
             "Use this for a risk that needs action now. It goes straight to the case holder's SPO "
             "and stays on their home page until they acknowledge it."
         )
-        concern_errors = st.session_state.get(f"errors:concern:{audit.id}", {})
+        concern_errors = form_errors(f"concern:{audit.id}")
         with st.form(f"concern_{audit.id}"):
             description = text_area("What is the concern?", key=f"concern_text_{audit.id}", max_chars=EVIDENCE_MAX)
             field_error(concern_errors, "description")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from db.audits import EVIDENCE_MAX, Acknowledgement
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, show_flash, submit, text_area
+from pages._ui import current_actor, field_error, form_errors, literal, show_flash, submit, table, text_area
 from qa.audits import concerns as urgent_concerns
 from qa.audits import events as audit_events
 from qa.validation import validate
@@ -20,7 +20,7 @@ def acknowledge(concern_id: int, note: str) -> None:
     urgent_concerns.acknowledge(actor, concern_id, validate(Acknowledgement, {"note": note}))
 
 
-st.title("Urgent concerns")
+st.title("Urgent concerns", anchor=False)
 show_flash()
 st.caption(
     "Raised by auditors for the case holder's SPO. An SPO acknowledges each one with a note; you can acknowledge too if the SPO is away."
@@ -30,18 +30,18 @@ pdus = dict(audit_events.pdus_i_manage(actor))
 if not pdus:
     st.info("You are not a quality-assurance lead for any PDU.")
     st.stop()
-pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(pdus) > 1 else next(iter(pdus))
+pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: literal(pdus[i])) if len(pdus) > 1 else next(iter(pdus))
 alerts = urgent_concerns.pdu_concerns(actor, pdu_id)
 overdue = [a for a in alerts if a.overdue]
 if overdue:
     st.error(
         f"{len(overdue)} concern{'s have' if len(overdue) != 1 else ' has'} waited more than 2 working days for acknowledgement.",
-        icon="🚨",
+        icon=":material/e911_emergency:",
     )
 if not alerts:
     st.info("No urgent concerns have been raised.")
 else:
-    st.dataframe(
+    table(
         pd.DataFrame(
             [
                 {
@@ -61,7 +61,7 @@ else:
     for alert in [a for a in alerts if a.acknowledged_at is None]:
         with st.expander(f"Acknowledge {alert.case_ref} as cover for the SPO"):
             st.page_link(screens.AUDIT_CASE.file, label="Open the audit", query_params={"audit": str(alert.audit_id)})
-            errors = st.session_state.get(f"errors:ack:{alert.id}", {})
+            errors = form_errors(f"ack:{alert.id}")
             with st.form(f"qa_ack_{alert.id}"):
                 note = text_area(
                     "What have you done or decided?", key=f"qa_ack_note_{alert.id}", max_chars=EVIDENCE_MAX

@@ -9,14 +9,18 @@ from db.audits import OVERRIDE_REASON_MAX, REASON_MAX, AuditStatus, EventStatus,
 from pages import _registry as screens
 from pages._ui import (
     current_actor,
+    dataframe,
     field_error,
     first_error,
     first_warning,
     flash,
+    form_errors,
     id_from_query,
+    literal,
     plain,
     show_flash,
     submit,
+    table,
     text_input,
     uk_time,
 )
@@ -34,12 +38,12 @@ except (NotFound, PermissionDenied) as exc:
     st.error(str(exc))
     st.stop()
 if view is None:
-    st.title("Audit event")
+    st.title("Audit event", anchor=False)
     st.info("Choose an event on **Audit events**.")
     st.stop()
 
 event = view.event
-st.title(f"LEARN day {event.event_date:%d %b %Y}: {plain(event.pdu_name)}")
+st.title(f"LEARN day {event.event_date:%d %b %Y}: {plain(event.pdu_name)}", anchor=False)
 st.markdown(f"Status: **{event.status}** · {len(view.selected)} cases in the sample (asked for {event.sample_size})")
 show_flash()
 
@@ -55,7 +59,7 @@ with sample_tab:
         st.warning(view.shortfall_message)
     st.markdown(f"**{view.eligible_count}** cases in the PDU are eligible on the event date.")
     # A static table wraps long text, so each reason reads in full without widening a column.
-    st.table(
+    table(
         pd.DataFrame(
             [
                 {
@@ -72,7 +76,7 @@ with sample_tab:
         hide_index=True,
     )
     with st.expander(f"Cases not in the sample, and why ({len(view.excluded)})"):
-        st.dataframe(
+        dataframe(
             pd.DataFrame([{"Case": e.case_ref, "Why not": e.reason} for e in view.excluded]),
             hide_index=True,
             width="stretch",
@@ -83,7 +87,7 @@ with sample_tab:
         )
     if view.swaps:
         st.markdown("**Swaps made by the lead**")
-        st.dataframe(
+        table(
             pd.DataFrame(
                 [
                     {
@@ -100,17 +104,17 @@ with sample_tab:
             width="stretch",
         )
     if event.status == EventStatus.PLANNING:
-        st.subheader("Swap a case")
+        st.header("Swap a case", anchor=False)
         candidates = {c.case_id: f"{c.case_ref} ({c.reason})" for c in audit_events.swap_candidates(actor, event.id)}
         current = {r.case_id: f"{r.case_ref} ({r.order_type}, {r.rosh})" for r in view.selected}
-        errors = st.session_state.get("errors:swap", {})
+        errors = form_errors("swap")
         if not candidates:
             st.caption("No other eligible cases are available to swap in.")
         else:
             with st.form("swap"):
-                out_id = st.selectbox("Take out", list(current), format_func=lambda i: current[i])
+                out_id = st.selectbox("Take out", list(current), format_func=lambda i: literal(current[i]))
                 field_error(errors, "removed_case_id")
-                in_id = st.selectbox("Put in", list(candidates), format_func=lambda i: candidates[i])
+                in_id = st.selectbox("Put in", list(candidates), format_func=lambda i: literal(candidates[i]))
                 field_error(errors, "added_case_id")
                 reason = text_input("Reason (required)", key="swap_reason", max_chars=REASON_MAX)
                 field_error(errors, "reason")
@@ -168,7 +172,7 @@ with pairs_tab:
                             screens.AUDIT_CASE.file,
                             label=case.case_ref,
                             query_params={"audit": str(case.audit_id)},
-                            icon="📄",
+                            icon=":material/description:",
                         )
                     else:
                         cols[0].markdown(case.case_ref)
@@ -177,16 +181,16 @@ with pairs_tab:
         if pairs.unassigned:
             st.error("Cases without a pair: " + ", ".join(c.case_ref for c in pairs.unassigned))
 
-        st.subheader("Adjust the pairs")
+        st.header("Adjust the pairs", anchor=False)
         st.caption("Every change is recorded with its reason. Nobody may audit a case they hold.")
         staff = {a.user_id: f"{a.name} ({a.grade})" for a in audit_events.rota(actor, event.pdu_id, event.event_date)}
         pair_labels = {
             p.pair_id: f"Pair {i}: {p.first_name} and {p.second_name}" for i, p in enumerate(pairs.pairs, start=1)
         }
-        errors = st.session_state.get("errors:pair", {})
+        errors = form_errors("pair")
         if pair_labels:
             pair_id = st.selectbox(
-                "Pair to change", list(pair_labels), format_func=lambda i: pair_labels[i], key="pair_to_change"
+                "Pair to change", list(pair_labels), format_func=lambda i: literal(pair_labels[i]), key="pair_to_change"
             )
             chosen_pair = next(p for p in pairs.pairs if p.pair_id == pair_id)
             staff_ids = list(staff)
@@ -195,13 +199,13 @@ with pairs_tab:
                     "First auditor",
                     staff_ids,
                     index=staff_ids.index(chosen_pair.first_id) if chosen_pair.first_id in staff_ids else 0,
-                    format_func=lambda i: staff[i],
+                    format_func=lambda i: literal(staff[i]),
                 )
                 second = st.selectbox(
                     "Second auditor",
                     staff_ids,
                     index=staff_ids.index(chosen_pair.second_id) if chosen_pair.second_id in staff_ids else 0,
-                    format_func=lambda i: staff[i],
+                    format_func=lambda i: literal(staff[i]),
                 )
                 field_error(errors, "first_id")
                 field_error(errors, "second_id")
@@ -221,11 +225,13 @@ with pairs_tab:
             movable = {
                 c.sample_id: c.case_ref for p in pairs.pairs for c in p.cases if c.audit_status in (None, "draft")
             }
-            move_errors = st.session_state.get("errors:move", {})
+            move_errors = form_errors("move")
             if movable:
                 with st.form("move_case"):
-                    sample_id = st.selectbox("Case", list(movable), format_func=lambda i: movable[i])
-                    to_pair = st.selectbox("Give it to", list(pair_labels), format_func=lambda i: pair_labels[i])
+                    sample_id = st.selectbox("Case", list(movable), format_func=lambda i: literal(movable[i]))
+                    to_pair = st.selectbox(
+                        "Give it to", list(pair_labels), format_func=lambda i: literal(pair_labels[i])
+                    )
                     field_error(move_errors, "to_pair_id")
                     move_reason = text_input("Reason (required)", key="move_reason", max_chars=OVERRIDE_REASON_MAX)
                     field_error(move_errors, "reason")
@@ -242,7 +248,7 @@ with pairs_tab:
 
         waiting = [c for p in pairs.pairs for c in p.cases if c.audit_status == AuditStatus.SUBMITTED]
         if waiting:
-            st.subheader("Submitted, waiting for an SPO")
+            st.header("Submitted, waiting for an SPO", anchor=False)
             st.caption(
                 "The case holder had no SPO recorded when the audit was submitted. Add one on the Users page, then send the sheet."
             )
@@ -279,18 +285,18 @@ with moderation_tab:
             screens.AUDIT_CASE.file,
             label=f"Moderation of {row.case_ref}: {row.status}",
             query_params={"audit": str(row.moderation_id)},
-            icon="⚖️",
+            icon=":material/balance:",
         )
     report = moderation.agreement_report(actor, event.id)
     if report.audits_compared:
-        st.subheader("Agreement")
+        st.header("Agreement", anchor=False)
         compared_col, agreement_col, kappa_col = st.columns(3)
         compared_col.metric("Audits compared", report.audits_compared)
         agreement_col.metric(
             "Agreement", f"{report.overall_percent:.0%}" if report.overall_percent is not None else "-"
         )
         kappa_col.metric("Cohen's kappa", f"{report.overall_kappa:.2f}" if report.overall_kappa is not None else "-")
-        st.dataframe(
+        dataframe(
             pd.DataFrame(
                 [
                     {

@@ -6,7 +6,7 @@ import streamlit as st
 
 from db.audits import DEFAULT_LOW_RISK_SHARE, SAMPLE_MAX, SAMPLE_MIN, AuditEventCreate
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, form_errors, show_flash, submit
+from pages._ui import current_actor, field_error, form_errors, literal, show_flash, submit
 from qa.audits import events as audit_events
 from qa.validation import validate
 
@@ -40,7 +40,7 @@ else:
 st.header("Plan a new event", anchor=False)
 errors = form_errors("new_event")
 with st.form("new_event"):
-    pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i])
+    pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: literal(pdus[i]))
     field_error(errors, "pdu_id")
     event_date = st.date_input(
         "Date of the LEARN day", value=dt.date.today() + dt.timedelta(days=14), format="DD/MM/YYYY"

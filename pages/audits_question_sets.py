@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.audits import Instrument
-from pages._ui import current_actor, plain, show_flash, submit
+from pages._ui import current_actor, plain, show_flash, submit, table
 from qa.audits import instrument
 from qa.audits.judgement import RULE_TEXT
 from qa.errors import PermissionDenied, ValidationFailed
@@ -25,7 +25,7 @@ except PermissionDenied as exc:
 
 # --- versions loaded -----------------------------------------------------------------
 st.header("Versions loaded", anchor=False)
-st.dataframe(
+table(
     pd.DataFrame(
         [
             {

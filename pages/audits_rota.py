@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor
+from pages._ui import current_actor, literal, table
 from qa.audits import events as audit_events
 from qa.audits.events import ROTA_TARGET_PER_YEAR
 
@@ -20,7 +20,7 @@ pdus = dict(audit_events.pdus_i_manage(actor))
 if not pdus:
     st.info("You are not a quality-assurance lead for any PDU.")
     st.stop()
-pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(pdus) > 1 else next(iter(pdus))
+pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: literal(pdus[i])) if len(pdus) > 1 else next(iter(pdus))
 rows = audit_events.rota(actor, pdu_id, dt.date.today())
 due = [r for r in rows if r.due]
 cols = st.columns(3)
@@ -29,7 +29,7 @@ cols[1].metric("Due", len(due))
 cols[2].metric("On track", len(rows) - len(due))
 only_due = st.toggle("Show only people who are due", value=False)
 shown = due if only_due else rows
-st.dataframe(
+table(
     pd.DataFrame(
         [
             {

@@ -4,11 +4,11 @@ import streamlit as st
 
 from db.audits import THEME_MAX
 from db.ids import id_of
-from pages._ui import current_actor, field_error, plain, show_flash, submit, text_input
+from pages._ui import current_actor, field_error, form_errors, plain, show_flash, submit, text_input
 from qa.audits import workflow
 
 actor = current_actor()
-st.title("Learning themes")
+st.title("Learning themes", anchor=False)
 st.caption("Auditors tag areas for improvement and concerns with these themes, so trends show across audits.")
 show_flash()
 
@@ -20,7 +20,7 @@ for theme in workflow.learning_themes(active_only=False):
         workflow.set_learning_theme_active(actor, id_of(theme), not theme.active)
         st.rerun()
 
-errors = st.session_state.get("errors:theme", {})
+errors = form_errors("theme")
 with st.form("new_theme"):
     name = text_input("Add a theme", key="new_theme_name", max_chars=THEME_MAX)
     field_error(errors, "name")

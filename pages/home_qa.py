@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor, month_strip, plain, work_queue
+from pages._ui import current_actor, month_strip, plain, table, work_queue
 from qa import worklist
 from qa.home import home_summary
 
@@ -18,7 +18,7 @@ month_strip(worklist.month_strip(actor))
 st.header("Teams in my PDU", anchor=False)
 if summary.pdu_teams:
     frame = pd.DataFrame([{"Team": t.team_name, "Active staff": t.active_staff} for t in summary.pdu_teams])
-    st.dataframe(frame, hide_index=True, width="content")
+    table(frame, hide_index=True, width="content")
     st.caption(f"{sum(t.active_staff for t in summary.pdu_teams)} active staff across {len(summary.pdu_teams)} teams.")
 else:
     st.info("You are not linked to a PDU yet. Ask your administrator to place you in a team.")

@@ -7,12 +7,22 @@ import streamlit as st
 from db.observations import ObservationMode, ObservationPlan, ObservationSetting
 from db.organisation import CASE_REF_MAX, Role
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, index_from_query, show_flash, submit, text_input, who_can_see
+from pages._ui import (
+    current_actor,
+    field_error,
+    form_errors,
+    index_from_query,
+    literal,
+    show_flash,
+    submit,
+    text_input,
+    who_can_see,
+)
 from qa.observations import workflow as observations
 from qa.validation import validate
 
 actor = current_actor()
-st.title("Plan an observation")
+st.title("Plan an observation", anchor=False)
 show_flash()
 who_can_see(
     "the practitioner and the observer; once shared, also the practitioner's SPO and the PDU's quality-assurance leads. Never other colleagues."
@@ -22,20 +32,20 @@ who_can_see(
 def plan_form(
     key: str, practitioner_id, observer_choices: dict | None, practitioner_choices: dict | None, label: str
 ) -> None:
-    errors = st.session_state.get(f"errors:{key}", {})
+    errors = form_errors(f"{key}")
     with st.form(key):
         if practitioner_choices is not None:
             practitioner_id = st.selectbox(
                 "Practitioner",
                 list(practitioner_choices),
                 index=index_from_query("practitioner", list(practitioner_choices)),  # from a home-page link
-                format_func=lambda i: practitioner_choices[i],
+                format_func=lambda i: literal(practitioner_choices[i]),
             )
             field_error(errors, "practitioner_id")
         observer_id = actor.id
         if observer_choices is not None:
             observer_id = st.selectbox(
-                "Who will observe you?", list(observer_choices), format_func=lambda i: observer_choices[i]
+                "Who will observe you?", list(observer_choices), format_func=lambda i: literal(observer_choices[i])
             )
             field_error(errors, "observer_id")
         observed_on = st.date_input(
@@ -75,11 +85,11 @@ def plan_form(
 
 can_observe = dict(observations.practitioners_i_can_observe(actor))
 if can_observe:
-    st.subheader("Observe a practitioner")
+    st.header("Observe a practitioner", anchor=False)
     plan_form("plan_observation", None, None, can_observe, "Plan observation")
 
 if actor.has(Role.PRACTITIONER):
-    st.subheader("Invite a colleague to observe me")
+    st.header("Invite a colleague to observe me", anchor=False)
     st.caption("Ask a peer, your SPO or a QDO to watch a session and give you feedback on your skills.")
     colleagues = dict(observations.colleagues_to_invite(actor))
     if colleagues:

@@ -28,6 +28,8 @@ from pages._ui import (
     current_actor,
     field_error,
     flash,
+    form_errors,
+    literal,
     plain,
     record_from_query,
     show_flash,
@@ -54,7 +56,7 @@ observation_id, obs = record_from_query(
 
 framework = obs.framework
 scale = {p.value: p.label for p in framework.scale}
-st.title(f"Observation of {plain(obs.practitioner_name)}")
+st.title(f"Observation of {plain(obs.practitioner_name)}", anchor=False)
 show_flash()
 st.markdown(
     f"Observer: **{plain(obs.observer_name)}** · {obs.observed_on:%d %b %Y} · {plain(obs.setting[0].upper() + obs.setting[1:])}, {obs.mode}"
@@ -92,7 +94,7 @@ ANSWERED = {
 
 
 def invitation_form(detail: observations.ObservationDetail) -> None:
-    errors = st.session_state.get(f"errors:invite:{obs.id}", {})
+    errors = form_errors(f"invite:{obs.id}")
     with st.form(f"invite_{obs.id}"):
         choice = st.radio(
             "My answer", list(ANSWERS), format_func=ANSWERS.__getitem__, horizontal=True, key=f"answer_{detail.id}"
@@ -132,7 +134,7 @@ def invitation_form(detail: observations.ObservationDetail) -> None:
 # ------------------------------------------------------------ the invitation
 if not obs.shared:
     if obs.can_respond:
-        st.header("Your invitation")
+        st.header("Your invitation", anchor=False)
         if obs.invitation == InvitationStatus.INVITED:
             st.markdown(
                 f"**{plain(obs.observer_name)}** would like to observe this session on {obs.observed_on:%d %b %Y}. "
@@ -168,13 +170,13 @@ if not obs.shared:
 # ------------------------------------------------------------ my own view
 if obs.can_self_assess:
     if obs.shared:
-        st.header("My own view")
+        st.header("My own view", anchor=False)
         st.caption(
             "Optional. You can still rate yourself on the same skill areas. A rating you add or change now is "
             "shown as given after reading the observer's."
         )
     else:
-        st.header("Before the session: my own view")
+        st.header("Before the session: my own view", anchor=False)
         st.caption(
             "Optional. Rate yourself on the same skill areas and say what you most want feedback on. "
             "Your observer sees what you want feedback on straight away, and your ratings only after sharing theirs."
@@ -215,7 +217,7 @@ if obs.can_self_assess:
 def goal_form() -> None:
     """Propose a goal; it counts once the other person agrees."""
     other = obs.practitioner_name if actor.id == obs.observer_id else obs.observer_name
-    goal_errors = st.session_state.get(f"errors:goal:{obs.id}", {})
+    goal_errors = form_errors(f"goal:{obs.id}")
     with st.form(f"goal_{obs.id}"):
         description = text_input("Propose a goal", key=f"goal_text_{obs.id}", max_chars=GOAL_MAX)
         field_error(goal_errors, "description")
@@ -238,10 +240,10 @@ def goal_form() -> None:
 
 # ------------------------------------------------------------- the observer's part
 if obs.can_record:
-    st.header("Record the observation")
+    st.header("Record the observation", anchor=False)
     if obs.feedback_wanted:
         st.info(f"The practitioner would most like feedback on: {plain(obs.feedback_wanted)}")
-    errors = st.session_state.get(f"errors:obs:{obs.id}", {})
+    errors = form_errors(f"obs:{obs.id}")
     record_key = f"obs:{obs.id}"
     form_keys = [
         f"consent_{obs.id}",
@@ -337,7 +339,7 @@ if obs.can_record:
         )
         field_error(errors, "development_points")
         if errors:
-            st.error("Not saved yet: " + " ".join(errors.values()), icon="⚠️")
+            st.error("Not saved yet: " + " ".join(errors.values()), icon=":material/error:")
         save_col, share_col = st.columns(2)
         save = save_col.form_submit_button("Save")
         send = share_col.form_submit_button("Save and share with the practitioner", type="primary")
@@ -391,7 +393,7 @@ if obs.can_record:
         )
     stale_panel(record_key, form_keys)
 
-    st.subheader("Development goals")
+    st.subheader("Development goals", anchor=False)
     for goal in obs.goals:
         st.markdown(
             f"- {plain(goal.description)} (review by {goal.review_date:%d %b %Y}) · {plain(goal.agreement_text)}"
@@ -411,7 +413,10 @@ if obs.can_record:
             colleagues.pop(obs.practitioner_id, None)
             if colleagues:
                 second = st.selectbox(
-                    "Second observer", list(colleagues), format_func=lambda i: colleagues[i], key=f"second_{obs.id}"
+                    "Second observer",
+                    list(colleagues),
+                    format_func=lambda i: literal(colleagues[i]),
+                    key=f"second_{obs.id}",
                 )
                 if st.button("Add second observer", key=f"add_second_{obs.id}"):
                     submit(
@@ -424,7 +429,7 @@ if obs.can_record:
 
 # ----------------------------------------------------------- after it is shared
 if obs.shared:
-    st.header("Ratings")
+    st.header("Ratings", anchor=False)
     for domain in framework.domains:
         given = obs.ratings.get(domain.key)
         own = obs.self_ratings.get(domain.key)
@@ -441,11 +446,11 @@ if obs.shared:
         st.markdown(line)
         if given and given.evidence:
             show_text(given.evidence)
-    st.subheader("Strengths")
+    st.subheader("Strengths", anchor=False)
     show_text(obs.strengths or "None recorded.")
-    st.subheader("Development points")
+    st.subheader("Development points", anchor=False)
     show_text(obs.development_points or "None recorded.")
-    st.subheader("Development goals")
+    st.subheader("Development goals", anchor=False)
     if not obs.goals:
         st.caption("No goals yet.")
     for goal in obs.goals:
@@ -484,12 +489,12 @@ if obs.shared:
     if obs.can_propose_goal:
         goal_form()
 
-    st.header("Your reflection and reply" if obs.can_reply else "The practitioner's reflection and reply")
+    st.header("Your reflection and reply" if obs.can_reply else "The practitioner's reflection and reply", anchor=False)
     if obs.can_reply:
         st.caption(
             "Only you write here. Your observer and SPO can read it, and nobody else can change it. Once you acknowledge, it is final."
         )
-        reply_errors = st.session_state.get(f"errors:oreply:{obs.id}", {})
+        reply_errors = form_errors(f"oreply:{obs.id}")
         with st.form(f"reply_{obs.id}"):
             reflection = text_area(
                 "My reflection", value=obs.reflection or "", key=f"reflection_{obs.id}", max_chars=NOTE_MAX

@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages import _charts as charts
 from pages import _registry as screens
-from pages._ui import current_actor, dataframe, literal, plain
+from pages._ui import current_actor, literal, plain, table
 from qa.due import count_due
 from qa.errors import PermissionDenied
 from qa.observations import coverage as observation_coverage
@@ -29,7 +29,7 @@ else:
     cols[0].metric("Overdue", counts.overdue)
     cols[1].metric("Due within 30 days", counts.due)
     cols[2].metric("Up to date", counts.up_to_date)
-    dataframe(
+    table(
         pd.DataFrame(
             [
                 {

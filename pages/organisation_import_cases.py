@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.organisation import Role
-from pages._ui import csv_import, current_actor, show_flash
+from pages._ui import csv_import, current_actor, dataframe, show_flash
 from qa.organisation import case_import
 
 actor = current_actor()
@@ -26,7 +26,7 @@ if not actor.has(Role.ADMIN):
 
 st.markdown("Columns: " + ", ".join(f"`{c}`" for c in case_import.CASE_COLUMNS))
 with st.expander("What goes in each column"):
-    st.dataframe(
+    dataframe(
         pd.DataFrame([{"Column": c, "What it holds": case_import.COLUMN_HELP[c]} for c in case_import.CASE_COLUMNS]),
         hide_index=True,
         width="stretch",

@@ -6,8 +6,10 @@ import streamlit as st
 from db.organisation import ORG_NAME_MAX, PduCreate, PduUpdate, RegionCreate, TeamCreate, TeamUpdate
 from pages._ui import (
     current_actor,
+    dataframe,
     field_error,
     form_errors,
+    literal,
     plain,
     show_flash,
     submit,
@@ -17,7 +19,7 @@ from qa.organisation import org
 from qa.validation import validate
 
 actor = current_actor()
-st.title("PDUs and teams")
+st.title("PDUs and teams", anchor=False)
 st.caption("Regions contain PDUs (probation delivery units), and PDUs contain teams.")
 show_flash()
 
@@ -26,9 +28,9 @@ pdus = org.list_pdus(actor)
 teams = org.list_teams(actor)
 
 
-st.subheader("Teams")
+st.header("Teams", anchor=False)
 if teams:
-    st.dataframe(
+    dataframe(
         pd.DataFrame(
             [
                 {"Team": t.name, "PDU": t.pdu_name, "Region": t.region_name, "Active staff": t.active_members}
@@ -53,7 +55,9 @@ with team_tab:
             st.markdown("**Add a team**")
             name = text_input("Team name", key="new_team_name", max_chars=ORG_NAME_MAX)
             field_error(errors, "name")
-            pdu_id = st.selectbox("PDU", list(pdu_labels), format_func=lambda i: pdu_labels[i], key="new_team_pdu")
+            pdu_id = st.selectbox(
+                "PDU", list(pdu_labels), format_func=lambda i: literal(pdu_labels[i]), key="new_team_pdu"
+            )
             field_error(errors, "pdu_id")
             if st.form_submit_button("Add team", type="primary"):
                 submit(
@@ -66,7 +70,7 @@ with team_tab:
             chosen = st.selectbox(
                 "Team to change",
                 list(team_by_id),
-                format_func=lambda i: f"{team_by_id[i].name} ({team_by_id[i].pdu_name})",
+                format_func=lambda i: literal(f"{team_by_id[i].name} ({team_by_id[i].pdu_name})"),
             )
             key = f"edit_team_{chosen}"
             errors = form_errors(key)
@@ -76,7 +80,7 @@ with team_tab:
                 field_error(errors, "name")
                 ids = list(pdu_labels)
                 new_pdu = st.selectbox(
-                    "PDU", ids, index=ids.index(team_by_id[chosen].pdu_id), format_func=lambda i: pdu_labels[i]
+                    "PDU", ids, index=ids.index(team_by_id[chosen].pdu_id), format_func=lambda i: literal(pdu_labels[i])
                 )
                 field_error(errors, "pdu_id")
                 if st.form_submit_button("Save team"):
@@ -90,7 +94,7 @@ with team_tab:
 
 with pdu_tab:
     if pdus:
-        st.dataframe(
+        dataframe(
             pd.DataFrame([{"PDU": p.name, "Region": p.region_name, "Teams": p.teams} for p in pdus]),
             hide_index=True,
             width="content",
@@ -106,7 +110,7 @@ with pdu_tab:
             st.markdown("**Add a PDU**")
             name = text_input("PDU name", key="new_pdu_name", max_chars=ORG_NAME_MAX)
             field_error(errors, "name")
-            region_id = st.selectbox("Region", list(region_labels), format_func=lambda i: region_labels[i])
+            region_id = st.selectbox("Region", list(region_labels), format_func=lambda i: literal(region_labels[i]))
             field_error(errors, "region_id")
             if st.form_submit_button("Add PDU", type="primary"):
                 submit(
@@ -116,7 +120,7 @@ with pdu_tab:
                 )
         if pdus:
             pdu_by_id = {p.id: p for p in pdus}
-            chosen = st.selectbox("PDU to rename", list(pdu_by_id), format_func=lambda i: pdu_by_id[i].name)
+            chosen = st.selectbox("PDU to rename", list(pdu_by_id), format_func=lambda i: literal(pdu_by_id[i].name))
             key = f"edit_pdu_{chosen}"
             errors = form_errors(key)
             with st.form(key):

@@ -16,10 +16,12 @@ from db.organisation import (
 )
 from pages._ui import (
     current_actor,
+    dataframe,
     field_error,
     flash,
     form_errors,
     index_from_query,
+    literal,
     plain,
     roles_label,
     show_flash,
@@ -34,7 +36,7 @@ from qa.privacy import erasure
 from qa.validation import validate
 
 actor = current_actor()
-st.title("Users")
+st.title("Users", anchor=False)
 show_flash()
 
 everyone = users.list_users(actor)
@@ -50,7 +52,7 @@ shown = [
     for u in everyone
     if (show_inactive or u.is_active) and filter_text.lower() in f"{u.full_name} {u.email} {u.team_name or ''}".lower()
 ]
-st.dataframe(
+dataframe(
     pd.DataFrame(
         [
             {
@@ -88,7 +90,7 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
                 "Grade",
                 grades,
                 index=grades.index(Grade(defaults.get("grade", Grade.PO))),
-                format_func=lambda g: GRADE_LABELS[g],
+                format_func=lambda g: literal(GRADE_LABELS[g]),
             )
             field_error(errors, "grade")
         with right:
@@ -101,7 +103,7 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
                 "Team",
                 team_ids,
                 index=team_ids.index(defaults.get("team_id")) if defaults.get("team_id") in team_ids else 0,
-                format_func=lambda t: team_labels[t],
+                format_func=lambda t: literal(team_labels[t]),
             )
             field_error(errors, "team_id")
             sup_ids = [None] + [i for i in active_people if i != defaults.get("id")]
@@ -109,7 +111,7 @@ def user_form(key: str, defaults: dict, submit_label: str, with_password: bool) 
                 "Supervisor",
                 sup_ids,
                 index=sup_ids.index(defaults.get("supervisor_id")) if defaults.get("supervisor_id") in sup_ids else 0,
-                format_func=lambda i: "No supervisor" if i is None else active_people[i],
+                format_func=lambda i: "No supervisor" if i is None else literal(active_people[i]),
                 help="Every practitioner needs a supervisor, normally their SPO.",
             )
             field_error(errors, "supervisor_id")
@@ -160,7 +162,7 @@ with edit_tab:
             "Choose a person",
             list(labels),
             index=index_from_query("user", list(labels)),  # a home-page link names the person
-            format_func=lambda i: labels[i],
+            format_func=lambda i: literal(labels[i]),
             key="edit_user_choice",
         )
         try:

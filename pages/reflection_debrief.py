@@ -4,23 +4,34 @@ import streamlit as st
 
 from db.reflection import SHORT_MAX, ContactSetting, DebriefCreate, Need, Urgency
 from pages import _registry as screens
-from pages._ui import current_actor, field_error, keep_until_saved, plain, show_text, submit, text_area, who_can_see
+from pages._ui import (
+    current_actor,
+    field_error,
+    form_errors,
+    keep_until_saved,
+    literal,
+    plain,
+    show_text,
+    submit,
+    text_area,
+    who_can_see,
+)
 from qa.reflection import debriefs, emotions, sharing
 from qa.validation import validate
 
 actor = current_actor()
-st.title("Quick debrief")
+st.title("Quick debrief", anchor=False)
 who_can_see(
     "only you. If you ask someone for a conversation, they see who is asking and how soon, not what you wrote, unless you choose to share it."
 )
 
 result = st.session_state.pop("debrief_result", None)
 if result is not None:
-    st.success("Saved. Thank you for taking a moment for yourself.", icon="🌿")
+    st.success("Saved. Thank you for taking a moment for yourself.", icon=":material/spa:")
     if result.request_id:
         st.info("Your request for a conversation has been sent.")
     if result.signpost:
-        st.markdown("#### If you would like more support")
+        st.header("If you would like more support", anchor=False)
         st.write(
             "You do not have to carry this on your own. These are some places people find helpful, including ones independent of your employer:"
         )
@@ -31,9 +42,9 @@ if result is not None:
                     show_text(contact.description)
                 if contact.how_to_reach:
                     show_text(contact.how_to_reach)
-    st.page_link(screens.MY_WELLBEING.file, label="See my own trends", icon="📈")
+    st.page_link(screens.MY_WELLBEING.file, label="See my own trends", icon=":material/monitoring:")
 
-errors = st.session_state.get("errors:debrief", {})
+errors = form_errors("debrief")
 people = dict(sharing.colleagues(actor))
 # The form empties only after a successful save: a fault or a field to correct keeps what was typed.
 keep_until_saved(
@@ -88,7 +99,7 @@ with st.form("debrief"):
         support_from = st.selectbox(
             "Who would you like to talk to?",
             [None, *people],
-            format_func=lambda i: "No one for now" if i is None else people[i],
+            format_func=lambda i: "No one for now" if i is None else literal(people[i]),
             key="debrief_support_from",
         )
         field_error(errors, "support_from")

@@ -6,12 +6,12 @@ import streamlit as st
 
 from db.reflection import ReflectiveModel
 from pages import _registry as screens
-from pages._ui import current_actor, plain, show_flash, text_input, who_can_see
+from pages._ui import current_actor, literal, plain, show_flash, text_input, who_can_see
 from qa.reflection import journal, journal_export
 from qa.reflection.reflective_models import guide
 
 actor = current_actor()
-st.title("My reflective journal")
+st.title("My reflective journal", anchor=False)
 show_flash()
 who_can_see(
     "only you. Not your SPO, not quality-assurance leads, not administrators, unless you share a "
@@ -35,11 +35,11 @@ with st.container(border=True):
         note_id = journal.new_note(actor, model)
         st.switch_page(screens.JOURNAL_NOTE.file, query_params={"note": str(note_id)})
 
-st.subheader("Find a note")
+st.header("Find a note", anchor=False)
 cols = st.columns([3, 2, 2, 2])
 text = text_input("Words", container=cols[0], placeholder="Search your notes", max_chars=200)
 tags = journal.my_tags(actor)
-tag = cols[1].selectbox("Tag", [None, *tags], format_func=lambda t: "Any tag" if t is None else t)
+tag = cols[1].selectbox("Tag", [None, *tags], format_func=lambda t: "Any tag" if t is None else literal(t))
 date_from = cols[2].date_input("From", value=None, format="DD/MM/YYYY")
 date_to = cols[3].date_input("To", value=None, format="DD/MM/YYYY")
 notes = journal.my_notes(actor, text=text, tag=tag, date_from=date_from, date_to=date_to)
@@ -50,11 +50,13 @@ if not notes:
 for note in notes:
     cols = st.columns([6, 2, 3])
     label = f"{plain(note.title) if note.title else 'Untitled note'}" + (" (draft)" if note.is_draft else "")
-    cols[0].page_link(screens.JOURNAL_NOTE.file, label=label, query_params={"note": str(note.id)}, icon="📓")
+    cols[0].page_link(
+        screens.JOURNAL_NOTE.file, label=label, query_params={"note": str(note.id)}, icon=":material/book_2:"
+    )
     cols[1].caption(f"{note.entry_date:%d %b %Y}")
     cols[2].caption(plain(", ".join(note.tags)))
 
-st.subheader("Export my journal")
+st.header("Export my journal", anchor=False)
 st.caption("A copy of every note, for you to keep. Keep it somewhere private.")
 markdown_col, pdf_col = st.columns(2)
 markdown_col.download_button(

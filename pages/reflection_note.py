@@ -9,9 +9,11 @@ from pages._ui import (
     current_actor,
     field_error,
     flash,
+    form_errors,
     form_saved,
     id_from_query,
     keep_until_saved,
+    literal,
     plain,
     retry_unsaved,
     save_or_keep,
@@ -30,23 +32,23 @@ from qa.reflection.reflective_models import TAGS, guide
 actor = current_actor()
 note_id = id_from_query("note")
 if note_id is None:
-    st.title("Journal note")
+    st.title("Journal note", anchor=False)
     st.info("Open a note from **My reflective journal**.")
     st.stop()
 try:
     note = journal.note(actor, note_id)
 except NotFound as exc:
-    st.title("Journal note")
+    st.title("Journal note", anchor=False)
     st.error(str(exc))
-    st.page_link(screens.JOURNAL.file, label="My reflective journal", icon="📓")
-    st.page_link(screens.SHARED_WITH_ME.file, label="Shared with me", icon="🤝")
+    st.page_link(screens.JOURNAL.file, label="My reflective journal", icon=":material/book_2:")
+    st.page_link(screens.SHARED_WITH_ME.file, label="Shared with me", icon=":material/handshake:")
     st.stop()
 
 model = guide(note.model)
 
 if not note.is_mine:
     # Someone shared this one note with me: read only.
-    st.title(plain(note.title or "Untitled note"))
+    st.title(plain(note.title or "Untitled note"), anchor=False)
     st.caption(f"Shared with you by {plain(note.author_name)} · {note.entry_date:%d %b %Y} · {model.title}")
     for prompt in model.prompts:
         text = note.sections.get(prompt.key)
@@ -57,7 +59,7 @@ if not note.is_mine:
         st.caption("Tags: " + plain(", ".join(note.tags)))
     st.stop()
 
-st.title(plain(note.title) if note.title else "New note")
+st.title(plain(note.title) if note.title else "New note", anchor=False)
 show_flash()
 K = f"note_{note.id}_"
 DRAFT = f"note:{note.id}"  # what was typed, kept in the session if a save meets a database fault
@@ -114,7 +116,7 @@ who_can_see(
 )
 st.caption(f"{model.title}. Saved automatically each time you leave a box. Last saved {uk_time(note.updated_at)}.")
 unsaved_warning(DRAFT, "Finish note")
-errors = st.session_state.get(f"errors:note:{note.id}", {})
+errors = form_errors(f"note:{note.id}")
 
 text_input("Title", value=note.title, key=K + "title", on_change=autosave_on_change, max_chars=journal.TITLE_MAX)
 field_error(errors, "title")
@@ -170,7 +172,7 @@ if st.session_state.get(f"confirm_delete_{note.id}"):
         st.switch_page(screens.JOURNAL.file)
 
 st.divider()
-st.subheader("Sharing")
+st.header("Sharing", anchor=False)
 st.caption(
     "Share this one note with one person, for example to bring it to supervision. They see only this note, and you can take it back at any time."
 )
@@ -192,7 +194,7 @@ with st.form(f"share_{note.id}"):
     recipient = st.selectbox(
         "Share with",
         list(people),
-        format_func=lambda i: people[i],
+        format_func=lambda i: literal(people[i]),
         index=None,
         placeholder="Choose a person",
         key=f"share_to_{note.id}",

@@ -9,13 +9,13 @@ from qa.errors import NotFound
 from qa.reflection import debriefs, sharing, support
 
 actor = current_actor()
-st.title("Shared with me")
+st.title("Shared with me", anchor=False)
 show_flash()
 who_can_see(
     "what is here was shared with you alone, by its author, who can take it back at any time. Please treat it with care."
 )
 
-st.subheader("Requests for a conversation")
+st.header("Requests for a conversation", anchor=False)
 requests = support.requests_to_me(actor)
 if not requests:
     st.info("Nobody is waiting to talk to you.")
@@ -38,7 +38,7 @@ for request in requests:
             flash("Marked as done. Thank you for making the time.")
             st.rerun()
 
-st.subheader("Shared notes and debriefs")
+st.header("Shared notes and debriefs", anchor=False)
 shares = sharing.shared_with_me(actor)
 if not shares:
     st.info("Nothing has been shared with you.")
@@ -51,7 +51,7 @@ for share in shares:
             screens.JOURNAL_NOTE.file,
             label=f"Reflective note from {label}",
             query_params={"note": str(share.entry_id)},
-            icon="📓",
+            icon=":material/book_2:",
         )
     else:
         try:

@@ -6,7 +6,18 @@ import streamlit as st
 from db.reflection import EntryKind
 from pages import _charts as charts
 from pages import _registry as screens
-from pages._ui import current_actor, dataframe, flash, literal, plain, show_flash, show_text, uk_time, who_can_see
+from pages._ui import (
+    current_actor,
+    dataframe,
+    flash,
+    literal,
+    plain,
+    show_flash,
+    show_text,
+    table,
+    uk_time,
+    who_can_see,
+)
 from qa.reflection import debriefs, sharing
 
 actor = current_actor()
@@ -41,7 +52,7 @@ charts.show(charts.weekly_load(weekly), key="weekly_load_table")
 cols = st.columns(2)
 with cols[0]:
     st.header("Feelings I name most", anchor=False)
-    dataframe(
+    table(
         pd.DataFrame([{"Feeling": f.word, "Times": f.times} for f in trends.top_feelings]),
         hide_index=True,
         width="stretch",

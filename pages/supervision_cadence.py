@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui import current_actor
+from pages._ui import current_actor, dataframe, literal
 from qa.audits import events as audit_events
 from qa.supervision import cadence
 
@@ -16,12 +16,12 @@ pdus = dict(audit_events.pdus_i_manage(actor))
 if not pdus:
     st.info("You are not a quality-assurance lead for any PDU.")
     st.stop()
-pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: pdus[i]) if len(pdus) > 1 else next(iter(pdus))
+pdu_id = st.selectbox("PDU", list(pdus), format_func=lambda i: literal(pdus[i])) if len(pdus) > 1 else next(iter(pdus))
 teams = cadence.cadence_by_team(actor, pdu_id)
 if not teams:
     st.info("No practitioners in this PDU yet.")
 else:
-    st.dataframe(
+    dataframe(
         pd.DataFrame(
             [
                 {

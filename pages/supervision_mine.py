@@ -9,7 +9,7 @@ from qa.supervision import agenda
 from qa.supervision import records as supervision
 
 actor = current_actor()
-st.title("My supervision")
+st.title("My supervision", anchor=False)
 show_flash()
 who_can_see(
     "you and your SPO. Your SPO's manager and the PDU's quality-assurance leads may read records for oversight, never private personal-support notes."
@@ -20,10 +20,10 @@ to_confirm = [s for s in sessions if s.awaiting_me]
 if to_confirm:
     st.warning(
         f"{len(to_confirm)} supervision record{'s' if len(to_confirm) != 1 else ''} waiting for you to confirm.",
-        icon="✍️",
+        icon=":material/edit:",
     )
 
-st.subheader("My agenda for next time")
+st.header("My agenda for next time", anchor=False)
 items = agenda.agenda(actor, actor.id)
 if not items:
     st.info("Nothing is waiting. Add anything you would like to talk about.")
@@ -39,7 +39,7 @@ with st.form("my_item"):
         submit(None, lambda: agenda.add_item(actor, actor.id, title), saved_form="my_item", on_error=all_errors)
 st.caption("To bring a reflection, open it in your journal and share it with your SPO 'for supervision'.")
 
-st.subheader("My supervision records")
+st.header("My supervision records", anchor=False)
 if not sessions:
     st.info("No supervision has been recorded yet.")
 for row in sessions:
@@ -48,4 +48,9 @@ for row in sessions:
     label = f"{row.held_on:%d %b %Y} · {row.kind} {who} · {row.status}" + (
         " · waiting for you" if row.awaiting_me else ""
     )
-    st.page_link(screens.SUPERVISION_RECORD.file, label=label, query_params={"session": str(row.id)}, icon="🗒️")
+    st.page_link(
+        screens.SUPERVISION_RECORD.file,
+        label=label,
+        query_params={"session": str(row.id)},
+        icon=":material/sticky_note_2:",
+    )

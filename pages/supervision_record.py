@@ -8,6 +8,7 @@ from pages._ui import (
     all_errors,
     current_actor,
     field_error,
+    form_errors,
     plain,
     record_from_query,
     show_flash,
@@ -29,7 +30,7 @@ _session_id, record = record_from_query(
     lambda record_id: supervision.session_record(actor, record_id),
 )
 
-st.title(f"Supervision on {record.held_on:%d %b %Y}")
+st.title(f"Supervision on {record.held_on:%d %b %Y}", anchor=False)
 show_flash()
 names = ", ".join(plain(p[1]) for p in record.participants)
 st.markdown(
@@ -54,13 +55,13 @@ purposes = [
 st.caption("Purposes: " + (", ".join(purposes) or "not recorded"))
 
 if record.discussed:
-    st.subheader("Agenda items discussed")
+    st.header("Agenda items discussed", anchor=False)
     for item in record.discussed:
         st.markdown(
             f"- **{plain(item['title'] or item['kind'])}**" + (f": {plain(item['note'])}" if item["note"] else "")
         )
 if record.case_discussions:
-    st.subheader("Case discussions")
+    st.header("Case discussions", anchor=False)
     for case in record.case_discussions:
         with st.container(border=True):
             st.markdown(f"**{plain(case['case_ref'])}**")
@@ -69,13 +70,13 @@ if record.case_discussions:
             if case["rationale"]:
                 st.markdown("Why")
                 show_text(case["rationale"])
-st.subheader("Notes")
+st.header("Notes", anchor=False)
 show_text(record.notes or "None recorded.")
 if record.personal_notes is not None and (record.personal_notes or record.support):
-    st.subheader("Personal support" + (" (private to the two of you)" if record.personal_private else ""))
+    st.header("Personal support" + (" (private to the two of you)" if record.personal_private else ""), anchor=False)
     show_text(record.personal_notes or "None recorded.")
 if record.actions:
-    st.subheader("Agreed actions")
+    st.header("Agreed actions", anchor=False)
     for action in record.actions:
         cols = st.columns([6, 2, 2, 1])
         cols[0].markdown(plain(action["description"]))
@@ -90,7 +91,7 @@ if record.actions:
             except PermissionDenied:
                 st.warning("Only the action's owner or the SPO can close it.")
 
-st.subheader("Sign-off")
+st.header("Sign-off", anchor=False)
 st.markdown(
     f"- {plain(record.supervisor_name)} (SPO): " + ("confirmed" if record.supervisor_signed else "not yet confirmed")
 )
@@ -107,7 +108,7 @@ for _pid, name, signed_at, their_comments in record.participants:
 me = next((p for p in record.participants if p[0] == actor.id), None)
 sign_key, sign_fields = f"sign:{record.id}", [f"sign_comments_{record.id}"]
 if me is not None and me[2] is None:
-    errors = st.session_state.get(f"errors:sign:{record.id}", {})
+    errors = form_errors(f"sign:{record.id}")
     # The version this person read: a confirmation of an older version is refused.
     signing = opened_version(sign_key, record.version, sign_fields)
     with st.form(f"sign_{record.id}"):
@@ -133,7 +134,7 @@ elif actor.id == record.supervisor_id and not record.supervisor_signed:
             supervision.sign(actor, record.id, expected_version=record.version)
             st.rerun()
         except StaleEdit as exc:
-            st.error(str(exc), icon="⚠️")
+            st.error(str(exc), icon=":material/error:")
 
 if record.can_edit:
     amend_key = f"amend:{record.id}"

@@ -21,13 +21,16 @@ from pages._ui import (
     all_errors,
     current_actor,
     flash,
+    form_errors,
     form_saved,
     index_from_query,
     keep_until_saved,
     label_text,
+    literal,
     plain,
     show_flash,
     submit,
+    table,
     text_area,
     text_input,
     who_can_see,
@@ -37,15 +40,15 @@ from qa.supervision import records as supervision
 from qa.validation import validate
 
 actor = current_actor()
-st.title("Supervision")
+st.title("Supervision", anchor=False)
 show_flash()
 
 rows = cadence.cadence_for_supervisor(actor)
-st.subheader("Who is due")
+st.header("Who is due", anchor=False)
 if not rows:
     st.info("Nobody is recorded as supervised by you.")
     st.stop()
-st.dataframe(
+table(
     pd.DataFrame(
         [
             {
@@ -66,12 +69,12 @@ chosen = st.selectbox(
     "Prepare supervision with",
     list(people),
     index=index_from_query("person", list(people)),  # a home-page link names the person
-    format_func=lambda i: people[i],
+    format_func=lambda i: literal(people[i]),
     key="sup_person",
 )
 items = agenda.agenda(actor, chosen)
 
-st.subheader(f"Agenda for {plain(people[chosen])}")
+st.header(f"Agenda for {plain(people[chosen])}", anchor=False)
 who_can_see(
     "you and the practitioner. Your own manager and the PDU's quality-assurance leads may read the "
     "record for oversight, without personal-support notes you keep private."
@@ -92,8 +95,8 @@ with st.form("add_item"):
     if st.form_submit_button("Add item") and title:
         submit(None, lambda: agenda.add_item(actor, chosen, title), saved_form="add_item", on_error=all_errors)
 
-st.subheader("Record the session")
-errors = st.session_state.get("errors:supervision", {})
+st.header("Record the session", anchor=False)
+errors = form_errors("supervision")
 if errors:
     st.error("Nothing was saved: " + " ".join(errors.values()))
 # Agreed actions are added one at a time with plain, labelled boxes (no grid): usable by keyboard and
@@ -108,7 +111,7 @@ with st.form("record_session"):
     kind = kind_col.selectbox("Type", list(SessionKind), format_func=lambda k: k.value.capitalize())
     extra = dict(supervision.team_colleagues(actor))
     others = others_col.multiselect(
-        "Others in a group discussion", [i for i in extra if i != chosen], format_func=lambda i: extra[i]
+        "Others in a group discussion", [i for i in extra if i != chosen], format_func=lambda i: literal(extra[i])
     )
     st.markdown("**What the session was for** (Morrison's three purposes)")
     p1, p2, p3 = st.columns(3)
@@ -174,10 +177,10 @@ with st.form("record_session"):
         st.caption("No actions added yet.")
     action_what = text_input("What was agreed", key="sup_action_what", max_chars=ACTION_MAX)
     if st.session_state.pop("sup_action_empty", False):
-        st.error("Say what was agreed, then add the action.", icon="⚠️")
+        st.error("Say what was agreed, then add the action.", icon=":material/error:")
     action_cols = st.columns(2)
     action_who = action_cols[0].selectbox(
-        "Who will do it", list(owners), format_func=lambda i: owners[i], key="sup_action_who"
+        "Who will do it", list(owners), format_func=lambda i: literal(owners[i]), key="sup_action_who"
     )
     action_due = action_cols[1].date_input("Due by", key="sup_action_due", format="DD/MM/YYYY")
     add_action = st.form_submit_button("Add this action")
@@ -236,7 +239,7 @@ with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])
         mentor = st.selectbox(
             "Named mentor",
             [None, *mentors],
-            format_func=lambda i: "None" if i is None else mentors[i],
+            format_func=lambda i: "None" if i is None else literal(mentors[i]),
             index=([None, *mentors].index(profile.mentor_id) if profile and profile.mentor_id in mentors else 0),
         )
         if st.form_submit_button("Save"):
@@ -244,7 +247,7 @@ with st.expander(f"New starter, NQO status and mentor for {plain(people[chosen])
             flash("Saved. New starters and NQOs are seen more often.")
             st.rerun()
 
-st.subheader(f"Past sessions with {plain(people[chosen])}")
+st.header(f"Past sessions with {plain(people[chosen])}", anchor=False)
 past = supervision.sessions_with(actor, chosen)
 if not past:
     st.caption("None recorded yet.")
@@ -253,5 +256,5 @@ for row in past:
         screens.SUPERVISION_RECORD.file,
         label=f"{row.held_on:%d %b %Y} · {row.kind} · {row.status}",
         query_params={"session": str(row.id)},
-        icon="🗒️",
+        icon=":material/sticky_note_2:",
     )

@@ -30,9 +30,11 @@ from db import engine as db_engine
 from db.access_log import RecordView
 from db.audits import AuditEvent, AuditorPair, AuditSeen, CaseAudit, SampleSwap
 from db.engine import session_scope
+from db.notifications import Notification, NotificationPreference, OutboxMessage
 from db.observations import Observation
 from db.organisation import Case, Role, Setting, User, UserRole
 from db.reflection import DebriefCreate, EntryShare, JournalEntry, SupportContact
+from db.sessions import SignInAttempt, SignInMethod, SignInSession
 from db.supervision import AgendaItem, SessionVersion, SupervisionSession
 from portal.__main__ import main as db_main
 from qa.access.auth import load_actor
@@ -115,6 +117,29 @@ def fill_every_table(url: str) -> None:
         session.add(Setting(key="backup-check", value=AWKWARD))
         audit = session.exec(select(CaseAudit).where(CaseAudit.feedback_to_id.is_not(None))).first()
         session.add(AuditSeen(audit_id=audit.id, user_id=audit.feedback_to_id))
+        told = Notification(
+            recipient_id=spo_id,
+            kind="feedback_ready",
+            record_kind="case_audit",
+            record_id=audit.id,
+            occasion=f"feedback_ready:{audit.id}",
+        )
+        session.add(told)
+        session.flush()
+        session.add(OutboxMessage(notification_id=told.id, recipient_id=spo_id, kind=told.kind, last_error=AWKWARD))
+        session.add(NotificationPreference(user_id=spo_id, kind="feedback_ready", delivery="digest"))
+        now = dt.datetime.now(dt.UTC)
+        session.add(
+            SignInSession(
+                id_hash="a" * 64,
+                user_id=spo_id,
+                method=SignInMethod.PASSWORD,
+                idle_expires_at=now + dt.timedelta(minutes=30),
+                absolute_expires_at=now + dt.timedelta(hours=12),
+                user_agent=AWKWARD,
+            )
+        )
+        session.add(SignInAttempt(address="192.0.2.10"))
         # A supervisor with a higher id than the person they supervise: restore
         # must cope with a table that refers to itself in any order.
         newest = session.exec(select(sa.func.max(User.id))).one()

@@ -296,7 +296,7 @@ def test_the_screen_shows_versions_questions_and_the_rule(org):
     at = run_page(org.admin_id)
     assert not at.exception
     assert [t.value for t in at.title] == ["Audit question sets"]
-    frame = at.dataframe[0].value
+    frame = at.table[0].value  # a real table, for reading
     assert list(frame["Version"]) == [1] and list(frame["Loaded by"]) == ["Built in"]
     shown = "\n".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info, *at.header, *at.subheader])
     assert "Current set: Risk of harm case audit, version 1" in shown
@@ -340,7 +340,7 @@ def test_the_screen_loads_a_new_version(org, monkeypatch):
     at.button[-1].click().run()
     assert not at.exception
     assert "Version 2 of" in at.success[0].value
-    assert list(at.dataframe[0].value["Version"]) == [2, 1]
+    assert list(at.table[0].value["Version"]) == [2, 1]
     assert instrument_rows() == [("risk_of_harm", 1), ("risk_of_harm", 2)]
     # Loading the same file again is refused in plain English.
     at.button[-1].click().run()

@@ -22,8 +22,15 @@ ADMIN_PAGES = {
     screens.SETTINGS.file,
     screens.SUPPORT_CONTACTS.file,
     screens.AUDIT_TRAIL.file,
+    screens.OUTBOX.file,
 } | DASHBOARDS
-EVERYONE = {screens.MY_ACCOUNT.file, screens.NOTIFICATIONS.file, screens.WHO_VIEWED.file, screens.ACCESSIBILITY.file}
+EVERYONE = {
+    screens.MY_ACCOUNT.file,
+    screens.NOTIFICATIONS.file,
+    screens.WHO_VIEWED.file,
+    screens.NOTIFICATION_PREFERENCES.file,
+    screens.ACCESSIBILITY.file,
+}
 STAFF = EVERYONE | {
     screens.AUDITS_MINE.file,
     screens.AUDIT_CASE.file,
@@ -162,13 +169,13 @@ def test_who_i_am_my_team_and_my_supervisor_are_on_my_account(app, org):
 
 def test_an_spo_home_lists_the_people_they_supervise(app, org):
     at = sign_in(app(), "spo@example.org", PASSWORD)
-    people = at.dataframe[0].value
+    people = at.table[0].value  # a real table, for reading
     assert set(people["Name"]) == {"Pat Practitioner", "Pip Peer"}
 
 
 def test_a_qa_lead_home_lists_the_teams_in_their_pdu(app, org):
     at = sign_in(app(), "qa@example.org", PASSWORD)
-    teams = at.dataframe[0].value
+    teams = at.table[0].value  # a real table, for reading
     assert list(teams["Team"]) == ["Team A", "Team B"]
 
 

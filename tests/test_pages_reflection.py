@@ -124,7 +124,7 @@ def test_my_wellbeing_shows_only_my_own_figures(app, org):
     debriefs.record_debrief(org.actor(org.practitioner_id), validate(DebriefCreate, debrief_form()))
     at.run()
     assert not at.exception
-    assert "proud" not in " ".join(str(v) for d in at.dataframe for v in d.value.values.ravel())
+    assert "proud" not in " ".join(str(v) for d in [*at.dataframe, *at.table] for v in d.value.values.ravel())
 
 
 def test_the_author_deletes_a_debrief_after_confirming(app, org):

@@ -13,73 +13,29 @@ import os
 import shutil
 import signal
 import subprocess
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.proxy_load import NGINX, nginx_in_front
 from db import engine as db_engine
 from db.migrate import upgrade
 from db.organisation import FirstAdminCreate
-from tests.browser.conftest import _free_port, _stop, start_portal
+from tests.browser.conftest import _free_port, start_portal
 from tests.browser.helpers import WAIT, dismiss_page_not_found, idle, nav_link, services_on, sign_in
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.browser
 
-NGINX = "/usr/sbin/nginx"
 ADMIN = "failover.admin@example.org"
 PASSWORD = "failover-password-2026"
 #: Every portal process behind one proxy shares Streamlit's cookie secret (docs/DEPLOY.md).
 SHARED_ENV = {"STREAMLIT_SERVER_COOKIE_SECRET": "the-same-secret-on-every-process"}
-
-NGINX_CONF = """
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    access_log {dir}/access.log;
-    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-    upstream portal {{
-        hash $cookie_pqp_browser consistent;
-        server 127.0.0.1:{first} max_fails=1 fail_timeout=30s;
-        server 127.0.0.1:{second} max_fails=1 fail_timeout=30s;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        client_max_body_size 2m;
-        proxy_http_version 1.1;
-        proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_next_upstream error timeout;
-        proxy_connect_timeout 2s;
-        add_header X-Upstream $upstream_addr always;
-        location /_stcore/stream {{
-            proxy_pass http://portal;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_read_timeout 1h;
-        }}
-        location / {{
-            proxy_pass http://portal;
-        }}
-    }}
-}}
-"""
 
 
 @contextmanager
@@ -97,33 +53,6 @@ def throwaway_postgresql() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-@contextmanager
-def nginx(folder: Path, first: int, second: int) -> Iterator[str]:
-    port = _free_port()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "nginx.conf").write_text(NGINX_CONF.format(dir=folder, first=first, second=second, port=port))
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health/live", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"nginx did not start:\n{(folder / 'error.log').read_text()}", pytrace=False)
-                time.sleep(0.2)
-        yield url
-    finally:
-        _stop(process)
 
 
 @pytest.fixture
@@ -150,7 +79,7 @@ def two_processes_behind_nginx(chromium_executable, tmp_path) -> Iterator[tuple[
             stack.enter_context(start_portal(url, tmp_path / name, env=SHARED_ENV, port=port, started=started))
             processes[port] = started[0]
         first, second = processes
-        proxy = stack.enter_context(nginx(tmp_path / "nginx", first, second))
+        proxy = stack.enter_context(nginx_in_front(tmp_path / "nginx", [first, second]))
         yield proxy, processes, url
 
 

@@ -46,7 +46,7 @@ from db.demo import QA_LEAD_EMAIL
 from db.organisation import Case, Pdu, RoshLevel, User
 from qa.dashboards.filters import Filters, default_filters
 from tests.browser.conftest import ARTIFACTS, full_screenshot
-from tests.browser.helpers import choose, idle, open_menu, sign_in
+from tests.browser.helpers import choose, idle, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -289,7 +289,7 @@ def has_query(name: str, value: str) -> re.Pattern[str]:
 
 def slide_counter(page: Page) -> tuple[int, int]:
     """(this chart, of how many) from meeting mode's "chart 1 of 3" line."""
-    line = main(page).get_by_role("heading", level=3).filter(has_text=re.compile(r"chart \d+ of \d+"))
+    line = main(page).get_by_role("heading", level=2).filter(has_text=re.compile(r"chart \d+ of \d+"))
     expect(line).to_have_count(1, timeout=WAIT)
     found = re.search(r"chart (\d+) of (\d+)", line.inner_text())
     return int(found[1]), int(found[2])
@@ -341,8 +341,7 @@ def test_dashboards_filters_and_meeting_mode(signed_in, learn_results: LearnResu
 
     # 3. The same address in a new session keeps the filter.
     colleague = signed_in(QA_LEAD_EMAIL)
-    colleague.goto(shared)  # a reload: Streamlit starts a new, signed-out session
-    sign_in(colleague, QA_LEAD_EMAIL)  # at the address it was given (a deep link)
+    colleague.goto(shared)  # a deep link in another tab: the session cookie keeps it signed in
     expect(colleague.get_by_role("heading", level=1, name=f"Dashboards: {PDU_NAME}", exact=True)).to_be_visible(
         timeout=WAIT
     )

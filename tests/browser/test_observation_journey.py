@@ -195,10 +195,12 @@ def test_observation_from_plan_to_reply(signed_in, demo_database_url, review_scr
     consent = record.get_by_role("checkbox", name=CONSENT)
     expect(consent).not_to_be_checked()
     record.get_by_role("button", name="Save", exact=True).click()
-    # Shown beside the consent box, and again by the Save buttons so nobody misses it.
+    # In the error summary at the top (a link to the box), beside the consent box, and again by the
+    # Save buttons so nobody misses it.
     errors = spo.get_by_test_id("stAlertContentError").filter(has_text=CONSENT_ERROR)
     expect(errors.first).to_be_visible(timeout=WAIT)
-    expect(errors).to_have_count(2)
+    expect(errors).to_have_count(3)
+    expect(errors.first.get_by_role("link", name=CONSENT_ERROR)).to_have_attribute("href", "#error-consent")
     expect(record.get_by_label("Overall strengths", exact=True)).to_have_value(strengths)
     expect(
         groups.nth(0).get_by_role("radio", name=f"{OBSERVER_RATINGS[0]} {SCALE[OBSERVER_RATINGS[0]]}")

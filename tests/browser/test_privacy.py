@@ -60,6 +60,7 @@ from db.demo import ADMIN_EMAIL, PRACTITIONER_EMAIL, SPO_EMAIL
 from db.encryption import decrypt
 from db.organisation import User
 from db.reflection import Debrief, JournalEntry
+from qa.access.sessions import COOKIE
 from tests.browser.conftest import VIEWPORT, full_screenshot
 from tests.browser.helpers import (
     after_run,
@@ -432,7 +433,13 @@ def test_tampered_browser_state_changes_nothing(
         expect_signed_in_as(page, me)
         private_entries.assert_hidden(page, f"{me.email}'s tampered session at {address}")
 
-    # A reload starts a new portal session: the browser's state signs nobody in.
+    # A reload keeps the person the session cookie names, whatever else the browser holds.
+    page.reload()
+    expect_signed_in_as(page, me)
+    private_entries.assert_hidden(page, f"{me.email}'s reloaded, tampered browser")
+
+    # Without the session cookie, the browser's tampered state signs nobody in.
+    page.context.clear_cookies(name=COOKIE)
     page.reload()
     expect(page.get_by_label("Email", exact=True)).to_be_visible(timeout=WAIT)
     idle(page)
