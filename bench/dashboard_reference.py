@@ -606,7 +606,8 @@ class Pandas:
 
     @staticmethod
     def when(series: pd.Series) -> pd.Series:
-        return pd.to_datetime(series, format="mixed")
+        """Moments as naive UTC, whether the driver gave text (SQLite) or aware datetimes (PostgreSQL)."""
+        return pd.to_datetime(series, format="mixed", utc=True).dt.tz_localize(None)
 
     def _people(self, view: View) -> pd.DataFrame:
         users = self.table("user", ["id", "team_id", "is_active", "grade", "supervisor_id"])

@@ -31,6 +31,9 @@ example the plain "could not reach its database" message after the busy
 retries ran out) or ran out of time. Timings are reported, never asserted. The run is bounded: a fixed number of rounds, and ``--timeout``
 seconds in all, after which stragglers are stopped and the run fails.
 
+With ``--proxy N`` the users are Chromium browsers going through nginx to ``N`` real portal
+processes instead (``bench/proxy_load.py``), to compare one process with two.
+
 The database must be a throwaway: one that already holds an organisation is
 refused unless ``--replace`` is given (which drops everything in it). Without
 ``--database-url`` a new SQLite file in a temporary folder is used and deleted
@@ -215,8 +218,15 @@ class Session:
         self.person = person
         self.result = result
         self.at = AppTest.from_file(APP, default_timeout=run_timeout)
-        # Signed in as the sign-in form leaves a session; checking passwords (argon2) is not what is measured.
-        self.at.session_state["user_id"] = person.user_id
+        # Signed in as the sign-in form leaves a session (a session row, its id held by this Streamlit
+        # session); checking passwords (argon2) is not what is measured.
+        from db.engine import session_scope
+        from db.sessions import SignInMethod
+        from pages._session import SESSION_ID_KEY
+        from qa.access import sessions
+
+        with session_scope() as db:
+            self.at.session_state[SESSION_ID_KEY] = sessions.start(db, person.user_id, SignInMethod.PASSWORD, "bench")
 
     def run(self, step: str, page: str, action=None, check=None):
         """Do one interaction on ``page`` (``action`` sets widgets or clicks), run the script, time it, check the screen.
@@ -766,6 +776,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--generate-key", action="store_true", help="if PQP_ENCRYPTION_KEYS is not set, make a key for this run"
     )
+    p.add_argument(
+        "--proxy",
+        type=int,
+        metavar="N",
+        help="go through nginx to N real portal processes in Chromium instead of AppTest (bench/proxy_load.py)",
+    )
     return p
 
 
@@ -786,6 +802,21 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         temp_dir = tempfile.mkdtemp(prefix="pqp-load-")
         url = f"sqlite:///{temp_dir}/load.db"
+    if args.proxy:
+        from bench.proxy_load import format_proxy_report, run_through_proxy
+
+        try:
+            proxied = run_through_proxy(url, args.proxy, args.users, args.actions, args.replace)
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        finally:
+            if temp_dir:
+                shutil.rmtree(temp_dir, ignore_errors=True)
+        print(format_proxy_report(proxied))
+        if proxied["lost"] or proxied["duplicated"] or proxied["unaccounted"]:
+            return 1
+        return 3 if proxied["steps_failed"] else 0
     try:
         report = run_load(url, args.users, args.actions, args.seed, args.timeout, args.replace)
     except (RuntimeError, ValueError) as exc:
