@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import ScalarSelect, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -54,6 +55,34 @@ def classify(last: date | None, weeks: tuple[int, int], today: date) -> tuple[da
     if today >= due_from:
         return due_from, overdue_after, DueStatus.DUE
     return due_from, overdue_after, DueStatus.UP_TO_DATE
+
+
+def is_new_starter(newly_qualified: bool | None, started_on: date | None, today: date) -> bool:
+    """Newly qualified, or started less than a year ago: seen more often (NEW_STARTER_WEEKS)."""
+    return bool(newly_qualified or (started_on and (today - started_on).days < NEW_STARTER_DAYS))
+
+
+def last_supervised_column(today: date) -> ScalarSelect[date | None]:
+    """The person's (``User.id``'s) last supervision held on or before ``today``, as a column of a query over
+    users: one probe of the index on (practitioner, session) per person, so it costs what the people
+    in the query cost, and the query stays one statement (the dashboards' supervision counts)."""
+    return (
+        select(func.max(SupervisionSession.held_on))
+        .join(SessionParticipant, col(SessionParticipant.session_id) == col(SupervisionSession.id))
+        .where(col(SessionParticipant.practitioner_id) == col(User.id), SupervisionSession.held_on <= today)
+        .scalar_subquery()
+    )
+
+
+def within_target(
+    session: Session, people: Sequence[tuple[str, bool | None, date | None, date | None]], today: date
+) -> int:
+    """How many of ``people`` (grade, newly qualified, started on, last supervised) are not overdue."""
+    weeks = _weeks_table(session)
+    return sum(
+        classify(last, weeks(grade, is_new_starter(qualified, started, today)), today)[2] != DueStatus.OVERDUE
+        for grade, qualified, started, last in people
+    )
 
 
 def _parse_weeks(raw: str | None, fallback: tuple[int, int]) -> tuple[int, int]:
@@ -107,12 +136,7 @@ def cadence_rows(session: Session, people: Sequence[tuple[User, Team | None]], t
     for user, team in people:
         user_id = id_of(user)
         profile = profiles.get(user_id)
-        new = bool(
-            profile
-            and (
-                profile.newly_qualified or (profile.started_on and (today - profile.started_on).days < NEW_STARTER_DAYS)
-            )
-        )
+        new = bool(profile and is_new_starter(profile.newly_qualified, profile.started_on, today))
         due_from, overdue_after, status = classify(last.get(user_id), weeks(user.grade, new), today)
         rows.append(
             CadenceRow(
@@ -148,7 +172,10 @@ def last_supervised(session: Session, ids: Sequence[int], today: date) -> dict[i
     return {pid: held for pid, held in rows if pid in wanted}
 
 
-def practitioners_query(query: Select[User, Team]) -> Select[User, Team]:
+_Query = TypeVar("_Query", bound=Select)
+
+
+def practitioners_query(query: _Query) -> _Query:
     """``query`` narrowed to active practitioners."""
     return query.join(
         UserRole, (col(UserRole.user_id) == col(User.id)) & (col(UserRole.role) == Role.PRACTITIONER)
