@@ -651,21 +651,27 @@ def supervision_summary(actor: Actor, filters: Filters, today: date | None = Non
     f = scoped(actor, filters)
     today = today or date.today()
     with session_scope() as session:
-        # Only the four columns the rule needs, the last supervision looked up per person in the same
-        # statement: loading each person as an object cost three times the query itself.
-        people = session.exec(
-            cadence.practitioners_query(
-                select(  # type: ignore[type-var]  # a nullable date column
-                    User.grade,
-                    StaffProfile.newly_qualified,
-                    StaffProfile.started_on,
-                    cadence.last_supervised_column(today),
-                )
-                .select_from(User)
-                .join(Team, col(User.team_id) == col(Team.id))
-                .join(StaffProfile, col(StaffProfile.user_id) == col(User.id), isouter=True)
-            ).where(*_people_filters(f))
-        ).all()
+        # Only the four columns the rule needs, in one statement: loading each person as an object cost
+        # three times the query itself. The last supervision is looked up person by person (an index
+        # probe each), except over a whole region on PostgreSQL, where one grouped pass is 4x cheaper
+        # (1,500 people: 40 ms against 175 ms); SQLite's probes stay cheaper (26 ms against 42 ms).
+        whole_region = f.team_id is None and f.pdu_id is None
+        postgres = session.get_bind().dialect.name == "postgresql"
+        grouped = cadence.last_supervised_by_person(today) if whole_region and postgres else None
+        query = (
+            select(  # type: ignore[type-var]  # a nullable date column
+                User.grade,
+                StaffProfile.newly_qualified,
+                StaffProfile.started_on,
+                grouped.c.last if grouped is not None else cadence.last_supervised_column(today),
+            )
+            .select_from(User)
+            .join(Team, col(User.team_id) == col(Team.id))
+            .join(StaffProfile, col(StaffProfile.user_id) == col(User.id), isouter=True)
+        )
+        if grouped is not None:
+            query = query.join(grouped, grouped.c.practitioner_id == col(User.id), isouter=True)
+        people = session.exec(cadence.practitioners_query(query).where(*_people_filters(f))).all()
         within = cadence.within_target(session, people, today)
         discussed = session.exec(
             select(func.count())
