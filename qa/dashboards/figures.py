@@ -279,19 +279,23 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
 
 
 def _action_counts(audits: Subquery, today: date) -> Any:
-    """Actions of these audits raised per month, closed per month, and open past their due date: one statement."""
+    """Actions of these audits raised per month, closed per month, and open past their due date: one statement.
+
+    The audits are a CTE, found once for the three parts (as a subquery PostgreSQL found them three times:
+    8 ms of an SPO's 25 ms)."""
     raised_month = _month(col(AuditAction.created_at))
     closed_month = _month(col(AuditAction.closed_at))
-    of_audits = col(AuditAction.audit_id) == audits.c.audit_id
+    found = audits.element.cte("view_audits")
+    of_audits = col(AuditAction.audit_id) == found.c.audit_id
     return union_all(
-        select(literal("raised"), raised_month, func.count()).join(audits, of_audits).group_by(raised_month),
+        select(literal("raised"), raised_month, func.count()).join(found, of_audits).group_by(raised_month),
         select(literal("closed"), closed_month, func.count())
-        .join(audits, of_audits)
+        .join(found, of_audits)
         .where(col(AuditAction.closed_at).is_not(None))
         .group_by(closed_month),
         select(literal("overdue"), literal(None), func.count())
         .select_from(AuditAction)
-        .join(audits, of_audits)
+        .join(found, of_audits)
         .where(AuditAction.status == ActionStatus.OPEN, col(AuditAction.due_date) < today),
     )
 
@@ -495,6 +499,10 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
             row[i] += int(v or 0)
 
     place = _people_in_place(f)
+    # People rated are counted from the rollup only over a whole region. Within a team or PDU its
+    # distinct count read the whole rollup key on PostgreSQL (6 ms of an SPO's 18 ms), where the
+    # records of the people in the place, found through their observations, are few.
+    people_from_records = place is not None
     if months is not None:
         ensure_built(session)
         in_months = [col(ObservationCell.month) >= months[0], col(ObservationCell.month) < months[1]]
@@ -516,19 +524,19 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
         rated_where = [col(RatedPerson.month) >= months[0], col(RatedPerson.month) < months[1]]
         if place is not None:
             in_months.append(col(ObservationCell.practitioner_id).in_(place))
-            rated_where.append(col(RatedPerson.practitioner_id).in_(place))
         total += session.exec(select(func.coalesce(func.sum(ObservationCell.observations), 0)).where(*in_months)).one()
         for key, n, total_sum, squares, paired, own, observed in session.exec(
             sums.where(*cell_where).group_by(RatingCell.domain_key)
         ).all():
             add(ratings, key, (n, total_sum, squares))
             add(pairs, key, (paired, own, observed))
-        for key, rated in session.exec(
-            select(RatedPerson.domain_key, func.count(func.distinct(RatedPerson.practitioner_id)))
-            .where(*rated_where)
-            .group_by(RatedPerson.domain_key)
-        ).all():
-            people[key] = people.get(key, 0) + int(rated)
+        if not people_from_records:
+            for key, rated in session.exec(
+                select(RatedPerson.domain_key, func.count(func.distinct(RatedPerson.practitioner_id)))
+                .where(*rated_where)
+                .group_by(RatedPerson.domain_key)
+            ).all():
+                people[key] = people.get(key, 0) + int(rated)
     if edges:
         in_scope = _observations_in(f, edges)
         total += session.exec(select(func.count()).select_from(in_scope)).one()
@@ -576,9 +584,23 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
                 .exists()
             )
             extra = extra.where(~already)
-        for key, n in session.exec(extra.group_by(ObservationRating.domain_key)).all():
-            people[key] = people.get(key, 0) + int(n)
+        if not people_from_records:
+            for key, n in session.exec(extra.group_by(ObservationRating.domain_key)).all():
+                people[key] = people.get(key, 0) + int(n)
+    if people_from_records:
+        for key, n in session.exec(_people_rated(_observations_in(f, [(f.date_from, f.date_to)]))).all():
+            people[key] = int(n)
     return total, ratings, pairs, people
+
+
+def _people_rated(observations: Subquery) -> Any:
+    """Distinct people rated per skill area in these observations."""
+    return (
+        select(ObservationRating.domain_key, func.count(func.distinct(observations.c.pid)))
+        .join(observations, col(ObservationRating.observation_id) == observations.c.obs_id)
+        .where(col(ObservationRating.rating).is_not(None))
+        .group_by(ObservationRating.domain_key)
+    )
 
 
 def observation_summary(actor: Actor, filters: Filters, today: date | None = None) -> ObservationSummary:
