@@ -2,9 +2,11 @@
 
     PQP_ENCRYPTION_KEYS=... python -m bench.dashboard_memory --database-url URL [--email admin@bench.example]
 
-Starts ``streamlit run app.py`` on a free port against the given database, signs in through the sign-in
-form in Chromium (/usr/bin/chromium, Playwright), opens the dashboards and clicks through every area,
-then each role's home page it can reach, and prints the server process's peak resident memory
+Starts ``streamlit run portal_app.py`` (the launcher a deployment runs, whose session cookie keeps the
+browser signed in across a page load; plain ``app.py`` has no cookie route, so opening /dashboards would
+show the sign-in form) on a free port against the given database, signs in through the sign-in
+form in Chromium (/usr/bin/chromium, Playwright), which opens that account's home page, then opens the
+dashboards and clicks through every area, and prints the server process's peak resident memory
 (VmHWM from /proc, which covers the whole life of the process) and its memory now. Nothing is asserted.
 """
 
@@ -75,7 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {"PQP_DATABASE_URL": args.database_url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "portal_app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
