@@ -27,7 +27,7 @@ from db import engine as db_engine
 from db.migrate import upgrade
 from db.organisation import FirstAdminCreate
 from tests.browser.conftest import _free_port, start_portal
-from tests.browser.helpers import WAIT, dismiss_page_not_found, idle, nav_link, services_on, sign_in
+from tests.browser.helpers import WAIT, dismiss_page_not_found, flash, idle, nav_link, services_on, sign_in
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.browser
@@ -113,7 +113,7 @@ def test_killing_the_serving_process_moves_the_browser_to_the_other_still_signed
     target = page.get_by_label("Observations per practitioner per year", exact=True)
     target.fill("3")
     page.get_by_role("button", name="Save target").click()
-    expect(page.get_by_text("The target is now 3 a year.")).to_be_visible(timeout=WAIT)
+    expect(flash(page, "The target is now 3 a year.")).to_be_visible(timeout=WAIT)
     idle(page)
 
     serving = serving_port(page, proxy)
@@ -139,7 +139,7 @@ def test_killing_the_serving_process_moves_the_browser_to_the_other_still_signed
     dismiss_page_not_found(page)
     page.get_by_label("Observations per practitioner per year", exact=True).fill("4")
     page.get_by_role("button", name="Save target").click()
-    expect(page.get_by_text("The target is now 4 a year.")).to_be_visible(timeout=WAIT)
+    expect(flash(page, "The target is now 4 a year.")).to_be_visible(timeout=WAIT)
     save_screenshot(page, tmp_path / "after-failover.png")
     with services_on(url):
         from qa.observations import coverage
