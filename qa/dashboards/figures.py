@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, label, literal, literal_column, or_, union, union_all
+from sqlalchemy import Integer, String, and_, case, func, label, literal, literal_column, or_, union, union_all
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
@@ -527,23 +527,39 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
         ).all():
             people[key] = people.get(key, 0) + int(rated)
     if edges:
+        # The count, the rating sums, the self/observer pairs and (where nothing came from the rollups)
+        # the people rated, in one statement. PostgreSQL finds the observations once (a CTE); SQLite
+        # keeps them as subqueries it can plan through the rating indexes (as a CTE it took 4x as long).
         in_scope = _observations_in(f, edges)
-        total += session.exec(select(func.count()).select_from(in_scope)).one()
-        for key, n, total_sum, squares in session.exec(
-            select(
-                ObservationRating.domain_key,
+        postgres = session.get_bind().dialect.name == "postgresql"
+        found: Any = in_scope.element.cte("view_observations") if postgres else in_scope
+        people_here = months is None
+        nothing = literal(None, type_=Integer)
+        rating = col(ObservationRating.rating)
+        parts: Any = union_all(
+            select(literal("total"), literal(None, type_=String), func.count(), nothing, nothing, nothing).select_from(  # type: ignore[call-overload]
+                found
+            ),
+            select(  # type: ignore[call-overload]
+                literal("rated"),
+                col(ObservationRating.domain_key),
                 func.count(),
-                func.sum(ObservationRating.rating),
-                func.sum(col(ObservationRating.rating) * col(ObservationRating.rating)),
+                func.sum(rating),
+                func.sum(rating * rating),
+                func.count(func.distinct(found.c.pid)) if people_here else nothing,
             )
-            .join(in_scope, col(ObservationRating.observation_id) == in_scope.c.obs_id)
-            .where(col(ObservationRating.rating).is_not(None))
-            .group_by(ObservationRating.domain_key)
-        ).all():
-            add(ratings, key, (n, total_sum, squares))
-        for key, paired, own, observed in session.exec(
-            select(SelfRating.domain_key, func.count(), func.sum(SelfRating.rating), func.sum(ObservationRating.rating))
-            .join(in_scope, col(SelfRating.observation_id) == in_scope.c.obs_id)
+            .join(found, col(ObservationRating.observation_id) == found.c.obs_id)
+            .where(rating.is_not(None))
+            .group_by(col(ObservationRating.domain_key)),
+            select(  # type: ignore[call-overload]
+                literal("pairs"),
+                col(SelfRating.domain_key),
+                func.count(),
+                func.sum(SelfRating.rating),
+                func.sum(rating),
+                nothing,
+            )
+            .join(found, col(SelfRating.observation_id) == found.c.obs_id)
             .join(
                 ObservationRating,
                 and_(
@@ -551,30 +567,37 @@ def _rating_stats(session: Session, f: Filters) -> tuple[int, dict, dict, dict]:
                     col(ObservationRating.domain_key) == col(SelfRating.domain_key),
                 ),
             )
-            .where(col(SelfRating.rating).is_not(None), col(ObservationRating.rating).is_not(None))
-            .group_by(SelfRating.domain_key)
-        ).all():
-            add(pairs, key, (paired, own, observed))
-        # People rated only in the part months, not already counted from the whole months.
-        extra = (
-            select(ObservationRating.domain_key, func.count(func.distinct(in_scope.c.pid)))
-            .join(in_scope, col(ObservationRating.observation_id) == in_scope.c.obs_id)
-            .where(col(ObservationRating.rating).is_not(None))
+            .where(col(SelfRating.rating).is_not(None), rating.is_not(None))
+            .group_by(col(SelfRating.domain_key)),
         )
-        if months is not None:
+        for kind, key, a, b, c, rated in session.exec(parts).all():
+            if kind == "total":
+                total += int(a)
+            elif kind == "rated":
+                add(ratings, key, (a, b, c))
+                if people_here:
+                    people[key] = people.get(key, 0) + int(rated or 0)
+            else:
+                add(pairs, key, (a, b, c))
+        if months is not None:  # not people_here
+            # People rated only in the part months, not already counted from the whole months.
             already = (
                 select(RatedPerson.practitioner_id)
                 .where(
                     RatedPerson.month >= months[0],
                     RatedPerson.month < months[1],
-                    RatedPerson.practitioner_id == in_scope.c.pid,
+                    RatedPerson.practitioner_id == found.c.pid,
                     RatedPerson.domain_key == ObservationRating.domain_key,
                 )
                 .exists()
             )
-            extra = extra.where(~already)
-        for key, n in session.exec(extra.group_by(ObservationRating.domain_key)).all():
-            people[key] = people.get(key, 0) + int(n)
+            for key, n in session.exec(
+                select(ObservationRating.domain_key, func.count(func.distinct(found.c.pid)))
+                .join(found, col(ObservationRating.observation_id) == found.c.obs_id)
+                .where(rating.is_not(None), ~already)
+                .group_by(ObservationRating.domain_key)
+            ).all():
+                people[key] = people.get(key, 0) + int(n)
     return total, ratings, pairs, people
 
 
