@@ -355,24 +355,44 @@ def _audit_tallies(session: Session, f: Filters) -> tuple[int, list, list]:
                 if tally:
                     answers[(key, answer_word)] = answers.get((key, answer_word), 0) + int(tally)
     if edges:
-        audits = _audits(f, ranges=edges)
-        count += session.exec(select(func.count()).select_from(audits)).one()
+        # The count, the section judgements and the answers in one statement. PostgreSQL finds the
+        # audits once (a CTE: each statement finding them again cost 3 ms of a team's view at 10x);
+        # SQLite keeps subqueries, which it plans through the answer and section indexes.
+        in_scope = _audits(f, ranges=edges)
+        postgres = session.get_bind().dialect.name == "postgresql"
+        audits: Any = in_scope.element.cte("edge_audits") if postgres else in_scope
         month = _month(audits.c.submitted_at)
-        for m, title, ok, n in session.exec(
-            select(month, AuditSectionResult.section_title, SUFFICIENT, func.count())
+        text_none, int_none = literal(None, type_=String), literal(None, type_=Integer)
+        parts: Any = union_all(
+            select(literal("count"), text_none, text_none, text_none, func.count(), int_none).select_from(  # type: ignore[call-overload]
+                audits
+            ),
+            select(  # type: ignore[call-overload]
+                literal("section"), month, col(AuditSectionResult.section_title), text_none, SUFFICIENT, func.count()
+            )
             .select_from(AuditSectionResult)
             .join(audits, col(AuditSectionResult.audit_id) == audits.c.audit_id)
             .where(col(AuditSectionResult.verdict).in_(JUDGED))
-            .group_by(month, AuditSectionResult.section_title)
-        ).all():
-            row = sections.setdefault((m, title), [0, 0])
-            row[0], row[1] = row[0] + int(ok), row[1] + int(n)
-        for key, answer, n in session.exec(
-            select(AuditAnswer.question_key, AuditAnswer.answer, func.count())
+            .group_by(month, col(AuditSectionResult.section_title)),
+            select(  # type: ignore[call-overload]
+                literal("answer"),
+                text_none,
+                col(AuditAnswer.question_key),
+                col(AuditAnswer.answer),
+                func.count(),
+                int_none,
+            )
             .join(audits, col(AuditAnswer.audit_id) == audits.c.audit_id)
-            .group_by(col(AuditAnswer.question_key), col(AuditAnswer.answer))
-        ).all():
-            answers[(key, answer)] = answers.get((key, answer), 0) + int(n)
+            .group_by(col(AuditAnswer.question_key), col(AuditAnswer.answer)),
+        )
+        for kind, m, name, answer, a, b in session.exec(parts).all():
+            if kind == "count":
+                count += int(a)
+            elif kind == "section":
+                row = sections.setdefault((m, name), [0, 0])
+                row[0], row[1] = row[0] + int(a), row[1] + int(b)
+            else:
+                answers[(name, answer)] = answers.get((name, answer), 0) + int(a)
     section_rows = [(m, title, ok, n) for (m, title), (ok, n) in sorted(sections.items())]
     answer_rows = [(key, answer, n) for (key, answer), n in answers.items()]
     return count, section_rows, answer_rows
