@@ -231,7 +231,10 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         closed: dict[str, int] = {}
         concerns: dict[str, int] = {}
         themes: list[dict] = []
-        for kind, m, theme, n in session.exec(_follow_up_counts(audits, today)).all():
+        # A team's or PDU's audits are found once (a CTE); a whole region's are read in each part, which
+        # PostgreSQL can do in parallel (as a CTE the national view took 163 ms against 143 ms).
+        scoped_view = f.team_id is not None or f.pdu_id is not None
+        for kind, m, theme, n in session.exec(_follow_up_counts(audits, today, once=scoped_view)).all():
             if kind == "overdue":
                 result.overdue_actions = int(n)
             elif kind == "concerns":
@@ -265,12 +268,12 @@ def audit_quality(actor: Actor, filters: Filters, today: date | None = None) -> 
         return result
 
 
-def _follow_up_counts(audits: Subquery, today: date) -> Any:
+def _follow_up_counts(audits: Subquery, today: date, *, once: bool = True) -> Any:
     """What followed these audits, in one statement over the audits found once (a CTE): actions raised per
     month, closed per month and open past their due date; feedback sheets with concerns per month; and
     learning themes per month. Rows of (kind, month, theme, count). As separate statements, each finding
     the audits again, PostgreSQL spent a third of a team's audit quality on them."""
-    found = audits.element.cte("view_audits")
+    found: Any = audits.element.cte("view_audits") if once else audits
     submitted = _month(found.c.submitted_at)
     raised_month = _month(col(AuditAction.created_at))
     closed_month = _month(col(AuditAction.closed_at))
