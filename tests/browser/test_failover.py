@@ -145,3 +145,44 @@ def test_killing_the_serving_process_moves_the_browser_to_the_other_still_signed
         from qa.observations import coverage
 
         assert coverage.target_per_year() == 4
+
+
+def test_text_typed_but_not_yet_saved_survives_the_move_and_is_saved_through_the_other_process(
+    page: Page, two_processes_behind_nginx
+):
+    """Streamlit keeps what is typed in the browser; after the move the new process receives it with
+    the button press, so nothing typed has to be entered again."""
+    proxy, processes, url = two_processes_behind_nginx
+    page.goto(f"{proxy}/support-contacts")
+    sign_in(page, ADMIN, PASSWORD)
+    expect(page.get_by_role("heading", level=1, name="Support contacts")).to_be_visible(timeout=WAIT)
+    idle(page)
+    dismiss_page_not_found(page)
+    name = f"Peer circle {uuid.uuid4().hex[:8]}"
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("What it offers", exact=True).fill("A monthly peer group, typed before the move.")
+    page.get_by_label("How to reach it (phone, web address, or who to ask)", exact=True).fill("Ask the duty SPO")
+
+    serving = serving_port(page, proxy)
+    (other,) = set(processes) - {serving}
+    # The other process has served a page before, as one does in a running deployment (a process that
+    # has never run the script answers its first deep link with Streamlit's "Page not found").
+    warm = page.context.new_page()
+    warm.goto(f"http://127.0.0.1:{other}/support-contacts")
+    expect(warm.get_by_role("heading", level=1, name="Support contacts")).to_be_visible(timeout=WAIT)
+    warm.close()
+
+    kill(processes[serving])
+    # The browser reconnects by itself; the boxes still hold what was typed.
+    expect(page.get_by_label("Name", exact=True)).to_have_value(name, timeout=60_000)
+    page.get_by_role("button", name="Add contact").click()
+    expect(flash(page, "Contact added.")).to_be_visible(timeout=60_000)
+    with services_on(url):
+        from sqlmodel import select
+
+        from db.engine import session_scope
+        from db.reflection import SupportContact
+
+        with session_scope() as session:
+            saved = session.exec(select(SupportContact).where(SupportContact.name == name)).one()
+            assert saved.description == "A monthly peer group, typed before the move."
