@@ -74,9 +74,9 @@ def last_supervised_column(today: date) -> ScalarSelect[date | None]:
     )
 
 
-def last_supervised_by_person(today: date) -> Subquery:
-    """Everyone's last supervision held on or before ``today`` (``practitioner_id``, ``last``), in one
-    grouped pass: cheaper than a lookup per person once the query covers a whole region."""
+def _last_held(today: date) -> Select:
+    """Each practitioner's last supervision held on or before ``today`` (``practitioner_id``, ``last``),
+    before grouping by practitioner (a caller may narrow it to some people first)."""
     return (
         select(
             col(SessionParticipant.practitioner_id).label("practitioner_id"),
@@ -84,9 +84,13 @@ def last_supervised_by_person(today: date) -> Subquery:
         )
         .join(SupervisionSession, col(SessionParticipant.session_id) == col(SupervisionSession.id))
         .where(SupervisionSession.held_on <= today)
-        .group_by(col(SessionParticipant.practitioner_id))
-        .subquery()
     )
+
+
+def last_supervised_by_person(today: date) -> Subquery:
+    """Everyone's last supervision held on or before ``today`` (``practitioner_id``, ``last``), in one
+    grouped pass: cheaper than a lookup per person once the query covers a whole region."""
+    return _last_held(today).group_by(col(SessionParticipant.practitioner_id)).subquery()
 
 
 def within_target(
@@ -175,11 +179,7 @@ PER_PERSON_LIMIT = 400
 
 def last_supervised(session: Session, ids: Sequence[int], today: date) -> dict[int, date]:
     """Each person's last supervision held on or before today, costing what these people cost."""
-    query = (
-        select(SessionParticipant.practitioner_id, func.max(SupervisionSession.held_on))
-        .join(SupervisionSession, col(SessionParticipant.session_id) == col(SupervisionSession.id))
-        .where(SupervisionSession.held_on <= today)
-    )
+    query = _last_held(today)
     if len(ids) <= PER_PERSON_LIMIT:
         query = query.where(col(SessionParticipant.practitioner_id).in_(ids))
     wanted = set(ids)
