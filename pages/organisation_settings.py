@@ -235,7 +235,7 @@ st.markdown(
     "recently used session is signed out."
 )
 in_force = sessions.limits()
-limit_errors = st.session_state.get("errors:session_limits", {})
+limit_errors = form_errors("session_limits")
 with st.form("session_limits"):
     idle_minutes = st.number_input(
         "Idle time (minutes)", min_value=1, max_value=sessions.IDLE_MINUTES_MAX, value=in_force.idle_minutes
