@@ -802,22 +802,15 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         temp_dir = tempfile.mkdtemp(prefix="pqp-load-")
         url = f"sqlite:///{temp_dir}/load.db"
-    if args.proxy:
-        from bench.proxy_load import format_proxy_report, run_through_proxy
-
-        try:
-            proxied = run_through_proxy(url, args.proxy, args.users, args.actions, args.replace)
-        except RuntimeError as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        finally:
-            if temp_dir:
-                shutil.rmtree(temp_dir, ignore_errors=True)
-        print(format_proxy_report(proxied))
-        if proxied["lost"] or proxied["duplicated"] or proxied["unaccounted"]:
-            return 1
-        return 3 if proxied["steps_failed"] else 0
     try:
+        if args.proxy:
+            from bench.proxy_load import format_proxy_report, run_through_proxy
+
+            proxied = run_through_proxy(url, args.proxy, args.users, args.actions, args.replace)
+            print(format_proxy_report(proxied))
+            if proxied["lost"] or proxied["duplicated"] or proxied["unaccounted"]:
+                return 1
+            return 3 if proxied["steps_failed"] else 0
         report = run_load(url, args.users, args.actions, args.seed, args.timeout, args.replace)
     except (RuntimeError, ValueError) as exc:
         print(exc, file=sys.stderr)
