@@ -147,7 +147,7 @@ def main_title(page: Page) -> Locator:
     return page.get_by_test_id("stMain").get_by_role("heading", level=1)
 
 
-def flash(page: Page, text: str) -> Locator:
+def flash(page: Page, text: str | re.Pattern[str]) -> Locator:
     """The green confirmation shown after a save (the flash message)."""
     return page.get_by_test_id("stAlertContentSuccess").filter(has_text=text)
 
