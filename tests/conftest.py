@@ -68,6 +68,23 @@ os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def _cheap_password_hashing() -> None:
+    """Hash and check passwords in this test process with argon2-cffi's CHEAPEST profile, the one
+    it provides for tests. The production cost (argon2id at the library's defaults, about 0.2 s of
+    CPU a check, on purpose) bought nothing in hundreds of sign-ins but a slower suite. The portals
+    the browser tests start, and the demo loader, keep the production cost, and
+    tests/test_auth.py checks that the portal itself hashes at it."""
+    from argon2 import PasswordHasher, profiles
+
+    from qa.access import passwords
+
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-for-timing")
+
+
+_cheap_password_hashing()
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "both_engines: a screen (AppTest) test that runs on PostgreSQL too, not only on SQLite"

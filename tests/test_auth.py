@@ -21,6 +21,26 @@ def test_passwords_are_stored_as_argon2id_hashes(org):
         assert PASSWORD not in user.password_hash
 
 
+def test_the_portal_hashes_at_argon2ids_full_cost_not_the_tests_cheap_one():
+    """The suite hashes cheaply (tests/conftest._cheap_password_hashing); the portal must not. A fresh
+    interpreter, as the portal runs, hashes with argon2id at argon2-cffi's defaults: 64 MiB, 3 passes,
+    4 lanes. A cheaper production setting would make stolen hashes easy to crack."""
+    import subprocess
+    import sys
+
+    from argon2 import extract_parameters, profiles
+
+    made = subprocess.run(
+        [sys.executable, "-c", "from qa.access.passwords import hash_password; print(hash_password('x'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert made.startswith("$argon2id$")
+    assert extract_parameters(made) == profiles.RFC_9106_LOW_MEMORY
+    assert extract_parameters(made).memory_cost == 65536 and extract_parameters(made).time_cost == 3
+
+
 def test_the_right_password_signs_in_and_returns_the_actor(org):
     result = auth.sign_in("PAT@example.org ", PASSWORD)
     assert result.ok
