@@ -85,6 +85,22 @@ def _cheap_password_hashing() -> None:
 _cheap_password_hashing()
 
 
+def _scan_for_components_once() -> None:
+    """Every new AppTest has Streamlit scan the metadata of every installed package for custom
+    components (half a second here, with about 160 packages), and the suite starts hundreds of
+    them. Nothing is installed during a run, so the first scan's answer serves every AppTest in
+    this process. A portal started for real (the browser tests) still scans once at start-up."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = functools.cache(manifest_scanner.scan_component_manifests)
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(scan(max_workers))
+
+
+_scan_for_components_once()
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "both_engines: a screen (AppTest) test that runs on PostgreSQL too, not only on SQLite"
