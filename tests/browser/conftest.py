@@ -57,17 +57,43 @@ _open_browser: list = []
 # ----------------------------------------------------------- parallel runs
 
 
+#: Seconds each module took, alone on this 2-core machine (7 December 2026), to share the modules
+#: fairly between the two browser workers. A module not listed counts as 20 s; the balance only
+#: affects speed, never what is tested.
+MODULE_SECONDS = {
+    "test_privacy": 101, "test_accessibility": 98, "test_sign_in": 65, "test_home_work": 53,
+    "test_sessions": 46, "test_role_journeys": 35, "test_fault_text_kept": 34, "test_hostile_input": 34,
+    "test_failover": 30, "test_learn_journey": 27, "test_observation_journey": 26, "test_sso": 26,
+    "test_data_protection": 22, "test_notifications": 22, "test_meeting_mode": 22, "test_concurrent_edit": 18,
+    "test_supervision_journey": 16, "test_limits": 13, "test_notification_email": 12,
+}  # fmt: skip
+BROWSER_GROUPS = 2
+
+
+def browser_groups(modules: list[str], groups: int = BROWSER_GROUPS) -> dict[str, int]:
+    """Each module's group: the longest first, each into the group with the least so far."""
+    load = [0] * groups
+    chosen = {}
+    for module in sorted(modules, key=lambda m: (-MODULE_SECONDS.get(m, 20), m)):
+        group = load.index(min(load))
+        chosen[module] = group
+        load[group] += MODULE_SECONDS.get(module, 20)
+    return chosen
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``--dist loadgroup``, in pyproject's addopts) every
-    browser test runs on the same worker, one after another: one live portal
-    and one Chromium on this machine's few cores, and the other workers take
-    the rest of the suite meanwhile. Each worker would have its own demo
-    database and free port anyway, so this is for speed, not safety."""
+    """Under pytest-xdist (``--dist loadgroup``, in pyproject's addopts) the browser tests run on
+    two workers, whole modules at a time (an ``xdist_group`` each), each worker with its own
+    demo database, live portal and Chromium; the other tests fill in around them. The browser
+    suite is most of CI's time, and one worker alone took twelve minutes, waiting on the portal
+    and Chromium for part of it. Each worker would have its own demo database and free port
+    anyway, so this is for speed, not safety."""
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    browser_items = [item for item in items if here in Path(item.path).parents]
+    groups = browser_groups(sorted({Path(item.path).stem for item in browser_items}))
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.xdist_group(f"browser-{groups[Path(item.path).stem] + 1}"))
 
 
 # ------------------------------------------------------------ failure reports
