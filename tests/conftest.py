@@ -22,6 +22,7 @@ at full size (``examples``); by default, and in CI, they run small.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -79,7 +80,7 @@ def _cheap_password_hashing() -> None:
     from qa.access import passwords
 
     passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-for-timing")
+    passwords._DUMMY_HASH = passwords._hasher.hash(passwords._DUMMY_PASSWORD)
 
 
 _cheap_password_hashing()
@@ -90,8 +91,6 @@ def _scan_for_components_once() -> None:
     components (half a second here, with about 160 packages), and the suite starts hundreds of
     them. Nothing is installed during a run, so the first scan's answer serves every AppTest in
     this process. A portal started for real (the browser tests) still scans once at start-up."""
-    import functools
-
     from streamlit.components.v2 import manifest_scanner
 
     scan = functools.cache(manifest_scanner.scan_component_manifests)
@@ -188,7 +187,14 @@ def _seed_state(url: str) -> dict[str, tuple]:
         }
 
 
-def _truncate_postgres(url: str) -> None:
+@functools.cache
+def _superuser(url: str) -> bool:
+    """Whether the tests' role on ``url`` is a superuser (it does not change during a run)."""
+    with db_engine.get_engine(url).connect() as conn:
+        return bool(conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
+
+
+def _empty_postgres(url: str) -> None:
     """Empty every table a test wrote to (restarting its ids), and put back the
     rows the migrations seed, so PostgreSQL starts where SQLite does. Only the
     tables that hold rows, whose id sequence moved, or (seeded ones) that
@@ -215,7 +221,7 @@ def _truncate_postgres(url: str) -> None:
         used = set(conn.execute(text(" UNION ALL ".join(checks))).scalars().all()) if checks else set()
         state = _seed_state(url) if seeded else {}
         used |= {table for table in seeded if table in tables and state.get(table) != seeded[table]}
-        if used and conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
+        if used and _superuser(url):
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             for table in sorted(used):
                 conn.execute(text(f'DELETE FROM "{table}"'))
@@ -244,7 +250,7 @@ def db_url(request, tmp_path, monkeypatch):
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("_postgres_ready")
-        _truncate_postgres(url)
+        _empty_postgres(url)
     monkeypatch.setenv(db_engine.ENV_VAR, url)
     db_engine.configure(url)
     yield url

@@ -8,7 +8,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email takes as long
 # as a wrong password and does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+_DUMMY_PASSWORD = "not-a-real-password-for-timing"
+_DUMMY_HASH = _hasher.hash(_DUMMY_PASSWORD)
 
 
 def hash_password(password: str) -> str:

@@ -72,12 +72,12 @@ BROWSER_GROUPS = 2
 
 def browser_groups(modules: list[str], groups: int = BROWSER_GROUPS) -> dict[str, int]:
     """Each module's group: the longest first, each into the group with the least so far."""
+    seconds = {module: MODULE_SECONDS.get(module, 20) for module in modules}
     load = [0] * groups
     chosen = {}
-    for module in sorted(modules, key=lambda m: (-MODULE_SECONDS.get(m, 20), m)):
-        group = load.index(min(load))
-        chosen[module] = group
-        load[group] += MODULE_SECONDS.get(module, 20)
+    for module in sorted(modules, key=lambda m: (-seconds[m], m)):
+        chosen[module] = load.index(min(load))
+        load[chosen[module]] += seconds[module]
     return chosen
 
 
