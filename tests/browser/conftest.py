@@ -34,6 +34,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+#: The features Playwright turns off in every Chromium it launches (Playwright 1.65's list; the
+#: guard test ``test_chromium_flags`` checks it against the installed Playwright). Chromium reads
+#: only the last ``--disable-features`` it is given, so ours must repeat Playwright's.
+PLAYWRIGHT_DISABLED_FEATURES = [
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding",
+    "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin",
+    "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch",
+    "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+]  # fmt: skip
+#: Chromium 156 gives every window (each test session is one) two pages of its own browser
+#: interface, the address bar's drop-down (chrome://omnibox-popup.top-chrome), which it keeps
+#: up to date as the portal's address changes on every move between pages. Headless, nobody
+#: sees them; measured on the same journeys, they were a fifth of the CPU (docs/DEVELOPING.md).
+UNSEEN_BROWSER_INTERFACE = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -42,6 +57,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + UNSEEN_BROWSER_INTERFACE),
 ]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 SERVER_START_TIMEOUT = 60  # seconds
@@ -65,7 +81,7 @@ MODULE_SECONDS = {
     "test_sessions": 46, "test_role_journeys": 35, "test_fault_text_kept": 34, "test_hostile_input": 34,
     "test_failover": 30, "test_learn_journey": 27, "test_observation_journey": 26, "test_sso": 26,
     "test_data_protection": 22, "test_notifications": 22, "test_meeting_mode": 22, "test_concurrent_edit": 18,
-    "test_supervision_journey": 16, "test_limits": 13, "test_notification_email": 12,
+    "test_supervision_journey": 16, "test_limits": 13, "test_notification_email": 12, "test_chromium_flags": 3,
 }  # fmt: skip
 BROWSER_GROUPS = 2
 
