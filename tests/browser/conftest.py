@@ -47,7 +47,7 @@ PLAYWRIGHT_DISABLED_FEATURES = [
 #: Chromium 156 gives every window (each test session is one) two pages of its own browser
 #: interface, the address bar's drop-down (chrome://omnibox-popup.top-chrome), which it keeps
 #: up to date as the portal's address changes on every move between pages. Headless, nobody
-#: sees them; measured on the same journeys, they were a fifth of the CPU (docs/DEVELOPING.md).
+#: sees them; over the whole suite they were a fifth of Chromium's CPU (docs/DEVELOPING.md).
 UNSEEN_BROWSER_INTERFACE = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
 CHROMIUM_ARGS = [
     "--headless",
