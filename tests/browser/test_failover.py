@@ -89,6 +89,28 @@ def serving_port(page: Page, proxy: str) -> int:
     return int(response.headers["x-upstream"].split(",")[-1].strip().rsplit(":", 1)[1])
 
 
+def watch_connection(page: Page) -> None:
+    """Record every connection state the page's Streamlit frontend passes through from now on
+    (``data-test-connection-state`` on the app), so a reconnection is seen however fast it is."""
+    page.evaluate(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            window.__connectionStates = [app.dataset.testConnectionState];
+            new MutationObserver(() => window.__connectionStates.push(app.dataset.testConnectionState))
+                .observe(app, {attributes: true, attributeFilter: ['data-test-connection-state']});
+        }"""
+    )
+
+
+def reconnected(page: Page) -> None:
+    """Wait until the frontend has lost its connection and made a new one (``watch_connection``)."""
+    page.wait_for_function(
+        """() => { const seen = window.__connectionStates || [];
+            return seen.some(state => state !== 'CONNECTED') && seen[seen.length - 1] === 'CONNECTED'; }""",
+        timeout=60_000,
+    )
+
+
 def kill(process: subprocess.Popen) -> None:
     """Kill -9 a portal process and anything it started, with no chance to tidy up."""
     os.killpg(process.pid, signal.SIGKILL)
@@ -172,9 +194,14 @@ def test_text_typed_but_not_yet_saved_survives_the_move_and_is_saved_through_the
     expect(warm.get_by_role("heading", level=1, name="Support contacts")).to_be_visible(timeout=WAIT)
     warm.close()
 
+    watch_connection(page)
     kill(processes[serving])
-    # The browser reconnects by itself; the boxes still hold what was typed.
-    expect(page.get_by_label("Name", exact=True)).to_have_value(name, timeout=60_000)
+    # The browser reconnects by itself (to the other process), and the boxes still hold what was
+    # typed. Wait for the reconnection before pressing the button: a click made while the browser
+    # has no connection is not sent anywhere.
+    reconnected(page)
+    idle(page)
+    expect(page.get_by_label("Name", exact=True)).to_have_value(name)
     page.get_by_role("button", name="Add contact").click()
     expect(flash(page, "Contact added.")).to_be_visible(timeout=60_000)
     with services_on(url):
