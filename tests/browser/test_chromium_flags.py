@@ -34,7 +34,9 @@ def test_a_window_has_no_hidden_address_bar_pages(browser):
     context = browser.new_context()
     try:
         context.new_page().goto("data:text/html,<title>blank</title>")
-        targets = browser.new_browser_cdp_session().send("Target.getTargets", {"filter": [{}]})["targetInfos"]
+        cdp = browser.new_browser_cdp_session()
+        targets = cdp.send("Target.getTargets", {"filter": [{}]})["targetInfos"]
+        cdp.detach()
     finally:
         context.close()
     assert [t["url"] for t in targets if t["type"] == "page"] == ["data:text/html,<title>blank</title>"]
